@@ -1,0 +1,21 @@
+-- The shelter service's schema and its own database role (DESIGN.md §6:
+-- least privilege). The role logs in, uses its own schema and nothing else;
+-- the schema is owned by the migrating role, so the service cannot change
+-- its own structure.
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'ketenregie_shelter') THEN
+    CREATE ROLE ketenregie_shelter LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT;
+  END IF;
+END
+$$;
+
+CREATE SCHEMA shelter;
+REVOKE ALL ON SCHEMA shelter FROM PUBLIC;
+GRANT USAGE ON SCHEMA shelter TO ketenregie_shelter;
+-- Tables and sequences that later migrations create here are the service's
+-- to read and write (the audit schema narrows this in its own migrations).
+ALTER DEFAULT PRIVILEGES IN SCHEMA shelter
+  GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO ketenregie_shelter;
+ALTER DEFAULT PRIVILEGES IN SCHEMA shelter
+  GRANT USAGE, SELECT ON SEQUENCES TO ketenregie_shelter;

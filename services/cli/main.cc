@@ -1,0 +1,114 @@
+// `ketenregie`: the operator's command line (DESIGN.md §9).
+//   ketenregie migrate --dsn DSN --dir migrations
+//   ketenregie health  --env .local/stack.env [--org ORG]
+//   ketenregie demo    --env .local/stack.env
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <pqxx/pqxx>
+
+#include "services/common/client.h"
+#include "services/common/migrator.h"
+
+namespace {
+
+using ketenregie::common::StackEnv;
+
+constexpr auto kDeadline = std::chrono::seconds(5);
+
+struct ServiceAddress {
+  const char* env_key;
+  const char* full_name;
+};
+
+constexpr ServiceAddress kServices[] = {
+    {"KETENREGIE_TRAJECTORY_ADDR", "ketenregie.trajectory.v1.TrajectoryService"},
+    {"KETENREGIE_SHELTER_ADDR", "ketenregie.shelter.v1.ShelterService"},
+    {"KETENREGIE_CONSENT_ADDR", "ketenregie.consent.v1.ConsentService"},
+    {"KETENREGIE_HANDOFF_ADDR", "ketenregie.handoff.v1.HandoffService"},
+    {"KETENREGIE_AUDIT_ADDR", "ketenregie.audit.v1.AuditService"},
+};
+
+int RunMigrate(const std::string& dsn, const std::string& dir) {
+  const auto migrations = ketenregie::common::LoadMigrations(dir);
+  pqxx::connection connection(dsn);
+  const auto report = ketenregie::common::Migrate(connection, migrations);
+  for (const auto& label : report.applied) {
+    std::cout << "applied " << label << '\n';
+  }
+  std::cout << report.applied.size() << " applied, " << report.already_applied
+            << " already applied\n";
+  return 0;
+}
+
+// Every service answers the standard health check over mTLS; returns the
+// number that do not say SERVING.
+int RunHealth(const StackEnv& env, const std::string& org, bool show_reflection) {
+  int unhealthy = 0;
+  for (const auto& service : kServices) {
+    const std::string& address = env.At(service.env_key);
+    auto channel = ketenregie::common::OrganisationChannel(
+        address, env.At("KETENREGIE_CERTS_DIR"), org, env.At("KETENREGIE_CA"));
+    const std::string health =
+        ketenregie::common::CheckHealth(*channel, service.full_name, kDeadline);
+    std::cout << "  " << service.full_name << " at " << address << ": " << health << '\n';
+    if (health != "SERVING") {
+      ++unhealthy;
+      continue;
+    }
+    if (show_reflection) {
+      for (const auto& name : ketenregie::common::ListServicesByReflection(*channel, kDeadline)) {
+        std::cout << "      reflection lists " << name << '\n';
+      }
+    }
+  }
+  return unhealthy;
+}
+
+int RunDemo(const StackEnv& env) {
+  std::cout << "Ketenregie local stack\n"
+            << "  PostgreSQL: " << env.At("KETENREGIE_PG_DSN").substr(0, 30) << "...\n"
+            << "Health and reflection, as the care-coordination organisation (mTLS):\n";
+  const int unhealthy = RunHealth(env, "essm-rotterdam", /*show_reflection=*/true);
+  std::cout << (unhealthy == 0 ? "All five services are SERVING.\n"
+                               : std::to_string(unhealthy) + " service(s) not serving.\n");
+  return unhealthy == 0 ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Ketenregie operator tool");
+  app.require_subcommand(1);
+
+  std::string dsn;
+  std::string dir = "migrations";
+  auto* migrate = app.add_subcommand("migrate", "apply pending database migrations");
+  migrate->add_option("--dsn", dsn, "superuser libpq connection string")
+      ->envname("KETENREGIE_PG_DSN")
+      ->required();
+  migrate->add_option("--dir", dir, "migrations directory")->check(CLI::ExistingDirectory);
+
+  std::string env_path = ".local/stack.env";
+  std::string org = "essm-rotterdam";
+  auto* health = app.add_subcommand("health", "health-check every service of a running stack");
+  health->add_option("--env", env_path, "stack.env of the running stack");
+  health->add_option("--org", org, "organisation whose certificate to present");
+
+  auto* demo = app.add_subcommand("demo", "drive the demo through a running stack");
+  demo->add_option("--env", env_path, "stack.env of the running stack");
+
+  CLI11_PARSE(app, argc, argv);
+  try {
+    if (*migrate) {
+      return RunMigrate(dsn, dir);
+    }
+    const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
+    if (*health) {
+      return RunHealth(env, org, /*show_reflection=*/false) == 0 ? 0 : 1;
+    }
+    return RunDemo(env);
+  } catch (const std::exception& e) {
+    std::cerr << "ketenregie: " << e.what() << '\n';
+    return 1;
+  }
+}

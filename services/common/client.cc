@@ -1,0 +1,97 @@
+#include "services/common/client.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+
+#include <fstream>
+#include <stdexcept>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+#include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
+#include "services/common/tls.h"
+
+namespace ketenregie::common {
+
+const std::string& StackEnv::At(const std::string& key) const {
+  const auto found = values.find(key);
+  if (found == values.end()) {
+    throw std::runtime_error("stack.env has no " + key);
+  }
+  return found->second;
+}
+
+StackEnv LoadStackEnv(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) {
+    throw std::runtime_error("cannot read " + path + " (is the stack started?)");
+  }
+  StackEnv env;
+  std::string line;
+  int number = 0;
+  while (std::getline(in, line)) {
+    ++number;
+    if (line.empty() || line.front() == '#') {
+      continue;
+    }
+    const auto equals = line.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw std::runtime_error(path + ":" + std::to_string(number) + ": not KEY=value");
+    }
+    env.values[line.substr(0, equals)] = line.substr(equals + 1);
+  }
+  return env;
+}
+
+std::shared_ptr<grpc::Channel> OrganisationChannel(const std::string& address,
+                                                   const std::string& certs_dir,
+                                                   const std::string& org,
+                                                   const std::string& ca_path) {
+  return grpc::CreateChannel(
+      address, MutualTlsChannelCredentials(certs_dir + "/" + org + ".pem",
+                                           certs_dir + "/" + org + ".key", ca_path));
+}
+
+std::string CheckHealth(grpc::Channel& channel, const std::string& service,
+                        std::chrono::milliseconds deadline) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
+  grpc::health::v1::HealthCheckRequest request;
+  request.set_service(service);
+  grpc::health::v1::HealthCheckResponse response;
+  const grpc::Status status = stub->Check(&context, request, &response);
+  if (!status.ok()) {
+    return "ERROR " + std::to_string(status.error_code()) + ": " + status.error_message();
+  }
+  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
+}
+
+std::vector<std::string> ListServicesByReflection(grpc::Channel& channel,
+                                                  std::chrono::milliseconds deadline) {
+  using namespace grpc::reflection::v1alpha;
+  auto stub =
+      ServerReflection::NewStub(std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + deadline);
+  auto stream = stub->ServerReflectionInfo(&context);
+  ServerReflectionRequest request;
+  request.set_list_services("*");
+  stream->Write(request);
+  stream->WritesDone();
+  std::vector<std::string> names;
+  ServerReflectionResponse response;
+  while (stream->Read(&response)) {
+    for (const auto& service : response.list_services_response().service()) {
+      names.push_back(service.name());
+    }
+  }
+  const grpc::Status status = stream->Finish();
+  if (!status.ok()) {
+    throw std::runtime_error("reflection failed: " + std::to_string(status.error_code()) + " " +
+                             status.error_message());
+  }
+  return names;
+}
+
+}  // namespace ketenregie::common

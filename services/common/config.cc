@@ -1,0 +1,51 @@
+#include "services/common/config.h"
+
+#include <CLI/CLI.hpp>
+#include <filesystem>
+#include <stdexcept>
+
+namespace ketenregie::common {
+
+void AddServiceFlags(CLI::App& app, ServiceConfig& config) {
+  app.add_option("--listen", config.listen, "address:port to listen on (port 0: any free port)")
+      ->envname("KETENREGIE_LISTEN");
+  app.add_option("--port-file", config.port_file, "write the chosen port to this file")
+      ->envname("KETENREGIE_PORT_FILE");
+  app.add_option("--tls-cert", config.tls_cert, "server certificate chain (PEM)")
+      ->envname("KETENREGIE_TLS_CERT")
+      ->required();
+  app.add_option("--tls-key", config.tls_key, "server private key (PEM)")
+      ->envname("KETENREGIE_TLS_KEY")
+      ->required();
+  app.add_option("--tls-ca", config.tls_ca, "CA that signs client certificates (PEM)")
+      ->envname("KETENREGIE_TLS_CA")
+      ->required();
+  app.add_option("--db-dsn", config.db_dsn, "libpq connection string (password via passfile=)")
+      ->envname("KETENREGIE_DB_DSN")
+      ->required();
+  app.add_option("--db-pool-size", config.db_pool_size, "database connections")
+      ->envname("KETENREGIE_DB_POOL_SIZE")
+      ->check(CLI::Range(1, 256));
+  app.add_option("--log-level", config.log_level, "trace|debug|info|warn|error")
+      ->envname("KETENREGIE_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}));
+  app.add_option("--shutdown-grace-seconds", config.shutdown_grace_seconds,
+                 "how long shutdown waits for calls in flight")
+      ->envname("KETENREGIE_SHUTDOWN_GRACE_SECONDS")
+      ->check(CLI::Range(0, 300));
+}
+
+void ValidateServiceConfig(const ServiceConfig& config) {
+  for (const auto& [name, path] : {std::pair{"tls-cert", &config.tls_cert},
+                                   std::pair{"tls-key", &config.tls_key},
+                                   std::pair{"tls-ca", &config.tls_ca}}) {
+    if (!std::filesystem::is_regular_file(*path)) {
+      throw std::invalid_argument(std::string("--") + name + ": no such file");
+    }
+  }
+  if (config.db_dsn.empty()) {
+    throw std::invalid_argument("--db-dsn: empty");
+  }
+}
+
+}  // namespace ketenregie::common

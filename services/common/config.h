@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace ketenregie::common {
+
+/// Settings every service takes, from flags or the environment
+/// (flag wins). Secrets are passed as file paths, never as values.
+struct ServiceConfig {
+  /// Where to listen; port 0 lets the kernel choose (see port_file).
+  std::string listen = "127.0.0.1:0";
+  /// When set, the chosen port is written here once the server listens.
+  std::string port_file;
+  /// PEM files: server certificate chain, its key, and the CA that signs
+  /// organisations' client certificates.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_ca;
+  /// libpq connection string; passwords belong in a passfile= it names.
+  std::string db_dsn;
+  int db_pool_size = 8;
+  std::chrono::milliseconds db_acquire_timeout{2000};
+  std::string log_level = "info";
+  /// Seconds a shutdown waits for calls in flight.
+  int shutdown_grace_seconds = 10;
+};
+
+/// Registers the common flags on `app`, each with its KETENREGIE_* variable.
+void AddServiceFlags(CLI::App& app, ServiceConfig& config);
+
+/// Checks what flags cannot: files exist, the pool is not empty. Throws
+/// std::invalid_argument naming the setting.
+void ValidateServiceConfig(const ServiceConfig& config);
+
+}  // namespace ketenregie::common

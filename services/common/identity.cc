@@ -1,0 +1,61 @@
+#include "services/common/identity.h"
+
+#include <grpc/grpc_security_constants.h>
+
+#include <algorithm>
+
+namespace ketenregie::common {
+namespace {
+
+bool IsIdChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
+         c == '-';
+}
+
+}  // namespace
+
+bool IsValidPrincipalId(std::string_view id) {
+  if (id.empty() || id.size() > 128) {
+    return false;
+  }
+  const char first = id.front();
+  if (!((first >= 'a' && first <= 'z') || (first >= '0' && first <= '9'))) {
+    return false;
+  }
+  return std::all_of(id.begin(), id.end(), IsIdChar);
+}
+
+grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity) {
+  const auto auth = context.auth_context();
+  if (auth == nullptr || !auth->IsPeerAuthenticated()) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "a verified client certificate is required"};
+  }
+  const auto names = auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
+  if (names.size() != 1) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "client certificate has no single common name"};
+  }
+  const std::string organisation(names.front().data(), names.front().size());
+  if (!IsValidPrincipalId(organisation)) {
+    return {grpc::StatusCode::UNAUTHENTICATED, "client certificate common name is not an org id"};
+  }
+
+  const auto& metadata = context.client_metadata();
+  const auto range = metadata.equal_range(grpc::string_ref(kActorMetadataKey.data(),
+                                                           kActorMetadataKey.size()));
+  if (range.first == range.second) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "x-actor: required"};
+  }
+  if (std::next(range.first) != range.second) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "x-actor: given more than once"};
+  }
+  const std::string actor(range.first->second.data(), range.first->second.size());
+  if (!IsValidPrincipalId(actor)) {
+    return {grpc::StatusCode::INVALID_ARGUMENT,
+            "x-actor: must be 1-128 characters of a-z 0-9 . _ @ -"};
+  }
+  identity.organisation_id = organisation;
+  identity.actor = actor;
+  return grpc::Status::OK;
+}
+
+}  // namespace ketenregie::common

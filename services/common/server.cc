@@ -1,0 +1,135 @@
+#include "services/common/server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/server.h>
+#include <grpcpp/server_builder.h>
+#include <pthread.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <thread>
+
+#include "services/common/db_pool.h"
+#include "services/common/tls.h"
+
+namespace ketenregie::common {
+namespace {
+
+sigset_t ShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  return set;
+}
+
+// Written to a temporary name and renamed, so a reader never sees half a port.
+void WritePortFile(const std::string& path, int port) {
+  const std::string temporary = path + ".tmp";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << port << '\n';
+    if (!out) {
+      throw std::runtime_error("cannot write " + temporary);
+    }
+  }
+  std::filesystem::rename(temporary, path);
+}
+
+constexpr auto kHealthInterval = std::chrono::seconds(2);
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  const sigset_t set = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
+              DbPool& db) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(config.listen,
+                           MutualTlsServerCredentials(config.tls_cert, config.tls_key,
+                                                      config.tls_ca),
+                           &port);
+  for (const auto& served : services) {
+    builder.RegisterService(served.service);
+  }
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (server == nullptr || port == 0) {
+    spdlog::error("cannot listen on {}", config.listen);
+    return 1;
+  }
+
+  grpc::HealthCheckServiceInterface* health = server->GetHealthCheckService();
+  std::atomic<bool> stopping = false;
+  auto set_health = [&](bool serving) {
+    health->SetServingStatus(serving);
+    for (const auto& served : services) {
+      health->SetServingStatus(served.full_name, serving);
+    }
+  };
+  set_health(db.Ping(std::chrono::seconds(2)));
+
+  if (!config.port_file.empty()) {
+    WritePortFile(config.port_file, port);
+  }
+  spdlog::info("listening on port {} with mutual TLS", port);
+
+  // Health follows the database: a replica that cannot reach PostgreSQL is
+  // taken out of rotation by any standard health-checking load balancer.
+  std::mutex mutex;
+  std::condition_variable wake;
+  std::thread health_watch([&] {
+    bool last = true;
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      lock.unlock();
+      const bool serving = db.Ping(std::chrono::seconds(1));
+      lock.lock();
+      if (stopping) {
+        break;
+      }
+      if (serving != last) {
+        spdlog::warn("database {}", serving ? "reachable again" : "unreachable");
+        last = serving;
+      }
+      set_health(serving);
+      wake.wait_for(lock, kHealthInterval, [&] { return stopping.load(); });
+    }
+  });
+
+  std::thread signal_watch([&] {
+    const sigset_t set = ShutdownSignals();
+    int signal = 0;
+    sigwait(&set, &signal);
+    spdlog::info("signal {}: shutting down", signal);
+    {
+      std::lock_guard lock(mutex);
+      stopping = true;
+    }
+    wake.notify_all();
+    set_health(false);
+    server->Shutdown(std::chrono::system_clock::now() +
+                     std::chrono::seconds(config.shutdown_grace_seconds));
+  });
+
+  server->Wait();
+  signal_watch.join();
+  health_watch.join();
+  spdlog::info("stopped");
+  return 0;
+}
+
+}  // namespace ketenregie::common

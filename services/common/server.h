@@ -1,0 +1,35 @@
+#pragma once
+
+#include <grpcpp/impl/codegen/service_type.h>
+
+#include <string>
+#include <vector>
+
+#include "services/common/config.h"
+
+namespace ketenregie::common {
+
+class DbPool;
+
+/// Blocks SIGINT and SIGTERM in the calling thread and every thread it
+/// starts afterwards, so that RunServer can wait for them on one thread.
+/// Call first thing in main(), before any thread exists.
+void BlockShutdownSignals();
+
+/// A gRPC service to serve, with its fully qualified name for health checks
+/// (e.g. "ketenregie.trajectory.v1.TrajectoryService").
+struct ServedService {
+  grpc::Service* service;
+  std::string full_name;
+};
+
+/// Serves `services` on config.listen with mutual TLS, the standard health
+/// service and server reflection, until SIGINT or SIGTERM. Health says
+/// SERVING while `db` answers and NOT_SERVING while it does not or while
+/// shutting down. Writes the bound port to config.port_file. Shutdown waits
+/// up to config.shutdown_grace_seconds for calls in flight. Returns the
+/// process exit code.
+int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
+              DbPool& db);
+
+}  // namespace ketenregie::common

@@ -1,0 +1,43 @@
+#include "services/common/service_main.h"
+
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <string>
+
+#include "services/common/config.h"
+#include "services/common/db_pool.h"
+#include "services/common/logging.h"
+
+namespace ketenregie::common {
+
+int ServiceMain(int argc, char** argv, std::string_view name, const ServiceFactory& factory) {
+  BlockShutdownSignals();
+
+  ServiceConfig config;
+  CLI::App app("Ketenregie " + std::string(name) + " service");
+  AddServiceFlags(app, config);
+  try {
+    app.parse(argc, argv);
+    ValidateServiceConfig(config);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "ketenregie-" << name << ": " << e.what() << '\n';
+    return 2;
+  }
+
+  InitLogging(name, config.log_level);
+  try {
+    DbPool db(config.db_dsn, static_cast<std::size_t>(config.db_pool_size));
+    const std::vector<ServedService> services = factory(db);
+    return RunServer(config, services, db);
+  } catch (const std::exception& e) {
+    // Start-up errors name files and settings, never data.
+    spdlog::critical("cannot start: {}", e.what());
+    return 1;
+  }
+}
+
+}  // namespace ketenregie::common

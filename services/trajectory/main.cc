@@ -1,0 +1,14 @@
+// The trajectory service (DESIGN.md §4). Its methods are built by the issues that
+// own them; until then gRPC answers UNIMPLEMENTED for each.
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/service_main.h"
+
+int main(int argc, char** argv) {
+  using Service = ketenregie::trajectory::v1::TrajectoryService;
+  Service::Service service;
+  return ketenregie::common::ServiceMain(
+      argc, argv, "trajectory", [&service](ketenregie::common::DbPool&) {
+        return std::vector<ketenregie::common::ServedService>{
+            {&service, Service::service_full_name()}};
+      });
+}
