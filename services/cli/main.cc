@@ -15,19 +15,6 @@ using ketenregie::common::StackEnv;
 
 constexpr auto kDeadline = std::chrono::seconds(5);
 
-struct ServiceAddress {
-  const char* env_key;
-  const char* full_name;
-};
-
-constexpr ServiceAddress kServices[] = {
-    {"KETENREGIE_TRAJECTORY_ADDR", "ketenregie.trajectory.v1.TrajectoryService"},
-    {"KETENREGIE_SHELTER_ADDR", "ketenregie.shelter.v1.ShelterService"},
-    {"KETENREGIE_CONSENT_ADDR", "ketenregie.consent.v1.ConsentService"},
-    {"KETENREGIE_HANDOFF_ADDR", "ketenregie.handoff.v1.HandoffService"},
-    {"KETENREGIE_AUDIT_ADDR", "ketenregie.audit.v1.AuditService"},
-};
-
 int RunMigrate(const std::string& dsn, const std::string& dir) {
   const auto migrations = ketenregie::common::LoadMigrations(dir);
   pqxx::connection connection(dsn);
@@ -44,7 +31,7 @@ int RunMigrate(const std::string& dsn, const std::string& dir) {
 // number that do not say SERVING.
 int RunHealth(const StackEnv& env, const std::string& org, bool show_reflection) {
   int unhealthy = 0;
-  for (const auto& service : kServices) {
+  for (const auto& service : ketenregie::common::KetenregieServices()) {
     const std::string& address = env.At(service.env_key);
     auto channel = ketenregie::common::OrganisationChannel(
         address, env.At("KETENREGIE_CERTS_DIR"), org, env.At("KETENREGIE_CA"));

@@ -12,6 +12,17 @@
 
 namespace ketenregie::common {
 
+const std::vector<ServiceEndpoint>& KetenregieServices() {
+  static const std::vector<ServiceEndpoint> kServices = {
+      {"KETENREGIE_TRAJECTORY_ADDR", "ketenregie.trajectory.v1.TrajectoryService"},
+      {"KETENREGIE_SHELTER_ADDR", "ketenregie.shelter.v1.ShelterService"},
+      {"KETENREGIE_CONSENT_ADDR", "ketenregie.consent.v1.ConsentService"},
+      {"KETENREGIE_HANDOFF_ADDR", "ketenregie.handoff.v1.HandoffService"},
+      {"KETENREGIE_AUDIT_ADDR", "ketenregie.audit.v1.AuditService"},
+  };
+  return kServices;
+}
+
 const std::string& StackEnv::At(const std::string& key) const {
   const auto found = values.find(key);
   if (found == values.end()) {

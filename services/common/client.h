@@ -10,6 +10,14 @@
 
 namespace ketenregie::common {
 
+/// One of the five services: its stack.env address key and its fully
+/// qualified gRPC name (the health-check service name).
+struct ServiceEndpoint {
+  std::string env_key;
+  std::string full_name;
+};
+const std::vector<ServiceEndpoint>& KetenregieServices();
+
 /// What a client of the local stack needs, read from .local/stack.env.
 struct StackEnv {
   std::map<std::string, std::string> values;

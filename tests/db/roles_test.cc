@@ -1,0 +1,94 @@
+// Least privilege in PostgreSQL (DESIGN.md §6): each service logs in as its
+// own role and reaches its own schema only.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "tests/support/test_database.h"
+
+namespace {
+
+using ketenregie::testing::TestDatabase;
+
+const std::vector<std::string> kServices = {"trajectory", "shelter", "consent", "handoff",
+                                            "audit"};
+// Schemas that have a table every service keeps (request_log).
+const std::vector<std::string> kSchemasWithRequestLog = {"trajectory", "shelter", "consent",
+                                                         "handoff"};
+
+class ServiceRolesTest : public ::testing::Test {
+ protected:
+  static pqxx::connection LoginAs(const TestDatabase& db, const std::string& service) {
+    return pqxx::connection(db.Dsn("ketenregie_" + service));
+  }
+  TestDatabase db_;
+};
+
+TEST_F(ServiceRolesTest, EachServiceRole_CannotReadAnotherServicesSchema) {
+  for (const auto& service : kServices) {
+    pqxx::connection connection = LoginAs(db_, service);
+    for (const auto& schema : kSchemasWithRequestLog) {
+      if (schema == service) {
+        continue;
+      }
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("SELECT count(*) FROM " + schema + ".request_log"),
+                   pqxx::insufficient_privilege)
+          << service << " read " << schema;
+    }
+  }
+}
+
+TEST_F(ServiceRolesTest, EachServiceRole_ReadsAndWritesItsOwnSchema) {
+  for (const auto& service : kSchemasWithRequestLog) {
+    pqxx::connection connection = LoginAs(db_, service);
+    pqxx::work tx(connection);
+    tx.exec_params("INSERT INTO " + service +
+                       ".request_log (organisation_id, request_id, method, request_digest, "
+                       "response) VALUES ($1, $2, $3, $4, $5)",
+                   "essm-rotterdam", "r-1", "Test", pqxx::binarystring("d", 1),
+                   pqxx::binarystring("r", 1));
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM " + service + ".request_log")[0].as<int>(), 1)
+        << service;
+  }
+}
+
+TEST_F(ServiceRolesTest, ServiceRoles_CannotChangeTheirOwnStructureNorReadMigrations) {
+  for (const auto& service : kServices) {
+    pqxx::connection connection = LoginAs(db_, service);
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("CREATE TABLE " + service + ".sneaky (x int)"),
+                   pqxx::insufficient_privilege)
+          << service;
+    }
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("SELECT * FROM ketenregie_meta.schema_migrations"),
+                   pqxx::insufficient_privilege)
+          << service;
+    }
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("CREATE TABLE public.sneaky (x int)"), pqxx::insufficient_privilege)
+          << service;
+    }
+  }
+}
+
+TEST_F(ServiceRolesTest, NoServiceRoleHasUsageOnAnotherSchema) {
+  pqxx::connection connection(db_.Dsn());
+  pqxx::read_transaction tx(connection);
+  for (const auto& service : kServices) {
+    for (const auto& schema : kServices) {
+      const bool usage = tx.exec_params1("SELECT has_schema_privilege($1, $2, 'USAGE')",
+                                         "ketenregie_" + service, schema)[0]
+                             .as<bool>();
+      EXPECT_EQ(usage, service == schema) << service << " on " << schema;
+    }
+  }
+}
+
+}  // namespace

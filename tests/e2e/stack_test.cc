@@ -1,0 +1,237 @@
+// The local stack as a user starts it (deploy/local/stack), reached through
+// real gRPC channels with mutual TLS.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "services/common/client.h"
+#include "services/common/tls.h"
+#include "tests/support/local_stack.h"
+
+namespace ketenregie::testing {
+namespace {
+
+using namespace std::chrono_literals;
+using common::KetenregieServices;
+
+// Holds 127.0.0.1:5432 for the suite when it is free, so the stack must
+// choose another port. When something else holds it already, so much the
+// better: it is taken either way.
+class PortHolder {
+ public:
+  explicit PortHolder(int port) {
+    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (bind(fd_, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0 ||
+        listen(fd_, 16) != 0) {
+      close(fd_);
+      fd_ = -1;
+    }
+  }
+  ~PortHolder() {
+    if (fd_ >= 0) {
+      close(fd_);
+    }
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+bool PortAcceptsConnections(int port) {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_port = htons(static_cast<uint16_t>(port));
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const bool accepted = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+  close(fd);
+  return accepted;
+}
+
+int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
+
+int PgPort(const common::StackEnv& env) {
+  const std::string& dsn = env.At("KETENREGIE_PG_DSN");
+  const auto at = dsn.find("port=") + 5;
+  return std::stoi(dsn.substr(at, dsn.find(' ', at) - at));
+}
+
+// Runs, and is not a zombie waiting for a parent that may never reap it.
+bool Alive(int pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("State:", 0) == 0) {
+      return line.find('Z') == std::string::npos;
+    }
+  }
+  return false;
+}
+
+class RunningStackTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    port_5432_ = new PortHolder(5432);
+    stack_ = new LocalStack();
+    started_ = stack_->Start();
+  }
+  static void TearDownTestSuite() {
+    delete stack_;
+    delete port_5432_;
+  }
+  void SetUp() override { ASSERT_TRUE(started_) << "the stack did not start"; }
+
+  static PortHolder* port_5432_;
+  static LocalStack* stack_;
+  static bool started_;
+};
+PortHolder* RunningStackTest::port_5432_ = nullptr;
+LocalStack* RunningStackTest::stack_ = nullptr;
+bool RunningStackTest::started_ = false;
+
+TEST_F(RunningStackTest, StackEnvNamesEveryServiceCaAndCertificates) {
+  for (const auto& service : KetenregieServices()) {
+    EXPECT_EQ(stack_->env().At(service.env_key).rfind("127.0.0.1:", 0), 0u) << service.env_key;
+  }
+  for (const std::string org : {"essm-rotterdam", "gemeente-rotterdam", "politie-avim-rotterdam",
+                                "crisisopvang-rotterdam", "advocatenkantoor-demo", "nidos"}) {
+    const std::string base = stack_->env().At("KETENREGIE_CERTS_DIR") + "/" + org;
+    EXPECT_TRUE(std::ifstream(base + ".pem").good()) << org;
+    EXPECT_TRUE(std::ifstream(base + ".key").good()) << org;
+  }
+  EXPECT_TRUE(std::ifstream(stack_->env().At("KETENREGIE_CA")).good());
+}
+
+TEST_F(RunningStackTest, PostgresAvoidsPort5432WhenItIsTaken) {
+  EXPECT_TRUE(PortAcceptsConnections(5432)) << "the suite holds 5432, or something else does";
+  EXPECT_NE(PgPort(stack_->env()), 5432);
+  EXPECT_TRUE(PortAcceptsConnections(PgPort(stack_->env())));
+}
+
+TEST_F(RunningStackTest, EveryServiceIsServingOverMutualTls) {
+  for (const auto& service : KetenregieServices()) {
+    auto channel = stack_->Channel(service.env_key);
+    EXPECT_EQ(common::CheckHealth(*channel, service.full_name, 5s), "SERVING") << service.full_name;
+    EXPECT_EQ(common::CheckHealth(*channel, "", 5s), "SERVING") << service.full_name;
+  }
+}
+
+TEST_F(RunningStackTest, EveryServiceListsItselfThroughReflection) {
+  for (const auto& service : KetenregieServices()) {
+    auto channel = stack_->Channel(service.env_key, "nidos");
+    const auto names = common::ListServicesByReflection(*channel, 5s);
+    EXPECT_NE(std::find(names.begin(), names.end(), service.full_name), names.end())
+        << service.full_name;
+    EXPECT_NE(std::find(names.begin(), names.end(), "grpc.health.v1.Health"), names.end());
+  }
+}
+
+TEST_F(RunningStackTest, ClientWithoutCertificate_IsRefused) {
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = common::ReadFile(stack_->env().At("KETENREGIE_CA"));
+  for (const auto& service : KetenregieServices()) {
+    auto channel = grpc::CreateChannel(stack_->env().At(service.env_key),
+                                       grpc::SslCredentials(options));
+    const std::string health = common::CheckHealth(*channel, service.full_name, 5s);
+    EXPECT_EQ(health.rfind("ERROR 14", 0), 0u) << service.full_name << ": " << health;
+  }
+}
+
+TEST_F(RunningStackTest, PlaintextClient_IsRefused) {
+  for (const auto& service : KetenregieServices()) {
+    auto channel =
+        grpc::CreateChannel(stack_->env().At(service.env_key), grpc::InsecureChannelCredentials());
+    const std::string health = common::CheckHealth(*channel, service.full_name, 5s);
+    EXPECT_EQ(health.rfind("ERROR", 0), 0u) << service.full_name << ": " << health;
+  }
+}
+
+TEST_F(RunningStackTest, CertificateFromAnotherCa_IsRefusedEvenWithATrustedName) {
+  const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
+  auto credentials = common::MutualTlsChannelCredentials(
+      certs + "/untrusted/essm-rotterdam.pem", certs + "/untrusted/essm-rotterdam.key",
+      stack_->env().At("KETENREGIE_CA"));
+  for (const auto& service : KetenregieServices()) {
+    auto channel = grpc::CreateChannel(stack_->env().At(service.env_key), credentials);
+    const std::string health = common::CheckHealth(*channel, service.full_name, 5s);
+    EXPECT_EQ(health.rfind("ERROR 14", 0), 0u) << service.full_name << ": " << health;
+  }
+}
+
+TEST_F(RunningStackTest, StartingAgain_KeepsWhatRunsAndChangesNothing) {
+  const auto pids_before = stack_->RecordedPids();
+  const auto env_before = stack_->env().values;
+  const CommandResult again = stack_->Run("start");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("already running"), std::string::npos) << again.output;
+  EXPECT_EQ(stack_->RecordedPids(), pids_before);
+  EXPECT_EQ(common::LoadStackEnv(stack_->dir() + "/stack.env").values, env_before);
+  for (const auto& service : KetenregieServices()) {
+    EXPECT_EQ(common::CheckHealth(*stack_->Channel(service.env_key), service.full_name, 5s),
+              "SERVING");
+  }
+}
+
+TEST_F(RunningStackTest, StatusSaysWhatRuns) {
+  const CommandResult status = stack_->Run("status");
+  EXPECT_EQ(status.exit_code, 0);
+  for (const std::string name : {"trajectory", "shelter", "consent", "handoff", "audit",
+                                 "postgresql"}) {
+    EXPECT_NE(status.output.find(name + ": running"), std::string::npos) << status.output;
+  }
+}
+
+// A stack of its own: stop must end exactly what start started.
+TEST(StackLifecycleTest, StopLeavesNothingRunning) {
+  LocalStack stack;
+  ASSERT_TRUE(stack.Start());
+  const auto pids = stack.RecordedPids();
+  ASSERT_EQ(pids.size(), 6u) << "five services and PostgreSQL";
+  std::vector<int> ports;
+  for (const auto& service : KetenregieServices()) {
+    ports.push_back(PortOf(stack.env().At(service.env_key)));
+  }
+  ports.push_back(PgPort(stack.env()));
+
+  // A bystander process: stop must leave it alone.
+  const CommandResult bystander = RunCommand("sleep 120 >/dev/null 2>&1 & echo $!");
+  const int bystander_pid = std::stoi(bystander.output);
+
+  const CommandResult stop = stack.Run("stop");
+  ASSERT_EQ(stop.exit_code, 0) << stop.output;
+  for (int pid : pids) {
+    EXPECT_FALSE(Alive(pid)) << "pid " << pid << " still runs";
+  }
+  for (int port : ports) {
+    EXPECT_FALSE(PortAcceptsConnections(port)) << "port " << port << " still answers";
+  }
+  EXPECT_TRUE(Alive(bystander_pid));
+  kill(bystander_pid, SIGTERM);
+
+  const CommandResult status = stack.Run("status");
+  EXPECT_NE(status.exit_code, 0) << "status with nothing running";
+  EXPECT_EQ(status.output.find(": running"), std::string::npos) << status.output;
+}
+
+TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
+  const CommandResult result = RunCommand(std::string(KETENREGIE_BINARY_DIR) +
+                                          "/services/trajectory/ketenregie-trajectory "
+                                          "--tls-cert /nonexistent.pem --tls-key /x --tls-ca /y "
+                                          "--db-dsn host=127.0.0.1");
+  EXPECT_NE(result.exit_code, 0);
+  EXPECT_NE(result.output.find("--tls-cert"), std::string::npos) << result.output;
+}
+
+}  // namespace
+}  // namespace ketenregie::testing
