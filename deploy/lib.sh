@@ -99,8 +99,7 @@ pg_cluster_start() {
     if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log/postgres.log" -w -t 60 \
         -o "-p $port" start >/dev/null 2>&1; then
       echo "$port" > "$dir/port"
-      printf '127.0.0.1:%s:*:postgres:%s\n' "$port" "$(cat "$dir/superuser.pw")" > "$dir/pgpass"
-      chmod 600 "$dir/pgpass"
+      pg_write_pgpass "$dir"
       echo "$port"
       return 0
     fi
@@ -134,20 +133,32 @@ psql_super() {
 # The service roles, as the migrations create them.
 KETENREGIE_SERVICES=(trajectory shelter consent handoff audit)
 
-# pg_service_logins DIR: gives every service role a password (new once, kept
-# in DIR/roles/) and writes them to DIR/pgpass beside the superuser's.
-pg_service_logins() {
-  local dir=$1 svc pw port; port=$(cat "$dir/port")
-  mkdir -p "$dir/roles"; chmod 700 "$dir/roles"
-  printf '127.0.0.1:%s:*:postgres:%s\n' "$port" "$(cat "$dir/superuser.pw")" > "$dir/pgpass.new"
-  for svc in "${KETENREGIE_SERVICES[@]}"; do
-    [ -f "$dir/roles/$svc.pw" ] || { random_secret > "$dir/roles/$svc.pw"; chmod 600 "$dir/roles/$svc.pw"; }
-    pw=$(cat "$dir/roles/$svc.pw")
-    # psql's :'var' quotes the value as a literal: no SQL is built by hand.
-    psql_super "$dir" postgres -v role="ketenregie_$svc" -v pw="$pw" \
-      <<<"ALTER ROLE :\"role\" PASSWORD :'pw';"
-    printf '127.0.0.1:%s:*:ketenregie_%s:%s\n' "$port" "$svc" "$pw" >> "$dir/pgpass.new"
-  done
+# pg_write_pgpass DIR: the libpq passfile DIR/pgpass, from the superuser's
+# password and the service roles' in DIR/roles/. Any port: the file stays
+# right when the cluster moves to another one.
+pg_write_pgpass() {
+  local dir=$1 f
+  {
+    printf '127.0.0.1:*:*:postgres:%s\n' "$(cat "$dir/superuser.pw")"
+    for f in "$dir"/roles/*.pw; do
+      [ -f "$f" ] || continue
+      printf '127.0.0.1:*:*:ketenregie_%s:%s\n' "$(basename "$f" .pw)" "$(cat "$f")"
+    done
+  } > "$dir/pgpass.new"
   chmod 600 "$dir/pgpass.new"
   mv "$dir/pgpass.new" "$dir/pgpass"
+}
+
+# pg_service_logins DIR: gives every service role a password (new once, kept
+# in DIR/roles/) and adds them to DIR/pgpass.
+pg_service_logins() {
+  local dir=$1 svc
+  mkdir -p "$dir/roles"; chmod 700 "$dir/roles"
+  for svc in "${KETENREGIE_SERVICES[@]}"; do
+    [ -f "$dir/roles/$svc.pw" ] || { random_secret > "$dir/roles/$svc.pw"; chmod 600 "$dir/roles/$svc.pw"; }
+    # psql's :'var' quotes the value as a literal: no SQL is built by hand.
+    psql_super "$dir" postgres -v role="ketenregie_$svc" -v pw="$(cat "$dir/roles/$svc.pw")" \
+      <<<"ALTER ROLE :\"role\" PASSWORD :'pw';"
+  done
+  pg_write_pgpass "$dir"
 }

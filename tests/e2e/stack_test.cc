@@ -8,6 +8,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <iterator>
+#include <thread>
 #include <grpcpp/create_channel.h>
 #include <grpcpp/security/credentials.h>
 
@@ -75,6 +77,18 @@ bool Alive(int pid) {
     if (line.rfind("State:", 0) == 0) {
       return line.find('Z') == std::string::npos;
     }
+  }
+  return false;
+}
+
+// Polls the health check until it says `want`, for up to 15 s.
+bool EventuallyHealth(grpc::Channel& channel, const std::string& service, const std::string& want) {
+  const auto give_up = std::chrono::steady_clock::now() + 15s;
+  while (std::chrono::steady_clock::now() < give_up) {
+    if (common::CheckHealth(channel, service, 2s) == want) {
+      return true;
+    }
+    std::this_thread::sleep_for(200ms);
   }
   return false;
 }
@@ -204,6 +218,17 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   }
   ports.push_back(PgPort(stack.env()));
 
+  // Health follows the database: PostgreSQL down → NOT_SERVING (a load
+  // balancer takes the replica out), back up → SERVING, without a restart.
+  const std::string pg_dir = stack.dir() + "/pg";
+  const std::string lib = std::string(KETENREGIE_SOURCE_DIR) + "/deploy/lib.sh";
+  const auto& trajectory = KetenregieServices().front();
+  auto channel = stack.Channel(trajectory.env_key);
+  ASSERT_EQ(RunCommand("bash -c '. " + lib + " && pg_cluster_stop " + pg_dir + "'").exit_code, 0);
+  EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "NOT_SERVING"));
+  ASSERT_EQ(RunCommand("bash -c '. " + lib + " && pg_cluster_start " + pg_dir + "'").exit_code, 0);
+  EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "SERVING"));
+
   // A bystander process: stop must leave it alone.
   const CommandResult bystander = RunCommand("sleep 120 >/dev/null 2>&1 & echo $!");
   const int bystander_pid = std::stoi(bystander.output);
@@ -218,6 +243,14 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   }
   EXPECT_TRUE(Alive(bystander_pid));
   kill(bystander_pid, SIGTERM);
+
+  // Each service shut down on SIGTERM by itself, not by the KILL fallback.
+  for (const std::string service : {"trajectory", "shelter", "consent", "handoff", "audit"}) {
+    std::ifstream log(stack.dir() + "/log/" + service + ".log");
+    const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("signal 15: shutting down"), std::string::npos) << service << "\n" << text;
+    EXPECT_NE(text.find(" stopped"), std::string::npos) << service << "\n" << text;
+  }
 
   const CommandResult status = stack.Run("status");
   EXPECT_NE(status.exit_code, 0) << "status with nothing running";
