@@ -1,0 +1,119 @@
+#pragma once
+
+/// Consent records and legal-basis overrides (DESIGN.md §5).
+
+#include <set>
+#include <string>
+#include <vector>
+
+#include "workflow/core.h"
+#include "workflow/domain.h"
+
+namespace ketenregie::workflow {
+
+// --- Consent ---------------------------------------------------------------
+
+enum class ConsentState { kProposed, kGranted, kRefused, kWithdrawn, kExpired, kSuperseded };
+enum class ConsentEvent { kGrant, kRefuse, kWithdraw, kExpire, kSupersede };
+enum class Grantor { kPerson, kGuardian };
+enum class ConsentMethod { kUnspecified, kVerbal, kWritten };
+
+std::string_view ToString(ConsentState state);
+std::string_view ToString(ConsentEvent event);
+
+struct ConsentRecord {
+  std::string id;
+  ConsentState state = ConsentState::kProposed;
+  Grantor grantor = Grantor::kPerson;
+  /// One named organisation, or (recipient_organisation empty) every
+  /// organisation of recipient_type.
+  std::string recipient_organisation;
+  OrganisationType recipient_type = OrganisationType::kUnknown;
+  std::set<DataCategory> categories;
+  Purpose purpose = Purpose::kUnknown;
+  ConsentMethod method = ConsentMethod::kUnspecified;
+  bool interpreter_used = false;
+  Instant valid_from{};
+  Instant valid_until{};
+};
+
+/// A new consent, proposed: complete (R-CONSENT-COMPLETE), granted by the
+/// guardian for a minor or doubted age (R-CONSENT-GUARDIAN), and LOCATION
+/// only for a named organisation (R-LOCATION-SECRET).
+Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus age, Instant now);
+
+struct ConsentOutcome {
+  ConsentRecord next;
+  std::vector<Action> actions;
+};
+
+const MachineSpec<ConsentState, ConsentEvent>& ConsentMachine();
+
+/// A granted consent is never edited: the only ways out are withdrawal,
+/// expiry and supersession by a new consent.
+Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent event, Instant now);
+
+// --- Legal-basis override --------------------------------------------------
+
+enum class LegalBasis { kUnknown, kChildProtection, kVitalInterest, kLegalObligation };
+enum class OverrideState {
+  kRequested,
+  /// Acute danger: acting already, approval due within 72 hours.
+  kActivePendingApproval,
+  kActive,
+  kRejected,
+  kExpired,
+  kRevoked,
+};
+enum class OverrideEvent { kApprove, kReject, kExpire, kRevoke, kApprovalLapse };
+
+std::string_view ToString(LegalBasis basis);
+std::string_view ToString(OverrideState state);
+std::string_view ToString(OverrideEvent event);
+
+struct Person {
+  std::string organisation;
+  std::string user;
+  friend bool operator==(const Person&, const Person&) = default;
+};
+
+struct OverrideRecord {
+  std::string id;
+  OverrideState state = OverrideState::kRequested;
+  LegalBasis basis = LegalBasis::kUnknown;
+  bool acute_danger = false;
+  std::string justification;
+  /// Always one named organisation.
+  std::string recipient_organisation;
+  OrganisationType recipient_type = OrganisationType::kUnknown;
+  std::set<DataCategory> categories;
+  /// kUnknown: any purpose of the basis.
+  Purpose purpose = Purpose::kUnknown;
+  Person requested_by;
+  Person approved_by;
+  Instant requested_at{};
+  Instant expires_at{};
+  Instant approval_due_at{};
+};
+
+/// Acute danger must be approved within this time (R-OVERRIDE-ACUTE-72H).
+inline constexpr std::chrono::hours kAcuteApprovalWindow{72};
+
+struct OverrideOutcome {
+  OverrideRecord next;
+  std::vector<Action> actions;
+};
+
+/// A new override request. Acute danger (vital interest only) is active at
+/// once and flagged until approved; everything else waits for a second
+/// coordinator.
+Result<OverrideOutcome> RequestOverride(const OverrideRecord& request, AgeStatus age, Instant now);
+
+const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine();
+
+/// `actor` approves, rejects or revokes; approving and rejecting need a
+/// second coordinator of the requester's organisation (R-OVERRIDE-FOUR-EYES).
+Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEvent event,
+                                      const Person& actor, Instant now);
+
+}  // namespace ketenregie::workflow

@@ -1,0 +1,69 @@
+#pragma once
+
+/// Domain vocabulary shared by the machines (DESIGN.md §2, §3, §5). These
+/// mirror the protobuf enums; services map between the two at their edge.
+
+#include <array>
+#include <string_view>
+
+namespace ketenregie::workflow {
+
+enum class AgeStatus { kUnknown, kConfirmedAdult, kMinor, kDoubted };
+
+/// R-AGE-DOUBT: a doubted age is treated as a minor, and so is an age not
+/// yet established.
+bool TreatedAsMinor(AgeStatus age);
+
+enum class GenderIdentity { kNotStated, kWoman, kMan, kNonBinary };
+
+enum class DataCategory {
+  kUnknown,
+  kIdentity,
+  kContact,
+  kLocation,
+  kExploitation,
+  kHealth,
+  kResidenceStatus,
+  kCriminalProceedings,
+  kCarePlan,
+  kChildren,
+};
+inline constexpr std::array kKnownCategories = {
+    DataCategory::kIdentity,        DataCategory::kContact,
+    DataCategory::kLocation,        DataCategory::kExploitation,
+    DataCategory::kHealth,          DataCategory::kResidenceStatus,
+    DataCategory::kCriminalProceedings, DataCategory::kCarePlan,
+    DataCategory::kChildren,
+};
+
+enum class Purpose {
+  kUnknown,
+  kCareCoordination,
+  kShelterPlacement,
+  kLegalAid,
+  kCareReferral,
+  kCriminalInvestigation,
+  kMunicipalSupport,
+  kChildProtection,
+  kNationalRegistration,
+};
+
+enum class OrganisationType {
+  kUnknown,
+  kCareCoordination,
+  kMunicipality,
+  kPolice,
+  kCrisisShelter,
+  kCategoricalShelter,
+  kFollowUpShelter,
+  kLegalAid,
+  kCareProvider,
+  kChildProtection,
+  kNationalRegistry,
+};
+
+std::string_view ToString(AgeStatus value);
+std::string_view ToString(DataCategory value);
+std::string_view ToString(Purpose value);
+
+}  // namespace ketenregie::workflow

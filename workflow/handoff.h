@@ -1,0 +1,52 @@
+#pragma once
+
+/// Handoffs (referrals) to partners: draft → sent → accepted / declined /
+/// revoked / expired (no answer in time) → completed (DESIGN.md §5).
+
+#include <string>
+#include <vector>
+
+#include "workflow/core.h"
+
+namespace ketenregie::workflow {
+
+enum class HandoffState { kDraft, kSent, kAccepted, kDeclined, kRevoked, kExpired, kCompleted };
+enum class HandoffEvent { kSend, kAccept, kDecline, kRevoke, kExpire, kComplete };
+
+std::string_view ToString(HandoffState state);
+std::string_view ToString(HandoffEvent event);
+
+/// A sent handoff awaits the partner's answer; closing the trajectory waits
+/// for it (R-CLOSE-REQUIRES).
+bool IsUnanswered(HandoffState state);
+
+struct HandoffPolicy {
+  /// Calendar days a partner has to answer before the coordinator gets a
+  /// task. Configurable per region.
+  int answer_days = 5;
+};
+
+struct HandoffSnapshot {
+  std::string id;
+  HandoffState state = HandoffState::kDraft;
+  std::string recipient_organisation;
+  Instant answer_due_at{};
+  std::string reason;
+};
+
+struct HandoffCommand {
+  HandoffEvent event;
+  std::string reason;  // kDecline, kRevoke
+};
+
+struct HandoffOutcome {
+  HandoffSnapshot next;
+  std::vector<Action> actions;
+};
+
+const MachineSpec<HandoffState, HandoffEvent>& HandoffMachine();
+
+Result<HandoffOutcome> ApplyHandoff(const HandoffSnapshot& current, const HandoffCommand& command,
+                                    Instant now, const HandoffPolicy& policy = {});
+
+}  // namespace ketenregie::workflow

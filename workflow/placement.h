@@ -1,0 +1,107 @@
+#pragma once
+
+/// Shelter placements: requested → placed → ended with a move-on
+/// destination, or cancelled; overdue past the crisis shelter's three months
+/// (DESIGN.md §2 step 6; regionaal-introductiedossier).
+
+#include <string>
+#include <vector>
+
+#include "workflow/core.h"
+#include "workflow/domain.h"
+
+namespace ketenregie::workflow {
+
+enum class ShelterKind {
+  /// Secret location; women 18+ with their children; at most 3 months.
+  kCrisis,
+  /// COSM, assigned nationally by CoMensha.
+  kCategorical,
+  /// Begeleid wonen and other follow-up places.
+  kFollowUp,
+};
+
+enum class PlacementState { kRequested, kPlaced, kOverdue, kEnded, kCancelled };
+
+enum class PlacementEvent { kPlace, kMarkOverdue, kRecordContinuation, kEnd, kCancel };
+
+enum class MoveOn {
+  kUnspecified,
+  kCategoricalShelter,
+  kFollowUpPlace,
+  kIndependentHousing,
+  kRepatriation,
+  /// The person left and where they went is not known: recorded as such,
+  /// never as a move-on that did not happen.
+  kLeftUnknown,
+  kOther,
+};
+
+std::string_view ToString(ShelterKind kind);
+std::string_view ToString(PlacementState state);
+std::string_view ToString(PlacementEvent event);
+
+/// The person's facts that eligibility depends on, asked of the trajectory
+/// service at the time of the request, never taken from the requester.
+struct PersonFacts {
+  AgeStatus age = AgeStatus::kUnknown;
+  GenderIdentity gender = GenderIdentity::kNotStated;
+  int accompanying_children = 0;
+};
+
+/// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
+std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person);
+
+/// R-CRISIS-MAX-3M: the latest planned end of a crisis placement.
+Instant CrisisLimit(Instant starts_at);
+
+struct PlacementRequest {
+  std::string id;
+  ShelterKind kind = ShelterKind::kCrisis;
+  PersonFacts person;
+  Instant starts_at{};
+  /// Zero: the limit for a crisis shelter, open-ended elsewhere.
+  Instant planned_end{};
+};
+
+struct PlacementSnapshot {
+  std::string id;
+  PlacementState state = PlacementState::kRequested;
+  ShelterKind kind = ShelterKind::kCrisis;
+  Instant starts_at{};
+  Instant planned_end{};
+  /// Crisis only: starts_at + 3 months.
+  Instant limit{};
+  /// The person and her children.
+  int beds_needed = 1;
+  std::string continuation_reason;
+  MoveOn move_on = MoveOn::kUnspecified;
+};
+
+/// A new placement request, checked against eligibility and the
+/// three-month rule.
+Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request);
+
+struct PlacementCommand {
+  PlacementEvent event;
+  /// kPlace: the person's facts now, and the shelter's free beds now.
+  PersonFacts person;
+  int free_beds = 0;
+  std::string reason;  // kRecordContinuation
+  MoveOn move_on = MoveOn::kUnspecified;  // kEnd
+};
+
+struct PlacementOutcome {
+  PlacementSnapshot next;
+  std::vector<Action> actions;
+};
+
+const MachineSpec<PlacementState, PlacementEvent>& PlacementMachine();
+
+Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
+                                        const PlacementCommand& command, Instant now);
+
+/// True while the placement holds beds.
+bool HoldsBeds(PlacementState state);
+
+}  // namespace ketenregie::workflow

@@ -1,0 +1,95 @@
+#pragma once
+
+/// The reflection period (bedenktijd) and the B8 residence permit that may
+/// follow it (DESIGN.md §2 step 6).
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "workflow/calendar.h"
+#include "workflow/core.h"
+
+namespace ketenregie::workflow {
+
+enum class ReflectionState {
+  kOffered,
+  kRunning,
+  kDecided,
+  kExpired,
+  kPermitApplied,
+  kPermitGranted,
+  kPermitRejected,
+};
+
+enum class ReflectionEvent {
+  kStart,
+  kDecide,
+  kExpire,
+  kApplyPermit,
+  kGrantPermit,
+  kRejectPermit,
+  kRenewPermit,
+};
+
+enum class ReflectionDecision {
+  kNone,
+  /// Aangifte.
+  kPoliceReport,
+  kOtherCooperation,
+  /// No report for serious reasons (threat, medical).
+  kNoReportSeriousReasons,
+  kDeclined,
+};
+
+std::string_view ToString(ReflectionState state);
+std::string_view ToString(ReflectionEvent event);
+std::string_view ToString(ReflectionDecision decision);
+
+/// R-REFLECTION-LENGTH, configurable; the defaults are Dutch law.
+struct ReflectionPolicy {
+  int standard_months = 3;
+  int dublin_days = 30;
+  /// Dublin cases whose period starts on or after this date get dublin_days.
+  year_month_day dublin_since{std::chrono::year{2023}, std::chrono::May, std::chrono::day{18}};
+  /// Not configurable below 30 days (CoE convention, art. 13).
+  int minimum_days = 30;
+  /// Remind the coordinator this long before a B8 permit runs out.
+  int permit_renewal_notice_days = 56;
+};
+
+/// The end of a reflection period starting at `start` (R-REFLECTION-LENGTH):
+/// standard_months, or dublin_days for a Dublin case starting on or after
+/// dublin_since, and never under 30 calendar days whatever the policy says.
+Instant ReflectionEnd(Instant start, bool dublin_case, const ReflectionPolicy& policy);
+
+struct ReflectionSnapshot {
+  std::string trajectory_id;
+  ReflectionState state = ReflectionState::kOffered;
+  Instant starts_at{};
+  Instant ends_at{};
+  bool dublin_case = false;
+  ReflectionDecision decision = ReflectionDecision::kNone;
+  Instant permit_valid_until{};
+};
+
+struct ReflectionCommand {
+  ReflectionEvent event;
+  Instant starts_at{};  // kStart
+  bool dublin_case = false;  // kStart
+  ReflectionDecision decision = ReflectionDecision::kNone;  // kDecide
+  Instant permit_valid_until{};  // kGrantPermit, kRenewPermit
+};
+
+struct ReflectionOutcome {
+  ReflectionSnapshot next;
+  std::vector<Action> actions;
+};
+
+const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine();
+
+Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
+                                          const ReflectionCommand& command, Instant now,
+                                          const ReflectionPolicy& policy = {});
+
+}  // namespace ketenregie::workflow

@@ -1,0 +1,87 @@
+#include "workflow/rules.h"
+
+#include <algorithm>
+#include <array>
+
+namespace ketenregie::workflow {
+namespace {
+
+constexpr std::array kRules = {
+    Rule{rules::kStateOrder, "DESIGN.md §2",
+         "Each machine lists in one table which event may follow which state; anything else is "
+         "refused."},
+    Rule{rules::kAgeDoubt, "praktische-handleiding-eerstelijns-signalering.txt",
+         "If in doubt whether the person is a child, treat them as a child."},
+    Rule{rules::kChildNoMeans, "praktische-handleiding-eerstelijns-signalering.txt",
+         "For a child, act and purpose suffice: the means need not be established."},
+    Rule{rules::kSmugglingNotTrafficking, "rol-van-gemeenten-comensha.txt",
+         "Smuggling is not trafficking: recorded as an outcome, not as a victim."},
+    Rule{rules::kRouteAChild, "praktische-handleiding-eerstelijns-signalering.txt",
+         "A child (or doubted age) goes route A, child protection first; only a child does."},
+    Rule{rules::kRouteMatchesScreening, "praktische-handleiding-eerstelijns-signalering.txt",
+         "Routes B and C need a possible victim, route D a screening that found none; no route "
+         "while more information is needed."},
+    Rule{rules::kRouteBConsent, "praktische-handleiding-eerstelijns-signalering.txt",
+         "Route B (active trajectory) needs the person's consent to referral."},
+    Rule{rules::kCrisisEligibility, "regionaal-introductiedossier-rotterdam.txt",
+         "Crisis shelter is for people who identify as a woman, aged 18 or over, with their "
+         "children; a minor or doubted age goes to child protection."},
+    Rule{rules::kCrisisMax3m, "regionaal-introductiedossier-rotterdam.txt",
+         "A crisis placement lasts at most three months; past that it is overdue and continuing "
+         "needs a recorded reason."},
+    Rule{rules::kNoOverbooking, "DESIGN.md §2",
+         "Never more persons placed than a shelter has beds; children count."},
+    Rule{rules::kPlacementMoveOn, "regionaal-introductiedossier-rotterdam.txt",
+         "An ended placement records the move-on (doorstroom) destination, or that it is "
+         "unknown; the system never pretends a person left for somewhere."},
+    Rule{rules::kReflectionLength, "praktische-handleiding-eerstelijns-signalering.txt",
+         "Reflection period: 3 months; 30 days for Dublin cases since 18 May 2023; never under "
+         "30 days (configurable)."},
+    Rule{rules::kReflectionExpiry, "DESIGN.md §2",
+         "A reflection period expires only at its end, unless the person decided first."},
+    Rule{rules::kB8RequiresCooperation, "DESIGN.md §2",
+         "A B8 residence permit application follows a report or other cooperation, or no report "
+         "for serious reasons."},
+    Rule{rules::kCloseRequires, "DESIGN.md §2",
+         "Closing needs a reason, no open placement and no unanswered handoff."},
+    Rule{rules::kReopen, "essm-presentatie.txt",
+         "A closed trajectory can be reopened (repeat victimisation), except after death."},
+    Rule{rules::kConsentDefaultDeny, "DESIGN.md §5",
+         "A disclosure is permitted only by an active consent or override covering recipient, "
+         "category, purpose and time; otherwise denied, unknown category included."},
+    Rule{rules::kConsentComplete, "DESIGN.md §5",
+         "A consent names recipient, categories, purpose, method and a validity period."},
+    Rule{rules::kConsentGuardian, "DESIGN.md §5",
+         "For a minor (or doubted age) the guardian grants consent, not the child alone."},
+    Rule{rules::kWithdrawalImmediate, "DESIGN.md §5",
+         "Withdrawal takes effect at once: the next disclosure is denied, open handoffs to that "
+         "recipient are revoked and the recipient is told."},
+    Rule{rules::kOverrideComplete, "DESIGN.md §5",
+         "An override names its basis, a written justification, the organisation and "
+         "categories it covers and an expiry."},
+    Rule{rules::kOverrideFourEyes, "DESIGN.md §5",
+         "An override needs a second coordinator of the same organisation to approve it."},
+    Rule{rules::kOverrideAcute72h, "DESIGN.md §5",
+         "Acute danger acts at once and must be approved within 72 hours, or it lapses."},
+    Rule{rules::kOverrideChildProtection, "DESIGN.md §5",
+         "The child-protection basis covers a minor or doubted age, towards child protection "
+         "organisations only."},
+    Rule{rules::kLocationSecret, "regionaal-introductiedossier-rotterdam.txt",
+         "A crisis shelter's location is secret: LOCATION goes only to a recipient named in a "
+         "consent or override, never to a whole type of organisation."},
+    Rule{rules::kHandoffAnswer, "DESIGN.md §5",
+         "A partner declines with a reason; an unanswered handoff expires only when its answer "
+         "is due."},
+};
+
+}  // namespace
+
+std::span<const Rule> AllRules() { return kRules; }
+
+const Rule* FindRule(std::string_view id) {
+  const auto found =
+      std::find_if(kRules.begin(), kRules.end(), [&](const Rule& r) { return r.id == id; });
+  return found == kRules.end() ? nullptr : &*found;
+}
+
+}  // namespace ketenregie::workflow

@@ -1,0 +1,334 @@
+#include "workflow/trajectory.h"
+
+#include <algorithm>
+#include <array>
+
+#include "workflow/calendar.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::workflow {
+namespace {
+
+using S = TrajectoryState;
+using E = TrajectoryEvent;
+
+constexpr std::array kStates = {S::kSignalled,       S::kRegistered, S::kScreened,
+                                S::kChildProtection, S::kActive,     S::kDeclinedForNow,
+                                S::kClosed};
+constexpr std::array kEvents = {E::kRegister,     E::kSetAgeStatus,     E::kRecordScreening,
+                                E::kDecideRouteA, E::kDecideRouteB,     E::kDecideRouteC,
+                                E::kDecideRouteD, E::kReactivate,       E::kAssignCoordinator,
+                                E::kSetNonPunishment, E::kClose,        E::kReopen,
+                                E::kLink};
+
+// Events that only update a trajectory in progress, allowed in every open
+// state after registration.
+#define KR_OPEN_UPDATES(state)                                                     \
+  Transition<S, E>{state, E::kSetAgeStatus, state},                                \
+      Transition<S, E>{state, E::kAssignCoordinator, state},                       \
+      Transition<S, E>{state, E::kSetNonPunishment, state},                        \
+      Transition<S, E>{state, E::kLink, state}, Transition<S, E>{state, E::kClose, S::kClosed}
+
+constexpr std::array kTransitions = {
+    Transition<S, E>{S::kSignalled, E::kRegister, S::kRegistered},
+    // The consultation ends without a registration.
+    Transition<S, E>{S::kSignalled, E::kClose, S::kClosed},
+
+    Transition<S, E>{S::kRegistered, E::kRecordScreening, S::kScreened},
+    KR_OPEN_UPDATES(S::kRegistered),
+
+    Transition<S, E>{S::kScreened, E::kRecordScreening, S::kScreened},
+    Transition<S, E>{S::kScreened, E::kDecideRouteA, S::kChildProtection},
+    Transition<S, E>{S::kScreened, E::kDecideRouteB, S::kActive},
+    Transition<S, E>{S::kScreened, E::kDecideRouteC, S::kDeclinedForNow},
+    Transition<S, E>{S::kScreened, E::kDecideRouteD, S::kClosed},
+    KR_OPEN_UPDATES(S::kScreened),
+
+    // A child whose age is later confirmed adult can take another route.
+    Transition<S, E>{S::kChildProtection, E::kRecordScreening, S::kChildProtection},
+    Transition<S, E>{S::kChildProtection, E::kDecideRouteB, S::kActive},
+    Transition<S, E>{S::kChildProtection, E::kDecideRouteC, S::kDeclinedForNow},
+    Transition<S, E>{S::kChildProtection, E::kDecideRouteD, S::kClosed},
+    KR_OPEN_UPDATES(S::kChildProtection),
+
+    // Someone found to be a child during the trajectory goes to route A.
+    Transition<S, E>{S::kActive, E::kRecordScreening, S::kActive},
+    Transition<S, E>{S::kActive, E::kDecideRouteA, S::kChildProtection},
+    KR_OPEN_UPDATES(S::kActive),
+
+    Transition<S, E>{S::kDeclinedForNow, E::kRecordScreening, S::kDeclinedForNow},
+    Transition<S, E>{S::kDeclinedForNow, E::kReactivate, S::kActive},
+    Transition<S, E>{S::kDeclinedForNow, E::kDecideRouteA, S::kChildProtection},
+    KR_OPEN_UPDATES(S::kDeclinedForNow),
+
+    Transition<S, E>{S::kClosed, E::kReopen, S::kRegistered},
+    Transition<S, E>{S::kClosed, E::kLink, S::kClosed},
+};
+#undef KR_OPEN_UPDATES
+
+std::string_view StateName(S s) { return ToString(s); }
+std::string_view EventName(E e) { return ToString(e); }
+
+constexpr MachineSpec<S, E> kMachine{"trajectory", kStates, kEvents, kTransitions, &StateName,
+                                     &EventName};
+
+std::optional<RuleViolation> CheckAdultRoute(const TrajectorySnapshot& t, std::string_view route) {
+  if (TreatedAsMinor(t.age)) {
+    return RuleViolation{rules::kRouteAChild,
+                         "route " + std::string(route) + " is for adults; age is " +
+                             std::string(ToString(t.age)) + ", so route A applies (R-AGE-DOUBT)"};
+  }
+  return std::nullopt;
+}
+
+std::optional<RuleViolation> CheckCanClose(const TrajectorySnapshot& t) {
+  if (t.open_placements > 0) {
+    return RuleViolation{rules::kCloseRequires,
+                         "an open placement must end before the trajectory closes"};
+  }
+  if (t.unanswered_handoffs > 0) {
+    return RuleViolation{rules::kCloseRequires,
+                         "a handoff still awaits its answer; revoke it or wait for the partner"};
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view ToString(TrajectoryState state) {
+  switch (state) {
+    case S::kSignalled:
+      return "signalled";
+    case S::kRegistered:
+      return "registered";
+    case S::kScreened:
+      return "screened";
+    case S::kChildProtection:
+      return "child_protection";
+    case S::kActive:
+      return "active";
+    case S::kDeclinedForNow:
+      return "declined_for_now";
+    case S::kClosed:
+      return "closed";
+  }
+  return "?";
+}
+
+std::string_view ToString(TrajectoryEvent event) {
+  switch (event) {
+    case E::kRegister:
+      return "register";
+    case E::kSetAgeStatus:
+      return "set_age_status";
+    case E::kRecordScreening:
+      return "record_screening";
+    case E::kDecideRouteA:
+      return "decide_route_a";
+    case E::kDecideRouteB:
+      return "decide_route_b";
+    case E::kDecideRouteC:
+      return "decide_route_c";
+    case E::kDecideRouteD:
+      return "decide_route_d";
+    case E::kReactivate:
+      return "reactivate";
+    case E::kAssignCoordinator:
+      return "assign_coordinator";
+    case E::kSetNonPunishment:
+      return "set_non_punishment";
+    case E::kClose:
+      return "close";
+    case E::kReopen:
+      return "reopen";
+    case E::kLink:
+      return "link";
+  }
+  return "?";
+}
+
+std::string_view ToString(ClosureReason reason) {
+  switch (reason) {
+    case ClosureReason::kUnspecified:
+      return "unspecified";
+    case ClosureReason::kStableSelfReliant:
+      return "stable_self_reliant";
+    case ClosureReason::kMovedOn:
+      return "moved_on";
+    case ClosureReason::kTransferredRegion:
+      return "transferred_region";
+    case ClosureReason::kRepatriated:
+      return "repatriated";
+    case ClosureReason::kContactLost:
+      return "contact_lost";
+    case ClosureReason::kDeclinedFurtherHelp:
+      return "declined_further_help";
+    case ClosureReason::kDeceased:
+      return "deceased";
+    case ClosureReason::kReferredGeneralHelp:
+      return "referred_general_help";
+    case ClosureReason::kConsultationOnly:
+      return "consultation_only";
+  }
+  return "?";
+}
+
+const MachineSpec<TrajectoryState, TrajectoryEvent>& TrajectoryMachine() { return kMachine; }
+
+Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
+                                          const TrajectoryCommand& command, Instant now,
+                                          const TrajectoryPolicy& policy) {
+  const std::optional<S> to = kMachine.Next(current.state, command.event);
+  if (!to) {
+    return kMachine.Refuse(current.state, command.event);
+  }
+  TrajectoryOutcome out{current, {}};
+  out.next.state = *to;
+
+  switch (command.event) {
+    case E::kRegister:
+      break;
+
+    case E::kSetAgeStatus: {
+      if (command.age == AgeStatus::kUnknown) {
+        return RuleViolation{rules::kAgeDoubt,
+                             "age status is confirmed adult, minor or doubted; when unsure, "
+                             "record doubted"};
+      }
+      const bool was_child = TreatedAsMinor(current.age);
+      out.next.age = command.age;
+      // A person on an adult route who turns out to be (possibly) a child
+      // needs route A: the coordinator gets the task at once.
+      if (!was_child && TreatedAsMinor(command.age) &&
+          (current.state == S::kActive || current.state == S::kDeclinedForNow ||
+           current.state == S::kScreened)) {
+        out.actions.push_back({ActionKind::kCreateTask, "route.a_required", now, current.id});
+      }
+      break;
+    }
+
+    case E::kRecordScreening:
+      out.next.screening = Assess(command.screening, current.age).outcome;
+      break;
+
+    case E::kDecideRouteA:
+      if (!TreatedAsMinor(current.age)) {
+        return RuleViolation{rules::kRouteAChild,
+                             "route A is for a child or a doubted age; age is confirmed adult"};
+      }
+      // Child protection is notified without waiting for consent (legal basis).
+      out.actions.push_back(
+          {ActionKind::kNotifyChildProtection, "route.a.child_protection", now, current.id});
+      break;
+
+    case E::kDecideRouteB:
+    case E::kDecideRouteC: {
+      const bool b = command.event == E::kDecideRouteB;
+      if (auto refusal = CheckAdultRoute(current, b ? "B" : "C")) {
+        return *refusal;
+      }
+      if (current.screening != ScreeningOutcome::kPossibleVictim) {
+        return RuleViolation{rules::kRouteMatchesScreening,
+                             std::string("route ") + (b ? "B" : "C") +
+                                 " needs a screening that found a possible victim"};
+      }
+      if (b && !command.consents_to_referral) {
+        return RuleViolation{rules::kRouteBConsent,
+                             "route B needs the person's consent to referral; without it, "
+                             "route C"};
+      }
+      if (!b) {
+        out.actions.push_back({ActionKind::kScheduleReminder, "route_c.follow_up",
+                               AddDays(now, policy.route_c_follow_up_days), current.id});
+      }
+      break;
+    }
+
+    case E::kDecideRouteD:
+      if (auto refusal = CheckAdultRoute(current, "D")) {
+        return *refusal;
+      }
+      if (current.screening != ScreeningOutcome::kNotAVictim &&
+          current.screening != ScreeningOutcome::kSmuggling) {
+        return RuleViolation{rules::kRouteMatchesScreening,
+                             "route D needs a screening that found no victim (or smuggling)"};
+      }
+      if (auto refusal = CheckCanClose(current)) {
+        return *refusal;
+      }
+      out.next.closure_reason = ClosureReason::kReferredGeneralHelp;
+      out.actions.push_back({ActionKind::kCancelTimers, "trajectory.closed", now, current.id});
+      break;
+
+    case E::kReactivate:
+      if (auto refusal = CheckAdultRoute(current, "B")) {
+        return *refusal;
+      }
+      if (!command.consents_to_referral) {
+        return RuleViolation{rules::kRouteBConsent,
+                             "reactivation needs the person's consent to referral"};
+      }
+      out.actions.push_back({ActionKind::kCancelTimers, "route_c.follow_up", now, current.id});
+      break;
+
+    case E::kAssignCoordinator:
+      out.next.coordinator = command.coordinator;
+      break;
+
+    case E::kSetNonPunishment:
+      out.next.non_punishment = command.non_punishment;
+      break;
+
+    case E::kClose: {
+      const ClosureReason reason = command.reason;
+      const bool signal_only = current.state == S::kSignalled;
+      if (reason == ClosureReason::kUnspecified) {
+        return RuleViolation{rules::kCloseRequires, "closing needs a reason"};
+      }
+      if (signal_only != (reason == ClosureReason::kConsultationOnly)) {
+        return RuleViolation{rules::kCloseRequires,
+                             signal_only ? "a signal without registration closes as "
+                                           "consultation only"
+                                         : "consultation only is for a signal without "
+                                           "registration"};
+      }
+      if (reason == ClosureReason::kReferredGeneralHelp) {
+        return RuleViolation{rules::kCloseRequires,
+                             "referral to general help is route D, decided after screening"};
+      }
+      if (auto refusal = CheckCanClose(current)) {
+        return *refusal;
+      }
+      out.next.closure_reason = reason;
+      out.actions.push_back({ActionKind::kCancelTimers, "trajectory.closed", now, current.id});
+      break;
+    }
+
+    case E::kReopen:
+      if (current.closure_reason == ClosureReason::kDeceased) {
+        return RuleViolation{rules::kReopen, "a trajectory closed because the person died is not "
+                                             "reopened"};
+      }
+      if (current.closure_reason == ClosureReason::kConsultationOnly) {
+        return RuleViolation{rules::kReopen,
+                             "a consultation without registration is not reopened; register "
+                             "the person from a new signal"};
+      }
+      out.next.closure_reason = ClosureReason::kUnspecified;
+      out.next.screening.reset();
+      break;
+
+    case E::kLink:
+      if (command.linked_id.empty() || command.linked_id == current.id) {
+        return RuleViolation{rules::kReopen, "link to another trajectory of the same person"};
+      }
+      if (std::find(current.linked.begin(), current.linked.end(), command.linked_id) ==
+          current.linked.end()) {
+        out.next.linked.push_back(command.linked_id);
+      }
+      break;
+  }
+  return out;
+}
+
+}  // namespace ketenregie::workflow
