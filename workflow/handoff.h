@@ -36,7 +36,7 @@ struct HandoffSnapshot {
 
 struct HandoffCommand {
   HandoffEvent event;
-  std::string reason;  // kDecline, kRevoke
+  std::string reason{};  // kDecline, kRevoke
 };
 
 struct HandoffOutcome {

@@ -85,9 +85,9 @@ Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request);
 struct PlacementCommand {
   PlacementEvent event;
   /// kPlace: the person's facts now, and the shelter's free beds now.
-  PersonFacts person;
+  PersonFacts person{};
   int free_beds = 0;
-  std::string reason;  // kRecordContinuation
+  std::string reason{};  // kRecordContinuation
   MoveOn move_on = MoveOn::kUnspecified;  // kEnd
 };
 

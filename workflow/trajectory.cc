@@ -264,6 +264,11 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       if (auto refusal = CheckAdultRoute(current, "B")) {
         return *refusal;
       }
+      if (current.screening != ScreeningOutcome::kPossibleVictim) {
+        return RuleViolation{rules::kRouteMatchesScreening,
+                             "reactivation (route B) needs a screening that found a possible "
+                             "victim"};
+      }
       if (!command.consents_to_referral) {
         return RuleViolation{rules::kRouteBConsent,
                              "reactivation needs the person's consent to referral"};

@@ -81,12 +81,12 @@ struct TrajectorySnapshot {
 struct TrajectoryCommand {
   TrajectoryEvent event;
   AgeStatus age = AgeStatus::kUnknown;        // kSetAgeStatus
-  Screening screening;                        // kRecordScreening
+  Screening screening{};                      // kRecordScreening
   bool consents_to_referral = false;          // kDecideRouteB, kReactivate
   ClosureReason reason = ClosureReason::kUnspecified;  // kClose
-  std::string coordinator;                    // kAssignCoordinator
+  std::string coordinator{};                  // kAssignCoordinator
   bool non_punishment = false;                // kSetNonPunishment
-  std::string linked_id;                      // kLink
+  std::string linked_id{};                    // kLink
 };
 
 /// Configurable per region.

@@ -1,0 +1,336 @@
+// Every (state, event) pair of every machine: allowed pairs give the table's
+// next state and exactly the expected actions; every other pair is refused
+// naming R-STATE-ORDER.
+#include <gtest/gtest.h>
+
+#include "tests/unit/workflow_test_util.h"
+#include "workflow/consent.h"
+#include "workflow/handoff.h"
+#include "workflow/placement.h"
+#include "workflow/reflection.h"
+#include "workflow/trajectory.h"
+
+namespace ketenregie::workflow {
+namespace {
+
+using namespace testing;
+using AK = ActionKind;
+
+const Instant kNow = Local(2026, 11, 22, 10, 0);
+
+// Turns a machine-specific outcome into Outcome<State> for the walker.
+template <typename State, typename Out>
+Result<Outcome<State>> AsOutcome(const Result<Out>& result) {
+  if (!result.ok()) {
+    return result.violation();
+  }
+  return Outcome<State>{result.value().next.state, result.value().actions};
+}
+
+// --- trajectory ------------------------------------------------------------
+
+TEST(TrajectoryMachine, EveryStateEventPair) {
+  using E = TrajectoryEvent;
+  using S = TrajectoryState;
+  const std::string id = "t-1";
+  auto snapshot_for = [&](S state, E event) {
+    TrajectorySnapshot t;
+    t.id = id;
+    t.state = state;
+    t.age = event == E::kDecideRouteA ? AgeStatus::kMinor : AgeStatus::kConfirmedAdult;
+    t.screening = event == E::kDecideRouteD ? ScreeningOutcome::kNotAVictim
+                                            : ScreeningOutcome::kPossibleVictim;
+    t.closure_reason = state == S::kClosed ? ClosureReason::kStableSelfReliant
+                                           : ClosureReason::kUnspecified;
+    return t;
+  };
+  auto command_for = [&](S state, E event) {
+    TrajectoryCommand c{event};
+    c.age = AgeStatus::kConfirmedAdult;
+    c.consents_to_referral = true;
+    c.reason = state == S::kSignalled ? ClosureReason::kConsultationOnly
+                                      : ClosureReason::kStableSelfReliant;
+    c.coordinator = "coordinator-2";
+    c.linked_id = "t-0";
+    return c;
+  };
+  WalkEveryPair(
+      TrajectoryMachine(),
+      [&](S state, E event) {
+        return AsOutcome<S>(
+            ApplyTrajectory(snapshot_for(state, event), command_for(state, event), kNow));
+      },
+      [&](S, E event) -> std::vector<Action> {
+        switch (event) {
+          case E::kDecideRouteA:
+            return {{AK::kNotifyChildProtection, "route.a.child_protection", kNow, id}};
+          case E::kDecideRouteC:
+            return {{AK::kScheduleReminder, "route_c.follow_up", AddDays(kNow, 28), id}};
+          case E::kDecideRouteD:
+          case E::kClose:
+            return {{AK::kCancelTimers, "trajectory.closed", kNow, id}};
+          case E::kReactivate:
+            return {{AK::kCancelTimers, "route_c.follow_up", kNow, id}};
+          case E::kRegister:
+          case E::kSetAgeStatus:
+          case E::kRecordScreening:
+          case E::kDecideRouteB:
+          case E::kAssignCoordinator:
+          case E::kSetNonPunishment:
+          case E::kReopen:
+          case E::kLink:
+            return {};
+        }
+        return {};
+      });
+}
+
+// --- reflection period -----------------------------------------------------
+
+TEST(ReflectionMachine, EveryStateEventPair) {
+  using E = ReflectionEvent;
+  using S = ReflectionState;
+  const std::string id = "t-1";
+  const Instant start = Local(2026, 11, 1, 9, 0);
+  const Instant permit_until = Local(2027, 11, 1, 9, 0);
+  const Instant old_permit_until = Local(2027, 1, 1, 9, 0);
+  auto apply = [&](S state, E event) {
+    ReflectionSnapshot r;
+    r.trajectory_id = id;
+    r.state = state;
+    r.starts_at = start;
+    r.ends_at = event == E::kExpire ? kNow : AddMonths(start, 3);
+    r.decision = ReflectionDecision::kPoliceReport;
+    r.permit_valid_until = old_permit_until;
+    ReflectionCommand c{event};
+    c.starts_at = start;
+    c.decision = ReflectionDecision::kPoliceReport;
+    c.permit_valid_until = permit_until;
+    return AsOutcome<S>(ApplyReflection(r, c, kNow));
+  };
+  WalkEveryPair(ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
+    const Instant ends = AddMonths(start, 3);
+    switch (event) {
+      case E::kStart:
+        return {{AK::kScheduleReminder, "reflection.ends_in_14_days", AddDays(ends, -14), id},
+                {AK::kScheduleReminder, "reflection.ends_in_3_days", AddDays(ends, -3), id},
+                {AK::kScheduleDeadline, "reflection.expiry", ends, id}};
+      case E::kDecide:
+        return {{AK::kCancelTimers, "reflection.decided", kNow, id}};
+      case E::kExpire:
+        return {{AK::kCreateTask, "reflection.expired", kNow, id}};
+      case E::kApplyPermit:
+        return {};
+      case E::kGrantPermit:
+        return {{AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+      case E::kRenewPermit:
+        return {{AK::kCancelTimers, "permit.renewed", kNow, id},
+                {AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+      case E::kRejectPermit:
+        return {{AK::kCreateTask, "permit.rejected", kNow, id}};
+    }
+    return {};
+  });
+}
+
+// --- placement -------------------------------------------------------------
+
+TEST(PlacementMachine, EveryStateEventPair) {
+  using E = PlacementEvent;
+  using S = PlacementState;
+  const Instant start = Local(2026, 8, 1, 9, 0);
+  const Instant limit = AddMonths(start, 3);
+  auto apply = [&](S state, E event) {
+    PlacementSnapshot p;
+    p.id = "p-1";
+    p.state = state;
+    p.kind = ShelterKind::kCrisis;
+    p.starts_at = start;
+    p.planned_end = limit;
+    p.limit = limit;
+    p.beds_needed = 2;
+    PlacementCommand c{event};
+    c.person = {AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 1};
+    c.free_beds = 2;
+    c.reason = "wacht op plek begeleid wonen";
+    c.move_on = MoveOn::kFollowUpPlace;
+    return AsOutcome<S>(ApplyPlacement(p, c, kNow));
+  };
+  WalkEveryPair(PlacementMachine(), apply, [&](S, E event) -> std::vector<Action> {
+    switch (event) {
+      case E::kPlace:
+        return {{AK::kScheduleReminder, "placement.limit_in_14_days", AddDays(limit, -14), "p-1"},
+                {AK::kScheduleReminder, "placement.limit_in_7_days", AddDays(limit, -7), "p-1"},
+                {AK::kScheduleDeadline, "placement.limit", limit, "p-1"}};
+      case E::kMarkOverdue:
+        return {{AK::kCreateTask, "placement.overdue", kNow, "p-1"}};
+      case E::kEnd:
+        return {{AK::kCancelTimers, "placement.ended", kNow, "p-1"}};
+      case E::kRecordContinuation:
+      case E::kCancel:
+        return {};
+    }
+    return {};
+  });
+}
+
+// --- consent ---------------------------------------------------------------
+
+TEST(ConsentMachine, EveryStateEventPair) {
+  using E = ConsentEvent;
+  using S = ConsentState;
+  const Instant until_future = kNow + days{90};
+  auto record_for = [&](S state, E event) {
+    ConsentRecord c;
+    c.id = "c-1";
+    c.state = state;
+    c.recipient_organisation = "advocatenkantoor-demo";
+    c.categories = {DataCategory::kIdentity};
+    c.purpose = Purpose::kLegalAid;
+    c.valid_from = kNow - days{30};
+    c.valid_until = event == E::kExpire ? kNow : until_future;
+    return c;
+  };
+  WalkEveryPair(
+      ConsentMachine(),
+      [&](S state, E event) {
+        return AsOutcome<S>(ApplyConsent(record_for(state, event), event, kNow));
+      },
+      [&](S, E event) -> std::vector<Action> {
+        switch (event) {
+          case E::kGrant:
+            return {{AK::kScheduleDeadline, "consent.expiry", until_future, "c-1"}};
+          case E::kWithdraw:
+            return {{AK::kCancelTimers, "consent.withdrawn", kNow, "c-1"},
+                    {AK::kRevokeHandoffs, "consent.withdrawn", kNow, "advocatenkantoor-demo"},
+                    {AK::kNotifyRecipient, "consent.withdrawn", kNow, "advocatenkantoor-demo"}};
+          case E::kExpire:
+            return {{AK::kCreateTask, "consent.expired", kNow, "c-1"}};
+          case E::kRefuse:
+          case E::kSupersede:
+            return {{AK::kCancelTimers, "consent.ended", kNow, "c-1"}};
+        }
+        return {};
+      });
+}
+
+// --- override --------------------------------------------------------------
+
+TEST(OverrideMachine, EveryStateEventPair) {
+  using E = OverrideEvent;
+  using S = OverrideState;
+  const Person requester{"essm-rotterdam", "coordinator-1"};
+  const Person second{"essm-rotterdam", "coordinator-2"};
+  const Instant expires = kNow + days{30};
+  auto record_for = [&](S state, E event) {
+    OverrideRecord o;
+    o.id = "o-1";
+    o.state = state;
+    o.basis = LegalBasis::kVitalInterest;
+    o.acute_danger = state == S::kActivePendingApproval;
+    o.justification = "acuut gevaar";
+    o.recipient_organisation = "politie-avim-rotterdam";
+    o.categories = {DataCategory::kLocation};
+    o.requested_by = requester;
+    o.requested_at = kNow - hours{80};
+    o.expires_at = event == E::kExpire ? kNow : expires;
+    o.approval_due_at = kNow - hours{8};
+    return o;
+  };
+  WalkEveryPair(
+      OverrideMachine(),
+      [&](S state, E event) {
+        return AsOutcome<S>(ApplyOverride(record_for(state, event), event, second, kNow));
+      },
+      [&](S state, E event) -> std::vector<Action> {
+        switch (event) {
+          case E::kApprove:
+            return {{AK::kCancelTimers, "override.decided", kNow, "o-1"},
+                    {AK::kScheduleDeadline, "override.expiry", expires, "o-1"}};
+          case E::kReject:
+            if (state == S::kActivePendingApproval) {
+              return {{AK::kCancelTimers, "override.decided", kNow, "o-1"},
+                      {AK::kRevokeHandoffs, "override.rejected", kNow, "politie-avim-rotterdam"}};
+            }
+            return {{AK::kCancelTimers, "override.decided", kNow, "o-1"}};
+          case E::kExpire:
+            return {{AK::kRevokeHandoffs, "override.expired", kNow, "politie-avim-rotterdam"}};
+          case E::kRevoke:
+            return {{AK::kCancelTimers, "override.revoked", kNow, "o-1"},
+                    {AK::kRevokeHandoffs, "override.revoked", kNow, "politie-avim-rotterdam"}};
+          case E::kApprovalLapse:
+            return {{AK::kRevokeHandoffs, "override.approval_lapsed", kNow,
+                     "politie-avim-rotterdam"},
+                    {AK::kCreateTask, "override.approval_lapsed", kNow, "o-1"}};
+        }
+        return {};
+      });
+}
+
+// --- handoff ---------------------------------------------------------------
+
+TEST(HandoffMachine, EveryStateEventPair) {
+  using E = HandoffEvent;
+  using S = HandoffState;
+  const std::string partner = "gemeente-rotterdam";
+  auto apply = [&](S state, E event) {
+    HandoffSnapshot h;
+    h.id = "h-1";
+    h.state = state;
+    h.recipient_organisation = partner;
+    h.answer_due_at = kNow;
+    return AsOutcome<S>(ApplyHandoff(h, {event, "geen capaciteit"}, kNow));
+  };
+  WalkEveryPair(HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
+    switch (event) {
+      case E::kSend:
+        return {{AK::kNotifyRecipient, "handoff.sent", kNow, partner},
+                {AK::kScheduleDeadline, "handoff.answer_due", AddDays(kNow, 5), "h-1"}};
+      case E::kAccept:
+        return {{AK::kCancelTimers, "handoff.accepted", kNow, "h-1"}};
+      case E::kDecline:
+        return {{AK::kCancelTimers, "handoff.declined", kNow, "h-1"},
+                {AK::kCreateTask, "handoff.declined", kNow, "h-1"}};
+      case E::kRevoke:
+        if (state == S::kDraft) {
+          return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"}};
+        }
+        return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"},
+                {AK::kNotifyRecipient, "handoff.revoked", kNow, partner}};
+      case E::kExpire:
+        return {{AK::kCreateTask, "handoff.unanswered", kNow, "h-1"}};
+      case E::kComplete:
+        return {};
+    }
+    return {};
+  });
+}
+
+// Every machine's first state is where new records start, and every state
+// can be reached from it through the table.
+template <typename S, typename E>
+void ExpectAllStatesReachable(const MachineSpec<S, E>& machine) {
+  std::vector<S> reached = {machine.states.front()};
+  for (std::size_t i = 0; i < reached.size(); ++i) {
+    for (const auto& t : machine.transitions) {
+      if (t.from == reached[i] && std::find(reached.begin(), reached.end(), t.to) == reached.end()) {
+        reached.push_back(t.to);
+      }
+    }
+  }
+  for (const S state : machine.states) {
+    EXPECT_NE(std::find(reached.begin(), reached.end(), state), reached.end())
+        << machine.name << ": " << machine.state_name(state) << " is unreachable";
+  }
+}
+
+TEST(Machines, EveryStateIsReachableFromTheFirst) {
+  ExpectAllStatesReachable(TrajectoryMachine());
+  ExpectAllStatesReachable(ReflectionMachine());
+  ExpectAllStatesReachable(PlacementMachine());
+  ExpectAllStatesReachable(HandoffMachine());
+  ExpectAllStatesReachable(ConsentMachine());
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow

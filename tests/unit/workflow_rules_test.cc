@@ -1,0 +1,762 @@
+// One test suite per rule, named after it (R-AGE-DOUBT → RuleAgeDoubt), and
+// a check that no rule in the catalogue lacks its suite.
+#include <gtest/gtest.h>
+
+#include <cctype>
+#include <set>
+
+#include "tests/unit/workflow_test_util.h"
+#include "workflow/consent.h"
+#include "workflow/disclosure.h"
+#include "workflow/handoff.h"
+#include "workflow/placement.h"
+#include "workflow/reflection.h"
+#include "workflow/screening.h"
+#include "workflow/trajectory.h"
+
+namespace ketenregie::workflow {
+namespace {
+
+using namespace testing;
+using E = TrajectoryEvent;
+using S = TrajectoryState;
+
+const Instant kNow = Local(2026, 11, 22, 10, 0);
+
+TrajectorySnapshot Trajectory(S state, AgeStatus age,
+                              std::optional<ScreeningOutcome> screening = std::nullopt) {
+  TrajectorySnapshot t;
+  t.id = "t-1";
+  t.state = state;
+  t.age = age;
+  t.screening = screening;
+  return t;
+}
+
+Screening TraffickingSignals(bool with_means) {
+  Screening s;
+  s[Indicator::kRecruitment] = Score::kSignals;
+  if (with_means) {
+    s[Indicator::kThreat] = Score::kEvidence;
+  }
+  s.forms = {ExploitationForm::kSexual};
+  return s;
+}
+
+// --- R-STATE-ORDER --------------------------------------------------------
+
+TEST(RuleStateOrder, AClosedTrajectoryTakesNoRouteDecision) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kClosed, AgeStatus::kConfirmedAdult),
+                                {E::kDecideRouteB}, kNow),
+                rules::kStateOrder);
+}
+
+TEST(RuleStateOrder, EveryRuleIdInTheCatalogueIsUnique) {
+  std::set<std::string_view> ids;
+  for (const Rule& rule : AllRules()) {
+    EXPECT_TRUE(ids.insert(rule.id).second) << rule.id;
+    EXPECT_FALSE(rule.source.empty()) << rule.id;
+    EXPECT_FALSE(rule.summary.empty()) << rule.id;
+  }
+}
+
+// --- R-AGE-DOUBT ------------------------------------------------------------
+
+TEST(RuleAgeDoubt, DoubtedAndUnknownAgeAreTreatedAsMinor) {
+  EXPECT_TRUE(TreatedAsMinor(AgeStatus::kDoubted));
+  EXPECT_TRUE(TreatedAsMinor(AgeStatus::kUnknown));
+  EXPECT_TRUE(TreatedAsMinor(AgeStatus::kMinor));
+  EXPECT_FALSE(TreatedAsMinor(AgeStatus::kConfirmedAdult));
+}
+
+TEST(RuleAgeDoubt, DoubtedAgeTakesRouteANotB) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kDoubted,
+                                           ScreeningOutcome::kPossibleVictim),
+                                {.event = E::kDecideRouteB, .consents_to_referral = true}, kNow),
+                rules::kRouteAChild);
+  EXPECT_TRUE(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kDoubted), {E::kDecideRouteA},
+                              kNow)
+                  .ok());
+}
+
+TEST(RuleAgeDoubt, AgeCannotBeSetBackToUnknown) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kRegistered, AgeStatus::kDoubted),
+                                {.event = E::kSetAgeStatus, .age = AgeStatus::kUnknown}, kNow),
+                rules::kAgeDoubt);
+}
+
+TEST(RuleAgeDoubt, DoubtArisingOnAnAdultRouteCreatesATaskForRouteA) {
+  const auto result = ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
+                                      {.event = E::kSetAgeStatus, .age = AgeStatus::kDoubted}, kNow);
+  ASSERT_TRUE(result.ok());
+  EXPECT_EQ(result.value().next.age, AgeStatus::kDoubted);
+  EXPECT_EQ(Kinds(result.value().actions), std::vector{ActionKind::kCreateTask});
+  EXPECT_EQ(result.value().actions[0].what, "route.a_required");
+}
+
+// --- R-CHILD-NO-MEANS ---------------------------------------------------------
+
+TEST(RuleChildNoMeans, ActAndPurposeSufficeForAChild) {
+  EXPECT_EQ(Assess(TraffickingSignals(false), AgeStatus::kMinor).outcome,
+            ScreeningOutcome::kPossibleVictim);
+  EXPECT_EQ(Assess(TraffickingSignals(false), AgeStatus::kDoubted).outcome,
+            ScreeningOutcome::kPossibleVictim);
+}
+
+TEST(RuleChildNoMeans, AnAdultNeedsTheMeansToo) {
+  EXPECT_NE(Assess(TraffickingSignals(false), AgeStatus::kConfirmedAdult).outcome,
+            ScreeningOutcome::kPossibleVictim);
+  const Assessment full = Assess(TraffickingSignals(true), AgeStatus::kConfirmedAdult);
+  EXPECT_EQ(full.outcome, ScreeningOutcome::kPossibleVictim);
+  EXPECT_TRUE(full.act && full.means && full.purpose);
+}
+
+TEST(RuleChildNoMeans, NoPurposeNoTrafficking) {
+  Screening s = TraffickingSignals(true);
+  s.forms.clear();
+  EXPECT_EQ(Assess(s, AgeStatus::kMinor).outcome, ScreeningOutcome::kNotAVictim);
+}
+
+TEST(RuleChildNoMeans, EveryIndicatorSpeaksToActOrMeans) {
+  int act = 0;
+  for (std::size_t i = 0; i < kIndicatorCount; ++i) {
+    act += ElementOf(static_cast<Indicator>(i)) == Element::kAct ? 1 : 0;
+  }
+  EXPECT_EQ(act, 3) << "werving, vervoer/overbrenging, huisvesting/opnemen";
+}
+
+TEST(RuleChildNoMeans, MoreInformationNeededWhenInconclusive) {
+  Screening s;
+  s[Indicator::kWithheldDocuments] = Score::kMoreInformationNeeded;
+  EXPECT_EQ(Assess(s, AgeStatus::kConfirmedAdult).outcome,
+            ScreeningOutcome::kMoreInformationNeeded);
+}
+
+// --- R-SMUGGLING-NOT-TRAFFICKING -----------------------------------------------
+
+TEST(RuleSmugglingNotTrafficking, SmugglingIsAnOutcomeNotAVictim) {
+  Screening s;
+  s[Indicator::kTransport] = Score::kEvidence;
+  s[Indicator::kPayments] = Score::kEvidence;
+  s.smuggling_indicated = true;
+  EXPECT_EQ(Assess(s, AgeStatus::kConfirmedAdult).outcome, ScreeningOutcome::kSmuggling);
+  // A smuggled person who is exploited is a possible victim after all.
+  s.forms = {ExploitationForm::kLabour};
+  EXPECT_EQ(Assess(s, AgeStatus::kConfirmedAdult).outcome, ScreeningOutcome::kPossibleVictim);
+}
+
+TEST(RuleSmugglingNotTrafficking, SmugglingTakesRouteDNotB) {
+  const auto t = Trajectory(S::kScreened, AgeStatus::kConfirmedAdult, ScreeningOutcome::kSmuggling);
+  ExpectRefused(ApplyTrajectory(t, {.event = E::kDecideRouteB, .consents_to_referral = true}, kNow),
+                rules::kRouteMatchesScreening);
+  const auto d = ApplyTrajectory(t, {E::kDecideRouteD}, kNow);
+  ASSERT_TRUE(d.ok());
+  EXPECT_EQ(d.value().next.state, S::kClosed);
+  EXPECT_EQ(d.value().next.closure_reason, ClosureReason::kReferredGeneralHelp);
+}
+
+// --- routes ---------------------------------------------------------------------
+
+TEST(RuleRouteAChild, AnAdultIsNotRoutedToChildProtection) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kConfirmedAdult),
+                                {E::kDecideRouteA}, kNow),
+                rules::kRouteAChild);
+}
+
+TEST(RuleRouteAChild, RouteANotifiesChildProtectionWithoutWaitingForConsent) {
+  const auto a = ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kMinor), {E::kDecideRouteA},
+                                 kNow);
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a.value().next.state, S::kChildProtection);
+  EXPECT_EQ(Kinds(a.value().actions), std::vector{ActionKind::kNotifyChildProtection});
+}
+
+TEST(RuleRouteAChild, AChildTakesNoAdultRoute) {
+  for (const E route : {E::kDecideRouteB, E::kDecideRouteC, E::kDecideRouteD}) {
+    ExpectRefused(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kMinor,
+                                             ScreeningOutcome::kPossibleVictim),
+                                  {.event = route, .consents_to_referral = true}, kNow),
+                  rules::kRouteAChild);
+  }
+}
+
+TEST(RuleRouteMatchesScreening, NoRouteWhileMoreInformationIsNeeded) {
+  const auto t = Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
+                            ScreeningOutcome::kMoreInformationNeeded);
+  for (const E route : {E::kDecideRouteB, E::kDecideRouteC, E::kDecideRouteD}) {
+    ExpectRefused(ApplyTrajectory(t, {.event = route, .consents_to_referral = true}, kNow),
+                  rules::kRouteMatchesScreening);
+  }
+}
+
+TEST(RuleRouteMatchesScreening, RouteDIsNotForAPossibleVictim) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
+                                           ScreeningOutcome::kPossibleVictim),
+                                {E::kDecideRouteD}, kNow),
+                rules::kRouteMatchesScreening);
+}
+
+TEST(RuleRouteBConsent, RouteBNeedsConsentToReferral) {
+  const auto t = Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
+                            ScreeningOutcome::kPossibleVictim);
+  ExpectRefused(ApplyTrajectory(t, {E::kDecideRouteB}, kNow), rules::kRouteBConsent);
+  EXPECT_TRUE(
+      ApplyTrajectory(t, {.event = E::kDecideRouteB, .consents_to_referral = true}, kNow).ok());
+}
+
+TEST(RuleRouteBConsent, RouteCSchedulesTheFollowUpAndCanBeReactivated) {
+  const auto c = ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
+                                            ScreeningOutcome::kPossibleVictim),
+                                 {E::kDecideRouteC}, kNow, {.route_c_follow_up_days = 21});
+  ASSERT_TRUE(c.ok());
+  ASSERT_EQ(c.value().actions.size(), 1u);
+  EXPECT_EQ(c.value().actions[0].at, AddDays(kNow, 21));
+  ExpectRefused(ApplyTrajectory(c.value().next, {E::kReactivate}, kNow), rules::kRouteBConsent);
+  const auto b =
+      ApplyTrajectory(c.value().next, {.event = E::kReactivate, .consents_to_referral = true}, kNow);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b.value().next.state, S::kActive);
+}
+
+// --- shelter ----------------------------------------------------------------------
+
+PlacementRequest CrisisRequest(PersonFacts person) {
+  return {"p-1", ShelterKind::kCrisis, person, Local(2026, 11, 30, 15), Instant{}};
+}
+
+TEST(RuleCrisisEligibility, AdultWomanWithChildrenIsEligible) {
+  const auto p = RequestPlacement(
+      CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 2}));
+  ASSERT_TRUE(p.ok());
+  EXPECT_EQ(p.value().beds_needed, 3);
+}
+
+TEST(RuleCrisisEligibility, MinorDoubtedAgeAndNotAWomanAreRefused) {
+  ExpectRefused(RequestPlacement(CrisisRequest({AgeStatus::kMinor, GenderIdentity::kWoman, 0})),
+                rules::kCrisisEligibility);
+  ExpectRefused(RequestPlacement(CrisisRequest({AgeStatus::kDoubted, GenderIdentity::kWoman, 0})),
+                rules::kCrisisEligibility);
+  ExpectRefused(
+      RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kMan, 0})),
+      rules::kCrisisEligibility);
+  ExpectRefused(
+      RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kNotStated, 0})),
+      rules::kCrisisEligibility);
+}
+
+TEST(RuleCrisisEligibility, OtherSheltersDoNotApplyTheCrisisCriteria) {
+  PlacementRequest r = CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kMan, 0});
+  r.kind = ShelterKind::kCategorical;
+  EXPECT_TRUE(RequestPlacement(r).ok());
+}
+
+TEST(RuleCrisisEligibility, CheckedAgainWhenPlacing) {
+  auto p = RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0}));
+  ASSERT_TRUE(p.ok());
+  PlacementCommand place{PlacementEvent::kPlace};
+  place.person = {AgeStatus::kDoubted, GenderIdentity::kWoman, 0};
+  place.free_beds = 4;
+  ExpectRefused(ApplyPlacement(p.value(), place, kNow), rules::kCrisisEligibility);
+}
+
+TEST(RuleCrisisMax3m, PlannedEndAtMostThreeMonthsAfterStart) {
+  PlacementRequest r = CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0});
+  // 30 November + 3 months = 28 February (2027 is no leap year).
+  r.planned_end = Local(2027, 2, 28, 15);
+  EXPECT_TRUE(RequestPlacement(r).ok());
+  r.planned_end = Local(2027, 2, 28, 15) + seconds{1};
+  ExpectRefused(RequestPlacement(r), rules::kCrisisMax3m);
+}
+
+TEST(RuleCrisisMax3m, OverdueOnlyPastTheLimitAndContinuingNeedsAReason) {
+  auto p = RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0}));
+  ASSERT_TRUE(p.ok());
+  PlacementSnapshot placed = p.value();
+  placed.state = PlacementState::kPlaced;
+  ExpectRefused(ApplyPlacement(placed, {PlacementEvent::kMarkOverdue}, placed.limit - seconds{1}),
+                rules::kCrisisMax3m);
+  const auto overdue = ApplyPlacement(placed, {PlacementEvent::kMarkOverdue}, placed.limit);
+  ASSERT_TRUE(overdue.ok());
+  EXPECT_EQ(overdue.value().next.state, PlacementState::kOverdue);
+  ExpectRefused(ApplyPlacement(overdue.value().next, {PlacementEvent::kRecordContinuation},
+                               placed.limit),
+                rules::kCrisisMax3m);
+}
+
+TEST(RuleCrisisMax3m, PlacingSchedulesRemindersAt14And7DaysAndTheLimit) {
+  auto p = RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0}));
+  ASSERT_TRUE(p.ok());
+  PlacementCommand place{PlacementEvent::kPlace};
+  place.person = {AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0};
+  place.free_beds = 1;
+  const auto placed = ApplyPlacement(p.value(), place, kNow);
+  ASSERT_TRUE(placed.ok());
+  const auto& actions = placed.value().actions;
+  ASSERT_EQ(actions.size(), 3u);
+  EXPECT_EQ(ToAmsterdam(actions[0].at).date, 2027y / February / 14);
+  EXPECT_EQ(ToAmsterdam(actions[1].at).date, 2027y / February / 21);
+  EXPECT_EQ(ToAmsterdam(actions[2].at).date, 2027y / February / 28);
+}
+
+TEST(RuleNoOverbooking, PlacingNeedsABedForTheMotherAndEachChild) {
+  auto p = RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 2}));
+  ASSERT_TRUE(p.ok());
+  PlacementCommand place{PlacementEvent::kPlace};
+  place.person = {AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 2};
+  place.free_beds = 2;
+  ExpectRefused(ApplyPlacement(p.value(), place, kNow), rules::kNoOverbooking);
+  place.free_beds = 3;
+  EXPECT_TRUE(ApplyPlacement(p.value(), place, kNow).ok());
+}
+
+TEST(RulePlacementMoveOn, EndingRecordsWhereThePersonWent) {
+  PlacementSnapshot placed;
+  placed.state = PlacementState::kPlaced;
+  ExpectRefused(ApplyPlacement(placed, {PlacementEvent::kEnd}, kNow), rules::kPlacementMoveOn);
+  PlacementCommand end{PlacementEvent::kEnd};
+  end.move_on = MoveOn::kLeftUnknown;
+  const auto ended = ApplyPlacement(placed, end, kNow);
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended.value().next.move_on, MoveOn::kLeftUnknown);
+  EXPECT_FALSE(HoldsBeds(ended.value().next.state));
+}
+
+// --- reflection period ------------------------------------------------------------
+
+TEST(RuleReflectionLength, ThreeMonthsByDefault) {
+  const Instant start = Local(2026, 11, 30, 11);
+  EXPECT_EQ(ToAmsterdam(ReflectionEnd(start, false, {})).date, 2027y / February / 28);
+}
+
+TEST(RuleReflectionLength, ThirtyDaysForDublinCasesSince18May2023) {
+  const Instant start = Local(2023, 5, 18, 0, 0);
+  EXPECT_EQ(CalendarDaysBetween(start, ReflectionEnd(start, true, {})), 30);
+  // Before 18 May 2023 a Dublin case still had three months.
+  const Instant before = Local(2023, 5, 17, 23, 59);
+  EXPECT_EQ(ToAmsterdam(ReflectionEnd(before, true, {})).date, 2023y / August / 17);
+}
+
+TEST(RuleReflectionLength, NeverUnderThirtyDaysWhateverThePolicy) {
+  ReflectionPolicy policy;
+  policy.standard_months = 0;
+  policy.dublin_days = 7;
+  policy.minimum_days = 10;
+  const Instant start = Local(2027, 2, 1, 9);
+  EXPECT_EQ(CalendarDaysBetween(start, ReflectionEnd(start, false, policy)), 30);
+  EXPECT_EQ(CalendarDaysBetween(start, ReflectionEnd(start, true, policy)), 30);
+}
+
+TEST(RuleReflectionLength, StartingSchedulesRemindersAt14And3DaysAndExpiry) {
+  ReflectionSnapshot offered;
+  offered.trajectory_id = "t-1";
+  const Instant start = Local(2026, 11, 30, 11);
+  const auto running = ApplyReflection(offered, {.event = ReflectionEvent::kStart, .starts_at = start},
+                                       kNow);
+  ASSERT_TRUE(running.ok());
+  const auto& a = running.value().actions;
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(ToAmsterdam(a[0].at).date, 2027y / February / 14);
+  EXPECT_EQ(ToAmsterdam(a[1].at).date, 2027y / February / 25);
+  EXPECT_EQ(a[2].at, running.value().next.ends_at);
+}
+
+TEST(RuleReflectionExpiry, ExpiresOnlyAtItsEnd) {
+  ReflectionSnapshot r;
+  r.state = ReflectionState::kRunning;
+  r.ends_at = kNow;
+  ExpectRefused(ApplyReflection(r, {ReflectionEvent::kExpire}, kNow - seconds{1}),
+                rules::kReflectionExpiry);
+  EXPECT_TRUE(ApplyReflection(r, {ReflectionEvent::kExpire}, kNow).ok());
+}
+
+TEST(RuleReflectionExpiry, ADecisionNamesWhatWasDecided) {
+  ReflectionSnapshot r;
+  r.state = ReflectionState::kRunning;
+  ExpectRefused(ApplyReflection(r, {ReflectionEvent::kDecide}, kNow), rules::kReflectionExpiry);
+}
+
+TEST(RuleB8RequiresCooperation, DeclinedGivesNoPermitApplication) {
+  ReflectionSnapshot r;
+  r.state = ReflectionState::kDecided;
+  r.decision = ReflectionDecision::kDeclined;
+  ExpectRefused(ApplyReflection(r, {ReflectionEvent::kApplyPermit}, kNow),
+                rules::kB8RequiresCooperation);
+  for (const auto decision : {ReflectionDecision::kPoliceReport, ReflectionDecision::kOtherCooperation,
+                              ReflectionDecision::kNoReportSeriousReasons}) {
+    r.decision = decision;
+    EXPECT_TRUE(ApplyReflection(r, {ReflectionEvent::kApplyPermit}, kNow).ok());
+  }
+}
+
+TEST(RuleB8RequiresCooperation, RenewalRunsToALaterDate) {
+  ReflectionSnapshot r;
+  r.state = ReflectionState::kPermitGranted;
+  r.permit_valid_until = kNow + days{300};
+  ReflectionCommand renew{ReflectionEvent::kRenewPermit};
+  renew.permit_valid_until = kNow + days{200};
+  ExpectRefused(ApplyReflection(r, renew, kNow), rules::kB8RequiresCooperation);
+}
+
+// --- closure ------------------------------------------------------------------------
+
+TEST(RuleCloseRequires, AReason) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult), {E::kClose},
+                                kNow),
+                rules::kCloseRequires);
+}
+
+TEST(RuleCloseRequires, NoOpenPlacement) {
+  auto t = Trajectory(S::kActive, AgeStatus::kConfirmedAdult);
+  t.open_placements = 1;
+  ExpectRefused(
+      ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
+      rules::kCloseRequires);
+}
+
+TEST(RuleCloseRequires, NoUnansweredHandoff) {
+  auto t = Trajectory(S::kActive, AgeStatus::kConfirmedAdult);
+  t.unanswered_handoffs = 1;
+  ExpectRefused(
+      ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
+      rules::kCloseRequires);
+  EXPECT_TRUE(IsUnanswered(HandoffState::kSent));
+  EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
+}
+
+TEST(RuleCloseRequires, ConsultationOnlyIsForSignalsAlone) {
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
+                                {.event = E::kClose, .reason = ClosureReason::kConsultationOnly},
+                                kNow),
+                rules::kCloseRequires);
+  ExpectRefused(ApplyTrajectory(Trajectory(S::kSignalled, AgeStatus::kUnknown),
+                                {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
+                rules::kCloseRequires);
+}
+
+TEST(RuleReopen, AClosedTrajectoryReopensForRepeatVictimisation) {
+  auto t = Trajectory(S::kClosed, AgeStatus::kConfirmedAdult, ScreeningOutcome::kPossibleVictim);
+  t.closure_reason = ClosureReason::kContactLost;
+  const auto reopened = ApplyTrajectory(t, {E::kReopen}, kNow);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened.value().next.state, S::kRegistered);
+  EXPECT_FALSE(reopened.value().next.screening.has_value()) << "screened afresh";
+}
+
+TEST(RuleReopen, NotAfterDeath) {
+  auto t = Trajectory(S::kClosed, AgeStatus::kConfirmedAdult);
+  t.closure_reason = ClosureReason::kDeceased;
+  ExpectRefused(ApplyTrajectory(t, {E::kReopen}, kNow), rules::kReopen);
+}
+
+TEST(RuleReopen, LinksAnotherTrajectoryOnceAndNeverItself) {
+  const auto t = Trajectory(S::kClosed, AgeStatus::kConfirmedAdult);
+  TrajectoryCommand link_self{E::kLink};
+  link_self.linked_id = "t-1";
+  ExpectRefused(ApplyTrajectory(t, link_self, kNow), rules::kReopen);
+  TrajectoryCommand link_other{E::kLink};
+  link_other.linked_id = "t-2";
+  const auto linked = ApplyTrajectory(t, link_other, kNow);
+  ASSERT_TRUE(linked.ok());
+  const auto again = ApplyTrajectory(linked.value().next, link_other, kNow);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again.value().next.linked, std::vector<std::string>{"t-2"});
+}
+
+// --- consent and disclosure ---------------------------------------------------------
+
+ConsentRecord LegalAidConsent(ConsentState state) {
+  ConsentRecord c;
+  c.id = "c-1";
+  c.state = state;
+  c.recipient_organisation = "advocatenkantoor-demo";
+  c.categories = {DataCategory::kIdentity, DataCategory::kResidenceStatus};
+  c.purpose = Purpose::kLegalAid;
+  c.method = ConsentMethod::kWritten;
+  c.valid_from = kNow - days{10};
+  c.valid_until = kNow + days{80};
+  return c;
+}
+
+DisclosureQuery LawyerAsks(DataCategory category, Instant at = kNow) {
+  return {"advocatenkantoor-demo", OrganisationType::kLegalAid, category, Purpose::kLegalAid, at};
+}
+
+TEST(RuleConsentDefaultDeny, NothingRecordedMeansDenied) {
+  const auto d = DecideDisclosure({}, {}, LawyerAsks(DataCategory::kIdentity));
+  EXPECT_FALSE(d.permitted);
+  EXPECT_EQ(d.rule, rules::kConsentDefaultDeny);
+  EXPECT_EQ(d.reason, "no consent");
+}
+
+TEST(RuleConsentDefaultDeny, AGrantedConsentPermitsExactlyItsScope) {
+  const std::vector consents = {LegalAidConsent(ConsentState::kGranted)};
+  const auto yes = DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity));
+  EXPECT_TRUE(yes.permitted);
+  EXPECT_EQ(yes.basis, BasisKind::kConsent);
+  EXPECT_EQ(yes.basis_id, "c-1");
+  EXPECT_FALSE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kHealth)).permitted);
+  auto other_purpose = LawyerAsks(DataCategory::kIdentity);
+  other_purpose.purpose = Purpose::kCriminalInvestigation;
+  EXPECT_FALSE(DecideDisclosure(consents, {}, other_purpose).permitted);
+  auto other_org = LawyerAsks(DataCategory::kIdentity);
+  other_org.recipient_organisation = "ander-kantoor";
+  EXPECT_FALSE(DecideDisclosure(consents, {}, other_org).permitted);
+  EXPECT_FALSE(
+      DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow + days{80})).permitted);
+  EXPECT_FALSE(
+      DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow - days{11})).permitted);
+}
+
+TEST(RuleConsentDefaultDeny, UnknownCategoryIsDenied) {
+  auto consent = LegalAidConsent(ConsentState::kGranted);
+  consent.categories.insert(DataCategory::kUnknown);
+  const std::vector consents = {consent};
+  const auto d = DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kUnknown));
+  EXPECT_FALSE(d.permitted);
+  EXPECT_EQ(d.reason, "unknown data category");
+}
+
+TEST(RuleConsentDefaultDeny, RefusedProposedAndExpiredNeverPermit) {
+  for (const auto state : {ConsentState::kRefused, ConsentState::kProposed, ConsentState::kExpired,
+                           ConsentState::kSuperseded}) {
+    const std::vector consents = {LegalAidConsent(state)};
+    EXPECT_FALSE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity)).permitted)
+        << ToString(state);
+  }
+}
+
+TEST(RuleConsentComplete, AProposalNamesRecipientCategoriesPurposeMethodAndPeriod) {
+  auto c = LegalAidConsent(ConsentState::kProposed);
+  EXPECT_TRUE(ProposeConsent(c, AgeStatus::kConfirmedAdult, kNow).ok());
+  auto no_recipient = c;
+  no_recipient.recipient_organisation.clear();
+  ExpectRefused(ProposeConsent(no_recipient, AgeStatus::kConfirmedAdult, kNow),
+                rules::kConsentComplete);
+  auto no_categories = c;
+  no_categories.categories.clear();
+  ExpectRefused(ProposeConsent(no_categories, AgeStatus::kConfirmedAdult, kNow),
+                rules::kConsentComplete);
+  auto no_method = c;
+  no_method.method = ConsentMethod::kUnspecified;
+  ExpectRefused(ProposeConsent(no_method, AgeStatus::kConfirmedAdult, kNow),
+                rules::kConsentComplete);
+  auto backwards = c;
+  backwards.valid_until = backwards.valid_from;
+  ExpectRefused(ProposeConsent(backwards, AgeStatus::kConfirmedAdult, kNow),
+                rules::kConsentComplete);
+}
+
+TEST(RuleConsentComplete, AGrantedConsentIsNeverEditedOnlyEnded) {
+  // Granting again, or refusing a granted consent, is not in the table.
+  ExpectRefused(ApplyConsent(LegalAidConsent(ConsentState::kGranted), ConsentEvent::kGrant, kNow),
+                rules::kStateOrder);
+  ExpectRefused(ApplyConsent(LegalAidConsent(ConsentState::kGranted), ConsentEvent::kRefuse, kNow),
+                rules::kStateOrder);
+}
+
+TEST(RuleConsentGuardian, ForAMinorTheGuardianGrants) {
+  auto c = LegalAidConsent(ConsentState::kProposed);
+  ExpectRefused(ProposeConsent(c, AgeStatus::kMinor, kNow), rules::kConsentGuardian);
+  ExpectRefused(ProposeConsent(c, AgeStatus::kDoubted, kNow), rules::kConsentGuardian);
+  c.grantor = Grantor::kGuardian;
+  EXPECT_TRUE(ProposeConsent(c, AgeStatus::kMinor, kNow).ok());
+}
+
+TEST(RuleWithdrawalImmediate, TheNextDisclosureIsDeniedAndHandoffsRevoked) {
+  const auto withdrawn = ApplyConsent(LegalAidConsent(ConsentState::kGranted),
+                                      ConsentEvent::kWithdraw, kNow);
+  ASSERT_TRUE(withdrawn.ok());
+  EXPECT_EQ(Kinds(withdrawn.value().actions),
+            (std::vector{ActionKind::kCancelTimers, ActionKind::kRevokeHandoffs,
+                         ActionKind::kNotifyRecipient}));
+  const std::vector consents = {withdrawn.value().next};
+  // Denied even for a moment inside the original validity.
+  const auto d = DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow));
+  EXPECT_FALSE(d.permitted);
+  EXPECT_EQ(d.rule, rules::kWithdrawalImmediate);
+  EXPECT_EQ(d.reason, "consent withdrawn");
+}
+
+OverrideRecord PoliceOverride(OverrideState state, bool acute) {
+  OverrideRecord o;
+  o.id = "o-1";
+  o.state = state;
+  o.basis = LegalBasis::kVitalInterest;
+  o.acute_danger = acute;
+  o.justification = "pooier gesignaleerd bij de opvang";
+  o.recipient_organisation = "politie-avim-rotterdam";
+  o.recipient_type = OrganisationType::kPolice;
+  o.categories = {DataCategory::kLocation, DataCategory::kIdentity};
+  o.requested_by = {"essm-rotterdam", "coordinator-1"};
+  o.requested_at = kNow - hours{1};
+  o.expires_at = kNow + days{7};
+  o.approval_due_at = kNow + hours{71};
+  return o;
+}
+
+DisclosureQuery PoliceAsks(DataCategory category, Instant at = kNow) {
+  return {"politie-avim-rotterdam", OrganisationType::kPolice, category,
+          Purpose::kCriminalInvestigation, at};
+}
+
+TEST(RuleOverrideComplete, BasisJustificationRecipientCategoriesAndExpiry) {
+  auto o = PoliceOverride(OverrideState::kRequested, false);
+  EXPECT_TRUE(RequestOverride(o, AgeStatus::kConfirmedAdult, kNow).ok());
+  auto no_reason = o;
+  no_reason.justification.clear();
+  ExpectRefused(RequestOverride(no_reason, AgeStatus::kConfirmedAdult, kNow),
+                rules::kOverrideComplete);
+  auto expired = o;
+  expired.expires_at = kNow;
+  ExpectRefused(RequestOverride(expired, AgeStatus::kConfirmedAdult, kNow),
+                rules::kOverrideComplete);
+}
+
+TEST(RuleOverrideFourEyes, TheRequesterCannotApprove) {
+  const auto o = PoliceOverride(OverrideState::kRequested, false);
+  ExpectRefused(ApplyOverride(o, OverrideEvent::kApprove, o.requested_by, kNow),
+                rules::kOverrideFourEyes);
+  ExpectRefused(
+      ApplyOverride(o, OverrideEvent::kApprove, {"gemeente-rotterdam", "coordinator-2"}, kNow),
+      rules::kOverrideFourEyes);
+  const auto approved =
+      ApplyOverride(o, OverrideEvent::kApprove, {"essm-rotterdam", "coordinator-2"}, kNow);
+  ASSERT_TRUE(approved.ok());
+  EXPECT_EQ(approved.value().next.state, OverrideState::kActive);
+}
+
+TEST(RuleOverrideFourEyes, APendingOverridePermitsNothing) {
+  const std::vector overrides = {PoliceOverride(OverrideState::kRequested, false)};
+  const auto d = DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kIdentity));
+  EXPECT_FALSE(d.permitted);
+  EXPECT_EQ(d.rule, rules::kOverrideFourEyes);
+  const std::vector active = {PoliceOverride(OverrideState::kActive, false)};
+  const auto yes = DecideDisclosure({}, active, PoliceAsks(DataCategory::kIdentity));
+  EXPECT_TRUE(yes.permitted);
+  EXPECT_EQ(yes.basis, BasisKind::kOverride);
+  EXPECT_FALSE(yes.flagged);
+}
+
+TEST(RuleOverrideAcute72h, AcuteDangerActsAtOnceFlaggedUntilApproved) {
+  const auto requested =
+      RequestOverride(PoliceOverride(OverrideState::kRequested, true), AgeStatus::kConfirmedAdult,
+                      kNow);
+  ASSERT_TRUE(requested.ok());
+  const OverrideRecord& o = requested.value().next;
+  EXPECT_EQ(o.state, OverrideState::kActivePendingApproval);
+  EXPECT_EQ(o.approval_due_at, kNow + hours{72});
+  const std::vector overrides = {o};
+  const auto d = DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kLocation));
+  EXPECT_TRUE(d.permitted);
+  EXPECT_TRUE(d.flagged);
+  // After 72 hours without approval it permits nothing and lapses.
+  EXPECT_FALSE(
+      DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kLocation, kNow + hours{72}))
+          .permitted);
+  ExpectRefused(ApplyOverride(o, OverrideEvent::kApprovalLapse, {}, kNow + hours{71}),
+                rules::kOverrideAcute72h);
+  EXPECT_TRUE(ApplyOverride(o, OverrideEvent::kApprovalLapse, {}, kNow + hours{72}).ok());
+}
+
+TEST(RuleOverrideAcute72h, OnlyVitalInterestMayActBeforeApproval) {
+  auto o = PoliceOverride(OverrideState::kRequested, true);
+  o.basis = LegalBasis::kLegalObligation;
+  ExpectRefused(RequestOverride(o, AgeStatus::kConfirmedAdult, kNow), rules::kOverrideAcute72h);
+}
+
+TEST(RuleOverrideAcute72h, AnExpiredOverridePermitsNothing) {
+  const std::vector overrides = {PoliceOverride(OverrideState::kActive, false)};
+  EXPECT_FALSE(
+      DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kIdentity, kNow + days{7}))
+          .permitted);
+}
+
+TEST(RuleOverrideChildProtection, OnlyForAChildTowardsChildProtection) {
+  OverrideRecord o;
+  o.id = "o-2";
+  o.basis = LegalBasis::kChildProtection;
+  o.justification = "Meldcode: melding Veilig Thuis";
+  o.recipient_organisation = "nidos";
+  o.recipient_type = OrganisationType::kChildProtection;
+  o.categories = {DataCategory::kIdentity};
+  o.requested_by = {"essm-rotterdam", "coordinator-1"};
+  o.expires_at = kNow + days{30};
+  EXPECT_TRUE(RequestOverride(o, AgeStatus::kDoubted, kNow).ok());
+  ExpectRefused(RequestOverride(o, AgeStatus::kConfirmedAdult, kNow),
+                rules::kOverrideChildProtection);
+  o.recipient_type = OrganisationType::kPolice;
+  ExpectRefused(RequestOverride(o, AgeStatus::kMinor, kNow), rules::kOverrideChildProtection);
+}
+
+TEST(RuleLocationSecret, ATypeWideConsentNeverRevealsTheLocation) {
+  ConsentRecord c = LegalAidConsent(ConsentState::kGranted);
+  c.recipient_organisation.clear();
+  c.recipient_type = OrganisationType::kLegalAid;
+  c.categories = {DataCategory::kLocation, DataCategory::kIdentity};
+  const std::vector consents = {c};
+  EXPECT_TRUE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity)).permitted);
+  const auto d = DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kLocation));
+  EXPECT_FALSE(d.permitted);
+  EXPECT_EQ(d.rule, rules::kLocationSecret);
+  auto proposal = c;
+  proposal.state = ConsentState::kProposed;
+  ExpectRefused(ProposeConsent(proposal, AgeStatus::kConfirmedAdult, kNow), rules::kLocationSecret);
+}
+
+TEST(RuleLocationSecret, ANamedRecipientMayReceiveTheLocation) {
+  ConsentRecord c = LegalAidConsent(ConsentState::kGranted);
+  c.categories = {DataCategory::kLocation};
+  const std::vector consents = {c};
+  EXPECT_TRUE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kLocation)).permitted);
+}
+
+TEST(RuleHandoffAnswer, ADeclineHasAReason) {
+  HandoffSnapshot h;
+  h.state = HandoffState::kSent;
+  ExpectRefused(ApplyHandoff(h, {HandoffEvent::kDecline}, kNow), rules::kHandoffAnswer);
+  EXPECT_TRUE(ApplyHandoff(h, {HandoffEvent::kDecline, "geen plek"}, kNow).ok());
+}
+
+TEST(RuleHandoffAnswer, ExpiresOnlyWhenTheAnswerIsDue) {
+  HandoffSnapshot draft;
+  draft.id = "h-1";
+  const auto sent = ApplyHandoff(draft, {HandoffEvent::kSend}, kNow, {.answer_days = 3});
+  ASSERT_TRUE(sent.ok());
+  EXPECT_EQ(sent.value().next.answer_due_at, AddDays(kNow, 3));
+  ExpectRefused(ApplyHandoff(sent.value().next, {HandoffEvent::kExpire}, AddDays(kNow, 2)),
+                rules::kHandoffAnswer);
+  const auto expired = ApplyHandoff(sent.value().next, {HandoffEvent::kExpire}, AddDays(kNow, 3));
+  ASSERT_TRUE(expired.ok());
+  EXPECT_EQ(expired.value().actions[0].what, "handoff.unanswered");
+}
+
+// --- every rule has its suite ---------------------------------------------------------
+
+std::string SuiteName(std::string_view id) {
+  std::string name = "Rule";
+  bool start = true;
+  for (const char c : id.substr(2)) {  // drop "R-"
+    if (c == '-') {
+      start = true;
+      continue;
+    }
+    name.push_back(start ? static_cast<char>(std::toupper(c)) : static_cast<char>(std::tolower(c)));
+    start = false;
+  }
+  return name;
+}
+
+TEST(RuleCatalogue, EveryRuleHasATestSuiteNamedAfterIt) {
+  std::set<std::string> suites;
+  const auto* unit_test = ::testing::UnitTest::GetInstance();
+  for (int i = 0; i < unit_test->total_test_suite_count(); ++i) {
+    suites.insert(unit_test->GetTestSuite(i)->name());
+  }
+  for (const Rule& rule : AllRules()) {
+    EXPECT_TRUE(suites.contains(SuiteName(rule.id)))
+        << rule.id << " has no test suite " << SuiteName(rule.id);
+  }
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow
