@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <string>
+#include <vector>
 
 #include "workflow/diagram.h"
 
@@ -31,6 +33,35 @@ TEST(WorkflowDiagrams, EveryTransitionIsDrawn) {
   }
   const std::string trajectory = AllDiagrams().front().second;
   EXPECT_NE(trajectory.find("screened --> child_protection: decide_route_a"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow
+
+namespace ketenregie::workflow {
+namespace {
+
+// The library reads no clock and does no I/O: its sources never name them.
+// (diagrams_main.cc is the generator tool, not part of the library.)
+TEST(WorkflowPurity, LibrarySourcesUseNoClockNoIoNoRpc) {
+  const auto dir = std::filesystem::path(KETENREGIE_SOURCE_DIR) / "workflow";
+  const std::vector<std::string> forbidden = {
+      "::now(", "steady_clock", "<fstream>", "<cstdio>", "<iostream>", "grpc", "pqxx",
+      "google/protobuf", "getenv", "<thread>", "rand("};
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const auto name = entry.path().filename().string();
+    if (name == "diagrams_main.cc" || name == "CMakeLists.txt") {
+      continue;
+    }
+    ++files;
+    std::ifstream in(entry.path());
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    for (const auto& token : forbidden) {
+      EXPECT_EQ(text.find(token), std::string::npos) << name << " uses " << token;
+    }
+  }
+  EXPECT_GT(files, 10);
 }
 
 }  // namespace
