@@ -208,9 +208,9 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
     case CE::kWithdraw: {
       // R-WITHDRAWAL-IMMEDIATE: the state change denies the next disclosure;
       // these actions revoke open handoffs and tell the recipient.
+      // A type-wide consent names the type: every organisation of it.
       const std::string recipient = current.recipient_organisation.empty()
-                                        ? "type:" + std::to_string(static_cast<int>(
-                                                        current.recipient_type))
+                                        ? "type:" + std::string(ToString(current.recipient_type))
                                         : current.recipient_organisation;
       out.actions = {
           {ActionKind::kCancelTimers, "consent.withdrawn", now, current.id},

@@ -54,6 +54,46 @@ std::string_view ToString(DataCategory value) {
   return "?";
 }
 
+std::string_view ToString(OrganisationType value) {
+  switch (value) {
+    case OrganisationType::kUnknown:
+      return "UNKNOWN";
+    case OrganisationType::kCareCoordination:
+      return "CARE_COORDINATION";
+    case OrganisationType::kMunicipality:
+      return "MUNICIPALITY";
+    case OrganisationType::kPolice:
+      return "POLICE";
+    case OrganisationType::kCrisisShelter:
+      return "CRISIS_SHELTER";
+    case OrganisationType::kCategoricalShelter:
+      return "CATEGORICAL_SHELTER";
+    case OrganisationType::kFollowUpShelter:
+      return "FOLLOW_UP_SHELTER";
+    case OrganisationType::kLegalAid:
+      return "LEGAL_AID";
+    case OrganisationType::kCareProvider:
+      return "CARE_PROVIDER";
+    case OrganisationType::kChildProtection:
+      return "CHILD_PROTECTION";
+    case OrganisationType::kNationalRegistry:
+      return "NATIONAL_REGISTRY";
+    case OrganisationType::kService:
+      return "SERVICE";
+  }
+  return "?";
+}
+
+std::optional<OrganisationType> OrganisationTypeFromString(std::string_view name) {
+  for (int i = 0; i <= static_cast<int>(OrganisationType::kService); ++i) {
+    const auto type = static_cast<OrganisationType>(i);
+    if (type != OrganisationType::kUnknown && ToString(type) == name) {
+      return type;
+    }
+  }
+  return std::nullopt;
+}
+
 std::string_view ToString(Purpose value) {
   switch (value) {
     case Purpose::kUnknown:

@@ -4,6 +4,7 @@
 /// mirror the protobuf enums; services map between the two at their edge.
 
 #include <array>
+#include <optional>
 #include <string_view>
 
 namespace ketenregie::workflow {
@@ -60,7 +61,13 @@ enum class OrganisationType {
   kCareProvider,
   kChildProtection,
   kNationalRegistry,
+  /// A Ketenregie service calling another (service certificate).
+  kService,
 };
+
+/// "CARE_COORDINATION" etc., as in the protobuf enum without its prefix.
+std::string_view ToString(OrganisationType value);
+std::optional<OrganisationType> OrganisationTypeFromString(std::string_view name);
 
 std::string_view ToString(AgeStatus value);
 std::string_view ToString(DataCategory value);

@@ -72,6 +72,9 @@ constexpr std::array kRules = {
     Rule{rules::kHandoffAnswer, "DESIGN.md §5",
          "A partner declines with a reason; an unanswered handoff expires only when its answer "
          "is due."},
+    Rule{rules::kAccessRole, "DESIGN.md §1, §6",
+         "Trajectories are created, changed and read by coordinators of a care-coordination "
+         "organisation; signals also by its meldpunt; service methods by Ketenregie services."},
 };
 
 }  // namespace

@@ -44,6 +44,7 @@ inline constexpr std::string_view kOverrideAcute72h = "R-OVERRIDE-ACUTE-72H";
 inline constexpr std::string_view kOverrideChildProtection = "R-OVERRIDE-CHILD-PROTECTION";
 inline constexpr std::string_view kLocationSecret = "R-LOCATION-SECRET";
 inline constexpr std::string_view kHandoffAnswer = "R-HANDOFF-ANSWER";
+inline constexpr std::string_view kAccessRole = "R-ACCESS-ROLE";
 }  // namespace rules
 
 /// Every rule, in the order above.

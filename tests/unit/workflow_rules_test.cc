@@ -6,6 +6,7 @@
 #include <set>
 
 #include "tests/unit/workflow_test_util.h"
+#include "workflow/access.h"
 #include "workflow/consent.h"
 #include "workflow/disclosure.h"
 #include "workflow/handoff.h"
@@ -756,6 +757,44 @@ TEST(RuleCatalogue, EveryRuleHasATestSuiteNamedAfterIt) {
     EXPECT_TRUE(suites.contains(SuiteName(rule.id)))
         << rule.id << " has no test suite " << SuiteName(rule.id);
   }
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow
+
+namespace ketenregie::workflow {
+namespace {
+
+TEST(RuleAccessRole, OnlyCareCoordinatorsManageTrajectories) {
+  const Principal coordinator{OrganisationType::kCareCoordination, {Role::kCoordinator}};
+  EXPECT_FALSE(CheckAccess(coordinator, Operation::kManageTrajectory).has_value());
+  EXPECT_FALSE(CheckAccess(coordinator, Operation::kReadTrajectory).has_value());
+  // A coordinator role at another kind of organisation is not enough.
+  const Principal municipal{OrganisationType::kMunicipality, {Role::kCoordinator}};
+  const auto refused = CheckAccess(municipal, Operation::kManageTrajectory);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rule, rules::kAccessRole);
+  const Principal meldpunt{OrganisationType::kCareCoordination, {Role::kMeldpunt}};
+  EXPECT_TRUE(CheckAccess(meldpunt, Operation::kManageTrajectory).has_value());
+  EXPECT_FALSE(CheckAccess(meldpunt, Operation::kRecordSignal).has_value());
+}
+
+TEST(RuleAccessRole, ServiceMethodsOnlyForServices) {
+  const Principal shelter_service{OrganisationType::kService, {Role::kService}};
+  EXPECT_FALSE(CheckAccess(shelter_service, Operation::kReadEligibilityFacts).has_value());
+  EXPECT_TRUE(CheckAccess(shelter_service, Operation::kManageTrajectory).has_value());
+  const Principal coordinator{OrganisationType::kCareCoordination, {Role::kCoordinator}};
+  EXPECT_TRUE(CheckAccess(coordinator, Operation::kReadDisclosureSections).has_value());
+  const Principal nobody{OrganisationType::kCareCoordination, {}};
+  EXPECT_TRUE(CheckAccess(nobody, Operation::kReadSignals).has_value());
+}
+
+TEST(RuleAccessRole, NamesRoundTrip) {
+  EXPECT_EQ(RoleFromString("coordinator"), Role::kCoordinator);
+  EXPECT_FALSE(RoleFromString("admin").has_value());
+  EXPECT_EQ(OrganisationTypeFromString("CARE_COORDINATION"), OrganisationType::kCareCoordination);
+  EXPECT_EQ(OrganisationTypeFromString("SERVICE"), OrganisationType::kService);
+  EXPECT_FALSE(OrganisationTypeFromString("UNKNOWN").has_value());
 }
 
 }  // namespace

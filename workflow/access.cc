@@ -1,0 +1,101 @@
+#include "workflow/access.h"
+
+#include <array>
+#include <string>
+
+#include "workflow/rules.h"
+
+namespace ketenregie::workflow {
+namespace {
+
+bool CareCoordinator(const Principal& p) {
+  return p.organisation_type == OrganisationType::kCareCoordination &&
+         p.roles.contains(Role::kCoordinator);
+}
+
+bool Service(const Principal& p) {
+  return p.organisation_type == OrganisationType::kService && p.roles.contains(Role::kService);
+}
+
+constexpr std::array kRoles = {Role::kCoordinator,  Role::kMeldpunt,       Role::kShelterStaff,
+                               Role::kPartner,      Role::kPrivacyOfficer, Role::kService};
+
+}  // namespace
+
+std::string_view ToString(Role role) {
+  switch (role) {
+    case Role::kCoordinator:
+      return "coordinator";
+    case Role::kMeldpunt:
+      return "meldpunt";
+    case Role::kShelterStaff:
+      return "shelter_staff";
+    case Role::kPartner:
+      return "partner";
+    case Role::kPrivacyOfficer:
+      return "privacy_officer";
+    case Role::kService:
+      return "service";
+  }
+  return "?";
+}
+
+std::string_view ToString(Operation operation) {
+  switch (operation) {
+    case Operation::kRecordSignal:
+      return "record a signal";
+    case Operation::kReadSignals:
+      return "read signals";
+    case Operation::kManageTrajectory:
+      return "create or change a trajectory";
+    case Operation::kReadTrajectory:
+      return "read a trajectory";
+    case Operation::kManageTasks:
+      return "manage tasks";
+    case Operation::kReadEligibilityFacts:
+      return "read eligibility facts";
+    case Operation::kReadDisclosureSections:
+      return "read disclosure sections";
+    case Operation::kReadEvents:
+      return "read the event feed";
+  }
+  return "?";
+}
+
+std::optional<Role> RoleFromString(std::string_view name) {
+  for (const Role role : kRoles) {
+    if (ToString(role) == name) {
+      return role;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation operation) {
+  bool allowed = false;
+  switch (operation) {
+    case Operation::kRecordSignal:
+    case Operation::kReadSignals:
+      allowed = CareCoordinator(principal) ||
+                (principal.organisation_type == OrganisationType::kCareCoordination &&
+                 principal.roles.contains(Role::kMeldpunt));
+      break;
+    case Operation::kManageTrajectory:
+    case Operation::kReadTrajectory:
+    case Operation::kManageTasks:
+      allowed = CareCoordinator(principal);
+      break;
+    case Operation::kReadEligibilityFacts:
+    case Operation::kReadDisclosureSections:
+    case Operation::kReadEvents:
+      allowed = Service(principal);
+      break;
+  }
+  if (allowed) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kAccessRole,
+                       "your organisation or role may not " + std::string(ToString(operation))};
+}
+
+}  // namespace ketenregie::workflow

@@ -1,0 +1,57 @@
+#pragma once
+
+/// Who may do what (DESIGN.md §1, §6): the organisation type comes from the
+/// verified certificate, the roles from the directory entry of the acting
+/// user. Checked by the server, never trusted from a client.
+
+#include <optional>
+#include <set>
+#include <string_view>
+
+#include "workflow/core.h"
+#include "workflow/domain.h"
+
+namespace ketenregie::workflow {
+
+enum class Role {
+  /// Zorgcoördinator: runs trajectories.
+  kCoordinator,
+  /// Meld- en adviespunt: takes signals and consultations.
+  kMeldpunt,
+  kShelterStaff,
+  /// A chain partner's user: reads its inbox, answers handoffs.
+  kPartner,
+  /// Answers "who saw what" from the audit trail.
+  kPrivacyOfficer,
+  /// Another Ketenregie service acting for its own callers.
+  kService,
+};
+
+enum class Operation {
+  kRecordSignal,
+  kReadSignals,
+  /// Register, screen, route, reflection period, close, reopen, link.
+  kManageTrajectory,
+  kReadTrajectory,
+  kManageTasks,
+  /// Service-to-service: facts for shelter eligibility, packet sections.
+  kReadEligibilityFacts,
+  kReadDisclosureSections,
+  kReadEvents,
+};
+
+std::string_view ToString(Role role);
+std::string_view ToString(Operation operation);
+std::optional<Role> RoleFromString(std::string_view name);
+
+struct Principal {
+  OrganisationType organisation_type = OrganisationType::kUnknown;
+  std::set<Role> roles;
+};
+
+/// R-ACCESS-ROLE: trajectories are created, changed and read by
+/// coordinators of a care-coordination organisation; signals also by its
+/// meldpunt; service methods by Ketenregie services only.
+std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation operation);
+
+}  // namespace ketenregie::workflow
