@@ -4,6 +4,8 @@
 
 #include <algorithm>
 
+#include "services/common/status.h"
+
 namespace ketenregie::common {
 namespace {
 
@@ -55,6 +57,24 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
   }
   identity.organisation_id = organisation;
   identity.actor = actor;
+  return grpc::Status::OK;
+}
+
+grpc::Status Authorize(const grpc::ServerContext& context, const Directory& directory,
+                       workflow::Operation operation, Caller& caller) {
+  if (grpc::Status status = IdentifyCaller(context, caller.identity); !status.ok()) {
+    return status;
+  }
+  const auto principal =
+      directory.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
+  if (!principal) {
+    return {grpc::StatusCode::PERMISSION_DENIED,
+            "R-ACCESS-ROLE: x-actor is not a registered user of the calling organisation"};
+  }
+  caller.principal = *principal;
+  if (auto refusal = workflow::CheckAccess(*principal, operation)) {
+    return Forbidden(*refusal);
+  }
   return grpc::Status::OK;
 }
 

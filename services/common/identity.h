@@ -6,6 +6,9 @@
 #include <string>
 #include <string_view>
 
+#include "services/common/directory.h"
+#include "workflow/access.h"
+
 namespace ketenregie::common {
 
 /// Metadata key naming the acting user (DESIGN.md §6).
@@ -28,5 +31,18 @@ bool IsValidPrincipalId(std::string_view id);
 /// set it. Returns UNAUTHENTICATED without a verified certificate and
 /// INVALID_ARGUMENT naming `x-actor` when the actor is missing or malformed.
 grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity);
+
+/// The caller, identified and found in the directory.
+struct Caller {
+  CallIdentity identity;
+  workflow::Principal principal;
+};
+
+/// Identifies the caller and checks `operation` against the access rule
+/// (R-ACCESS-ROLE): PERMISSION_DENIED when the organisation is not in the
+/// directory, the actor is not one of its registered users, or their roles do
+/// not allow the operation.
+grpc::Status Authorize(const grpc::ServerContext& context, const Directory& directory,
+                       workflow::Operation operation, Caller& caller);
 
 }  // namespace ketenregie::common

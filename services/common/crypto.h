@@ -1,0 +1,63 @@
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace ketenregie::common {
+
+/// Field-level encryption of personal data (DESIGN.md §6) with libsodium's
+/// XChaCha20-Poly1305 AEAD, and a keyed blind index to find a person again
+/// without decrypting anyone.
+///
+/// Keys live in a key file outside the database, one per line:
+///     aead <key-id> <64 hex digits>     an encryption key
+///     blind <key-id> <64 hex digits>    a blind-index key
+///     active <key-id>                   the encryption key new values use
+///     active-blind <key-id>             the blind-index key new rows use
+/// Every ciphertext carries the id of its key, so old keys keep decrypting
+/// after rotation and a re-encryption job can move rows to the active key
+/// while the service runs.
+class Keyring final {
+ public:
+  /// Reads and checks a key file; throws std::runtime_error naming the line
+  /// (never a key).
+  static Keyring Load(const std::string& path);
+  /// For tests: keys given directly.
+  static Keyring FromKeys(std::map<std::string, std::string> aead_keys, std::string active,
+                          std::map<std::string, std::string> blind_keys, std::string active_blind);
+
+  /// Encrypts `plaintext`, binding it to `context` (e.g. "persons/identity/<id>"):
+  /// a ciphertext copied to another row or column does not decrypt there.
+  std::string Seal(std::string_view plaintext, std::string_view context) const;
+  /// Decrypts; throws std::runtime_error when the key is unknown or the
+  /// ciphertext or context does not match.
+  std::string Open(std::string_view envelope, std::string_view context) const;
+  /// The key id a ciphertext was sealed with.
+  static std::string KeyIdOf(std::string_view envelope);
+
+  const std::string& active_key_id() const { return active_; }
+  const std::string& active_blind_key_id() const { return active_blind_; }
+
+  /// Keyed hash of an already normalised value with the active blind key.
+  std::string BlindIndex(std::string_view normalised) const;
+  /// The same value under every blind key, for lookups across a rotation.
+  std::vector<std::string> BlindIndexCandidates(std::string_view normalised) const;
+
+ private:
+  std::map<std::string, std::string> aead_keys_;
+  std::map<std::string, std::string> blind_keys_;
+  std::string active_;
+  std::string active_blind_;
+};
+
+/// The blind-index input for a person: given and family names folded to
+/// lower-case ASCII letters and digits (common diacritics removed, other
+/// punctuation dropped), split into words and sorted — so "Anna-Maria de
+/// Vries" and "de Vries, Anna Maria" match — then "|" and the date of birth
+/// as YYYY-MM-DD.
+std::string NormalisePersonKey(std::string_view given_name, std::string_view family_name,
+                               int year, int month, int day);
+
+}  // namespace ketenregie::common
