@@ -175,6 +175,15 @@ std::string_view ToString(ClosureReason reason) {
 
 const MachineSpec<TrajectoryState, TrajectoryEvent>& TrajectoryMachine() { return kMachine; }
 
+std::optional<RuleViolation> CheckTracksOpen(const TrajectorySnapshot& trajectory) {
+  if (trajectory.state == S::kSignalled || trajectory.state == S::kClosed) {
+    return RuleViolation{rules::kStateOrder,
+                         "trajectory is " + std::string(ToString(trajectory.state)) +
+                             ": tracks run beside a registered, open trajectory"};
+  }
+  return std::nullopt;
+}
+
 Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
                                           const TrajectoryCommand& command, Instant now,
                                           const TrajectoryPolicy& policy) {

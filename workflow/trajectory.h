@@ -102,6 +102,10 @@ struct TrajectoryOutcome {
 
 const MachineSpec<TrajectoryState, TrajectoryEvent>& TrajectoryMachine();
 
+/// The tracks (reflection period, shelter, handoffs) run beside a trajectory
+/// that is registered and not closed (R-STATE-ORDER otherwise).
+std::optional<RuleViolation> CheckTracksOpen(const TrajectorySnapshot& trajectory);
+
 /// Applies one command at `now`: the table decides whether the event may
 /// follow the state (R-STATE-ORDER), then the guards of the rules.
 Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,

@@ -77,6 +77,10 @@ class DbPool final {
   /// database cannot be reached.
   Lease Acquire(std::chrono::milliseconds timeout);
 
+  /// Sets the statements new connections get; call before the first Acquire
+  /// (the service knows its statements only after parsing its flags).
+  void SetPrepare(PrepareFn prepare) { prepare_ = std::move(prepare); }
+
   /// True when a connection can run `SELECT 1` within `timeout`.
   bool Ping(std::chrono::milliseconds timeout);
 
@@ -86,7 +90,7 @@ class DbPool final {
   void Release(std::size_t slot, bool discard);
 
   const std::string dsn_;
-  const PrepareFn prepare_;
+  PrepareFn prepare_;
   std::mutex mutex_;
   std::condition_variable available_;
   std::vector<std::unique_ptr<pqxx::connection>> slots_;

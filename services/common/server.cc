@@ -53,7 +53,7 @@ void BlockShutdownSignals() {
 }
 
 int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
-              DbPool& db) {
+              DbPool& db, const std::vector<BackgroundTask>& background) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -110,6 +110,24 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
     }
   });
 
+  std::vector<std::thread> workers;
+  for (const auto& task : background) {
+    workers.emplace_back([&, &task = task] {
+      std::unique_lock lock(mutex);
+      while (!stopping) {
+        lock.unlock();
+        try {
+          task.tick();
+        } catch (const std::exception& e) {
+          // Messages from the storage layer carry no personal data.
+          spdlog::error("{} failed: {}", task.name, e.what());
+        }
+        lock.lock();
+        wake.wait_for(lock, task.interval, [&] { return stopping.load(); });
+      }
+    });
+  }
+
   std::thread signal_watch([&] {
     const sigset_t set = ShutdownSignals();
     int signal = 0;
@@ -128,6 +146,9 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
   server->Wait();
   signal_watch.join();
   health_watch.join();
+  for (auto& worker : workers) {
+    worker.join();
+  }
   spdlog::info("stopped");
   return 0;
 }

@@ -2,6 +2,8 @@
 
 #include <grpcpp/impl/codegen/service_type.h>
 
+#include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -23,6 +25,15 @@ struct ServedService {
   std::string full_name;
 };
 
+/// Work a service does beside answering calls (e.g. firing due timers):
+/// `tick` runs every `interval` on its own thread until shutdown begins.
+/// An exception from tick is logged and the next tick runs as planned.
+struct BackgroundTask {
+  std::string name;
+  std::function<void()> tick;
+  std::chrono::milliseconds interval;
+};
+
 /// Serves `services` on config.listen with mutual TLS, the standard health
 /// service and server reflection, until SIGINT or SIGTERM. Health says
 /// SERVING while `db` answers and NOT_SERVING while it does not or while
@@ -30,6 +41,6 @@ struct ServedService {
 /// up to config.shutdown_grace_seconds for calls in flight. Returns the
 /// process exit code.
 int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
-              DbPool& db);
+              DbPool& db, const std::vector<BackgroundTask>& background = {});
 
 }  // namespace ketenregie::common

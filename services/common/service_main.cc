@@ -12,12 +12,16 @@
 
 namespace ketenregie::common {
 
-int ServiceMain(int argc, char** argv, std::string_view name, const ServiceFactory& factory) {
+int ServiceMain(int argc, char** argv, std::string_view name, const FlagAdder& add_flags,
+                const ServiceFactory& factory) {
   BlockShutdownSignals();
 
   ServiceConfig config;
   CLI::App app("Ketenregie " + std::string(name) + " service");
   AddServiceFlags(app, config);
+  if (add_flags) {
+    add_flags(app);
+  }
   try {
     app.parse(argc, argv);
     ValidateServiceConfig(config);
@@ -31,8 +35,8 @@ int ServiceMain(int argc, char** argv, std::string_view name, const ServiceFacto
   InitLogging(name, config.log_level);
   try {
     DbPool db(config.db_dsn, static_cast<std::size_t>(config.db_pool_size));
-    const std::vector<ServedService> services = factory(db);
-    return RunServer(config, services, db);
+    const ServiceParts parts = factory(config, db);
+    return RunServer(config, parts.services, db, parts.background);
   } catch (const std::exception& e) {
     // Start-up errors name files and settings, never data.
     spdlog::critical("cannot start: {}", e.what());

@@ -1,21 +1,36 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <string_view>
 #include <vector>
 
+#include "services/common/config.h"
 #include "services/common/server.h"
+
+namespace CLI {
+class App;
+}
 
 namespace ketenregie::common {
 
 class DbPool;
 
-/// Builds the services once the pool exists (handlers keep a reference to it).
-using ServiceFactory = std::function<std::vector<ServedService>(DbPool& db)>;
+/// What a service adds to the bootstrap: its own flags, and — once the
+/// flags are parsed and the pool exists — its handlers and background work.
+/// The factory keeps what the handlers need alive in `keep_alive`.
+struct ServiceParts {
+  std::vector<ServedService> services;
+  std::vector<BackgroundTask> background;
+  std::vector<std::shared_ptr<void>> keep_alive;
+};
+using FlagAdder = std::function<void(CLI::App& app)>;
+using ServiceFactory = std::function<ServiceParts(const ServiceConfig& config, DbPool& db)>;
 
 /// The whole main() of a service: flags and environment, logging, the
 /// database pool, then RunServer until SIGINT/SIGTERM. `name` is the short
 /// service name ("trajectory"), used in logs and --help.
-int ServiceMain(int argc, char** argv, std::string_view name, const ServiceFactory& factory);
+int ServiceMain(int argc, char** argv, std::string_view name, const FlagAdder& add_flags,
+                const ServiceFactory& factory);
 
 }  // namespace ketenregie::common

@@ -7,8 +7,8 @@ int main(int argc, char** argv) {
   using Service = ketenregie::consent::v1::ConsentService;
   Service::Service service;
   return ketenregie::common::ServiceMain(
-      argc, argv, "consent", [&service](ketenregie::common::DbPool&) {
-        return std::vector<ketenregie::common::ServedService>{
-            {&service, Service::service_full_name()}};
+      argc, argv, "consent", {},
+      [&service](const ketenregie::common::ServiceConfig&, ketenregie::common::DbPool&) {
+        return ketenregie::common::ServiceParts{{{&service, Service::service_full_name()}}, {}, {}};
       });
 }

@@ -1,14 +1,111 @@
-// The trajectory service (DESIGN.md §4). Its methods are built by the issues that
-// own them; until then gRPC answers UNIMPLEMENTED for each.
-#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+// The trajectory service (DESIGN.md §4, issue #4): signals, registration,
+// screening, routes, reflection period, closure, timeline, reminders.
+#include <CLI/CLI.hpp>
+#include <filesystem>
+
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
+#include "services/common/mutation.h"
 #include "services/common/service_main.h"
+#include "services/common/stack_env.h"
+#include "services/common/tls.h"
+#include "services/trajectory/handler.h"
+#include "services/trajectory/open_work.h"
+#include "services/trajectory/storage.h"
+
+namespace {
+
+struct Flags {
+  std::string key_file;
+  std::string organisations;
+  std::string users;
+  std::string client_cert;
+  std::string client_key;
+  std::string peers_file;
+  std::string shelter_addr;
+  std::string handoff_addr;
+  int timer_interval_ms = 1000;
+};
+
+}  // namespace
 
 int main(int argc, char** argv) {
-  using Service = ketenregie::trajectory::v1::TrajectoryService;
-  Service::Service service;
-  return ketenregie::common::ServiceMain(
-      argc, argv, "trajectory", [&service](ketenregie::common::DbPool&) {
-        return std::vector<ketenregie::common::ServedService>{
-            {&service, Service::service_full_name()}};
+  using namespace ketenregie;
+  Flags flags;
+  return common::ServiceMain(
+      argc, argv, "trajectory",
+      [&flags](CLI::App& app) {
+        app.add_option("--key-file", flags.key_file, "field-encryption key file")
+            ->envname("KETENREGIE_KEY_FILE")
+            ->required();
+        app.add_option("--directory-organisations", flags.organisations, "organisations.tsv")
+            ->envname("KETENREGIE_DIRECTORY_ORGANISATIONS")
+            ->required();
+        app.add_option("--directory-users", flags.users, "users.tsv")
+            ->envname("KETENREGIE_DIRECTORY_USERS")
+            ->required();
+        app.add_option("--client-cert", flags.client_cert,
+                       "this service's client certificate, for calling the others")
+            ->envname("KETENREGIE_CLIENT_CERT")
+            ->required();
+        app.add_option("--client-key", flags.client_key, "its key")
+            ->envname("KETENREGIE_CLIENT_KEY")
+            ->required();
+        app.add_option("--shelter-addr", flags.shelter_addr, "shelter service address")
+            ->envname("KETENREGIE_SHELTER_ADDR");
+        app.add_option("--handoff-addr", flags.handoff_addr, "handoff service address")
+            ->envname("KETENREGIE_HANDOFF_ADDR");
+        app.add_option("--peers-file", flags.peers_file,
+                       "KEY=value file naming the other services (local stack.env), read when "
+                       "first needed")
+            ->envname("KETENREGIE_PEERS_FILE");
+        app.add_option("--timer-interval-ms", flags.timer_interval_ms, "how often due timers fire")
+            ->envname("KETENREGIE_TIMER_INTERVAL_MS")
+            ->check(CLI::Range(10, 600000));
+      },
+      [&flags](const common::ServiceConfig& config, common::DbPool& db) {
+        // Statements are registered on every new connection of the pool.
+        db.SetPrepare([](pqxx::connection& connection) {
+          common::PrepareRequestLog(connection, "trajectory");
+          trajectory::Prepare(connection);
+        });
+        auto directory = std::make_shared<common::Directory>(
+            common::Directory::Load(flags.organisations, flags.users));
+        auto keyring = std::make_shared<common::Keyring>(common::Keyring::Load(flags.key_file));
+        auto clock = std::make_shared<common::SystemClock>();
+        auto resolve = [flags](const std::string& key) -> std::string {
+          if (key == "KETENREGIE_SHELTER_ADDR" && !flags.shelter_addr.empty()) {
+            return flags.shelter_addr;
+          }
+          if (key == "KETENREGIE_HANDOFF_ADDR" && !flags.handoff_addr.empty()) {
+            return flags.handoff_addr;
+          }
+          if (!flags.peers_file.empty() && std::filesystem::exists(flags.peers_file)) {
+            const auto env = common::LoadStackEnv(flags.peers_file);
+            const auto found = env.values.find(key);
+            return found == env.values.end() ? "" : found->second;
+          }
+          return "";
+        };
+        auto open_work = std::make_shared<trajectory::RemoteOpenWork>(
+            resolve,
+            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
+                                                config.tls_ca),
+            "trajectory-service");
+        auto handler = std::make_shared<trajectory::TrajectoryHandler>(
+            db, *directory, *keyring, *clock, *open_work,
+            trajectory::Settings{config.db_acquire_timeout, {}, {}});
+        common::ServiceParts parts;
+        parts.services.push_back(
+            {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
+        parts.background.push_back({"timers",
+                                    [handler] {
+                                      while (handler->FireDueTimers(100) == 100) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.timer_interval_ms)});
+        parts.keep_alive = {directory, keyring, clock, open_work, handler};
+        return parts;
       });
 }

@@ -52,6 +52,13 @@ TEST(RuleStateOrder, AClosedTrajectoryTakesNoRouteDecision) {
                 rules::kStateOrder);
 }
 
+TEST(RuleStateOrder, TracksRunOnlyBesideAnOpenRegisteredTrajectory) {
+  EXPECT_TRUE(CheckTracksOpen(Trajectory(S::kSignalled, AgeStatus::kUnknown)).has_value());
+  EXPECT_TRUE(CheckTracksOpen(Trajectory(S::kClosed, AgeStatus::kConfirmedAdult)).has_value());
+  EXPECT_FALSE(CheckTracksOpen(Trajectory(S::kActive, AgeStatus::kConfirmedAdult)).has_value());
+  EXPECT_FALSE(CheckTracksOpen(Trajectory(S::kRegistered, AgeStatus::kMinor)).has_value());
+}
+
 TEST(RuleStateOrder, EveryRuleIdInTheCatalogueIsUnique) {
   std::set<std::string_view> ids;
   for (const Rule& rule : AllRules()) {

@@ -1,0 +1,91 @@
+#pragma once
+
+#include <google/protobuf/message.h>
+#include <grpcpp/support/status.h>
+
+#include <chrono>
+#include <pqxx/pqxx>
+#include <string>
+#include <string_view>
+
+#include "services/common/db_pool.h"
+#include "services/common/identity.h"
+#include "services/common/status.h"
+
+namespace ketenregie::common {
+
+/// Registers the request-log statements of a service's schema on a new
+/// connection (schema is a constant of the service, never input).
+void PrepareRequestLog(pqxx::connection& connection, std::string_view schema);
+
+/// SHA-256 over the method name and the request's deterministic encoding.
+std::string RequestDigest(std::string_view method, const google::protobuf::Message& request);
+
+namespace internal {
+// Carries a refusal out of the transaction so that it rolls back.
+struct Refused {
+  grpc::Status status;
+};
+}  // namespace internal
+
+/// Runs one mutation exactly once per (organisation, request_id) — DESIGN.md §7:
+///  * a retry with the same request_id returns the first answer and writes
+///    nothing new, even after a restart (the answer is in the request log);
+///  * the same request_id with a different request is INVALID_ARGUMENT;
+///  * `body(tx, response)` returns a non-OK status to refuse: the whole
+///    transaction rolls back and nothing is written or recorded;
+///  * two concurrent calls with one request_id: the loser's insert into the
+///    request log conflicts, and its rerun finds the winner's answer.
+template <typename Response, typename Body>
+grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, const Caller& caller,
+                    std::string_view method, const google::protobuf::Message& request,
+                    const std::string& request_id, Response* response, Body&& body) {
+  const std::string digest = RequestDigest(method, request);
+  for (int attempt = 1;; ++attempt) {
+    try {
+      RunTransaction(pool, acquire_timeout, [&](pqxx::work& tx) {
+        const pqxx::result found = tx.exec_prepared(
+            "request_log_find", caller.identity.organisation_id, request_id);
+        if (!found.empty()) {
+          if (found[0][0].as<std::string>() != method ||
+              pqxx::binarystring(found[0][1]).str() != digest) {
+            throw internal::Refused{
+                InvalidArgument("request_id", "already used for a different request")};
+          }
+          response->ParseFromString(pqxx::binarystring(found[0][2]).str());
+          return;
+        }
+        grpc::Status status = body(tx, response);
+        if (!status.ok()) {
+          throw internal::Refused{std::move(status)};
+        }
+        tx.exec_prepared("request_log_insert", caller.identity.organisation_id, request_id,
+                         std::string(method), pqxx::binarystring(digest),
+                         pqxx::binarystring(response->SerializeAsString()));
+      });
+      return grpc::Status::OK;
+    } catch (const internal::Refused& refused) {
+      return refused.status;
+    } catch (const pqxx::unique_violation&) {
+      if (attempt >= 3) {
+        return {grpc::StatusCode::ABORTED, "concurrent change; retry"};
+      }
+    } catch (const StorageError& error) {
+      return FromStorageError(error);
+    }
+  }
+}
+
+/// Runs a read in one transaction, mapping storage errors to a status.
+template <typename Body>
+grpc::Status Read(DbPool& pool, std::chrono::milliseconds acquire_timeout, Body&& body) {
+  try {
+    grpc::Status status;
+    RunTransaction(pool, acquire_timeout, [&](pqxx::work& tx) { status = body(tx); });
+    return status;
+  } catch (const StorageError& error) {
+    return FromStorageError(error);
+  }
+}
+
+}  // namespace ketenregie::common

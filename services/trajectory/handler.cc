@@ -1,0 +1,1131 @@
+#include "services/trajectory/handler.h"
+
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+#include "services/common/identity.h"
+#include "services/common/ids.h"
+#include "services/common/mutation.h"
+#include "services/common/paging.h"
+#include "services/common/status.h"
+#include "services/trajectory/mapping.h"
+#include "services/trajectory/storage.h"
+#include "workflow/calendar.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::trajectory {
+namespace {
+
+using common::Caller;
+using common::InvalidArgument;
+using workflow::Action;
+using workflow::ActionKind;
+using workflow::Instant;
+using workflow::Operation;
+
+constexpr std::size_t kMaxName = 200;
+constexpr std::size_t kMaxText = 10'000;
+
+std::string Etag(long long version) { return std::to_string(version); }
+
+std::string IdentityContext(const std::string& person_id) { return "persons.identity/" + person_id; }
+std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
+std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
+
+// --- validation -------------------------------------------------------------
+
+grpc::Status CheckRequestId(const std::string& request_id) {
+  return common::IsRequestId(request_id)
+             ? grpc::Status::OK
+             : InvalidArgument("request_id", "required, 1-128 printable ASCII characters");
+}
+
+grpc::Status CheckId(std::string_view field, const std::string& id) {
+  return common::IsUuid(id) ? grpc::Status::OK : InvalidArgument(field, "must be a UUID");
+}
+
+grpc::Status CheckEtag(const std::string& etag) {
+  return !etag.empty() && etag.size() <= 20 &&
+                 etag.find_first_not_of("0123456789") == std::string::npos
+             ? grpc::Status::OK
+             : InvalidArgument("etag", "required: the etag of the trajectory as last read");
+}
+
+// First failing check, or OK.
+grpc::Status FirstError(std::initializer_list<grpc::Status> checks) {
+  for (const auto& check : checks) {
+    if (!check.ok()) {
+      return check;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+bool ValidDate(const common::v1::CivilDate& date, Instant now) {
+  using namespace std::chrono;
+  const year_month_day ymd{year{date.year()}, month{static_cast<unsigned>(date.month())},
+                           day{static_cast<unsigned>(date.day())}};
+  return date.year() >= 1900 && ymd.ok() && sys_days{ymd} <= floor<days>(now);
+}
+
+grpc::Status CheckIdentity(const v1::PersonIdentity& identity, Instant now) {
+  if (identity.given_name().empty() && identity.family_name().empty()) {
+    return InvalidArgument("identity.given_name", "a name is required (given or family)");
+  }
+  if (identity.given_name().size() > kMaxName) {
+    return InvalidArgument("identity.given_name", "at most 200 bytes");
+  }
+  if (identity.family_name().size() > kMaxName) {
+    return InvalidArgument("identity.family_name", "at most 200 bytes");
+  }
+  if (identity.has_date_of_birth() && !ValidDate(identity.date_of_birth(), now)) {
+    return InvalidArgument("identity.date_of_birth", "not a real date between 1900 and today");
+  }
+  if (identity.nationality().size() > 100) {
+    return InvalidArgument("identity.nationality", "at most 100 bytes");
+  }
+  if (identity.contact().size() > 500) {
+    return InvalidArgument("identity.contact", "at most 500 bytes");
+  }
+  if (identity.documents_size() > 20) {
+    return InvalidArgument("identity.documents", "at most 20 documents");
+  }
+  for (const auto& document : identity.documents()) {
+    if (document.empty() || document.size() > kMaxName) {
+      return InvalidArgument("identity.documents", "each 1-200 bytes");
+    }
+  }
+  if (!v1::GenderIdentity_IsValid(identity.gender_identity())) {
+    return InvalidArgument("identity.gender_identity", "unknown value");
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status CheckScreening(const v1::Screening& screening) {
+  std::set<int> seen;
+  for (const auto& assessment : screening.indicators()) {
+    const int indicator = assessment.indicator();
+    if (indicator < 1 || indicator > 12 || !v1::Indicator_IsValid(indicator)) {
+      return InvalidArgument("screening.indicators.indicator", "one of the 12 indicators");
+    }
+    if (!seen.insert(indicator).second) {
+      return InvalidArgument("screening.indicators.indicator", "each indicator at most once");
+    }
+    if (!v1::IndicatorScore_IsValid(assessment.score())) {
+      return InvalidArgument("screening.indicators.score", "0, 1, 2 or 3");
+    }
+  }
+  std::set<int> forms;
+  for (const int form : screening.forms()) {
+    if (form < 1 || !v1::ExploitationForm_IsValid(form) || !forms.insert(form).second) {
+      return InvalidArgument("screening.forms", "known forms, each at most once");
+    }
+  }
+  return grpc::Status::OK;
+}
+
+// --- rendering -----------------------------------------------------------------
+
+void Render(const TrajectoryRow& row, const common::Keyring& keyring, v1::Trajectory* out) {
+  out->Clear();
+  out->set_id(row.id);
+  out->set_person_id(row.person_id);
+  out->set_state(ToProto(row.flow.state));
+  out->set_age_status(ToProto(row.flow.age));
+  out->set_route(static_cast<v1::Route>(row.route));
+  if (row.screening_sealed) {
+    out->mutable_screening()->ParseFromString(
+        keyring.Open(*row.screening_sealed, ScreeningContext(row.id)));
+  }
+  if (row.flow.screening) {
+    out->mutable_screening()->set_outcome(ToProto(*row.flow.screening));
+  }
+  if (!row.flow.coordinator.empty()) {
+    out->mutable_coordinator()->set_organisation_id(row.organisation_id);
+    out->mutable_coordinator()->set_user_id(row.flow.coordinator);
+  }
+  out->set_non_punishment_flag(row.flow.non_punishment);
+  if (row.has_reflection) {
+    using RS = workflow::ReflectionState;
+    auto* reflection = out->mutable_reflection_period();
+    const RS state = row.reflection.state;
+    switch (state) {
+      case RS::kOffered:
+        reflection->set_state(v1::REFLECTION_STATE_OFFERED);
+        break;
+      case RS::kRunning:
+        reflection->set_state(v1::REFLECTION_STATE_RUNNING);
+        break;
+      case RS::kExpired:
+        reflection->set_state(v1::REFLECTION_STATE_EXPIRED);
+        break;
+      case RS::kDecided:
+      case RS::kPermitApplied:
+      case RS::kPermitGranted:
+      case RS::kPermitRejected:
+        reflection->set_state(v1::REFLECTION_STATE_DECIDED);
+        break;
+    }
+    reflection->set_permit_state(state == RS::kPermitApplied   ? v1::PERMIT_STATE_APPLIED
+                                 : state == RS::kPermitGranted ? v1::PERMIT_STATE_GRANTED
+                                 : state == RS::kPermitRejected ? v1::PERMIT_STATE_REJECTED
+                                                                : v1::PERMIT_STATE_UNSPECIFIED);
+    if (row.reflection.starts_at != Instant{}) {
+      *reflection->mutable_starts_at() = ToTimestamp(row.reflection.starts_at);
+      *reflection->mutable_ends_at() = ToTimestamp(row.reflection.ends_at);
+    }
+    reflection->set_dublin_case(row.reflection.dublin_case);
+    reflection->set_decision(ToProto(row.reflection.decision));
+    if (row.reflection.permit_valid_until != Instant{}) {
+      *reflection->mutable_permit_valid_until() = ToTimestamp(row.reflection.permit_valid_until);
+    }
+  }
+  out->set_closure_reason(ToProto(row.flow.closure_reason));
+  for (const auto& linked : row.flow.linked) {
+    out->add_linked_trajectory_ids(linked);
+  }
+  *out->mutable_created_at() = ToTimestamp(row.created_at);
+  *out->mutable_updated_at() = ToTimestamp(row.updated_at);
+  out->set_etag(Etag(row.version));
+}
+
+void Render(const Summary& s, v1::TrajectorySummary* out) {
+  out->set_id(s.id);
+  out->set_state(static_cast<v1::TrajectoryState>(s.state));
+  out->set_route(static_cast<v1::Route>(s.route));
+  *out->mutable_created_at() = ToTimestamp(s.created_at);
+  out->set_closure_reason(static_cast<v1::ClosureReason>(s.closure_reason));
+  out->set_coordinator_user_id(s.coordinator);
+  if (s.reflection_ends_at) {
+    *out->mutable_reflection_ends_at() = ToTimestamp(*s.reflection_ends_at);
+  }
+}
+
+void Render(const SignalRow& s, const common::Keyring& keyring, v1::Signal* out) {
+  out->set_id(s.id);
+  out->set_reporter_kind(static_cast<v1::ReporterKind>(s.reporter_kind));
+  out->set_anonymous(s.anonymous);
+  out->set_observation(keyring.Open(s.observation_sealed, ObservationContext(s.id)));
+  *out->mutable_received_at() = ToTimestamp(s.received_at);
+  out->set_trajectory_id(s.trajectory_id);
+  out->set_etag(Etag(s.version));
+}
+
+void Render(const TaskRow& t, v1::Task* out) {
+  out->set_id(t.id);
+  out->set_trajectory_id(t.trajectory_id);
+  out->set_kind(t.kind);
+  *out->mutable_due_at() = ToTimestamp(t.due_at);
+  out->set_state(static_cast<v1::TaskState>(t.state));
+  out->set_assignee_user_id(t.assignee);
+  out->set_etag(Etag(t.version));
+}
+
+// Carries out the workflow's actions in the caller's transaction.
+void ApplyActions(pqxx::work& tx, const TrajectoryRow& row, const std::vector<Action>& actions,
+                  Instant now) {
+  for (const Action& action : actions) {
+    switch (action.kind) {
+      case ActionKind::kScheduleReminder:
+      case ActionKind::kScheduleDeadline:
+        InsertTimer(tx, row.id, action.what, action.at);
+        break;
+      case ActionKind::kCancelTimers: {
+        // "trajectory.*" cancels all of the trajectory's timers; otherwise
+        // those of the track the action names ("reflection", "permit", ...).
+        const std::string track = action.what.substr(0, action.what.find('.'));
+        CancelTimers(tx, row.id, track == "trajectory" ? "" : track, now);
+        break;
+      }
+      case ActionKind::kCreateTask:
+        InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id, action.what, action.at, 1,
+                        row.flow.coordinator, std::nullopt, 1});
+        break;
+      case ActionKind::kNotifyChildProtection:
+        // Until the handoff service sends it (issue #5), the notification is
+        // a task that cannot be missed, due at once.
+        InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id,
+                        "route.a.notify_child_protection", now, 1, row.flow.coordinator,
+                        std::nullopt, 1});
+        break;
+      case ActionKind::kRevokeHandoffs:
+      case ActionKind::kNotifyRecipient:
+        throw std::logic_error("the trajectory machines do not emit handoff actions");
+    }
+  }
+}
+
+std::string RouteName(int route) {
+  switch (route) {
+    case v1::ROUTE_A_CHILD_PROTECTION:
+      return "A";
+    case v1::ROUTE_B_ACTIVE:
+      return "B";
+    case v1::ROUTE_C_DECLINED_FOR_NOW:
+      return "C";
+    case v1::ROUTE_D_GENERAL_HELP:
+      return "D";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+// What one change of a trajectory works with.
+struct TrajectoryHandler::Change {
+  pqxx::work& tx;
+  const Caller& caller;
+  TrajectoryRow& row;
+  Instant now;
+  std::vector<Action> actions;
+  std::string timeline_kind;
+  std::map<std::string, std::string> timeline_attributes;
+};
+
+TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory& directory,
+                                     const common::Keyring& keyring, const common::Clock& clock,
+                                     OpenWork& open_work, Settings settings)
+    : db_(db),
+      directory_(directory),
+      keyring_(keyring),
+      clock_(clock),
+      open_work_(open_work),
+      settings_(std::move(settings)) {}
+
+grpc::Status TrajectoryHandler::ChangeTrajectory(grpc::ServerContext* context,
+                                                 std::string_view method,
+                                                 const google::protobuf::Message& request,
+                                                 const std::string& request_id,
+                                                 const std::string& trajectory_id,
+                                                 const std::string& etag, v1::Trajectory* response,
+                                                 const std::function<grpc::Status(Change&)>& change) {
+  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("trajectory_id", trajectory_id),
+                                 CheckEtag(etag)});
+      !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTrajectory, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, settings_.db_timeout, caller, method, request, request_id, response,
+      [&](pqxx::work& tx, v1::Trajectory* out) -> grpc::Status {
+        auto row = LoadTrajectory(tx, trajectory_id, /*for_update=*/true);
+        if (!row || row->organisation_id != caller.identity.organisation_id) {
+          return common::NotFound("trajectory");
+        }
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("trajectory");
+        }
+        const Instant now = clock_.Now();
+        Change c{tx, caller, *row, now, {}, {}, {}};
+        if (auto refused = change(c); !refused.ok()) {
+          return refused;
+        }
+        UpdateTrajectory(tx, *row, now);
+        ApplyActions(tx, *row, c.actions, now);
+        c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
+        AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
+                            c.timeline_kind, c.timeline_attributes});
+        Render(*row, keyring_, out);
+        return grpc::Status::OK;
+      });
+}
+
+// --- signals -------------------------------------------------------------------
+
+grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
+                                             const v1::CreateSignalRequest* request,
+                                             v1::Signal* response) {
+  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (request->reporter_kind() == v1::REPORTER_KIND_UNSPECIFIED ||
+      !v1::ReporterKind_IsValid(request->reporter_kind())) {
+    return InvalidArgument("reporter_kind", "say who reported (school, police, ...)");
+  }
+  if (request->observation().empty() || request->observation().size() > kMaxText) {
+    return InvalidArgument("observation", "required, at most 10000 bytes");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kRecordSignal, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
+      [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
+        const Instant now = clock_.Now();
+        TrajectoryRow row;
+        row.id = common::NewUuid();
+        row.organisation_id = caller.identity.organisation_id;
+        row.flow.state = workflow::TrajectoryState::kSignalled;
+        row.created_at = row.updated_at = now;
+        InsertTrajectory(tx, row);
+        SignalRow signal{common::NewUuid(), row.id, row.organisation_id, request->reporter_kind(),
+                         request->anonymous(), "", keyring_.active_key_id(), now, 1};
+        signal.observation_sealed =
+            keyring_.Seal(request->observation(), ObservationContext(signal.id));
+        InsertSignal(tx, signal);
+        AppendTimeline(tx, {0, row.id, row.organisation_id, caller.identity.actor, now,
+                            "signal.received",
+                            {{"reporter", v1::ReporterKind_Name(request->reporter_kind())},
+                             {"anonymous", request->anonymous() ? "true" : "false"},
+                             {"signal_id", signal.id}}});
+        Render(signal, keyring_, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
+                                          const v1::GetSignalRequest* request,
+                                          v1::Signal* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadSignals, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto signal = LoadSignal(tx, request->id());
+    if (!signal || signal->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("signal");
+    }
+    Render(*signal, keyring_, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
+                                            const v1::ListSignalsRequest* request,
+                                            v1::ListSignalsResponse* response) {
+  const auto size = common::PageSize(request->page());
+  if (!size) {
+    return InvalidArgument("page.page_size", "cannot be negative");
+  }
+  std::optional<std::pair<long long, std::string>> after;
+  if (!request->page().page_token().empty()) {
+    after = common::DecodePageToken(request->page().page_token());
+    if (!after) {
+      return InvalidArgument("page.page_token", "not a token from this list");
+    }
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadSignals, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto rows = trajectory::ListSignals(tx, caller.identity.organisation_id, after, *size + 1);
+    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
+      Render(rows[i], keyring_, response->add_signals());
+    }
+    if (static_cast<int>(rows.size()) > *size) {
+      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
+      response->set_next_page_token(
+          common::EncodePageToken(last.received_at.time_since_epoch().count(), last.id));
+    }
+    return grpc::Status::OK;
+  });
+}
+
+// --- registration -----------------------------------------------------------------
+
+grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
+                                               const v1::RegisterPersonRequest* request,
+                                               v1::RegisterPersonResponse* response) {
+  const Instant now = clock_.Now();
+  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (!request->signal_id().empty() && !common::IsUuid(request->signal_id())) {
+    return InvalidArgument("signal_id", "must be a UUID, or empty");
+  }
+  if (!request->has_identity()) {
+    return InvalidArgument("identity", "required");
+  }
+  if (auto invalid = CheckIdentity(request->identity(), now); !invalid.ok()) {
+    return invalid;
+  }
+  if (!v1::AgeStatus_IsValid(request->age_status())) {
+    return InvalidArgument("age_status", "unknown value");
+  }
+  if (request->accompanying_children() < 0 || request->accompanying_children() > 20) {
+    return InvalidArgument("accompanying_children", "0 to 20");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTrajectory, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
+      response, [&](pqxx::work& tx, v1::RegisterPersonResponse* out) -> grpc::Status {
+        TrajectoryRow row;
+        if (!request->signal_id().empty()) {
+          const auto signal = LoadSignal(tx, request->signal_id());
+          if (!signal || signal->organisation_id != caller.identity.organisation_id) {
+            return common::NotFound("signal");
+          }
+          auto existing = LoadTrajectory(tx, signal->trajectory_id, /*for_update=*/true);
+          row = std::move(*existing);
+        } else {
+          row.id = common::NewUuid();
+          row.organisation_id = caller.identity.organisation_id;
+          row.flow.state = workflow::TrajectoryState::kSignalled;
+          row.created_at = row.updated_at = now;
+          InsertTrajectory(tx, row);
+        }
+        const auto registered = workflow::ApplyTrajectory(
+            row.flow, {workflow::TrajectoryEvent::kRegister}, now, settings_.trajectory_policy);
+        if (!registered.ok()) {
+          return common::RuleRefusal(registered.violation());
+        }
+
+        // Earlier registrations of the same person, found by the blind
+        // index only: nobody else is decrypted.
+        const auto& identity = request->identity();
+        std::optional<std::string> blind_index;
+        if (identity.has_date_of_birth()) {
+          const std::string key = common::NormalisePersonKey(
+              identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
+              identity.date_of_birth().month(), identity.date_of_birth().day());
+          blind_index = keyring_.BlindIndex(key);
+          std::set<std::string> seen;
+          for (const auto& candidate : keyring_.BlindIndexCandidates(key)) {
+            for (const auto& earlier : TrajectoriesByBlindIndex(tx, candidate)) {
+              if (earlier.id != row.id && seen.insert(earlier.id).second) {
+                Render(earlier, out->add_earlier_trajectories());
+              }
+            }
+          }
+        }
+        const std::string person_id = common::NewUuid();
+        InsertPerson(tx, person_id, keyring_.Seal(identity.SerializeAsString(),
+                                                  IdentityContext(person_id)),
+                     keyring_.active_key_id(), blind_index, keyring_.active_blind_key_id(), now);
+
+        row.flow = registered.value().next;
+        row.person_id = person_id;
+        row.flow.age = ToWorkflow(request->age_status());
+        row.gender_identity = identity.gender_identity();
+        row.accompanying_children = request->accompanying_children();
+        row.flow.coordinator = caller.identity.actor;
+        UpdateTrajectory(tx, row, now);
+        AppendTimeline(tx, {0, row.id, row.organisation_id, caller.identity.actor, now,
+                            "person.registered",
+                            {{"state", "registered"},
+                             {"age_status", std::string(workflow::ToString(row.flow.age))},
+                             {"earlier_trajectories",
+                              std::to_string(out->earlier_trajectories_size())},
+                             {"interpreter_used", request->interpreter_used() ? "true" : "false"},
+                             {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
+        Render(row, keyring_, out->mutable_trajectory());
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
+                                              const v1::GetTrajectoryRequest* request,
+                                              v1::Trajectory* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto row = LoadTrajectory(tx, request->id(), /*for_update=*/false);
+    if (!row || row->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("trajectory");
+    }
+    Render(*row, keyring_, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
+                                                 const v1::ListTrajectoriesRequest* request,
+                                                 v1::ListTrajectoriesResponse* response) {
+  const auto size = common::PageSize(request->page());
+  if (!size) {
+    return InvalidArgument("page.page_size", "cannot be negative");
+  }
+  if (!v1::TrajectoryState_IsValid(request->state())) {
+    return InvalidArgument("state", "unknown value");
+  }
+  if (!v1::Route_IsValid(request->route())) {
+    return InvalidArgument("route", "unknown value");
+  }
+  if (!request->coordinator_user_id().empty() &&
+      !common::IsValidPrincipalId(request->coordinator_user_id())) {
+    return InvalidArgument("coordinator_user_id", "not a user id");
+  }
+  std::optional<std::pair<long long, std::string>> after;
+  if (!request->page().page_token().empty()) {
+    after = common::DecodePageToken(request->page().page_token());
+    if (!after) {
+      return InvalidArgument("page.page_token", "not a token from this list");
+    }
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  ListFilter filter{caller.identity.organisation_id, request->state(),
+                    request->coordinator_user_id(), request->route(), std::nullopt};
+  if (request->has_reflection_ends_before()) {
+    filter.reflection_ends_before = ToInstant(request->reflection_ends_before());
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto rows = trajectory::ListTrajectories(tx, filter, after, *size + 1);
+    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
+      Render(rows[i], response->add_trajectories());
+    }
+    if (static_cast<int>(rows.size()) > *size) {
+      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
+      const Instant key = filter.reflection_ends_before ? last.reflection_ends_at.value_or(Instant{})
+                                                        : last.created_at;
+      response->set_next_page_token(
+          common::EncodePageToken(key.time_since_epoch().count(), last.id));
+    }
+    return grpc::Status::OK;
+  });
+}
+
+// --- transitions -------------------------------------------------------------------
+
+namespace {
+
+// Applies one event of the trajectory machine to the change.
+grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<Action>& actions,
+                  const workflow::TrajectoryCommand& command, Instant now,
+                  const workflow::TrajectoryPolicy& policy) {
+  const auto result = workflow::ApplyTrajectory(flow, command, now, policy);
+  if (!result.ok()) {
+    return common::RuleRefusal(result.violation());
+  }
+  flow = result.value().next;
+  actions.insert(actions.end(), result.value().actions.begin(), result.value().actions.end());
+  return grpc::Status::OK;
+}
+
+grpc::Status StepReflection(TrajectoryRow& row, std::vector<Action>& actions,
+                            const workflow::ReflectionCommand& command, Instant now,
+                            const workflow::ReflectionPolicy& policy) {
+  if (auto closed = workflow::CheckTracksOpen(row.flow)) {
+    return common::RuleRefusal(*closed);
+  }
+  if (!row.has_reflection) {
+    row.reflection = workflow::ReflectionSnapshot{};
+    row.reflection.trajectory_id = row.id;
+  }
+  const auto result = workflow::ApplyReflection(row.reflection, command, now, policy);
+  if (!result.ok()) {
+    return common::RuleRefusal(result.violation());
+  }
+  row.has_reflection = true;
+  row.reflection = result.value().next;
+  actions.insert(actions.end(), result.value().actions.begin(), result.value().actions.end());
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status TrajectoryHandler::SetAgeStatus(grpc::ServerContext* context,
+                                             const v1::SetAgeStatusRequest* request,
+                                             v1::Trajectory* response) {
+  if (request->age_status() == v1::AGE_STATUS_UNSPECIFIED ||
+      !v1::AgeStatus_IsValid(request->age_status())) {
+    return InvalidArgument("age_status", "confirmed adult, minor or doubted");
+  }
+  return ChangeTrajectory(
+      context, "SetAgeStatus", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetAgeStatus};
+        command.age = ToWorkflow(request->age_status());
+        c.timeline_kind = "age_status.set";
+        c.timeline_attributes["age_status"] = std::string(workflow::ToString(command.age));
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
+                                                const v1::RecordScreeningRequest* request,
+                                                v1::Trajectory* response) {
+  if (!request->has_screening()) {
+    return InvalidArgument("screening", "required");
+  }
+  if (auto invalid = CheckScreening(request->screening()); !invalid.ok()) {
+    return invalid;
+  }
+  return ChangeTrajectory(
+      context, "RecordScreening", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kRecordScreening};
+        command.screening = ToWorkflow(request->screening());
+        if (auto refused = Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+            !refused.ok()) {
+          return refused;
+        }
+        const auto assessment = workflow::Assess(command.screening, c.row.flow.age);
+        v1::Screening stored = request->screening();
+        stored.set_act_present(assessment.act);
+        stored.set_means_present(assessment.means);
+        stored.set_purpose_present(assessment.purpose);
+        stored.set_outcome(ToProto(assessment.outcome));
+        c.row.screening_sealed =
+            keyring_.Seal(stored.SerializeAsString(), ScreeningContext(c.row.id));
+        c.timeline_kind = "screening.recorded";
+        c.timeline_attributes["outcome"] = std::string(workflow::ToString(assessment.outcome));
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
+                                            const v1::DecideRouteRequest* request,
+                                            v1::Trajectory* response) {
+  using E = workflow::TrajectoryEvent;
+  E event;
+  switch (request->route()) {
+    case v1::ROUTE_A_CHILD_PROTECTION:
+      event = E::kDecideRouteA;
+      break;
+    case v1::ROUTE_B_ACTIVE:
+      event = E::kDecideRouteB;
+      break;
+    case v1::ROUTE_C_DECLINED_FOR_NOW:
+      event = E::kDecideRouteC;
+      break;
+    case v1::ROUTE_D_GENERAL_HELP:
+      event = E::kDecideRouteD;
+      break;
+    default:
+      return InvalidArgument("route", "A, B, C or D");
+  }
+  const bool closes = event == E::kDecideRouteD;
+  int open_placements = 0;
+  int unanswered_handoffs = 0;
+  if (closes && common::IsUuid(request->trajectory_id())) {
+    if (auto unavailable =
+            open_work_.Count(request->trajectory_id(), open_placements, unanswered_handoffs);
+        !unavailable.ok()) {
+      return unavailable;
+    }
+  }
+  return ChangeTrajectory(
+      context, "DecideRoute", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{event};
+        // Route B means the person consents to referral; the coordinator
+        // records that by choosing it (route C otherwise).
+        command.consents_to_referral = event == E::kDecideRouteB;
+        c.row.flow.open_placements = open_placements;
+        c.row.flow.unanswered_handoffs = unanswered_handoffs;
+        c.row.route = request->route();
+        c.timeline_kind = "route.decided";
+        c.timeline_attributes["route"] = RouteName(request->route());
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
+                                                  const v1::AssignCoordinatorRequest* request,
+                                                  v1::Trajectory* response) {
+  if (!common::IsValidPrincipalId(request->coordinator_user_id())) {
+    return InvalidArgument("coordinator_user_id", "a user id");
+  }
+  return ChangeTrajectory(
+      context, "AssignCoordinator", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        const auto assignee = directory_.FindPrincipal(c.caller.identity.organisation_id,
+                                                       request->coordinator_user_id());
+        if (!assignee || workflow::CheckAccess(*assignee, Operation::kManageTrajectory)) {
+          return InvalidArgument("coordinator_user_id",
+                                 "not a coordinator of your organisation");
+        }
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kAssignCoordinator};
+        command.coordinator = request->coordinator_user_id();
+        c.timeline_kind = "coordinator.assigned";
+        c.timeline_attributes["coordinator"] = request->coordinator_user_id();
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::SetNonPunishmentFlag(
+    grpc::ServerContext* context, const v1::SetNonPunishmentFlagRequest* request,
+    v1::Trajectory* response) {
+  return ChangeTrajectory(
+      context, "SetNonPunishmentFlag", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetNonPunishment};
+        command.non_punishment = request->flag();
+        c.timeline_kind = "non_punishment.set";
+        c.timeline_attributes["flag"] = request->flag() ? "true" : "false";
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::ReactivateTrajectory(
+    grpc::ServerContext* context, const v1::ReactivateTrajectoryRequest* request,
+    v1::Trajectory* response) {
+  return ChangeTrajectory(
+      context, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kReactivate};
+        command.consents_to_referral = true;
+        c.row.route = v1::ROUTE_B_ACTIVE;
+        c.timeline_kind = "trajectory.reactivated";
+        c.timeline_attributes["route"] = "B";
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::StartReflectionPeriod(
+    grpc::ServerContext* context, const v1::StartReflectionPeriodRequest* request,
+    v1::Trajectory* response) {
+  const Instant now = clock_.Now();
+  if (request->has_starts_at()) {
+    const Instant starts = ToInstant(request->starts_at());
+    if (starts < workflow::AddMonths(now, -12) || starts > workflow::AddDays(now, 30)) {
+      return InvalidArgument("starts_at", "within the past year or the next 30 days");
+    }
+  }
+  return ChangeTrajectory(
+      context, "StartReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::ReflectionCommand command{workflow::ReflectionEvent::kStart};
+        command.starts_at = request->has_starts_at() ? ToInstant(request->starts_at()) : c.now;
+        command.dublin_case = request->dublin_case();
+        c.timeline_kind = "reflection.started";
+        c.timeline_attributes["dublin_case"] = request->dublin_case() ? "true" : "false";
+        auto status =
+            StepReflection(c.row, c.actions, command, c.now, settings_.reflection_policy);
+        if (status.ok()) {
+          c.timeline_attributes["days"] = std::to_string(
+              workflow::CalendarDaysBetween(c.row.reflection.starts_at, c.row.reflection.ends_at));
+        }
+        return status;
+      });
+}
+
+grpc::Status TrajectoryHandler::DecideReflectionPeriod(
+    grpc::ServerContext* context, const v1::DecideReflectionPeriodRequest* request,
+    v1::Trajectory* response) {
+  if (request->decision() == v1::REFLECTION_DECISION_UNSPECIFIED ||
+      !v1::ReflectionDecision_IsValid(request->decision())) {
+    return InvalidArgument("decision", "police report, other cooperation, no report for "
+                                       "serious reasons, or declined");
+  }
+  return ChangeTrajectory(
+      context, "DecideReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::ReflectionCommand command{workflow::ReflectionEvent::kDecide};
+        command.decision = ToWorkflow(request->decision());
+        c.timeline_kind = "reflection.decided";
+        c.timeline_attributes["decision"] = std::string(workflow::ToString(command.decision));
+        return StepReflection(c.row, c.actions, command, c.now, settings_.reflection_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::RecordResidencePermit(
+    grpc::ServerContext* context, const v1::RecordResidencePermitRequest* request,
+    v1::Trajectory* response) {
+  if (request->permit_state() == v1::PERMIT_STATE_UNSPECIFIED ||
+      !v1::PermitState_IsValid(request->permit_state())) {
+    return InvalidArgument("permit_state", "applied, granted or rejected");
+  }
+  if (request->permit_state() == v1::PERMIT_STATE_GRANTED && !request->has_valid_until()) {
+    return InvalidArgument("valid_until", "required for a granted permit");
+  }
+  return ChangeTrajectory(
+      context, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        using RE = workflow::ReflectionEvent;
+        RE event = RE::kApplyPermit;
+        if (request->permit_state() == v1::PERMIT_STATE_GRANTED) {
+          event = c.row.reflection.state == workflow::ReflectionState::kPermitGranted
+                      ? RE::kRenewPermit
+                      : RE::kGrantPermit;
+        } else if (request->permit_state() == v1::PERMIT_STATE_REJECTED) {
+          event = RE::kRejectPermit;
+        }
+        workflow::ReflectionCommand command{event};
+        if (request->has_valid_until()) {
+          command.permit_valid_until = ToInstant(request->valid_until());
+        }
+        c.timeline_kind = "permit." + std::string(workflow::ToString(event));
+        return StepReflection(c.row, c.actions, command, c.now, settings_.reflection_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
+                                                const v1::CloseTrajectoryRequest* request,
+                                                v1::Trajectory* response) {
+  if (request->reason() == v1::CLOSURE_REASON_UNSPECIFIED ||
+      !v1::ClosureReason_IsValid(request->reason())) {
+    return InvalidArgument("reason", "a closure reason");
+  }
+  int open_placements = 0;
+  int unanswered_handoffs = 0;
+  if (common::IsUuid(request->trajectory_id())) {
+    if (auto unavailable =
+            open_work_.Count(request->trajectory_id(), open_placements, unanswered_handoffs);
+        !unavailable.ok()) {
+      return unavailable;
+    }
+  }
+  return ChangeTrajectory(
+      context, "CloseTrajectory", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kClose};
+        command.reason = ToWorkflow(request->reason());
+        c.row.flow.open_placements = open_placements;
+        c.row.flow.unanswered_handoffs = unanswered_handoffs;
+        c.timeline_kind = "trajectory.closed";
+        c.timeline_attributes["reason"] = std::string(workflow::ToString(command.reason));
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
+                                                 const v1::ReopenTrajectoryRequest* request,
+                                                 v1::Trajectory* response) {
+  return ChangeTrajectory(
+      context, "ReopenTrajectory", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        c.timeline_kind = "trajectory.reopened";
+        c.timeline_attributes["previous_reason"] =
+            std::string(workflow::ToString(c.row.flow.closure_reason));
+        auto status = Step(c.row.flow, c.actions, {workflow::TrajectoryEvent::kReopen}, c.now,
+                           settings_.trajectory_policy);
+        if (status.ok()) {
+          // Screened afresh: the earlier screening stays in the timeline.
+          c.row.screening_sealed.reset();
+          c.row.route = v1::ROUTE_UNSPECIFIED;
+        }
+        return status;
+      });
+}
+
+grpc::Status TrajectoryHandler::LinkTrajectory(grpc::ServerContext* context,
+                                               const v1::LinkTrajectoryRequest* request,
+                                               v1::Trajectory* response) {
+  if (auto invalid = CheckId("linked_trajectory_id", request->linked_trajectory_id());
+      !invalid.ok()) {
+    return invalid;
+  }
+  return ChangeTrajectory(
+      context, "LinkTrajectory", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        const auto other = LoadTrajectory(c.tx, request->linked_trajectory_id(), false);
+        if (!other || other->organisation_id != c.row.organisation_id) {
+          return common::NotFound("linked trajectory");
+        }
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kLink};
+        command.linked_id = request->linked_trajectory_id();
+        c.timeline_kind = "trajectory.linked";
+        c.timeline_attributes["linked_trajectory_id"] = request->linked_trajectory_id();
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
+}
+
+// --- timeline and tasks -----------------------------------------------------------
+
+grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
+                                             const v1::ListTimelineRequest* request,
+                                             v1::ListTimelineResponse* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  const auto size = common::PageSize(request->page());
+  if (!size) {
+    return InvalidArgument("page.page_size", "cannot be negative");
+  }
+  long long after = 0;
+  if (!request->page().page_token().empty()) {
+    const auto token = common::DecodePageToken(request->page().page_token());
+    if (!token || token->second != request->trajectory_id()) {
+      return InvalidArgument("page.page_token", "not a token from this timeline");
+    }
+    after = token->first;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
+    if (!row || row->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("trajectory");
+    }
+    const auto entries = trajectory::ListTimeline(tx, request->trajectory_id(), after, *size + 1);
+    for (std::size_t i = 0; i < entries.size() && static_cast<int>(i) < *size; ++i) {
+      const auto& e = entries[i];
+      auto* out = response->add_entries();
+      out->set_sequence(e.sequence);
+      out->set_trajectory_id(e.trajectory_id);
+      out->mutable_actor()->set_organisation_id(e.organisation_id);
+      out->mutable_actor()->set_user_id(e.actor);
+      *out->mutable_occurred_at() = ToTimestamp(e.occurred_at);
+      out->set_kind(e.kind);
+      out->mutable_attributes()->insert(e.attributes.begin(), e.attributes.end());
+    }
+    if (static_cast<int>(entries.size()) > *size) {
+      response->set_next_page_token(common::EncodePageToken(
+          entries[static_cast<std::size_t>(*size - 1)].sequence, request->trajectory_id()));
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
+                                          const v1::ListTasksRequest* request,
+                                          v1::ListTasksResponse* response) {
+  const auto size = common::PageSize(request->page());
+  if (!size) {
+    return InvalidArgument("page.page_size", "cannot be negative");
+  }
+  if (!v1::TaskState_IsValid(request->state())) {
+    return InvalidArgument("state", "unknown value");
+  }
+  if (!request->assignee_user_id().empty() &&
+      !common::IsValidPrincipalId(request->assignee_user_id())) {
+    return InvalidArgument("assignee_user_id", "not a user id");
+  }
+  std::optional<std::pair<long long, std::string>> after;
+  if (!request->page().page_token().empty()) {
+    after = common::DecodePageToken(request->page().page_token());
+    if (!after) {
+      return InvalidArgument("page.page_token", "not a token from this list");
+    }
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTasks, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto rows = trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
+                                request->state(), after, *size + 1);
+    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
+      Render(rows[i], response->add_tasks());
+    }
+    if (static_cast<int>(rows.size()) > *size) {
+      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
+      response->set_next_page_token(
+          common::EncodePageToken(last.due_at.time_since_epoch().count(), last.id));
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
+                                             const v1::CompleteTaskRequest* request,
+                                             v1::Task* response) {
+  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
+                                 CheckId("task_id", request->task_id()), CheckEtag(request->etag())});
+      !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTasks, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response,
+      [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
+        auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
+        if (!task || task->organisation_id != caller.identity.organisation_id) {
+          return common::NotFound("task");
+        }
+        if (Etag(task->version) != request->etag()) {
+          return common::StaleEtag("task");
+        }
+        if (task->state == v1::TASK_STATE_DONE) {
+          return common::RuleRefusal({workflow::rules::kStateOrder, "the task is already done"});
+        }
+        trajectory::CompleteTask(tx, *task, caller.identity.actor);
+        AppendTimeline(tx, {0, task->trajectory_id, caller.identity.organisation_id,
+                            caller.identity.actor, clock_.Now(), "task.done",
+                            {{"task", task->kind}, {"task_id", task->id}}});
+        Render(*task, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context,
+                                                    const v1::GetEligibilityFactsRequest* request,
+                                                    v1::EligibilityFacts* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied =
+          common::Authorize(*context, directory_, Operation::kReadEligibilityFacts, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
+    if (!row) {
+      return common::NotFound("trajectory");
+    }
+    response->set_trajectory_id(row->id);
+    response->set_age_status(ToProto(row->flow.age));
+    response->set_gender_identity(static_cast<v1::GenderIdentity>(row->gender_identity));
+    response->set_accompanying_children(row->accompanying_children);
+    return grpc::Status::OK;
+  });
+}
+
+// --- durable timers ---------------------------------------------------------------
+
+int TrajectoryHandler::FireDueTimers(int limit) {
+  const Instant now = clock_.Now();
+  return common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto due = ClaimDueTimers(tx, now, limit);
+    for (const auto& timer : due) {
+      auto row = LoadTrajectory(tx, timer.trajectory_id, /*for_update=*/true);
+      std::vector<Action> actions;
+      std::map<std::string, std::string> attributes{{"kind", timer.kind}};
+      std::string kind = "reminder.due";
+      if (timer.kind == "reflection.expiry") {
+        // The deadline itself: the period expires unless decided first.
+        const auto expired = workflow::ApplyReflection(
+            row->reflection, {workflow::ReflectionEvent::kExpire}, now, settings_.reflection_policy);
+        if (expired.ok()) {
+          row->reflection = expired.value().next;
+          actions = expired.value().actions;
+          UpdateTrajectory(tx, *row, now);
+          kind = "reflection.expired";
+        } else {
+          kind = "";  // decided in time: nothing to do
+        }
+      } else {
+        InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
+                        timer.due_at, 1, row->flow.coordinator, timer.id, 1});
+      }
+      ApplyActions(tx, *row, actions, now);
+      if (!kind.empty()) {
+        AppendTimeline(tx, {0, row->id, row->organisation_id, "system", now, kind, attributes});
+      }
+      MarkTimerFired(tx, timer.id, now);
+    }
+    return static_cast<int>(due.size());
+  });
+}
+
+}  // namespace ketenregie::trajectory

@@ -1,0 +1,94 @@
+#include "services/trajectory/open_work.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+
+#include <chrono>
+
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+
+namespace ketenregie::trajectory {
+namespace {
+
+constexpr auto kDeadline = std::chrono::seconds(3);
+
+void Prepare(grpc::ClientContext& context, const std::string& actor) {
+  context.set_deadline(std::chrono::system_clock::now() + kDeadline);
+  context.AddMetadata("x-actor", actor);
+}
+
+}  // namespace
+
+RemoteOpenWork::RemoteOpenWork(std::function<std::string(const std::string&)> resolve,
+                               std::shared_ptr<grpc::ChannelCredentials> credentials,
+                               std::string actor)
+    : resolve_(std::move(resolve)), credentials_(std::move(credentials)), actor_(std::move(actor)) {}
+
+std::shared_ptr<grpc::Channel> RemoteOpenWork::ChannelFor(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  auto& channel = channels_[key];
+  if (channel == nullptr) {
+    const std::string address = resolve_(key);
+    if (address.empty()) {
+      channels_.erase(key);
+      return nullptr;
+    }
+    channel = grpc::CreateChannel(address, credentials_);
+  }
+  return channel;
+}
+
+grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_placements,
+                                   int& unanswered_handoffs) {
+  open_placements = 0;
+  unanswered_handoffs = 0;
+  const auto shelter = ChannelFor("KETENREGIE_SHELTER_ADDR");
+  const auto handoff = ChannelFor("KETENREGIE_HANDOFF_ADDR");
+  if (shelter == nullptr || handoff == nullptr) {
+    return {grpc::StatusCode::UNAVAILABLE,
+            "cannot check open placements and handoffs: shelter or handoff service unknown"};
+  }
+  for (const auto state : {shelter::v1::PLACEMENT_STATE_REQUESTED,
+                           shelter::v1::PLACEMENT_STATE_PLACED}) {
+    grpc::ClientContext context;
+    Prepare(context, actor_);
+    shelter::v1::ListPlacementsRequest request;
+    request.set_trajectory_id(trajectory_id);
+    request.set_state(state);
+    request.mutable_page()->set_page_size(1);
+    shelter::v1::ListPlacementsResponse response;
+    const grpc::Status status =
+        shelter::v1::ShelterService::NewStub(shelter)->ListPlacements(&context, request, &response);
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+      break;
+    }
+    if (!status.ok()) {
+      return {grpc::StatusCode::UNAVAILABLE, "shelter service cannot say whether placements are "
+                                             "open; closing waits"};
+    }
+    open_placements += response.placements_size();
+  }
+  grpc::ClientContext context;
+  Prepare(context, actor_);
+  handoff::v1::ListHandoffsRequest request;
+  request.set_trajectory_id(trajectory_id);
+  handoff::v1::ListHandoffsResponse response;
+  const grpc::Status status =
+      handoff::v1::HandoffService::NewStub(handoff)->ListHandoffs(&context, request, &response);
+  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
+    return grpc::Status::OK;
+  }
+  if (!status.ok()) {
+    return {grpc::StatusCode::UNAVAILABLE,
+            "handoff service cannot say whether handoffs are unanswered; closing waits"};
+  }
+  for (const auto& h : response.handoffs()) {
+    if (h.state() == handoff::v1::HANDOFF_STATE_SENT) {
+      ++unanswered_handoffs;
+    }
+  }
+  return grpc::Status::OK;
+}
+
+}  // namespace ketenregie::trajectory

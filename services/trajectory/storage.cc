@@ -1,0 +1,418 @@
+#include "services/trajectory/storage.h"
+
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "services/trajectory/mapping.h"
+
+namespace ketenregie::trajectory {
+namespace {
+
+// Nullable values travel as text or SQL NULL (a null const char*).
+struct Nullable {
+  std::optional<std::string> text;
+  const char* get() const { return text ? text->c_str() : nullptr; }
+};
+
+Nullable Epoch(std::optional<Instant> instant) {
+  return {instant ? std::optional<std::string>(std::to_string(instant->time_since_epoch().count()))
+                  : std::nullopt};
+}
+Nullable Text(const std::string& value) {
+  return {value.empty() ? std::nullopt : std::optional<std::string>(value)};
+}
+
+long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
+Instant InstantOf(const pqxx::field& field) {
+  return Instant{std::chrono::seconds{field.as<long long>()}};
+}
+std::optional<Instant> OptionalInstantOf(const pqxx::field& field) {
+  if (field.is_null()) {
+    return std::nullopt;
+  }
+  return InstantOf(field);
+}
+
+constexpr const char* kTrajectoryColumns =
+    "id::text, coalesce(person_id::text, ''), organisation_id, state, age_status, "
+    "gender_identity, accompanying_children, route, screening, screening_outcome, "
+    "coalesce(coordinator_user_id, ''), non_punishment, reflection_state, "
+    "extract(epoch from reflection_starts_at)::bigint, extract(epoch from reflection_ends_at)::bigint, "
+    "dublin_case, reflection_decision, extract(epoch from permit_valid_until)::bigint, "
+    "closure_reason, array_to_string(linked, ','), extract(epoch from created_at)::bigint, "
+    "extract(epoch from updated_at)::bigint, version";
+
+constexpr const char* kSummaryColumns =
+    "id::text, state, route, extract(epoch from created_at)::bigint, closure_reason, "
+    "coalesce(coordinator_user_id, ''), extract(epoch from reflection_ends_at)::bigint";
+
+TrajectoryRow RowOf(const pqxx::row& r) {
+  TrajectoryRow row;
+  row.id = r[0].as<std::string>();
+  row.person_id = r[1].as<std::string>();
+  row.organisation_id = r[2].as<std::string>();
+  row.flow.id = row.id;
+  row.flow.state = ToWorkflow(static_cast<pb::TrajectoryState>(r[3].as<int>()));
+  row.flow.age = ToWorkflow(static_cast<pb::AgeStatus>(r[4].as<int>()));
+  row.gender_identity = r[5].as<int>();
+  row.accompanying_children = r[6].as<int>();
+  row.route = r[7].as<int>();
+  if (!r[8].is_null()) {
+    row.screening_sealed = pqxx::binarystring(r[8]).str();
+  }
+  if (!r[9].is_null()) {
+    row.flow.screening = ToWorkflow(static_cast<pb::ScreeningOutcome>(r[9].as<int>()));
+  }
+  row.flow.coordinator = r[10].as<std::string>();
+  row.flow.non_punishment = r[11].as<bool>();
+  const int reflection = r[12].as<int>();
+  row.has_reflection = reflection != 0;
+  row.reflection.trajectory_id = row.id;
+  if (row.has_reflection) {
+    row.reflection.state = ReflectionStateFromStored(reflection);
+  }
+  row.reflection.starts_at = OptionalInstantOf(r[13]).value_or(Instant{});
+  row.reflection.ends_at = OptionalInstantOf(r[14]).value_or(Instant{});
+  row.reflection.dublin_case = r[15].as<bool>();
+  row.reflection.decision = ToWorkflow(static_cast<pb::ReflectionDecision>(r[16].as<int>()));
+  row.reflection.permit_valid_until = OptionalInstantOf(r[17]).value_or(Instant{});
+  row.flow.closure_reason = ToWorkflow(static_cast<pb::ClosureReason>(r[18].as<int>()));
+  std::stringstream linked(r[19].as<std::string>());
+  for (std::string id; std::getline(linked, id, ',');) {
+    row.flow.linked.push_back(id);
+  }
+  row.created_at = InstantOf(r[20]);
+  row.updated_at = InstantOf(r[21]);
+  row.version = r[22].as<long long>();
+  return row;
+}
+
+Summary SummaryOf(const pqxx::row& r) {
+  return {r[0].as<std::string>(),   r[1].as<int>(), r[2].as<int>(), InstantOf(r[3]),
+          r[4].as<int>(),           r[5].as<std::string>(), OptionalInstantOf(r[6])};
+}
+
+SignalRow SignalOf(const pqxx::row& r) {
+  return {r[0].as<std::string>(),
+          r[1].as<std::string>(),
+          r[2].as<std::string>(),
+          r[3].as<int>(),
+          r[4].as<bool>(),
+          pqxx::binarystring(r[5]).str(),
+          r[6].as<std::string>(),
+          InstantOf(r[7]),
+          r[8].as<long long>()};
+}
+
+TaskRow TaskOf(const pqxx::row& r) {
+  TaskRow task;
+  task.id = r[0].as<std::string>();
+  task.trajectory_id = r[1].as<std::string>();
+  task.organisation_id = r[2].as<std::string>();
+  task.kind = r[3].as<std::string>();
+  task.due_at = InstantOf(r[4]);
+  task.state = r[5].as<int>();
+  task.assignee = r[6].is_null() ? "" : r[6].as<std::string>();
+  if (!r[7].is_null()) {
+    task.timer_id = r[7].as<long long>();
+  }
+  task.version = r[8].as<long long>();
+  return task;
+}
+
+constexpr const char* kTaskColumns =
+    "id::text, trajectory_id::text, organisation_id, kind, extract(epoch from due_at)::bigint, "
+    "state, assignee_user_id, timer_id, version";
+
+std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
+  return std::string(a) + std::string(b) + std::string(c);
+}
+
+}  // namespace
+
+void Prepare(pqxx::connection& c) {
+  c.prepare("trajectory_load", Sql("SELECT ", kTrajectoryColumns,
+                                   " FROM trajectory.trajectories WHERE id = $1::uuid"));
+  c.prepare("trajectory_load_for_update",
+            Sql("SELECT ", kTrajectoryColumns,
+                " FROM trajectory.trajectories WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("trajectory_insert",
+            "INSERT INTO trajectory.trajectories (id, person_id, organisation_id, state, "
+            "age_status, gender_identity, accompanying_children, created_at, updated_at) "
+            "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, to_timestamp($8), to_timestamp($8))");
+  c.prepare("trajectory_update",
+            "UPDATE trajectory.trajectories SET person_id = $2::uuid, state = $3, age_status = $4, "
+            "gender_identity = $5, accompanying_children = $6, route = $7, "
+            "screening = NULLIF($8, ''::bytea), screening_outcome = $9, coordinator_user_id = $10, "
+            "non_punishment = $11, reflection_state = $12, reflection_starts_at = to_timestamp($13), "
+            "reflection_ends_at = to_timestamp($14), dublin_case = $15, reflection_decision = $16, "
+            "permit_valid_until = to_timestamp($17), closure_reason = $18, "
+            "linked = string_to_array($19, ',')::uuid[], updated_at = to_timestamp($20), "
+            "version = version + 1 WHERE id = $1::uuid");
+  c.prepare("person_insert",
+            "INSERT INTO trajectory.persons (id, identity, key_id, blind_index, blind_key_id, "
+            "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
+  c.prepare("trajectories_by_blind_index",
+            Sql("SELECT ", kSummaryColumns,
+                " FROM trajectory.trajectories WHERE person_id IN (SELECT id FROM "
+                "trajectory.persons WHERE blind_index = $1) ORDER BY created_at DESC, id DESC"));
+  // One statement per sort order; the filters are all parameters, an unused
+  // one given as its neutral value.
+  c.prepare("trajectories_list",
+            Sql("SELECT ", kSummaryColumns,
+                " FROM trajectory.trajectories WHERE organisation_id = $1 "
+                "AND ($2 = 0 OR state = $2) AND ($3 = '' OR coordinator_user_id = $3) "
+                "AND ($4 = 0 OR route = $4) "
+                "AND ($5::bigint IS NULL OR (created_at, id) < (to_timestamp($5), $6::uuid)) "
+                "ORDER BY created_at DESC, id DESC LIMIT $7"));
+  c.prepare("trajectories_list_ending",
+            Sql("SELECT ", kSummaryColumns,
+                " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = 2 "
+                "AND reflection_ends_at < to_timestamp($2) "
+                "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
+                "AND ($5 = 0 OR route = $5) "
+                "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
+                "ORDER BY reflection_ends_at, id LIMIT $8"));
+  c.prepare("signal_insert",
+            "INSERT INTO trajectory.signals (id, trajectory_id, organisation_id, reporter_kind, "
+            "anonymous, observation, key_id, received_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, "
+            "$6, $7, to_timestamp($8))");
+  constexpr const char* kSignalColumns =
+      "id::text, trajectory_id::text, organisation_id, reporter_kind, anonymous, observation, "
+      "key_id, extract(epoch from received_at)::bigint, version";
+  c.prepare("signal_load",
+            Sql("SELECT ", kSignalColumns, " FROM trajectory.signals WHERE id = $1::uuid"));
+  c.prepare("signals_list",
+            Sql("SELECT ", kSignalColumns,
+                " FROM trajectory.signals WHERE organisation_id = $1 AND ($2::bigint IS NULL OR "
+                "(received_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY received_at DESC, id "
+                "DESC LIMIT $4"));
+  c.prepare("timeline_append",
+            "INSERT INTO trajectory.timeline (trajectory_id, organisation_id, actor, occurred_at, "
+            "kind, attributes) VALUES ($1::uuid, $2, $3, to_timestamp($4), $5, $6::jsonb)");
+  c.prepare("timeline_list",
+            "SELECT sequence, trajectory_id::text, organisation_id, actor, "
+            "extract(epoch from occurred_at)::bigint, kind, attributes::text FROM "
+            "trajectory.timeline WHERE trajectory_id = $1::uuid AND sequence > $2 ORDER BY "
+            "sequence LIMIT $3");
+  c.prepare("timer_insert",
+            "INSERT INTO trajectory.timers (trajectory_id, kind, due_at) VALUES ($1::uuid, $2, "
+            "to_timestamp($3))");
+  c.prepare("timers_cancel",
+            "UPDATE trajectory.timers SET cancelled_at = to_timestamp($3) WHERE trajectory_id = "
+            "$1::uuid AND fired_at IS NULL AND cancelled_at IS NULL AND ($2 = '' OR "
+            "starts_with(kind, $2 || '.'))");
+  c.prepare("timers_claim",
+            "SELECT id, trajectory_id::text, kind, extract(epoch from due_at)::bigint FROM "
+            "trajectory.timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= "
+            "to_timestamp($1) ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED");
+  c.prepare("timer_fired",
+            "UPDATE trajectory.timers SET fired_at = to_timestamp($2) WHERE id = $1");
+  c.prepare("task_insert",
+            "INSERT INTO trajectory.tasks (id, trajectory_id, organisation_id, kind, due_at, "
+            "state, assignee_user_id, timer_id) VALUES ($1::uuid, $2::uuid, $3, $4, "
+            "to_timestamp($5), $6, $7, $8)");
+  c.prepare("task_load", Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid"));
+  c.prepare("task_load_for_update",
+            Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("task_complete",
+            "UPDATE trajectory.tasks SET state = 2, completed_by = $2, version = version + 1 "
+            "WHERE id = $1::uuid");
+  c.prepare("tasks_list",
+            Sql("SELECT ", kTaskColumns,
+                " FROM trajectory.tasks WHERE organisation_id = $1 AND ($2 = '' OR "
+                "assignee_user_id = $2) AND ($3 = 0 OR state = $3) AND ($4::bigint IS NULL OR "
+                "(due_at, id) > (to_timestamp($4), $5::uuid)) ORDER BY due_at, id LIMIT $6"));
+}
+
+std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& id,
+                                            bool for_update) {
+  const pqxx::result r =
+      tx.exec_prepared(for_update ? "trajectory_load_for_update" : "trajectory_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return RowOf(r[0]);
+}
+
+void InsertTrajectory(pqxx::work& tx, const TrajectoryRow& row) {
+  tx.exec_prepared("trajectory_insert", row.id, Text(row.person_id).get(), row.organisation_id,
+                   static_cast<int>(ToProto(row.flow.state)),
+                   static_cast<int>(ToProto(row.flow.age)), row.gender_identity,
+                   row.accompanying_children, EpochOf(row.created_at));
+}
+
+void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now) {
+  std::string linked;
+  for (const auto& id : row.flow.linked) {
+    linked += (linked.empty() ? "" : ",") + id;
+  }
+  const auto& r = row.reflection;
+  const auto screening_outcome =
+      row.flow.screening ? Nullable{std::to_string(static_cast<int>(ToProto(*row.flow.screening)))}
+                         : Nullable{};
+  tx.exec_prepared(
+      "trajectory_update", row.id, Text(row.person_id).get(),
+      static_cast<int>(ToProto(row.flow.state)), static_cast<int>(ToProto(row.flow.age)),
+      row.gender_identity, row.accompanying_children, row.route,
+      pqxx::binarystring(row.screening_sealed.value_or("")), screening_outcome.get(),
+      Text(row.flow.coordinator).get(), row.flow.non_punishment,
+      row.has_reflection ? StoredReflectionState(r.state) : 0,
+      Epoch(row.has_reflection ? std::optional(r.starts_at) : std::nullopt).get(),
+      Epoch(row.has_reflection ? std::optional(r.ends_at) : std::nullopt).get(), r.dublin_case,
+      static_cast<int>(ToProto(r.decision)),
+      Epoch(r.permit_valid_until == Instant{} ? std::nullopt : std::optional(r.permit_valid_until))
+          .get(),
+      static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now));
+  row.version += 1;
+  row.updated_at = now;
+}
+
+void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
+                  const std::string& key_id, const std::optional<std::string>& blind_index,
+                  const std::string& blind_key_id, Instant now) {
+  tx.exec_prepared("person_insert", id, pqxx::binarystring(identity_sealed), key_id,
+                   pqxx::binarystring(blind_index.value_or("")),
+                   Text(blind_index ? blind_key_id : "").get(), EpochOf(now));
+}
+
+std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index) {
+  std::vector<Summary> out;
+  for (const auto& r :
+       tx.exec_prepared("trajectories_by_blind_index", pqxx::binarystring(blind_index))) {
+    out.push_back(SummaryOf(r));
+  }
+  return out;
+}
+
+std::vector<Summary> ListTrajectories(pqxx::work& tx, const ListFilter& f,
+                                      const std::optional<std::pair<long long, std::string>>& after,
+                                      int limit) {
+  const Nullable after_key =
+      after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable after_id = after ? Nullable{after->second} : Nullable{};
+  pqxx::result r;
+  if (f.reflection_ends_before) {
+    r = tx.exec_prepared("trajectories_list_ending", f.organisation_id,
+                         EpochOf(*f.reflection_ends_before), f.state, f.coordinator, f.route,
+                         after_key.get(), after_id.get(), limit);
+  } else {
+    r = tx.exec_prepared("trajectories_list", f.organisation_id, f.state, f.coordinator, f.route,
+                         after_key.get(), after_id.get(), limit);
+  }
+  std::vector<Summary> out;
+  for (const auto& row : r) {
+    out.push_back(SummaryOf(row));
+  }
+  return out;
+}
+
+void InsertSignal(pqxx::work& tx, const SignalRow& s) {
+  tx.exec_prepared("signal_insert", s.id, s.trajectory_id, s.organisation_id, s.reporter_kind,
+                   s.anonymous, pqxx::binarystring(s.observation_sealed), s.key_id,
+                   EpochOf(s.received_at));
+}
+
+std::optional<SignalRow> LoadSignal(pqxx::work& tx, const std::string& id) {
+  const pqxx::result r = tx.exec_prepared("signal_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return SignalOf(r[0]);
+}
+
+std::vector<SignalRow> ListSignals(pqxx::work& tx, const std::string& organisation_id,
+                                   const std::optional<std::pair<long long, std::string>>& after,
+                                   int limit) {
+  const Nullable after_key = after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable after_id = after ? Nullable{after->second} : Nullable{};
+  std::vector<SignalRow> out;
+  for (const auto& r :
+       tx.exec_prepared("signals_list", organisation_id, after_key.get(), after_id.get(), limit)) {
+    out.push_back(SignalOf(r));
+  }
+  return out;
+}
+
+void AppendTimeline(pqxx::work& tx, const TimelineRow& row) {
+  const nlohmann::json attributes(row.attributes);
+  tx.exec_prepared("timeline_append", row.trajectory_id, row.organisation_id, row.actor,
+                   EpochOf(row.occurred_at), row.kind, attributes.dump());
+}
+
+std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& trajectory_id,
+                                      long long after_sequence, int limit) {
+  std::vector<TimelineRow> out;
+  for (const auto& r : tx.exec_prepared("timeline_list", trajectory_id, after_sequence, limit)) {
+    TimelineRow row;
+    row.sequence = r[0].as<long long>();
+    row.trajectory_id = r[1].as<std::string>();
+    row.organisation_id = r[2].as<std::string>();
+    row.actor = r[3].as<std::string>();
+    row.occurred_at = InstantOf(r[4]);
+    row.kind = r[5].as<std::string>();
+    row.attributes = nlohmann::json::parse(r[6].as<std::string>())
+                         .get<std::map<std::string, std::string>>();
+    out.push_back(std::move(row));
+  }
+  return out;
+}
+
+void InsertTimer(pqxx::work& tx, const std::string& trajectory_id, const std::string& kind,
+                 Instant due_at) {
+  tx.exec_prepared("timer_insert", trajectory_id, kind, EpochOf(due_at));
+}
+
+void CancelTimers(pqxx::work& tx, const std::string& trajectory_id, const std::string& prefix,
+                  Instant now) {
+  tx.exec_prepared("timers_cancel", trajectory_id, prefix, EpochOf(now));
+}
+
+std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, Instant now, int limit) {
+  std::vector<DueTimer> out;
+  for (const auto& r : tx.exec_prepared("timers_claim", EpochOf(now), limit)) {
+    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
+                   InstantOf(r[3])});
+  }
+  return out;
+}
+
+void MarkTimerFired(pqxx::work& tx, long long timer_id, Instant now) {
+  tx.exec_prepared("timer_fired", timer_id, EpochOf(now));
+}
+
+void InsertTask(pqxx::work& tx, const TaskRow& t) {
+  const Nullable timer = t.timer_id ? Nullable{std::to_string(*t.timer_id)} : Nullable{};
+  tx.exec_prepared("task_insert", t.id, t.trajectory_id, t.organisation_id, t.kind,
+                   EpochOf(t.due_at), t.state, Text(t.assignee).get(), timer.get());
+}
+
+std::optional<TaskRow> LoadTask(pqxx::work& tx, const std::string& id, bool for_update) {
+  const pqxx::result r = tx.exec_prepared(for_update ? "task_load_for_update" : "task_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return TaskOf(r[0]);
+}
+
+void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor) {
+  tx.exec_prepared("task_complete", row.id, actor);
+  row.state = 2;
+  row.version += 1;
+}
+
+std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
+                               const std::string& assignee, int state,
+                               const std::optional<std::pair<long long, std::string>>& after,
+                               int limit) {
+  const Nullable after_key = after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable after_id = after ? Nullable{after->second} : Nullable{};
+  std::vector<TaskRow> out;
+  for (const auto& r : tx.exec_prepared("tasks_list", organisation_id, assignee, state,
+                                        after_key.get(), after_id.get(), limit)) {
+    out.push_back(TaskOf(r));
+  }
+  return out;
+}
+
+}  // namespace ketenregie::trajectory

@@ -1,0 +1,140 @@
+#pragma once
+
+/// All SQL of the trajectory service. Statements are prepared once per
+/// connection (Prepare); every function runs inside the caller's transaction.
+
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "workflow/reflection.h"
+#include "workflow/trajectory.h"
+
+namespace ketenregie::trajectory {
+
+using workflow::Instant;
+
+/// Registers this service's statements on a new connection.
+void Prepare(pqxx::connection& connection);
+
+struct TrajectoryRow {
+  std::string id;
+  std::string person_id;  // empty while only a signal
+  std::string organisation_id;
+  workflow::TrajectorySnapshot flow;  // state, age, screening outcome, closure, ...
+  int gender_identity = 0;            // protobuf GenderIdentity number
+  int accompanying_children = 0;
+  int route = 0;                      // protobuf Route number
+  std::optional<std::string> screening_sealed;
+  bool has_reflection = false;
+  workflow::ReflectionSnapshot reflection;
+  Instant created_at{};
+  Instant updated_at{};
+  long long version = 1;
+};
+
+std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& id, bool for_update);
+void InsertTrajectory(pqxx::work& tx, const TrajectoryRow& row);
+/// Writes the row and bumps its version (the caller holds the row lock).
+void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now);
+
+void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
+                  const std::string& key_id, const std::optional<std::string>& blind_index,
+                  const std::string& blind_key_id, Instant now);
+
+struct Summary {
+  std::string id;
+  int state = 0;
+  int route = 0;
+  Instant created_at{};
+  int closure_reason = 0;
+  std::string coordinator;
+  std::optional<Instant> reflection_ends_at;
+};
+
+/// Trajectories of every person whose blind index is `blind_index`, newest first.
+std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index);
+
+struct ListFilter {
+  std::string organisation_id;
+  int state = 0;
+  std::string coordinator;
+  int route = 0;
+  std::optional<Instant> reflection_ends_before;
+};
+/// One page in a stable order: newest first, or — with a deadline window —
+/// soonest reflection end first. `after` is the last row of the previous
+/// page (sort key, id).
+std::vector<Summary> ListTrajectories(pqxx::work& tx, const ListFilter& filter,
+                                      const std::optional<std::pair<long long, std::string>>& after,
+                                      int limit);
+
+struct SignalRow {
+  std::string id;
+  std::string trajectory_id;
+  std::string organisation_id;
+  int reporter_kind = 0;
+  bool anonymous = false;
+  std::string observation_sealed;
+  std::string key_id;
+  Instant received_at{};
+  long long version = 1;
+};
+void InsertSignal(pqxx::work& tx, const SignalRow& row);
+std::optional<SignalRow> LoadSignal(pqxx::work& tx, const std::string& id);
+std::vector<SignalRow> ListSignals(pqxx::work& tx, const std::string& organisation_id,
+                                   const std::optional<std::pair<long long, std::string>>& after,
+                                   int limit);
+
+struct TimelineRow {
+  long long sequence = 0;
+  std::string trajectory_id;
+  std::string organisation_id;
+  std::string actor;
+  Instant occurred_at{};
+  std::string kind;
+  std::map<std::string, std::string> attributes;
+};
+void AppendTimeline(pqxx::work& tx, const TimelineRow& row);
+std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& trajectory_id,
+                                      long long after_sequence, int limit);
+
+void InsertTimer(pqxx::work& tx, const std::string& trajectory_id, const std::string& kind,
+                 Instant due_at);
+/// Cancels the trajectory's pending timers whose kind starts with
+/// `prefix` + "." (all of them for an empty prefix).
+void CancelTimers(pqxx::work& tx, const std::string& trajectory_id, const std::string& prefix,
+                  Instant now);
+
+struct DueTimer {
+  long long id = 0;
+  std::string trajectory_id;
+  std::string kind;
+  Instant due_at{};
+};
+/// Claims up to `limit` due timers, locked and skipped by other workers.
+std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, Instant now, int limit);
+void MarkTimerFired(pqxx::work& tx, long long timer_id, Instant now);
+
+struct TaskRow {
+  std::string id;
+  std::string trajectory_id;
+  std::string organisation_id;
+  std::string kind;
+  Instant due_at{};
+  int state = 1;  // protobuf TaskState
+  std::string assignee;
+  std::optional<long long> timer_id;
+  long long version = 1;
+};
+void InsertTask(pqxx::work& tx, const TaskRow& row);
+std::optional<TaskRow> LoadTask(pqxx::work& tx, const std::string& id, bool for_update);
+void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor);
+std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
+                               const std::string& assignee, int state,
+                               const std::optional<std::pair<long long, std::string>>& after,
+                               int limit);
+
+}  // namespace ketenregie::trajectory
