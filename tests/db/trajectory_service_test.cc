@@ -1,0 +1,754 @@
+// The trajectory service through real gRPC channels with mutual TLS, on a
+// fresh PostgreSQL database per test. The clock is settable; the shelter and
+// handoff services are replaced at the process edge by FakeOpenWork.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <pqxx/pqxx>
+#include <set>
+
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
+#include "services/common/mutation.h"
+#include "services/trajectory/handler.h"
+#include "services/trajectory/mapping.h"
+#include "services/trajectory/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+#include "workflow/calendar.h"
+
+namespace ketenregie::trajectory {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+using testing::TestDatabase;
+namespace pb = ketenregie::trajectory::v1;
+
+class FakeOpenWork final : public OpenWork {
+ public:
+  grpc::Status Count(const std::string&, int& placements, int& handoffs) override {
+    placements = open_placements;
+    handoffs = unanswered_handoffs;
+    return reachable ? grpc::Status::OK
+                     : grpc::Status(grpc::StatusCode::UNAVAILABLE, "shelter down");
+  }
+  int open_placements = 0;
+  int unanswered_handoffs = 0;
+  bool reachable = true;
+};
+
+common::Keyring TestKeys(const std::string& active = "k1") {
+  return common::Keyring::FromKeys({{"k1", std::string(32, 'a')}, {"k2", std::string(32, 'b')}},
+                                   active, {{"b1", std::string(32, 'c')}}, "b1");
+}
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+void PrepareAll(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "trajectory");
+  Prepare(c);
+}
+
+// 2026-11-22 10:00 Amsterdam.
+const workflow::Instant kStart = workflow::FromAmsterdam(
+    {year_month_day{year{2026}, November, day{22}}, hours{10}});
+
+class TrajectoryServiceTest : public ::testing::Test {
+ protected:
+  TrajectoryServiceTest()
+      : pool_(db_.Dsn("ketenregie_trajectory"), 4, PrepareAll),
+        keys_(TestKeys()),
+        clock_(kStart),
+        handler_(pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        server_(handler_),
+        essm_(pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
+        gemeente_(
+            pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "gemeente-rotterdam"))),
+        shelter_service_(pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "svc-shelter"))) {}
+
+  // Counts every row the service writes, to prove a refusal wrote nothing.
+  long long RowsWritten() {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1(
+                 "SELECT (SELECT count(*) FROM trajectory.trajectories) + (SELECT count(*) FROM "
+                 "trajectory.persons) + (SELECT count(*) FROM trajectory.signals) + (SELECT "
+                 "count(*) FROM trajectory.timeline) + (SELECT count(*) FROM trajectory.timers) + "
+                 "(SELECT count(*) FROM trajectory.tasks) + (SELECT count(*) FROM "
+                 "trajectory.request_log) + (SELECT coalesce(sum(version), 0) FROM "
+                 "trajectory.trajectories)")[0]
+        .as<long long>();
+  }
+
+  pb::Trajectory Register(const std::string& request_id, const std::string& given,
+                          pb::AgeStatus age = pb::AGE_STATUS_CONFIRMED_ADULT,
+                          pb::RegisterPersonResponse* full = nullptr) {
+    pb::RegisterPersonRequest request;
+    request.set_request_id(request_id);
+    request.mutable_identity()->set_given_name(given);
+    request.mutable_identity()->set_family_name("de Vries");
+    request.mutable_identity()->mutable_date_of_birth()->set_year(1998);
+    request.mutable_identity()->mutable_date_of_birth()->set_month(4);
+    request.mutable_identity()->mutable_date_of_birth()->set_day(12);
+    request.mutable_identity()->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+    request.mutable_identity()->set_nationality("NG");
+    request.set_age_status(age);
+    pb::RegisterPersonResponse response;
+    const grpc::Status status =
+        essm_->RegisterPerson(ContextAs("coordinator-1").get(), request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    if (full != nullptr) {
+      *full = response;
+    }
+    return response.trajectory();
+  }
+
+  pb::Trajectory Screen(const pb::Trajectory& t, bool means = true) {
+    pb::RecordScreeningRequest request;
+    request.set_request_id("screen-" + t.id() + t.etag());
+    request.set_trajectory_id(t.id());
+    request.set_etag(t.etag());
+    auto* act = request.mutable_screening()->add_indicators();
+    act->set_indicator(pb::INDICATOR_RECRUITMENT);
+    act->set_score(pb::INDICATOR_SCORE_EVIDENCE);
+    if (means) {
+      auto* threat = request.mutable_screening()->add_indicators();
+      threat->set_indicator(pb::INDICATOR_THREAT);
+      threat->set_score(pb::INDICATOR_SCORE_SIGNALS);
+    }
+    request.mutable_screening()->add_forms(pb::EXPLOITATION_FORM_SEXUAL);
+    pb::Trajectory out;
+    const grpc::Status status = essm_->RecordScreening(ContextAs("coordinator-1").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  grpc::Status Route(const pb::Trajectory& t, pb::Route route, pb::Trajectory* out) {
+    pb::DecideRouteRequest request;
+    request.set_request_id("route-" + t.id() + t.etag());
+    request.set_trajectory_id(t.id());
+    request.set_etag(t.etag());
+    request.set_route(route);
+    return essm_->DecideRoute(ContextAs("coordinator-1").get(), request, out);
+  }
+
+  TestDatabase db_;
+  common::DbPool pool_;
+  common::Keyring keys_;
+  testing::SettableClock clock_;
+  FakeOpenWork open_work_;
+  TrajectoryHandler handler_;
+  testing::TestServer server_;
+  std::unique_ptr<pb::TrajectoryService::Stub> essm_;
+  std::unique_ptr<pb::TrajectoryService::Stub> gemeente_;
+  std::unique_ptr<pb::TrajectoryService::Stub> shelter_service_;
+};
+
+TEST_F(TrajectoryServiceTest, AnonymousConsultation_OpensASignalAndClosesAsConsultationOnly) {
+  pb::CreateSignalRequest request;
+  request.set_request_id("signal-1");
+  request.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+  request.set_anonymous(true);
+  request.set_observation("Leerling van 17 heeft nieuwe dure spullen en een oudere vriend");
+  pb::Signal signal;
+  ASSERT_TRUE(essm_->CreateSignal(ContextAs("meldpunt-1").get(), request, &signal).ok());
+  EXPECT_EQ(signal.observation(), request.observation());
+
+  pb::Trajectory t;
+  pb::GetTrajectoryRequest get;
+  get.set_id(signal.trajectory_id());
+  ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &t).ok());
+  EXPECT_EQ(t.state(), pb::TRAJECTORY_STATE_SIGNALLED);
+
+  pb::CloseTrajectoryRequest close;
+  close.set_request_id("close-1");
+  close.set_trajectory_id(t.id());
+  close.set_etag(t.etag());
+  close.set_reason(pb::CLOSURE_REASON_MOVED_ON);
+  pb::Trajectory closed;
+  grpc::Status status = essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-CLOSE-REQUIRES"), std::string::npos);
+  close.set_request_id("close-2");
+  close.set_reason(pb::CLOSURE_REASON_CONSULTATION_ONLY);
+  status = essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(closed.state(), pb::TRAJECTORY_STATE_CLOSED);
+
+  // The observation is stored only as ciphertext.
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  const std::string stored =
+      pqxx::binarystring(tx.exec1("SELECT observation FROM trajectory.signals")[0]).str();
+  EXPECT_EQ(stored.find("Leerling"), std::string::npos);
+}
+
+TEST_F(TrajectoryServiceTest, Registration_EncryptsIdentityAndFindsEarlierTrajectories) {
+  const pb::Trajectory first = Register("reg-1", "Anna");
+  EXPECT_EQ(first.state(), pb::TRAJECTORY_STATE_REGISTERED);
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    const std::string identity =
+        pqxx::binarystring(tx.exec1("SELECT identity FROM trajectory.persons")[0]).str();
+    EXPECT_EQ(identity.find("Anna"), std::string::npos);
+    EXPECT_EQ(identity.find("Vries"), std::string::npos);
+  }
+  // The same person registered again, names written differently: the
+  // coordinator sees the earlier trajectory.
+  pb::RegisterPersonResponse again;
+  pb::RegisterPersonRequest request;
+  request.set_request_id("reg-2");
+  request.mutable_identity()->set_given_name("DE VRIES");
+  request.mutable_identity()->set_family_name("anna");
+  request.mutable_identity()->mutable_date_of_birth()->set_year(1998);
+  request.mutable_identity()->mutable_date_of_birth()->set_month(4);
+  request.mutable_identity()->mutable_date_of_birth()->set_day(12);
+  request.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+  ASSERT_TRUE(essm_->RegisterPerson(ContextAs("coordinator-1").get(), request, &again).ok());
+  ASSERT_EQ(again.earlier_trajectories_size(), 1);
+  EXPECT_EQ(again.earlier_trajectories(0).id(), first.id());
+  // Another person is not matched.
+  pb::RegisterPersonResponse other;
+  Register("reg-3", "Beatrix", pb::AGE_STATUS_CONFIRMED_ADULT, &other);
+  EXPECT_EQ(other.earlier_trajectories_size(), 0);
+}
+
+TEST_F(TrajectoryServiceTest, RouteB_ReflectionPeriodDecisionPermitAndClosure_WithTimeline) {
+  pb::Trajectory t = Screen(Register("reg-1", "Anna"));
+  EXPECT_EQ(t.screening().outcome(), pb::SCREENING_OUTCOME_POSSIBLE_VICTIM);
+  EXPECT_TRUE(t.screening().act_present() && t.screening().means_present());
+  ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+  EXPECT_EQ(t.state(), pb::TRAJECTORY_STATE_ACTIVE);
+
+  pb::StartReflectionPeriodRequest start;
+  start.set_request_id("refl-1");
+  start.set_trajectory_id(t.id());
+  start.set_etag(t.etag());
+  ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &t).ok());
+  EXPECT_EQ(t.reflection_period().state(), pb::REFLECTION_STATE_RUNNING);
+  EXPECT_EQ(workflow::ToAmsterdam(ToInstant(t.reflection_period().ends_at())).date,
+            year{2027} / February / day{22});
+
+  pb::DecideReflectionPeriodRequest decide;
+  decide.set_request_id("refl-2");
+  decide.set_trajectory_id(t.id());
+  decide.set_etag(t.etag());
+  decide.set_decision(pb::REFLECTION_DECISION_POLICE_REPORT);
+  ASSERT_TRUE(essm_->DecideReflectionPeriod(ContextAs("coordinator-1").get(), decide, &t).ok());
+
+  pb::RecordResidencePermitRequest permit;
+  permit.set_request_id("permit-1");
+  permit.set_trajectory_id(t.id());
+  permit.set_etag(t.etag());
+  permit.set_permit_state(pb::PERMIT_STATE_APPLIED);
+  ASSERT_TRUE(essm_->RecordResidencePermit(ContextAs("coordinator-1").get(), permit, &t).ok());
+  EXPECT_EQ(t.reflection_period().permit_state(), pb::PERMIT_STATE_APPLIED);
+
+  pb::CloseTrajectoryRequest close;
+  close.set_request_id("close-1");
+  close.set_trajectory_id(t.id());
+  close.set_etag(t.etag());
+  close.set_reason(pb::CLOSURE_REASON_MOVED_ON);
+  open_work_.open_placements = 1;
+  pb::Trajectory closed;
+  grpc::Status status = essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-CLOSE-REQUIRES"), std::string::npos);
+  open_work_.open_placements = 0;
+  open_work_.reachable = false;
+  close.set_request_id("close-2");
+  EXPECT_EQ(essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  open_work_.reachable = true;
+  close.set_request_id("close-3");
+  ASSERT_TRUE(essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed).ok());
+  EXPECT_EQ(closed.closure_reason(), pb::CLOSURE_REASON_MOVED_ON);
+
+  // The timeline, two entries a page, in order, without personal data.
+  std::vector<std::string> kinds;
+  pb::ListTimelineRequest list;
+  list.set_trajectory_id(t.id());
+  list.mutable_page()->set_page_size(2);
+  do {
+    pb::ListTimelineResponse page;
+    ASSERT_TRUE(essm_->ListTimeline(ContextAs("coordinator-1").get(), list, &page).ok());
+    EXPECT_LE(page.entries_size(), 2);
+    for (const auto& e : page.entries()) {
+      kinds.push_back(e.kind());
+      for (const auto& [key, value] : e.attributes()) {
+        EXPECT_EQ(value.find("Anna"), std::string::npos) << key;
+      }
+    }
+    list.mutable_page()->set_page_token(page.next_page_token());
+  } while (!list.page().page_token().empty());
+  EXPECT_EQ(kinds, (std::vector<std::string>{"person.registered", "screening.recorded",
+                                             "route.decided", "reflection.started",
+                                             "reflection.decided", "permit.apply_permit",
+                                             "trajectory.closed"}));
+}
+
+TEST_F(TrajectoryServiceTest, RouteA_ForADoubtedAge_CreatesTheChildProtectionTask) {
+  pb::Trajectory t = Screen(Register("reg-1", "Mila", pb::AGE_STATUS_DOUBTED), false);
+  EXPECT_EQ(t.screening().outcome(), pb::SCREENING_OUTCOME_POSSIBLE_VICTIM) << "R-CHILD-NO-MEANS";
+  pb::Trajectory refused;
+  const grpc::Status b = Route(t, pb::ROUTE_B_ACTIVE, &refused);
+  EXPECT_EQ(b.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(b.error_message().find("R-ROUTE-A-CHILD"), std::string::npos);
+  ASSERT_TRUE(Route(t, pb::ROUTE_A_CHILD_PROTECTION, &t).ok());
+  pb::ListTasksRequest tasks;
+  pb::ListTasksResponse response;
+  ASSERT_TRUE(essm_->ListTasks(ContextAs("coordinator-1").get(), tasks, &response).ok());
+  ASSERT_EQ(response.tasks_size(), 1);
+  EXPECT_EQ(response.tasks(0).kind(), "route.a.notify_child_protection");
+  EXPECT_EQ(response.tasks(0).assignee_user_id(), "coordinator-1");
+}
+
+TEST_F(TrajectoryServiceTest, StaleEtag_IsAbortedAndWritesNothing) {
+  const pb::Trajectory t = Register("reg-1", "Anna");
+  const pb::Trajectory screened = Screen(t);
+  const long long before = RowsWritten();
+  pb::SetAgeStatusRequest request;
+  request.set_request_id("age-1");
+  request.set_trajectory_id(t.id());
+  request.set_etag(t.etag());  // stale: the screening bumped it
+  request.set_age_status(pb::AGE_STATUS_MINOR);
+  pb::Trajectory out;
+  EXPECT_EQ(essm_->SetAgeStatus(ContextAs("coordinator-1").get(), request, &out).error_code(),
+            grpc::StatusCode::ABORTED);
+  EXPECT_EQ(RowsWritten(), before);
+  request.set_etag(screened.etag());
+  EXPECT_TRUE(essm_->SetAgeStatus(ContextAs("coordinator-1").get(), request, &out).ok());
+}
+
+TEST_F(TrajectoryServiceTest, Retry_ReturnsTheFirstAnswerAndWritesNothingEvenAfterARestart) {
+  const pb::Trajectory first = Register("reg-1", "Anna");
+  const long long before = RowsWritten();
+  // A new handler over the same database: as after a restart.
+  FakeOpenWork open_work;
+  TrajectoryHandler restarted(pool_, TestDirectory(), keys_, clock_, open_work, {});
+  testing::TestServer server(restarted);
+  auto stub = pb::TrajectoryService::NewStub(testing::ChannelAs(server, "essm-rotterdam"));
+  pb::RegisterPersonRequest request;
+  request.set_request_id("reg-1");
+  request.mutable_identity()->set_given_name("Anna");
+  request.mutable_identity()->set_family_name("de Vries");
+  request.mutable_identity()->mutable_date_of_birth()->set_year(1998);
+  request.mutable_identity()->mutable_date_of_birth()->set_month(4);
+  request.mutable_identity()->mutable_date_of_birth()->set_day(12);
+  request.mutable_identity()->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+  request.mutable_identity()->set_nationality("NG");
+  request.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+  pb::RegisterPersonResponse replay;
+  ASSERT_TRUE(stub->RegisterPerson(ContextAs("coordinator-1").get(), request, &replay).ok());
+  EXPECT_EQ(replay.trajectory().id(), first.id());
+  EXPECT_EQ(replay.trajectory().etag(), first.etag());
+  EXPECT_EQ(RowsWritten(), before);
+
+  // The same request_id for another request is refused.
+  request.mutable_identity()->set_given_name("Someone else");
+  const grpc::Status reused = stub->RegisterPerson(ContextAs("coordinator-1").get(), request, &replay);
+  EXPECT_EQ(reused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(reused.error_message().find("request_id"), std::string::npos);
+  EXPECT_EQ(RowsWritten(), before);
+}
+
+TEST_F(TrajectoryServiceTest, ConcurrentRetriesOfOneRequest_ApplyOnce) {
+  const pb::Trajectory t = Register("reg-1", "Anna");
+  pb::SetNonPunishmentFlagRequest request;
+  request.set_request_id("np-1");
+  request.set_trajectory_id(t.id());
+  request.set_etag(t.etag());
+  request.set_flag(true);
+  std::vector<std::future<std::pair<grpc::StatusCode, std::string>>> calls;
+  for (int i = 0; i < 8; ++i) {
+    calls.push_back(std::async(std::launch::async, [&] {
+      pb::Trajectory out;
+      const auto status = essm_->SetNonPunishmentFlag(ContextAs("coordinator-1").get(), request, &out);
+      return std::pair{status.error_code(), out.etag()};
+    }));
+  }
+  std::set<std::string> etags;
+  for (auto& call : calls) {
+    const auto [code, etag] = call.get();
+    ASSERT_EQ(code, grpc::StatusCode::OK);
+    etags.insert(etag);
+  }
+  EXPECT_EQ(etags.size(), 1u) << "every retry sees the one answer";
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.timeline WHERE kind = 'non_punishment.set'")[0]
+                .as<int>(),
+            1);
+}
+
+TEST_F(TrajectoryServiceTest, OnlyCoordinatorsOfACareCoordinationOrganisation) {
+  pb::RegisterPersonRequest request;
+  request.set_request_id("reg-x");
+  request.mutable_identity()->set_given_name("Anna");
+  pb::RegisterPersonResponse response;
+  grpc::Status status =
+      gemeente_->RegisterPerson(ContextAs("aandachtsfunctionaris-1").get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(status.error_message().find("R-ACCESS-ROLE"), std::string::npos);
+  // A user of the coordination organisation without the role.
+  status = essm_->RegisterPerson(ContextAs("meldpunt-1").get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // A user name from another organisation, presented with ESSM's certificate.
+  status = essm_->RegisterPerson(ContextAs("aandachtsfunctionaris-1").get(), request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  // No actor at all.
+  grpc::ClientContext no_actor;
+  no_actor.set_deadline(system_clock::now() + seconds(5));
+  status = essm_->RegisterPerson(&no_actor, request, &response);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("x-actor"), std::string::npos);
+
+  // Eligibility facts are for services only.
+  const pb::Trajectory t = Register("reg-1", "Anna");
+  pb::GetEligibilityFactsRequest facts;
+  facts.set_trajectory_id(t.id());
+  pb::EligibilityFacts out;
+  EXPECT_EQ(essm_->GetEligibilityFacts(ContextAs("coordinator-1").get(), facts, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      shelter_service_->GetEligibilityFacts(ContextAs("shelter-service").get(), facts, &out).ok());
+  EXPECT_EQ(out.gender_identity(), pb::GENDER_IDENTITY_WOMAN);
+  EXPECT_EQ(out.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
+}
+
+// Every method refuses bad input with INVALID_ARGUMENT naming the field,
+// and writes nothing.
+TEST_F(TrajectoryServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  const pb::Trajectory t = Register("reg-0", "Anna");
+  const long long before = RowsWritten();
+  auto expect_invalid = [&](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+  auto ctx = [] { return ContextAs("coordinator-1"); };
+  {
+    pb::CreateSignalRequest r;
+    pb::Signal out;
+    expect_invalid(essm_->CreateSignal(ctx().get(), r, &out), "request_id");
+    r.set_request_id("s");
+    r.set_reporter_kind(static_cast<pb::ReporterKind>(99));
+    expect_invalid(essm_->CreateSignal(ctx().get(), r, &out), "reporter_kind");
+    r.set_reporter_kind(pb::REPORTER_KIND_POLICE);
+    r.set_observation(std::string(10'001, 'x'));
+    expect_invalid(essm_->CreateSignal(ctx().get(), r, &out), "observation");
+  }
+  {
+    pb::RegisterPersonRequest r;
+    pb::RegisterPersonResponse out;
+    r.set_request_id(std::string(129, 'r'));
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "request_id");
+    r.set_request_id("r");
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "identity");
+    r.mutable_identity()->set_given_name(std::string(201, 'a'));
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "identity.given_name");
+    r.mutable_identity()->set_given_name("Anna");
+    r.mutable_identity()->mutable_date_of_birth()->set_year(2001);
+    r.mutable_identity()->mutable_date_of_birth()->set_month(2);
+    r.mutable_identity()->mutable_date_of_birth()->set_day(30);
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "identity.date_of_birth");
+    r.mutable_identity()->mutable_date_of_birth()->set_day(28);
+    r.set_age_status(static_cast<pb::AgeStatus>(7));
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "age_status");
+    r.set_age_status(pb::AGE_STATUS_MINOR);
+    r.set_signal_id("not-a-uuid");
+    expect_invalid(essm_->RegisterPerson(ctx().get(), r, &out), "signal_id");
+  }
+  {
+    pb::SetAgeStatusRequest r;
+    pb::Trajectory out;
+    r.set_request_id("a");
+    r.set_trajectory_id("x");
+    r.set_etag(t.etag());
+    r.set_age_status(pb::AGE_STATUS_MINOR);
+    expect_invalid(essm_->SetAgeStatus(ctx().get(), r, &out), "trajectory_id");
+    r.set_trajectory_id(t.id());
+    r.set_etag("");
+    expect_invalid(essm_->SetAgeStatus(ctx().get(), r, &out), "etag");
+    r.set_etag(t.etag());
+    r.set_age_status(pb::AGE_STATUS_UNSPECIFIED);
+    expect_invalid(essm_->SetAgeStatus(ctx().get(), r, &out), "age_status");
+  }
+  {
+    pb::RecordScreeningRequest r;
+    pb::Trajectory out;
+    r.set_request_id("s");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->RecordScreening(ctx().get(), r, &out), "screening");
+    auto* i = r.mutable_screening()->add_indicators();
+    i->set_indicator(static_cast<pb::Indicator>(13));
+    expect_invalid(essm_->RecordScreening(ctx().get(), r, &out), "screening.indicators.indicator");
+    i->set_indicator(pb::INDICATOR_THREAT);
+    i->set_score(static_cast<pb::IndicatorScore>(4));
+    expect_invalid(essm_->RecordScreening(ctx().get(), r, &out), "screening.indicators.score");
+    i->set_score(pb::INDICATOR_SCORE_SIGNALS);
+    r.mutable_screening()->add_forms(pb::EXPLOITATION_FORM_UNSPECIFIED);
+    expect_invalid(essm_->RecordScreening(ctx().get(), r, &out), "screening.forms");
+  }
+  {
+    pb::DecideRouteRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->DecideRoute(ctx().get(), r, &out), "route");
+  }
+  {
+    pb::AssignCoordinatorRequest r;
+    pb::Trajectory out;
+    r.set_request_id("c");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    r.set_coordinator_user_id("Not Valid");
+    expect_invalid(essm_->AssignCoordinator(ctx().get(), r, &out), "coordinator_user_id");
+    r.set_coordinator_user_id("aandachtsfunctionaris-1");
+    expect_invalid(essm_->AssignCoordinator(ctx().get(), r, &out), "coordinator_user_id");
+  }
+  {
+    pb::StartReflectionPeriodRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    r.mutable_starts_at()->set_seconds((kStart - days{400}).time_since_epoch().count());
+    expect_invalid(essm_->StartReflectionPeriod(ctx().get(), r, &out), "starts_at");
+  }
+  {
+    pb::DecideReflectionPeriodRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->DecideReflectionPeriod(ctx().get(), r, &out), "decision");
+  }
+  {
+    pb::RecordResidencePermitRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->RecordResidencePermit(ctx().get(), r, &out), "permit_state");
+    r.set_permit_state(pb::PERMIT_STATE_GRANTED);
+    expect_invalid(essm_->RecordResidencePermit(ctx().get(), r, &out), "valid_until");
+  }
+  {
+    pb::CloseTrajectoryRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->CloseTrajectory(ctx().get(), r, &out), "reason");
+  }
+  {
+    pb::LinkTrajectoryRequest r;
+    pb::Trajectory out;
+    r.set_request_id("r");
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    r.set_linked_trajectory_id("nope");
+    expect_invalid(essm_->LinkTrajectory(ctx().get(), r, &out), "linked_trajectory_id");
+  }
+  {
+    pb::ReopenTrajectoryRequest r;
+    pb::Trajectory out;
+    r.set_trajectory_id(t.id());
+    r.set_etag(t.etag());
+    expect_invalid(essm_->ReopenTrajectory(ctx().get(), r, &out), "request_id");
+  }
+  {
+    pb::ListTrajectoriesRequest r;
+    pb::ListTrajectoriesResponse out;
+    r.mutable_page()->set_page_size(-1);
+    expect_invalid(essm_->ListTrajectories(ctx().get(), r, &out), "page.page_size");
+    r.mutable_page()->set_page_size(10);
+    r.mutable_page()->set_page_token("forged");
+    expect_invalid(essm_->ListTrajectories(ctx().get(), r, &out), "page.page_token");
+    r.mutable_page()->clear_page_token();
+    r.set_state(static_cast<pb::TrajectoryState>(42));
+    expect_invalid(essm_->ListTrajectories(ctx().get(), r, &out), "state");
+  }
+  {
+    pb::ListTimelineRequest r;
+    pb::ListTimelineResponse out;
+    r.set_trajectory_id("x");
+    expect_invalid(essm_->ListTimeline(ctx().get(), r, &out), "trajectory_id");
+  }
+  {
+    pb::CompleteTaskRequest r;
+    pb::Task out;
+    r.set_request_id("r");
+    r.set_task_id("x");
+    expect_invalid(essm_->CompleteTask(ctx().get(), r, &out), "task_id");
+  }
+  {
+    pb::GetSignalRequest r;
+    pb::Signal out;
+    expect_invalid(essm_->GetSignal(ctx().get(), r, &out), "id");
+    pb::GetTrajectoryRequest g;
+    pb::Trajectory tout;
+    expect_invalid(essm_->GetTrajectory(ctx().get(), g, &tout), "id");
+  }
+  EXPECT_EQ(RowsWritten(), before);
+}
+
+TEST_F(TrajectoryServiceTest, Lists_FilterAndPageInAStableOrder) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 7; ++i) {
+    clock_.Advance(minutes(1));
+    ids.push_back(Register("reg-" + std::to_string(i), "P" + std::to_string(i)).id());
+  }
+  pb::Trajectory screened;
+  pb::GetTrajectoryRequest get;
+  get.set_id(ids[2]);
+  ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &screened).ok());
+  Screen(screened);
+
+  std::vector<std::string> seen;
+  pb::ListTrajectoriesRequest request;
+  request.mutable_page()->set_page_size(3);
+  do {
+    pb::ListTrajectoriesResponse page;
+    ASSERT_TRUE(essm_->ListTrajectories(ContextAs("coordinator-1").get(), request, &page).ok());
+    for (const auto& s : page.trajectories()) {
+      seen.push_back(s.id());
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  } while (!request.page().page_token().empty());
+  EXPECT_EQ(seen, std::vector<std::string>(ids.rbegin(), ids.rend())) << "newest first, each once";
+
+  pb::ListTrajectoriesRequest by_state;
+  by_state.set_state(pb::TRAJECTORY_STATE_SCREENED);
+  pb::ListTrajectoriesResponse screened_only;
+  ASSERT_TRUE(
+      essm_->ListTrajectories(ContextAs("coordinator-1").get(), by_state, &screened_only).ok());
+  ASSERT_EQ(screened_only.trajectories_size(), 1);
+  EXPECT_EQ(screened_only.trajectories(0).id(), ids[2]);
+}
+
+TEST_F(TrajectoryServiceTest, DeadlineWindow_ListsReflectionPeriodsEndingSoonestFirst) {
+  std::vector<std::pair<std::string, int>> started;  // id, days ago started
+  for (const int days_ago : {80, 30, 85, 10}) {
+    pb::Trajectory t = Screen(Register("reg-" + std::to_string(days_ago), "P" + std::to_string(days_ago)));
+    ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+    pb::StartReflectionPeriodRequest start;
+    start.set_request_id("refl-" + t.id());
+    start.set_trajectory_id(t.id());
+    start.set_etag(t.etag());
+    start.mutable_starts_at()->set_seconds((kStart - days{days_ago}).time_since_epoch().count());
+    ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &t).ok());
+    started.push_back({t.id(), days_ago});
+  }
+  pb::ListTrajectoriesRequest request;
+  *request.mutable_reflection_ends_before() = ToTimestamp(kStart + days{14});
+  request.mutable_page()->set_page_size(1);
+  std::vector<std::string> ending;
+  do {
+    pb::ListTrajectoriesResponse page;
+    ASSERT_TRUE(essm_->ListTrajectories(ContextAs("coordinator-1").get(), request, &page).ok());
+    for (const auto& s : page.trajectories()) {
+      ending.push_back(s.id());
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  } while (!request.page().page_token().empty());
+  // Started 85 and 80 days ago: they end within 14 days, the older first.
+  EXPECT_EQ(ending, (std::vector<std::string>{started[2].first, started[0].first}));
+}
+
+// Two replicas fire the same due timers at once: every timer becomes exactly
+// one task, and the expiry deadline expires the reflection period once.
+TEST_F(TrajectoryServiceTest, DueTimers_FireExactlyOnceAcrossTwoReplicas) {
+  std::vector<std::string> ids;
+  for (int i = 0; i < 20; ++i) {
+    pb::Trajectory t = Screen(Register("reg-" + std::to_string(i), "P" + std::to_string(i)));
+    ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+    pb::StartReflectionPeriodRequest start;
+    start.set_request_id("refl-" + t.id());
+    start.set_trajectory_id(t.id());
+    start.set_etag(t.etag());
+    ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &t).ok());
+    ids.push_back(t.id());
+  }
+  // Three months and a day later every reminder and every expiry is due.
+  clock_.Advance(days{93});
+  common::DbPool second_pool(db_.Dsn("ketenregie_trajectory"), 4, PrepareAll);
+  FakeOpenWork open_work;
+  TrajectoryHandler replica(second_pool, TestDirectory(), keys_, clock_, open_work, {});
+  auto fire_all = [](TrajectoryHandler& h) {
+    int fired = 0;
+    for (int n = h.FireDueTimers(7); n > 0; n = h.FireDueTimers(7)) {
+      fired += n;
+    }
+    return fired;
+  };
+  auto a = std::async(std::launch::async, [&] { return fire_all(handler_); });
+  auto b = std::async(std::launch::async, [&] { return fire_all(replica); });
+  const int fired = a.get() + b.get();
+  EXPECT_EQ(fired, 20 * 3);
+
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.timers WHERE fired_at IS NULL")[0].as<int>(), 0);
+  // Two reminders a trajectory become tasks; the expiry makes its own task.
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.tasks WHERE timer_id IS NOT NULL")[0].as<int>(),
+            40);
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT timer_id) FROM trajectory.tasks")[0].as<int>(), 40);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.tasks WHERE kind = 'reflection.expired'")[0]
+                .as<int>(),
+            20);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.trajectories WHERE reflection_state = 4")[0]
+                .as<int>(),
+            20)
+      << "every period expired once";
+}
+
+TEST_F(TrajectoryServiceTest, ADecisionInTime_CancelsTheReminders) {
+  pb::Trajectory t = Screen(Register("reg-1", "Anna"));
+  ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+  pb::StartReflectionPeriodRequest start;
+  start.set_request_id("refl-1");
+  start.set_trajectory_id(t.id());
+  start.set_etag(t.etag());
+  ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &t).ok());
+  pb::DecideReflectionPeriodRequest decide;
+  decide.set_request_id("refl-2");
+  decide.set_trajectory_id(t.id());
+  decide.set_etag(t.etag());
+  decide.set_decision(pb::REFLECTION_DECISION_OTHER_COOPERATION);
+  ASSERT_TRUE(essm_->DecideReflectionPeriod(ContextAs("coordinator-1").get(), decide, &t).ok());
+  clock_.Advance(days{120});
+  EXPECT_EQ(handler_.FireDueTimers(100), 0);
+}
+
+TEST_F(TrajectoryServiceTest, TasksAreCompletedOnceWithTheirEtag) {
+  pb::Trajectory t = Screen(Register("reg-1", "Mila", pb::AGE_STATUS_MINOR));
+  ASSERT_TRUE(Route(t, pb::ROUTE_A_CHILD_PROTECTION, &t).ok());
+  pb::ListTasksResponse tasks;
+  ASSERT_TRUE(essm_->ListTasks(ContextAs("coordinator-1").get(), {}, &tasks).ok());
+  ASSERT_EQ(tasks.tasks_size(), 1);
+  pb::CompleteTaskRequest done;
+  done.set_request_id("done-1");
+  done.set_task_id(tasks.tasks(0).id());
+  done.set_etag(tasks.tasks(0).etag());
+  pb::Task out;
+  ASSERT_TRUE(essm_->CompleteTask(ContextAs("coordinator-2").get(), done, &out).ok());
+  EXPECT_EQ(out.state(), pb::TASK_STATE_DONE);
+  done.set_request_id("done-2");
+  EXPECT_EQ(essm_->CompleteTask(ContextAs("coordinator-2").get(), done, &out).error_code(),
+            grpc::StatusCode::ABORTED);
+}
+
+}  // namespace
+}  // namespace ketenregie::trajectory
