@@ -6,6 +6,7 @@
 #include <iostream>
 #include <pqxx/pqxx>
 
+#include "services/cli/demo.h"
 #include "services/common/client.h"
 #include "services/common/migrator.h"
 
@@ -58,7 +59,10 @@ int RunDemo(const StackEnv& env) {
   const int unhealthy = RunHealth(env, "essm-rotterdam", /*show_reflection=*/true);
   std::cout << (unhealthy == 0 ? "All five services are SERVING.\n"
                                : std::to_string(unhealthy) + " service(s) not serving.\n");
-  return unhealthy == 0 ? 0 : 1;
+  if (unhealthy != 0) {
+    return 1;
+  }
+  return ketenregie::cli::RunTrajectoryDemo(env);
 }
 
 }  // namespace

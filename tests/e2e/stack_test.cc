@@ -206,6 +206,28 @@ TEST_F(RunningStackTest, StatusSaysWhatRuns) {
   }
 }
 
+// The README's demo, through the public API of the running stack.
+TEST_F(RunningStackTest, DemoDrivesTheThreeCasesThroughThePublicApi) {
+  const CommandResult demo =
+      RunCommand(std::string(KETENREGIE_BINARY_DIR) + "/services/cli/ketenregie demo --env '" +
+                 stack_->dir() + "/stack.env'");
+  ASSERT_EQ(demo.exit_code, 0) << demo.output;
+  for (const std::string expected :
+       {"route ROUTE_A_CHILD_PROTECTION -> TRAJECTORY_STATE_CHILD_PROTECTION",
+        "non_punishment.set", "route ROUTE_B_ACTIVE -> TRAJECTORY_STATE_ACTIVE",
+        "reflection.started", "decision=police_report", "permit.apply_permit",
+        "route.a.notify_child_protection"}) {
+    EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
+  }
+  // Run twice: the same persons are found again through the blind index.
+  const CommandResult again =
+      RunCommand(std::string(KETENREGIE_BINARY_DIR) + "/services/cli/ketenregie demo --env '" +
+                 stack_->dir() + "/stack.env'");
+  ASSERT_EQ(again.exit_code, 0) << again.output;
+  EXPECT_NE(again.output.find("seen before: 1 earlier trajectory"), std::string::npos)
+      << again.output;
+}
+
 // A stack of its own: stop must end exactly what start started.
 TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   LocalStack stack;
@@ -259,7 +281,7 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
 
 TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
   const CommandResult result = RunCommand(std::string(KETENREGIE_BINARY_DIR) +
-                                          "/services/trajectory/ketenregie-trajectory "
+                                          "/services/audit/ketenregie-audit "
                                           "--tls-cert /nonexistent.pem --tls-key /x --tls-ca /y "
                                           "--db-dsn host=127.0.0.1");
   EXPECT_NE(result.exit_code, 0);

@@ -1,0 +1,245 @@
+#include "services/cli/demo.h"
+
+#include <grpcpp/client_context.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iomanip>
+#include <map>
+#include <iostream>
+#include <random>
+#include <stdexcept>
+
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/client.h"
+#include "workflow/calendar.h"
+
+namespace ketenregie::cli {
+namespace {
+
+namespace pb = ketenregie::trajectory::v1;
+
+// "2026-11-22 12:04" in Amsterdam time, as a coordinator reads it.
+std::string Local(std::int64_t seconds) {
+  const auto local = workflow::ToAmsterdam(workflow::Instant{std::chrono::seconds{seconds}});
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local.time_of_day).count();
+  char out[64];
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u %02lld:%02lld", static_cast<int>(local.date.year()),
+                static_cast<unsigned>(local.date.month()), static_cast<unsigned>(local.date.day()),
+                static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60));
+  return out;
+}
+
+class Demo {
+ public:
+  explicit Demo(const common::StackEnv& env)
+      : stub_(pb::TrajectoryService::NewStub(common::OrganisationChannel(
+            env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"),
+            "essm-rotterdam", env.At("KETENREGIE_CA")))) {
+    std::random_device random;
+    run_ = std::to_string(random()) + "-";
+  }
+
+  // Each call: a deadline, the acting user, a fresh request id; a failure
+  // stops the demo with the status.
+  template <typename Request, typename Response>
+  Response Call(grpc::Status (pb::TrajectoryService::Stub::*method)(grpc::ClientContext*,
+                                                                     const Request&, Response*),
+                Request request, const std::string& actor = "coordinator-1") {
+    if constexpr (requires { request.set_request_id(""); }) {
+      request.set_request_id(run_ + std::to_string(++sequence_));
+    }
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("x-actor", actor);
+    Response response;
+    const grpc::Status status = (stub_.get()->*method)(&context, request, &response);
+    if (!status.ok()) {
+      throw std::runtime_error("call failed: " + std::to_string(status.error_code()) + " " +
+                               status.error_message());
+    }
+    return response;
+  }
+
+  pb::Trajectory Screen(const pb::Trajectory& t,
+                        std::initializer_list<std::pair<pb::Indicator, pb::IndicatorScore>> scores,
+                        pb::ExploitationForm form) {
+    pb::RecordScreeningRequest request;
+    request.set_trajectory_id(t.id());
+    request.set_etag(t.etag());
+    for (const auto& [indicator, score] : scores) {
+      auto* assessment = request.mutable_screening()->add_indicators();
+      assessment->set_indicator(indicator);
+      assessment->set_score(score);
+    }
+    request.mutable_screening()->add_forms(form);
+    const pb::Trajectory out = Call(&pb::TrajectoryService::Stub::RecordScreening, request);
+    std::cout << "  screening: " << pb::ScreeningOutcome_Name(out.screening().outcome())
+              << " (act " << out.screening().act_present() << ", means "
+              << out.screening().means_present() << ", purpose "
+              << out.screening().purpose_present() << ")\n";
+    return out;
+  }
+
+  pb::Trajectory Route(const pb::Trajectory& t, pb::Route route) {
+    pb::DecideRouteRequest request;
+    request.set_trajectory_id(t.id());
+    request.set_etag(t.etag());
+    request.set_route(route);
+    const pb::Trajectory out = Call(&pb::TrajectoryService::Stub::DecideRoute, request);
+    std::cout << "  route " << pb::Route_Name(route) << " -> "
+              << pb::TrajectoryState_Name(out.state()) << "\n";
+    return out;
+  }
+
+  pb::RegisterPersonResponse Register(const std::string& signal_id, const std::string& given,
+                                      const std::string& family, int y, int m, int d,
+                                      const std::string& nationality, pb::AgeStatus age) {
+    pb::RegisterPersonRequest request;
+    request.set_signal_id(signal_id);
+    auto* identity = request.mutable_identity();
+    identity->set_given_name(given);
+    identity->set_family_name(family);
+    identity->mutable_date_of_birth()->set_year(y);
+    identity->mutable_date_of_birth()->set_month(m);
+    identity->mutable_date_of_birth()->set_day(d);
+    identity->set_nationality(nationality);
+    identity->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+    request.set_age_status(age);
+    request.set_consent_to_notes(true);
+    request.set_interpreter_used(nationality != "NL");
+    const auto out = Call(&pb::TrajectoryService::Stub::RegisterPerson, request);
+    std::cout << "  registered trajectory " << out.trajectory().id() << " ("
+              << pb::AgeStatus_Name(age) << ")";
+    if (out.earlier_trajectories_size() > 0) {
+      std::cout << "; seen before: " << out.earlier_trajectories_size()
+                << " earlier trajectory(ies) of the same person";
+    }
+    std::cout << "\n";
+    return out;
+  }
+
+  void PrintTimeline(const std::string& trajectory_id) {
+    std::cout << "  timeline:\n";
+    pb::ListTimelineRequest request;
+    request.set_trajectory_id(trajectory_id);
+    request.mutable_page()->set_page_size(50);
+    do {
+      const auto page = Call(&pb::TrajectoryService::Stub::ListTimeline, request);
+      for (const auto& e : page.entries()) {
+        std::cout << "    " << Local(e.occurred_at().seconds()) << "  " << std::left
+                  << std::setw(22) << e.kind() << " by " << e.actor().user_id();
+        const std::map<std::string, std::string> sorted(e.attributes().begin(),
+                                                        e.attributes().end());
+        for (const auto& [key, value] : sorted) {
+          std::cout << "  " << key << "=" << value;
+        }
+        std::cout << "\n";
+      }
+      request.mutable_page()->set_page_token(page.next_page_token());
+    } while (!request.page().page_token().empty());
+  }
+
+  void PrintOpenTasks() {
+    pb::ListTasksRequest request;
+    request.set_state(pb::TASK_STATE_OPEN);
+    const auto tasks = Call(&pb::TrajectoryService::Stub::ListTasks, request);
+    std::cout << "Open tasks of the coordinators (" << tasks.tasks_size() << " shown):\n";
+    for (const auto& task : tasks.tasks()) {
+      std::cout << "  " << task.kind() << " for trajectory " << task.trajectory_id() << ", "
+                << task.assignee_user_id() << "\n";
+    }
+  }
+
+ private:
+  std::unique_ptr<pb::TrajectoryService::Stub> stub_;
+  std::string run_;
+  int sequence_ = 0;
+};
+
+using S = pb::TrajectoryService::Stub;
+
+}  // namespace
+
+int RunTrajectoryDemo(const common::StackEnv& env) {
+  Demo demo(env);
+
+  std::cout << "\n== Case 1: a girl of 17, reported by her school (route A) ==\n";
+  pb::CreateSignalRequest school;
+  school.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+  school.set_observation(
+      "Contact via Instagram, ontmoetingen, gefilmd en gechanteerd; afspraken in hotel.");
+  const pb::Signal s1 = demo.Call(&S::CreateSignal, school, "meldpunt-1");
+  std::cout << "  signal from school recorded by the meldpunt\n";
+  auto girl = demo.Register(s1.id(), "Demi", "Jansen", 2009, 3, 14, "NL", pb::AGE_STATUS_MINOR);
+  auto t1 = demo.Screen(girl.trajectory(),
+                        {{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_THREAT, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_PAYMENTS, pb::INDICATOR_SCORE_SIGNALS}},
+                        pb::EXPLOITATION_FORM_SEXUAL);
+  t1 = demo.Route(t1, pb::ROUTE_A_CHILD_PROTECTION);
+  demo.PrintTimeline(t1.id());
+
+  std::cout << "\n== Case 2: a resident after a municipal prostitution check (criminal "
+               "exploitation) ==\n";
+  pb::CreateSignalRequest municipality;
+  municipality.set_reporter_kind(pb::REPORTER_KIND_MUNICIPALITY);
+  municipality.set_anonymous(true);
+  municipality.set_observation(
+      "Aandachtsfunctionaris: prostitutiecontrole op huisadres, woning gesloten; contact met "
+      "bewoner gevraagd.");
+  const pb::Signal s2 = demo.Call(&S::CreateSignal, municipality, "meldpunt-1");
+  std::cout << "  anonymous consultation with the gemeente recorded\n";
+  auto resident = demo.Register(s2.id(), "Sam", "Visser", 1996, 8, 2, "NL",
+                                pb::AGE_STATUS_CONFIRMED_ADULT);
+  auto t2 = demo.Screen(resident.trajectory(),
+                        {{pb::INDICATOR_HOUSING, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_VIOLENCE, pb::INDICATOR_SCORE_SIGNALS},
+                         {pb::INDICATOR_ABUSE_OF_VULNERABILITY, pb::INDICATOR_SCORE_EVIDENCE}},
+                        pb::EXPLOITATION_FORM_CRIMINAL);
+  pb::SetNonPunishmentFlagRequest flag;
+  flag.set_trajectory_id(t2.id());
+  flag.set_etag(t2.etag());
+  flag.set_flag(true);
+  t2 = demo.Call(&S::SetNonPunishmentFlag, flag);
+  std::cout << "  non-punishment principle flagged for partners\n";
+  t2 = demo.Route(t2, pb::ROUTE_B_ACTIVE);
+  demo.PrintTimeline(t2.id());
+
+  std::cout << "\n== Case 3: an adult woman without residence status (route B, reflection "
+               "period) ==\n";
+  auto woman = demo.Register("", "Grace", "Okafor", 1999, 11, 5, "NG",
+                             pb::AGE_STATUS_CONFIRMED_ADULT);
+  auto t3 = demo.Screen(woman.trajectory(),
+                        {{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_TRANSPORT, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_WITHHELD_DOCUMENTS, pb::INDICATOR_SCORE_EVIDENCE},
+                         {pb::INDICATOR_FRAUD_DECEPTION, pb::INDICATOR_SCORE_SIGNALS}},
+                        pb::EXPLOITATION_FORM_SEXUAL);
+  t3 = demo.Route(t3, pb::ROUTE_B_ACTIVE);
+  pb::StartReflectionPeriodRequest start;
+  start.set_trajectory_id(t3.id());
+  start.set_etag(t3.etag());
+  t3 = demo.Call(&S::StartReflectionPeriod, start);
+  std::cout << "  reflection period running until "
+            << Local(t3.reflection_period().ends_at().seconds()) << " (Amsterdam)\n";
+  pb::DecideReflectionPeriodRequest decide;
+  decide.set_trajectory_id(t3.id());
+  decide.set_etag(t3.etag());
+  decide.set_decision(pb::REFLECTION_DECISION_POLICE_REPORT);
+  t3 = demo.Call(&S::DecideReflectionPeriod, decide);
+  std::cout << "  decision: police report (aangifte)\n";
+  pb::RecordResidencePermitRequest permit;
+  permit.set_trajectory_id(t3.id());
+  permit.set_etag(t3.etag());
+  permit.set_permit_state(pb::PERMIT_STATE_APPLIED);
+  t3 = demo.Call(&S::RecordResidencePermit, permit);
+  std::cout << "  B8 residence permit applied for\n";
+  demo.PrintTimeline(t3.id());
+
+  std::cout << "\n";
+  demo.PrintOpenTasks();
+  return 0;
+}
+
+}  // namespace ketenregie::cli

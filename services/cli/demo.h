@@ -1,0 +1,13 @@
+#pragma once
+
+#include "services/common/stack_env.h"
+
+namespace ketenregie::cli {
+
+/// Drives the demo trajectories of essm-presentatie.txt and an adult victim
+/// without residence status through the trajectory service's public API,
+/// as the care-coordination organisation, and prints their timelines.
+/// Returns the process exit code.
+int RunTrajectoryDemo(const common::StackEnv& env);
+
+}  // namespace ketenregie::cli
