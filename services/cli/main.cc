@@ -2,12 +2,14 @@
 //   ketenregie migrate --dsn DSN --dir migrations
 //   ketenregie health  --env .local/stack.env [--org ORG]
 //   ketenregie demo    --env .local/stack.env
+//   ketenregie rotate-key --file .local/keys/trajectory.keys --id k2 [--blind]
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <pqxx/pqxx>
 
 #include "services/cli/demo.h"
 #include "services/common/client.h"
+#include "services/common/crypto.h"
 #include "services/common/migrator.h"
 
 namespace {
@@ -88,10 +90,25 @@ int main(int argc, char** argv) {
   auto* demo = app.add_subcommand("demo", "drive the demo through a running stack");
   demo->add_option("--env", env_path, "stack.env of the running stack");
 
+  std::string key_file;
+  std::string key_id;
+  bool blind = false;
+  auto* keys = app.add_subcommand("rotate-key",
+                                  "add a new active key to a service's key file; the service "
+                                  "reloads it and re-encrypts while it runs");
+  keys->add_option("--file", key_file, "the service's key file")->required();
+  keys->add_option("--id", key_id, "id of the new key (letters, digits, - and _)")->required();
+  keys->add_flag("--blind", blind, "also rotate the blind-index key");
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*migrate) {
       return RunMigrate(dsn, dir);
+    }
+    if (*keys) {
+      std::cout << "active key is now "
+                << ketenregie::common::RotateKeyFile(key_file, blind, key_id) << '\n';
+      return 0;
     }
     const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
     if (*health) {

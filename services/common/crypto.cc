@@ -1,6 +1,7 @@
 #include "services/common/crypto.h"
 
 #include <sodium.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -233,6 +234,89 @@ std::vector<std::string> Keyring::BlindIndexCandidates(std::string_view normalis
     out.push_back(KeyedHash(normalised, key));
   }
   return out;
+}
+
+KeyringHolder::KeyringHolder(std::string path) : path_(std::move(path)) {
+  loaded_mtime_ = std::filesystem::last_write_time(path_);
+  current_.store(std::make_shared<const Keyring>(Keyring::Load(path_)));
+}
+
+KeyringHolder::KeyringHolder(Keyring keyring) {
+  current_.store(std::make_shared<const Keyring>(std::move(keyring)));
+}
+
+void KeyringHolder::Set(Keyring keyring) {
+  current_.store(std::make_shared<const Keyring>(std::move(keyring)));
+}
+
+bool KeyringHolder::ReloadIfChanged() {
+  if (path_.empty()) {
+    return false;
+  }
+  try {
+    const auto mtime = std::filesystem::last_write_time(path_);
+    if (mtime == loaded_mtime_) {
+      return false;
+    }
+    current_.store(std::make_shared<const Keyring>(Keyring::Load(path_)));
+    loaded_mtime_ = mtime;
+    return true;
+  } catch (const std::exception& e) {
+    // Keep the keyring in use: a broken file never drops a key.
+    spdlog::error("key file {} not reloaded, keeping the keys in use: {}", path_, e.what());
+    return false;
+  }
+}
+
+std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id) {
+  EnsureSodium();
+  const Keyring current = Keyring::Load(path);  // refuse to rotate a broken file
+  (void)current;
+  if (!ValidKeyId(new_id)) {
+    throw std::runtime_error("bad key id " + new_id);
+  }
+  auto random_hex = [] {
+    unsigned char key[32];
+    randombytes_buf(key, sizeof key);
+    char hex[65];
+    sodium_bin2hex(hex, sizeof hex, key, sizeof key);
+    sodium_memzero(key, sizeof key);
+    return std::string(hex);
+  };
+  std::ifstream in(path);
+  std::ostringstream kept;
+  std::string line;
+  while (std::getline(in, line)) {
+    std::istringstream fields(line);
+    std::string kind;
+    std::string id;
+    fields >> kind >> id;
+    if ((kind == "aead" || kind == "blind") && id == new_id) {
+      throw std::runtime_error("key id " + new_id + " is already in the key file");
+    }
+    if (kind == "active" || (blind && kind == "active-blind")) {
+      continue;
+    }
+    kept << line << '\n';
+  }
+  kept << "aead " << new_id << ' ' << random_hex() << '\n' << "active " << new_id << '\n';
+  if (blind) {
+    kept << "blind " << new_id << "-blind " << random_hex() << '\n'
+         << "active-blind " << new_id << "-blind\n";
+  }
+  const std::string temporary = path + ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << kept.str();
+    if (!out) {
+      throw std::runtime_error("cannot write " + temporary);
+    }
+  }
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
+                                              std::filesystem::perms::owner_write);
+  Keyring::Load(temporary);  // the new file must load before it replaces the old
+  std::filesystem::rename(temporary, path);
+  return new_id;
 }
 
 std::string NormalisePersonKey(std::string_view given_name, std::string_view family_name,

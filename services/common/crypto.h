@@ -1,6 +1,9 @@
 #pragma once
 
+#include <atomic>
+#include <filesystem>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +54,37 @@ class Keyring final {
   std::string active_;
   std::string active_blind_;
 };
+
+/// The keyring a service uses now. Key rotation without downtime: the
+/// operator adds a key to the key file and makes it active; every replica
+/// picks the file up on its next ReloadIfChanged (old keys stay, so old
+/// values keep decrypting) and a background job re-encrypts rows under the
+/// new key. A key file that fails to load is reported and the keyring in
+/// use is kept: no key is ever dropped by accident.
+class KeyringHolder final {
+ public:
+  /// Watches `path` (loaded now; throws if it cannot be).
+  explicit KeyringHolder(std::string path);
+  /// A fixed keyring (tests); Set() replaces it.
+  explicit KeyringHolder(Keyring keyring);
+
+  std::shared_ptr<const Keyring> Get() const { return current_.load(); }
+  void Set(Keyring keyring);
+  /// Reloads the file when its modification time changed; returns whether
+  /// a new keyring is in use. Throws nothing.
+  bool ReloadIfChanged();
+
+ private:
+  std::string path_;
+  std::atomic<std::shared_ptr<const Keyring>> current_;
+  std::filesystem::file_time_type loaded_mtime_{};
+};
+
+/// Adds a fresh random key to a key file and makes it the active one (with
+/// `blind`, also a fresh blind-index key). Old keys stay in the file until
+/// the re-encryption job has moved every value; then an operator may remove
+/// them. Writes atomically, mode 0600. Returns the new key id.
+std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id);
 
 /// The blind-index input for a person: given and family names folded to
 /// lower-case ASCII letters and digits (common diacritics removed, other

@@ -286,11 +286,11 @@ struct TrajectoryHandler::Change {
 };
 
 TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory& directory,
-                                     const common::Keyring& keyring, const common::Clock& clock,
+                                     common::KeyringHolder& keys, const common::Clock& clock,
                                      OpenWork& open_work, Settings settings)
     : db_(db),
       directory_(directory),
-      keyring_(keyring),
+      keys_(keys),
       clock_(clock),
       open_work_(open_work),
       settings_(std::move(settings)) {}
@@ -332,7 +332,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(grpc::ServerContext* context,
         c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
         AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
                             c.timeline_kind, c.timeline_attributes});
-        Render(*row, keyring_, out);
+        Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
 }
@@ -367,17 +367,18 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
         row.flow.state = workflow::TrajectoryState::kSignalled;
         row.created_at = row.updated_at = now;
         InsertTrajectory(tx, row);
+        const auto keyring = keys_.Get();
         SignalRow signal{common::NewUuid(), row.id, row.organisation_id, request->reporter_kind(),
-                         request->anonymous(), "", keyring_.active_key_id(), now, 1};
+                         request->anonymous(), "", keyring->active_key_id(), now, 1};
         signal.observation_sealed =
-            keyring_.Seal(request->observation(), ObservationContext(signal.id));
+            keyring->Seal(request->observation(), ObservationContext(signal.id));
         InsertSignal(tx, signal);
         AppendTimeline(tx, {0, row.id, row.organisation_id, caller.identity.actor, now,
                             "signal.received",
                             {{"reporter", v1::ReporterKind_Name(request->reporter_kind())},
                              {"anonymous", request->anonymous() ? "true" : "false"},
                              {"signal_id", signal.id}}});
-        Render(signal, keyring_, out);
+        Render(signal, *keyring, out);
         return grpc::Status::OK;
       });
 }
@@ -398,7 +399,7 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
     if (!signal || signal->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("signal");
     }
-    Render(*signal, keyring_, response);
+    Render(*signal, *keys_.Get(), response);
     return grpc::Status::OK;
   });
 }
@@ -425,7 +426,7 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto rows = trajectory::ListSignals(tx, caller.identity.organisation_id, after, *size + 1);
     for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
-      Render(rows[i], keyring_, response->add_signals());
+      Render(rows[i], *keys_.Get(), response->add_signals());
     }
     if (static_cast<int>(rows.size()) > *size) {
       const auto& last = rows[static_cast<std::size_t>(*size - 1)];
@@ -491,15 +492,16 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
 
         // Earlier registrations of the same person, found by the blind
         // index only: nobody else is decrypted.
+        const auto keyring = keys_.Get();
         const auto& identity = request->identity();
         std::optional<std::string> blind_index;
         if (identity.has_date_of_birth()) {
           const std::string key = common::NormalisePersonKey(
               identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
               identity.date_of_birth().month(), identity.date_of_birth().day());
-          blind_index = keyring_.BlindIndex(key);
+          blind_index = keyring->BlindIndex(key);
           std::set<std::string> seen;
-          for (const auto& candidate : keyring_.BlindIndexCandidates(key)) {
+          for (const auto& candidate : keyring->BlindIndexCandidates(key)) {
             for (const auto& earlier : TrajectoriesByBlindIndex(tx, candidate)) {
               if (earlier.id != row.id && seen.insert(earlier.id).second) {
                 Render(earlier, out->add_earlier_trajectories());
@@ -508,9 +510,9 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
           }
         }
         const std::string person_id = common::NewUuid();
-        InsertPerson(tx, person_id, keyring_.Seal(identity.SerializeAsString(),
-                                                  IdentityContext(person_id)),
-                     keyring_.active_key_id(), blind_index, keyring_.active_blind_key_id(), now);
+        InsertPerson(tx, person_id,
+                     keyring->Seal(identity.SerializeAsString(), IdentityContext(person_id)),
+                     keyring->active_key_id(), blind_index, keyring->active_blind_key_id(), now);
 
         row.flow = registered.value().next;
         row.person_id = person_id;
@@ -527,7 +529,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
                               std::to_string(out->earlier_trajectories_size())},
                              {"interpreter_used", request->interpreter_used() ? "true" : "false"},
                              {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
-        Render(row, keyring_, out->mutable_trajectory());
+        Render(row, *keyring, out->mutable_trajectory());
         return grpc::Status::OK;
       });
 }
@@ -548,7 +550,7 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
     if (!row || row->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("trajectory");
     }
-    Render(*row, keyring_, response);
+    Render(*row, *keys_.Get(), response);
     return grpc::Status::OK;
   });
 }
@@ -685,7 +687,7 @@ grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
         stored.set_purpose_present(assessment.purpose);
         stored.set_outcome(ToProto(assessment.outcome));
         c.row.screening_sealed =
-            keyring_.Seal(stored.SerializeAsString(), ScreeningContext(c.row.id));
+            keys_.Get()->Seal(stored.SerializeAsString(), ScreeningContext(c.row.id));
         c.timeline_kind = "screening.recorded";
         c.timeline_attributes["outcome"] = std::string(workflow::ToString(assessment.outcome));
         return grpc::Status::OK;
@@ -1125,6 +1127,42 @@ int TrajectoryHandler::FireDueTimers(int limit) {
       MarkTimerFired(tx, timer.id, now);
     }
     return static_cast<int>(due.size());
+  });
+}
+
+// --- key rotation ------------------------------------------------------------------
+
+int TrajectoryHandler::ReencryptBatch(int limit) {
+  const auto keyring = keys_.Get();
+  return common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    int moved = 0;
+    for (const auto& stale :
+         StaleIdentities(tx, keyring->active_key_id(), keyring->active_blind_key_id(), limit)) {
+      const std::string plaintext = keyring->Open(stale.sealed, IdentityContext(stale.id));
+      v1::PersonIdentity identity;
+      identity.ParseFromString(plaintext);
+      std::optional<std::string> blind_index;
+      if (identity.has_date_of_birth()) {
+        blind_index = keyring->BlindIndex(common::NormalisePersonKey(
+            identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
+            identity.date_of_birth().month(), identity.date_of_birth().day()));
+      }
+      UpdatePersonKeys(tx, stale.id, keyring->Seal(plaintext, IdentityContext(stale.id)),
+                       keyring->active_key_id(), blind_index, keyring->active_blind_key_id());
+      ++moved;
+    }
+    for (const auto& stale : StaleObservations(tx, keyring->active_key_id(), limit)) {
+      const std::string plaintext = keyring->Open(stale.sealed, ObservationContext(stale.id));
+      UpdateObservation(tx, stale.id, keyring->Seal(plaintext, ObservationContext(stale.id)),
+                        keyring->active_key_id());
+      ++moved;
+    }
+    for (const auto& stale : StaleScreenings(tx, keyring->active_key_id(), limit)) {
+      const std::string plaintext = keyring->Open(stale.sealed, ScreeningContext(stale.id));
+      UpdateScreening(tx, stale.id, keyring->Seal(plaintext, ScreeningContext(stale.id)));
+      ++moved;
+    }
+    return moved;
   });
 }
 

@@ -37,7 +37,7 @@ struct Settings {
 class TrajectoryHandler final : public v1::TrajectoryService::Service {
  public:
   TrajectoryHandler(common::DbPool& db, const common::Directory& directory,
-                    const common::Keyring& keyring, const common::Clock& clock,
+                    common::KeyringHolder& keys, const common::Clock& clock,
                     OpenWork& open_work, Settings settings);
 
   grpc::Status CreateSignal(grpc::ServerContext*, const v1::CreateSignalRequest*,
@@ -92,6 +92,11 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   /// replicas. Returns how many fired.
   int FireDueTimers(int limit);
 
+  /// Moves up to `limit` encrypted values of each kind (identities with
+  /// their blind index, observations, screenings) to the active keys, while
+  /// the service runs. Returns how many values it re-encrypted.
+  int ReencryptBatch(int limit);
+
  private:
   struct Change;
   grpc::Status ChangeTrajectory(grpc::ServerContext* context, std::string_view method,
@@ -102,7 +107,7 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
 
   common::DbPool& db_;
   const common::Directory& directory_;
-  const common::Keyring& keyring_;
+  common::KeyringHolder& keys_;
   const common::Clock& clock_;
   OpenWork& open_work_;
   Settings settings_;

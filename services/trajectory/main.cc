@@ -1,6 +1,7 @@
 // The trajectory service (DESIGN.md §4, issue #4): signals, registration,
 // screening, routes, reflection period, closure, timeline, reminders.
 #include <CLI/CLI.hpp>
+#include <atomic>
 #include <filesystem>
 
 #include "services/common/clock.h"
@@ -72,7 +73,7 @@ int main(int argc, char** argv) {
         });
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
-        auto keyring = std::make_shared<common::Keyring>(common::Keyring::Load(flags.key_file));
+        auto keyring = std::make_shared<common::KeyringHolder>(flags.key_file);
         auto clock = std::make_shared<common::SystemClock>();
         auto resolve = [flags](const std::string& key) -> std::string {
           if (key == "KETENREGIE_SHELTER_ADDR" && !flags.shelter_addr.empty()) {
@@ -105,6 +106,21 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
+        // Key rotation without downtime: pick up a changed key file, then move
+        // stored values to the active keys in small batches.
+        // Scans only after start-up and after a key file change.
+        auto pending = std::make_shared<std::atomic<bool>>(true);
+        parts.background.push_back({"key rotation",
+                                    [handler, keyring, pending] {
+                                      if (keyring->ReloadIfChanged()) {
+                                        *pending = true;
+                                      }
+                                      if (pending->exchange(false)) {
+                                        while (handler->ReencryptBatch(100) > 0) {
+                                        }
+                                      }
+                                    },
+                                    std::chrono::seconds(10)});
         parts.keep_alive = {directory, keyring, clock, open_work, handler};
         return parts;
       });

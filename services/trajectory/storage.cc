@@ -223,6 +223,68 @@ void Prepare(pqxx::connection& c) {
                 " FROM trajectory.tasks WHERE organisation_id = $1 AND ($2 = '' OR "
                 "assignee_user_id = $2) AND ($3 = 0 OR state = $3) AND ($4::bigint IS NULL OR "
                 "(due_at, id) > (to_timestamp($4), $5::uuid)) ORDER BY due_at, id LIMIT $6"));
+  c.prepare("persons_stale",
+            "SELECT id::text, identity FROM trajectory.persons WHERE key_id <> $1 OR "
+            "(blind_index IS NOT NULL AND blind_key_id <> $2) LIMIT $3 FOR UPDATE SKIP LOCKED");
+  c.prepare("person_rekey",
+            "UPDATE trajectory.persons SET identity = $2, key_id = $3, blind_index = NULLIF($4, "
+            "''::bytea), blind_key_id = $5 WHERE id = $1::uuid");
+  c.prepare("signals_stale",
+            "SELECT id::text, observation FROM trajectory.signals WHERE key_id <> $1 LIMIT $2 "
+            "FOR UPDATE SKIP LOCKED");
+  c.prepare("signal_rekey",
+            "UPDATE trajectory.signals SET observation = $2, key_id = $3 WHERE id = $1::uuid");
+  // The key id is inside the envelope: version byte, length byte, key id.
+  c.prepare("screenings_stale",
+            "SELECT id::text, screening FROM trajectory.trajectories WHERE screening IS NOT NULL "
+            "AND substring(screening from 3 for get_byte(screening, 1)) <> convert_to($1, "
+            "'UTF8') LIMIT $2 FOR UPDATE SKIP LOCKED");
+  c.prepare("screening_rekey",
+            "UPDATE trajectory.trajectories SET screening = $2 WHERE id = $1::uuid");
+}
+
+namespace {
+
+std::vector<SealedValue> Sealed(const pqxx::result& r) {
+  std::vector<SealedValue> out;
+  for (const auto& row : r) {
+    out.push_back({row[0].as<std::string>(), pqxx::binarystring(row[1]).str()});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<SealedValue> StaleIdentities(pqxx::work& tx, const std::string& active_key,
+                                         const std::string& active_blind_key, int limit) {
+  return Sealed(tx.exec_prepared("persons_stale", active_key, active_blind_key, limit));
+}
+
+void UpdatePersonKeys(pqxx::work& tx, const std::string& id, const std::string& sealed,
+                      const std::string& key_id, const std::optional<std::string>& blind_index,
+                      const std::string& blind_key_id) {
+  tx.exec_prepared("person_rekey", id, pqxx::binarystring(sealed), key_id,
+                   pqxx::binarystring(blind_index.value_or("")),
+                   Text(blind_index ? blind_key_id : "").get());
+}
+
+std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& active_key,
+                                           int limit) {
+  return Sealed(tx.exec_prepared("signals_stale", active_key, limit));
+}
+
+void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string& sealed,
+                       const std::string& key_id) {
+  tx.exec_prepared("signal_rekey", id, pqxx::binarystring(sealed), key_id);
+}
+
+std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key,
+                                         int limit) {
+  return Sealed(tx.exec_prepared("screenings_stale", active_key, limit));
+}
+
+void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed) {
+  tx.exec_prepared("screening_rekey", id, pqxx::binarystring(sealed));
 }
 
 std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& id,

@@ -137,4 +137,23 @@ std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_i
                                const std::optional<std::pair<long long, std::string>>& after,
                                int limit);
 
+/// Encrypted values not under the active keys, locked and skipped by
+/// concurrent re-encryption jobs.
+struct SealedValue {
+  std::string id;
+  std::string sealed;
+};
+std::vector<SealedValue> StaleIdentities(pqxx::work& tx, const std::string& active_key,
+                                         const std::string& active_blind_key, int limit);
+void UpdatePersonKeys(pqxx::work& tx, const std::string& id, const std::string& sealed,
+                      const std::string& key_id, const std::optional<std::string>& blind_index,
+                      const std::string& blind_key_id);
+std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& active_key,
+                                           int limit);
+void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string& sealed,
+                       const std::string& key_id);
+std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key,
+                                         int limit);
+void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed);
+
 }  // namespace ketenregie::trajectory

@@ -141,7 +141,7 @@ class TrajectoryServiceTest : public ::testing::Test {
 
   TestDatabase db_;
   common::DbPool pool_;
-  common::Keyring keys_;
+  common::KeyringHolder keys_;
   testing::SettableClock clock_;
   FakeOpenWork open_work_;
   TrajectoryHandler handler_;
@@ -748,6 +748,58 @@ TEST_F(TrajectoryServiceTest, TasksAreCompletedOnceWithTheirEtag) {
   done.set_request_id("done-2");
   EXPECT_EQ(essm_->CompleteTask(ContextAs("coordinator-2").get(), done, &out).error_code(),
             grpc::StatusCode::ABORTED);
+}
+
+// Rotation while the service runs: values sealed under the old keys stay
+// readable, the background job moves them to the new keys, and then the old
+// keys can go. The blind index keeps finding the person throughout.
+TEST_F(TrajectoryServiceTest, KeyRotation_ReencryptsWhileServing) {
+  pb::CreateSignalRequest signal;
+  signal.set_request_id("signal-1");
+  signal.set_reporter_kind(pb::REPORTER_KIND_POLICE);
+  signal.set_observation("waarneming");
+  pb::Signal s;
+  ASSERT_TRUE(essm_->CreateSignal(ContextAs("meldpunt-1").get(), signal, &s).ok());
+  const pb::Trajectory before = Screen(Register("reg-1", "Anna"));
+
+  const std::string k1(32, 'a');
+  const std::string k2(32, 'b');
+  const std::string b1(32, 'c');
+  const std::string b2(32, 'd');
+  keys_.Set(common::Keyring::FromKeys({{"k1", k1}, {"k2", k2}}, "k2", {{"b1", b1}, {"b2", b2}}, "b2"));
+  // Before re-encryption: old values still open, the person is still found.
+  pb::RegisterPersonResponse again;
+  Register("reg-2", "Anna", pb::AGE_STATUS_CONFIRMED_ADULT, &again);
+  EXPECT_EQ(again.earlier_trajectories_size(), 1);
+
+  int moved = 0;
+  for (int n = handler_.ReencryptBatch(1); n > 0; n = handler_.ReencryptBatch(1)) {
+    moved += n;
+  }
+  EXPECT_EQ(moved, 3) << "one identity, one observation, one screening under k1/b1";
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.persons WHERE key_id <> 'k2' OR "
+                       "blind_key_id <> 'b2'")[0].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.signals WHERE key_id <> 'k2'")[0].as<int>(), 0);
+  }
+  // The old keys retired: everything still reads, the person is still found.
+  keys_.Set(common::Keyring::FromKeys({{"k2", k2}}, "k2", {{"b2", b2}}, "b2"));
+  pb::GetTrajectoryRequest get;
+  get.set_id(before.id());
+  pb::Trajectory after;
+  ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &after).ok());
+  EXPECT_EQ(after.screening().outcome(), pb::SCREENING_OUTCOME_POSSIBLE_VICTIM);
+  EXPECT_EQ(after.screening().indicators_size(), 2);
+  pb::GetSignalRequest get_signal;
+  get_signal.set_id(s.id());
+  pb::Signal read;
+  ASSERT_TRUE(essm_->GetSignal(ContextAs("coordinator-1").get(), get_signal, &read).ok());
+  EXPECT_EQ(read.observation(), "waarneming");
+  pb::RegisterPersonResponse third;
+  Register("reg-3", "Anna", pb::AGE_STATUS_CONFIRMED_ADULT, &third);
+  EXPECT_EQ(third.earlier_trajectories_size(), 2);
 }
 
 }  // namespace

@@ -90,6 +90,25 @@ TEST(Keyring, LoadsAKeyFileAndNamesTheBadLineNotTheKey) {
   std::filesystem::remove(path);
 }
 
+TEST(Keyring, RotatingAKeyFileKeepsOldKeysAndActivatesTheNewOne) {
+  const auto path = std::filesystem::temp_directory_path() / "ketenregie-rotate.keys";
+  {
+    std::ofstream out(path);
+    out << "aead k1 " << std::string(64, 'a') << "\nblind b1 " << std::string(64, 'b')
+        << "\nactive k1\nactive-blind b1\n";
+  }
+  const std::string sealed = Keyring::Load(path.string()).Seal("waarde", "ctx");
+  EXPECT_EQ(RotateKeyFile(path.string(), /*blind=*/true, "k2"), "k2");
+  const Keyring rotated = Keyring::Load(path.string());
+  EXPECT_EQ(rotated.active_key_id(), "k2");
+  EXPECT_EQ(rotated.active_blind_key_id(), "k2-blind");
+  EXPECT_EQ(rotated.Open(sealed, "ctx"), "waarde") << "old key kept";
+  EXPECT_THROW(RotateKeyFile(path.string(), false, "k2"), std::runtime_error) << "id reused";
+  EXPECT_EQ((std::filesystem::status(path).permissions() & std::filesystem::perms::others_read),
+            std::filesystem::perms::none);
+  std::filesystem::remove(path);
+}
+
 TEST(NormalisePersonKey, FoldsCaseDiacriticsPunctuationAndWordOrder) {
   const std::string a = NormalisePersonKey("Anna-Maria", "de Vries", 1999, 3, 4);
   EXPECT_EQ(a, "anna de maria vries|1999-03-04");

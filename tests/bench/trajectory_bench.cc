@@ -1,0 +1,285 @@
+// Benchmark of the trajectory service (issue #4). Not a test: it prints
+// figures. Run through tests/bench/run-trajectory-bench, which starts a
+// throwaway stack and runs pgbench beside it on the same cluster.
+//
+//   trajectory_bench --env STACK_ENV --clients 8 --trajectories 40
+//       whole trajectories (signal → registration → screening → route B →
+//       reflection period → decision → closure) by N concurrent clients over
+//       gRPC with mTLS; prints transitions/s and p50/p99 latency.
+//   trajectory_bench --env STACK_ENV --bulk 100000 --events-per 20 --samples 1000
+//       bulk-loads trajectories and timeline events, then measures the
+//       deadline-window list and a timeline page (p50/p99) and prints the
+//       query plans.
+#include <grpcpp/client_context.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <iomanip>
+#include <iostream>
+#include <pqxx/pqxx>
+#include <random>
+#include <thread>
+#include <vector>
+
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/client.h"
+
+namespace {
+
+namespace pb = ketenregie::trajectory::v1;
+using Clock = std::chrono::steady_clock;
+using Stub = pb::TrajectoryService::Stub;
+
+struct Latencies {
+  std::vector<double> ms;
+  void Add(Clock::duration d) { ms.push_back(std::chrono::duration<double, std::milli>(d).count()); }
+  double Percentile(double p) {
+    if (ms.empty()) {
+      return 0;
+    }
+    std::sort(ms.begin(), ms.end());
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
+  }
+};
+
+template <typename Request, typename Response>
+bool Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+          const Request& request, Response* response, Latencies& latencies) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  context.AddMetadata("x-actor", "coordinator-1");
+  const auto start = Clock::now();
+  const grpc::Status status = (stub.*method)(&context, request, response);
+  latencies.Add(Clock::now() - start);
+  if (!status.ok()) {
+    std::cerr << "call failed: " << status.error_code() << " " << status.error_message() << "\n";
+  }
+  return status.ok();
+}
+
+// One whole trajectory: 7 transitions.
+bool WholeTrajectory(Stub& stub, const std::string& prefix, int n, Latencies& latencies) {
+  const std::string id = prefix + std::to_string(n) + "-";
+  pb::CreateSignalRequest signal;
+  signal.set_request_id(id + "s");
+  signal.set_reporter_kind(pb::REPORTER_KIND_FIELDWORK);
+  signal.set_observation("bench observation");
+  pb::Signal s;
+  if (!Call(stub, &Stub::CreateSignal, signal, &s, latencies)) return false;
+
+  pb::RegisterPersonRequest reg;
+  reg.set_request_id(id + "r");
+  reg.set_signal_id(s.id());
+  reg.mutable_identity()->set_given_name("Bench" + id);
+  reg.mutable_identity()->set_family_name("Person");
+  reg.mutable_identity()->mutable_date_of_birth()->set_year(1990);
+  reg.mutable_identity()->mutable_date_of_birth()->set_month(1 + n % 12);
+  reg.mutable_identity()->mutable_date_of_birth()->set_day(1 + n % 28);
+  reg.mutable_identity()->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+  reg.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+  pb::RegisterPersonResponse registered;
+  if (!Call(stub, &Stub::RegisterPerson, reg, &registered, latencies)) return false;
+  pb::Trajectory t = registered.trajectory();
+
+  pb::RecordScreeningRequest screen;
+  screen.set_request_id(id + "sc");
+  screen.set_trajectory_id(t.id());
+  screen.set_etag(t.etag());
+  for (auto [indicator, score] : {std::pair{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
+                                  std::pair{pb::INDICATOR_THREAT, pb::INDICATOR_SCORE_SIGNALS}}) {
+    auto* a = screen.mutable_screening()->add_indicators();
+    a->set_indicator(indicator);
+    a->set_score(score);
+  }
+  screen.mutable_screening()->add_forms(pb::EXPLOITATION_FORM_LABOUR);
+  if (!Call(stub, &Stub::RecordScreening, screen, &t, latencies)) return false;
+
+  pb::DecideRouteRequest route;
+  route.set_request_id(id + "rt");
+  route.set_trajectory_id(t.id());
+  route.set_etag(t.etag());
+  route.set_route(pb::ROUTE_B_ACTIVE);
+  if (!Call(stub, &Stub::DecideRoute, route, &t, latencies)) return false;
+
+  pb::StartReflectionPeriodRequest start;
+  start.set_request_id(id + "st");
+  start.set_trajectory_id(t.id());
+  start.set_etag(t.etag());
+  if (!Call(stub, &Stub::StartReflectionPeriod, start, &t, latencies)) return false;
+
+  pb::DecideReflectionPeriodRequest decide;
+  decide.set_request_id(id + "d");
+  decide.set_trajectory_id(t.id());
+  decide.set_etag(t.etag());
+  decide.set_decision(pb::REFLECTION_DECISION_POLICE_REPORT);
+  if (!Call(stub, &Stub::DecideReflectionPeriod, decide, &t, latencies)) return false;
+
+  pb::CloseTrajectoryRequest close;
+  close.set_request_id(id + "c");
+  close.set_trajectory_id(t.id());
+  close.set_etag(t.etag());
+  close.set_reason(pb::CLOSURE_REASON_STABLE_SELF_RELIANT);
+  return Call(stub, &Stub::CloseTrajectory, close, &t, latencies);
+}
+
+int RunLoad(const ketenregie::common::StackEnv& env, int clients, int per_client) {
+  std::random_device random;
+  const std::string run = std::to_string(random()) + "-";
+  std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
+  std::atomic<int> failures = 0;
+  std::vector<std::thread> threads;
+  // Each client its own channel (own HTTP/2 connection), as separate users.
+  std::vector<std::unique_ptr<Stub>> stubs;
+  for (int c = 0; c < clients; ++c) {
+    stubs.push_back(pb::TrajectoryService::NewStub(ketenregie::common::OrganisationChannel(
+        env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+        env.At("KETENREGIE_CA"))));
+    WholeTrajectory(*stubs.back(), run + "warm" + std::to_string(c) + "-", 0, latencies[0]);
+  }
+  latencies[0].ms.clear();
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < per_client; ++i) {
+        if (!WholeTrajectory(*stubs[static_cast<std::size_t>(c)],
+                             run + "c" + std::to_string(c) + "-", i,
+                             latencies[static_cast<std::size_t>(c)])) {
+          ++failures;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Latencies all;
+  for (auto& l : latencies) {
+    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+  }
+  std::cout << std::fixed << std::setprecision(1) << "clients=" << clients
+            << " trajectories=" << clients * per_client << " transitions=" << all.ms.size()
+            << " seconds=" << seconds << " transitions_per_s=" << static_cast<double>(all.ms.size()) / seconds
+            << std::setprecision(2) << " p50_ms=" << all.Percentile(0.50)
+            << " p99_ms=" << all.Percentile(0.99) << " failures=" << failures << "\n";
+  return failures == 0 ? 0 : 1;
+}
+
+int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int events_per,
+            int samples) {
+  pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
+  const auto load_start = Clock::now();
+  {
+    pqxx::work tx(db);
+    // Bulk load as the migrator's superuser, straight into the tables (no
+    // personal data: these rows have no person).
+    tx.exec_params(
+        "INSERT INTO trajectory.trajectories (id, organisation_id, state, age_status, route, "
+        "reflection_state, reflection_starts_at, reflection_ends_at, created_at, updated_at) "
+        "SELECT gen_random_uuid(), 'essm-rotterdam', 4, 1, 2, "
+        "  CASE WHEN g % 3 = 0 THEN 2 ELSE 0 END, "
+        "  now() - make_interval(days => g % 90), "
+        "  now() - make_interval(days => g % 90) + interval '3 months', "
+        "  now() - make_interval(secs => g), now() "
+        "FROM generate_series(1, $1) AS g",
+        trajectories);
+    tx.exec_params(
+        "INSERT INTO trajectory.timeline (trajectory_id, organisation_id, actor, occurred_at, "
+        "kind, attributes) SELECT t.id, t.organisation_id, 'bench', t.created_at + "
+        "make_interval(secs => e), 'bench.event', jsonb_build_object('n', e::text) FROM "
+        "(SELECT id, organisation_id, created_at FROM trajectory.trajectories ORDER BY created_at "
+        "DESC LIMIT $1) t, generate_series(1, $2) AS e",
+        trajectories, events_per);
+    tx.exec("ANALYZE trajectory.trajectories; ANALYZE trajectory.timeline");
+    tx.commit();
+  }
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  {
+    pqxx::read_transaction tx(db);
+    std::cout << "bulk: trajectories=" << tx.exec1("SELECT count(*) FROM trajectory.trajectories")[0].as<long>()
+              << " timeline_events=" << tx.exec1("SELECT count(*) FROM trajectory.timeline")[0].as<long>()
+              << " load_seconds=" << std::fixed << std::setprecision(1) << load_seconds << "\n";
+  }
+
+  auto stub = pb::TrajectoryService::NewStub(ketenregie::common::OrganisationChannel(
+      env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+      env.At("KETENREGIE_CA")));
+  std::vector<std::string> sample_ids;
+  {
+    pqxx::read_transaction tx(db);
+    for (const auto& r : tx.exec_params(
+             "SELECT id::text FROM trajectory.trajectories TABLESAMPLE SYSTEM (5) LIMIT $1",
+             samples)) {
+      sample_ids.push_back(r[0].as<std::string>());
+    }
+  }
+  Latencies window;
+  Latencies timeline;
+  for (int i = 0; i < samples; ++i) {
+    pb::ListTrajectoriesRequest list;
+    google::protobuf::Timestamp before;
+    before.set_seconds(std::chrono::duration_cast<std::chrono::seconds>(
+                           std::chrono::system_clock::now().time_since_epoch())
+                           .count() +
+                       14 * 86400);
+    *list.mutable_reflection_ends_before() = before;
+    list.mutable_page()->set_page_size(50);
+    pb::ListTrajectoriesResponse listed;
+    Call(*stub, &Stub::ListTrajectories, list, &listed, window);
+
+    pb::ListTimelineRequest page;
+    page.set_trajectory_id(sample_ids[static_cast<std::size_t>(i) % sample_ids.size()]);
+    page.mutable_page()->set_page_size(50);
+    pb::ListTimelineResponse entries;
+    Call(*stub, &Stub::ListTimeline, page, &entries, timeline);
+  }
+  std::cout << std::setprecision(2) << "deadline_window_list p50_ms=" << window.Percentile(0.5)
+            << " p99_ms=" << window.Percentile(0.99) << "\n"
+            << "timeline_page p50_ms=" << timeline.Percentile(0.5)
+            << " p99_ms=" << timeline.Percentile(0.99) << "\n";
+
+  pqxx::work tx(db);
+  std::cout << "plan: deadline window\n";
+  for (const auto& r : tx.exec(
+           "EXPLAIN SELECT id FROM trajectory.trajectories WHERE organisation_id = "
+           "'essm-rotterdam' AND reflection_state = 2 AND reflection_ends_at < now() + interval "
+           "'14 days' ORDER BY reflection_ends_at, id LIMIT 51")) {
+    std::cout << "  " << r[0].as<std::string>() << "\n";
+  }
+  std::cout << "plan: timeline page\n";
+  for (const auto& r : tx.exec_params(
+           "EXPLAIN SELECT sequence FROM trajectory.timeline WHERE trajectory_id = $1::uuid AND "
+           "sequence > 0 ORDER BY sequence LIMIT 51",
+           sample_ids.front())) {
+    std::cout << "  " << r[0].as<std::string>() << "\n";
+  }
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app("Ketenregie trajectory benchmark");
+  std::string env_path = ".local/stack.env";
+  int clients = 1;
+  int per_client = 20;
+  int bulk = 0;
+  int events_per = 20;
+  int samples = 1000;
+  app.add_option("--env", env_path, "stack.env of the running stack");
+  app.add_option("--clients", clients)->check(CLI::Range(1, 256));
+  app.add_option("--trajectories", per_client, "whole trajectories per client");
+  app.add_option("--bulk", bulk, "bulk-load this many trajectories, then measure lists");
+  app.add_option("--events-per", events_per, "timeline events per bulk trajectory");
+  app.add_option("--samples", samples, "list calls to time after the bulk load");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const auto env = ketenregie::common::LoadStackEnv(env_path);
+    return bulk > 0 ? RunBulk(env, bulk, events_per, samples) : RunLoad(env, clients, per_client);
+  } catch (const std::exception& e) {
+    std::cerr << "trajectory_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
