@@ -66,6 +66,12 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
   for (const auto& served : services) {
     builder.RegisterService(served.service);
   }
+  // Keep enough polling threads alive for the pool's workers, so that a
+  // steady load does not create and destroy a thread per burst of calls.
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              std::max(2, config.db_pool_size / 2));
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              std::max(4, config.db_pool_size));
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     spdlog::error("cannot listen on {}", config.listen);

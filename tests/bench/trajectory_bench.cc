@@ -167,6 +167,44 @@ int RunLoad(const ketenregie::common::StackEnv& env, int clients, int per_client
   return failures == 0 ? 0 : 1;
 }
 
+// The transport alone: the standard health check over the same mTLS
+// channels, no database. The ceiling any method of the service can reach.
+int RunNoop(const ketenregie::common::StackEnv& env, int clients, int calls_per_client) {
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (int c = 0; c < clients; ++c) {
+    channels.push_back(ketenregie::common::OrganisationChannel(
+        env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+        env.At("KETENREGIE_CA")));
+    ketenregie::common::CheckHealth(*channels.back(), "", std::chrono::seconds(5));
+  }
+  std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < calls_per_client; ++i) {
+        const auto t0 = Clock::now();
+        ketenregie::common::CheckHealth(*channels[static_cast<std::size_t>(c)], "",
+                                        std::chrono::seconds(5));
+        latencies[static_cast<std::size_t>(c)].Add(Clock::now() - t0);
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Latencies all;
+  for (auto& l : latencies) {
+    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+  }
+  std::cout << std::fixed << std::setprecision(1) << "noop_health clients=" << clients
+            << " calls_per_s=" << static_cast<double>(all.ms.size()) / seconds
+            << std::setprecision(2) << " p50_ms=" << all.Percentile(0.5)
+            << " p99_ms=" << all.Percentile(0.99) << "\n";
+  return 0;
+}
+
 int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int events_per,
             int samples) {
   pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
@@ -268,15 +306,20 @@ int main(int argc, char** argv) {
   int bulk = 0;
   int events_per = 20;
   int samples = 1000;
+  int noop = 0;
   app.add_option("--env", env_path, "stack.env of the running stack");
   app.add_option("--clients", clients)->check(CLI::Range(1, 256));
   app.add_option("--trajectories", per_client, "whole trajectories per client");
   app.add_option("--bulk", bulk, "bulk-load this many trajectories, then measure lists");
   app.add_option("--events-per", events_per, "timeline events per bulk trajectory");
   app.add_option("--samples", samples, "list calls to time after the bulk load");
+  app.add_option("--noop", noop, "health-check calls per client instead (transport ceiling)");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto env = ketenregie::common::LoadStackEnv(env_path);
+    if (noop > 0) {
+      return RunNoop(env, clients, noop);
+    }
     return bulk > 0 ? RunBulk(env, bulk, events_per, samples) : RunLoad(env, clients, per_client);
   } catch (const std::exception& e) {
     std::cerr << "trajectory_bench: " << e.what() << "\n";

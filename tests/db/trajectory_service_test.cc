@@ -594,6 +594,46 @@ TEST_F(TrajectoryServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesN
     expect_invalid(essm_->CompleteTask(ctx().get(), r, &out), "task_id");
   }
   {
+    pb::ListSignalsRequest r;
+    pb::ListSignalsResponse out;
+    r.mutable_page()->set_page_size(-5);
+    expect_invalid(essm_->ListSignals(ctx().get(), r, &out), "page.page_size");
+    r.mutable_page()->set_page_size(5);
+    r.mutable_page()->set_page_token("p1.12.not-a-uuid");
+    expect_invalid(essm_->ListSignals(ctx().get(), r, &out), "page.page_token");
+  }
+  {
+    pb::ListTasksRequest r;
+    pb::ListTasksResponse out;
+    r.set_state(static_cast<pb::TaskState>(9));
+    expect_invalid(essm_->ListTasks(ctx().get(), r, &out), "state");
+    r.set_state(pb::TASK_STATE_OPEN);
+    r.set_assignee_user_id("Bad Name");
+    expect_invalid(essm_->ListTasks(ctx().get(), r, &out), "assignee_user_id");
+  }
+  {
+    pb::SetNonPunishmentFlagRequest r;
+    pb::Trajectory out;
+    r.set_request_id("n");
+    r.set_trajectory_id(t.id());
+    r.set_etag("abc");
+    expect_invalid(essm_->SetNonPunishmentFlag(ctx().get(), r, &out), "etag");
+  }
+  {
+    pb::ReactivateTrajectoryRequest r;
+    pb::Trajectory out;
+    r.set_request_id("n");
+    r.set_etag(t.etag());
+    expect_invalid(essm_->ReactivateTrajectory(ctx().get(), r, &out), "trajectory_id");
+  }
+  {
+    pb::GetEligibilityFactsRequest r;
+    pb::EligibilityFacts out;
+    r.set_trajectory_id("12");
+    expect_invalid(shelter_service_->GetEligibilityFacts(ContextAs("shelter-service").get(), r, &out),
+                   "trajectory_id");
+  }
+  {
     pb::GetSignalRequest r;
     pb::Signal out;
     expect_invalid(essm_->GetSignal(ctx().get(), r, &out), "id");
