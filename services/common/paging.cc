@@ -39,4 +39,20 @@ std::optional<std::pair<long long, std::string>> DecodePageToken(const std::stri
   }
 }
 
+grpc::Status ParsePage(const ketenregie::common::v1::PageRequest& page, PageQuery& query) {
+  const auto size = PageSize(page);
+  if (!size) {
+    return {grpc::StatusCode::INVALID_ARGUMENT, "page.page_size: cannot be negative"};
+  }
+  query.size = *size;
+  query.after.reset();
+  if (!page.page_token().empty()) {
+    query.after = DecodePageToken(page.page_token());
+    if (!query.after) {
+      return {grpc::StatusCode::INVALID_ARGUMENT, "page.page_token: not a token from this list"};
+    }
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace ketenregie::common

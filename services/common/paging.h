@@ -3,6 +3,9 @@
 #include <optional>
 #include <string>
 #include <utility>
+#include <vector>
+
+#include <grpcpp/support/status.h>
 
 #include "ketenregie/common/v1/common.pb.h"
 
@@ -18,5 +21,28 @@ std::optional<int> PageSize(const ketenregie::common::v1::PageRequest& page);
 /// Decoding returns nullopt for a token this server did not make.
 std::string EncodePageToken(long long key, const std::string& id);
 std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token);
+
+/// A list request's page, checked: INVALID_ARGUMENT naming page.page_size
+/// or page.page_token otherwise.
+struct PageQuery {
+  int size = kDefaultPageSize;
+  std::optional<std::pair<long long, std::string>> after;
+};
+grpc::Status ParsePage(const ketenregie::common::v1::PageRequest& page, PageQuery& query);
+
+/// Renders the first `size` of `rows` (fetched as size + 1) and sets the
+/// token of the next page when there is one; `key(row)` gives the sort key
+/// and id the token carries.
+template <typename Row, typename RenderRow, typename Key>
+void FillPage(const std::vector<Row>& rows, int size, RenderRow render, Key key,
+              std::string* next_page_token) {
+  for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < size; ++i) {
+    render(rows[i]);
+  }
+  if (static_cast<int>(rows.size()) > size) {
+    const auto [sort_key, id] = key(rows[static_cast<std::size_t>(size - 1)]);
+    *next_page_token = EncodePageToken(sort_key, id);
+  }
+}
 
 }  // namespace ketenregie::common

@@ -407,16 +407,9 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
                                             const v1::ListSignalsRequest* request,
                                             v1::ListSignalsResponse* response) {
-  const auto size = common::PageSize(request->page());
-  if (!size) {
-    return InvalidArgument("page.page_size", "cannot be negative");
-  }
-  std::optional<std::pair<long long, std::string>> after;
-  if (!request->page().page_token().empty()) {
-    after = common::DecodePageToken(request->page().page_token());
-    if (!after) {
-      return InvalidArgument("page.page_token", "not a token from this list");
-    }
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
   }
   Caller caller;
   if (auto denied = common::Authorize(*context, directory_, Operation::kReadSignals, caller);
@@ -424,15 +417,14 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
     return denied;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-    const auto rows = trajectory::ListSignals(tx, caller.identity.organisation_id, after, *size + 1);
-    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
-      Render(rows[i], *keys_.Get(), response->add_signals());
-    }
-    if (static_cast<int>(rows.size()) > *size) {
-      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
-      response->set_next_page_token(
-          common::EncodePageToken(last.received_at.time_since_epoch().count(), last.id));
-    }
+    const auto keyring = keys_.Get();
+    common::FillPage(
+        trajectory::ListSignals(tx, caller.identity.organisation_id, page.after, page.size + 1),
+        page.size, [&](const SignalRow& row) { Render(row, *keyring, response->add_signals()); },
+        [](const SignalRow& row) {
+          return std::pair{row.received_at.time_since_epoch().count(), row.id};
+        },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -558,9 +550,9 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
                                                  const v1::ListTrajectoriesRequest* request,
                                                  v1::ListTrajectoriesResponse* response) {
-  const auto size = common::PageSize(request->page());
-  if (!size) {
-    return InvalidArgument("page.page_size", "cannot be negative");
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
   }
   if (!v1::TrajectoryState_IsValid(request->state())) {
     return InvalidArgument("state", "unknown value");
@@ -571,13 +563,6 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
   if (!request->coordinator_user_id().empty() &&
       !common::IsValidPrincipalId(request->coordinator_user_id())) {
     return InvalidArgument("coordinator_user_id", "not a user id");
-  }
-  std::optional<std::pair<long long, std::string>> after;
-  if (!request->page().page_token().empty()) {
-    after = common::DecodePageToken(request->page().page_token());
-    if (!after) {
-      return InvalidArgument("page.page_token", "not a token from this list");
-    }
   }
   Caller caller;
   if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
@@ -590,17 +575,15 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
     filter.reflection_ends_before = ToInstant(request->reflection_ends_before());
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-    const auto rows = trajectory::ListTrajectories(tx, filter, after, *size + 1);
-    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
-      Render(rows[i], response->add_trajectories());
-    }
-    if (static_cast<int>(rows.size()) > *size) {
-      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
-      const Instant key = filter.reflection_ends_before ? last.reflection_ends_at.value_or(Instant{})
-                                                        : last.created_at;
-      response->set_next_page_token(
-          common::EncodePageToken(key.time_since_epoch().count(), last.id));
-    }
+    const bool by_deadline = filter.reflection_ends_before.has_value();
+    common::FillPage(
+        trajectory::ListTrajectories(tx, filter, page.after, page.size + 1), page.size,
+        [&](const Summary& row) { Render(row, response->add_trajectories()); },
+        [&](const Summary& row) {
+          const Instant key = by_deadline ? row.reflection_ends_at.value_or(Instant{}) : row.created_at;
+          return std::pair{key.time_since_epoch().count(), row.id};
+        },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -950,18 +933,14 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
     return invalid;
   }
-  const auto size = common::PageSize(request->page());
-  if (!size) {
-    return InvalidArgument("page.page_size", "cannot be negative");
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
   }
-  long long after = 0;
-  if (!request->page().page_token().empty()) {
-    const auto token = common::DecodePageToken(request->page().page_token());
-    if (!token || token->second != request->trajectory_id()) {
-      return InvalidArgument("page.page_token", "not a token from this timeline");
-    }
-    after = token->first;
+  if (page.after && page.after->second != request->trajectory_id()) {
+    return InvalidArgument("page.page_token", "not a token from this timeline");
   }
+  const long long after = page.after ? page.after->first : 0;
   Caller caller;
   if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
       !denied.ok()) {
@@ -972,22 +951,20 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
     if (!row || row->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("trajectory");
     }
-    const auto entries = trajectory::ListTimeline(tx, request->trajectory_id(), after, *size + 1);
-    for (std::size_t i = 0; i < entries.size() && static_cast<int>(i) < *size; ++i) {
-      const auto& e = entries[i];
-      auto* out = response->add_entries();
-      out->set_sequence(e.sequence);
-      out->set_trajectory_id(e.trajectory_id);
-      out->mutable_actor()->set_organisation_id(e.organisation_id);
-      out->mutable_actor()->set_user_id(e.actor);
-      *out->mutable_occurred_at() = ToTimestamp(e.occurred_at);
-      out->set_kind(e.kind);
-      out->mutable_attributes()->insert(e.attributes.begin(), e.attributes.end());
-    }
-    if (static_cast<int>(entries.size()) > *size) {
-      response->set_next_page_token(common::EncodePageToken(
-          entries[static_cast<std::size_t>(*size - 1)].sequence, request->trajectory_id()));
-    }
+    common::FillPage(
+        trajectory::ListTimeline(tx, request->trajectory_id(), after, page.size + 1), page.size,
+        [&](const TimelineRow& e) {
+          auto* out = response->add_entries();
+          out->set_sequence(e.sequence);
+          out->set_trajectory_id(e.trajectory_id);
+          out->mutable_actor()->set_organisation_id(e.organisation_id);
+          out->mutable_actor()->set_user_id(e.actor);
+          *out->mutable_occurred_at() = ToTimestamp(e.occurred_at);
+          out->set_kind(e.kind);
+          out->mutable_attributes()->insert(e.attributes.begin(), e.attributes.end());
+        },
+        [](const TimelineRow& e) { return std::pair{e.sequence, e.trajectory_id}; },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -995,9 +972,9 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
                                           const v1::ListTasksRequest* request,
                                           v1::ListTasksResponse* response) {
-  const auto size = common::PageSize(request->page());
-  if (!size) {
-    return InvalidArgument("page.page_size", "cannot be negative");
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
   }
   if (!v1::TaskState_IsValid(request->state())) {
     return InvalidArgument("state", "unknown value");
@@ -1006,29 +983,18 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
       !common::IsValidPrincipalId(request->assignee_user_id())) {
     return InvalidArgument("assignee_user_id", "not a user id");
   }
-  std::optional<std::pair<long long, std::string>> after;
-  if (!request->page().page_token().empty()) {
-    after = common::DecodePageToken(request->page().page_token());
-    if (!after) {
-      return InvalidArgument("page.page_token", "not a token from this list");
-    }
-  }
   Caller caller;
   if (auto denied = common::Authorize(*context, directory_, Operation::kManageTasks, caller);
       !denied.ok()) {
     return denied;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-    const auto rows = trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
-                                request->state(), after, *size + 1);
-    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < *size; ++i) {
-      Render(rows[i], response->add_tasks());
-    }
-    if (static_cast<int>(rows.size()) > *size) {
-      const auto& last = rows[static_cast<std::size_t>(*size - 1)];
-      response->set_next_page_token(
-          common::EncodePageToken(last.due_at.time_since_epoch().count(), last.id));
-    }
+    common::FillPage(
+        trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
+                              request->state(), page.after, page.size + 1),
+        page.size, [&](const TaskRow& row) { Render(row, response->add_tasks()); },
+        [](const TaskRow& row) { return std::pair{row.due_at.time_since_epoch().count(), row.id}; },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
