@@ -13,6 +13,13 @@ bool CareCoordinator(const Principal& p) {
          p.roles.contains(Role::kCoordinator);
 }
 
+bool ShelterStaff(const Principal& p) {
+  return (p.organisation_type == OrganisationType::kCrisisShelter ||
+          p.organisation_type == OrganisationType::kCategoricalShelter ||
+          p.organisation_type == OrganisationType::kFollowUpShelter) &&
+         p.roles.contains(Role::kShelterStaff);
+}
+
 bool Service(const Principal& p) {
   return p.organisation_type == OrganisationType::kService && p.roles.contains(Role::kService);
 }
@@ -58,6 +65,14 @@ std::string_view ToString(Operation operation) {
       return "read disclosure sections";
     case Operation::kReadEvents:
       return "read the event feed";
+    case Operation::kManageShelter:
+      return "manage a shelter";
+    case Operation::kRequestPlacement:
+      return "request a placement";
+    case Operation::kRunPlacement:
+      return "place or end a placement";
+    case Operation::kReadOccupancy:
+      return "read occupancy";
   }
   return "?";
 }
@@ -90,12 +105,32 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
     case Operation::kReadEvents:
       allowed = Service(principal);
       break;
+    case Operation::kManageShelter:
+    case Operation::kRunPlacement:
+      allowed = ShelterStaff(principal);
+      break;
+    case Operation::kRequestPlacement:
+      allowed = CareCoordinator(principal) ||
+                (principal.organisation_type == OrganisationType::kPolice &&
+                 principal.roles.contains(Role::kPartner));
+      break;
+    case Operation::kReadOccupancy:
+      allowed = CareCoordinator(principal) || ShelterStaff(principal);
+      break;
   }
   if (allowed) {
     return std::nullopt;
   }
   return RuleViolation{rules::kAccessRole,
                        "your organisation or role may not " + std::string(ToString(operation))};
+}
+
+std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
+                                             std::string_view operator_organisation) {
+  if (caller_organisation == operator_organisation) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kAccessRole, "staff act only for the shelter their organisation runs"};
 }
 
 }  // namespace ketenregie::workflow

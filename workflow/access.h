@@ -38,6 +38,15 @@ enum class Operation {
   kReadEligibilityFacts,
   kReadDisclosureSections,
   kReadEvents,
+  /// Shelters: register one and keep its capacity (its operator's staff).
+  kManageShelter,
+  /// Ask for a bed: a coordinator, or the police (crisis shelter placement
+  /// runs only via the police or the zorgcoördinatoren).
+  kRequestPlacement,
+  /// Place, end, record a continuation reason: the shelter's own staff.
+  kRunPlacement,
+  /// Beds and occupancy without addresses: coordinators and shelter staff.
+  kReadOccupancy,
 };
 
 std::string_view ToString(Role role);
@@ -53,5 +62,10 @@ struct Principal {
 /// coordinators of a care-coordination organisation; signals also by its
 /// meldpunt; service methods by Ketenregie services only.
 std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation operation);
+
+/// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
+/// shelter their organisation runs.
+std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
+                                             std::string_view operator_organisation);
 
 }  // namespace ketenregie::workflow

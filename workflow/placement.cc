@@ -98,6 +98,15 @@ std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person) {
 
 Instant CrisisLimit(Instant starts_at) { return AddMonths(starts_at, 3); }
 
+std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds) {
+  if (new_capacity < occupied_beds) {
+    return RuleViolation{rules::kNoOverbooking,
+                         std::to_string(occupied_beds) + " beds are occupied; end placements "
+                                                         "before lowering capacity below that"};
+  }
+  return std::nullopt;
+}
+
 bool HoldsBeds(PlacementState state) {
   switch (state) {
     case S::kPlaced:
@@ -112,6 +121,10 @@ bool HoldsBeds(PlacementState state) {
 }
 
 Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request) {
+  if (!request.person.trajectory_open) {
+    return RuleViolation{rules::kStateOrder,
+                         "placements are made for a registered, open trajectory"};
+  }
   if (request.person.accompanying_children < 0) {
     return RuleViolation{rules::kNoOverbooking, "accompanying children cannot be negative"};
   }

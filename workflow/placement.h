@@ -47,6 +47,8 @@ struct PersonFacts {
   AgeStatus age = AgeStatus::kUnknown;
   GenderIdentity gender = GenderIdentity::kNotStated;
   int accompanying_children = 0;
+  /// The trajectory is registered and not closed.
+  bool trajectory_open = true;
 };
 
 /// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
@@ -100,6 +102,10 @@ const MachineSpec<PlacementState, PlacementEvent>& PlacementMachine();
 
 Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
                                         const PlacementCommand& command, Instant now);
+
+/// R-NO-OVERBOOKING for a capacity change: never fewer beds than are
+/// occupied now.
+std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds);
 
 /// True while the placement holds beds.
 bool HoldsBeds(PlacementState state);

@@ -113,6 +113,23 @@ Instant ReflectionEnd(Instant start, bool dublin_case, const ReflectionPolicy& p
 
 const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine() { return kMachine; }
 
+std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant now) {
+  std::vector<Action> actions;
+  if (period.state != S::kRunning) {
+    return actions;
+  }
+  const std::string& id = period.trajectory_id;
+  for (const auto& [what, days] : {std::pair{"reflection.ends_in_14_days", 14},
+                                   std::pair{"reflection.ends_in_3_days", 3}}) {
+    const Instant at = AddDays(period.ends_at, -days);
+    if (at >= now) {
+      actions.push_back({ActionKind::kScheduleReminder, what, at, id});
+    }
+  }
+  actions.push_back({ActionKind::kScheduleDeadline, "reflection.expiry", period.ends_at, id});
+  return actions;
+}
+
 Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
                                           const ReflectionCommand& command, Instant now,
                                           const ReflectionPolicy& policy) {
@@ -130,13 +147,9 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
       out.next.starts_at = start;
       out.next.dublin_case = command.dublin_case;
       out.next.ends_at = ReflectionEnd(start, command.dublin_case, policy);
-      out.actions = {
-          {ActionKind::kScheduleReminder, "reflection.ends_in_14_days",
-           AddDays(out.next.ends_at, -14), id},
-          {ActionKind::kScheduleReminder, "reflection.ends_in_3_days",
-           AddDays(out.next.ends_at, -3), id},
-          {ActionKind::kScheduleDeadline, "reflection.expiry", out.next.ends_at, id},
-      };
+      // A start in the past schedules every reminder: a late one is better
+      // than a missed one.
+      out.actions = ReflectionTimers(out.next, Instant{});
       break;
     }
     case E::kDecide:

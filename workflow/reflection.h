@@ -88,6 +88,12 @@ struct ReflectionOutcome {
 
 const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine();
 
+/// The timers a running reflection period needs: reminders 14 and 3 days
+/// before its end (those still ahead of `now`) and the expiry deadline.
+/// Used when it starts and when a closed trajectory is reopened with the
+/// period still running. Nothing for a period that is not running.
+std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant now);
+
 Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
                                           const ReflectionCommand& command, Instant now,
                                           const ReflectionPolicy& policy = {});

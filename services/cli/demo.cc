@@ -86,6 +86,7 @@ class Demo {
     request.set_trajectory_id(t.id());
     request.set_etag(t.etag());
     request.set_route(route);
+    request.set_consents_to_referral(route == pb::ROUTE_B_ACTIVE);
     const pb::Trajectory out = Call(&pb::TrajectoryService::Stub::DecideRoute, request);
     std::cout << "  route " << pb::Route_Name(route) << " -> "
               << pb::TrajectoryState_Name(out.state()) << "\n";

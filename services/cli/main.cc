@@ -99,6 +99,15 @@ int main(int argc, char** argv) {
   keys->add_option("--file", key_file, "the service's key file")->required();
   keys->add_option("--id", key_id, "id of the new key (letters, digits, - and _)")->required();
   keys->add_flag("--blind", blind, "also rotate the blind-index key");
+  bool add_only = false;
+  keys->add_flag("--add-only", add_only,
+                 "add the key without activating it (several replicas: add everywhere first)");
+  std::string activate_id;
+  std::string activate_blind_id;
+  auto* activate = app.add_subcommand("activate-key", "make keys already in a key file active");
+  activate->add_option("--file", key_file, "the service's key file")->required();
+  activate->add_option("--id", activate_id, "encryption key id");
+  activate->add_option("--blind-id", activate_blind_id, "blind-index key id");
 
   CLI11_PARSE(app, argc, argv);
   try {
@@ -106,8 +115,13 @@ int main(int argc, char** argv) {
       return RunMigrate(dsn, dir);
     }
     if (*keys) {
-      std::cout << "active key is now "
-                << ketenregie::common::RotateKeyFile(key_file, blind, key_id) << '\n';
+      ketenregie::common::RotateKeyFile(key_file, blind, key_id, !add_only);
+      std::cout << (add_only ? "added key " : "active key is now ") << key_id << '\n';
+      return 0;
+    }
+    if (*activate) {
+      ketenregie::common::ActivateKey(key_file, activate_id, activate_blind_id);
+      std::cout << "activated\n";
       return 0;
     }
     const StackEnv env = ketenregie::common::LoadStackEnv(env_path);

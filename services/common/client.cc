@@ -5,7 +5,6 @@
 
 #include <stdexcept>
 
-#include "grpc/health/v1/health.grpc.pb.h"
 #include "grpc/reflection/v1alpha/reflection.grpc.pb.h"
 #include "services/common/tls.h"
 
@@ -18,22 +17,6 @@ std::shared_ptr<grpc::Channel> OrganisationChannel(const std::string& address,
   return grpc::CreateChannel(
       address, MutualTlsChannelCredentials(certs_dir + "/" + org + ".pem",
                                            certs_dir + "/" + org + ".key", ca_path));
-}
-
-std::string CheckHealth(grpc::Channel& channel, const std::string& service,
-                        std::chrono::milliseconds deadline) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      std::shared_ptr<grpc::Channel>(&channel, [](grpc::Channel*) {}));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + deadline);
-  grpc::health::v1::HealthCheckRequest request;
-  request.set_service(service);
-  grpc::health::v1::HealthCheckResponse response;
-  const grpc::Status status = stub->Check(&context, request, &response);
-  if (!status.ok()) {
-    return "ERROR " + std::to_string(status.error_code()) + ": " + status.error_message();
-  }
-  return grpc::health::v1::HealthCheckResponse::ServingStatus_Name(response.status());
 }
 
 std::vector<std::string> ListServicesByReflection(grpc::Channel& channel,

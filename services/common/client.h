@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "services/common/health_probe.h"
 #include "services/common/stack_env.h"
 
 namespace ketenregie::common {
@@ -17,11 +18,6 @@ std::shared_ptr<grpc::Channel> OrganisationChannel(const std::string& address,
                                                    const std::string& certs_dir,
                                                    const std::string& org,
                                                    const std::string& ca_path);
-
-/// The standard health check; returns the status name ("SERVING",
-/// "NOT_SERVING", ...) or "ERROR <code>: <message>" when the call failed.
-std::string CheckHealth(grpc::Channel& channel, const std::string& service,
-                        std::chrono::milliseconds deadline);
 
 /// The services the server lists through reflection, or throws
 /// std::runtime_error with the gRPC status.

@@ -40,7 +40,9 @@ bool ValidKeyId(const std::string& id) {
 }
 
 // Maps the UTF-8 letters with diacritics that occur in names in the region
-// (Latin-1 Supplement and Latin Extended-A) to their base letter.
+// (Latin-1 Supplement and Latin Extended-A) to their base letter; ' ' for a
+// separator (× ÷); 0 for any other two-byte letter (Cyrillic, Greek, Arabic,
+// Hebrew, Latin Extended-B such as Romanian ș ț), which is kept as it is.
 char FoldTwoByte(unsigned char lead, unsigned char trail) {
   const unsigned code = ((lead & 0x1Fu) << 6) | (trail & 0x3Fu);
   static constexpr const char* kLatin1 =  // U+00C0 .. U+00FF
@@ -57,7 +59,7 @@ char FoldTwoByte(unsigned char lead, unsigned char trail) {
   if (code >= 0x100 && code <= 0x17F) {
     return kExtendedA[code - 0x100];
   }
-  return ' ';
+  return 0;
 }
 
 void AppendWords(std::string_view text, std::vector<std::string>& words) {
@@ -79,9 +81,13 @@ void AppendWords(std::string_view text, std::vector<std::string>& words) {
         flush();
       }
     } else if ((c & 0xE0) == 0xC0 && i + 1 < text.size()) {
-      const char folded = FoldTwoByte(c, static_cast<unsigned char>(text[++i]));
+      const auto trail = static_cast<unsigned char>(text[++i]);
+      const char folded = FoldTwoByte(c, trail);
       if (folded == ' ') {
         flush();
+      } else if (folded == 0) {
+        word.push_back(static_cast<char>(c));
+        word.push_back(static_cast<char>(trail));
       } else {
         word.push_back(folded);
       }
@@ -268,7 +274,66 @@ bool KeyringHolder::ReloadIfChanged() {
   }
 }
 
-std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id) {
+namespace {
+
+// Rewrites a key file: `edit` gets each line and returns whether to keep
+// it; `append` is added at the end. The result must load before it
+// replaces the file.
+template <typename Edit>
+void RewriteKeyFile(const std::string& path, Edit edit, const std::string& append) {
+  std::ifstream in(path);
+  std::ostringstream kept;
+  std::string line;
+  while (std::getline(in, line)) {
+    if (edit(line)) {
+      kept << line << '\n';
+    }
+  }
+  kept << append;
+  const std::string temporary = path + ".new";
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << kept.str();
+    if (!out) {
+      throw std::runtime_error("cannot write " + temporary);
+    }
+  }
+  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
+                                              std::filesystem::perms::owner_write);
+  Keyring::Load(temporary);
+  std::filesystem::rename(temporary, path);
+}
+
+std::pair<std::string, std::string> KindAndId(const std::string& line) {
+  std::istringstream fields(line);
+  std::string kind;
+  std::string id;
+  fields >> kind >> id;
+  return {kind, id};
+}
+
+}  // namespace
+
+void ActivateKey(const std::string& path, const std::string& aead_id, const std::string& blind_id) {
+  std::string append;
+  if (!aead_id.empty()) {
+    append += "active " + aead_id + "\n";
+  }
+  if (!blind_id.empty()) {
+    append += "active-blind " + blind_id + "\n";
+  }
+  RewriteKeyFile(
+      path,
+      [&](const std::string& line) {
+        const auto [kind, id] = KindAndId(line);
+        return !((kind == "active" && !aead_id.empty()) ||
+                 (kind == "active-blind" && !blind_id.empty()));
+      },
+      append);
+}
+
+std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id,
+                          bool activate) {
   EnsureSodium();
   const Keyring current = Keyring::Load(path);  // refuse to rotate a broken file
   (void)current;
@@ -283,47 +348,37 @@ std::string RotateKeyFile(const std::string& path, bool blind, const std::string
     sodium_memzero(key, sizeof key);
     return std::string(hex);
   };
-  std::ifstream in(path);
-  std::ostringstream kept;
-  std::string line;
-  while (std::getline(in, line)) {
-    std::istringstream fields(line);
-    std::string kind;
-    std::string id;
-    fields >> kind >> id;
-    if ((kind == "aead" || kind == "blind") && id == new_id) {
-      throw std::runtime_error("key id " + new_id + " is already in the key file");
-    }
-    if (kind == "active" || (blind && kind == "active-blind")) {
-      continue;
-    }
-    kept << line << '\n';
-  }
-  kept << "aead " << new_id << ' ' << random_hex() << '\n' << "active " << new_id << '\n';
+  std::string append = "aead " + new_id + " " + random_hex() + "\n";
   if (blind) {
-    kept << "blind " << new_id << "-blind " << random_hex() << '\n'
-         << "active-blind " << new_id << "-blind\n";
+    append += "blind " + new_id + "-blind " + random_hex() + "\n";
   }
-  const std::string temporary = path + ".new";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << kept.str();
-    if (!out) {
-      throw std::runtime_error("cannot write " + temporary);
-    }
+  RewriteKeyFile(
+      path,
+      [&](const std::string& line) {
+        const auto [kind, id] = KindAndId(line);
+        if ((kind == "aead" && id == new_id) || (kind == "blind" && id == new_id + "-blind")) {
+          throw std::runtime_error("key id " + new_id + " is already in the key file");
+        }
+        return true;
+      },
+      append);
+  if (activate) {
+    ActivateKey(path, new_id, blind ? new_id + "-blind" : "");
   }
-  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
-                                              std::filesystem::perms::owner_write);
-  Keyring::Load(temporary);  // the new file must load before it replaces the old
-  std::filesystem::rename(temporary, path);
   return new_id;
 }
 
-std::string NormalisePersonKey(std::string_view given_name, std::string_view family_name,
-                               int year, int month, int day) {
+std::optional<std::string> NormalisePersonKey(std::string_view given_name,
+                                              std::string_view family_name, int year, int month,
+                                              int day) {
   std::vector<std::string> words;
   AppendWords(given_name, words);
   AppendWords(family_name, words);
+  if (words.empty()) {
+    // Nothing of the name survived: an index of the date of birth alone
+    // would match strangers.
+    return std::nullopt;
+  }
   std::sort(words.begin(), words.end());
   std::string key;
   for (const auto& word : words) {

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -80,18 +81,27 @@ class KeyringHolder final {
   std::filesystem::file_time_type loaded_mtime_{};
 };
 
-/// Adds a fresh random key to a key file and makes it the active one (with
-/// `blind`, also a fresh blind-index key). Old keys stay in the file until
-/// the re-encryption job has moved every value; then an operator may remove
-/// them. Writes atomically, mode 0600. Returns the new key id.
-std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id);
+/// Adds a fresh random key to a key file (with `blind`, also a fresh
+/// blind-index key "<id>-blind") and, with `activate`, makes it the active
+/// one. With several replicas, add the key to every replica's file first
+/// (activate = false), then activate it everywhere (ActivateKey): no replica
+/// ever meets a value under a key it does not have. Old keys stay until the
+/// re-encryption job has moved every value. Writes atomically, mode 0600.
+std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id,
+                          bool activate = true);
+
+/// Makes keys already in the file active (an empty id leaves that one).
+void ActivateKey(const std::string& path, const std::string& aead_id, const std::string& blind_id);
 
 /// The blind-index input for a person: given and family names folded to
 /// lower-case ASCII letters and digits (common diacritics removed, other
 /// punctuation dropped), split into words and sorted — so "Anna-Maria de
 /// Vries" and "de Vries, Anna Maria" match — then "|" and the date of birth
-/// as YYYY-MM-DD.
-std::string NormalisePersonKey(std::string_view given_name, std::string_view family_name,
-                               int year, int month, int day);
+/// as YYYY-MM-DD. Letters of other scripts are kept as they are. Nullopt
+/// when no letter of the name remains: no index then, rather than one that
+/// matches everyone born that day.
+std::optional<std::string> NormalisePersonKey(std::string_view given_name,
+                                              std::string_view family_name, int year, int month,
+                                              int day);
 
 }  // namespace ketenregie::common

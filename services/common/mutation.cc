@@ -10,13 +10,16 @@ namespace ketenregie::common {
 
 void PrepareRequestLog(pqxx::connection& connection, std::string_view schema) {
   const std::string table = std::string(schema) + ".request_log";
+  connection.prepare("request_lock",
+                     "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))");
   connection.prepare("request_log_find",
-                     "SELECT method, request_digest, response FROM " + table +
+                     "SELECT method, response FROM " + table +
                          " WHERE organisation_id = $1 AND request_id = $2");
+  // The digest column stays empty: the digest travels sealed with the answer.
   connection.prepare("request_log_insert",
                      "INSERT INTO " + table +
                          " (organisation_id, request_id, method, request_digest, response) "
-                         "VALUES ($1, $2, $3, $4, $5)");
+                         "VALUES ($1, $2, $3, ''::bytea, $4)");
 }
 
 std::string RequestDigest(std::string_view method, const google::protobuf::Message& request) {
@@ -37,6 +40,10 @@ std::string RequestDigest(std::string_view method, const google::protobuf::Messa
   EVP_DigestFinal_ex(ctx, digest.data(), &length);
   EVP_MD_CTX_free(ctx);
   return std::string(reinterpret_cast<const char*>(digest.data()), length);
+}
+
+std::string RequestLogContext(const std::string& organisation, const std::string& request_id) {
+  return "request_log/" + organisation + "/" + request_id;
 }
 
 }  // namespace ketenregie::common

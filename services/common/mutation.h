@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/identity.h"
 #include "services/common/status.h"
@@ -19,7 +20,11 @@ namespace ketenregie::common {
 void PrepareRequestLog(pqxx::connection& connection, std::string_view schema);
 
 /// SHA-256 over the method name and the request's deterministic encoding.
+/// Stored only inside the sealed request-log entry, never in clear.
 std::string RequestDigest(std::string_view method, const google::protobuf::Message& request);
+
+/// The context a request-log entry is sealed with: bound to its key.
+std::string RequestLogContext(const std::string& organisation, const std::string& request_id);
 
 namespace internal {
 // Carries a refusal out of the transaction so that it rolls back.
@@ -34,25 +39,35 @@ struct Refused {
 ///  * the same request_id with a different request is INVALID_ARGUMENT;
 ///  * `body(tx, response)` returns a non-OK status to refuse: the whole
 ///    transaction rolls back and nothing is written or recorded;
-///  * two concurrent calls with one request_id: the loser's insert into the
-///    request log conflicts, and its rerun finds the winner's answer.
+///  * two concurrent calls with one request_id: a transaction-scoped advisory
+///    lock on (organisation, request_id) makes the second wait for the first
+///    and then find its answer, never a stale etag for work that succeeded;
+///  * the stored answer holds what the caller was shown, so it is sealed
+///    with the service's keys (with the request digest inside), like any
+///    other personal data at rest.
 template <typename Response, typename Body>
 grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, const Caller& caller,
                     std::string_view method, const google::protobuf::Message& request,
-                    const std::string& request_id, Response* response, Body&& body) {
+                    const std::string& request_id, Response* response, const KeyringHolder& keys,
+                    Body&& body) {
   const std::string digest = RequestDigest(method, request);
+  const std::string context = RequestLogContext(caller.identity.organisation_id, request_id);
   for (int attempt = 1;; ++attempt) {
     try {
       RunTransaction(pool, acquire_timeout, [&](pqxx::work& tx) {
+        response->Clear();
+        tx.exec_prepared("request_lock", caller.identity.organisation_id, request_id);
         const pqxx::result found = tx.exec_prepared(
             "request_log_find", caller.identity.organisation_id, request_id);
         if (!found.empty()) {
+          const std::string entry =
+              keys.Get()->Open(pqxx::binarystring(found[0][1]).str(), context);
           if (found[0][0].as<std::string>() != method ||
-              pqxx::binarystring(found[0][1]).str() != digest) {
+              entry.compare(0, digest.size(), digest) != 0) {
             throw internal::Refused{
                 InvalidArgument("request_id", "already used for a different request")};
           }
-          response->ParseFromString(pqxx::binarystring(found[0][2]).str());
+          response->ParseFromString(entry.substr(digest.size()));
           return;
         }
         grpc::Status status = body(tx, response);
@@ -60,8 +75,9 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
           throw internal::Refused{std::move(status)};
         }
         tx.exec_prepared("request_log_insert", caller.identity.organisation_id, request_id,
-                         std::string(method), pqxx::binarystring(digest),
-                         pqxx::binarystring(response->SerializeAsString()));
+                         std::string(method),
+                         pqxx::binarystring(
+                             keys.Get()->Seal(digest + response->SerializeAsString(), context)));
       });
       return grpc::Status::OK;
     } catch (const internal::Refused& refused) {

@@ -70,6 +70,11 @@ bool ValidDate(const common::v1::CivilDate& date, Instant now) {
   return date.year() >= 1900 && ymd.ok() && sys_days{ymd} <= floor<days>(now);
 }
 
+// A timestamp PostgreSQL and the calendar can hold: 1970 to 2100.
+bool ReasonableTimestamp(const google::protobuf::Timestamp& t) {
+  return t.seconds() >= 0 && t.seconds() < 4'102'444'800 && t.nanos() >= 0 && t.nanos() < 1'000'000'000;
+}
+
 grpc::Status CheckIdentity(const v1::PersonIdentity& identity, Instant now) {
   if (identity.given_name().empty() && identity.family_name().empty()) {
     return InvalidArgument("identity.given_name", "a name is required (given or family)");
@@ -313,7 +318,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(grpc::ServerContext* context,
     return denied;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, method, request, request_id, response,
+      db_, settings_.db_timeout, caller, method, request, request_id, response, keys_,
       [&](pqxx::work& tx, v1::Trajectory* out) -> grpc::Status {
         auto row = LoadTrajectory(tx, trajectory_id, /*for_update=*/true);
         if (!row || row->organisation_id != caller.identity.organisation_id) {
@@ -358,7 +363,7 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
     return denied;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
+      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response, keys_,
       [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
         const Instant now = clock_.Now();
         TrajectoryRow row;
@@ -460,7 +465,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
-      response, [&](pqxx::work& tx, v1::RegisterPersonResponse* out) -> grpc::Status {
+      response, keys_, [&](pqxx::work& tx, v1::RegisterPersonResponse* out) -> grpc::Status {
         TrajectoryRow row;
         if (!request->signal_id().empty()) {
           const auto signal = LoadSignal(tx, request->signal_id());
@@ -487,14 +492,19 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
         const auto keyring = keys_.Get();
         const auto& identity = request->identity();
         std::optional<std::string> blind_index;
-        if (identity.has_date_of_birth()) {
-          const std::string key = common::NormalisePersonKey(
-              identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
-              identity.date_of_birth().month(), identity.date_of_birth().day());
-          blind_index = keyring->BlindIndex(key);
+        const auto key =
+            identity.has_date_of_birth()
+                ? common::NormalisePersonKey(identity.given_name(), identity.family_name(),
+                                             identity.date_of_birth().year(),
+                                             identity.date_of_birth().month(),
+                                             identity.date_of_birth().day())
+                : std::nullopt;
+        if (key) {
+          blind_index = keyring->BlindIndex(*key);
           std::set<std::string> seen;
-          for (const auto& candidate : keyring->BlindIndexCandidates(key)) {
-            for (const auto& earlier : TrajectoriesByBlindIndex(tx, candidate)) {
+          for (const auto& candidate : keyring->BlindIndexCandidates(*key)) {
+            for (const auto& earlier :
+                 TrajectoriesByBlindIndex(tx, candidate, caller.identity.organisation_id)) {
               if (earlier.id != row.id && seen.insert(earlier.id).second) {
                 Render(earlier, out->add_earlier_trajectories());
               }
@@ -568,6 +578,10 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
   if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
       !denied.ok()) {
     return denied;
+  }
+  if (request->has_reflection_ends_before() &&
+      !ReasonableTimestamp(request->reflection_ends_before())) {
+    return InvalidArgument("reflection_ends_before", "a time between 1970 and 2100");
   }
   ListFilter filter{caller.identity.organisation_id, request->state(),
                     request->coordinator_user_id(), request->route(), std::nullopt};
@@ -712,9 +726,9 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
       context, "DecideRoute", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{event};
-        // Route B means the person consents to referral; the coordinator
-        // records that by choosing it (route C otherwise).
-        command.consents_to_referral = event == E::kDecideRouteB;
+        command.consents_to_referral = request->consents_to_referral();
+        c.timeline_attributes["consents_to_referral"] =
+            request->consents_to_referral() ? "true" : "false";
         c.row.flow.open_placements = open_placements;
         c.row.flow.unanswered_handoffs = unanswered_handoffs;
         c.row.route = request->route();
@@ -768,7 +782,7 @@ grpc::Status TrajectoryHandler::ReactivateTrajectory(
       context, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kReactivate};
-        command.consents_to_referral = true;
+        command.consents_to_referral = request->consents_to_referral();
         c.row.route = v1::ROUTE_B_ACTIVE;
         c.timeline_kind = "trajectory.reactivated";
         c.timeline_attributes["route"] = "B";
@@ -832,6 +846,9 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
   }
   if (request->permit_state() == v1::PERMIT_STATE_GRANTED && !request->has_valid_until()) {
     return InvalidArgument("valid_until", "required for a granted permit");
+  }
+  if (request->has_valid_until() && !ReasonableTimestamp(request->valid_until())) {
+    return InvalidArgument("valid_until", "a time between 1970 and 2100");
   }
   return ChangeTrajectory(
       context, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
@@ -898,6 +915,12 @@ grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
           // Screened afresh: the earlier screening stays in the timeline.
           c.row.screening_sealed.reset();
           c.row.route = v1::ROUTE_UNSPECIFIED;
+          // Closing cancelled every timer; a reflection period still
+          // running needs its reminders and expiry back.
+          if (c.row.has_reflection) {
+            const auto timers = workflow::ReflectionTimers(c.row.reflection, c.now);
+            c.actions.insert(c.actions.end(), timers.begin(), timers.end());
+          }
         }
         return status;
       });
@@ -1013,7 +1036,7 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
     return denied;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response,
+      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response, keys_,
       [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
         auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
         if (!task || task->organisation_id != caller.identity.organisation_id) {
@@ -1055,6 +1078,7 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
     response->set_age_status(ToProto(row->flow.age));
     response->set_gender_identity(static_cast<v1::GenderIdentity>(row->gender_identity));
     response->set_accompanying_children(row->accompanying_children);
+    response->set_open(!workflow::CheckTracksOpen(row->flow).has_value());
     return grpc::Status::OK;
   });
 }
@@ -1063,12 +1087,18 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
 
 int TrajectoryHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
-  return common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-    const auto due = ClaimDueTimers(tx, now, limit);
-    for (const auto& timer : due) {
+  const auto due = common::RunTransaction(
+      db_, settings_.db_timeout, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
+  int fired = 0;
+  for (const auto& timer : due) {
+    // One timer per transaction: its effect and its completion commit
+    // together; the trajectory is locked before the timer, as in a change.
+    fired += common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
       auto row = LoadTrajectory(tx, timer.trajectory_id, /*for_update=*/true);
+      if (!row || !ClaimTimer(tx, timer.id)) {
+        return 0;  // fired, cancelled, or being fired by another replica
+      }
       std::vector<Action> actions;
-      std::map<std::string, std::string> attributes{{"kind", timer.kind}};
       std::string kind = "reminder.due";
       if (timer.kind == "reflection.expiry") {
         // The deadline itself: the period expires unless decided first.
@@ -1080,7 +1110,7 @@ int TrajectoryHandler::FireDueTimers(int limit) {
           UpdateTrajectory(tx, *row, now);
           kind = "reflection.expired";
         } else {
-          kind = "";  // decided in time: nothing to do
+          kind.clear();  // decided in time: nothing to do
         }
       } else {
         InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
@@ -1088,12 +1118,14 @@ int TrajectoryHandler::FireDueTimers(int limit) {
       }
       ApplyActions(tx, *row, actions, now);
       if (!kind.empty()) {
-        AppendTimeline(tx, {0, row->id, row->organisation_id, "system", now, kind, attributes});
+        AppendTimeline(tx, {0, row->id, row->organisation_id, "system", now, kind,
+                            {{"kind", timer.kind}}});
       }
       MarkTimerFired(tx, timer.id, now);
-    }
-    return static_cast<int>(due.size());
-  });
+      return 1;
+    });
+  }
+  return fired;
 }
 
 // --- key rotation ------------------------------------------------------------------
@@ -1109,9 +1141,11 @@ int TrajectoryHandler::ReencryptBatch(int limit) {
       identity.ParseFromString(plaintext);
       std::optional<std::string> blind_index;
       if (identity.has_date_of_birth()) {
-        blind_index = keyring->BlindIndex(common::NormalisePersonKey(
-            identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
-            identity.date_of_birth().month(), identity.date_of_birth().day()));
+        if (const auto key = common::NormalisePersonKey(
+                identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
+                identity.date_of_birth().month(), identity.date_of_birth().day())) {
+          blind_index = keyring->BlindIndex(*key);
+        }
       }
       UpdatePersonKeys(tx, stale.id, keyring->Seal(plaintext, IdentityContext(stale.id)),
                        keyring->active_key_id(), blind_index, keyring->active_blind_key_id());
@@ -1121,6 +1155,13 @@ int TrajectoryHandler::ReencryptBatch(int limit) {
       const std::string plaintext = keyring->Open(stale.sealed, ObservationContext(stale.id));
       UpdateObservation(tx, stale.id, keyring->Seal(plaintext, ObservationContext(stale.id)),
                         keyring->active_key_id());
+      ++moved;
+    }
+    for (auto& entry : StaleLogEntries(tx, keyring->active_key_id(), limit)) {
+      const std::string context =
+          common::RequestLogContext(entry.organisation_id, entry.request_id);
+      entry.sealed = keyring->Seal(keyring->Open(entry.sealed, context), context);
+      UpdateLogEntry(tx, entry);
       ++moved;
     }
     for (const auto& stale : StaleScreenings(tx, keyring->active_key_id(), limit)) {

@@ -102,20 +102,22 @@ int main(int argc, char** argv) {
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
         parts.background.push_back({"timers",
                                     [handler] {
-                                      while (handler->FireDueTimers(100) == 100) {
+                                      while (handler->FireDueTimers(100) > 0) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
         // Key rotation without downtime: pick up a changed key file, then move
         // stored values to the active keys in small batches.
-        // Scans only after start-up and after a key file change.
-        auto pending = std::make_shared<std::atomic<bool>>(true);
+        // Scans after start-up, after a key file change, and every ten
+        // minutes (a replica that picked up the new key later may have
+        // written under the old one meanwhile).
+        auto pending = std::make_shared<std::atomic<int>>(0);
         parts.background.push_back({"key rotation",
                                     [handler, keyring, pending] {
                                       if (keyring->ReloadIfChanged()) {
-                                        *pending = true;
+                                        *pending = 0;
                                       }
-                                      if (pending->exchange(false)) {
+                                      if (pending->fetch_add(1) % 60 == 0) {
                                         while (handler->ReencryptBatch(100) > 0) {
                                         }
                                       }

@@ -7,6 +7,7 @@
 
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/health_probe.h"
 
 namespace ketenregie::trajectory {
 namespace {
@@ -60,34 +61,39 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     shelter::v1::ListPlacementsResponse response;
     const grpc::Status status =
         shelter::v1::ShelterService::NewStub(shelter)->ListPlacements(&context, request, &response);
-    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-      break;
-    }
     if (!status.ok()) {
       return {grpc::StatusCode::UNAVAILABLE, "shelter service cannot say whether placements are "
                                              "open; closing waits"};
     }
     open_placements += response.placements_size();
   }
-  grpc::ClientContext context;
-  Prepare(context, actor_);
   handoff::v1::ListHandoffsRequest request;
   request.set_trajectory_id(trajectory_id);
-  handoff::v1::ListHandoffsResponse response;
-  const grpc::Status status =
-      handoff::v1::HandoffService::NewStub(handoff)->ListHandoffs(&context, request, &response);
-  if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED) {
-    return grpc::Status::OK;
-  }
-  if (!status.ok()) {
-    return {grpc::StatusCode::UNAVAILABLE,
-            "handoff service cannot say whether handoffs are unanswered; closing waits"};
-  }
-  for (const auto& h : response.handoffs()) {
-    if (h.state() == handoff::v1::HANDOFF_STATE_SENT) {
-      ++unanswered_handoffs;
+  request.mutable_page()->set_page_size(500);
+  do {
+    grpc::ClientContext context;
+    Prepare(context, actor_);
+    handoff::v1::ListHandoffsResponse response;
+    const grpc::Status status =
+        handoff::v1::HandoffService::NewStub(handoff)->ListHandoffs(&context, request, &response);
+    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
+        common::CheckHealth(*handoff, handoff::v1::HandoffService::service_full_name(),
+                            kDeadline) == "SERVING") {
+      // The handoff service itself, before it keeps handoffs (issue #5):
+      // there are none to wait for. Anything else at that address fails closed.
+      return grpc::Status::OK;
     }
-  }
+    if (!status.ok()) {
+      return {grpc::StatusCode::UNAVAILABLE,
+              "handoff service cannot say whether handoffs are unanswered; closing waits"};
+    }
+    for (const auto& h : response.handoffs()) {
+      if (h.state() == handoff::v1::HANDOFF_STATE_SENT) {
+        ++unanswered_handoffs;
+      }
+    }
+    request.mutable_page()->set_page_token(response.next_page_token());
+  } while (!request.page().page_token().empty());
   return grpc::Status::OK;
 }
 

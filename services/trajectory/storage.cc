@@ -154,8 +154,9 @@ void Prepare(pqxx::connection& c) {
             "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
   c.prepare("trajectories_by_blind_index",
             Sql("SELECT ", kSummaryColumns,
-                " FROM trajectory.trajectories WHERE person_id IN (SELECT id FROM "
-                "trajectory.persons WHERE blind_index = $1) ORDER BY created_at DESC, id DESC"));
+                " FROM trajectory.trajectories WHERE organisation_id = $2 AND person_id IN (SELECT "
+                "id FROM trajectory.persons WHERE blind_index = $1) ORDER BY created_at DESC, id "
+                "DESC"));
   // One statement per sort order; the filters are all parameters, an unused
   // one given as its neutral value.
   c.prepare("trajectories_list",
@@ -168,7 +169,7 @@ void Prepare(pqxx::connection& c) {
   c.prepare("trajectories_list_ending",
             Sql("SELECT ", kSummaryColumns,
                 " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = 2 "
-                "AND reflection_ends_at < to_timestamp($2) "
+                "AND state <> 6 AND reflection_ends_at < to_timestamp($2) "
                 "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
                 "AND ($5 = 0 OR route = $5) "
                 "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
@@ -202,10 +203,13 @@ void Prepare(pqxx::connection& c) {
             "UPDATE trajectory.timers SET cancelled_at = to_timestamp($3) WHERE trajectory_id = "
             "$1::uuid AND fired_at IS NULL AND cancelled_at IS NULL AND ($2 = '' OR "
             "starts_with(kind, $2 || '.'))");
-  c.prepare("timers_claim",
+  c.prepare("timers_due",
             "SELECT id, trajectory_id::text, kind, extract(epoch from due_at)::bigint FROM "
             "trajectory.timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= "
-            "to_timestamp($1) ORDER BY due_at, id LIMIT $2 FOR UPDATE SKIP LOCKED");
+            "to_timestamp($1) ORDER BY due_at, id LIMIT $2");
+  c.prepare("timer_claim",
+            "SELECT id FROM trajectory.timers WHERE id = $1 AND fired_at IS NULL AND "
+            "cancelled_at IS NULL FOR UPDATE SKIP LOCKED");
   c.prepare("timer_fired",
             "UPDATE trajectory.timers SET fired_at = to_timestamp($2) WHERE id = $1");
   c.prepare("task_insert",
@@ -239,6 +243,13 @@ void Prepare(pqxx::connection& c) {
             "SELECT id::text, screening FROM trajectory.trajectories WHERE screening IS NOT NULL "
             "AND substring(screening from 3 for get_byte(screening, 1)) <> convert_to($1, "
             "'UTF8') LIMIT $2 FOR UPDATE SKIP LOCKED");
+  c.prepare("request_log_stale",
+            "SELECT organisation_id, request_id, response FROM trajectory.request_log WHERE "
+            "substring(response from 3 for get_byte(response, 1)) <> convert_to($1, 'UTF8') "
+            "LIMIT $2 FOR UPDATE SKIP LOCKED");
+  c.prepare("request_log_rekey",
+            "UPDATE trajectory.request_log SET response = $3 WHERE organisation_id = $1 AND "
+            "request_id = $2");
   c.prepare("screening_rekey",
             "UPDATE trajectory.trajectories SET screening = $2 WHERE id = $1::uuid");
 }
@@ -338,10 +349,11 @@ void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& iden
                    Text(blind_index ? blind_key_id : "").get(), EpochOf(now));
 }
 
-std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index) {
+std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index,
+                                              const std::string& organisation_id) {
   std::vector<Summary> out;
-  for (const auto& r :
-       tx.exec_prepared("trajectories_by_blind_index", pqxx::binarystring(blind_index))) {
+  for (const auto& r : tx.exec_prepared("trajectories_by_blind_index",
+                                        pqxx::binarystring(blind_index), organisation_id)) {
     out.push_back(SummaryOf(r));
   }
   return out;
@@ -430,9 +442,13 @@ void CancelTimers(pqxx::work& tx, const std::string& trajectory_id, const std::s
   tx.exec_prepared("timers_cancel", trajectory_id, prefix, EpochOf(now));
 }
 
-std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, Instant now, int limit) {
+bool ClaimTimer(pqxx::work& tx, long long timer_id) {
+  return !tx.exec_prepared("timer_claim", timer_id).empty();
+}
+
+std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
   std::vector<DueTimer> out;
-  for (const auto& r : tx.exec_prepared("timers_claim", EpochOf(now), limit)) {
+  for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
     out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    InstantOf(r[3])});
   }
@@ -475,6 +491,20 @@ std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_i
     out.push_back(TaskOf(r));
   }
   return out;
+}
+
+std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key,
+                                            int limit) {
+  std::vector<SealedLogEntry> out;
+  for (const auto& r : tx.exec_prepared("request_log_stale", active_key, limit)) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), pqxx::binarystring(r[2]).str()});
+  }
+  return out;
+}
+
+void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry) {
+  tx.exec_prepared("request_log_rekey", entry.organisation_id, entry.request_id,
+                   pqxx::binarystring(entry.sealed));
 }
 
 }  // namespace ketenregie::trajectory

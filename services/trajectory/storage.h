@@ -54,8 +54,11 @@ struct Summary {
   std::optional<Instant> reflection_ends_at;
 };
 
-/// Trajectories of every person whose blind index is `blind_index`, newest first.
-std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index);
+/// The organisation's trajectories of every person whose blind index is
+/// `blind_index`, newest first. Another region's trajectories are not shown:
+/// that would disclose them without consent.
+std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index,
+                                              const std::string& organisation_id);
 
 struct ListFilter {
   std::string organisation_id;
@@ -114,8 +117,12 @@ struct DueTimer {
   std::string kind;
   Instant due_at{};
 };
-/// Claims up to `limit` due timers, locked and skipped by other workers.
-std::vector<DueTimer> ClaimDueTimers(pqxx::work& tx, Instant now, int limit);
+/// Due timers, oldest first, without locking them: a worker locks the
+/// timer's owner first and then claims the timer (ClaimTimer), the same
+/// lock order as every change, so firing never deadlocks with a change.
+std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit);
+/// Locks the timer if it is still pending and no other worker holds it.
+bool ClaimTimer(pqxx::work& tx, long long timer_id);
 void MarkTimerFired(pqxx::work& tx, long long timer_id, Instant now);
 
 struct TaskRow {
@@ -155,5 +162,12 @@ void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string&
 std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key,
                                          int limit);
 void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed);
+struct SealedLogEntry {
+  std::string organisation_id;
+  std::string request_id;
+  std::string sealed;
+};
+std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key, int limit);
+void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry);
 
 }  // namespace ketenregie::trajectory

@@ -101,6 +101,7 @@ bool WholeTrajectory(Stub& stub, const std::string& prefix, int n, Latencies& la
   route.set_trajectory_id(t.id());
   route.set_etag(t.etag());
   route.set_route(pb::ROUTE_B_ACTIVE);
+  route.set_consents_to_referral(true);
   if (!Call(stub, &Stub::DecideRoute, route, &t, latencies)) return false;
 
   pb::StartReflectionPeriodRequest start;

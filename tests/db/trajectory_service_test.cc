@@ -136,6 +136,7 @@ class TrajectoryServiceTest : public ::testing::Test {
     request.set_trajectory_id(t.id());
     request.set_etag(t.etag());
     request.set_route(route);
+    request.set_consents_to_referral(route == pb::ROUTE_B_ACTIVE);
     return essm_->DecideRoute(ContextAs("coordinator-1").get(), request, out);
   }
 
@@ -309,6 +310,65 @@ TEST_F(TrajectoryServiceTest, RouteA_ForADoubtedAge_CreatesTheChildProtectionTas
   ASSERT_EQ(response.tasks_size(), 1);
   EXPECT_EQ(response.tasks(0).kind(), "route.a.notify_child_protection");
   EXPECT_EQ(response.tasks(0).assignee_user_id(), "coordinator-1");
+}
+
+TEST_F(TrajectoryServiceTest, RouteB_NeedsTheRecordedConsentToReferral) {
+  const pb::Trajectory t = Screen(Register("reg-1", "Anna"));
+  pb::DecideRouteRequest request;
+  request.set_request_id("route-1");
+  request.set_trajectory_id(t.id());
+  request.set_etag(t.etag());
+  request.set_route(pb::ROUTE_B_ACTIVE);
+  pb::Trajectory out;
+  const grpc::Status status = essm_->DecideRoute(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-ROUTE-B-CONSENT"), std::string::npos);
+}
+
+TEST_F(TrajectoryServiceTest, ReopeningWithARunningReflectionPeriod_KeepsItsDeadline) {
+  pb::Trajectory t = Screen(Register("reg-1", "Anna"));
+  ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+  pb::StartReflectionPeriodRequest start;
+  start.set_request_id("refl-1");
+  start.set_trajectory_id(t.id());
+  start.set_etag(t.etag());
+  ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &t).ok());
+  pb::CloseTrajectoryRequest close;
+  close.set_request_id("close-1");
+  close.set_trajectory_id(t.id());
+  close.set_etag(t.etag());
+  close.set_reason(pb::CLOSURE_REASON_CONTACT_LOST);
+  ASSERT_TRUE(essm_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &t).ok());
+  pb::ReopenTrajectoryRequest reopen;
+  reopen.set_request_id("reopen-1");
+  reopen.set_trajectory_id(t.id());
+  reopen.set_etag(t.etag());
+  ASSERT_TRUE(essm_->ReopenTrajectory(ContextAs("coordinator-1").get(), reopen, &t).ok());
+  clock_.Advance(days{100});
+  while (handler_.FireDueTimers(10) > 0) {
+  }
+  pb::GetTrajectoryRequest get;
+  get.set_id(t.id());
+  ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &t).ok());
+  EXPECT_EQ(t.reflection_period().state(), pb::REFLECTION_STATE_EXPIRED);
+}
+
+TEST_F(TrajectoryServiceTest, RequestLog_HoldsNoPersonalDataInClear) {
+  pb::CreateSignalRequest signal;
+  signal.set_request_id("signal-1");
+  signal.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+  signal.set_observation("Zichtbare waarneming over Mila");
+  pb::Signal s;
+  ASSERT_TRUE(essm_->CreateSignal(ContextAs("meldpunt-1").get(), signal, &s).ok());
+  Register("reg-1", "Anna");
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  for (const auto& row : tx.exec("SELECT response, request_digest FROM trajectory.request_log")) {
+    const std::string stored = pqxx::binarystring(row[0]).str();
+    EXPECT_EQ(stored.find("Mila"), std::string::npos);
+    EXPECT_EQ(stored.find("Vries"), std::string::npos);
+    EXPECT_TRUE(pqxx::binarystring(row[1]).str().empty());
+  }
 }
 
 TEST_F(TrajectoryServiceTest, StaleEtag_IsAbortedAndWritesNothing) {
@@ -816,13 +876,17 @@ TEST_F(TrajectoryServiceTest, KeyRotation_ReencryptsWhileServing) {
   for (int n = handler_.ReencryptBatch(1); n > 0; n = handler_.ReencryptBatch(1)) {
     moved += n;
   }
-  EXPECT_EQ(moved, 3) << "one identity, one observation, one screening under k1/b1";
+  EXPECT_EQ(moved, 6) << "one identity, one observation, one screening and the three "
+                          "request-log entries of those calls, under k1/b1";
   {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.persons WHERE key_id <> 'k2' OR "
                        "blind_key_id <> 'b2'")[0].as<int>(), 0);
     EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.signals WHERE key_id <> 'k2'")[0].as<int>(), 0);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM trajectory.request_log WHERE substring(response "
+                       "from 3 for get_byte(response, 1)) <> 'k2'::bytea")[0].as<int>(),
+              0);
   }
   // The old keys retired: everything still reads, the person is still found.
   keys_.Set(common::Keyring::FromKeys({{"k2", k2}}, "k2", {{"b2", b2}}, "b2"));

@@ -55,7 +55,7 @@ TEST(Keyring, AfterRotationOldCiphertextsStillOpen) {
 }
 
 TEST(Keyring, BlindIndexIsKeyedAndFindsAcrossRotation) {
-  const std::string person = NormalisePersonKey("Anna", "de Vries", 1999, 3, 4);
+  const std::string person = *NormalisePersonKey("Anna", "de Vries", 1999, 3, 4);
   const Keyring ring = Ring("k1", "b1");
   const std::string index = ring.BlindIndex(person);
   EXPECT_EQ(index.size(), 32u);
@@ -109,9 +109,20 @@ TEST(Keyring, RotatingAKeyFileKeepsOldKeysAndActivatesTheNewOne) {
   std::filesystem::remove(path);
 }
 
+TEST(NormalisePersonKey, KeepsOtherScriptsAndRefusesAnEmptyName) {
+  // Cyrillic and Romanian letters are part of the name, not separators.
+  const auto ivan = NormalisePersonKey("\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD", "Petrov", 1990, 1, 1);
+  const auto olga = NormalisePersonKey("\xD0\x9E\xD0\xBB\xD1\x8C\xD0\xB3\xD0\xB0", "Petrov", 1990, 1, 1);
+  ASSERT_TRUE(ivan && olga);
+  EXPECT_NE(*ivan, *olga);
+  EXPECT_NE(NormalisePersonKey("Ioan", "\xC8\x98tefan", 1990, 1, 1),
+            NormalisePersonKey("Ioan", "tefan", 1990, 1, 1));
+  EXPECT_FALSE(NormalisePersonKey("", "--", 1990, 1, 1).has_value());
+}
+
 TEST(NormalisePersonKey, FoldsCaseDiacriticsPunctuationAndWordOrder) {
-  const std::string a = NormalisePersonKey("Anna-Maria", "de Vries", 1999, 3, 4);
-  EXPECT_EQ(a, "anna de maria vries|1999-03-04");
+  const std::optional<std::string> a = NormalisePersonKey("Anna-Maria", "de Vries", 1999, 3, 4);
+  EXPECT_EQ(a, std::optional<std::string>("anna de maria vries|1999-03-04"));
   EXPECT_EQ(NormalisePersonKey("ANNA MARIA", "De  Vries", 1999, 3, 4), a);
   EXPECT_EQ(NormalisePersonKey("de Vries", "Anna Maria", 1999, 3, 4), a);
   EXPECT_EQ(NormalisePersonKey("Zoë", "Ça\xC4\x9F" "layan", 2001, 12, 1),

@@ -317,6 +317,12 @@ TEST(RuleNoOverbooking, PlacingNeedsABedForTheMotherAndEachChild) {
   EXPECT_TRUE(ApplyPlacement(p.value(), place, kNow).ok());
 }
 
+TEST(RuleNoOverbooking, CapacityNeverBelowTheBedsInUse) {
+  EXPECT_TRUE(CheckCapacity(3, 4).has_value());
+  EXPECT_FALSE(CheckCapacity(4, 4).has_value());
+  EXPECT_EQ(CheckCapacity(0, 1)->rule, rules::kNoOverbooking);
+}
+
 TEST(RulePlacementMoveOn, EndingRecordsWhereThePersonWent) {
   PlacementSnapshot placed;
   placed.state = PlacementState::kPlaced;
@@ -366,6 +372,20 @@ TEST(RuleReflectionLength, StartingSchedulesRemindersAt14And3DaysAndExpiry) {
   EXPECT_EQ(ToAmsterdam(a[0].at).date, 2027y / February / 14);
   EXPECT_EQ(ToAmsterdam(a[1].at).date, 2027y / February / 25);
   EXPECT_EQ(a[2].at, running.value().next.ends_at);
+}
+
+TEST(RuleReflectionExpiry, AReopenedTrajectoryGetsItsRunningPeriodsTimersBack) {
+  ReflectionSnapshot r;
+  r.trajectory_id = "t-1";
+  r.state = ReflectionState::kRunning;
+  r.ends_at = kNow + days{10};
+  const auto actions = ReflectionTimers(r, kNow);
+  // The 14-day reminder is past; the 3-day one and the expiry are not.
+  ASSERT_EQ(actions.size(), 2u);
+  EXPECT_EQ(actions[0].what, "reflection.ends_in_3_days");
+  EXPECT_EQ(actions[1].what, "reflection.expiry");
+  r.state = ReflectionState::kDecided;
+  EXPECT_TRUE(ReflectionTimers(r, kNow).empty());
 }
 
 TEST(RuleReflectionExpiry, ExpiresOnlyAtItsEnd) {
@@ -794,6 +814,23 @@ TEST(RuleAccessRole, ServiceMethodsOnlyForServices) {
   EXPECT_TRUE(CheckAccess(coordinator, Operation::kReadDisclosureSections).has_value());
   const Principal nobody{OrganisationType::kCareCoordination, {}};
   EXPECT_TRUE(CheckAccess(nobody, Operation::kReadSignals).has_value());
+}
+
+TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest) {
+  const Principal staff{OrganisationType::kCrisisShelter, {Role::kShelterStaff}};
+  const Principal police{OrganisationType::kPolice, {Role::kPartner}};
+  const Principal coordinator{OrganisationType::kCareCoordination, {Role::kCoordinator}};
+  const Principal municipality{OrganisationType::kMunicipality, {Role::kPartner}};
+  EXPECT_FALSE(CheckAccess(staff, Operation::kRunPlacement).has_value());
+  EXPECT_TRUE(CheckAccess(staff, Operation::kRequestPlacement).has_value());
+  EXPECT_FALSE(CheckAccess(police, Operation::kRequestPlacement).has_value());
+  EXPECT_FALSE(CheckAccess(coordinator, Operation::kRequestPlacement).has_value());
+  EXPECT_TRUE(CheckAccess(municipality, Operation::kRequestPlacement).has_value());
+  EXPECT_TRUE(CheckAccess(coordinator, Operation::kRunPlacement).has_value());
+  EXPECT_FALSE(CheckAccess(coordinator, Operation::kReadOccupancy).has_value());
+  EXPECT_TRUE(CheckAccess(police, Operation::kReadOccupancy).has_value());
+  EXPECT_FALSE(CheckOwnShelter("crisisopvang-rotterdam", "crisisopvang-rotterdam").has_value());
+  EXPECT_TRUE(CheckOwnShelter("crisisopvang-utrecht", "crisisopvang-rotterdam").has_value());
 }
 
 TEST(RuleAccessRole, NamesRoundTrip) {

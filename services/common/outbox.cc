@@ -1,0 +1,62 @@
+#include "services/common/outbox.h"
+
+#include <nlohmann/json.hpp>
+
+namespace ketenregie::common {
+
+void PrepareOutbox(pqxx::connection& connection, std::string_view schema) {
+  const std::string table = std::string(schema) + ".outbox";
+  connection.prepare("outbox_append",
+                     "INSERT INTO " + table +
+                         " (event_type, trajectory_id, subject, attributes, occurred_at) VALUES "
+                         "($1, NULLIF($2, '')::uuid, $3, $4::jsonb, to_timestamp($5))");
+  connection.prepare(
+      "outbox_list",
+      "SELECT sequence, event_type, coalesce(trajectory_id::text, ''), subject, attributes::text, "
+      "extract(epoch from occurred_at)::bigint, transaction_id::text FROM " +
+          table +
+          " WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND "
+          "(transaction_id, sequence) > ($1::xid8, $2::bigint) ORDER BY transaction_id, sequence "
+          "LIMIT $3");
+}
+
+void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& trajectory_id,
+                  const std::string& subject, const std::map<std::string, std::string>& attributes,
+                  workflow::Instant at) {
+  tx.exec_prepared("outbox_append", std::string(type), trajectory_id, subject,
+                   nlohmann::json(attributes).dump(), at.time_since_epoch().count());
+}
+
+std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work& tx,
+                                                                   const std::string& cursor,
+                                                                   int limit) {
+  std::string xid = "0";
+  std::string sequence = "0";
+  if (!cursor.empty()) {
+    const auto dot = cursor.find('.');
+    if (dot == std::string::npos || dot == 0 || dot + 1 == cursor.size() ||
+        cursor.find_first_not_of("0123456789.") != std::string::npos || dot > 20 ||
+        cursor.size() - dot > 20) {
+      return std::nullopt;
+    }
+    xid = cursor.substr(0, dot);
+    sequence = cursor.substr(dot + 1);
+  }
+  ketenregie::common::v1::ListEventsResponse response;
+  for (const auto& r : tx.exec_prepared("outbox_list", xid, sequence, limit)) {
+    auto* event = response.add_events();
+    event->set_sequence(r[0].as<long long>());
+    event->set_type(r[1].as<std::string>());
+    event->set_trajectory_id(r[2].as<std::string>());
+    event->set_subject(r[3].as<std::string>());
+    for (const auto& [key, value] :
+         nlohmann::json::parse(r[4].as<std::string>()).get<std::map<std::string, std::string>>()) {
+      (*event->mutable_attributes())[key] = value;
+    }
+    event->mutable_occurred_at()->set_seconds(r[5].as<long long>());
+    event->set_cursor(r[6].as<std::string>() + "." + r[0].as<std::string>());
+  }
+  return response;
+}
+
+}  // namespace ketenregie::common

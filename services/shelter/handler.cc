@@ -1,0 +1,809 @@
+#include "services/shelter/handler.h"
+
+#include <grpcpp/client_context.h>
+#include <grpcpp/create_channel.h>
+
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/identity.h"
+#include "services/common/ids.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/paging.h"
+#include "services/common/status.h"
+#include "services/shelter/storage.h"
+#include "workflow/calendar.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::shelter {
+namespace {
+
+using common::Caller;
+using common::InvalidArgument;
+using workflow::Action;
+using workflow::ActionKind;
+using workflow::Operation;
+using workflow::PlacementEvent;
+using workflow::PlacementState;
+
+std::string Etag(long long version) { return std::to_string(version); }
+std::string AddressContext(const std::string& id) { return "shelters.address/" + id; }
+std::string ContinuationContext(const std::string& id) { return "placements.continuation/" + id; }
+
+google::protobuf::Timestamp ToTimestamp(Instant instant) {
+  google::protobuf::Timestamp out;
+  out.set_seconds(instant.time_since_epoch().count());
+  return out;
+}
+Instant ToInstant(const google::protobuf::Timestamp& t) {
+  return Instant{std::chrono::seconds{t.seconds()}};
+}
+
+workflow::ShelterKind KindOf(int proto_kind) {
+  return static_cast<workflow::ShelterKind>(proto_kind - 1);
+}
+
+grpc::Status CheckRequestId(const std::string& id) {
+  return common::IsRequestId(id) ? grpc::Status::OK
+                                 : InvalidArgument("request_id",
+                                                   "required, 1-128 printable ASCII characters");
+}
+grpc::Status CheckId(std::string_view field, const std::string& id) {
+  return common::IsUuid(id) ? grpc::Status::OK : InvalidArgument(field, "must be a UUID");
+}
+grpc::Status CheckEtag(const std::string& etag) {
+  return !etag.empty() && etag.size() <= 20 &&
+                 etag.find_first_not_of("0123456789") == std::string::npos
+             ? grpc::Status::OK
+             : InvalidArgument("etag", "required: the etag as last read");
+}
+
+v1::PlacementState ProtoState(PlacementState state) {
+  switch (state) {
+    case PlacementState::kRequested:
+      return v1::PLACEMENT_STATE_REQUESTED;
+    case PlacementState::kPlaced:
+    case PlacementState::kOverdue:
+      return v1::PLACEMENT_STATE_PLACED;
+    case PlacementState::kEnded:
+      return v1::PLACEMENT_STATE_ENDED;
+    case PlacementState::kCancelled:
+      return v1::PLACEMENT_STATE_CANCELLED;
+  }
+  return v1::PLACEMENT_STATE_UNSPECIFIED;
+}
+
+// The address only for the shelter's own staff: it is LOCATION data.
+void Render(const ShelterRow& row, const common::Keyring& keyring, bool own, v1::Shelter* out) {
+  out->set_id(row.id);
+  out->set_display_name(row.display_name);
+  out->set_kind(static_cast<v1::ShelterKind>(row.kind));
+  out->set_operator_organisation_id(row.operator_organisation);
+  out->set_capacity_beds(row.capacity_beds);
+  if (own) {
+    out->set_secret_address(keyring.Open(row.address_sealed, AddressContext(row.id)));
+  }
+  out->set_etag(Etag(row.version));
+}
+
+void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_shelter,
+            v1::Placement* out) {
+  out->set_id(row.flow.id);
+  out->set_shelter_id(row.shelter_id);
+  out->set_trajectory_id(row.trajectory_id);
+  out->set_state(ProtoState(row.flow.state));
+  out->set_accompanying_children(row.accompanying_children);
+  *out->mutable_starts_at() = ToTimestamp(row.flow.starts_at);
+  if (row.flow.planned_end != Instant{}) {
+    *out->mutable_planned_end_at() = ToTimestamp(row.flow.planned_end);
+  }
+  if (row.ended_at) {
+    *out->mutable_ended_at() = ToTimestamp(*row.ended_at);
+  }
+  out->set_move_on(static_cast<v1::MoveOnDestination>(row.flow.move_on));
+  out->set_overdue(row.flow.state == PlacementState::kOverdue);
+  if (own_shelter && row.continuation_sealed) {
+    out->set_continuation_reason(
+        keyring.Open(*row.continuation_sealed, ContinuationContext(row.flow.id)));
+  }
+  out->mutable_requested_by()->set_organisation_id(row.requested_by_organisation);
+  out->mutable_requested_by()->set_user_id(row.requested_by_user);
+  out->set_etag(Etag(row.version));
+}
+
+void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Action>& actions,
+                  Instant now) {
+  for (const Action& action : actions) {
+    switch (action.kind) {
+      case ActionKind::kScheduleReminder:
+      case ActionKind::kScheduleDeadline:
+        InsertTimer(tx, row.flow.id, action.what, action.at);
+        break;
+      case ActionKind::kCancelTimers:
+        CancelTimers(tx, row.flow.id, now);
+        break;
+      case ActionKind::kCreateTask:
+        // Tasks live with the coordinator's trajectory: an event asks for it.
+        common::AppendOutbox(tx, "task.requested", row.trajectory_id, "placements/" + row.flow.id,
+                             {{"task", action.what}}, now);
+        break;
+      case ActionKind::kNotifyChildProtection:
+      case ActionKind::kRevokeHandoffs:
+      case ActionKind::kNotifyRecipient:
+        throw std::logic_error("the placement machine does not emit this action");
+    }
+  }
+}
+
+}  // namespace
+
+// --- trajectory facts over gRPC ---------------------------------------------------
+
+RemoteTrajectoryFacts::RemoteTrajectoryFacts(std::function<std::string()> resolve_address,
+                                             std::shared_ptr<grpc::ChannelCredentials> credentials,
+                                             std::string actor)
+    : resolve_address_(std::move(resolve_address)),
+      credentials_(std::move(credentials)),
+      actor_(std::move(actor)) {}
+
+grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
+                                        workflow::PersonFacts& facts) {
+  std::shared_ptr<grpc::Channel> channel;
+  {
+    std::lock_guard lock(mutex_);
+    if (channel_ == nullptr) {
+      const std::string address = resolve_address_();
+      if (!address.empty()) {
+        channel_ = grpc::CreateChannel(address, credentials_);
+      }
+    }
+    channel = channel_;
+  }
+  if (channel == nullptr) {
+    return {grpc::StatusCode::UNAVAILABLE, "trajectory service unknown: eligibility not checked"};
+  }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  context.AddMetadata("x-actor", actor_);
+  trajectory::v1::GetEligibilityFactsRequest request;
+  request.set_trajectory_id(trajectory_id);
+  trajectory::v1::EligibilityFacts response;
+  const grpc::Status status =
+      trajectory::v1::TrajectoryService::NewStub(channel)->GetEligibilityFacts(&context, request,
+                                                                              &response);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
+    return common::NotFound("trajectory");
+  }
+  if (!status.ok()) {
+    return {grpc::StatusCode::UNAVAILABLE,
+            "trajectory service cannot confirm eligibility; nothing placed, retry"};
+  }
+  switch (response.age_status()) {
+    case trajectory::v1::AGE_STATUS_CONFIRMED_ADULT:
+      facts.age = workflow::AgeStatus::kConfirmedAdult;
+      break;
+    case trajectory::v1::AGE_STATUS_MINOR:
+      facts.age = workflow::AgeStatus::kMinor;
+      break;
+    case trajectory::v1::AGE_STATUS_DOUBTED:
+      facts.age = workflow::AgeStatus::kDoubted;
+      break;
+    default:
+      facts.age = workflow::AgeStatus::kUnknown;
+  }
+  switch (response.gender_identity()) {
+    case trajectory::v1::GENDER_IDENTITY_WOMAN:
+      facts.gender = workflow::GenderIdentity::kWoman;
+      break;
+    case trajectory::v1::GENDER_IDENTITY_MAN:
+      facts.gender = workflow::GenderIdentity::kMan;
+      break;
+    case trajectory::v1::GENDER_IDENTITY_NON_BINARY:
+      facts.gender = workflow::GenderIdentity::kNonBinary;
+      break;
+    default:
+      facts.gender = workflow::GenderIdentity::kNotStated;
+  }
+  facts.accompanying_children = response.accompanying_children();
+  facts.trajectory_open = response.open();
+  return grpc::Status::OK;
+}
+
+// --- handler --------------------------------------------------------------------
+
+struct ShelterHandler::PlacementChange {
+  pqxx::work& tx;
+  const Caller& caller;
+  PlacementRow& row;
+  ShelterRow& shelter;
+  Instant now;
+  std::vector<Action> actions;
+  std::string event;
+  std::map<std::string, std::string> attributes;
+};
+
+ShelterHandler::ShelterHandler(common::DbPool& db, const common::Directory& directory,
+                               common::KeyringHolder& keys, const common::Clock& clock,
+                               TrajectoryFacts& facts, std::chrono::milliseconds db_timeout)
+    : db_(db),
+      directory_(directory),
+      keys_(keys),
+      clock_(clock),
+      facts_(facts),
+      db_timeout_(db_timeout) {}
+
+grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
+                                           const v1::CreateShelterRequest* request,
+                                           v1::Shelter* response) {
+  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+    return invalid;
+  }
+  const auto& s = request->shelter();
+  if (s.display_name().empty() || s.display_name().size() > 200) {
+    return InvalidArgument("shelter.display_name", "required, at most 200 bytes");
+  }
+  if (s.kind() == v1::SHELTER_KIND_UNSPECIFIED || !v1::ShelterKind_IsValid(s.kind())) {
+    return InvalidArgument("shelter.kind", "crisis, categorical or follow-up");
+  }
+  if (s.capacity_beds() < 0 || s.capacity_beds() > 1000) {
+    return InvalidArgument("shelter.capacity_beds", "0 to 1000");
+  }
+  if (s.secret_address().empty() || s.secret_address().size() > 500) {
+    return InvalidArgument("shelter.secret_address", "required, at most 500 bytes");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageShelter, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, "CreateShelter", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+        const auto keyring = keys_.Get();
+        ShelterRow row{common::NewUuid(), s.display_name(), s.kind(),
+                       caller.identity.organisation_id, s.capacity_beds(), "",
+                       keyring->active_key_id(), clock_.Now(), 1};
+        row.address_sealed = keyring->Seal(s.secret_address(), AddressContext(row.id));
+        InsertShelter(tx, row);
+        Render(row, *keyring, /*own=*/true, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
+                                        const v1::GetShelterRequest* request,
+                                        v1::Shelter* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto row = LoadShelter(tx, request->id(), false);
+    if (!row) {
+      return common::NotFound("shelter");
+    }
+    Render(*row, *keys_.Get(),
+           !workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation),
+           response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
+                                          const v1::ListSheltersRequest* request,
+                                          v1::ListSheltersResponse* response) {
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
+  if (!v1::ShelterKind_IsValid(request->kind())) {
+    return InvalidArgument("kind", "unknown value");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    common::FillPage(
+        shelter::ListShelters(tx, request->kind(), page.after, page.size + 1), page.size,
+        [&](const ShelterRow& row) {
+          Render(row, *keyring,
+                 !workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                            row.operator_organisation),
+                 response->add_shelters());
+        },
+        [](const ShelterRow& row) {
+          return std::pair{row.created_at.time_since_epoch().count(), row.id};
+        },
+        response->mutable_next_page_token());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
+                                            const v1::UpdateCapacityRequest* request,
+                                            v1::Shelter* response) {
+  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckId("shelter_id", request->shelter_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckEtag(request->etag()); !invalid.ok()) {
+    return invalid;
+  }
+  if (request->capacity_beds() < 0 || request->capacity_beds() > 1000) {
+    return InvalidArgument("capacity_beds", "0 to 1000");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageShelter, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+        auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
+        if (!row) {
+          return common::NotFound("shelter");
+        }
+        if (auto refusal =
+                workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation)) {
+          return common::Forbidden(*refusal);
+        }
+        if (Etag(row->version) != request->etag()) {
+          return common::StaleEtag("shelter");
+        }
+        if (auto refusal = workflow::CheckCapacity(request->capacity_beds(), OccupiedBeds(tx, row->id))) {
+          return common::RuleRefusal(*refusal);
+        }
+        row->capacity_beds = request->capacity_beds();
+        shelter::UpdateCapacity(tx, *row);
+        Render(*row, *keys_.Get(), true, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
+                                              const v1::RequestPlacementRequest* request,
+                                              v1::Placement* response) {
+  const Instant now = clock_.Now();
+  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckId("shelter_id", request->shelter_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  if (request->accompanying_children() < 0 || request->accompanying_children() > 20) {
+    return InvalidArgument("accompanying_children", "0 to 20");
+  }
+  const Instant starts = request->has_starts_at() ? ToInstant(request->starts_at()) : now;
+  if (starts < workflow::AddDays(now, -30) || starts > workflow::AddDays(now, 90)) {
+    return InvalidArgument("starts_at", "within the past 30 or the next 90 days");
+  }
+  if (request->has_planned_end_at() &&
+      (ToInstant(request->planned_end_at()) <= starts || request->planned_end_at().seconds() > 4'102'444'800)) {
+    return InvalidArgument("planned_end_at", "after starts_at");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kRequestPlacement, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  workflow::PersonFacts person;
+  if (auto unavailable = facts_.Get(request->trajectory_id(), person); !unavailable.ok()) {
+    return unavailable;
+  }
+  person.accompanying_children = request->accompanying_children();
+  return common::Mutate(
+      db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+        const auto shelter = LoadShelter(tx, request->shelter_id(), false);
+        if (!shelter) {
+          return common::NotFound("shelter");
+        }
+        const auto requested = workflow::RequestPlacement(
+            {common::NewUuid(), KindOf(shelter->kind), person, starts,
+             request->has_planned_end_at() ? ToInstant(request->planned_end_at()) : Instant{}});
+        if (!requested.ok()) {
+          return common::RuleRefusal(requested.violation());
+        }
+        PlacementRow row;
+        row.flow = requested.value();
+        row.shelter_id = shelter->id;
+        row.trajectory_id = request->trajectory_id();
+        row.accompanying_children = request->accompanying_children();
+        row.requested_by_organisation = caller.identity.organisation_id;
+        row.requested_by_user = caller.identity.actor;
+        row.created_at = now;
+        InsertPlacement(tx, row);
+        common::AppendOutbox(tx, "placement.requested", row.trajectory_id,
+                             "placements/" + row.flow.id,
+                             {{"shelter_kind", std::string(workflow::ToString(row.flow.kind))},
+                              {"beds", std::to_string(row.flow.beds_needed)}},
+                             now);
+        Render(row, *keys_.Get(), false, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ShelterHandler::ChangePlacement(
+    grpc::ServerContext* context, std::string_view method,
+    const google::protobuf::Message& request, const std::string& request_id,
+    const std::string& placement_id, const std::string& etag, v1::Placement* response,
+    const std::function<grpc::Status(PlacementChange&)>& change) {
+  if (auto invalid = CheckRequestId(request_id); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckId("placement_id", placement_id); !invalid.ok()) {
+    return invalid;
+  }
+  if (auto invalid = CheckEtag(etag); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+    return denied;
+  }
+  const auto principal =
+      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
+  if (!principal) {
+    return {grpc::StatusCode::PERMISSION_DENIED,
+            "R-ACCESS-ROLE: x-actor is not a registered user of the calling organisation"};
+  }
+  caller.principal = *principal;
+  return common::Mutate(
+      db_, db_timeout_, caller, method, request, request_id, response, keys_,
+      [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+        auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
+        if (!row) {
+          return common::NotFound("placement");
+        }
+        // The shelter row is the lock every bed decision of it takes.
+        auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("placement");
+        }
+        PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
+        if (auto refused = change(c); !refused.ok()) {
+          return refused;
+        }
+        UpdatePlacement(tx, *row);
+        ApplyActions(tx, *row, c.actions, c.now);
+        c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
+        common::AppendOutbox(tx, c.event, row->trajectory_id, "placements/" + row->flow.id,
+                             c.attributes, c.now);
+        Render(*row, *keys_.Get(),
+               !workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                          shelter->operator_organisation),
+               out);
+        return grpc::Status::OK;
+      });
+}
+
+namespace {
+
+// Staff of the shelter that runs the placement, or a refusal.
+grpc::Status CheckRunsIt(const Caller& caller, const ShelterRow& shelter) {
+  if (auto refusal = workflow::CheckAccess(caller.principal, Operation::kRunPlacement)) {
+    return common::Forbidden(*refusal);
+  }
+  if (auto refusal =
+          workflow::CheckOwnShelter(caller.identity.organisation_id, shelter.operator_organisation)) {
+    return common::Forbidden(*refusal);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status Step(workflow::PlacementSnapshot& flow, std::vector<Action>& actions,
+                  const workflow::PlacementCommand& command, Instant now) {
+  const auto result = workflow::ApplyPlacement(flow, command, now);
+  if (!result.ok()) {
+    return common::RuleRefusal(result.violation());
+  }
+  flow = result.value().next;
+  actions = result.value().actions;
+  return grpc::Status::OK;
+}
+
+}  // namespace
+
+grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
+                                              const v1::ConfirmPlacementRequest* request,
+                                              v1::Placement* response) {
+  // The person's facts now, from the trajectory service, before any lock.
+  workflow::PersonFacts person;
+  std::string trajectory_id;
+  if (common::IsUuid(request->placement_id())) {
+    const grpc::Status found = common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+      const auto row = LoadPlacement(tx, request->placement_id(), false);
+      if (!row) {
+        return common::NotFound("placement");
+      }
+      trajectory_id = row->trajectory_id;
+      return grpc::Status::OK;
+    });
+    if (!found.ok()) {
+      return found;
+    }
+    if (auto unavailable = facts_.Get(trajectory_id, person); !unavailable.ok()) {
+      return unavailable;
+    }
+  }
+  return ChangePlacement(
+      context, "ConfirmPlacement", *request, request->request_id(), request->placement_id(),
+      request->etag(), response, [&](PlacementChange& c) {
+        if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
+          return denied;
+        }
+        workflow::PlacementCommand command{PlacementEvent::kPlace};
+        command.person = person;
+        command.person.accompanying_children = c.row.accompanying_children;
+        command.free_beds = c.shelter.capacity_beds - OccupiedBeds(c.tx, c.shelter.id);
+        c.event = "placement.started";
+        c.attributes = {{"beds", std::to_string(c.row.flow.beds_needed)}};
+        return Step(c.row.flow, c.actions, command, c.now);
+      });
+}
+
+grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
+                                          const v1::EndPlacementRequest* request,
+                                          v1::Placement* response) {
+  if (!v1::MoveOnDestination_IsValid(request->move_on()) ||
+      request->move_on() == v1::MOVE_ON_DESTINATION_UNSPECIFIED) {
+    return InvalidArgument("move_on", "where the person went (left, destination unknown, if so)");
+  }
+  return ChangePlacement(
+      context, "EndPlacement", *request, request->request_id(), request->placement_id(),
+      request->etag(), response, [&](PlacementChange& c) {
+        if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
+          return denied;
+        }
+        workflow::PlacementCommand command{PlacementEvent::kEnd};
+        command.move_on = static_cast<workflow::MoveOn>(request->move_on());
+        c.row.ended_at = c.now;
+        c.event = "placement.ended";
+        c.attributes = {{"move_on", v1::MoveOnDestination_Name(request->move_on())}};
+        return Step(c.row.flow, c.actions, command, c.now);
+      });
+}
+
+grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
+                                             const v1::CancelPlacementRequest* request,
+                                             v1::Placement* response) {
+  if (request->reason().size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  return ChangePlacement(
+      context, "CancelPlacement", *request, request->request_id(), request->placement_id(),
+      request->etag(), response, [&](PlacementChange& c) {
+        // The requester withdraws the request, or the shelter declines it.
+        const bool requester =
+            c.caller.identity.organisation_id == c.row.requested_by_organisation &&
+            !workflow::CheckAccess(c.caller.principal, Operation::kRequestPlacement);
+        if (!requester) {
+          if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
+            return denied;
+          }
+        }
+        c.event = "placement.cancelled";
+        return Step(c.row.flow, c.actions, {PlacementEvent::kCancel}, c.now);
+      });
+}
+
+grpc::Status ShelterHandler::RecordContinuationReason(
+    grpc::ServerContext* context, const v1::RecordContinuationReasonRequest* request,
+    v1::Placement* response) {
+  if (request->reason().empty() || request->reason().size() > 2000) {
+    return InvalidArgument("reason", "required, at most 2000 bytes");
+  }
+  return ChangePlacement(
+      context, "RecordContinuationReason", *request, request->request_id(),
+      request->placement_id(), request->etag(), response, [&](PlacementChange& c) {
+        if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
+          return denied;
+        }
+        workflow::PlacementCommand command{PlacementEvent::kRecordContinuation};
+        command.reason = request->reason();
+        if (auto refused = Step(c.row.flow, c.actions, command, c.now); !refused.ok()) {
+          return refused;
+        }
+        c.row.continuation_sealed =
+            keys_.Get()->Seal(request->reason(), ContinuationContext(c.row.flow.id));
+        c.event = "placement.continued";
+        return grpc::Status::OK;
+      });
+}
+
+namespace {
+
+// What a caller may see of placements: shelter staff their own shelters',
+// requesters (coordinators, police) their own requests, services all.
+bool ScopeFor(const Caller& caller, PlacementFilter& filter) {
+  using workflow::Role;
+  if (caller.principal.roles.contains(Role::kService) &&
+      caller.principal.organisation_type == workflow::OrganisationType::kService) {
+    return true;
+  }
+  if (!workflow::CheckAccess(caller.principal, Operation::kRunPlacement)) {
+    filter.operator_organisation = caller.identity.organisation_id;
+    return true;
+  }
+  if (!workflow::CheckAccess(caller.principal, Operation::kRequestPlacement)) {
+    filter.requested_by_organisation = caller.identity.organisation_id;
+    return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
+                                          const v1::GetPlacementRequest* request,
+                                          v1::Placement* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+    return denied;
+  }
+  const auto principal =
+      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
+  PlacementFilter scope;
+  if (!principal || !(caller.principal = *principal, ScopeFor(caller, scope))) {
+    return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto row = LoadPlacement(tx, request->id(), false);
+    if (!row) {
+      return common::NotFound("placement");
+    }
+    const auto shelter = LoadShelter(tx, row->shelter_id, false);
+    const bool own = !scope.operator_organisation.empty() &&
+                     shelter->operator_organisation == scope.operator_organisation;
+    const bool requested = !scope.requested_by_organisation.empty() &&
+                           row->requested_by_organisation == scope.requested_by_organisation;
+    const bool service = scope.operator_organisation.empty() && scope.requested_by_organisation.empty();
+    if (!own && !requested && !service) {
+      return common::NotFound("placement");
+    }
+    Render(*row, *keys_.Get(), own, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
+                                            const v1::ListPlacementsRequest* request,
+                                            v1::ListPlacementsResponse* response) {
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
+  if (!request->shelter_id().empty() && !common::IsUuid(request->shelter_id())) {
+    return InvalidArgument("shelter_id", "must be a UUID, or empty");
+  }
+  if (!request->trajectory_id().empty() && !common::IsUuid(request->trajectory_id())) {
+    return InvalidArgument("trajectory_id", "must be a UUID, or empty");
+  }
+  if (!v1::PlacementState_IsValid(request->state())) {
+    return InvalidArgument("state", "unknown value");
+  }
+  Caller caller;
+  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+    return denied;
+  }
+  const auto principal =
+      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
+  PlacementFilter filter{request->shelter_id(), request->trajectory_id(), request->state(),
+                         request->overdue_only(), "", ""};
+  if (!principal || !(caller.principal = *principal, ScopeFor(caller, filter))) {
+    return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    common::FillPage(
+        shelter::ListPlacements(tx, filter, page.after, page.size + 1), page.size,
+        [&](const PlacementRow& row) {
+          Render(row, *keyring, !filter.operator_organisation.empty(), response->add_placements());
+        },
+        [](const PlacementRow& row) {
+          return std::pair{row.created_at.time_since_epoch().count(), row.flow.id};
+        },
+        response->mutable_next_page_token());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
+                                               const v1::GetOccupancyBoardRequest* request,
+                                               v1::OccupancyBoard* response) {
+  if (!v1::ShelterKind_IsValid(request->kind())) {
+    return InvalidArgument("kind", "unknown value");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    // "Nearing three months": the limit within the 14-day reminder window.
+    for (const auto& r : Occupancy(tx, request->kind(), workflow::AddDays(clock_.Now(), 14))) {
+      auto* row = response->add_rows();
+      row->set_shelter_id(r.shelter_id);
+      row->set_display_name(r.display_name);
+      row->set_kind(static_cast<v1::ShelterKind>(r.kind));
+      row->set_capacity_beds(r.capacity_beds);
+      row->set_occupied_beds(r.occupied_beds);
+      row->set_placements_nearing_limit(r.nearing_limit);
+      row->set_placements_overdue(r.overdue);
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ShelterHandler::ListEvents(grpc::ServerContext* context,
+                                        const common::v1::ListEventsRequest* request,
+                                        common::v1::ListEventsResponse* response) {
+  if (request->max_events() < 0 || request->max_events() > 1000) {
+    return InvalidArgument("max_events", "0 to 1000");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadEvents, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    auto events = common::ListOutbox(tx, request->after_cursor(),
+                                     request->max_events() == 0 ? 100 : request->max_events());
+    if (!events) {
+      return InvalidArgument("after_cursor", "not a cursor of this feed");
+    }
+    *response = std::move(*events);
+    return grpc::Status::OK;
+  });
+}
+
+int ShelterHandler::FireDueTimers(int limit) {
+  const Instant now = clock_.Now();
+  const auto due = common::RunTransaction(
+      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
+  int fired = 0;
+  for (const auto& timer : due) {
+    // The placement is locked before its timer, as in every change.
+    fired += common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
+      auto row = LoadPlacement(tx, timer.placement_id, /*for_update=*/true);
+      if (!row || !ClaimTimer(tx, timer.id)) {
+        return 0;
+      }
+      if (timer.kind == "placement.limit") {
+        const auto overdue =
+            workflow::ApplyPlacement(row->flow, {PlacementEvent::kMarkOverdue}, now);
+        if (overdue.ok()) {
+          row->flow = overdue.value().next;
+          UpdatePlacement(tx, *row);
+          ApplyActions(tx, *row, overdue.value().actions, now);
+          common::AppendOutbox(tx, "placement.overdue", row->trajectory_id,
+                               "placements/" + row->flow.id, {{"state", "overdue"}}, now);
+        }
+      } else {
+        // A reminder for the responsible coordinator (14 and 7 days before).
+        common::AppendOutbox(tx, "task.requested", row->trajectory_id,
+                             "placements/" + row->flow.id, {{"task", timer.kind}}, now);
+      }
+      MarkTimerFired(tx, timer.id, now);
+      return 1;
+    });
+  }
+  return fired;
+}
+
+}  // namespace ketenregie::shelter

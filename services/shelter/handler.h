@@ -1,0 +1,103 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/db_pool.h"
+#include "services/common/directory.h"
+#include "workflow/placement.h"
+
+namespace ketenregie::shelter {
+
+/// The person's facts that eligibility depends on: asked of the trajectory
+/// service, never taken from the requester (issue #6: checked, not trusted).
+class TrajectoryFacts {
+ public:
+  virtual ~TrajectoryFacts() = default;
+  /// NOT_FOUND for an unknown trajectory; UNAVAILABLE when the trajectory
+  /// service cannot answer (nothing is placed then).
+  virtual grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) = 0;
+};
+
+/// Over gRPC with this service's own certificate.
+class RemoteTrajectoryFacts final : public TrajectoryFacts {
+ public:
+  RemoteTrajectoryFacts(std::function<std::string()> resolve_address,
+                        std::shared_ptr<grpc::ChannelCredentials> credentials, std::string actor);
+  grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) override;
+
+ private:
+  std::function<std::string()> resolve_address_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::string actor_;
+  std::mutex mutex_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+/// The shelter service: shelters, beds, placements, the three-month rule.
+/// Rules come from workflow/placement.h and workflow/access.h.
+class ShelterHandler final : public v1::ShelterService::Service {
+ public:
+  ShelterHandler(common::DbPool& db, const common::Directory& directory,
+                 common::KeyringHolder& keys, const common::Clock& clock, TrajectoryFacts& facts,
+                 std::chrono::milliseconds db_timeout);
+
+  grpc::Status CreateShelter(grpc::ServerContext*, const v1::CreateShelterRequest*,
+                             v1::Shelter*) override;
+  grpc::Status GetShelter(grpc::ServerContext*, const v1::GetShelterRequest*,
+                          v1::Shelter*) override;
+  grpc::Status ListShelters(grpc::ServerContext*, const v1::ListSheltersRequest*,
+                            v1::ListSheltersResponse*) override;
+  grpc::Status UpdateCapacity(grpc::ServerContext*, const v1::UpdateCapacityRequest*,
+                              v1::Shelter*) override;
+  grpc::Status RequestPlacement(grpc::ServerContext*, const v1::RequestPlacementRequest*,
+                                v1::Placement*) override;
+  grpc::Status ConfirmPlacement(grpc::ServerContext*, const v1::ConfirmPlacementRequest*,
+                                v1::Placement*) override;
+  grpc::Status EndPlacement(grpc::ServerContext*, const v1::EndPlacementRequest*,
+                            v1::Placement*) override;
+  grpc::Status CancelPlacement(grpc::ServerContext*, const v1::CancelPlacementRequest*,
+                               v1::Placement*) override;
+  grpc::Status RecordContinuationReason(grpc::ServerContext*,
+                                        const v1::RecordContinuationReasonRequest*,
+                                        v1::Placement*) override;
+  grpc::Status GetPlacement(grpc::ServerContext*, const v1::GetPlacementRequest*,
+                            v1::Placement*) override;
+  grpc::Status ListPlacements(grpc::ServerContext*, const v1::ListPlacementsRequest*,
+                              v1::ListPlacementsResponse*) override;
+  grpc::Status GetOccupancyBoard(grpc::ServerContext*, const v1::GetOccupancyBoardRequest*,
+                                 v1::OccupancyBoard*) override;
+  grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,
+                          common::v1::ListEventsResponse*) override;
+
+  /// Fires due placement timers: reminders become outbox events for the
+  /// coordinator; the three-month limit marks the placement overdue.
+  int FireDueTimers(int limit);
+
+ private:
+  struct PlacementChange;
+  grpc::Status ChangePlacement(grpc::ServerContext* context, std::string_view method,
+                               const google::protobuf::Message& request,
+                               const std::string& request_id, const std::string& placement_id,
+                               const std::string& etag, v1::Placement* response,
+                               const std::function<grpc::Status(PlacementChange&)>& change);
+
+  common::DbPool& db_;
+  const common::Directory& directory_;
+  common::KeyringHolder& keys_;
+  const common::Clock& clock_;
+  TrajectoryFacts& facts_;
+  std::chrono::milliseconds db_timeout_;
+};
+
+}  // namespace ketenregie::shelter

@@ -1,0 +1,270 @@
+#include "services/shelter/storage.h"
+
+namespace ketenregie::shelter {
+namespace {
+
+using workflow::PlacementState;
+
+long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
+Instant InstantOf(const pqxx::field& field) {
+  return Instant{std::chrono::seconds{field.as<long long>()}};
+}
+
+struct Nullable {
+  std::optional<std::string> text;
+  const char* get() const { return text ? text->c_str() : nullptr; }
+};
+Nullable Epoch(Instant instant) {
+  return {instant == Instant{} ? std::nullopt
+                               : std::optional(std::to_string(EpochOf(instant)))};
+}
+
+// Protobuf PlacementState numbers, stored; workflow adds "overdue" as a state.
+int StoredState(PlacementState state) {
+  switch (state) {
+    case PlacementState::kRequested:
+      return 1;
+    case PlacementState::kPlaced:
+    case PlacementState::kOverdue:
+      return 2;
+    case PlacementState::kEnded:
+      return 3;
+    case PlacementState::kCancelled:
+      return 4;
+  }
+  return 0;
+}
+
+constexpr const char* kShelterColumns =
+    "id::text, display_name, kind, operator_organisation_id, capacity_beds, address, key_id, "
+    "extract(epoch from created_at)::bigint, version";
+constexpr const char* kPlacementColumns =
+    "p.id::text, p.shelter_id::text, p.trajectory_id::text, p.state, p.accompanying_children, "
+    "p.beds, extract(epoch from p.starts_at)::bigint, extract(epoch from p.planned_end_at)::bigint, "
+    "extract(epoch from p.limit_at)::bigint, extract(epoch from p.ended_at)::bigint, p.move_on, "
+    "p.continuation_reason, p.requested_by_organisation, p.requested_by_user, "
+    "extract(epoch from p.created_at)::bigint, p.version, s.kind, p.overdue";
+
+ShelterRow ShelterOf(const pqxx::row& r) {
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(),
+          r[3].as<std::string>(), r[4].as<int>(),         pqxx::binarystring(r[5]).str(),
+          r[6].as<std::string>(), InstantOf(r[7]),        r[8].as<long long>()};
+}
+
+PlacementRow PlacementOf(const pqxx::row& r) {
+  PlacementRow row;
+  row.flow.id = r[0].as<std::string>();
+  row.shelter_id = r[1].as<std::string>();
+  row.trajectory_id = r[2].as<std::string>();
+  const int state = r[3].as<int>();
+  const bool overdue = r[17].as<bool>();
+  row.flow.state = state == 1   ? PlacementState::kRequested
+                   : state == 2 ? (overdue ? PlacementState::kOverdue : PlacementState::kPlaced)
+                   : state == 3 ? PlacementState::kEnded
+                                : PlacementState::kCancelled;
+  row.accompanying_children = r[4].as<int>();
+  row.flow.beds_needed = r[5].as<int>();
+  row.flow.starts_at = InstantOf(r[6]);
+  row.flow.planned_end = r[7].is_null() ? Instant{} : InstantOf(r[7]);
+  row.flow.limit = r[8].is_null() ? Instant{} : InstantOf(r[8]);
+  if (!r[9].is_null()) {
+    row.ended_at = InstantOf(r[9]);
+  }
+  row.flow.move_on = static_cast<workflow::MoveOn>(r[10].as<int>());
+  if (!r[11].is_null()) {
+    row.continuation_sealed = pqxx::binarystring(r[11]).str();
+  }
+  row.requested_by_organisation = r[12].as<std::string>();
+  row.requested_by_user = r[13].as<std::string>();
+  row.created_at = InstantOf(r[14]);
+  row.version = r[15].as<long long>();
+  // protobuf ShelterKind 1..3 → workflow kCrisis.. in the same order.
+  row.flow.kind = static_cast<workflow::ShelterKind>(r[16].as<int>() - 1);
+  return row;
+}
+
+std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
+  return std::string(a) + std::string(b) + std::string(c);
+}
+
+}  // namespace
+
+void Prepare(pqxx::connection& c) {
+  c.prepare("shelter_insert",
+            "INSERT INTO shelter.shelters (id, display_name, kind, operator_organisation_id, "
+            "capacity_beds, address, key_id, created_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "
+            "to_timestamp($8))");
+  c.prepare("shelter_load",
+            Sql("SELECT ", kShelterColumns, " FROM shelter.shelters WHERE id = $1::uuid"));
+  c.prepare("shelter_load_for_update",
+            Sql("SELECT ", kShelterColumns, " FROM shelter.shelters WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("shelter_capacity",
+            "UPDATE shelter.shelters SET capacity_beds = $2, version = version + 1 WHERE id = "
+            "$1::uuid");
+  c.prepare("shelters_list",
+            Sql("SELECT ", kShelterColumns,
+                " FROM shelter.shelters WHERE ($1 = 0 OR kind = $1) AND ($2::bigint IS NULL OR "
+                "(created_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY created_at DESC, id "
+                "DESC LIMIT $4"));
+  c.prepare("occupied_beds",
+            "SELECT coalesce(sum(beds), 0) FROM shelter.placements WHERE shelter_id = $1::uuid "
+            "AND state = 2");
+  c.prepare("placement_insert",
+            "INSERT INTO shelter.placements (id, shelter_id, trajectory_id, state, "
+            "accompanying_children, beds, starts_at, planned_end_at, limit_at, "
+            "requested_by_organisation, requested_by_user, created_at) VALUES ($1::uuid, "
+            "$2::uuid, $3::uuid, $4, $5, $6, to_timestamp($7), to_timestamp($8), to_timestamp($9), "
+            "$10, $11, to_timestamp($12))");
+  c.prepare("placement_load",
+            Sql("SELECT ", kPlacementColumns,
+                " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id WHERE "
+                "p.id = $1::uuid"));
+  c.prepare("placement_load_for_update",
+            Sql("SELECT ", kPlacementColumns,
+                " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id WHERE "
+                "p.id = $1::uuid FOR UPDATE OF p"));
+  c.prepare("placement_update",
+            "UPDATE shelter.placements SET state = $2, overdue = $3, ended_at = to_timestamp($4), "
+            "move_on = $5, continuation_reason = NULLIF($6, ''::bytea), version = version + 1 "
+            "WHERE id = $1::uuid");
+  c.prepare("placements_list",
+            Sql("SELECT ", kPlacementColumns,
+                " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id WHERE "
+                "($1 = '' OR p.shelter_id = $1::uuid) AND ($2 = '' OR p.trajectory_id = $2::uuid) "
+                "AND ($3 = 0 OR p.state = $3) AND (NOT $4 OR p.overdue) AND ($5 = '' OR "
+                "s.operator_organisation_id = $5) AND ($6 = '' OR p.requested_by_organisation = "
+                "$6) AND ($7::bigint IS NULL OR (p.created_at, p.id) < (to_timestamp($7), "
+                "$8::uuid)) ORDER BY p.created_at DESC, p.id DESC LIMIT $9"));
+  c.prepare("occupancy",
+            "SELECT s.id::text, s.display_name, s.kind, s.capacity_beds, "
+            "coalesce(sum(p.beds) FILTER (WHERE p.state = 2), 0), "
+            "count(*) FILTER (WHERE p.state = 2 AND NOT p.overdue AND p.limit_at < "
+            "to_timestamp($2)), count(*) FILTER (WHERE p.state = 2 AND p.overdue) "
+            "FROM shelter.shelters s LEFT JOIN shelter.placements p ON p.shelter_id = s.id "
+            "WHERE ($1 = 0 OR s.kind = $1) GROUP BY s.id ORDER BY s.display_name, s.id");
+  c.prepare("timer_insert",
+            "INSERT INTO shelter.timers (placement_id, kind, due_at) VALUES ($1::uuid, $2, "
+            "to_timestamp($3))");
+  c.prepare("timers_cancel",
+            "UPDATE shelter.timers SET cancelled_at = to_timestamp($2) WHERE placement_id = "
+            "$1::uuid AND fired_at IS NULL AND cancelled_at IS NULL");
+  c.prepare("timers_due",
+            "SELECT id, placement_id::text, kind FROM shelter.timers WHERE fired_at IS NULL AND "
+            "cancelled_at IS NULL AND due_at <= to_timestamp($1) ORDER BY due_at, id LIMIT $2");
+  c.prepare("timer_claim",
+            "SELECT id FROM shelter.timers WHERE id = $1 AND fired_at IS NULL AND cancelled_at IS "
+            "NULL FOR UPDATE SKIP LOCKED");
+  c.prepare("timer_fired", "UPDATE shelter.timers SET fired_at = to_timestamp($2) WHERE id = $1");
+}
+
+void InsertShelter(pqxx::work& tx, const ShelterRow& r) {
+  tx.exec_prepared("shelter_insert", r.id, r.display_name, r.kind, r.operator_organisation,
+                   r.capacity_beds, pqxx::binarystring(r.address_sealed), r.key_id,
+                   EpochOf(r.created_at));
+}
+
+std::optional<ShelterRow> LoadShelter(pqxx::work& tx, const std::string& id, bool for_update) {
+  const auto r = tx.exec_prepared(for_update ? "shelter_load_for_update" : "shelter_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return ShelterOf(r[0]);
+}
+
+void UpdateCapacity(pqxx::work& tx, ShelterRow& row) {
+  tx.exec_prepared("shelter_capacity", row.id, row.capacity_beds);
+  row.version += 1;
+}
+
+std::vector<ShelterRow> ListShelters(pqxx::work& tx, int kind,
+                                     const std::optional<std::pair<long long, std::string>>& after,
+                                     int limit) {
+  const Nullable key = after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable id = after ? Nullable{after->second} : Nullable{};
+  std::vector<ShelterRow> out;
+  for (const auto& r : tx.exec_prepared("shelters_list", kind, key.get(), id.get(), limit)) {
+    out.push_back(ShelterOf(r));
+  }
+  return out;
+}
+
+int OccupiedBeds(pqxx::work& tx, const std::string& shelter_id) {
+  return tx.exec_prepared1("occupied_beds", shelter_id)[0].as<int>();
+}
+
+void InsertPlacement(pqxx::work& tx, const PlacementRow& r) {
+  tx.exec_prepared("placement_insert", r.flow.id, r.shelter_id, r.trajectory_id,
+                   StoredState(r.flow.state), r.accompanying_children, r.flow.beds_needed,
+                   EpochOf(r.flow.starts_at), Epoch(r.flow.planned_end).get(),
+                   Epoch(r.flow.limit).get(), r.requested_by_organisation, r.requested_by_user,
+                   EpochOf(r.created_at));
+}
+
+std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id,
+                                          bool for_update) {
+  const auto r =
+      tx.exec_prepared(for_update ? "placement_load_for_update" : "placement_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return PlacementOf(r[0]);
+}
+
+void UpdatePlacement(pqxx::work& tx, PlacementRow& r) {
+  tx.exec_prepared("placement_update", r.flow.id, StoredState(r.flow.state),
+                   r.flow.state == PlacementState::kOverdue,
+                   Epoch(r.ended_at.value_or(Instant{})).get(), static_cast<int>(r.flow.move_on),
+                   pqxx::binarystring(r.continuation_sealed.value_or("")));
+  r.version += 1;
+}
+
+std::vector<PlacementRow> ListPlacements(pqxx::work& tx, const PlacementFilter& f,
+                                         const std::optional<std::pair<long long, std::string>>& after,
+                                         int limit) {
+  const Nullable key = after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable id = after ? Nullable{after->second} : Nullable{};
+  std::vector<PlacementRow> out;
+  for (const auto& r :
+       tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id, f.state, f.overdue_only,
+                        f.operator_organisation, f.requested_by_organisation, key.get(), id.get(),
+                        limit)) {
+    out.push_back(PlacementOf(r));
+  }
+  return out;
+}
+
+std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_before) {
+  std::vector<OccupancyRow> out;
+  for (const auto& r : tx.exec_prepared("occupancy", kind, EpochOf(nearing_before))) {
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(),
+                   r[4].as<int>(), r[5].as<int>(), r[6].as<int>()});
+  }
+  return out;
+}
+
+void InsertTimer(pqxx::work& tx, const std::string& placement_id, const std::string& kind,
+                 Instant due_at) {
+  tx.exec_prepared("timer_insert", placement_id, kind, EpochOf(due_at));
+}
+
+void CancelTimers(pqxx::work& tx, const std::string& placement_id, Instant now) {
+  tx.exec_prepared("timers_cancel", placement_id, EpochOf(now));
+}
+
+bool ClaimTimer(pqxx::work& tx, long long timer_id) {
+  return !tx.exec_prepared("timer_claim", timer_id).empty();
+}
+
+std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
+  std::vector<DueTimer> out;
+  for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
+    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>()});
+  }
+  return out;
+}
+
+void MarkTimerFired(pqxx::work& tx, long long id, Instant now) {
+  tx.exec_prepared("timer_fired", id, EpochOf(now));
+}
+
+}  // namespace ketenregie::shelter

@@ -1,0 +1,97 @@
+#pragma once
+
+/// All SQL of the shelter service; statements prepared once per connection.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "workflow/placement.h"
+
+namespace ketenregie::shelter {
+
+using workflow::Instant;
+
+void Prepare(pqxx::connection& connection);
+
+struct ShelterRow {
+  std::string id;
+  std::string display_name;
+  int kind = 0;  // protobuf ShelterKind
+  std::string operator_organisation;
+  int capacity_beds = 0;
+  std::string address_sealed;
+  std::string key_id;
+  Instant created_at{};
+  long long version = 1;
+};
+
+void InsertShelter(pqxx::work& tx, const ShelterRow& row);
+std::optional<ShelterRow> LoadShelter(pqxx::work& tx, const std::string& id, bool for_update);
+void UpdateCapacity(pqxx::work& tx, ShelterRow& row);
+std::vector<ShelterRow> ListShelters(pqxx::work& tx, int kind,
+                                     const std::optional<std::pair<long long, std::string>>& after,
+                                     int limit);
+/// Beds held by placed and overdue placements of a shelter.
+int OccupiedBeds(pqxx::work& tx, const std::string& shelter_id);
+
+struct PlacementRow {
+  workflow::PlacementSnapshot flow;  // id, state, kind, starts, planned end, limit, beds, move-on
+  std::string shelter_id;
+  std::string trajectory_id;
+  int accompanying_children = 0;
+  std::optional<Instant> ended_at;
+  std::optional<std::string> continuation_sealed;
+  std::string requested_by_organisation;
+  std::string requested_by_user;
+  Instant created_at{};
+  long long version = 1;
+};
+
+void InsertPlacement(pqxx::work& tx, const PlacementRow& row);
+std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id, bool for_update);
+void UpdatePlacement(pqxx::work& tx, PlacementRow& row);
+
+struct PlacementFilter {
+  std::string shelter_id;
+  std::string trajectory_id;
+  int state = 0;  // protobuf PlacementState, 0 = any
+  bool overdue_only = false;
+  /// Limits what the caller may see: placements of shelters run by this
+  /// organisation, or requested by it (empty: no limit, for services).
+  std::string operator_organisation;
+  std::string requested_by_organisation;
+};
+std::vector<PlacementRow> ListPlacements(pqxx::work& tx, const PlacementFilter& filter,
+                                         const std::optional<std::pair<long long, std::string>>& after,
+                                         int limit);
+
+struct OccupancyRow {
+  std::string shelter_id;
+  std::string display_name;
+  int kind = 0;
+  int capacity_beds = 0;
+  int occupied_beds = 0;
+  int nearing_limit = 0;
+  int overdue = 0;
+};
+std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_before);
+
+void InsertTimer(pqxx::work& tx, const std::string& placement_id, const std::string& kind,
+                 Instant due_at);
+void CancelTimers(pqxx::work& tx, const std::string& placement_id, Instant now);
+struct DueTimer {
+  long long id = 0;
+  std::string placement_id;
+  std::string kind;
+};
+/// Due timers, oldest first, without locking them: a worker locks the
+/// timer's owner first and then claims the timer (ClaimTimer), the same
+/// lock order as every change, so firing never deadlocks with a change.
+std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit);
+/// Locks the timer if it is still pending and no other worker holds it.
+bool ClaimTimer(pqxx::work& tx, long long timer_id);
+void MarkTimerFired(pqxx::work& tx, long long id, Instant now);
+
+}  // namespace ketenregie::shelter
