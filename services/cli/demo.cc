@@ -10,6 +10,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 #include "workflow/calendar.h"
@@ -237,6 +238,61 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   t3 = demo.Call(&S::RecordResidencePermit, permit);
   std::cout << "  B8 residence permit applied for\n";
   demo.PrintTimeline(t3.id());
+
+  std::cout << "\n== Case 3, continued: a bed in the crisis shelter ==\n";
+  namespace sh = ketenregie::shelter::v1;
+  auto shelter_channel = [&](const std::string& org) {
+    return sh::ShelterService::NewStub(common::OrganisationChannel(
+        env.At("KETENREGIE_SHELTER_ADDR"), env.At("KETENREGIE_CERTS_DIR"), org,
+        env.At("KETENREGIE_CA")));
+  };
+  auto staff = shelter_channel("crisisopvang-rotterdam");
+  auto coordination = shelter_channel("essm-rotterdam");
+  std::random_device random;
+  const std::string run = std::to_string(random());
+  auto call = [&](auto& stub, auto method, auto request, auto* response, const std::string& actor) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("x-actor", actor);
+    const grpc::Status status = ((*stub).*method)(&context, request, response);
+    if (!status.ok()) {
+      throw std::runtime_error("shelter call failed: " + status.error_message());
+    }
+  };
+  sh::CreateShelterRequest create;
+  create.set_request_id(run + "-shelter");
+  create.mutable_shelter()->set_display_name("Crisisopvang Mensenhandel (demo " + run + ")");
+  create.mutable_shelter()->set_kind(sh::SHELTER_KIND_CRISIS);
+  create.mutable_shelter()->set_capacity_beds(6);
+  create.mutable_shelter()->set_secret_address("(geheim adres, alleen voor de opvang zelf)");
+  sh::Shelter shelter;
+  call(staff, &sh::ShelterService::Stub::CreateShelter, create, &shelter, "opvang-1");
+  std::cout << "  crisis shelter registered by its staff: 6 beds, address sealed\n";
+  sh::RequestPlacementRequest place;
+  place.set_request_id(run + "-place");
+  place.set_shelter_id(shelter.id());
+  place.set_trajectory_id(t3.id());
+  sh::Placement placement;
+  call(coordination, &sh::ShelterService::Stub::RequestPlacement, place, &placement,
+       "coordinator-1");
+  std::cout << "  placement requested by the coordinator; eligibility checked with the "
+               "trajectory service\n";
+  sh::ConfirmPlacementRequest confirm;
+  confirm.set_request_id(run + "-confirm");
+  confirm.set_placement_id(placement.id());
+  confirm.set_etag(placement.etag());
+  call(staff, &sh::ShelterService::Stub::ConfirmPlacement, confirm, &placement, "opvang-1");
+  std::cout << "  placed; three months at most: planned to end "
+            << Local(placement.planned_end_at().seconds()) << " (Amsterdam)\n";
+  sh::OccupancyBoard board;
+  call(coordination, &sh::ShelterService::Stub::GetOccupancyBoard, sh::GetOccupancyBoardRequest{},
+       &board, "coordinator-1");
+  for (const auto& row : board.rows()) {
+    if (row.shelter_id() == shelter.id()) {
+      std::cout << "  occupancy board (no addresses): " << row.occupied_beds() << " of "
+                << row.capacity_beds() << " beds occupied\n";
+    }
+  }
 
   std::cout << "\n";
   demo.PrintOpenTasks();

@@ -790,9 +790,9 @@ int ShelterHandler::FireDueTimers(int limit) {
         if (overdue.ok()) {
           row->flow = overdue.value().next;
           UpdatePlacement(tx, *row);
-          ApplyActions(tx, *row, overdue.value().actions, now);
           common::AppendOutbox(tx, "placement.overdue", row->trajectory_id,
                                "placements/" + row->flow.id, {{"state", "overdue"}}, now);
+          ApplyActions(tx, *row, overdue.value().actions, now);
         }
       } else {
         // A reminder for the responsible coordinator (14 and 7 days before).

@@ -1,0 +1,338 @@
+// The shelter service through real gRPC channels with mutual TLS, on a fresh
+// PostgreSQL database per test. The trajectory service's eligibility facts
+// come from a fake at the process edge.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <pqxx/pqxx>
+
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/shelter/handler.h"
+#include "services/shelter/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+#include "workflow/calendar.h"
+
+namespace ketenregie::shelter {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+using testing::TestDatabase;
+namespace pb = ketenregie::shelter::v1;
+
+class FakeFacts final : public TrajectoryFacts {
+ public:
+  grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) override {
+    std::lock_guard lock(mutex_);
+    const auto found = people.find(trajectory_id);
+    if (found == people.end()) {
+      return {grpc::StatusCode::NOT_FOUND, "trajectory not found"};
+    }
+    facts = found->second;
+    return grpc::Status::OK;
+  }
+  std::map<std::string, workflow::PersonFacts> people;
+
+ private:
+  std::mutex mutex_;
+};
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+void PrepareAll(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "shelter");
+  common::PrepareOutbox(c, "shelter");
+  Prepare(c);
+}
+
+const workflow::Instant kStart =
+    workflow::FromAmsterdam({year_month_day{year{2026}, November, day{30}}, hours{15}});
+
+class ShelterServiceTest : public ::testing::Test {
+ protected:
+  ShelterServiceTest()
+      : pool_(db_.Dsn("ketenregie_shelter"), 8, PrepareAll),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'b')}}, "b1")),
+        clock_(kStart),
+        handler_(pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        server_(handler_),
+        staff_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "crisisopvang-rotterdam"))),
+        essm_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
+        police_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "politie-avim-rotterdam"))),
+        trajectory_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))) {}
+
+  std::string Person(workflow::AgeStatus age, workflow::GenderIdentity gender) {
+    const std::string id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(next_).size(), '0') +
+                           std::to_string(next_);
+    ++next_;
+    facts_.people[id] = {age, gender, 0, true};
+    return id;
+  }
+  std::string Woman() { return Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman); }
+
+  pb::Shelter CreateCrisisShelter(int beds) {
+    pb::CreateShelterRequest request;
+    request.set_request_id("shelter-" + std::to_string(beds));
+    request.mutable_shelter()->set_display_name("Crisisopvang Zuid");
+    request.mutable_shelter()->set_kind(pb::SHELTER_KIND_CRISIS);
+    request.mutable_shelter()->set_capacity_beds(beds);
+    request.mutable_shelter()->set_secret_address("Geheimstraat 1, Rotterdam");
+    pb::Shelter shelter;
+    const auto status = staff_->CreateShelter(ContextAs("opvang-1").get(), request, &shelter);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return shelter;
+  }
+
+  grpc::Status Request(const pb::Shelter& shelter, const std::string& trajectory, int children,
+                       pb::Placement* out, const std::string& request_id) {
+    pb::RequestPlacementRequest request;
+    request.set_request_id(request_id);
+    request.set_shelter_id(shelter.id());
+    request.set_trajectory_id(trajectory);
+    request.set_accompanying_children(children);
+    return essm_->RequestPlacement(ContextAs("coordinator-1").get(), request, out);
+  }
+
+  grpc::Status Confirm(const pb::Placement& p, pb::Placement* out) {
+    pb::ConfirmPlacementRequest request;
+    request.set_request_id("confirm-" + p.id());
+    request.set_placement_id(p.id());
+    request.set_etag(p.etag());
+    return staff_->ConfirmPlacement(ContextAs("opvang-1").get(), request, out);
+  }
+
+  TestDatabase db_;
+  common::DbPool pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  FakeFacts facts_;
+  ShelterHandler handler_;
+  testing::TestServer server_;
+  std::unique_ptr<pb::ShelterService::Stub> staff_;
+  std::unique_ptr<pb::ShelterService::Stub> essm_;
+  std::unique_ptr<pb::ShelterService::Stub> police_;
+  std::unique_ptr<pb::ShelterService::Stub> trajectory_service_;
+  int next_ = 1;
+};
+
+TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
+  const pb::Shelter shelter = CreateCrisisShelter(4);
+  pb::Placement out;
+  auto refused = Request(shelter, Person(workflow::AgeStatus::kDoubted, workflow::GenderIdentity::kWoman),
+                         0, &out, "r1");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("R-CRISIS-ELIGIBILITY"), std::string::npos);
+  EXPECT_NE(refused.error_message().find("route A"), std::string::npos) << "the hint";
+  refused = Request(shelter, Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kMan),
+                    0, &out, "r2");
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("another kind of shelter"), std::string::npos);
+  EXPECT_EQ(Request(shelter, "00000000-0000-4000-8000-999999999999", 0, &out, "r3").error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  ASSERT_TRUE(Request(shelter, Woman(), 1, &out, "r4").ok());
+  EXPECT_EQ(out.state(), pb::PLACEMENT_STATE_REQUESTED);
+  // Planned at most three months: 30 November + 3 months = 28 February.
+  EXPECT_EQ(workflow::ToAmsterdam(workflow::Instant{seconds{out.planned_end_at().seconds()}}).date,
+            year{2027} / February / day{28});
+  pb::RequestPlacementRequest too_long;
+  too_long.set_request_id("r5");
+  too_long.set_shelter_id(shelter.id());
+  too_long.set_trajectory_id(Woman());
+  too_long.mutable_planned_end_at()->set_seconds((kStart + days{95}).time_since_epoch().count());
+  const auto long_status = police_->RequestPlacement(ContextAs("rechercheur-1").get(), too_long, &out);
+  EXPECT_EQ(long_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(long_status.error_message().find("R-CRISIS-MAX-3M"), std::string::npos);
+}
+
+// 50 staff members confirm 50 requests for the last bed at once: exactly one
+// is placed; the rest are refused naming the rule.
+TEST_F(ShelterServiceTest, FiftyConcurrentConfirmationsForTheLastBed_ExactlyOneSucceeds) {
+  const pb::Shelter shelter = CreateCrisisShelter(1);
+  std::vector<pb::Placement> requested(50);
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_TRUE(Request(shelter, Woman(), 0, &requested[static_cast<std::size_t>(i)],
+                        "req-" + std::to_string(i))
+                    .ok());
+  }
+  std::vector<std::future<grpc::Status>> confirmations;
+  for (const auto& p : requested) {
+    confirmations.push_back(std::async(std::launch::async, [&, p] {
+      pb::Placement out;
+      return Confirm(p, &out);
+    }));
+  }
+  int placed = 0;
+  int refused = 0;
+  for (auto& c : confirmations) {
+    const grpc::Status status = c.get();
+    if (status.ok()) {
+      ++placed;
+    } else {
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+      EXPECT_NE(status.error_message().find("R-NO-OVERBOOKING"), std::string::npos);
+      ++refused;
+    }
+  }
+  EXPECT_EQ(placed, 1);
+  EXPECT_EQ(refused, 49);
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT coalesce(sum(beds), 0) FROM shelter.placements WHERE state = 2")[0]
+                .as<int>(),
+            1);
+}
+
+TEST_F(ShelterServiceTest, AMothersChildrenNeedBedsToo) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  pb::Placement p;
+  ASSERT_TRUE(Request(shelter, Woman(), 2, &p, "r1").ok());
+  pb::Placement out;
+  const auto status = Confirm(p, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("3 needed, 2 free"), std::string::npos) << status.error_message();
+}
+
+TEST_F(ShelterServiceTest, ThreeMonthRule_RemindersOverdueContinuationAndMoveOn_InTheFeed) {
+  const pb::Shelter shelter = CreateCrisisShelter(3);
+  const std::string person = Woman();
+  pb::Placement p;
+  ASSERT_TRUE(Request(shelter, person, 0, &p, "r1").ok());
+  ASSERT_TRUE(Confirm(p, &p).ok());
+  EXPECT_EQ(p.state(), pb::PLACEMENT_STATE_PLACED);
+
+  // 14 and 7 days before the limit, then the limit itself.
+  clock_.Set(workflow::FromAmsterdam({year{2027} / February / day{14}, hours{16}}));
+  EXPECT_EQ(handler_.FireDueTimers(10), 1);
+  clock_.Set(workflow::FromAmsterdam({year{2027} / February / day{21}, hours{16}}));
+  EXPECT_EQ(handler_.FireDueTimers(10), 1);
+  clock_.Set(workflow::FromAmsterdam({year{2027} / February / day{28}, hours{16}}));
+  EXPECT_EQ(handler_.FireDueTimers(10), 1);
+
+  pb::GetPlacementRequest get;
+  get.set_id(p.id());
+  ASSERT_TRUE(staff_->GetPlacement(ContextAs("opvang-1").get(), get, &p).ok());
+  EXPECT_TRUE(p.overdue()) << "shown as overdue until it ends; never pretended to have ended";
+  EXPECT_EQ(p.state(), pb::PLACEMENT_STATE_PLACED);
+
+  pb::OccupancyBoard board;
+  ASSERT_TRUE(essm_->GetOccupancyBoard(ContextAs("coordinator-1").get(), {}, &board).ok());
+  ASSERT_EQ(board.rows_size(), 1);
+  EXPECT_EQ(board.rows(0).occupied_beds(), 1);
+  EXPECT_EQ(board.rows(0).placements_overdue(), 1);
+
+  pb::RecordContinuationReasonRequest reason;
+  reason.set_request_id("cont-1");
+  reason.set_placement_id(p.id());
+  reason.set_etag(p.etag());
+  reason.set_reason("Wacht op plek begeleid wonen");
+  ASSERT_TRUE(staff_->RecordContinuationReason(ContextAs("opvang-1").get(), reason, &p).ok());
+  pb::EndPlacementRequest end;
+  end.set_request_id("end-1");
+  end.set_placement_id(p.id());
+  end.set_etag(p.etag());
+  end.set_move_on(pb::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
+  ASSERT_TRUE(staff_->EndPlacement(ContextAs("opvang-1").get(), end, &p).ok());
+  EXPECT_EQ(p.state(), pb::PLACEMENT_STATE_ENDED);
+
+  // The feed, read in small steps with the cursor, gives every event once,
+  // in order.
+  std::vector<std::string> types;
+  common::v1::ListEventsRequest feed;
+  feed.set_max_events(2);
+  for (;;) {
+    common::v1::ListEventsResponse page;
+    ASSERT_TRUE(trajectory_service_->ListEvents(ContextAs("trajectory-service").get(), feed, &page).ok());
+    if (page.events_size() == 0) {
+      break;
+    }
+    for (const auto& e : page.events()) {
+      EXPECT_EQ(e.trajectory_id(), person);
+      types.push_back(e.type() + (e.attributes().contains("task") ? ":" + e.attributes().at("task") : ""));
+    }
+    feed.set_after_cursor(page.events(page.events_size() - 1).cursor());
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"placement.requested", "placement.started",
+                                             "task.requested:placement.limit_in_14_days",
+                                             "task.requested:placement.limit_in_7_days",
+                                             "placement.overdue", "task.requested:placement.overdue",
+                                             "placement.continued", "placement.ended"}));
+}
+
+TEST_F(ShelterServiceTest, WhoSeesWhat_AddressesOnlyForTheShelterItself) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  EXPECT_EQ(shelter.secret_address(), "Geheimstraat 1, Rotterdam");
+  pb::GetShelterRequest get;
+  get.set_id(shelter.id());
+  pb::Shelter seen;
+  ASSERT_TRUE(essm_->GetShelter(ContextAs("coordinator-1").get(), get, &seen).ok());
+  EXPECT_TRUE(seen.secret_address().empty()) << "LOCATION needs consent or an override";
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(pqxx::binarystring(tx.exec1("SELECT address FROM shelter.shelters")[0]).str().find("Geheim"),
+              std::string::npos);
+  }
+  // Police request; coordinators may not confirm; the municipality may not request.
+  pb::Placement p;
+  pb::RequestPlacementRequest request;
+  request.set_request_id("p1");
+  request.set_shelter_id(shelter.id());
+  request.set_trajectory_id(Woman());
+  ASSERT_TRUE(police_->RequestPlacement(ContextAs("rechercheur-1").get(), request, &p).ok());
+  pb::ConfirmPlacementRequest confirm;
+  confirm.set_request_id("c1");
+  confirm.set_placement_id(p.id());
+  confirm.set_etag(p.etag());
+  pb::Placement out;
+  EXPECT_EQ(essm_->ConfirmPlacement(ContextAs("coordinator-1").get(), confirm, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto gemeente = pb::ShelterService::NewStub(testing::ChannelAs(server_, "gemeente-rotterdam"));
+  request.set_request_id("p2");
+  EXPECT_EQ(gemeente->RequestPlacement(ContextAs("aandachtsfunctionaris-1").get(), request, &out)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // The police see their own request; another requester would not.
+  pb::ListPlacementsResponse listed;
+  ASSERT_TRUE(police_->ListPlacements(ContextAs("rechercheur-1").get(), {}, &listed).ok());
+  EXPECT_EQ(listed.placements_size(), 1);
+  ASSERT_TRUE(essm_->ListPlacements(ContextAs("coordinator-1").get(), {}, &listed).ok());
+  EXPECT_EQ(listed.placements_size(), 0);
+}
+
+TEST_F(ShelterServiceTest, CapacityNeverBelowTheBedsInUse_AndRetriesAreIdempotent) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  pb::Placement requested;
+  ASSERT_TRUE(Request(shelter, Woman(), 1, &requested, "r1").ok());
+  pb::Placement placed;
+  ASSERT_TRUE(Confirm(requested, &placed).ok());
+  pb::Placement again;
+  ASSERT_TRUE(Confirm(requested, &again).ok()) << "same request_id: the first answer";
+  EXPECT_EQ(again.etag(), placed.etag());
+  pb::UpdateCapacityRequest lower;
+  lower.set_request_id("cap-1");
+  lower.set_shelter_id(shelter.id());
+  lower.set_etag(shelter.etag());
+  lower.set_capacity_beds(1);
+  pb::Shelter out;
+  const auto status = staff_->UpdateCapacity(ContextAs("opvang-1").get(), lower, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-NO-OVERBOOKING"), std::string::npos);
+  lower.set_request_id("cap-2");
+  lower.set_capacity_beds(-1);
+  EXPECT_EQ(staff_->UpdateCapacity(ContextAs("opvang-1").get(), lower, &out).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+}
+
+}  // namespace
+}  // namespace ketenregie::shelter
