@@ -9,6 +9,7 @@
 #include <iostream>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -140,6 +141,19 @@ class Demo {
       }
       request.mutable_page()->set_page_token(page.next_page_token());
     } while (!request.page().page_token().empty());
+  }
+
+  bool TimelineHas(const std::string& trajectory_id, const std::string& kind) {
+    pb::ListTimelineRequest request;
+    request.set_trajectory_id(trajectory_id);
+    request.mutable_page()->set_page_size(500);
+    const auto page = Call(&pb::TrajectoryService::Stub::ListTimeline, request);
+    for (const auto& e : page.entries()) {
+      if (e.kind() == kind) {
+        return true;
+      }
+    }
+    return false;
   }
 
   void PrintOpenTasks() {
@@ -293,6 +307,14 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
                 << row.capacity_beds() << " beds occupied\n";
     }
   }
+
+  // The trajectory service follows the shelter's event feed: the placement
+  // shows up in the trajectory's timeline within a few seconds.
+  for (int i = 0; i < 50 && !demo.TimelineHas(t3.id(), "placement.started"); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  std::cout << "  timeline of case 3 now, with the shelter's events:\n";
+  demo.PrintTimeline(t3.id());
 
   std::cout << "\n";
   demo.PrintOpenTasks();

@@ -11,6 +11,7 @@
 #include "services/common/service_main.h"
 #include "services/common/stack_env.h"
 #include "services/common/tls.h"
+#include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/open_work.h"
 #include "services/trajectory/storage.h"
@@ -97,9 +98,22 @@ int main(int argc, char** argv) {
         auto handler = std::make_shared<trajectory::TrajectoryHandler>(
             db, *directory, *keyring, *clock, *open_work,
             trajectory::Settings{config.db_acquire_timeout, {}, {}});
+        auto shelter_feed = std::make_shared<trajectory::ShelterEventSource>(
+            [resolve] { return resolve("KETENREGIE_SHELTER_ADDR"); },
+            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
+                                                config.tls_ca),
+            "trajectory-service");
+        auto consumer = std::make_shared<trajectory::ShelterEventConsumer>(
+            db, *shelter_feed, config.db_acquire_timeout);
         common::ServiceParts parts;
         parts.services.push_back(
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
+        parts.background.push_back({"shelter events",
+                                    [consumer] {
+                                      while (consumer->PullOnce() > 0) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back({"timers",
                                     [handler] {
                                       while (handler->FireDueTimers(100) > 0) {
@@ -123,7 +137,7 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {directory, keyring, clock, open_work, handler};
+        parts.keep_alive = {directory, keyring, clock, open_work, handler, shelter_feed, consumer};
         return parts;
       });
 }

@@ -218,7 +218,7 @@ TEST_F(RunningStackTest, DemoDrivesTheThreeCasesThroughThePublicApi) {
         "non_punishment.set", "route ROUTE_B_ACTIVE -> TRAJECTORY_STATE_ACTIVE",
         "reflection.started", "decision=police_report", "permit.apply_permit",
         "route.a.notify_child_protection", "placed; three months at most",
-        "1 of 6 beds occupied"}) {
+        "1 of 6 beds occupied", "placement.started      by shelter-service"}) {
     EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
   }
   // Run twice: the same persons are found again through the blind index.

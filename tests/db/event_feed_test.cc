@@ -1,0 +1,185 @@
+// The shelter's event feed consumed by the trajectory service: every event
+// reaches the trajectory's timeline exactly once, even when the consumer is
+// killed mid-page and restarted, or two replicas consume at once.
+#include <gtest/gtest.h>
+
+#include <future>
+#include <pqxx/pqxx>
+
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/tls.h"
+#include "services/shelter/handler.h"
+#include "services/shelter/storage.h"
+#include "services/trajectory/feed.h"
+#include "services/trajectory/handler.h"
+#include "services/trajectory/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+
+namespace ketenregie {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+namespace tpb = ketenregie::trajectory::v1;
+namespace spb = ketenregie::shelter::v1;
+
+class NoOpenWork final : public trajectory::OpenWork {
+ public:
+  grpc::Status Count(const std::string&, int& p, int& h) override {
+    p = h = 0;
+    return grpc::Status::OK;
+  }
+};
+
+// The trajectory service answers eligibility through its handler.
+class FactsFrom final : public shelter::TrajectoryFacts {
+ public:
+  grpc::Status Get(const std::string&, workflow::PersonFacts& facts) override {
+    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0, true};
+    return grpc::Status::OK;
+  }
+};
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+class EventFeedTest : public ::testing::Test {
+ protected:
+  EventFeedTest()
+      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4,
+                         [](pqxx::connection& c) {
+                           common::PrepareRequestLog(c, "trajectory");
+                           trajectory::Prepare(c);
+                         }),
+        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4,
+                      [](pqxx::connection& c) {
+                        common::PrepareRequestLog(c, "shelter");
+                        common::PrepareOutbox(c, "shelter");
+                        shelter::Prepare(c);
+                      }),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'b')}}, "b1")),
+        clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}}),
+        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        shelters_(shelter_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        trajectory_server_(trajectories_),
+        shelter_server_(shelters_),
+        source_(
+            [this] { return shelter_server_.address(); },
+            common::MutualTlsChannelCredentials(testing::TestCertsDir() + "/svc-trajectory.pem",
+                                                testing::TestCertsDir() + "/svc-trajectory.key",
+                                                testing::TestCertsDir() + "/ca.pem"),
+            "trajectory-service") {}
+
+  // A registered trajectory, placed in a crisis shelter and moved on.
+  std::string PlaceAndEnd() {
+    auto t = tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "essm-rotterdam"));
+    tpb::RegisterPersonRequest reg;
+    reg.set_request_id("reg-1");
+    reg.mutable_identity()->set_given_name("Grace");
+    reg.set_age_status(tpb::AGE_STATUS_CONFIRMED_ADULT);
+    tpb::RegisterPersonResponse registered;
+    EXPECT_TRUE(t->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
+    const std::string id = registered.trajectory().id();
+
+    auto staff = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "crisisopvang-rotterdam"));
+    auto essm = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "essm-rotterdam"));
+    spb::CreateShelterRequest create;
+    create.set_request_id("s-1");
+    create.mutable_shelter()->set_display_name("Opvang");
+    create.mutable_shelter()->set_kind(spb::SHELTER_KIND_CRISIS);
+    create.mutable_shelter()->set_capacity_beds(2);
+    create.mutable_shelter()->set_secret_address("geheim");
+    spb::Shelter shelter;
+    EXPECT_TRUE(staff->CreateShelter(ContextAs("opvang-1").get(), create, &shelter).ok());
+    spb::RequestPlacementRequest request;
+    request.set_request_id("p-1");
+    request.set_shelter_id(shelter.id());
+    request.set_trajectory_id(id);
+    spb::Placement p;
+    EXPECT_TRUE(essm->RequestPlacement(ContextAs("coordinator-1").get(), request, &p).ok());
+    spb::ConfirmPlacementRequest confirm;
+    confirm.set_request_id("c-1");
+    confirm.set_placement_id(p.id());
+    confirm.set_etag(p.etag());
+    EXPECT_TRUE(staff->ConfirmPlacement(ContextAs("opvang-1").get(), confirm, &p).ok());
+    spb::EndPlacementRequest end;
+    end.set_request_id("e-1");
+    end.set_placement_id(p.id());
+    end.set_etag(p.etag());
+    end.set_move_on(spb::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
+    EXPECT_TRUE(staff->EndPlacement(ContextAs("opvang-1").get(), end, &p).ok());
+    return id;
+  }
+
+  std::map<std::string, int> ShelterEntries() {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    std::map<std::string, int> counts;
+    for (const auto& r : tx.exec("SELECT kind, count(*) FROM trajectory.timeline WHERE actor = "
+                                 "'shelter-service' GROUP BY kind")) {
+      counts[r[0].as<std::string>()] = r[1].as<int>();
+    }
+    return counts;
+  }
+
+  testing::TestDatabase db_;
+  common::DbPool trajectory_pool_;
+  common::DbPool shelter_pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  NoOpenWork open_work_;
+  FactsFrom facts_;
+  trajectory::TrajectoryHandler trajectories_;
+  shelter::ShelterHandler shelters_;
+  testing::TestServer trajectory_server_;
+  testing::TestServer shelter_server_;
+  trajectory::ShelterEventSource source_;
+};
+
+TEST_F(EventFeedTest, ConsumerKilledMidPage_RestartsWithoutLossOrRepeat) {
+  PlaceAndEnd();
+  {
+    trajectory::ShelterEventConsumer consumer(trajectory_pool_, source_, milliseconds(5000));
+    EXPECT_THROW(consumer.PullOnce(100, /*fail_after=*/2), std::runtime_error);
+  }
+  EXPECT_TRUE(ShelterEntries().empty()) << "nothing of the interrupted page applied";
+
+  trajectory::ShelterEventConsumer restarted(trajectory_pool_, source_, milliseconds(5000));
+  EXPECT_EQ(restarted.PullOnce(2), 2);
+  EXPECT_EQ(restarted.PullOnce(2), 1);
+  EXPECT_EQ(restarted.PullOnce(2), 0);
+  EXPECT_EQ(ShelterEntries(), (std::map<std::string, int>{{"placement.requested", 1},
+                                                          {"placement.started", 1},
+                                                          {"placement.ended", 1}}));
+}
+
+TEST_F(EventFeedTest, TwoReplicasConsumingAtOnce_ApplyEachEventOnce) {
+  PlaceAndEnd();
+  trajectory::ShelterEventConsumer a(trajectory_pool_, source_, milliseconds(5000));
+  trajectory::ShelterEventConsumer b(trajectory_pool_, source_, milliseconds(5000));
+  auto drain = [](trajectory::ShelterEventConsumer& c) {
+    int total = 0;
+    for (int i = 0; i < 10; ++i) {
+      total += c.PullOnce(1);
+    }
+    return total;
+  };
+  auto fa = std::async(std::launch::async, [&] { return drain(a); });
+  auto fb = std::async(std::launch::async, [&] { return drain(b); });
+  EXPECT_EQ(fa.get() + fb.get(), 3);
+  EXPECT_EQ(ShelterEntries(), (std::map<std::string, int>{{"placement.requested", 1},
+                                                          {"placement.started", 1},
+                                                          {"placement.ended", 1}}));
+}
+
+}  // namespace
+}  // namespace ketenregie
