@@ -6,12 +6,14 @@
 #include <cstdio>
 #include <iomanip>
 #include <map>
+#include <optional>
 #include <iostream>
 #include <random>
 #include <stdexcept>
 #include <thread>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "ketenregie/testing/v1/test_clock.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 #include "workflow/calendar.h"
@@ -310,9 +312,63 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
 
   // The trajectory service follows the shelter's event feed: the placement
   // shows up in the trajectory's timeline within a few seconds.
-  for (int i = 0; i < 50 && !demo.TimelineHas(t3.id(), "placement.started"); ++i) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
+  auto wait_for = [&](const std::string& kind) {
+    for (int i = 0; i < 75 && !demo.TimelineHas(t3.id(), kind); ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  };
+  wait_for("placement.started");
+
+  // The local stack runs with a settable clock (loopback only): move both
+  // services through the three months to show the reminders and the rule.
+  namespace tc = ketenregie::testing::v1;
+  auto set_clocks = [&](std::optional<std::int64_t> seconds) {
+    for (const char* key : {"KETENREGIE_SHELTER_ADDR", "KETENREGIE_TRAJECTORY_ADDR"}) {
+      auto clock = tc::TestClock::NewStub(common::OrganisationChannel(
+          env.At(key), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam", env.At("KETENREGIE_CA")));
+      tc::SetTimeRequest request;
+      if (seconds) {
+        request.mutable_now()->set_seconds(*seconds);
+      } else {
+        request.set_reset(true);
+      }
+      tc::SetTimeResponse response;
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+      context.AddMetadata("x-actor", "coordinator-1");
+      if (const auto status = clock->SetTime(&context, request, &response); !status.ok()) {
+        throw std::runtime_error("test clock: " + status.error_message());
+      }
+    }
+  };
+  const std::int64_t limit = placement.planned_end_at().seconds();
+  std::cout << "  test clock: 14 days before the three months are up\n";
+  set_clocks(limit - 14 * 86400 + 3600);
+  wait_for("task.requested");
+  std::cout << "  test clock: the three months are up\n";
+  set_clocks(limit + 3600);
+  wait_for("placement.overdue");
+  sh::GetPlacementRequest get_placement;
+  get_placement.set_id(placement.id());
+  call(staff, &sh::ShelterService::Stub::GetPlacement, get_placement, &placement, "opvang-1");
+  std::cout << "  placement overdue: " << (placement.overdue() ? "yes" : "no")
+            << " (shown until it ends; never pretended to have ended)\n";
+  sh::RecordContinuationReasonRequest reason;
+  reason.set_request_id(run + "-continue");
+  reason.set_placement_id(placement.id());
+  reason.set_etag(placement.etag());
+  reason.set_reason("Wacht op vrijkomende plek begeleid wonen");
+  call(staff, &sh::ShelterService::Stub::RecordContinuationReason, reason, &placement, "opvang-1");
+  sh::EndPlacementRequest end;
+  end.set_request_id(run + "-end");
+  end.set_placement_id(placement.id());
+  end.set_etag(placement.etag());
+  end.set_move_on(sh::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
+  call(staff, &sh::ShelterService::Stub::EndPlacement, end, &placement, "opvang-1");
+  std::cout << "  continuation reason recorded, then moved on to a follow-up place\n";
+  wait_for("placement.ended");
+  set_clocks(std::nullopt);
+  std::cout << "  test clocks back to real time\n";
   std::cout << "  timeline of case 3 now, with the shelter's events:\n";
   demo.PrintTimeline(t3.id());
 

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 
 #include "workflow/core.h"
@@ -18,6 +19,23 @@ class SystemClock final : public Clock {
   workflow::Instant Now() const override {
     return std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
   }
+};
+
+/// The real clock shifted by an offset a test sets (TestClock service):
+/// time keeps running. Only with --test-clock, only on loopback.
+class OffsetClock final : public Clock {
+ public:
+  workflow::Instant Now() const override {
+    return real_.Now() + std::chrono::seconds{offset_seconds_.load()};
+  }
+  void Set(workflow::Instant now) {
+    offset_seconds_ = (now - real_.Now()).count();
+  }
+  void Reset() { offset_seconds_ = 0; }
+
+ private:
+  SystemClock real_;
+  std::atomic<long long> offset_seconds_{0};
 };
 
 }  // namespace ketenregie::common

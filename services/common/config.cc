@@ -1,5 +1,7 @@
 #include "services/common/config.h"
 
+#include "services/common/test_clock.h"
+
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <stdexcept>
@@ -33,6 +35,9 @@ void AddServiceFlags(CLI::App& app, ServiceConfig& config) {
                  "how long shutdown waits for calls in flight")
       ->envname("KETENREGIE_SHUTDOWN_GRACE_SECONDS")
       ->check(CLI::Range(0, 300));
+  app.add_flag("--test-clock", config.test_clock,
+               "serve a settable clock (tests and the local demo; loopback only)")
+      ->envname("KETENREGIE_TEST_CLOCK");
 }
 
 void ValidateServiceConfig(const ServiceConfig& config) {
@@ -45,6 +50,9 @@ void ValidateServiceConfig(const ServiceConfig& config) {
   }
   if (config.db_dsn.empty()) {
     throw std::invalid_argument("--db-dsn: empty");
+  }
+  if (config.test_clock && !IsLoopbackListen(config.listen)) {
+    throw std::invalid_argument("--test-clock: only on a loopback address, never in a deployment");
   }
 }
 

@@ -28,6 +28,9 @@ struct ServiceConfig {
   std::string log_level = "info";
   /// Seconds a shutdown waits for calls in flight.
   int shutdown_grace_seconds = 10;
+  /// Serve the TestClock service (tests and the local demo only; refused
+  /// unless listening on a loopback address).
+  bool test_clock = false;
 };
 
 /// Registers the common flags on `app`, each with its KETENREGIE_* variable.

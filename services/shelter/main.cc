@@ -10,6 +10,7 @@
 #include "services/common/outbox.h"
 #include "services/common/service_main.h"
 #include "services/common/stack_env.h"
+#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/shelter/handler.h"
 #include "services/shelter/storage.h"
@@ -68,7 +69,7 @@ int main(int argc, char** argv) {
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
-        auto clock = std::make_shared<common::SystemClock>();
+        auto clock = std::make_shared<common::OffsetClock>();
         auto facts = std::make_shared<shelter::RemoteTrajectoryFacts>(
             [flags]() -> std::string {
               if (!flags.trajectory_addr.empty()) {
@@ -87,6 +88,12 @@ int main(int argc, char** argv) {
         auto handler = std::make_shared<shelter::ShelterHandler>(
             db, *directory, *keys, *clock, *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
+        std::shared_ptr<common::TestClockService> test_clock;
+        if (config.test_clock) {
+          test_clock = std::make_shared<common::TestClockService>(*clock);
+          parts.services.push_back(
+              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+        }
         parts.services.push_back({handler.get(), shelter::v1::ShelterService::service_full_name()});
         parts.background.push_back({"timers",
                                     [handler] {
@@ -96,7 +103,7 @@ int main(int argc, char** argv) {
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {directory, keys, clock, facts, handler};
+        parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
         return parts;
       });
 }

@@ -10,6 +10,7 @@
 #include "services/common/mutation.h"
 #include "services/common/service_main.h"
 #include "services/common/stack_env.h"
+#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
@@ -75,7 +76,7 @@ int main(int argc, char** argv) {
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
         auto keyring = std::make_shared<common::KeyringHolder>(flags.key_file);
-        auto clock = std::make_shared<common::SystemClock>();
+        auto clock = std::make_shared<common::OffsetClock>();
         auto resolve = [flags](const std::string& key) -> std::string {
           if (key == "KETENREGIE_SHELTER_ADDR" && !flags.shelter_addr.empty()) {
             return flags.shelter_addr;
@@ -106,6 +107,12 @@ int main(int argc, char** argv) {
         auto consumer = std::make_shared<trajectory::ShelterEventConsumer>(
             db, *shelter_feed, config.db_acquire_timeout);
         common::ServiceParts parts;
+        std::shared_ptr<common::TestClockService> test_clock;
+        if (config.test_clock) {
+          test_clock = std::make_shared<common::TestClockService>(*clock);
+          parts.services.push_back(
+              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+        }
         parts.services.push_back(
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
         parts.background.push_back({"shelter events",
@@ -137,7 +144,7 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {directory, keyring, clock, open_work, handler, shelter_feed, consumer};
+        parts.keep_alive = {test_clock, directory, keyring, clock, open_work, handler, shelter_feed, consumer};
         return parts;
       });
 }

@@ -218,7 +218,9 @@ TEST_F(RunningStackTest, DemoDrivesTheThreeCasesThroughThePublicApi) {
         "non_punishment.set", "route ROUTE_B_ACTIVE -> TRAJECTORY_STATE_ACTIVE",
         "reflection.started", "decision=police_report", "permit.apply_permit",
         "route.a.notify_child_protection", "placed; three months at most",
-        "1 of 6 beds occupied", "placement.started      by shelter-service"}) {
+        "1 of 6 beds occupied", "placement.started      by shelter-service",
+        "task=placement.limit_in_14_days", "placement.overdue", "placement overdue: yes",
+        "move_on=MOVE_ON_DESTINATION_FOLLOW_UP_PLACE"}) {
     EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
   }
   // Run twice: the same persons are found again through the blind index.
@@ -266,6 +268,17 @@ TEST_F(RunningStackTest, KeyRotationReencryptsWhileTheServiceRuns) {
                  stack_->dir() + "/stack.env'");
   ASSERT_EQ(after.exit_code, 0) << after.output;
   EXPECT_NE(after.output.find("seen before"), std::string::npos);
+}
+
+TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
+  const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
+  const CommandResult refused = RunCommand(
+      std::string(KETENREGIE_BINARY_DIR) + "/services/audit/ketenregie-audit --listen 0.0.0.0:0 " +
+      "--test-clock --tls-cert " + certs + "/server.pem --tls-key " + certs + "/server.key " +
+      "--tls-ca " + certs + "/ca.pem --db-dsn host=127.0.0.1");
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_NE(refused.output.find("--test-clock: only on a loopback address"), std::string::npos)
+      << refused.output;
 }
 
 // A stack of its own: stop must end exactly what start started.
