@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 
@@ -206,6 +207,128 @@ int RunNoop(const ketenregie::common::StackEnv& env, int clients, int calls_per_
   return 0;
 }
 
+// Clients race for a few crisis beds: each requests a placement for its
+// person (coordinator), confirms it (shelter staff; refused when no bed is
+// free) and, when placed, ends it again (move-on) to free the bed.
+int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int rounds, int beds) {
+  namespace sh = ketenregie::shelter::v1;
+  using ShelterStub = sh::ShelterService::Stub;
+  auto channel = [&](const std::string& key, const std::string& org) {
+    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"),
+                                                   org, env.At("KETENREGIE_CA"));
+  };
+  std::random_device random;
+  const std::string run = std::to_string(random()) + "-";
+  auto call = [](auto& stub, auto method, const auto& request, auto* response,
+                 const std::string& actor, Latencies* latencies) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    context.AddMetadata("x-actor", actor);
+    const auto start = Clock::now();
+    const grpc::Status status = ((*stub).*method)(&context, request, response);
+    if (latencies != nullptr) {
+      latencies->Add(Clock::now() - start);
+    }
+    return status;
+  };
+  auto staff = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
+  sh::CreateShelterRequest create;
+  create.set_request_id(run + "shelter");
+  create.mutable_shelter()->set_display_name("Bench crisisopvang " + run);
+  create.mutable_shelter()->set_kind(sh::SHELTER_KIND_CRISIS);
+  create.mutable_shelter()->set_capacity_beds(beds);
+  create.mutable_shelter()->set_secret_address("bench");
+  sh::Shelter shelter;
+  if (!call(staff, &ShelterStub::CreateShelter, create, &shelter, "opvang-1", nullptr).ok()) {
+    std::cerr << "cannot create the shelter\n";
+    return 1;
+  }
+  // One registered person (adult woman) per client.
+  auto trajectories = pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
+  std::vector<std::string> persons;
+  for (int c = 0; c < clients; ++c) {
+    pb::RegisterPersonRequest reg;
+    reg.set_request_id(run + "p" + std::to_string(c));
+    reg.mutable_identity()->set_given_name("Bench" + run + std::to_string(c));
+    reg.mutable_identity()->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+    reg.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+    pb::RegisterPersonResponse out;
+    Latencies ignored;
+    if (!Call(*trajectories, &Stub::RegisterPerson, reg, &out, ignored)) {
+      return 1;
+    }
+    persons.push_back(out.trajectory().id());
+  }
+  std::vector<Latencies> confirm_latency(static_cast<std::size_t>(clients));
+  std::atomic<int> placed = 0;
+  std::atomic<int> refused = 0;
+  std::atomic<int> errors = 0;
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      auto coordinator = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "essm-rotterdam"));
+      auto shelter_staff = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
+      for (int i = 0; i < rounds; ++i) {
+        const std::string id = run + std::to_string(c) + "-" + std::to_string(i);
+        sh::RequestPlacementRequest request;
+        request.set_request_id(id + "r");
+        request.set_shelter_id(shelter.id());
+        request.set_trajectory_id(persons[static_cast<std::size_t>(c)]);
+        sh::Placement p;
+        if (!call(coordinator, &ShelterStub::RequestPlacement, request, &p, "coordinator-1", nullptr).ok()) {
+          ++errors;
+          continue;
+        }
+        sh::ConfirmPlacementRequest confirm;
+        confirm.set_request_id(id + "c");
+        confirm.set_placement_id(p.id());
+        confirm.set_etag(p.etag());
+        const grpc::Status status = call(shelter_staff, &ShelterStub::ConfirmPlacement, confirm, &p,
+                                         "opvang-1", &confirm_latency[static_cast<std::size_t>(c)]);
+        if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+          ++refused;
+          sh::CancelPlacementRequest cancel;
+          cancel.set_request_id(id + "x");
+          cancel.set_placement_id(p.id());
+          cancel.set_etag(p.etag());
+          call(coordinator, &ShelterStub::CancelPlacement, cancel, &p, "coordinator-1", nullptr);
+          continue;
+        }
+        if (!status.ok()) {
+          ++errors;
+          continue;
+        }
+        ++placed;
+        sh::EndPlacementRequest end;
+        end.set_request_id(id + "e");
+        end.set_placement_id(p.id());
+        end.set_etag(p.etag());
+        end.set_move_on(sh::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
+        if (!call(shelter_staff, &ShelterStub::EndPlacement, end, &p, "opvang-1", nullptr).ok()) {
+          ++errors;
+        }
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  Latencies all;
+  for (auto& l : confirm_latency) {
+    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+  }
+  std::cout << std::fixed << std::setprecision(1) << "placements clients=" << clients
+            << " beds=" << beds << " confirmations=" << all.ms.size() << " placed=" << placed
+            << " refused_no_bed=" << refused << " errors=" << errors
+            << " placed_per_s=" << placed / seconds
+            << " confirmations_per_s=" << static_cast<double>(all.ms.size()) / seconds
+            << std::setprecision(2) << " confirm_p50_ms=" << all.Percentile(0.5)
+            << " confirm_p99_ms=" << all.Percentile(0.99) << "\n";
+  return errors == 0 ? 0 : 1;
+}
+
 int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int events_per,
             int samples) {
   pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
@@ -308,6 +431,8 @@ int main(int argc, char** argv) {
   int events_per = 20;
   int samples = 1000;
   int noop = 0;
+  int placements = 0;
+  int beds = 3;
   app.add_option("--env", env_path, "stack.env of the running stack");
   app.add_option("--clients", clients)->check(CLI::Range(1, 256));
   app.add_option("--trajectories", per_client, "whole trajectories per client");
@@ -315,9 +440,14 @@ int main(int argc, char** argv) {
   app.add_option("--events-per", events_per, "timeline events per bulk trajectory");
   app.add_option("--samples", samples, "list calls to time after the bulk load");
   app.add_option("--noop", noop, "health-check calls per client instead (transport ceiling)");
+  app.add_option("--placements", placements, "rounds per client racing for crisis beds instead");
+  app.add_option("--beds", beds, "beds of the raced shelter");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto env = ketenregie::common::LoadStackEnv(env_path);
+    if (placements > 0) {
+      return RunPlacements(env, clients, placements, beds);
+    }
     if (noop > 0) {
       return RunNoop(env, clients, noop);
     }
