@@ -60,8 +60,8 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
   return grpc::Status::OK;
 }
 
-grpc::Status Authorize(const grpc::ServerContext& context, const Directory& directory,
-                       workflow::Operation operation, Caller& caller) {
+grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
+                               Caller& caller) {
   if (grpc::Status status = IdentifyCaller(context, caller.identity); !status.ok()) {
     return status;
   }
@@ -72,7 +72,15 @@ grpc::Status Authorize(const grpc::ServerContext& context, const Directory& dire
             "R-ACCESS-ROLE: x-actor is not a registered user of the calling organisation"};
   }
   caller.principal = *principal;
-  if (auto refusal = workflow::CheckAccess(*principal, operation)) {
+  return grpc::Status::OK;
+}
+
+grpc::Status Authorize(const grpc::ServerContext& context, const Directory& directory,
+                       workflow::Operation operation, Caller& caller) {
+  if (grpc::Status status = IdentifyPrincipal(context, directory, caller); !status.ok()) {
+    return status;
+  }
+  if (auto refusal = workflow::CheckAccess(caller.principal, operation)) {
     return Forbidden(*refusal);
   }
   return grpc::Status::OK;

@@ -38,6 +38,13 @@ struct Caller {
   workflow::Principal principal;
 };
 
+/// Identifies the caller and finds them in the directory, for methods whose
+/// access depends on the data (checked by the handler with workflow rules):
+/// PERMISSION_DENIED when the actor is not a registered user of the
+/// certificate's organisation.
+grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
+                               Caller& caller);
+
 /// Identifies the caller and checks `operation` against the access rule
 /// (R-ACCESS-ROLE): PERMISSION_DENIED when the organisation is not in the
 /// directory, the actor is not one of its registered users, or their roles do

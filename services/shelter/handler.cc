@@ -450,16 +450,9 @@ grpc::Status ShelterHandler::ChangePlacement(
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
     return denied;
   }
-  const auto principal =
-      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
-  if (!principal) {
-    return {grpc::StatusCode::PERMISSION_DENIED,
-            "R-ACCESS-ROLE: x-actor is not a registered user of the calling organisation"};
-  }
-  caller.principal = *principal;
   return common::Mutate(
       db_, db_timeout_, caller, method, request, request_id, response, keys_,
       [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
@@ -653,13 +646,11 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
     return denied;
   }
-  const auto principal =
-      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
   PlacementFilter scope;
-  if (!principal || !(caller.principal = *principal, ScopeFor(caller, scope))) {
+  if (!ScopeFor(caller, scope)) {
     return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -698,14 +689,12 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
     return InvalidArgument("state", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::IdentifyCaller(*context, caller.identity); !denied.ok()) {
+  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
     return denied;
   }
-  const auto principal =
-      directory_.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
   PlacementFilter filter{request->shelter_id(), request->trajectory_id(), request->state(),
                          request->overdue_only(), "", ""};
-  if (!principal || !(caller.principal = *principal, ScopeFor(caller, filter))) {
+  if (!ScopeFor(caller, filter)) {
     return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {

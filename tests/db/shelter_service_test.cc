@@ -334,5 +334,129 @@ TEST_F(ShelterServiceTest, CapacityNeverBelowTheBedsInUse_AndRetriesAreIdempoten
             grpc::StatusCode::INVALID_ARGUMENT);
 }
 
+TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  pb::Placement p;
+  ASSERT_TRUE(Request(shelter, Woman(), 0, &p, "r1").ok());
+  auto rows = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
+                    "shelter.placements) + (SELECT count(*) FROM shelter.outbox) + (SELECT "
+                    "count(*) FROM shelter.request_log) + (SELECT count(*) FROM shelter.timers) + "
+                    "(SELECT sum(version) FROM shelter.placements)")[0]
+        .as<long long>();
+  };
+  const long long before = rows();
+  auto expect_invalid = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+  auto as = [](const std::string& actor) { return ContextAs(actor); };
+  {
+    pb::CreateShelterRequest r;
+    pb::Shelter out;
+    expect_invalid(staff_->CreateShelter(as("opvang-1").get(), r, &out), "request_id");
+    r.set_request_id("x");
+    expect_invalid(staff_->CreateShelter(as("opvang-1").get(), r, &out), "shelter.display_name");
+    r.mutable_shelter()->set_display_name("Opvang");
+    r.mutable_shelter()->set_kind(static_cast<pb::ShelterKind>(9));
+    expect_invalid(staff_->CreateShelter(as("opvang-1").get(), r, &out), "shelter.kind");
+    r.mutable_shelter()->set_kind(pb::SHELTER_KIND_CRISIS);
+    r.mutable_shelter()->set_capacity_beds(-1);
+    expect_invalid(staff_->CreateShelter(as("opvang-1").get(), r, &out), "shelter.capacity_beds");
+    r.mutable_shelter()->set_capacity_beds(1);
+    expect_invalid(staff_->CreateShelter(as("opvang-1").get(), r, &out), "shelter.secret_address");
+  }
+  {
+    pb::GetShelterRequest r;
+    pb::Shelter out;
+    expect_invalid(essm_->GetShelter(as("coordinator-1").get(), r, &out), "id");
+    pb::ListSheltersRequest l;
+    pb::ListSheltersResponse listed;
+    l.mutable_page()->set_page_size(-1);
+    expect_invalid(essm_->ListShelters(as("coordinator-1").get(), l, &listed), "page.page_size");
+    l.mutable_page()->set_page_size(1);
+    l.set_kind(static_cast<pb::ShelterKind>(7));
+    expect_invalid(essm_->ListShelters(as("coordinator-1").get(), l, &listed), "kind");
+  }
+  {
+    pb::UpdateCapacityRequest r;
+    pb::Shelter out;
+    r.set_request_id("u");
+    r.set_shelter_id("nope");
+    expect_invalid(staff_->UpdateCapacity(as("opvang-1").get(), r, &out), "shelter_id");
+    r.set_shelter_id(shelter.id());
+    expect_invalid(staff_->UpdateCapacity(as("opvang-1").get(), r, &out), "etag");
+    r.set_etag(shelter.etag());
+    r.set_capacity_beds(5000);
+    expect_invalid(staff_->UpdateCapacity(as("opvang-1").get(), r, &out), "capacity_beds");
+  }
+  {
+    pb::RequestPlacementRequest r;
+    pb::Placement out;
+    r.set_request_id("q");
+    r.set_shelter_id(shelter.id());
+    r.set_trajectory_id("zz");
+    expect_invalid(essm_->RequestPlacement(as("coordinator-1").get(), r, &out), "trajectory_id");
+    r.set_trajectory_id(Woman());
+    r.set_accompanying_children(-1);
+    expect_invalid(essm_->RequestPlacement(as("coordinator-1").get(), r, &out),
+                   "accompanying_children");
+    r.set_accompanying_children(0);
+    r.mutable_starts_at()->set_seconds((kStart + days{400}).time_since_epoch().count());
+    expect_invalid(essm_->RequestPlacement(as("coordinator-1").get(), r, &out), "starts_at");
+    r.clear_starts_at();
+    r.mutable_planned_end_at()->set_seconds((kStart - days{1}).time_since_epoch().count());
+    expect_invalid(essm_->RequestPlacement(as("coordinator-1").get(), r, &out), "planned_end_at");
+  }
+  {
+    pb::ConfirmPlacementRequest r;
+    pb::Placement out;
+    r.set_request_id("c");
+    r.set_placement_id(p.id());
+    r.set_etag("x1");
+    expect_invalid(staff_->ConfirmPlacement(as("opvang-1").get(), r, &out), "etag");
+    pb::EndPlacementRequest e;
+    e.set_request_id("e");
+    e.set_placement_id(p.id());
+    e.set_etag(p.etag());
+    expect_invalid(staff_->EndPlacement(as("opvang-1").get(), e, &out), "move_on");
+    pb::CancelPlacementRequest x;
+    x.set_request_id("x");
+    x.set_placement_id(p.id());
+    x.set_etag(p.etag());
+    x.set_reason(std::string(1001, 'r'));
+    expect_invalid(essm_->CancelPlacement(as("coordinator-1").get(), x, &out), "reason");
+    pb::RecordContinuationReasonRequest k;
+    k.set_request_id("k");
+    k.set_placement_id(p.id());
+    k.set_etag(p.etag());
+    expect_invalid(staff_->RecordContinuationReason(as("opvang-1").get(), k, &out), "reason");
+  }
+  {
+    pb::GetPlacementRequest g;
+    pb::Placement out;
+    expect_invalid(staff_->GetPlacement(as("opvang-1").get(), g, &out), "id");
+    pb::ListPlacementsRequest l;
+    pb::ListPlacementsResponse listed;
+    l.set_shelter_id("bad");
+    expect_invalid(staff_->ListPlacements(as("opvang-1").get(), l, &listed), "shelter_id");
+    l.clear_shelter_id();
+    l.set_state(static_cast<pb::PlacementState>(12));
+    expect_invalid(staff_->ListPlacements(as("opvang-1").get(), l, &listed), "state");
+    pb::GetOccupancyBoardRequest b;
+    b.set_kind(static_cast<pb::ShelterKind>(8));
+    pb::OccupancyBoard board;
+    expect_invalid(essm_->GetOccupancyBoard(as("coordinator-1").get(), b, &board), "kind");
+    common::v1::ListEventsRequest feed;
+    feed.set_after_cursor("not-a-cursor");
+    common::v1::ListEventsResponse events;
+    expect_invalid(trajectory_service_->ListEvents(as("trajectory-service").get(), feed, &events),
+                   "after_cursor");
+  }
+  EXPECT_EQ(rows(), before);
+}
+
 }  // namespace
 }  // namespace ketenregie::shelter
