@@ -27,6 +27,20 @@ struct ServiceParts {
 using FlagAdder = std::function<void(CLI::App& app)>;
 using ServiceFactory = std::function<ServiceParts(const ServiceConfig& config, DbPool& db)>;
 
+/// Settings every domain service takes beyond ServiceConfig: its key file,
+/// the directory, its own client certificate for calling the other
+/// services, where to find them, and how often its timers fire.
+struct DomainServiceFlags {
+  std::string key_file;
+  std::string organisations;
+  std::string users;
+  std::string client_cert;
+  std::string client_key;
+  std::string peers_file;
+  int timer_interval_ms = 1000;
+  void Add(CLI::App& app);
+};
+
 /// The whole main() of a service: flags and environment, logging, the
 /// database pool, then RunServer until SIGINT/SIGTERM. `name` is the short
 /// service name ("trajectory"), used in logs and --help.

@@ -10,6 +10,7 @@
 #include "services/common/outbox.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "services/shelter/storage.h"
 #include "workflow/calendar.h"
 #include "workflow/rules.h"
@@ -25,36 +26,18 @@ using workflow::Operation;
 using workflow::PlacementEvent;
 using workflow::PlacementState;
 
-std::string Etag(long long version) { return std::to_string(version); }
 std::string AddressContext(const std::string& id) { return "shelters.address/" + id; }
 std::string ContinuationContext(const std::string& id) { return "placements.continuation/" + id; }
 
-google::protobuf::Timestamp ToTimestamp(Instant instant) {
-  google::protobuf::Timestamp out;
-  out.set_seconds(instant.time_since_epoch().count());
-  return out;
-}
-Instant ToInstant(const google::protobuf::Timestamp& t) {
-  return Instant{std::chrono::seconds{t.seconds()}};
-}
+using common::CheckEtag;
+using common::CheckId;
+using common::CheckRequestId;
+using common::Etag;
+using common::ToInstant;
+using common::ToTimestamp;
 
 workflow::ShelterKind KindOf(int proto_kind) {
   return static_cast<workflow::ShelterKind>(proto_kind - 1);
-}
-
-grpc::Status CheckRequestId(const std::string& id) {
-  return common::IsRequestId(id) ? grpc::Status::OK
-                                 : InvalidArgument("request_id",
-                                                   "required, 1-128 printable ASCII characters");
-}
-grpc::Status CheckId(std::string_view field, const std::string& id) {
-  return common::IsUuid(id) ? grpc::Status::OK : InvalidArgument(field, "must be a UUID");
-}
-grpc::Status CheckEtag(const std::string& etag) {
-  return !etag.empty() && etag.size() <= 20 &&
-                 etag.find_first_not_of("0123456789") == std::string::npos
-             ? grpc::Status::OK
-             : InvalidArgument("etag", "required: the etag as last read");
 }
 
 v1::PlacementState ProtoState(PlacementState state) {
@@ -141,23 +124,11 @@ void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Act
 RemoteTrajectoryFacts::RemoteTrajectoryFacts(std::function<std::string()> resolve_address,
                                              std::shared_ptr<grpc::ChannelCredentials> credentials,
                                              std::string actor)
-    : resolve_address_(std::move(resolve_address)),
-      credentials_(std::move(credentials)),
-      actor_(std::move(actor)) {}
+    : channel_(std::move(resolve_address), std::move(credentials)), actor_(std::move(actor)) {}
 
 grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
                                         workflow::PersonFacts& facts) {
-  std::shared_ptr<grpc::Channel> channel;
-  {
-    std::lock_guard lock(mutex_);
-    if (channel_ == nullptr) {
-      const std::string address = resolve_address_();
-      if (!address.empty()) {
-        channel_ = grpc::CreateChannel(address, credentials_);
-      }
-    }
-    channel = channel_;
-  }
+  const std::shared_ptr<grpc::Channel> channel = channel_.Get();
   if (channel == nullptr) {
     return {grpc::StatusCode::UNAVAILABLE, "trajectory service unknown: eligibility not checked"};
   }

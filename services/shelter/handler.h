@@ -15,6 +15,7 @@
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
+#include "services/common/peer.h"
 #include "workflow/placement.h"
 
 namespace ketenregie::shelter {
@@ -37,11 +38,8 @@ class RemoteTrajectoryFacts final : public TrajectoryFacts {
   grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) override;
 
  private:
-  std::function<std::string()> resolve_address_;
-  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  common::PeerChannel channel_;
   std::string actor_;
-  std::mutex mutex_;
-  std::shared_ptr<grpc::Channel> channel_;
 };
 
 /// The shelter service: shelters, beds, placements, the three-month rule.

@@ -14,23 +14,11 @@ namespace ketenregie::trajectory {
 ShelterEventSource::ShelterEventSource(std::function<std::string()> resolve_address,
                                        std::shared_ptr<grpc::ChannelCredentials> credentials,
                                        std::string actor)
-    : resolve_address_(std::move(resolve_address)),
-      credentials_(std::move(credentials)),
-      actor_(std::move(actor)) {}
+    : channel_(std::move(resolve_address), std::move(credentials)), actor_(std::move(actor)) {}
 
 grpc::Status ShelterEventSource::List(const std::string& after_cursor, int max_events,
                                       common::v1::ListEventsResponse& events) {
-  std::shared_ptr<grpc::Channel> channel;
-  {
-    std::lock_guard lock(mutex_);
-    if (channel_ == nullptr) {
-      const std::string address = resolve_address_();
-      if (!address.empty()) {
-        channel_ = grpc::CreateChannel(address, credentials_);
-      }
-    }
-    channel = channel_;
-  }
+  const std::shared_ptr<grpc::Channel> channel = channel_.Get();
   if (channel == nullptr) {
     return {grpc::StatusCode::UNAVAILABLE, "shelter service unknown"};
   }

@@ -11,6 +11,7 @@
 
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
+#include "services/common/peer.h"
 #include "workflow/core.h"
 
 namespace ketenregie::trajectory {
@@ -32,11 +33,8 @@ class ShelterEventSource final : public EventSource {
                     common::v1::ListEventsResponse& events) override;
 
  private:
-  std::function<std::string()> resolve_address_;
-  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  common::PeerChannel channel_;
   std::string actor_;
-  std::mutex mutex_;
-  std::shared_ptr<grpc::Channel> channel_;
 };
 
 /// Applies the shelter's events to trajectories: each becomes a timeline

@@ -10,6 +10,7 @@
 #include "services/common/mutation.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "services/trajectory/mapping.h"
 #include "services/trajectory/storage.h"
 #include "workflow/calendar.h"
@@ -28,51 +29,24 @@ using workflow::Operation;
 constexpr std::size_t kMaxName = 200;
 constexpr std::size_t kMaxText = 10'000;
 
-std::string Etag(long long version) { return std::to_string(version); }
-
 std::string IdentityContext(const std::string& person_id) { return "persons.identity/" + person_id; }
 std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
 std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
 
 // --- validation -------------------------------------------------------------
 
-grpc::Status CheckRequestId(const std::string& request_id) {
-  return common::IsRequestId(request_id)
-             ? grpc::Status::OK
-             : InvalidArgument("request_id", "required, 1-128 printable ASCII characters");
-}
-
-grpc::Status CheckId(std::string_view field, const std::string& id) {
-  return common::IsUuid(id) ? grpc::Status::OK : InvalidArgument(field, "must be a UUID");
-}
-
-grpc::Status CheckEtag(const std::string& etag) {
-  return !etag.empty() && etag.size() <= 20 &&
-                 etag.find_first_not_of("0123456789") == std::string::npos
-             ? grpc::Status::OK
-             : InvalidArgument("etag", "required: the etag of the trajectory as last read");
-}
-
-// First failing check, or OK.
-grpc::Status FirstError(std::initializer_list<grpc::Status> checks) {
-  for (const auto& check : checks) {
-    if (!check.ok()) {
-      return check;
-    }
-  }
-  return grpc::Status::OK;
-}
+using common::CheckEtag;
+using common::CheckId;
+using common::CheckRequestId;
+using common::Etag;
+using common::FirstError;
+using common::ReasonableTimestamp;
 
 bool ValidDate(const common::v1::CivilDate& date, Instant now) {
   using namespace std::chrono;
   const year_month_day ymd{year{date.year()}, month{static_cast<unsigned>(date.month())},
                            day{static_cast<unsigned>(date.day())}};
   return date.year() >= 1900 && ymd.ok() && sys_days{ymd} <= floor<days>(now);
-}
-
-// A timestamp PostgreSQL and the calendar can hold: 1970 to 2100.
-bool ReasonableTimestamp(const google::protobuf::Timestamp& t) {
-  return t.seconds() >= 0 && t.seconds() < 4'102'444'800 && t.nanos() >= 0 && t.nanos() < 1'000'000'000;
 }
 
 grpc::Status CheckIdentity(const v1::PersonIdentity& identity, Instant now) {

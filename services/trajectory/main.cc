@@ -8,8 +8,8 @@
 #include "services/common/crypto.h"
 #include "services/common/directory.h"
 #include "services/common/mutation.h"
+#include "services/common/peer.h"
 #include "services/common/service_main.h"
-#include "services/common/stack_env.h"
 #include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/trajectory/feed.h"
@@ -20,15 +20,9 @@
 namespace {
 
 struct Flags {
-  std::string key_file;
-  std::string organisations;
-  std::string users;
-  std::string client_cert;
-  std::string client_key;
-  std::string peers_file;
+  ketenregie::common::DomainServiceFlags common;
   std::string shelter_addr;
   std::string handoff_addr;
-  int timer_interval_ms = 1000;
 };
 
 }  // namespace
@@ -39,33 +33,11 @@ int main(int argc, char** argv) {
   return common::ServiceMain(
       argc, argv, "trajectory",
       [&flags](CLI::App& app) {
-        app.add_option("--key-file", flags.key_file, "field-encryption key file")
-            ->envname("KETENREGIE_KEY_FILE")
-            ->required();
-        app.add_option("--directory-organisations", flags.organisations, "organisations.tsv")
-            ->envname("KETENREGIE_DIRECTORY_ORGANISATIONS")
-            ->required();
-        app.add_option("--directory-users", flags.users, "users.tsv")
-            ->envname("KETENREGIE_DIRECTORY_USERS")
-            ->required();
-        app.add_option("--client-cert", flags.client_cert,
-                       "this service's client certificate, for calling the others")
-            ->envname("KETENREGIE_CLIENT_CERT")
-            ->required();
-        app.add_option("--client-key", flags.client_key, "its key")
-            ->envname("KETENREGIE_CLIENT_KEY")
-            ->required();
+        flags.common.Add(app);
         app.add_option("--shelter-addr", flags.shelter_addr, "shelter service address")
             ->envname("KETENREGIE_SHELTER_ADDR");
         app.add_option("--handoff-addr", flags.handoff_addr, "handoff service address")
             ->envname("KETENREGIE_HANDOFF_ADDR");
-        app.add_option("--peers-file", flags.peers_file,
-                       "KEY=value file naming the other services (local stack.env), read when "
-                       "first needed")
-            ->envname("KETENREGIE_PEERS_FILE");
-        app.add_option("--timer-interval-ms", flags.timer_interval_ms, "how often due timers fire")
-            ->envname("KETENREGIE_TIMER_INTERVAL_MS")
-            ->check(CLI::Range(10, 600000));
       },
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
         // Statements are registered on every new connection of the pool.
@@ -74,34 +46,27 @@ int main(int argc, char** argv) {
           trajectory::Prepare(connection);
         });
         auto directory = std::make_shared<common::Directory>(
-            common::Directory::Load(flags.organisations, flags.users));
-        auto keyring = std::make_shared<common::KeyringHolder>(flags.key_file);
+            common::Directory::Load(flags.common.organisations, flags.common.users));
+        auto keyring = std::make_shared<common::KeyringHolder>(flags.common.key_file);
         auto clock = std::make_shared<common::OffsetClock>();
-        auto resolve = [flags](const std::string& key) -> std::string {
-          if (key == "KETENREGIE_SHELTER_ADDR" && !flags.shelter_addr.empty()) {
-            return flags.shelter_addr;
-          }
-          if (key == "KETENREGIE_HANDOFF_ADDR" && !flags.handoff_addr.empty()) {
-            return flags.handoff_addr;
-          }
-          if (!flags.peers_file.empty() && std::filesystem::exists(flags.peers_file)) {
-            const auto env = common::LoadStackEnv(flags.peers_file);
-            const auto found = env.values.find(key);
-            return found == env.values.end() ? "" : found->second;
-          }
-          return "";
+        const auto shelter_address = common::PeerAddress(
+            flags.shelter_addr, flags.common.peers_file, "KETENREGIE_SHELTER_ADDR");
+        const auto handoff_address = common::PeerAddress(
+            flags.handoff_addr, flags.common.peers_file, "KETENREGIE_HANDOFF_ADDR");
+        auto resolve = [shelter_address, handoff_address](const std::string& key) {
+          return key == "KETENREGIE_SHELTER_ADDR" ? shelter_address() : handoff_address();
         };
         auto open_work = std::make_shared<trajectory::RemoteOpenWork>(
             resolve,
-            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
+            common::MutualTlsChannelCredentials(flags.common.client_cert, flags.common.client_key,
                                                 config.tls_ca),
             "trajectory-service");
         auto handler = std::make_shared<trajectory::TrajectoryHandler>(
             db, *directory, *keyring, *clock, *open_work,
             trajectory::Settings{config.db_acquire_timeout, {}, {}});
         auto shelter_feed = std::make_shared<trajectory::ShelterEventSource>(
-            [resolve] { return resolve("KETENREGIE_SHELTER_ADDR"); },
-            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
+            shelter_address,
+            common::MutualTlsChannelCredentials(flags.common.client_cert, flags.common.client_key,
                                                 config.tls_ca),
             "trajectory-service");
         auto consumer = std::make_shared<trajectory::ShelterEventConsumer>(
@@ -120,13 +85,13 @@ int main(int argc, char** argv) {
                                       while (consumer->PullOnce() > 0) {
                                       }
                                     },
-                                    std::chrono::milliseconds(flags.timer_interval_ms)});
+                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
         parts.background.push_back({"timers",
                                     [handler] {
                                       while (handler->FireDueTimers(100) > 0) {
                                       }
                                     },
-                                    std::chrono::milliseconds(flags.timer_interval_ms)});
+                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
         // Key rotation without downtime: pick up a changed key file, then move
         // stored values to the active keys in small batches.
         // Scans after start-up, after a key file change, and every ten

@@ -137,14 +137,4 @@ workflow::ReflectionState ReflectionStateFromStored(int stored) {
   return static_cast<workflow::ReflectionState>(stored - 1);
 }
 
-google::protobuf::Timestamp ToTimestamp(workflow::Instant instant) {
-  google::protobuf::Timestamp out;
-  out.set_seconds(instant.time_since_epoch().count());
-  return out;
-}
-
-workflow::Instant ToInstant(const google::protobuf::Timestamp& timestamp) {
-  return workflow::Instant{std::chrono::seconds{timestamp.seconds()}};
-}
-
 }  // namespace ketenregie::trajectory

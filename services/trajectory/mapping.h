@@ -7,6 +7,7 @@
 #include <google/protobuf/timestamp.pb.h>
 
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
+#include "services/common/validation.h"
 #include "workflow/reflection.h"
 #include "workflow/screening.h"
 #include "workflow/trajectory.h"
@@ -36,7 +37,7 @@ workflow::Screening ToWorkflow(const pb::Screening& screening);
 int StoredReflectionState(workflow::ReflectionState state);
 workflow::ReflectionState ReflectionStateFromStored(int stored);
 
-google::protobuf::Timestamp ToTimestamp(workflow::Instant instant);
-workflow::Instant ToInstant(const google::protobuf::Timestamp& timestamp);
+using common::ToInstant;
+using common::ToTimestamp;
 
 }  // namespace ketenregie::trajectory

@@ -24,28 +24,16 @@ void Prepare(grpc::ClientContext& context, const std::string& actor) {
 RemoteOpenWork::RemoteOpenWork(std::function<std::string(const std::string&)> resolve,
                                std::shared_ptr<grpc::ChannelCredentials> credentials,
                                std::string actor)
-    : resolve_(std::move(resolve)), credentials_(std::move(credentials)), actor_(std::move(actor)) {}
-
-std::shared_ptr<grpc::Channel> RemoteOpenWork::ChannelFor(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  auto& channel = channels_[key];
-  if (channel == nullptr) {
-    const std::string address = resolve_(key);
-    if (address.empty()) {
-      channels_.erase(key);
-      return nullptr;
-    }
-    channel = grpc::CreateChannel(address, credentials_);
-  }
-  return channel;
-}
+    : shelter_([resolve] { return resolve("KETENREGIE_SHELTER_ADDR"); }, credentials),
+      handoff_([resolve] { return resolve("KETENREGIE_HANDOFF_ADDR"); }, credentials),
+      actor_(std::move(actor)) {}
 
 grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_placements,
                                    int& unanswered_handoffs) {
   open_placements = 0;
   unanswered_handoffs = 0;
-  const auto shelter = ChannelFor("KETENREGIE_SHELTER_ADDR");
-  const auto handoff = ChannelFor("KETENREGIE_HANDOFF_ADDR");
+  const auto shelter = shelter_.Get();
+  const auto handoff = handoff_.Get();
   if (shelter == nullptr || handoff == nullptr) {
     return {grpc::StatusCode::UNAVAILABLE,
             "cannot check open placements and handoffs: shelter or handoff service unknown"};

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 
+#include "services/common/peer.h"
 #include "services/trajectory/handler.h"
 
 namespace ketenregie::trajectory {
@@ -29,13 +30,9 @@ class RemoteOpenWork final : public OpenWork {
                      int& unanswered_handoffs) override;
 
  private:
-  std::shared_ptr<grpc::Channel> ChannelFor(const std::string& key);
-
-  std::function<std::string(const std::string&)> resolve_;
-  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  common::PeerChannel shelter_;
+  common::PeerChannel handoff_;
   std::string actor_;
-  std::mutex mutex_;
-  std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;
 };
 
 }  // namespace ketenregie::trajectory

@@ -1,0 +1,34 @@
+#pragma once
+
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+namespace ketenregie::common {
+
+/// A channel to another Ketenregie service, made on first use: the address
+/// may be known only once that service runs (the local stack binds port 0).
+class PeerChannel final {
+ public:
+  PeerChannel(std::function<std::string()> resolve_address,
+              std::shared_ptr<grpc::ChannelCredentials> credentials);
+  /// The channel, or nullptr while the address is unknown.
+  std::shared_ptr<grpc::Channel> Get();
+
+ private:
+  std::function<std::string()> resolve_address_;
+  std::shared_ptr<grpc::ChannelCredentials> credentials_;
+  std::mutex mutex_;
+  std::shared_ptr<grpc::Channel> channel_;
+};
+
+/// Resolves a peer's address: an explicit address when given, else the
+/// KEY=value file (the local stack.env), read when first needed.
+std::function<std::string()> PeerAddress(std::string explicit_address, std::string peers_file,
+                                         std::string key);
+
+}  // namespace ketenregie::common

@@ -1,0 +1,33 @@
+#pragma once
+
+/// Checks every service applies to its requests, each failing with
+/// INVALID_ARGUMENT naming the field (DESIGN.md §7), and the conversions of
+/// the fields they check.
+
+#include <google/protobuf/timestamp.pb.h>
+#include <grpcpp/support/status.h>
+
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "workflow/core.h"
+
+namespace ketenregie::common {
+
+grpc::Status CheckRequestId(const std::string& request_id);
+grpc::Status CheckId(std::string_view field, const std::string& id);
+grpc::Status CheckEtag(const std::string& etag);
+/// The first failing check, or OK.
+grpc::Status FirstError(std::initializer_list<grpc::Status> checks);
+
+/// A resource version as its etag, and back.
+std::string Etag(long long version);
+
+/// A timestamp PostgreSQL and the calendar can hold: 1970 to 2100.
+bool ReasonableTimestamp(const google::protobuf::Timestamp& timestamp);
+
+google::protobuf::Timestamp ToTimestamp(workflow::Instant instant);
+workflow::Instant ToInstant(const google::protobuf::Timestamp& timestamp);
+
+}  // namespace ketenregie::common
