@@ -73,6 +73,10 @@ std::string_view ToString(Operation operation) {
       return "place or end a placement";
     case Operation::kReadOccupancy:
       return "read occupancy";
+    case Operation::kManageConsent:
+      return "record consent or overrides";
+    case Operation::kCheckDisclosure:
+      return "check a disclosure";
   }
   return "?";
 }
@@ -116,6 +120,12 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       break;
     case Operation::kReadOccupancy:
       allowed = CareCoordinator(principal) || ShelterStaff(principal);
+      break;
+    case Operation::kManageConsent:
+      allowed = CareCoordinator(principal);
+      break;
+    case Operation::kCheckDisclosure:
+      allowed = Service(principal);
       break;
   }
   if (allowed) {

@@ -47,6 +47,10 @@ enum class Operation {
   kRunPlacement,
   /// Beds and occupancy without addresses: coordinators and shelter staff.
   kReadOccupancy,
+  /// Record consents, request and decide overrides: coordinators.
+  kManageConsent,
+  /// The disclosure decision: Ketenregie services (the handoff service).
+  kCheckDisclosure,
 };
 
 std::string_view ToString(Role role);

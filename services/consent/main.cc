@@ -1,14 +1,58 @@
-// The consent service (DESIGN.md §4). Its methods are built by the issues that
-// own them; until then gRPC answers UNIMPLEMENTED for each.
-#include "ketenregie/consent/v1/consent.grpc.pb.h"
+// The consent service (DESIGN.md §5, issue #5): consent records, legal-basis
+// overrides with four eyes, and the disclosure decision.
+#include <CLI/CLI.hpp>
+
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/peer.h"
 #include "services/common/service_main.h"
+#include "services/common/test_clock.h"
+#include "services/common/tls.h"
+#include "services/common/trajectory_facts.h"
+#include "services/consent/handler.h"
+#include "services/consent/storage.h"
 
 int main(int argc, char** argv) {
-  using Service = ketenregie::consent::v1::ConsentService;
-  Service::Service service;
-  return ketenregie::common::ServiceMain(
-      argc, argv, "consent", {},
-      [&service](const ketenregie::common::ServiceConfig&, ketenregie::common::DbPool&) {
-        return ketenregie::common::ServiceParts{{{&service, Service::service_full_name()}}, {}, {}};
+  using namespace ketenregie;
+  common::DomainServiceFlags flags;
+  std::string trajectory_addr;
+  return common::ServiceMain(
+      argc, argv, "consent",
+      [&](CLI::App& app) {
+        flags.Add(app);
+        app.add_option("--trajectory-addr", trajectory_addr, "trajectory service address")
+            ->envname("KETENREGIE_TRAJECTORY_ADDR");
+      },
+      [&](const common::ServiceConfig& config, common::DbPool& db) {
+        db.SetPrepare([](pqxx::connection& connection) {
+          common::PrepareRequestLog(connection, "consent");
+          common::PrepareOutbox(connection, "consent");
+          consent::Prepare(connection);
+        });
+        auto directory = std::make_shared<common::Directory>(
+            common::Directory::Load(flags.organisations, flags.users));
+        auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
+        auto clock = std::make_shared<common::OffsetClock>();
+        auto facts = std::make_shared<common::RemoteTrajectoryFacts>(
+            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
+            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key, config.tls_ca),
+            "consent-service");
+        auto handler = std::make_shared<consent::ConsentHandler>(
+            db, *directory, *keys, *clock, *facts, config.db_acquire_timeout);
+        common::ServiceParts parts;
+        std::shared_ptr<common::TestClockService> test_clock;
+        if (config.test_clock) {
+          test_clock = std::make_shared<common::TestClockService>(*clock);
+          parts.services.push_back(
+              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+        }
+        parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
+        parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
+                                    std::chrono::seconds(10)});
+        parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
+        return parts;
       });
 }

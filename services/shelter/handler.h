@@ -15,32 +15,13 @@
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
-#include "services/common/peer.h"
+#include "services/common/trajectory_facts.h"
 #include "workflow/placement.h"
 
 namespace ketenregie::shelter {
 
-/// The person's facts that eligibility depends on: asked of the trajectory
-/// service, never taken from the requester (issue #6: checked, not trusted).
-class TrajectoryFacts {
- public:
-  virtual ~TrajectoryFacts() = default;
-  /// NOT_FOUND for an unknown trajectory; UNAVAILABLE when the trajectory
-  /// service cannot answer (nothing is placed then).
-  virtual grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) = 0;
-};
-
-/// Over gRPC with this service's own certificate.
-class RemoteTrajectoryFacts final : public TrajectoryFacts {
- public:
-  RemoteTrajectoryFacts(std::function<std::string()> resolve_address,
-                        std::shared_ptr<grpc::ChannelCredentials> credentials, std::string actor);
-  grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) override;
-
- private:
-  common::PeerChannel channel_;
-  std::string actor_;
-};
+using common::RemoteTrajectoryFacts;
+using common::TrajectoryFacts;
 
 /// The shelter service: shelters, beds, placements, the three-month rule.
 /// Rules come from workflow/placement.h and workflow/access.h.

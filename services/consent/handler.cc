@@ -1,0 +1,601 @@
+#include "services/consent/handler.h"
+
+#include "services/common/identity.h"
+#include "services/common/ids.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+#include "services/consent/storage.h"
+#include "workflow/disclosure.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::consent {
+namespace {
+
+using common::Caller;
+using common::CheckEtag;
+using common::CheckId;
+using common::CheckRequestId;
+using common::Etag;
+using common::FirstError;
+using common::InvalidArgument;
+using common::ToInstant;
+using common::ToTimestamp;
+using workflow::Instant;
+using workflow::Operation;
+
+std::string JustificationContext(const std::string& id) { return "overrides.justification/" + id; }
+
+// Protobuf numbers: categories, purposes and organisation types are the
+// same in both; the state enums are offset (protobuf 0 = unspecified).
+v1::ConsentState ProtoState(workflow::ConsentState s) {
+  return static_cast<v1::ConsentState>(static_cast<int>(s) + 1);
+}
+
+v1::OverrideState ProtoState(workflow::OverrideState s) {
+  switch (s) {
+    case workflow::OverrideState::kRequested:
+      return v1::OVERRIDE_STATE_REQUESTED;
+    case workflow::OverrideState::kActivePendingApproval:
+      return v1::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL;
+    case workflow::OverrideState::kActive:
+      return v1::OVERRIDE_STATE_ACTIVE;
+    case workflow::OverrideState::kRejected:
+      return v1::OVERRIDE_STATE_REJECTED;
+    case workflow::OverrideState::kExpired:
+      return v1::OVERRIDE_STATE_EXPIRED;
+    case workflow::OverrideState::kRevoked:
+      return v1::OVERRIDE_STATE_REVOKED;
+  }
+  return v1::OVERRIDE_STATE_UNSPECIFIED;
+}
+
+grpc::Status ReadCategories(const google::protobuf::RepeatedField<int>& in,
+                            std::set<workflow::DataCategory>& out) {
+  for (const int c : in) {
+    if (c < 1 || !common::v1::DataCategory_IsValid(c)) {
+      return InvalidArgument("categories", "known data categories");
+    }
+    out.insert(static_cast<workflow::DataCategory>(c));
+  }
+  if (out.empty()) {
+    return InvalidArgument("categories", "at least one");
+  }
+  return grpc::Status::OK;
+}
+
+void Render(const ConsentRow& row, v1::Consent* out) {
+  const auto& c = row.record;
+  out->set_id(c.id);
+  out->set_trajectory_id(row.trajectory_id);
+  out->set_state(ProtoState(c.state));
+  out->set_grantor(static_cast<v1::Grantor>(static_cast<int>(c.grantor) + 1));
+  out->set_guardian_organisation_id(row.guardian_organisation_id);
+  out->set_recipient_organisation_id(c.recipient_organisation);
+  out->set_recipient_type(static_cast<common::v1::OrganisationType>(c.recipient_type));
+  for (const auto category : c.categories) {
+    out->add_categories(static_cast<common::v1::DataCategory>(category));
+  }
+  out->set_purpose(static_cast<common::v1::Purpose>(c.purpose));
+  out->set_method(static_cast<v1::ConsentMethod>(c.method));
+  out->set_interpreter_used(c.interpreter_used);
+  out->mutable_recorded_by()->set_organisation_id(row.organisation_id);
+  out->mutable_recorded_by()->set_user_id(row.recorded_by);
+  *out->mutable_valid_from() = ToTimestamp(c.valid_from);
+  *out->mutable_valid_until() = ToTimestamp(c.valid_until);
+  out->set_supersedes_consent_id(row.supersedes);
+  out->set_etag(Etag(row.version));
+}
+
+void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out) {
+  const auto& o = row.record;
+  out->set_id(o.id);
+  out->set_trajectory_id(row.trajectory_id);
+  out->set_state(ProtoState(o.state));
+  out->set_basis(static_cast<v1::LegalBasis>(o.basis));
+  out->set_justification(keyring.Open(row.justification_sealed, JustificationContext(o.id)));
+  out->set_recipient_organisation_id(o.recipient_organisation);
+  for (const auto category : o.categories) {
+    out->add_categories(static_cast<common::v1::DataCategory>(category));
+  }
+  out->set_purpose(static_cast<common::v1::Purpose>(o.purpose));
+  *out->mutable_expires_at() = ToTimestamp(o.expires_at);
+  out->set_acute_danger(o.acute_danger);
+  out->mutable_requested_by()->set_organisation_id(o.requested_by.organisation);
+  out->mutable_requested_by()->set_user_id(o.requested_by.user);
+  if (!o.approved_by.user.empty()) {
+    out->mutable_approved_by()->set_organisation_id(o.approved_by.organisation);
+    out->mutable_approved_by()->set_user_id(o.approved_by.user);
+  }
+  if (o.approval_due_at != Instant{}) {
+    *out->mutable_approval_due_at() = ToTimestamp(o.approval_due_at);
+  }
+  out->set_etag(Etag(row.version));
+}
+
+std::map<std::string, std::string> EventAttributes(const std::string& recipient,
+                                                   std::string_view state) {
+  return {{"recipient", recipient}, {"state", std::string(state)}};
+}
+
+}  // namespace
+
+ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& directory,
+                               common::KeyringHolder& keys, const common::Clock& clock,
+                               common::TrajectoryFacts& facts, std::chrono::milliseconds db_timeout)
+    : db_(db), directory_(directory), keys_(keys), clock_(clock), facts_(facts),
+      db_timeout_(db_timeout) {}
+
+grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
+                                            const v1::ProposeConsentRequest* request,
+                                            v1::Consent* response) {
+  const auto& in = request->consent();
+  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
+                                 CheckId("consent.trajectory_id", in.trajectory_id())});
+      !invalid.ok()) {
+    return invalid;
+  }
+  workflow::ConsentRecord proposal;
+  if (auto invalid = ReadCategories(in.categories(), proposal.categories); !invalid.ok()) {
+    return InvalidArgument("consent.categories", invalid.error_message());
+  }
+  if (in.recipient_organisation_id().empty() &&
+      (in.recipient_type() == common::v1::ORGANISATION_TYPE_UNSPECIFIED ||
+       !common::v1::OrganisationType_IsValid(in.recipient_type()))) {
+    return InvalidArgument("consent.recipient_organisation_id",
+                           "a recipient organisation, or an organisation type");
+  }
+  if (!in.recipient_organisation_id().empty() &&
+      directory_.FindOrganisation(in.recipient_organisation_id()) == nullptr) {
+    return InvalidArgument("consent.recipient_organisation_id", "not an organisation of the chain");
+  }
+  if (in.purpose() == common::v1::PURPOSE_UNSPECIFIED ||
+      !common::v1::Purpose_IsValid(in.purpose())) {
+    return InvalidArgument("consent.purpose", "a purpose");
+  }
+  if (in.method() == v1::CONSENT_METHOD_UNSPECIFIED || !v1::ConsentMethod_IsValid(in.method())) {
+    return InvalidArgument("consent.method", "verbal or written");
+  }
+  if (in.grantor() == v1::GRANTOR_UNSPECIFIED || !v1::Grantor_IsValid(in.grantor())) {
+    return InvalidArgument("consent.grantor", "the person or a guardian");
+  }
+  if (!in.has_valid_until() || !common::ReasonableTimestamp(in.valid_until())) {
+    return InvalidArgument("consent.valid_until", "a time between 1970 and 2100");
+  }
+  if (in.has_valid_from() && !common::ReasonableTimestamp(in.valid_from())) {
+    return InvalidArgument("consent.valid_from", "a time between 1970 and 2100");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  workflow::PersonFacts person;
+  if (auto unavailable = facts_.Get(in.trajectory_id(), person); !unavailable.ok()) {
+    return unavailable;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
+        const Instant now = clock_.Now();
+        proposal.id = common::NewUuid();
+        proposal.grantor = static_cast<workflow::Grantor>(in.grantor() - 1);
+        proposal.recipient_organisation = in.recipient_organisation_id();
+        // A named recipient's type is the directory's, never the client's.
+        const auto* named = directory_.FindOrganisation(in.recipient_organisation_id());
+        proposal.recipient_type = named != nullptr
+                                      ? named->type
+                                      : static_cast<workflow::OrganisationType>(in.recipient_type());
+        proposal.purpose = static_cast<workflow::Purpose>(in.purpose());
+        proposal.method = static_cast<workflow::ConsentMethod>(in.method());
+        proposal.interpreter_used = in.interpreter_used();
+        proposal.valid_from = in.has_valid_from() ? ToInstant(in.valid_from()) : Instant{};
+        proposal.valid_until = ToInstant(in.valid_until());
+        const auto proposed = workflow::ProposeConsent(proposal, person.age, now);
+        if (!proposed.ok()) {
+          return common::RuleRefusal(proposed.violation());
+        }
+        ConsentRow row{proposed.value(), in.trajectory_id(), caller.identity.organisation_id,
+                       in.guardian_organisation_id(), caller.identity.actor,
+                       in.supersedes_consent_id(), now, 1};
+        if (!row.supersedes.empty()) {
+          auto old = LoadConsent(tx, row.supersedes, /*for_update=*/true);
+          if (!old || old->trajectory_id != row.trajectory_id) {
+            return InvalidArgument("consent.supersedes_consent_id", "a consent of this trajectory");
+          }
+        }
+        InsertConsent(tx, row);
+        Render(row, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::string_view method,
+                                           const google::protobuf::Message& request,
+                                           const std::string& request_id,
+                                           const std::string& consent_id, const std::string& etag,
+                                           workflow::ConsentEvent event, v1::Consent* response) {
+  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("consent_id", consent_id),
+                                 CheckEtag(etag)});
+      !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, method, request, request_id, response, keys_,
+      [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
+        auto row = LoadConsent(tx, consent_id, /*for_update=*/true);
+        if (!row || row->organisation_id != caller.identity.organisation_id) {
+          return common::NotFound("consent");
+        }
+        // Serialise with disclosure checks of the trajectory: a check that
+        // starts after this commits sees the new state (R-WITHDRAWAL-IMMEDIATE).
+        LockTrajectory(tx, row->trajectory_id, /*shared=*/false);
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("consent");
+        }
+        const Instant now = clock_.Now();
+        const auto changed = workflow::ApplyConsent(row->record, event, now);
+        if (!changed.ok()) {
+          return common::RuleRefusal(changed.violation());
+        }
+        row->record = changed.value().next;
+        UpdateConsentState(tx, *row);
+        if (event == workflow::ConsentEvent::kGrant && !row->supersedes.empty()) {
+          auto old = LoadConsent(tx, row->supersedes, /*for_update=*/true);
+          const auto superseded =
+              workflow::ApplyConsent(old->record, workflow::ConsentEvent::kSupersede, now);
+          if (superseded.ok()) {
+            old->record = superseded.value().next;
+            UpdateConsentState(tx, *old);
+          }
+        }
+        // The handoff service follows this feed to revoke open handoffs and
+        // tell the recipient (the workflow's actions for a withdrawal).
+        common::AppendOutbox(tx, "consent." + std::string(workflow::ToString(row->record.state)),
+                             row->trajectory_id, "consents/" + row->record.id,
+                             EventAttributes(row->record.recipient_organisation,
+                                             workflow::ToString(row->record.state)),
+                             now);
+        Render(*row, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
+                                          const v1::GrantConsentRequest* request,
+                                          v1::Consent* response) {
+  return ChangeConsent(context, "GrantConsent", *request, request->request_id(),
+                       request->consent_id(), request->etag(), workflow::ConsentEvent::kGrant,
+                       response);
+}
+
+grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
+                                           const v1::RefuseConsentRequest* request,
+                                           v1::Consent* response) {
+  return ChangeConsent(context, "RefuseConsent", *request, request->request_id(),
+                       request->consent_id(), request->etag(), workflow::ConsentEvent::kRefuse,
+                       response);
+}
+
+grpc::Status ConsentHandler::WithdrawConsent(grpc::ServerContext* context,
+                                             const v1::WithdrawConsentRequest* request,
+                                             v1::Consent* response) {
+  return ChangeConsent(context, "WithdrawConsent", *request, request->request_id(),
+                       request->consent_id(), request->etag(), workflow::ConsentEvent::kWithdraw,
+                       response);
+}
+
+grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
+                                        const v1::GetConsentRequest* request,
+                                        v1::Consent* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto row = LoadConsent(tx, request->id(), false);
+    if (!row || row->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("consent");
+    }
+    Render(*row, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
+                                          const v1::ListConsentsRequest* request,
+                                          v1::ListConsentsResponse* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    for (const auto& row : ConsentsOf(tx, request->trajectory_id())) {
+      if (row.organisation_id == caller.identity.organisation_id) {
+        Render(row, response->add_consents());
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
+                                             const v1::RequestOverrideRequest* request,
+                                             v1::Override* response) {
+  const auto& in = request->override();
+  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
+                                 CheckId("override.trajectory_id", in.trajectory_id())});
+      !invalid.ok()) {
+    return invalid;
+  }
+  workflow::OverrideRecord o;
+  if (auto invalid = ReadCategories(in.categories(), o.categories); !invalid.ok()) {
+    return InvalidArgument("override.categories", invalid.error_message());
+  }
+  if (in.basis() == v1::LEGAL_BASIS_UNSPECIFIED || !v1::LegalBasis_IsValid(in.basis())) {
+    return InvalidArgument("override.basis", "child protection, vital interest or legal obligation");
+  }
+  if (in.justification().empty() || in.justification().size() > 4000) {
+    return InvalidArgument("override.justification", "required, at most 4000 bytes");
+  }
+  const auto* recipient = directory_.FindOrganisation(in.recipient_organisation_id());
+  if (recipient == nullptr) {
+    return InvalidArgument("override.recipient_organisation_id", "an organisation of the chain");
+  }
+  if (!common::v1::Purpose_IsValid(in.purpose())) {
+    return InvalidArgument("override.purpose", "unknown value");
+  }
+  if (!in.has_expires_at() || !common::ReasonableTimestamp(in.expires_at())) {
+    return InvalidArgument("override.expires_at", "a time between 1970 and 2100");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  workflow::PersonFacts person;
+  if (auto unavailable = facts_.Get(in.trajectory_id(), person); !unavailable.ok()) {
+    return unavailable;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+        const Instant now = clock_.Now();
+        o.id = common::NewUuid();
+        o.basis = static_cast<workflow::LegalBasis>(in.basis());
+        o.acute_danger = in.acute_danger();
+        o.justification = in.justification();
+        o.recipient_organisation = recipient->id;
+        o.recipient_type = recipient->type;
+        o.purpose = static_cast<workflow::Purpose>(in.purpose());
+        o.requested_by = {caller.identity.organisation_id, caller.identity.actor};
+        o.expires_at = ToInstant(in.expires_at());
+        const auto requested = workflow::RequestOverride(o, person.age, now);
+        if (!requested.ok()) {
+          return common::RuleRefusal(requested.violation());
+        }
+        OverrideRow row{requested.value().next, in.trajectory_id(), caller.identity.organisation_id,
+                        "", 1};
+        const auto keyring = keys_.Get();
+        row.justification_sealed = keyring->Seal(o.justification, JustificationContext(o.id));
+        LockTrajectory(tx, row.trajectory_id, /*shared=*/false);
+        InsertOverride(tx, row);
+        common::AppendOutbox(tx, "override.requested", row.trajectory_id, "overrides/" + o.id,
+                             EventAttributes(o.recipient_organisation,
+                                             workflow::ToString(row.record.state)),
+                             now);
+        Render(row, *keyring, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::string_view method,
+                                            const google::protobuf::Message& request,
+                                            const std::string& request_id,
+                                            const std::string& override_id,
+                                            const std::string& etag,
+                                            workflow::OverrideEvent event,
+                                            v1::Override* response) {
+  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("override_id", override_id),
+                                 CheckEtag(etag)});
+      !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, method, request, request_id, response, keys_,
+      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+        auto row = LoadOverride(tx, override_id, /*for_update=*/true);
+        if (!row || row->organisation_id != caller.identity.organisation_id) {
+          return common::NotFound("override");
+        }
+        LockTrajectory(tx, row->trajectory_id, /*shared=*/false);
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("override");
+        }
+        const Instant now = clock_.Now();
+        // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
+        // decided on the certificate and the directory, never on a field.
+        const auto changed = workflow::ApplyOverride(
+            row->record, event, {caller.identity.organisation_id, caller.identity.actor}, now);
+        if (!changed.ok()) {
+          return changed.violation().rule == workflow::rules::kOverrideFourEyes
+                     ? common::Forbidden(changed.violation())
+                     : common::RuleRefusal(changed.violation());
+        }
+        row->record = changed.value().next;
+        UpdateOverride(tx, *row);
+        common::AppendOutbox(tx, "override." + std::string(workflow::ToString(row->record.state)),
+                             row->trajectory_id, "overrides/" + row->record.id,
+                             EventAttributes(row->record.recipient_organisation,
+                                             workflow::ToString(row->record.state)),
+                             now);
+        Render(*row, *keys_.Get(), out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
+                                             const v1::ApproveOverrideRequest* request,
+                                             v1::Override* response) {
+  return ChangeOverride(context, "ApproveOverride", *request, request->request_id(),
+                        request->override_id(), request->etag(), workflow::OverrideEvent::kApprove,
+                        response);
+}
+
+grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
+                                            const v1::RejectOverrideRequest* request,
+                                            v1::Override* response) {
+  return ChangeOverride(context, "RejectOverride", *request, request->request_id(),
+                        request->override_id(), request->etag(), workflow::OverrideEvent::kReject,
+                        response);
+}
+
+grpc::Status ConsentHandler::RevokeOverride(grpc::ServerContext* context,
+                                            const v1::RevokeOverrideRequest* request,
+                                            v1::Override* response) {
+  if (request->reason().size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  return ChangeOverride(context, "RevokeOverride", *request, request->request_id(),
+                        request->override_id(), request->etag(), workflow::OverrideEvent::kRevoke,
+                        response);
+}
+
+grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
+                                         const v1::GetOverrideRequest* request,
+                                         v1::Override* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto row = LoadOverride(tx, request->id(), false);
+    if (!row || row->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("override");
+    }
+    Render(*row, *keys_.Get(), response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
+                                           const v1::ListOverridesRequest* request,
+                                           v1::ListOverridesResponse* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    for (const auto& row : OverridesOf(tx, request->trajectory_id())) {
+      if (row.organisation_id == caller.identity.organisation_id) {
+        Render(row, *keyring, response->add_overrides());
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
+                                             const v1::CheckDisclosureRequest* request,
+                                             v1::DisclosureDecision* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  const auto* recipient = directory_.FindOrganisation(request->recipient_organisation_id());
+  if (recipient == nullptr) {
+    return InvalidArgument("recipient_organisation_id", "an organisation of the chain");
+  }
+  if (request->categories().empty() || request->categories_size() > 20) {
+    return InvalidArgument("categories", "1 to 20 categories");
+  }
+  if (!common::v1::Purpose_IsValid(request->purpose())) {
+    return InvalidArgument("purpose", "unknown value");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kCheckDisclosure, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    LockTrajectory(tx, request->trajectory_id(), /*shared=*/true);
+    std::vector<workflow::ConsentRecord> consents;
+    for (auto& row : ConsentsOf(tx, request->trajectory_id())) {
+      consents.push_back(std::move(row.record));
+    }
+    std::vector<workflow::OverrideRecord> overrides;
+    for (auto& row : OverridesOf(tx, request->trajectory_id())) {
+      overrides.push_back(std::move(row.record));
+    }
+    const Instant now = clock_.Now();
+    for (const int category : request->categories()) {
+      const auto decision = workflow::DecideDisclosure(
+          consents, overrides,
+          {recipient->id, recipient->type,
+           common::v1::DataCategory_IsValid(category) ? static_cast<workflow::DataCategory>(category)
+                                                      : workflow::DataCategory::kUnknown,
+           static_cast<workflow::Purpose>(request->purpose()), now});
+      auto* out = response->add_decisions();
+      out->set_category(static_cast<common::v1::DataCategory>(category));
+      out->set_permitted(decision.permitted);
+      out->set_basis_id(decision.basis_id);
+      out->set_denial_reason(decision.permitted
+                                 ? (decision.flagged ? "acute danger, approval pending" : "")
+                                 : decision.reason);
+      out->set_rule(std::string(decision.rule));
+    }
+    *response->mutable_decided_at() = ToTimestamp(now);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status ConsentHandler::ListEvents(grpc::ServerContext* context,
+                                        const common::v1::ListEventsRequest* request,
+                                        common::v1::ListEventsResponse* response) {
+  if (request->max_events() < 0 || request->max_events() > 1000) {
+    return InvalidArgument("max_events", "0 to 1000");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadEvents, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    auto events = common::ListOutbox(tx, request->after_cursor(),
+                                     request->max_events() == 0 ? 100 : request->max_events());
+    if (!events) {
+      return InvalidArgument("after_cursor", "not a cursor of this feed");
+    }
+    *response = std::move(*events);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace ketenregie::consent

@@ -1,0 +1,207 @@
+#include "services/consent/storage.h"
+
+#include <sstream>
+
+namespace ketenregie::consent {
+namespace {
+
+using workflow::Instant;
+
+long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
+Instant InstantOf(const pqxx::field& f) { return Instant{std::chrono::seconds{f.as<long long>()}}; }
+
+std::string Categories(const std::set<workflow::DataCategory>& categories) {
+  std::string out;
+  for (const auto c : categories) {
+    out += (out.empty() ? "" : ",") + std::to_string(static_cast<int>(c));
+  }
+  return out;
+}
+
+std::set<workflow::DataCategory> CategoriesOf(const pqxx::field& f) {
+  std::set<workflow::DataCategory> out;
+  std::stringstream list(f.as<std::string>());
+  for (std::string n; std::getline(list, n, ',');) {
+    out.insert(static_cast<workflow::DataCategory>(std::stoi(n)));
+  }
+  return out;
+}
+
+const char* Nullable(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
+
+constexpr const char* kConsentColumns =
+    "id::text, trajectory_id::text, organisation_id, state, grantor, "
+    "coalesce(guardian_organisation_id, ''), coalesce(recipient_organisation_id, ''), "
+    "recipient_type, array_to_string(categories, ','), purpose, method, interpreter_used, "
+    "recorded_by, extract(epoch from valid_from)::bigint, extract(epoch from valid_until)::bigint, "
+    "coalesce(supersedes::text, ''), extract(epoch from created_at)::bigint, version";
+
+constexpr const char* kOverrideColumns =
+    "id::text, trajectory_id::text, organisation_id, state, basis, acute_danger, justification, "
+    "recipient_organisation_id, recipient_type, array_to_string(categories, ','), purpose, "
+    "requested_by, coalesce(approved_by, ''), extract(epoch from requested_at)::bigint, "
+    "extract(epoch from expires_at)::bigint, extract(epoch from approval_due_at)::bigint, version";
+
+ConsentRow ConsentOf(const pqxx::row& r) {
+  ConsentRow row;
+  auto& c = row.record;
+  c.id = r[0].as<std::string>();
+  row.trajectory_id = r[1].as<std::string>();
+  row.organisation_id = r[2].as<std::string>();
+  c.state = static_cast<workflow::ConsentState>(r[3].as<int>());
+  c.grantor = static_cast<workflow::Grantor>(r[4].as<int>());
+  row.guardian_organisation_id = r[5].as<std::string>();
+  c.recipient_organisation = r[6].as<std::string>();
+  c.recipient_type = static_cast<workflow::OrganisationType>(r[7].as<int>());
+  c.categories = CategoriesOf(r[8]);
+  c.purpose = static_cast<workflow::Purpose>(r[9].as<int>());
+  c.method = static_cast<workflow::ConsentMethod>(r[10].as<int>());
+  c.interpreter_used = r[11].as<bool>();
+  row.recorded_by = r[12].as<std::string>();
+  c.valid_from = InstantOf(r[13]);
+  c.valid_until = InstantOf(r[14]);
+  row.supersedes = r[15].as<std::string>();
+  row.created_at = InstantOf(r[16]);
+  row.version = r[17].as<long long>();
+  return row;
+}
+
+OverrideRow OverrideOf(const pqxx::row& r) {
+  OverrideRow row;
+  auto& o = row.record;
+  o.id = r[0].as<std::string>();
+  row.trajectory_id = r[1].as<std::string>();
+  row.organisation_id = r[2].as<std::string>();
+  o.state = static_cast<workflow::OverrideState>(r[3].as<int>());
+  o.basis = static_cast<workflow::LegalBasis>(r[4].as<int>());
+  o.acute_danger = r[5].as<bool>();
+  row.justification_sealed = pqxx::binarystring(r[6]).str();
+  o.recipient_organisation = r[7].as<std::string>();
+  o.recipient_type = static_cast<workflow::OrganisationType>(r[8].as<int>());
+  o.categories = CategoriesOf(r[9]);
+  o.purpose = static_cast<workflow::Purpose>(r[10].as<int>());
+  o.requested_by = {row.organisation_id, r[11].as<std::string>()};
+  if (!r[12].as<std::string>().empty()) {
+    o.approved_by = {row.organisation_id, r[12].as<std::string>()};
+  }
+  o.requested_at = InstantOf(r[13]);
+  o.expires_at = InstantOf(r[14]);
+  o.approval_due_at = r[15].is_null() ? Instant{} : InstantOf(r[15]);
+  row.version = r[16].as<long long>();
+  return row;
+}
+
+std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
+  return std::string(a) + std::string(b) + std::string(c);
+}
+
+}  // namespace
+
+// States are stored as the workflow enums' numbers.
+void Prepare(pqxx::connection& c) {
+  c.prepare("consent_insert",
+            "INSERT INTO consent.consents (id, trajectory_id, organisation_id, state, grantor, "
+            "guardian_organisation_id, recipient_organisation_id, recipient_type, categories, "
+            "purpose, method, interpreter_used, recorded_by, valid_from, valid_until, supersedes, "
+            "created_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, "
+            "string_to_array($9, ',')::smallint[], $10, $11, $12, $13, to_timestamp($14), "
+            "to_timestamp($15), $16::uuid, to_timestamp($17))");
+  c.prepare("consent_load", Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid"));
+  c.prepare("consent_load_for_update",
+            Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("consent_state",
+            "UPDATE consent.consents SET state = $2, version = version + 1 WHERE id = $1::uuid");
+  c.prepare("consents_of",
+            Sql("SELECT ", kConsentColumns,
+                " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
+  c.prepare("override_insert",
+            "INSERT INTO consent.overrides (id, trajectory_id, organisation_id, state, basis, "
+            "acute_danger, justification, recipient_organisation_id, recipient_type, categories, "
+            "purpose, requested_by, requested_at, expires_at, approval_due_at) VALUES ($1::uuid, "
+            "$2::uuid, $3, $4, $5, $6, $7, $8, $9, string_to_array($10, ',')::smallint[], $11, $12, "
+            "to_timestamp($13), to_timestamp($14), to_timestamp($15))");
+  c.prepare("override_load",
+            Sql("SELECT ", kOverrideColumns, " FROM consent.overrides WHERE id = $1::uuid"));
+  c.prepare("override_load_for_update",
+            Sql("SELECT ", kOverrideColumns, " FROM consent.overrides WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("override_update",
+            "UPDATE consent.overrides SET state = $2, approved_by = $3, version = version + 1 "
+            "WHERE id = $1::uuid");
+  c.prepare("overrides_of",
+            Sql("SELECT ", kOverrideColumns,
+                " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
+  c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
+  c.prepare("trajectory_lock_shared", "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 7))");
+}
+
+void InsertConsent(pqxx::work& tx, const ConsentRow& row) {
+  const auto& c = row.record;
+  tx.exec_prepared("consent_insert", c.id, row.trajectory_id, row.organisation_id,
+                   static_cast<int>(c.state), static_cast<int>(c.grantor),
+                   Nullable(row.guardian_organisation_id), Nullable(c.recipient_organisation),
+                   static_cast<int>(c.recipient_type), Categories(c.categories),
+                   static_cast<int>(c.purpose), static_cast<int>(c.method), c.interpreter_used,
+                   row.recorded_by, EpochOf(c.valid_from), EpochOf(c.valid_until),
+                   Nullable(row.supersedes), EpochOf(row.created_at));
+}
+
+std::optional<ConsentRow> LoadConsent(pqxx::work& tx, const std::string& id, bool for_update) {
+  const auto r = tx.exec_prepared(for_update ? "consent_load_for_update" : "consent_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return ConsentOf(r[0]);
+}
+
+void UpdateConsentState(pqxx::work& tx, ConsentRow& row) {
+  tx.exec_prepared("consent_state", row.record.id, static_cast<int>(row.record.state));
+  row.version += 1;
+}
+
+std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id) {
+  std::vector<ConsentRow> out;
+  for (const auto& r : tx.exec_prepared("consents_of", trajectory_id)) {
+    out.push_back(ConsentOf(r));
+  }
+  return out;
+}
+
+void InsertOverride(pqxx::work& tx, const OverrideRow& row) {
+  const auto& o = row.record;
+  const std::string due =
+      o.approval_due_at == Instant{} ? "" : std::to_string(EpochOf(o.approval_due_at));
+  tx.exec_prepared("override_insert", o.id, row.trajectory_id, row.organisation_id,
+                   static_cast<int>(o.state), static_cast<int>(o.basis), o.acute_danger,
+                   pqxx::binarystring(row.justification_sealed), o.recipient_organisation,
+                   static_cast<int>(o.recipient_type), Categories(o.categories),
+                   static_cast<int>(o.purpose), o.requested_by.user, EpochOf(o.requested_at),
+                   EpochOf(o.expires_at), Nullable(due));
+}
+
+std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, bool for_update) {
+  const auto r = tx.exec_prepared(for_update ? "override_load_for_update" : "override_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return OverrideOf(r[0]);
+}
+
+void UpdateOverride(pqxx::work& tx, OverrideRow& row) {
+  tx.exec_prepared("override_update", row.record.id, static_cast<int>(row.record.state),
+                   Nullable(row.record.approved_by.user));
+  row.version += 1;
+}
+
+std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id) {
+  std::vector<OverrideRow> out;
+  for (const auto& r : tx.exec_prepared("overrides_of", trajectory_id)) {
+    out.push_back(OverrideOf(r));
+  }
+  return out;
+}
+
+void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id, bool shared) {
+  tx.exec_prepared(shared ? "trajectory_lock_shared" : "trajectory_lock", trajectory_id);
+}
+
+}  // namespace ketenregie::consent

@@ -1,0 +1,49 @@
+#pragma once
+
+/// All SQL of the consent service; statements prepared once per connection.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "workflow/consent.h"
+
+namespace ketenregie::consent {
+
+void Prepare(pqxx::connection& connection);
+
+struct ConsentRow {
+  workflow::ConsentRecord record;
+  std::string trajectory_id;
+  std::string organisation_id;
+  std::string guardian_organisation_id;
+  std::string recorded_by;
+  std::string supersedes;
+  workflow::Instant created_at{};
+  long long version = 1;
+};
+
+struct OverrideRow {
+  workflow::OverrideRecord record;  // justification in clear only in memory
+  std::string trajectory_id;
+  std::string organisation_id;
+  std::string justification_sealed;
+  long long version = 1;
+};
+
+void InsertConsent(pqxx::work& tx, const ConsentRow& row);
+std::optional<ConsentRow> LoadConsent(pqxx::work& tx, const std::string& id, bool for_update);
+void UpdateConsentState(pqxx::work& tx, ConsentRow& row);
+std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id);
+
+void InsertOverride(pqxx::work& tx, const OverrideRow& row);
+std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, bool for_update);
+void UpdateOverride(pqxx::work& tx, OverrideRow& row);
+std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id);
+
+/// Locks the trajectory's consent decisions against a concurrent change
+/// (a withdrawal and a disclosure check of the same trajectory serialise).
+void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id, bool shared);
+
+}  // namespace ketenregie::consent

@@ -1,0 +1,390 @@
+// The consent service through real gRPC channels with mutual TLS, on a
+// fresh PostgreSQL database per test: consent lifecycles, four-eyes
+// overrides and the disclosure decision.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <future>
+#include <random>
+#include <thread>
+#include <pqxx/pqxx>
+
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/consent/handler.h"
+#include "services/consent/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+
+namespace ketenregie::consent {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+namespace pb = ketenregie::consent::v1;
+namespace cpb = ketenregie::common::v1;
+
+class FakeFacts final : public common::TrajectoryFacts {
+ public:
+  grpc::Status Get(const std::string& id, workflow::PersonFacts& facts) override {
+    facts = {minors.contains(id) ? workflow::AgeStatus::kMinor : workflow::AgeStatus::kConfirmedAdult,
+             workflow::GenderIdentity::kWoman, 0, true};
+    return grpc::Status::OK;
+  }
+  std::set<std::string> minors;
+};
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+const workflow::Instant kNow{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}};
+
+std::string TrajectoryId(int n) {
+  const std::string digits = std::to_string(n);
+  return "00000000-0000-4000-8000-" + std::string(12 - digits.size(), '0') + digits;
+}
+
+class ConsentServiceTest : public ::testing::Test {
+ protected:
+  ConsentServiceTest()
+      : pool_(db_.Dsn("ketenregie_consent"), 8,
+              [](pqxx::connection& c) {
+                common::PrepareRequestLog(c, "consent");
+                common::PrepareOutbox(c, "consent");
+                Prepare(c);
+              }),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'b')}}, "b1")),
+        clock_(kNow),
+        handler_(pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        server_(handler_),
+        essm_(pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
+        handoff_service_(pb::ConsentService::NewStub(testing::ChannelAs(server_, "svc-handoff"))) {}
+
+  pb::Consent Propose(const std::string& trajectory, const std::string& recipient,
+                      std::vector<cpb::DataCategory> categories, cpb::Purpose purpose,
+                      const std::string& request_id) {
+    pb::ProposeConsentRequest request;
+    request.set_request_id(request_id);
+    auto* c = request.mutable_consent();
+    c->set_trajectory_id(trajectory);
+    c->set_grantor(pb::GRANTOR_PERSON);
+    c->set_recipient_organisation_id(recipient);
+    for (const auto category : categories) {
+      c->add_categories(category);
+    }
+    c->set_purpose(purpose);
+    c->set_method(pb::CONSENT_METHOD_WRITTEN);
+    c->mutable_valid_until()->set_seconds((kNow + days{90}).time_since_epoch().count());
+    pb::Consent out;
+    const auto status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  template <typename Request>
+  pb::Consent Change(grpc::Status (pb::ConsentService::Stub::*method)(grpc::ClientContext*,
+                                                                      const Request&, pb::Consent*),
+                     const pb::Consent& consent, const std::string& request_id) {
+    Request request;
+    request.set_request_id(request_id);
+    request.set_consent_id(consent.id());
+    request.set_etag(consent.etag());
+    pb::Consent out;
+    const auto status = ((*essm_).*method)(ContextAs("coordinator-1").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  pb::Override RequestOverride(const std::string& trajectory, const std::string& recipient,
+                               pb::LegalBasis basis, bool acute, const std::string& request_id) {
+    pb::RequestOverrideRequest request;
+    request.set_request_id(request_id);
+    auto* o = request.mutable_override();
+    o->set_trajectory_id(trajectory);
+    o->set_basis(basis);
+    o->set_acute_danger(acute);
+    o->set_justification("Pooier gesignaleerd; directe dreiging");
+    o->set_recipient_organisation_id(recipient);
+    for (int c = 1; c <= 9; ++c) {
+      o->add_categories(static_cast<cpb::DataCategory>(c));
+    }
+    o->mutable_expires_at()->set_seconds((kNow + days{7}).time_since_epoch().count());
+    pb::Override out;
+    const auto status = essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  grpc::Status Decide(pb::Override& o, const std::string& actor, bool approve,
+                      const std::string& request_id) {
+    pb::Override out;
+    grpc::Status status;
+    if (approve) {
+      pb::ApproveOverrideRequest request;
+      request.set_request_id(request_id);
+      request.set_override_id(o.id());
+      request.set_etag(o.etag());
+      status = essm_->ApproveOverride(ContextAs(actor).get(), request, &out);
+    } else {
+      pb::RevokeOverrideRequest request;
+      request.set_request_id(request_id);
+      request.set_override_id(o.id());
+      request.set_etag(o.etag());
+      status = essm_->RevokeOverride(ContextAs(actor).get(), request, &out);
+    }
+    if (status.ok()) {
+      o = out;
+    }
+    return status;
+  }
+
+  // Categories the decision permits for `recipient`, checked as the handoff service.
+  std::set<int> Permitted(const std::string& trajectory, const std::string& recipient,
+                          cpb::Purpose purpose) {
+    pb::CheckDisclosureRequest request;
+    request.set_trajectory_id(trajectory);
+    request.set_recipient_organisation_id(recipient);
+    request.set_purpose(purpose);
+    for (int c = 1; c <= 9; ++c) {
+      request.add_categories(static_cast<cpb::DataCategory>(c));
+    }
+    pb::DisclosureDecision decision;
+    const auto status =
+        handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), request, &decision);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::set<int> out;
+    for (const auto& d : decision.decisions()) {
+      if (d.permitted()) {
+        out.insert(d.category());
+      } else {
+        EXPECT_FALSE(d.rule().empty());
+        EXPECT_FALSE(d.denial_reason().empty());
+      }
+    }
+    return out;
+  }
+
+  testing::TestDatabase db_;
+  common::DbPool pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  FakeFacts facts_;
+  ConsentHandler handler_;
+  testing::TestServer server_;
+  std::unique_ptr<pb::ConsentService::Stub> essm_;
+  std::unique_ptr<pb::ConsentService::Stub> handoff_service_;
+};
+
+// For every recipient and every state a consent or override can be in, the
+// decision permits exactly the categories an active basis covers.
+TEST_F(ConsentServiceTest, DisclosureMatrix_ExactlyThePermittedCategories) {
+  const std::vector<std::pair<std::string, cpb::Purpose>> recipients = {
+      {"gemeente-rotterdam", cpb::PURPOSE_MUNICIPAL_SUPPORT},
+      {"politie-avim-rotterdam", cpb::PURPOSE_CRIMINAL_INVESTIGATION},
+      {"advocatenkantoor-demo", cpb::PURPOSE_LEGAL_AID},
+      {"crisisopvang-rotterdam", cpb::PURPOSE_SHELTER_PLACEMENT}};
+  const std::vector<cpb::DataCategory> granted_categories = {
+      cpb::DATA_CATEGORY_IDENTITY, cpb::DATA_CATEGORY_CONTACT, cpb::DATA_CATEGORY_LOCATION};
+  const std::set<int> granted_set = {1, 2, 3};
+  const std::set<int> all = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  int n = 0;
+  for (const auto& [recipient, purpose] : recipients) {
+    const std::string tag = recipient + "-";
+    // No consent.
+    EXPECT_TRUE(Permitted(TrajectoryId(++n), recipient, purpose).empty()) << recipient;
+    // Proposed (not granted) and refused.
+    {
+      const std::string t = TrajectoryId(++n);
+      const auto c = Propose(t, recipient, granted_categories, purpose, tag + "p");
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+      Change(&pb::ConsentService::Stub::RefuseConsent, c, tag + "r");
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+    }
+    // Granted: exactly its categories; for another purpose nothing.
+    {
+      const std::string t = TrajectoryId(++n);
+      auto c = Propose(t, recipient, granted_categories, purpose, tag + "g");
+      c = Change(&pb::ConsentService::Stub::GrantConsent, c, tag + "g2");
+      EXPECT_EQ(Permitted(t, recipient, purpose), granted_set) << recipient;
+      EXPECT_TRUE(Permitted(t, recipient, cpb::PURPOSE_NATIONAL_REGISTRATION).empty());
+      EXPECT_TRUE(Permitted(t, "nidos", cpb::PURPOSE_CHILD_PROTECTION).empty()) << "other recipient";
+      // Withdrawn: nothing, at once.
+      Change(&pb::ConsentService::Stub::WithdrawConsent, c, tag + "w");
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+    }
+    // Expired: granted, then time passes its validity.
+    {
+      const std::string t = TrajectoryId(++n);
+      auto c = Propose(t, recipient, granted_categories, purpose, tag + "e");
+      Change(&pb::ConsentService::Stub::GrantConsent, c, tag + "e2");
+      clock_.Advance(days{91});
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+      clock_.Set(kNow);
+    }
+    // Override pending (not acute), then approved by a second coordinator.
+    {
+      const std::string t = TrajectoryId(++n);
+      auto o = RequestOverride(t, recipient, pb::LEGAL_BASIS_VITAL_INTEREST, false, tag + "o");
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << "pending permits nothing";
+      ASSERT_TRUE(Decide(o, "coordinator-2", true, tag + "o2").ok());
+      EXPECT_EQ(Permitted(t, recipient, purpose), all) << recipient;
+      // Expired override: nothing.
+      clock_.Advance(days{8});
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+      clock_.Set(kNow);
+    }
+  }
+}
+
+TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
+  const std::string t = TrajectoryId(1);
+  auto o = RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o1");
+  const auto own = Decide(o, "coordinator-1", true, "o2");
+  EXPECT_EQ(own.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(own.error_message().find("R-OVERRIDE-FOUR-EYES"), std::string::npos);
+
+  // Acute danger acts at once, flagged until approved; lapses after 72 hours.
+  const std::string acute_t = TrajectoryId(2);
+  auto acute = RequestOverride(acute_t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST,
+                               true, "a1");
+  EXPECT_EQ(acute.state(), pb::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL);
+  pb::CheckDisclosureRequest check;
+  check.set_trajectory_id(acute_t);
+  check.set_recipient_organisation_id("politie-avim-rotterdam");
+  check.set_purpose(cpb::PURPOSE_CRIMINAL_INVESTIGATION);
+  check.add_categories(cpb::DATA_CATEGORY_LOCATION);
+  pb::DisclosureDecision decision;
+  ASSERT_TRUE(handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
+  ASSERT_EQ(decision.decisions_size(), 1);
+  EXPECT_TRUE(decision.decisions(0).permitted());
+  EXPECT_EQ(decision.decisions(0).denial_reason(), "acute danger, approval pending");
+  clock_.Advance(hours{72});
+  ASSERT_TRUE(handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
+  ASSERT_EQ(decision.decisions_size(), 1);
+  EXPECT_FALSE(decision.decisions(0).permitted()) << "unapproved acute override lapsed";
+
+  // Revoked: nothing.
+  clock_.Set(kNow);
+  ASSERT_TRUE(Decide(o, "coordinator-2", true, "o3").ok());
+  EXPECT_FALSE(Permitted(t, "politie-avim-rotterdam", cpb::PURPOSE_CRIMINAL_INVESTIGATION).empty());
+  ASSERT_TRUE(Decide(o, "coordinator-1", false, "o4").ok());
+  EXPECT_TRUE(Permitted(t, "politie-avim-rotterdam", cpb::PURPOSE_CRIMINAL_INVESTIGATION).empty());
+
+  // Child protection basis only for a child, towards child protection.
+  const std::string adult = TrajectoryId(3);
+  pb::RequestOverrideRequest request;
+  request.set_request_id("c1");
+  request.mutable_override()->set_trajectory_id(adult);
+  request.mutable_override()->set_basis(pb::LEGAL_BASIS_CHILD_PROTECTION);
+  request.mutable_override()->set_justification("Meldcode");
+  request.mutable_override()->set_recipient_organisation_id("nidos");
+  request.mutable_override()->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  request.mutable_override()->mutable_expires_at()->set_seconds((kNow + days{7}).time_since_epoch().count());
+  pb::Override out;
+  const auto refused = essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("R-OVERRIDE-CHILD-PROTECTION"), std::string::npos);
+  facts_.minors.insert(adult);
+  request.set_request_id("c2");
+  EXPECT_TRUE(essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out).ok());
+}
+
+TEST_F(ConsentServiceTest, LocationToAWholeTypeIsRefused_AndAMinorsConsentComesFromTheGuardian) {
+  pb::ProposeConsentRequest request;
+  request.set_request_id("p1");
+  auto* c = request.mutable_consent();
+  c->set_trajectory_id(TrajectoryId(1));
+  c->set_grantor(pb::GRANTOR_PERSON);
+  c->set_recipient_type(cpb::ORGANISATION_TYPE_LEGAL_AID);
+  c->add_categories(cpb::DATA_CATEGORY_LOCATION);
+  c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+  c->set_method(pb::CONSENT_METHOD_VERBAL);
+  c->mutable_valid_until()->set_seconds((kNow + days{30}).time_since_epoch().count());
+  pb::Consent out;
+  auto status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-LOCATION-SECRET"), std::string::npos);
+
+  facts_.minors.insert(TrajectoryId(2));
+  c->set_trajectory_id(TrajectoryId(2));
+  c->clear_recipient_type();
+  c->set_recipient_organisation_id("advocatenkantoor-demo");
+  request.set_request_id("p2");
+  status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-CONSENT-GUARDIAN"), std::string::npos);
+  c->set_grantor(pb::GRANTOR_GUARDIAN);
+  c->set_guardian_organisation_id("nidos");
+  request.set_request_id("p3");
+  EXPECT_TRUE(essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out).ok());
+}
+
+// Withdrawal takes effect at once: no check that starts after a withdrawal
+// was acknowledged permits, whatever the interleaving.
+TEST_F(ConsentServiceTest, WithdrawalRacingChecks_NoCheckAfterTheAcknowledgementPermits) {
+  constexpr int kPairs = 10'000;
+  std::atomic<int> violations = 0;
+  std::mt19937 random(20261122);
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string t = TrajectoryId(1000 + i);
+    auto c = Propose(t, "gemeente-rotterdam", {cpb::DATA_CATEGORY_CONTACT},
+                     cpb::PURPOSE_MUNICIPAL_SUPPORT, "p" + std::to_string(i));
+    c = Change(&pb::ConsentService::Stub::GrantConsent, c, "g" + std::to_string(i));
+    std::atomic<bool> acknowledged = false;
+    const auto delay = microseconds(std::uniform_int_distribution<int>(0, 400)(random));
+    auto withdraw = std::async(std::launch::async, [&] {
+      std::this_thread::sleep_for(delay);
+      Change(&pb::ConsentService::Stub::WithdrawConsent, c, "w" + std::to_string(i));
+      acknowledged = true;
+    });
+    for (int k = 0; k < 3; ++k) {
+      const bool after = acknowledged.load();
+      const bool permitted =
+          !Permitted(t, "gemeente-rotterdam", cpb::PURPOSE_MUNICIPAL_SUPPORT).empty();
+      if (after && permitted) {
+        ++violations;
+      }
+    }
+    withdraw.get();
+    EXPECT_TRUE(Permitted(t, "gemeente-rotterdam", cpb::PURPOSE_MUNICIPAL_SUPPORT).empty());
+  }
+  EXPECT_EQ(violations.load(), 0);
+}
+
+TEST_F(ConsentServiceTest, OnlyServicesCheckDisclosures_OnlyCoordinatorsRecordConsent) {
+  pb::CheckDisclosureRequest check;
+  check.set_trajectory_id(TrajectoryId(1));
+  check.set_recipient_organisation_id("gemeente-rotterdam");
+  check.add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  pb::DisclosureDecision decision;
+  EXPECT_EQ(essm_->CheckDisclosure(ContextAs("coordinator-1").get(), check, &decision).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto gemeente = pb::ConsentService::NewStub(testing::ChannelAs(server_, "gemeente-rotterdam"));
+  pb::ProposeConsentRequest request;
+  request.set_request_id("x");
+  request.mutable_consent()->set_trajectory_id(TrajectoryId(1));
+  request.mutable_consent()->set_recipient_organisation_id("gemeente-rotterdam");
+  request.mutable_consent()->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  request.mutable_consent()->set_purpose(cpb::PURPOSE_MUNICIPAL_SUPPORT);
+  request.mutable_consent()->set_method(pb::CONSENT_METHOD_VERBAL);
+  request.mutable_consent()->set_grantor(pb::GRANTOR_PERSON);
+  request.mutable_consent()->mutable_valid_until()->set_seconds((kNow + days{3}).time_since_epoch().count());
+  pb::Consent out;
+  EXPECT_EQ(gemeente->ProposeConsent(ContextAs("aandachtsfunctionaris-1").get(), request, &out)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  // Bad input names the field.
+  request.mutable_consent()->set_purpose(cpb::PURPOSE_UNSPECIFIED);
+  const auto invalid = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(invalid.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(invalid.error_message().rfind("consent.purpose:", 0), 0u);
+}
+
+}  // namespace
+}  // namespace ketenregie::consent
