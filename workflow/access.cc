@@ -77,6 +77,8 @@ std::string_view ToString(Operation operation) {
       return "record consent or overrides";
     case Operation::kCheckDisclosure:
       return "check a disclosure";
+    case Operation::kReadAudit:
+      return "read the audit trail";
   }
   return "?";
 }
@@ -126,6 +128,10 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       break;
     case Operation::kCheckDisclosure:
       allowed = Service(principal);
+      break;
+    case Operation::kReadAudit:
+      allowed = principal.organisation_type == OrganisationType::kCareCoordination &&
+                principal.roles.contains(Role::kPrivacyOfficer);
       break;
   }
   if (allowed) {

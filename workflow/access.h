@@ -51,6 +51,9 @@ enum class Operation {
   kManageConsent,
   /// The disclosure decision: Ketenregie services (the handoff service).
   kCheckDisclosure,
+  /// The audit trail: verify it, answer "who saw what" (AVG art. 15) —
+  /// privacy officers of a care-coordination organisation.
+  kReadAudit,
 };
 
 std::string_view ToString(Role role);

@@ -1,14 +1,49 @@
-// The audit service (DESIGN.md §4). Its methods are built by the issues that
-// own them; until then gRPC answers UNIMPLEMENTED for each.
-#include "ketenregie/audit/v1/audit.grpc.pb.h"
+// The audit service (DESIGN.md §5, issue #5): the hash-chained trail every
+// service appends to, its verification against a checkpoint kept outside
+// the database, and the subject-access report (AVG art. 15).
+#include <CLI/CLI.hpp>
+
+#include "services/audit/handler.h"
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
 #include "services/common/service_main.h"
 
 int main(int argc, char** argv) {
-  using Service = ketenregie::audit::v1::AuditService;
-  Service::Service service;
-  return ketenregie::common::ServiceMain(
-      argc, argv, "audit", {},
-      [&service](const ketenregie::common::ServiceConfig&, ketenregie::common::DbPool&) {
-        return ketenregie::common::ServiceParts{{{&service, Service::service_full_name()}}, {}, {}};
+  using namespace ketenregie;
+  std::string key_file;
+  std::string organisations;
+  std::string users;
+  std::string checkpoint;
+  return common::ServiceMain(
+      argc, argv, "audit",
+      [&](CLI::App& app) {
+        app.add_option("--key-file", key_file, "key file (the checkpoint's MAC key)")
+            ->envname("KETENREGIE_KEY_FILE")
+            ->required();
+        app.add_option("--directory-organisations", organisations, "organisations.tsv")
+            ->envname("KETENREGIE_DIRECTORY_ORGANISATIONS")
+            ->required();
+        app.add_option("--directory-users", users, "users.tsv")
+            ->envname("KETENREGIE_DIRECTORY_USERS")
+            ->required();
+        app.add_option("--checkpoint-file", checkpoint,
+                       "where the signed chain head is kept, outside the database")
+            ->envname("KETENREGIE_AUDIT_CHECKPOINT")
+            ->required();
+      },
+      [&](const common::ServiceConfig& config, common::DbPool& db) {
+        auto directory =
+            std::make_shared<common::Directory>(common::Directory::Load(organisations, users));
+        auto keys = std::make_shared<common::KeyringHolder>(key_file);
+        auto clock = std::make_shared<common::SystemClock>();
+        auto handler = std::make_shared<audit::AuditHandler>(db, *directory, *keys, *clock,
+                                                             checkpoint, config.db_acquire_timeout);
+        common::ServiceParts parts;
+        parts.services.push_back({handler.get(), audit::v1::AuditService::service_full_name()});
+        parts.background.push_back({"checkpoint", [handler] { handler->Checkpoint(); },
+                                    std::chrono::seconds(60), /*run_on_stop=*/true});
+        parts.keep_alive = {directory, keys, clock, handler};
+        return parts;
       });
 }

@@ -131,6 +131,14 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
         lock.lock();
         wake.wait_for(lock, task.interval, [&] { return stopping.load(); });
       }
+      lock.unlock();
+      if (task.run_on_stop) {
+        try {
+          task.tick();
+        } catch (const std::exception& e) {
+          spdlog::error("{} failed at shutdown: {}", task.name, e.what());
+        }
+      }
     });
   }
 

@@ -32,6 +32,8 @@ struct BackgroundTask {
   std::string name;
   std::function<void()> tick;
   std::chrono::milliseconds interval;
+  /// Tick once more when shutdown begins (e.g. a final checkpoint).
+  bool run_on_stop = false;
 };
 
 /// Serves `services` on config.listen with mutual TLS, the standard health

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <set>
 
+#include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/mutation.h"
@@ -202,6 +203,23 @@ void Render(const TaskRow& t, v1::Task* out) {
   out->set_etag(Etag(t.version));
 }
 
+// Every read of personal data goes on the audit trail in the same
+// transaction: if the append fails, the read fails (fail closed).
+void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
+               std::set<workflow::DataCategory> categories, std::string_view method,
+               Instant now) {
+  common::AuditRecord record;
+  record.occurred_at = now;
+  record.organisation_id = caller.identity.organisation_id;
+  record.actor = caller.identity.actor;
+  record.trajectory_id = trajectory_id;
+  record.action = common::AuditAction::kRead;
+  record.categories = std::move(categories);
+  record.decision = common::AuditDecision::kPermitted;
+  record.method = std::string(method);
+  common::AppendAudit(tx, record);
+}
+
 // Carries out the workflow's actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const TrajectoryRow& row, const std::vector<Action>& actions,
                   Instant now) {
@@ -378,6 +396,8 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
     if (!signal || signal->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("signal");
     }
+    AuditRead(tx, caller, signal->trajectory_id, {workflow::DataCategory::kExploitation},
+              "GetSignal", clock_.Now());
     Render(*signal, *keys_.Get(), response);
     return grpc::Status::OK;
   });
@@ -399,7 +419,12 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
     const auto keyring = keys_.Get();
     common::FillPage(
         trajectory::ListSignals(tx, caller.identity.organisation_id, page.after, page.size + 1),
-        page.size, [&](const SignalRow& row) { Render(row, *keyring, response->add_signals()); },
+        page.size,
+        [&](const SignalRow& row) {
+          AuditRead(tx, caller, row.trajectory_id, {workflow::DataCategory::kExploitation},
+                    "ListSignals", clock_.Now());
+          Render(row, *keyring, response->add_signals());
+        },
         [](const SignalRow& row) {
           return std::pair{row.received_at.time_since_epoch().count(), row.id};
         },
@@ -526,6 +551,10 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
     if (!row || row->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("trajectory");
     }
+    AuditRead(tx, caller, row->id,
+              {workflow::DataCategory::kExploitation, workflow::DataCategory::kResidenceStatus,
+               workflow::DataCategory::kCriminalProceedings},
+              "GetTrajectory", clock_.Now());
     Render(*row, *keys_.Get(), response);
     return grpc::Status::OK;
   });

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "services/common/audit.h"
 #include "services/trajectory/mapping.h"
 
 namespace ketenregie::trajectory {
@@ -131,6 +132,7 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareAudit(c);
   c.prepare("trajectory_load", Sql("SELECT ", kTrajectoryColumns,
                                    " FROM trajectory.trajectories WHERE id = $1::uuid"));
   c.prepare("trajectory_load_for_update",

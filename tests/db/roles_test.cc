@@ -78,7 +78,7 @@ TEST_F(ServiceRolesTest, ServiceRoles_CannotChangeTheirOwnStructureNorReadMigrat
   }
 }
 
-TEST_F(ServiceRolesTest, NoServiceRoleHasUsageOnAnotherSchema) {
+TEST_F(ServiceRolesTest, NoServiceRoleHasUsageOnAnotherSchemaButTheAuditTrail) {
   pqxx::connection connection(db_.Dsn());
   pqxx::read_transaction tx(connection);
   for (const auto& service : kServices) {
@@ -86,7 +86,27 @@ TEST_F(ServiceRolesTest, NoServiceRoleHasUsageOnAnotherSchema) {
       const bool usage = tx.exec_params1("SELECT has_schema_privilege($1, $2, 'USAGE')",
                                          "ketenregie_" + service, schema)[0]
                              .as<bool>();
-      EXPECT_EQ(usage, service == schema) << service << " on " << schema;
+      // Every service appends to the audit trail in its own transactions.
+      EXPECT_EQ(usage, service == schema || schema == "audit") << service << " on " << schema;
+    }
+  }
+}
+
+TEST_F(ServiceRolesTest, AuditRecordsAreAppendOnlyForEveryServiceRole) {
+  for (const auto& service : kServices) {
+    pqxx::connection connection = LoginAs(db_, service);
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("UPDATE audit.records SET actor = 'x'"), pqxx::insufficient_privilege)
+          << service;
+    }
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("DELETE FROM audit.records"), pqxx::insufficient_privilege) << service;
+    }
+    {
+      pqxx::work tx(connection);
+      EXPECT_THROW(tx.exec("TRUNCATE audit.records"), pqxx::insufficient_privilege) << service;
     }
   }
 }

@@ -273,7 +273,7 @@ TEST_F(RunningStackTest, KeyRotationReencryptsWhileTheServiceRuns) {
 TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
   const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
   const CommandResult refused = RunCommand(
-      std::string(KETENREGIE_BINARY_DIR) + "/services/audit/ketenregie-audit --listen 0.0.0.0:0 " +
+      std::string(KETENREGIE_BINARY_DIR) + "/services/handoff/ketenregie-handoff --listen 0.0.0.0:0 " +
       "--test-clock --tls-cert " + certs + "/server.pem --tls-key " + certs + "/server.key " +
       "--tls-ca " + certs + "/ca.pem --db-dsn host=127.0.0.1");
   EXPECT_NE(refused.exit_code, 0);
@@ -334,7 +334,7 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
 
 TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
   const CommandResult result = RunCommand(std::string(KETENREGIE_BINARY_DIR) +
-                                          "/services/audit/ketenregie-audit "
+                                          "/services/handoff/ketenregie-handoff "
                                           "--tls-cert /nonexistent.pem --tls-key /x --tls-ca /y "
                                           "--db-dsn host=127.0.0.1");
   EXPECT_NE(result.exit_code, 0);

@@ -1,0 +1,87 @@
+#include "services/common/audit.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+
+#include "services/common/db_pool.h"
+
+namespace ketenregie::common {
+namespace {
+
+void Field(EVP_MD_CTX* ctx, const std::string& value) {
+  const std::uint64_t length = value.size();
+  unsigned char prefix[8];
+  for (int i = 0; i < 8; ++i) {
+    prefix[i] = static_cast<unsigned char>(length >> (8 * (7 - i)));
+  }
+  EVP_DigestUpdate(ctx, prefix, sizeof prefix);
+  EVP_DigestUpdate(ctx, value.data(), value.size());
+}
+
+std::string CategoryList(const std::set<workflow::DataCategory>& categories) {
+  std::string out;
+  for (const auto c : categories) {
+    out += (out.empty() ? "" : ",") + std::to_string(static_cast<int>(c));
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string AuditHash(const AuditRecord& r, const std::string& previous_hash) {
+  EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+  EVP_DigestInit_ex(ctx, EVP_sha256(), nullptr);
+  Field(ctx, previous_hash);
+  Field(ctx, std::to_string(r.sequence));
+  Field(ctx, std::to_string(r.occurred_at.time_since_epoch().count()));
+  Field(ctx, r.organisation_id);
+  Field(ctx, r.actor);
+  Field(ctx, r.trajectory_id);
+  Field(ctx, std::to_string(static_cast<int>(r.action)));
+  Field(ctx, CategoryList(r.categories));
+  Field(ctx, r.basis_id);
+  Field(ctx, std::to_string(static_cast<int>(r.decision)));
+  Field(ctx, r.method);
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int length = 0;
+  EVP_DigestFinal_ex(ctx, digest.data(), &length);
+  EVP_MD_CTX_free(ctx);
+  return std::string(reinterpret_cast<const char*>(digest.data()), length);
+}
+
+void PrepareAudit(pqxx::connection& c) {
+  c.prepare("audit_head_lock", "SELECT sequence, hash FROM audit.head WHERE id = 1 FOR UPDATE");
+  c.prepare("audit_insert",
+            "INSERT INTO audit.records (sequence, occurred_at, organisation_id, actor, "
+            "trajectory_id, action, categories, basis_id, decision, method, previous_hash, hash) "
+            "VALUES ($1, to_timestamp($2), $3, $4, NULLIF($5, '')::uuid, $6, "
+            "string_to_array(NULLIF($7, ''), ',')::smallint[], $8, $9, $10, $11, $12)");
+  c.prepare("audit_head_set", "UPDATE audit.head SET sequence = $1, hash = $2 WHERE id = 1");
+}
+
+void AppendAudit(pqxx::work& tx, AuditRecord& r) {
+  try {
+    AppendAuditOrThrow(tx, r);
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const pqxx::sql_error&) {
+    // Whatever keeps the record from the trail, the action must not happen:
+    // UNAVAILABLE for the caller, nothing committed.
+    throw StorageError(StorageError::Kind::kUnavailable, "audit trail unavailable");
+  }
+}
+
+void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
+  const pqxx::row head = tx.exec_prepared1("audit_head_lock");
+  r.sequence = head[0].as<long long>() + 1;
+  r.previous_hash = pqxx::binarystring(head[1]).str();
+  r.hash = AuditHash(r, r.previous_hash);
+  tx.exec_prepared("audit_insert", r.sequence, r.occurred_at.time_since_epoch().count(),
+                   r.organisation_id, r.actor, r.trajectory_id, static_cast<int>(r.action),
+                   CategoryList(r.categories), r.basis_id, static_cast<int>(r.decision), r.method,
+                   pqxx::binarystring(r.previous_hash), pqxx::binarystring(r.hash));
+  tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
+}
+
+}  // namespace ketenregie::common

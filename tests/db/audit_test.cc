@@ -1,0 +1,208 @@
+// The audit trail: appended in the acting service's transaction, hash
+// chained, verified against a checkpoint kept outside the database.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <pqxx/pqxx>
+
+#include "ketenregie/audit/v1/audit.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/audit/handler.h"
+#include "services/audit/verifier.h"
+#include "services/common/audit.h"
+#include "services/common/mutation.h"
+#include "services/trajectory/handler.h"
+#include "services/trajectory/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+
+namespace ketenregie {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+namespace apb = ketenregie::audit::v1;
+namespace tpb = ketenregie::trajectory::v1;
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+class NoOpenWork final : public trajectory::OpenWork {
+ public:
+  grpc::Status Count(const std::string&, int& p, int& h) override {
+    p = h = 0;
+    return grpc::Status::OK;
+  }
+};
+
+class AuditTest : public ::testing::Test {
+ protected:
+  AuditTest()
+      : checkpoint_((std::filesystem::temp_directory_path() /
+                     ("audit-checkpoint-" + db_.name()))
+                        .string()),
+        audit_pool_(db_.Dsn("ketenregie_audit"), 2),
+        trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 2,
+                         [](pqxx::connection& c) {
+                           common::PrepareRequestLog(c, "trajectory");
+                           trajectory::Prepare(c);
+                         }),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'm')}}, "b1")),
+        clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch()}),
+        audit_(audit_pool_, TestDirectory(), keys_, clock_, checkpoint_, milliseconds(5000)),
+        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        audit_server_(audit_),
+        trajectory_server_(trajectories_),
+        privacy_(apb::AuditService::NewStub(testing::ChannelAs(audit_server_, "essm-rotterdam"))),
+        essm_(tpb::TrajectoryService::NewStub(
+            testing::ChannelAs(trajectory_server_, "essm-rotterdam"))) {}
+  ~AuditTest() override { std::filesystem::remove(checkpoint_); }
+
+  std::string Register() {
+    tpb::RegisterPersonRequest reg;
+    reg.set_request_id("reg-1");
+    reg.mutable_identity()->set_given_name("Grace");
+    tpb::RegisterPersonResponse out;
+    EXPECT_TRUE(essm_->RegisterPerson(ContextAs("coordinator-1").get(), reg, &out).ok());
+    return out.trajectory().id();
+  }
+
+  grpc::Status Read(const std::string& id, tpb::Trajectory* out) {
+    tpb::GetTrajectoryRequest get;
+    get.set_id(id);
+    return essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, out);
+  }
+
+  apb::VerifyChainResponse Verify() {
+    apb::VerifyChainResponse out;
+    EXPECT_TRUE(privacy_->VerifyChain(ContextAs("privacy-1").get(), {}, &out).ok());
+    return out;
+  }
+
+  void Superuser(const std::string& sql) {
+    pqxx::connection c(db_.Dsn());
+    pqxx::work tx(c);
+    tx.exec(sql);
+    tx.commit();
+  }
+
+  testing::TestDatabase db_;
+  std::string checkpoint_;
+  common::DbPool audit_pool_;
+  common::DbPool trajectory_pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  NoOpenWork open_work_;
+  audit::AuditHandler audit_;
+  trajectory::TrajectoryHandler trajectories_;
+  testing::TestServer audit_server_;
+  testing::TestServer trajectory_server_;
+  std::unique_ptr<apb::AuditService::Stub> privacy_;
+  std::unique_ptr<tpb::TrajectoryService::Stub> essm_;
+};
+
+TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
+  const std::string id = Register();
+  for (int i = 0; i < 5; ++i) {
+    tpb::Trajectory t;
+    ASSERT_TRUE(Read(id, &t).ok());
+  }
+  apb::GetSubjectAccessReportRequest request;
+  request.set_trajectory_id(id);
+  apb::SubjectAccessReport report;
+  ASSERT_TRUE(privacy_->GetSubjectAccessReport(ContextAs("privacy-1").get(), request, &report).ok());
+  ASSERT_EQ(report.disclosures_size(), 5);
+  for (const auto& r : report.disclosures()) {
+    EXPECT_EQ(r.method(), "GetTrajectory");
+    EXPECT_EQ(r.actor().user_id(), "coordinator-1");
+    EXPECT_EQ(r.action(), apb::AUDIT_ACTION_READ);
+  }
+  const auto verified = Verify();
+  EXPECT_TRUE(verified.intact()) << verified.problem();
+  EXPECT_EQ(verified.records_checked(), 5);
+  // Only privacy officers read the trail.
+  apb::VerifyChainResponse out;
+  EXPECT_EQ(privacy_->VerifyChain(ContextAs("coordinator-1").get(), {}, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(AuditTest, ARowChangedByASuperuser_IsFoundAtItsLink) {
+  const std::string id = Register();
+  tpb::Trajectory t;
+  for (int i = 0; i < 6; ++i) {
+    ASSERT_TRUE(Read(id, &t).ok());
+  }
+  Superuser("UPDATE audit.records SET actor = 'someone-else' WHERE sequence = 4");
+  const auto verified = Verify();
+  EXPECT_FALSE(verified.intact());
+  EXPECT_EQ(verified.first_broken_sequence(), 4);
+}
+
+TEST_F(AuditTest, ATableRewrittenWithAFreshChain_IsCaughtByTheCheckpoint) {
+  const std::string id = Register();
+  tpb::Trajectory t;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(Read(id, &t).ok());
+  }
+  audit_.Checkpoint();
+  // Rewrite record 2 and re-chain everything after it, consistently.
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::work tx(c);
+    std::string previous(32, '\0');
+    for (long long s = 1; s <= 4; ++s) {
+      const pqxx::row row = tx.exec_params1(
+          "SELECT extract(epoch from occurred_at)::bigint, organisation_id, actor, "
+          "coalesce(trajectory_id::text, ''), action, array_to_string(categories, ','), "
+          "basis_id, decision, method FROM audit.records WHERE sequence = $1",
+          s);
+      common::AuditRecord r;
+      r.sequence = s;
+      r.occurred_at = workflow::Instant{seconds{row[0].as<long long>()}};
+      r.organisation_id = row[1].as<std::string>();
+      r.actor = s == 2 ? "covered-up" : row[2].as<std::string>();
+      r.trajectory_id = row[3].as<std::string>();
+      r.action = static_cast<common::AuditAction>(row[4].as<int>());
+      r.categories = {workflow::DataCategory::kExploitation, workflow::DataCategory::kResidenceStatus,
+                      workflow::DataCategory::kCriminalProceedings};
+      r.decision = static_cast<common::AuditDecision>(row[7].as<int>());
+      r.method = row[8].as<std::string>();
+      const std::string hash = common::AuditHash(r, previous);
+      tx.exec_params("UPDATE audit.records SET actor = $2, previous_hash = $3, hash = $4 WHERE "
+                     "sequence = $1",
+                     s, r.actor, pqxx::binarystring(previous), pqxx::binarystring(hash));
+      previous = hash;
+    }
+    tx.exec_params("UPDATE audit.head SET hash = $1", pqxx::binarystring(previous));
+    tx.commit();
+  }
+  const auto verified = Verify();
+  EXPECT_FALSE(verified.intact());
+  EXPECT_EQ(verified.first_broken_sequence(), 4) << verified.problem();
+  EXPECT_NE(verified.problem().find("checkpoint"), std::string::npos) << verified.problem();
+  // A forged checkpoint file does not help.
+  std::ofstream(checkpoint_) << "4 " << std::string(64, '0') << " " << std::string(64, '0') << "\n";
+  const auto forged = Verify();
+  EXPECT_FALSE(forged.intact());
+  EXPECT_NE(forged.problem().find("MAC"), std::string::npos) << forged.problem();
+}
+
+TEST_F(AuditTest, AuditTrailDown_NoPersonalDataLeaves) {
+  const std::string id = Register();
+  Superuser("REVOKE INSERT ON audit.records FROM ketenregie_trajectory");
+  tpb::Trajectory t;
+  const grpc::Status status = Read(id, &t);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_TRUE(t.id().empty()) << "nothing of the trajectory left the service";
+  Superuser("GRANT INSERT ON audit.records TO ketenregie_trajectory");
+  EXPECT_TRUE(Read(id, &t).ok());
+}
+
+}  // namespace
+}  // namespace ketenregie
