@@ -23,7 +23,9 @@
 #include <thread>
 #include <vector>
 
+#include "ketenregie/audit/v1/audit.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/audit.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 
@@ -31,6 +33,10 @@ namespace {
 
 namespace pb = ketenregie::trajectory::v1;
 using Clock = std::chrono::steady_clock;
+
+ketenregie::workflow::Instant workflow_now() {
+  return ketenregie::workflow::Instant{std::chrono::seconds{1795341600}};  // 2026-11-22 10:00Z
+}
 using Stub = pb::TrajectoryService::Stub;
 
 struct Latencies {
@@ -329,6 +335,68 @@ int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int roun
   return errors == 0 ? 0 : 1;
 }
 
+// Appends `records` chained audit records (COPY, as the migrator), then
+// times VerifyChain through the audit service.
+int RunAuditVerify(const ketenregie::common::StackEnv& env, int records) {
+  namespace ap = ketenregie::audit::v1;
+  using ketenregie::common::AuditRecord;
+  pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
+  const auto load_start = Clock::now();
+  {
+    pqxx::work tx(db);
+    const pqxx::row head = tx.exec1("SELECT sequence, hash FROM audit.head FOR UPDATE");
+    long long sequence = head[0].as<long long>();
+    std::string previous = pqxx::binarystring(head[1]).str();
+    pqxx::stream_to copy(tx, "audit.records",
+                         std::vector<std::string>{"sequence", "occurred_at", "organisation_id",
+                                                  "actor", "action", "categories", "basis_id",
+                                                  "decision", "method", "previous_hash", "hash"});
+    auto hex = [](const std::string& bytes) {
+      static constexpr char kHex[] = "0123456789abcdef";
+      std::string out = "\\x";
+      for (const unsigned char c : bytes) {
+        out.push_back(kHex[c >> 4]);
+        out.push_back(kHex[c & 15]);
+      }
+      return out;
+    };
+    for (int i = 0; i < records; ++i) {
+      AuditRecord r;
+      r.sequence = ++sequence;
+      r.occurred_at = workflow_now();
+      r.organisation_id = "essm-rotterdam";
+      r.actor = "bench";
+      r.action = ketenregie::common::AuditAction::kRead;
+      r.decision = ketenregie::common::AuditDecision::kPermitted;
+      r.method = "Bench";
+      r.hash = ketenregie::common::AuditHash(r, previous);
+      copy << std::make_tuple(r.sequence, "2026-11-22 10:00:00+00", r.organisation_id, r.actor, 2,
+                              "{}", "", 1, r.method, hex(previous), hex(r.hash));
+      previous = r.hash;
+    }
+    copy.complete();
+    tx.exec_params("UPDATE audit.head SET sequence = $1, hash = $2", sequence,
+                   pqxx::binarystring(previous));
+    tx.commit();
+  }
+  const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
+  auto stub = ap::AuditService::NewStub(ketenregie::common::OrganisationChannel(
+      env.At("KETENREGIE_AUDIT_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+      env.At("KETENREGIE_CA")));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(300));
+  context.AddMetadata("x-actor", "privacy-1");
+  ap::VerifyChainResponse response;
+  const auto start = Clock::now();
+  const grpc::Status status = stub->VerifyChain(&context, {}, &response);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::cout << std::fixed << std::setprecision(1) << "audit: appended=" << records
+            << " load_seconds=" << load_seconds << " verify_status=" << status.error_code()
+            << " intact=" << response.intact() << " records_checked=" << response.records_checked()
+            << " verify_seconds=" << seconds << "\n";
+  return status.ok() && response.intact() ? 0 : 1;
+}
+
 int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int events_per,
             int samples) {
   pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
@@ -432,6 +500,7 @@ int main(int argc, char** argv) {
   int samples = 1000;
   int noop = 0;
   int placements = 0;
+  int audit_records = 0;
   int beds = 3;
   app.add_option("--env", env_path, "stack.env of the running stack");
   app.add_option("--clients", clients)->check(CLI::Range(1, 256));
@@ -442,9 +511,13 @@ int main(int argc, char** argv) {
   app.add_option("--noop", noop, "health-check calls per client instead (transport ceiling)");
   app.add_option("--placements", placements, "rounds per client racing for crisis beds instead");
   app.add_option("--beds", beds, "beds of the raced shelter");
+  app.add_option("--audit-records", audit_records, "append this many chained records, verify");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto env = ketenregie::common::LoadStackEnv(env_path);
+    if (audit_records > 0) {
+      return RunAuditVerify(env, audit_records);
+    }
     if (placements > 0) {
       return RunPlacements(env, clients, placements, beds);
     }
