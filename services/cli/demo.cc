@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "ketenregie/audit/v1/audit.grpc.pb.h"
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/testing/v1/test_clock.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -372,9 +374,66 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   std::cout << "  timeline of case 3 now, with the shelter's events:\n";
   demo.PrintTimeline(t3.id());
 
+  std::cout << "\n== Case 3, continued: consent for legal aid, and the audit trail ==\n";
+  namespace cs = ketenregie::consent::v1;
+  namespace cv = ketenregie::common::v1;
+  auto consents = cs::ConsentService::NewStub(common::OrganisationChannel(
+      env.At("KETENREGIE_CONSENT_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+      env.At("KETENREGIE_CA")));
+  cs::ProposeConsentRequest propose;
+  propose.set_request_id(run + "-consent");
+  auto* consent = propose.mutable_consent();
+  consent->set_trajectory_id(t3.id());
+  consent->set_grantor(cs::GRANTOR_PERSON);
+  consent->set_recipient_organisation_id("advocatenkantoor-demo");
+  consent->add_categories(cv::DATA_CATEGORY_IDENTITY);
+  consent->add_categories(cv::DATA_CATEGORY_RESIDENCE_STATUS);
+  consent->add_categories(cv::DATA_CATEGORY_CRIMINAL_PROCEEDINGS);
+  consent->set_purpose(cv::PURPOSE_LEGAL_AID);
+  consent->set_method(cs::CONSENT_METHOD_WRITTEN);
+  consent->set_interpreter_used(true);
+  consent->mutable_valid_until()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      180 * 86400);
+  cs::Consent recorded;
+  call(consents, &cs::ConsentService::Stub::ProposeConsent, propose, &recorded, "coordinator-1");
+  cs::GrantConsentRequest grant;
+  grant.set_request_id(run + "-grant");
+  grant.set_consent_id(recorded.id());
+  grant.set_etag(recorded.etag());
+  call(consents, &cs::ConsentService::Stub::GrantConsent, grant, &recorded, "coordinator-1");
+  std::cout << "  consent " << cs::ConsentState_Name(recorded.state())
+            << ": the lawyer may receive identity, residence status and criminal proceedings "
+               "for legal aid — not her location\n";
+
+  pb::GetTrajectoryRequest read;
+  read.set_id(t3.id());
+  demo.Call(&S::GetTrajectory, read);
+  namespace au = ketenregie::audit::v1;
+  auto audit = au::AuditService::NewStub(common::OrganisationChannel(
+      env.At("KETENREGIE_AUDIT_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+      env.At("KETENREGIE_CA")));
+  au::GetSubjectAccessReportRequest sar;
+  sar.set_trajectory_id(t3.id());
+  au::SubjectAccessReport report;
+  call(audit, &au::AuditService::Stub::GetSubjectAccessReport, sar, &report, "privacy-1");
+  std::cout << "  subject-access report (AVG art. 15) for case 3, by the privacy officer:\n";
+  for (const auto& r : report.disclosures()) {
+    std::cout << "    #" << r.sequence() << " " << Local(r.occurred_at().seconds()) << "  "
+              << au::AuditAction_Name(r.action()) << " by " << r.actor().organisation_id() << "/"
+              << r.actor().user_id() << " via " << r.method() << "\n";
+  }
+  au::VerifyChainResponse verified;
+  call(audit, &au::AuditService::Stub::VerifyChain, au::VerifyChainRequest{}, &verified,
+       "privacy-1");
+  std::cout << "  audit chain: " << verified.records_checked() << " records, "
+            << (verified.intact() ? "intact" : "BROKEN: " + verified.problem()) << "\n";
+
   std::cout << "\n";
   demo.PrintOpenTasks();
-  return 0;
+  return verified.intact() ? 0 : 1;
 }
 
 }  // namespace ketenregie::cli
