@@ -113,6 +113,18 @@ Instant ReflectionEnd(Instant start, bool dublin_case, const ReflectionPolicy& p
 
 const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine() { return kMachine; }
 
+ReflectionEvent PermitEvent(ReflectionState current, PermitOutcome outcome) {
+  switch (outcome) {
+    case PermitOutcome::kApplied:
+      return E::kApplyPermit;
+    case PermitOutcome::kGranted:
+      return current == S::kPermitGranted ? E::kRenewPermit : E::kGrantPermit;
+    case PermitOutcome::kRejected:
+      return E::kRejectPermit;
+  }
+  return E::kApplyPermit;
+}
+
 std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant now) {
   std::vector<Action> actions;
   if (period.state != S::kRunning) {

@@ -88,6 +88,11 @@ struct ReflectionOutcome {
 
 const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine();
 
+enum class PermitOutcome { kApplied, kGranted, kRejected };
+/// The event a recorded permit outcome is: a grant of a granted permit is
+/// its renewal.
+ReflectionEvent PermitEvent(ReflectionState current, PermitOutcome outcome);
+
 /// The timers a running reflection period needs: reminders 14 and 3 days
 /// before its end (those still ahead of `now`) and the expiry deadline.
 /// Used when it starts and when a closed trajectory is reopened with the

@@ -4,6 +4,7 @@
 #include <grpcpp/create_channel.h>
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/mutation.h"
@@ -91,6 +92,22 @@ void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_sh
   out->mutable_requested_by()->set_organisation_id(row.requested_by_organisation);
   out->mutable_requested_by()->set_user_id(row.requested_by_user);
   out->set_etag(Etag(row.version));
+}
+
+// A read that shows personal or LOCATION data goes on the audit trail in
+// the same transaction (fail closed).
+void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
+               workflow::DataCategory category, std::string_view method, Instant now) {
+  common::AuditRecord record;
+  record.occurred_at = now;
+  record.organisation_id = caller.identity.organisation_id;
+  record.actor = caller.identity.actor;
+  record.trajectory_id = trajectory_id;
+  record.action = common::AuditAction::kRead;
+  record.categories = {category};
+  record.decision = common::AuditDecision::kPermitted;
+  record.method = std::string(method);
+  common::AppendAudit(tx, record);
 }
 
 void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Action>& actions,
@@ -196,9 +213,12 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
     if (!row) {
       return common::NotFound("shelter");
     }
-    Render(*row, *keys_.Get(),
-           !workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation),
-           response);
+    const bool own =
+        !workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation);
+    if (own) {
+      AuditRead(tx, caller, "", workflow::DataCategory::kLocation, "GetShelter", clock_.Now());
+    }
+    Render(*row, *keys_.Get(), own, response);
     return grpc::Status::OK;
   });
 }
@@ -578,6 +598,8 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
     if (!own && !requested && !service) {
       return common::NotFound("placement");
     }
+    AuditRead(tx, caller, row->trajectory_id, workflow::DataCategory::kCarePlan, "GetPlacement",
+              clock_.Now());
     Render(*row, *keys_.Get(), own, response);
     return grpc::Status::OK;
   });
@@ -613,6 +635,8 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
     common::FillPage(
         shelter::ListPlacements(tx, filter, page.after, page.size + 1), page.size,
         [&](const PlacementRow& row) {
+          AuditRead(tx, caller, row.trajectory_id, workflow::DataCategory::kCarePlan,
+                    "ListPlacements", clock_.Now());
           Render(row, *keyring, !filter.operator_organisation.empty(), response->add_placements());
         },
         [](const PlacementRow& row) {

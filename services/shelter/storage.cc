@@ -1,5 +1,7 @@
 #include "services/shelter/storage.h"
 
+#include "services/common/audit.h"
+
 namespace ketenregie::shelter {
 namespace {
 
@@ -90,6 +92,7 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareAudit(c);
   c.prepare("shelter_insert",
             "INSERT INTO shelter.shelters (id, display_name, kind, operator_organisation_id, "
             "capacity_beds, address, key_id, created_at) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, "

@@ -154,6 +154,7 @@ void Prepare(pqxx::connection& c) {
   c.prepare("person_insert",
             "INSERT INTO trajectory.persons (id, identity, key_id, blind_index, blind_key_id, "
             "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
+  c.prepare("person_identity", "SELECT identity FROM trajectory.persons WHERE id = $1::uuid");
   c.prepare("trajectories_by_blind_index",
             Sql("SELECT ", kSummaryColumns,
                 " FROM trajectory.trajectories WHERE organisation_id = $2 AND person_id IN (SELECT "
@@ -353,6 +354,14 @@ void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& iden
   tx.exec_prepared("person_insert", id, pqxx::binarystring(identity_sealed), key_id,
                    pqxx::binarystring(blind_index.value_or("")),
                    Text(blind_index ? blind_key_id : "").get(), EpochOf(now));
+}
+
+std::optional<std::string> LoadIdentitySealed(pqxx::work& tx, const std::string& person_id) {
+  const pqxx::result r = tx.exec_prepared("person_identity", person_id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return pqxx::binarystring(r[0][0]).str();
 }
 
 std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index,

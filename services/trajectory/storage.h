@@ -54,6 +54,9 @@ struct Summary {
   std::optional<Instant> reflection_ends_at;
 };
 
+/// A person's sealed identity, or nullopt.
+std::optional<std::string> LoadIdentitySealed(pqxx::work& tx, const std::string& person_id);
+
 /// The organisation's trajectories of every person whose blind index is
 /// `blind_index`, newest first. Another region's trajectories are not shown:
 /// that would disclose them without consent.

@@ -371,6 +371,25 @@ TEST_F(TrajectoryServiceTest, RequestLog_HoldsNoPersonalDataInClear) {
   }
 }
 
+TEST_F(TrajectoryServiceTest, DisclosureSections_OnlyTheAskedCategoriesOnlyForServices) {
+  const pb::Trajectory t = Register("reg-1", "Anna");
+  pb::GetDisclosureSectionsRequest request;
+  request.set_trajectory_id(t.id());
+  request.add_categories(common::v1::DATA_CATEGORY_IDENTITY);
+  request.add_categories(common::v1::DATA_CATEGORY_LOCATION);
+  pb::DisclosureSections sections;
+  EXPECT_EQ(essm_->GetDisclosureSections(ContextAs("coordinator-1").get(), request, &sections)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  auto handoff = pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "svc-handoff"));
+  ASSERT_TRUE(handoff->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections).ok());
+  ASSERT_EQ(sections.sections_size(), 1) << "no LOCATION is held here";
+  EXPECT_EQ(sections.sections(0).category(), common::v1::DATA_CATEGORY_IDENTITY);
+  EXPECT_EQ(sections.sections(0).fields().at("given_name"), "Anna");
+  EXPECT_EQ(sections.sections(0).fields().at("date_of_birth"), "1998-04-12");
+  EXPECT_FALSE(sections.sections(0).fields().contains("contact")) << "CONTACT was not asked";
+}
+
 TEST_F(TrajectoryServiceTest, StaleEtag_IsAbortedAndWritesNothing) {
   const pb::Trajectory t = Register("reg-1", "Anna");
   const pb::Trajectory screened = Screen(t);

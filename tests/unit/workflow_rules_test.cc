@@ -416,6 +416,17 @@ TEST(RuleB8RequiresCooperation, DeclinedGivesNoPermitApplication) {
   }
 }
 
+TEST(RuleB8RequiresCooperation, AGrantOfAGrantedPermitIsItsRenewal) {
+  EXPECT_EQ(PermitEvent(ReflectionState::kPermitApplied, PermitOutcome::kGranted),
+            ReflectionEvent::kGrantPermit);
+  EXPECT_EQ(PermitEvent(ReflectionState::kPermitGranted, PermitOutcome::kGranted),
+            ReflectionEvent::kRenewPermit);
+  EXPECT_EQ(PermitEvent(ReflectionState::kDecided, PermitOutcome::kApplied),
+            ReflectionEvent::kApplyPermit);
+  EXPECT_EQ(PermitEvent(ReflectionState::kPermitApplied, PermitOutcome::kRejected),
+            ReflectionEvent::kRejectPermit);
+}
+
 TEST(RuleB8RequiresCooperation, RenewalRunsToALaterDate) {
   ReflectionSnapshot r;
   r.state = ReflectionState::kPermitGranted;
