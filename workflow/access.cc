@@ -79,6 +79,10 @@ std::string_view ToString(Operation operation) {
       return "check a disclosure";
     case Operation::kReadAudit:
       return "read the audit trail";
+    case Operation::kSendHandoff:
+      return "send a handoff";
+    case Operation::kAnswerHandoff:
+      return "answer a handoff";
   }
   return "?";
 }
@@ -132,6 +136,13 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
     case Operation::kReadAudit:
       allowed = principal.organisation_type == OrganisationType::kCareCoordination &&
                 principal.roles.contains(Role::kPrivacyOfficer);
+      break;
+    case Operation::kSendHandoff:
+      allowed = CareCoordinator(principal);
+      break;
+    case Operation::kAnswerHandoff:
+      allowed = principal.roles.contains(Role::kPartner) ||
+                principal.roles.contains(Role::kShelterStaff);
       break;
   }
   if (allowed) {

@@ -54,6 +54,10 @@ enum class Operation {
   /// The audit trail: verify it, answer "who saw what" (AVG art. 15) —
   /// privacy officers of a care-coordination organisation.
   kReadAudit,
+  /// Handoffs: send and revoke (coordinators); answer and read the packet
+  /// (a partner organisation's users, for handoffs addressed to it).
+  kSendHandoff,
+  kAnswerHandoff,
 };
 
 std::string_view ToString(Role role);

@@ -74,6 +74,24 @@ std::string_view ToString(HandoffEvent event) {
 
 bool IsUnanswered(HandoffState state) { return state == S::kSent; }
 
+Purpose PurposeOf(HandoffPurpose purpose) {
+  switch (purpose) {
+    case HandoffPurpose::kCareReferral:
+      return Purpose::kCareReferral;
+    case HandoffPurpose::kLegalAid:
+      return Purpose::kLegalAid;
+    case HandoffPurpose::kShelterRequest:
+      return Purpose::kShelterPlacement;
+    case HandoffPurpose::kPolice:
+      return Purpose::kCriminalInvestigation;
+    case HandoffPurpose::kMunicipality:
+      return Purpose::kMunicipalSupport;
+    case HandoffPurpose::kChildProtection:
+      return Purpose::kChildProtection;
+  }
+  return Purpose::kUnknown;
+}
+
 const MachineSpec<HandoffState, HandoffEvent>& HandoffMachine() { return kMachine; }
 
 Result<HandoffOutcome> ApplyHandoff(const HandoffSnapshot& current, const HandoffCommand& command,

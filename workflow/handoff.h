@@ -7,8 +7,20 @@
 #include <vector>
 
 #include "workflow/core.h"
+#include "workflow/domain.h"
 
 namespace ketenregie::workflow {
+
+/// What a handoff is for, and the disclosure purpose that follows from it.
+enum class HandoffPurpose {
+  kCareReferral,
+  kLegalAid,
+  kShelterRequest,
+  kPolice,
+  kMunicipality,
+  kChildProtection,
+};
+Purpose PurposeOf(HandoffPurpose purpose);
 
 enum class HandoffState { kDraft, kSent, kAccepted, kDeclined, kRevoked, kExpired, kCompleted };
 enum class HandoffEvent { kSend, kAccept, kDecline, kRevoke, kExpire, kComplete };

@@ -56,7 +56,8 @@ void PrepareAudit(pqxx::connection& c) {
             "INSERT INTO audit.records (sequence, occurred_at, organisation_id, actor, "
             "trajectory_id, action, categories, basis_id, decision, method, previous_hash, hash) "
             "VALUES ($1, to_timestamp($2), $3, $4, NULLIF($5, '')::uuid, $6, "
-            "string_to_array(NULLIF($7, ''), ',')::smallint[], $8, $9, $10, $11, $12)");
+            "coalesce(string_to_array(NULLIF($7, ''), ',')::smallint[], '{}'), $8, $9, $10, $11, "
+            "$12)");
   c.prepare("audit_head_set", "UPDATE audit.head SET sequence = $1, hash = $2 WHERE id = 1");
 }
 

@@ -1,14 +1,70 @@
-// The handoff service (DESIGN.md §4). Its methods are built by the issues that
-// own them; until then gRPC answers UNIMPLEMENTED for each.
-#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+// The handoff service (DESIGN.md §5, issue #5): referrals to partners, the
+// partner inbox, packets assembled from what consent permits at read time.
+#include <CLI/CLI.hpp>
+
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/directory.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/peer.h"
 #include "services/common/service_main.h"
+#include "services/common/test_clock.h"
+#include "services/common/tls.h"
+#include "services/handoff/handler.h"
+#include "services/handoff/storage.h"
 
 int main(int argc, char** argv) {
-  using Service = ketenregie::handoff::v1::HandoffService;
-  Service::Service service;
-  return ketenregie::common::ServiceMain(
-      argc, argv, "handoff", {},
-      [&service](const ketenregie::common::ServiceConfig&, ketenregie::common::DbPool&) {
-        return ketenregie::common::ServiceParts{{{&service, Service::service_full_name()}}, {}, {}};
+  using namespace ketenregie;
+  common::DomainServiceFlags flags;
+  std::string consent_addr;
+  std::string trajectory_addr;
+  return common::ServiceMain(
+      argc, argv, "handoff",
+      [&](CLI::App& app) {
+        flags.Add(app);
+        app.add_option("--consent-addr", consent_addr, "consent service address")
+            ->envname("KETENREGIE_CONSENT_ADDR");
+        app.add_option("--trajectory-addr", trajectory_addr, "trajectory service address")
+            ->envname("KETENREGIE_TRAJECTORY_ADDR");
+      },
+      [&](const common::ServiceConfig& config, common::DbPool& db) {
+        db.SetPrepare([](pqxx::connection& connection) {
+          common::PrepareRequestLog(connection, "handoff");
+          common::PrepareOutbox(connection, "handoff");
+          handoff::Prepare(connection);
+        });
+        auto directory = std::make_shared<common::Directory>(
+            common::Directory::Load(flags.organisations, flags.users));
+        auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
+        auto clock = std::make_shared<common::OffsetClock>();
+        const auto credentials =
+            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key, config.tls_ca);
+        auto consent = std::make_shared<common::PeerChannel>(
+            common::PeerAddress(consent_addr, flags.peers_file, "KETENREGIE_CONSENT_ADDR"),
+            credentials);
+        auto trajectory = std::make_shared<common::PeerChannel>(
+            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
+            credentials);
+        auto handler = std::make_shared<handoff::HandoffHandler>(
+            db, *directory, *keys, *clock, *consent, *trajectory, config.db_acquire_timeout);
+        common::ServiceParts parts;
+        std::shared_ptr<common::TestClockService> test_clock;
+        if (config.test_clock) {
+          test_clock = std::make_shared<common::TestClockService>(*clock);
+          parts.services.push_back(
+              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+        }
+        parts.services.push_back({handler.get(), handoff::v1::HandoffService::service_full_name()});
+        parts.background.push_back({"consent events",
+                                    [handler] {
+                                      while (handler->FollowConsentFeed() > 0) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.timer_interval_ms)});
+        parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
+                                    std::chrono::seconds(10)});
+        parts.keep_alive = {test_clock, directory, keys, clock, consent, trajectory, handler};
+        return parts;
       });
 }

@@ -276,7 +276,8 @@ TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
   const CommandResult refused = RunCommand(
       std::string(KETENREGIE_BINARY_DIR) + "/services/handoff/ketenregie-handoff --listen 0.0.0.0:0 " +
       "--test-clock --tls-cert " + certs + "/server.pem --tls-key " + certs + "/server.key " +
-      "--tls-ca " + certs + "/ca.pem --db-dsn host=127.0.0.1");
+      "--tls-ca " + certs + "/ca.pem --db-dsn host=127.0.0.1 --key-file x --directory-organisations x "
+      "--directory-users x --client-cert x --client-key x");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("--test-clock: only on a loopback address"), std::string::npos)
       << refused.output;
@@ -337,7 +338,9 @@ TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
   const CommandResult result = RunCommand(std::string(KETENREGIE_BINARY_DIR) +
                                           "/services/handoff/ketenregie-handoff "
                                           "--tls-cert /nonexistent.pem --tls-key /x --tls-ca /y "
-                                          "--db-dsn host=127.0.0.1");
+                                          "--db-dsn host=127.0.0.1 --key-file x "
+                                          "--directory-organisations x --directory-users x "
+                                          "--client-cert x --client-key x");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("--tls-cert"), std::string::npos) << result.output;
 }

@@ -1,0 +1,493 @@
+#include "services/handoff/handler.h"
+
+#include <grpcpp/client_context.h>
+
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/audit.h"
+#include "services/common/identity.h"
+#include "services/common/ids.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/paging.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+#include "services/handoff/storage.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::handoff {
+namespace {
+
+using common::Caller;
+using common::CheckEtag;
+using common::CheckId;
+using common::CheckRequestId;
+using common::Etag;
+using common::FirstError;
+using common::InvalidArgument;
+using common::ToTimestamp;
+using workflow::HandoffEvent;
+using workflow::HandoffState;
+using workflow::Instant;
+using workflow::Operation;
+
+std::string MessageContext(const std::string& id) { return "handoffs.message/" + id; }
+
+v1::HandoffState ProtoState(HandoffState s) {
+  return static_cast<v1::HandoffState>(static_cast<int>(s) + 1);
+}
+
+common::v1::Purpose DisclosurePurpose(int proto_purpose) {
+  return static_cast<common::v1::Purpose>(static_cast<int>(
+      workflow::PurposeOf(static_cast<workflow::HandoffPurpose>(proto_purpose - 1))));
+}
+
+void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* out) {
+  out->set_id(row.flow.id);
+  out->set_trajectory_id(row.trajectory_id);
+  out->set_recipient_organisation_id(row.flow.recipient_organisation);
+  out->set_purpose(static_cast<v1::HandoffPurpose>(row.purpose));
+  out->set_state(ProtoState(row.flow.state));
+  out->set_message(keyring.Open(row.message_sealed, MessageContext(row.flow.id)));
+  out->set_reason(row.flow.reason);
+  out->set_assigned_office(row.assigned_office);
+  if (row.sent_at != Instant{}) {
+    *out->mutable_sent_at() = ToTimestamp(row.sent_at);
+  }
+  if (row.flow.answer_due_at != Instant{}) {
+    *out->mutable_answer_due_at() = ToTimestamp(row.flow.answer_due_at);
+  }
+  out->mutable_created_by()->set_organisation_id(row.organisation_id);
+  out->mutable_created_by()->set_user_id(row.created_by);
+  out->set_etag(Etag(row.version));
+}
+
+std::unique_ptr<grpc::ClientContext> ServiceContext() {
+  auto context = std::make_unique<grpc::ClientContext>();
+  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  context->AddMetadata("x-actor", "handoff-service");
+  return context;
+}
+
+}  // namespace
+
+HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& directory,
+                               common::KeyringHolder& keys, const common::Clock& clock,
+                               common::PeerChannel& consent, common::PeerChannel& trajectory,
+                               std::chrono::milliseconds db_timeout)
+    : db_(db), directory_(directory), keys_(keys), clock_(clock), consent_(consent),
+      trajectory_(trajectory), db_timeout_(db_timeout) {}
+
+grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
+                                           const v1::CreateHandoffRequest* request,
+                                           v1::Handoff* response) {
+  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
+                                 CheckId("trajectory_id", request->trajectory_id())});
+      !invalid.ok()) {
+    return invalid;
+  }
+  if (directory_.FindOrganisation(request->recipient_organisation_id()) == nullptr) {
+    return InvalidArgument("recipient_organisation_id", "an organisation of the chain");
+  }
+  if (request->purpose() == v1::HANDOFF_PURPOSE_UNSPECIFIED ||
+      !v1::HandoffPurpose_IsValid(request->purpose())) {
+    return InvalidArgument("purpose", "care referral, legal aid, shelter request, police, "
+                                      "municipality or child protection");
+  }
+  if (request->message().size() > 10'000) {
+    return InvalidArgument("message", "at most 10000 bytes");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kSendHandoff, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+        const auto keyring = keys_.Get();
+        HandoffRow row;
+        row.flow.id = common::NewUuid();
+        row.flow.recipient_organisation = request->recipient_organisation_id();
+        row.trajectory_id = request->trajectory_id();
+        row.organisation_id = caller.identity.organisation_id;
+        row.purpose = request->purpose();
+        row.message_sealed = keyring->Seal(request->message(), MessageContext(row.flow.id));
+        row.created_by = caller.identity.actor;
+        row.created_at = clock_.Now();
+        InsertHandoff(tx, row);
+        Render(row, *keyring, out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_view method,
+                                    const google::protobuf::Message& request,
+                                    const std::string& request_id, const std::string& handoff_id,
+                                    const std::string& etag, bool by_partner, HandoffEvent event,
+                                    const std::string& reason, const std::string& assigned_office,
+                                    v1::Handoff* response) {
+  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("handoff_id", handoff_id),
+                                 CheckEtag(etag)});
+      !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(
+          *context, directory_, by_partner ? Operation::kAnswerHandoff : Operation::kSendHandoff,
+          caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Mutate(
+      db_, db_timeout_, caller, method, request, request_id, response, keys_,
+      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+        auto row = LoadHandoff(tx, handoff_id, /*for_update=*/true);
+        if (!row ||
+            (by_partner ? row->flow.recipient_organisation : row->organisation_id) !=
+                caller.identity.organisation_id ||
+            (by_partner && row->flow.state == HandoffState::kDraft)) {
+          return common::NotFound("handoff");
+        }
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("handoff");
+        }
+        const Instant now = clock_.Now();
+        const auto changed = workflow::ApplyHandoff(row->flow, {event, reason}, now);
+        if (!changed.ok()) {
+          return common::RuleRefusal(changed.violation());
+        }
+        row->flow = changed.value().next;
+        if (event == HandoffEvent::kSend) {
+          row->sent_at = now;
+        }
+        if (event == HandoffEvent::kAccept) {
+          row->assigned_office = assigned_office;
+        }
+        UpdateHandoff(tx, *row);
+        // The coordinator's timeline and tasks follow this feed.
+        common::AppendOutbox(tx, "handoff." + std::string(workflow::ToString(row->flow.state)),
+                             row->trajectory_id, "handoffs/" + row->flow.id,
+                             {{"recipient", row->flow.recipient_organisation},
+                              {"purpose", v1::HandoffPurpose_Name(
+                                              static_cast<v1::HandoffPurpose>(row->purpose))}},
+                             now);
+        Render(*row, *keys_.Get(), out);
+        return grpc::Status::OK;
+      });
+}
+
+grpc::Status HandoffHandler::SendHandoff(grpc::ServerContext* c, const v1::SendHandoffRequest* r,
+                                         v1::Handoff* out) {
+  return Change(c, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+                HandoffEvent::kSend, "", "", out);
+}
+
+grpc::Status HandoffHandler::RevokeHandoff(grpc::ServerContext* c,
+                                           const v1::RevokeHandoffRequest* r, v1::Handoff* out) {
+  if (r->reason().size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  return Change(c, "RevokeHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+                HandoffEvent::kRevoke, r->reason(), "", out);
+}
+
+grpc::Status HandoffHandler::AcceptHandoff(grpc::ServerContext* c,
+                                           const v1::AcceptHandoffRequest* r, v1::Handoff* out) {
+  if (r->assigned_office().size() > 200) {
+    return InvalidArgument("assigned_office", "at most 200 bytes");
+  }
+  return Change(c, "AcceptHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+                HandoffEvent::kAccept, "", r->assigned_office(), out);
+}
+
+grpc::Status HandoffHandler::DeclineHandoff(grpc::ServerContext* c,
+                                            const v1::DeclineHandoffRequest* r, v1::Handoff* out) {
+  if (r->reason().size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  return Change(c, "DeclineHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+                HandoffEvent::kDecline, r->reason(), "", out);
+}
+
+grpc::Status HandoffHandler::CompleteHandoff(grpc::ServerContext* c,
+                                             const v1::CompleteHandoffRequest* r,
+                                             v1::Handoff* out) {
+  return Change(c, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+                HandoffEvent::kComplete, "", "", out);
+}
+
+grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
+                                        const v1::GetHandoffRequest* request,
+                                        v1::Handoff* response) {
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto row = LoadHandoff(tx, request->id(), false);
+    const bool sender = row && row->organisation_id == caller.identity.organisation_id &&
+                        !workflow::CheckAccess(caller.principal, Operation::kSendHandoff);
+    const bool recipient = row && row->flow.recipient_organisation == caller.identity.organisation_id &&
+                           row->flow.state != HandoffState::kDraft &&
+                           !workflow::CheckAccess(caller.principal, Operation::kAnswerHandoff);
+    if (!sender && !recipient) {
+      return common::NotFound("handoff");
+    }
+    Render(*row, *keys_.Get(), response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
+                                          const v1::ListHandoffsRequest* request,
+                                          v1::ListHandoffsResponse* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
+    return denied;
+  }
+  const bool service = !workflow::CheckAccess(caller.principal, Operation::kReadEvents);
+  if (!service && workflow::CheckAccess(caller.principal, Operation::kSendHandoff)) {
+    return common::Forbidden({workflow::rules::kAccessRole, "coordinators list handoffs"});
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
+      if (service || row.organisation_id == caller.identity.organisation_id) {
+        Render(row, *keyring, response->add_handoffs());
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
+                                       const v1::ListInboxRequest* request,
+                                       v1::ListInboxResponse* response) {
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
+  if (!v1::HandoffState_IsValid(request->state())) {
+    return InvalidArgument("state", "unknown value");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kAnswerHandoff, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    common::FillPage(
+        Inbox(tx, caller.identity.organisation_id, request->state() - 1, page.after, page.size + 1),
+        page.size, [&](const HandoffRow& row) { Render(row, *keyring, response->add_handoffs()); },
+        [](const HandoffRow& row) {
+          return std::pair{row.created_at.time_since_epoch().count(), row.flow.id};
+        },
+        response->mutable_next_page_token());
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
+                                        const v1::ReadPacketRequest* request,
+                                        v1::Packet* response) {
+  if (auto invalid = CheckId("handoff_id", request->handoff_id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kAnswerHandoff, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  // Which handoff, to whom, for what.
+  std::optional<HandoffRow> handoff;
+  if (auto status = common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+        handoff = LoadHandoff(tx, request->handoff_id(), false);
+        return grpc::Status::OK;
+      });
+      !status.ok()) {
+    return status;
+  }
+  if (!handoff || handoff->flow.recipient_organisation != caller.identity.organisation_id ||
+      handoff->flow.state == HandoffState::kDraft) {
+    return common::NotFound("handoff");
+  }
+  auto readable = [&](const HandoffRow& row) -> grpc::Status {
+    if (row.flow.state == HandoffState::kSent || row.flow.state == HandoffState::kAccepted) {
+      return grpc::Status::OK;
+    }
+    return common::Forbidden({workflow::rules::kWithdrawalImmediate,
+                              "handoff " + std::string(workflow::ToString(row.flow.state)) +
+                                  (row.flow.reason.empty() ? "" : ": " + row.flow.reason)});
+  };
+  if (auto closed = readable(*handoff); !closed.ok()) {
+    return closed;
+  }
+
+  // The decision now, then only the permitted sections.
+  const auto consent_channel = consent_.Get();
+  const auto trajectory_channel = trajectory_.Get();
+  if (consent_channel == nullptr || trajectory_channel == nullptr) {
+    return {grpc::StatusCode::UNAVAILABLE, "consent or trajectory service unknown"};
+  }
+  consent::v1::CheckDisclosureRequest check;
+  check.set_trajectory_id(handoff->trajectory_id);
+  check.set_recipient_organisation_id(caller.identity.organisation_id);
+  check.set_purpose(DisclosurePurpose(handoff->purpose));
+  for (int c = 1; c <= 9; ++c) {
+    check.add_categories(static_cast<common::v1::DataCategory>(c));
+  }
+  consent::v1::DisclosureDecision decision;
+  if (!consent::v1::ConsentService::NewStub(consent_channel)
+           ->CheckDisclosure(ServiceContext().get(), check, &decision)
+           .ok()) {
+    return {grpc::StatusCode::UNAVAILABLE, "no disclosure decision: nothing is shared, retry"};
+  }
+  trajectory::v1::GetDisclosureSectionsRequest wanted;
+  wanted.set_trajectory_id(handoff->trajectory_id);
+  std::set<workflow::DataCategory> shared;
+  std::string bases;
+  for (const auto& d : decision.decisions()) {
+    if (d.permitted()) {
+      wanted.add_categories(d.category());
+      shared.insert(static_cast<workflow::DataCategory>(d.category()));
+      bases += (bases.empty() ? "" : ",") + d.basis_id();
+    }
+  }
+  trajectory::v1::DisclosureSections sections;
+  if (!shared.empty() && !trajectory::v1::TrajectoryService::NewStub(trajectory_channel)
+                              ->GetDisclosureSections(ServiceContext().get(), wanted, &sections)
+                              .ok()) {
+    return {grpc::StatusCode::UNAVAILABLE, "trajectory service unavailable: nothing is shared"};
+  }
+
+  // The disclosure goes on the audit trail in the same transaction as the
+  // last look at the handoff; if either fails, no data leaves.
+  const grpc::Status recorded = common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto now_row = LoadHandoff(tx, request->handoff_id(), false);
+    if (auto closed = readable(*now_row); !closed.ok()) {
+      return closed;
+    }
+    common::AuditRecord record;
+    record.occurred_at = clock_.Now();
+    record.organisation_id = caller.identity.organisation_id;
+    record.actor = caller.identity.actor;
+    record.trajectory_id = handoff->trajectory_id;
+    record.action = common::AuditAction::kDisclosure;
+    record.categories = shared;
+    record.basis_id = bases;
+    record.decision = shared.empty() ? common::AuditDecision::kDenied
+                                     : common::AuditDecision::kPermitted;
+    record.method = "ReadPacket";
+    common::AppendAudit(tx, record);
+    return grpc::Status::OK;
+  });
+  if (!recorded.ok()) {
+    return recorded;
+  }
+  response->set_handoff_id(handoff->flow.id);
+  response->set_message(keys_.Get()->Open(handoff->message_sealed, MessageContext(handoff->flow.id)));
+  for (const auto& d : decision.decisions()) {
+    auto* section = response->add_sections();
+    section->set_category(d.category());
+    section->set_shared(d.permitted());
+    if (!d.permitted()) {
+      section->set_withheld_reason("not shared: " + d.denial_reason());
+      continue;
+    }
+    section->set_basis_id(d.basis_id());
+    bool held = false;
+    for (const auto& s : sections.sections()) {
+      if (s.category() == d.category()) {
+        section->mutable_fields()->insert(s.fields().begin(), s.fields().end());
+        held = true;
+      }
+    }
+    if (!held) {
+      section->set_withheld_reason("permitted, but not held in the trajectory record");
+    }
+  }
+  *response->mutable_assembled_at() = ToTimestamp(clock_.Now());
+  return grpc::Status::OK;
+}
+
+grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
+                                         const v1::GetCarePlanRequest* request,
+                                         v1::CarePlan* response) {
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kSendHandoff, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    const auto keyring = keys_.Get();
+    response->set_trajectory_id(request->trajectory_id());
+    for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
+      const bool in_plan = row.flow.state == HandoffState::kSent ||
+                           row.flow.state == HandoffState::kAccepted ||
+                           row.flow.state == HandoffState::kDeclined ||
+                           row.flow.state == HandoffState::kCompleted;
+      if (row.organisation_id == caller.identity.organisation_id && in_plan) {
+        Render(row, *keyring, response->add_items());
+      }
+    }
+    return grpc::Status::OK;
+  });
+}
+
+int HandoffHandler::FollowConsentFeed(int max_events) {
+  const auto channel = consent_.Get();
+  if (channel == nullptr) {
+    return 0;
+  }
+  return common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
+    const std::string cursor = LockFeedCursor(tx, "consent");
+    common::v1::ListEventsRequest request;
+    request.set_after_cursor(cursor);
+    request.set_max_events(max_events);
+    common::v1::ListEventsResponse events;
+    if (!consent::v1::ConsentService::NewStub(channel)
+             ->ListEvents(ServiceContext().get(), request, &events)
+             .ok()) {
+      return 0;
+    }
+    const Instant now = clock_.Now();
+    for (const auto& event : events.events()) {
+      if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
+        continue;
+      }
+      for (auto& row : OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
+        const auto revoked =
+            workflow::ApplyHandoff(row.flow, {HandoffEvent::kRevoke, "consent withdrawn"}, now);
+        if (revoked.ok()) {
+          row.flow = revoked.value().next;
+          UpdateHandoff(tx, row);
+          common::AppendOutbox(tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
+                               {{"recipient", row.flow.recipient_organisation},
+                                {"reason", "consent withdrawn"}},
+                               now);
+        }
+      }
+    }
+    if (!events.events().empty()) {
+      SetFeedCursor(tx, "consent", events.events(events.events_size() - 1).cursor());
+    }
+    return events.events_size();
+  });
+}
+
+}  // namespace ketenregie::handoff

@@ -1,0 +1,148 @@
+#include "services/handoff/storage.h"
+
+#include "services/common/audit.h"
+
+namespace ketenregie::handoff {
+namespace {
+
+using workflow::Instant;
+
+long long EpochOf(Instant i) { return i.time_since_epoch().count(); }
+
+constexpr const char* kColumns =
+    "id::text, trajectory_id::text, organisation_id, recipient_organisation_id, purpose, state, "
+    "message, reason, assigned_office, extract(epoch from sent_at)::bigint, "
+    "extract(epoch from answer_due_at)::bigint, created_by, "
+    "extract(epoch from created_at)::bigint, version";
+
+HandoffRow RowOf(const pqxx::row& r) {
+  HandoffRow row;
+  row.flow.id = r[0].as<std::string>();
+  row.trajectory_id = r[1].as<std::string>();
+  row.organisation_id = r[2].as<std::string>();
+  row.flow.recipient_organisation = r[3].as<std::string>();
+  row.purpose = r[4].as<int>();
+  row.flow.state = static_cast<workflow::HandoffState>(r[5].as<int>());
+  row.message_sealed = pqxx::binarystring(r[6]).str();
+  row.flow.reason = r[7].as<std::string>();
+  row.assigned_office = r[8].as<std::string>();
+  row.sent_at = r[9].is_null() ? Instant{} : Instant{std::chrono::seconds{r[9].as<long long>()}};
+  row.flow.answer_due_at =
+      r[10].is_null() ? Instant{} : Instant{std::chrono::seconds{r[10].as<long long>()}};
+  row.created_by = r[11].as<std::string>();
+  row.created_at = Instant{std::chrono::seconds{r[12].as<long long>()}};
+  row.version = r[13].as<long long>();
+  return row;
+}
+
+std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
+  return std::string(a) + std::string(b) + std::string(c);
+}
+
+const char* NullableEpoch(Instant i, std::string& holder) {
+  if (i == Instant{}) {
+    return nullptr;
+  }
+  holder = std::to_string(EpochOf(i));
+  return holder.c_str();
+}
+
+}  // namespace
+
+void Prepare(pqxx::connection& c) {
+  common::PrepareAudit(c);
+  c.prepare("handoff_insert",
+            "INSERT INTO handoff.handoffs (id, trajectory_id, organisation_id, "
+            "recipient_organisation_id, purpose, state, message, created_by, created_at) VALUES "
+            "($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, to_timestamp($9))");
+  c.prepare("handoff_load", Sql("SELECT ", kColumns, " FROM handoff.handoffs WHERE id = $1::uuid"));
+  c.prepare("handoff_load_for_update",
+            Sql("SELECT ", kColumns, " FROM handoff.handoffs WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("handoff_update",
+            "UPDATE handoff.handoffs SET state = $2, reason = $3, assigned_office = $4, "
+            "sent_at = to_timestamp($5), answer_due_at = to_timestamp($6), version = version + 1 "
+            "WHERE id = $1::uuid");
+  c.prepare("handoffs_of",
+            Sql("SELECT ", kColumns,
+                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
+  c.prepare("inbox",
+            Sql("SELECT ", kColumns,
+                " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "
+                "($2 < 0 OR state = $2) AND ($3::bigint IS NULL OR (created_at, id) < "
+                "(to_timestamp($3), $4::uuid)) ORDER BY created_at DESC, id DESC LIMIT $5"));
+  c.prepare("open_handoffs_to",
+            Sql("SELECT ", kColumns,
+                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
+                "recipient_organisation_id = $2 AND state IN (0, 1, 2) FOR UPDATE"));
+  c.prepare("feed_cursor_lock",
+            "SELECT cursor FROM handoff.feed_cursors WHERE source = $1 FOR UPDATE");
+  c.prepare("feed_cursor_set", "UPDATE handoff.feed_cursors SET cursor = $2 WHERE source = $1");
+}
+
+void InsertHandoff(pqxx::work& tx, const HandoffRow& r) {
+  tx.exec_prepared("handoff_insert", r.flow.id, r.trajectory_id, r.organisation_id,
+                   r.flow.recipient_organisation, r.purpose, static_cast<int>(r.flow.state),
+                   pqxx::binarystring(r.message_sealed), r.created_by, EpochOf(r.created_at));
+}
+
+std::optional<HandoffRow> LoadHandoff(pqxx::work& tx, const std::string& id, bool for_update) {
+  const auto r = tx.exec_prepared(for_update ? "handoff_load_for_update" : "handoff_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return RowOf(r[0]);
+}
+
+void UpdateHandoff(pqxx::work& tx, HandoffRow& r) {
+  std::string sent;
+  std::string due;
+  tx.exec_prepared("handoff_update", r.flow.id, static_cast<int>(r.flow.state), r.flow.reason,
+                   r.assigned_office, NullableEpoch(r.sent_at, sent),
+                   NullableEpoch(r.flow.answer_due_at, due));
+  r.version += 1;
+}
+
+std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id) {
+  std::vector<HandoffRow> out;
+  for (const auto& r : tx.exec_prepared("handoffs_of", trajectory_id)) {
+    out.push_back(RowOf(r));
+  }
+  return out;
+}
+
+std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
+                              const std::optional<std::pair<long long, std::string>>& after,
+                              int limit) {
+  std::string key;
+  const char* key_ptr = nullptr;
+  const char* id_ptr = nullptr;
+  if (after) {
+    key = std::to_string(after->first);
+    key_ptr = key.c_str();
+    id_ptr = after->second.c_str();
+  }
+  std::vector<HandoffRow> out;
+  for (const auto& r : tx.exec_prepared("inbox", recipient, state, key_ptr, id_ptr, limit)) {
+    out.push_back(RowOf(r));
+  }
+  return out;
+}
+
+std::vector<HandoffRow> OpenHandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
+                                       const std::string& recipient) {
+  std::vector<HandoffRow> out;
+  for (const auto& r : tx.exec_prepared("open_handoffs_to", trajectory_id, recipient)) {
+    out.push_back(RowOf(r));
+  }
+  return out;
+}
+
+std::string LockFeedCursor(pqxx::work& tx, const std::string& source) {
+  return tx.exec_prepared1("feed_cursor_lock", source)[0].as<std::string>();
+}
+
+void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor) {
+  tx.exec_prepared("feed_cursor_set", source, cursor);
+}
+
+}  // namespace ketenregie::handoff

@@ -1,0 +1,43 @@
+#pragma once
+
+/// All SQL of the handoff service; statements prepared once per connection.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "workflow/handoff.h"
+
+namespace ketenregie::handoff {
+
+void Prepare(pqxx::connection& connection);
+
+struct HandoffRow {
+  workflow::HandoffSnapshot flow;  // id, state, recipient, answer due, reason
+  std::string trajectory_id;
+  std::string organisation_id;
+  int purpose = 0;  // protobuf HandoffPurpose
+  std::string message_sealed;
+  std::string assigned_office;
+  workflow::Instant sent_at{};
+  std::string created_by;
+  workflow::Instant created_at{};
+  long long version = 1;
+};
+
+void InsertHandoff(pqxx::work& tx, const HandoffRow& row);
+std::optional<HandoffRow> LoadHandoff(pqxx::work& tx, const std::string& id, bool for_update);
+void UpdateHandoff(pqxx::work& tx, HandoffRow& row);
+std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id);
+std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
+                              const std::optional<std::pair<long long, std::string>>& after,
+                              int limit);
+/// Open handoffs of a trajectory to a recipient, locked.
+std::vector<HandoffRow> OpenHandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
+                                       const std::string& recipient);
+
+std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
+void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
+
+}  // namespace ketenregie::handoff

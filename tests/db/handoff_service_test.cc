@@ -1,0 +1,290 @@
+// Handoffs through real gRPC with mutual TLS: the trajectory, consent and
+// handoff services in this process on one fresh database, as in the stack.
+#include <gtest/gtest.h>
+
+#include <pqxx/pqxx>
+
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/mutation.h"
+#include "services/common/outbox.h"
+#include "services/common/tls.h"
+#include "services/consent/handler.h"
+#include "services/consent/storage.h"
+#include "services/handoff/handler.h"
+#include "services/handoff/storage.h"
+#include "services/trajectory/handler.h"
+#include "services/trajectory/storage.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+
+namespace ketenregie {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+namespace cpb = ketenregie::common::v1;
+namespace kpb = ketenregie::consent::v1;
+namespace hpb = ketenregie::handoff::v1;
+namespace tpb = ketenregie::trajectory::v1;
+
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
+class NoOpenWork final : public trajectory::OpenWork {
+ public:
+  grpc::Status Count(const std::string&, int& p, int& h) override {
+    p = h = 0;
+    return grpc::Status::OK;
+  }
+};
+
+class AdultFacts final : public common::TrajectoryFacts {
+ public:
+  grpc::Status Get(const std::string&, workflow::PersonFacts& facts) override {
+    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0, true};
+    return grpc::Status::OK;
+  }
+};
+
+std::shared_ptr<grpc::ChannelCredentials> ServiceCredentials(const std::string& service) {
+  const std::string& certs = testing::TestCertsDir();
+  return common::MutualTlsChannelCredentials(certs + "/svc-" + service + ".pem",
+                                             certs + "/svc-" + service + ".key", certs + "/ca.pem");
+}
+
+class HandoffServiceTest : public ::testing::Test {
+ protected:
+  HandoffServiceTest()
+      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4,
+                         [](pqxx::connection& c) {
+                           common::PrepareRequestLog(c, "trajectory");
+                           trajectory::Prepare(c);
+                         }),
+        consent_pool_(db_.Dsn("ketenregie_consent"), 4,
+                      [](pqxx::connection& c) {
+                        common::PrepareRequestLog(c, "consent");
+                        common::PrepareOutbox(c, "consent");
+                        consent::Prepare(c);
+                      }),
+        handoff_pool_(db_.Dsn("ketenregie_handoff"), 4,
+                      [](pqxx::connection& c) {
+                        common::PrepareRequestLog(c, "handoff");
+                        common::PrepareOutbox(c, "handoff");
+                        handoff::Prepare(c);
+                      }),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'b')}}, "b1")),
+        clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}}),
+        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        consents_(consent_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        trajectory_server_(trajectories_),
+        consent_server_(consents_),
+        consent_peer_([this] { return consent_server_.address(); }, ServiceCredentials("handoff")),
+        trajectory_peer_([this] { return trajectory_server_.address(); },
+                         ServiceCredentials("handoff")),
+        handoffs_(handoff_pool_, TestDirectory(), keys_, clock_, consent_peer_, trajectory_peer_,
+                  milliseconds(5000)),
+        handoff_server_(handoffs_),
+        essm_trajectory_(tpb::TrajectoryService::NewStub(
+            testing::ChannelAs(trajectory_server_, "essm-rotterdam"))),
+        essm_consent_(kpb::ConsentService::NewStub(testing::ChannelAs(consent_server_, "essm-rotterdam"))),
+        essm_(hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, "essm-rotterdam"))),
+        lawyer_(hpb::HandoffService::NewStub(
+            testing::ChannelAs(handoff_server_, "advocatenkantoor-demo"))) {}
+
+  void SetUp() override {
+    tpb::RegisterPersonRequest reg;
+    reg.set_request_id("reg-1");
+    reg.mutable_identity()->set_given_name("Grace");
+    reg.mutable_identity()->set_family_name("Okafor");
+    reg.set_age_status(tpb::AGE_STATUS_CONFIRMED_ADULT);
+    tpb::RegisterPersonResponse registered;
+    ASSERT_TRUE(essm_trajectory_->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
+    trajectory_id_ = registered.trajectory().id();
+
+    kpb::ProposeConsentRequest propose;
+    propose.set_request_id("c-1");
+    auto* c = propose.mutable_consent();
+    c->set_trajectory_id(trajectory_id_);
+    c->set_grantor(kpb::GRANTOR_PERSON);
+    c->set_recipient_organisation_id("advocatenkantoor-demo");
+    c->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+    c->add_categories(cpb::DATA_CATEGORY_RESIDENCE_STATUS);
+    c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+    c->set_method(kpb::CONSENT_METHOD_WRITTEN);
+    c->mutable_valid_until()->set_seconds((clock_.Now() + days{90}).time_since_epoch().count());
+    ASSERT_TRUE(essm_consent_->ProposeConsent(ContextAs("coordinator-1").get(), propose, &consent_).ok());
+    kpb::GrantConsentRequest grant;
+    grant.set_request_id("c-2");
+    grant.set_consent_id(consent_.id());
+    grant.set_etag(consent_.etag());
+    ASSERT_TRUE(essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, &consent_).ok());
+
+    hpb::CreateHandoffRequest create;
+    create.set_request_id("h-1");
+    create.set_trajectory_id(trajectory_id_);
+    create.set_recipient_organisation_id("advocatenkantoor-demo");
+    create.set_purpose(hpb::HANDOFF_PURPOSE_LEGAL_AID);
+    create.set_message("Verzoek om rechtsbijstand");
+    ASSERT_TRUE(essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &handoff_).ok());
+  }
+
+  void Send() {
+    hpb::SendHandoffRequest send;
+    send.set_request_id("h-2");
+    send.set_handoff_id(handoff_.id());
+    send.set_etag(handoff_.etag());
+    ASSERT_TRUE(essm_->SendHandoff(ContextAs("coordinator-1").get(), send, &handoff_).ok());
+  }
+
+  grpc::Status Read(hpb::Packet* packet) {
+    hpb::ReadPacketRequest read;
+    read.set_handoff_id(handoff_.id());
+    return lawyer_->ReadPacket(ContextAs("advocaat-1").get(), read, packet);
+  }
+
+  int AuditRecords() {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT count(*) FROM audit.records WHERE method = 'ReadPacket'")[0].as<int>();
+  }
+
+  testing::TestDatabase db_;
+  common::DbPool trajectory_pool_;
+  common::DbPool consent_pool_;
+  common::DbPool handoff_pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  NoOpenWork open_work_;
+  AdultFacts facts_;
+  trajectory::TrajectoryHandler trajectories_;
+  consent::ConsentHandler consents_;
+  testing::TestServer trajectory_server_;
+  testing::TestServer consent_server_;
+  common::PeerChannel consent_peer_;
+  common::PeerChannel trajectory_peer_;
+  handoff::HandoffHandler handoffs_;
+  testing::TestServer handoff_server_;
+  std::unique_ptr<tpb::TrajectoryService::Stub> essm_trajectory_;
+  std::unique_ptr<kpb::ConsentService::Stub> essm_consent_;
+  std::unique_ptr<hpb::HandoffService::Stub> essm_;
+  std::unique_ptr<hpb::HandoffService::Stub> lawyer_;
+  std::string trajectory_id_;
+  kpb::Consent consent_;
+  hpb::Handoff handoff_;
+};
+
+TEST_F(HandoffServiceTest, PacketHoldsExactlyThePermittedCategories_OthersVisiblyWithheld) {
+  hpb::ListInboxResponse inbox;
+  ASSERT_TRUE(lawyer_->ListInbox(ContextAs("advocaat-1").get(), {}, &inbox).ok());
+  EXPECT_EQ(inbox.handoffs_size(), 0) << "a draft is not in the partner's inbox";
+  Send();
+  ASSERT_TRUE(lawyer_->ListInbox(ContextAs("advocaat-1").get(), {}, &inbox).ok());
+  ASSERT_EQ(inbox.handoffs_size(), 1);
+
+  hpb::Packet packet;
+  ASSERT_TRUE(Read(&packet).ok());
+  EXPECT_EQ(packet.message(), "Verzoek om rechtsbijstand");
+  ASSERT_EQ(packet.sections_size(), 9);
+  for (const auto& section : packet.sections()) {
+    const bool consented = section.category() == cpb::DATA_CATEGORY_IDENTITY ||
+                           section.category() == cpb::DATA_CATEGORY_RESIDENCE_STATUS;
+    EXPECT_EQ(section.shared(), consented) << cpb::DataCategory_Name(section.category());
+    if (consented) {
+      EXPECT_EQ(section.basis_id(), consent_.id());
+    } else {
+      EXPECT_TRUE(section.fields().empty());
+      EXPECT_EQ(section.withheld_reason(), "not shared: no consent");
+    }
+    if (section.category() == cpb::DATA_CATEGORY_IDENTITY) {
+      EXPECT_EQ(section.fields().at("given_name"), "Grace");
+    }
+  }
+  EXPECT_EQ(AuditRecords(), 1);
+  ASSERT_TRUE(Read(&packet).ok());
+  EXPECT_EQ(AuditRecords(), 2) << "every packet read has exactly one record";
+
+  // Another organisation does not see it at all.
+  auto gemeente = hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, "gemeente-rotterdam"));
+  hpb::ReadPacketRequest read;
+  read.set_handoff_id(handoff_.id());
+  EXPECT_EQ(gemeente->ReadPacket(ContextAs("aandachtsfunctionaris-1").get(), read, &packet).error_code(),
+            grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(HandoffServiceTest, Withdrawal_DeniesTheNextReadThenRevokesTheHandoff) {
+  Send();
+  kpb::WithdrawConsentRequest withdraw;
+  withdraw.set_request_id("c-3");
+  withdraw.set_consent_id(consent_.id());
+  withdraw.set_etag(consent_.etag());
+  const auto withdrawn = essm_consent_->WithdrawConsent(ContextAs("coordinator-1").get(), withdraw, &consent_);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.error_message();
+  hpb::Packet packet;
+  ASSERT_TRUE(Read(&packet).ok());
+  for (const auto& section : packet.sections()) {
+    EXPECT_FALSE(section.shared()) << "withdrawal takes effect at once";
+  }
+  EXPECT_EQ(packet.sections(0).withheld_reason(), "not shared: consent withdrawn");
+  // The feed revokes the open handoff; the partner is told why.
+  EXPECT_GT(handoffs_.FollowConsentFeed(), 0);
+  const grpc::Status revoked = Read(&packet);
+  EXPECT_EQ(revoked.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(revoked.error_message().find("consent withdrawn"), std::string::npos)
+      << revoked.error_message();
+}
+
+TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCarePlan) {
+  Send();
+  hpb::DeclineHandoffRequest decline;
+  decline.set_request_id("d-1");
+  decline.set_handoff_id(handoff_.id());
+  decline.set_etag(handoff_.etag());
+  hpb::Handoff out;
+  const auto refused = lawyer_->DeclineHandoff(ContextAs("advocaat-1").get(), decline, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("R-HANDOFF-ANSWER"), std::string::npos);
+  hpb::AcceptHandoffRequest accept;
+  accept.set_request_id("a-1");
+  accept.set_handoff_id(handoff_.id());
+  accept.set_etag(handoff_.etag());
+  accept.set_assigned_office("Advocatenkantoor Demo, mr. J. de Boer");
+  ASSERT_TRUE(lawyer_->AcceptHandoff(ContextAs("advocaat-1").get(), accept, &out).ok());
+  hpb::GetCarePlanRequest plan_request;
+  plan_request.set_trajectory_id(trajectory_id_);
+  hpb::CarePlan plan;
+  ASSERT_TRUE(essm_->GetCarePlan(ContextAs("coordinator-1").get(), plan_request, &plan).ok());
+  ASSERT_EQ(plan.items_size(), 1);
+  EXPECT_EQ(plan.items(0).state(), hpb::HANDOFF_STATE_ACCEPTED);
+  EXPECT_EQ(plan.items(0).assigned_office(), "Advocatenkantoor Demo, mr. J. de Boer");
+  // The coordinator cannot answer for the partner.
+  hpb::CompleteHandoffRequest complete;
+  complete.set_request_id("x-1");
+  complete.set_handoff_id(handoff_.id());
+  complete.set_etag(out.etag());
+  EXPECT_EQ(essm_->CompleteHandoff(ContextAs("coordinator-1").get(), complete, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
+  Send();
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::work tx(c);
+    tx.exec("REVOKE INSERT ON audit.records FROM ketenregie_handoff");
+    tx.commit();
+  }
+  hpb::Packet packet;
+  EXPECT_EQ(Read(&packet).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(packet.sections_size(), 0);
+  EXPECT_TRUE(packet.message().empty());
+}
+
+}  // namespace
+}  // namespace ketenregie
