@@ -62,6 +62,33 @@ void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* 
   out->set_etag(Etag(row.version));
 }
 
+// Carries out the workflow's actions in the caller's transaction.
+void ApplyActions(pqxx::work& tx, const HandoffRow& row,
+                  const std::vector<workflow::Action>& actions, Instant now) {
+  using workflow::ActionKind;
+  for (const auto& action : actions) {
+    switch (action.kind) {
+      case ActionKind::kScheduleReminder:
+      case ActionKind::kScheduleDeadline:
+        InsertTimer(tx, row.flow.id, action.what, action.at);
+        break;
+      case ActionKind::kCancelTimers:
+        CancelTimers(tx, row.flow.id, now);
+        break;
+      case ActionKind::kCreateTask:
+        common::AppendOutbox(tx, "task.requested", row.trajectory_id, "handoffs/" + row.flow.id,
+                             {{"task", action.what}}, now);
+        break;
+      case ActionKind::kNotifyRecipient:
+        // The partner's inbox is the notification; the event records it.
+        break;
+      case ActionKind::kNotifyChildProtection:
+      case ActionKind::kRevokeHandoffs:
+        throw std::logic_error("the handoff machine does not emit this action");
+    }
+  }
+}
+
 std::unique_ptr<grpc::ClientContext> ServiceContext() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
@@ -158,6 +185,7 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
           return common::RuleRefusal(changed.violation());
         }
         row->flow = changed.value().next;
+        ApplyActions(tx, *row, changed.value().actions, now);
         if (event == HandoffEvent::kSend) {
           row->sent_at = now;
         }
@@ -449,6 +477,54 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
   });
 }
 
+grpc::Status HandoffHandler::ListEvents(grpc::ServerContext* context,
+                                        const common::v1::ListEventsRequest* request,
+                                        common::v1::ListEventsResponse* response) {
+  if (request->max_events() < 0 || request->max_events() > 1000) {
+    return InvalidArgument("max_events", "0 to 1000");
+  }
+  Caller caller;
+  if (auto denied = common::Authorize(*context, directory_, Operation::kReadEvents, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    auto events = common::ListOutbox(tx, request->after_cursor(),
+                                     request->max_events() == 0 ? 100 : request->max_events());
+    if (!events) {
+      return InvalidArgument("after_cursor", "not a cursor of this feed");
+    }
+    *response = std::move(*events);
+    return grpc::Status::OK;
+  });
+}
+
+int HandoffHandler::FireDueTimers(int limit) {
+  const Instant now = clock_.Now();
+  const auto due = common::RunTransaction(
+      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
+  int fired = 0;
+  for (const auto& timer : due) {
+    fired += common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
+      auto row = LoadHandoff(tx, timer.handoff_id, /*for_update=*/true);
+      if (!row || !ClaimTimer(tx, timer.id)) {
+        return 0;
+      }
+      const auto expired = workflow::ApplyHandoff(row->flow, {HandoffEvent::kExpire, ""}, now);
+      if (expired.ok()) {
+        row->flow = expired.value().next;
+        UpdateHandoff(tx, *row);
+        common::AppendOutbox(tx, "handoff.expired", row->trajectory_id, "handoffs/" + row->flow.id,
+                             {{"recipient", row->flow.recipient_organisation}}, now);
+        ApplyActions(tx, *row, expired.value().actions, now);
+      }
+      MarkTimerFired(tx, timer.id, now);
+      return 1;
+    });
+  }
+  return fired;
+}
+
 int HandoffHandler::FollowConsentFeed(int max_events) {
   const auto channel = consent_.Get();
   if (channel == nullptr) {
@@ -476,6 +552,7 @@ int HandoffHandler::FollowConsentFeed(int max_events) {
         if (revoked.ok()) {
           row.flow = revoked.value().next;
           UpdateHandoff(tx, row);
+          ApplyActions(tx, row, revoked.value().actions, now);
           common::AppendOutbox(tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
                                {{"recipient", row.flow.recipient_organisation},
                                 {"reason", "consent withdrawn"}},

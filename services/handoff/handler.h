@@ -45,6 +45,12 @@ class HandoffHandler final : public v1::HandoffService::Service {
                                v1::Handoff*) override;
   grpc::Status GetCarePlan(grpc::ServerContext*, const v1::GetCarePlanRequest*,
                            v1::CarePlan*) override;
+  grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,
+                          common::v1::ListEventsResponse*) override;
+
+  /// Fires due answer deadlines: an unanswered handoff expires and the
+  /// coordinator is asked (through the event feed) to follow it up.
+  int FireDueTimers(int limit);
 
   /// Applies the consent service's events: a withdrawal revokes the open
   /// handoffs of that trajectory to that recipient (R-WITHDRAWAL-IMMEDIATE).

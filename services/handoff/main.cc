@@ -62,6 +62,12 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
+        parts.background.push_back({"timers",
+                                    [handler] {
+                                      while (handler->FireDueTimers(100) > 0) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
                                     std::chrono::seconds(10)});
         parts.keep_alive = {test_clock, directory, keys, clock, consent, trajectory, handler};

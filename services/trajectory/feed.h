@@ -1,6 +1,7 @@
 #pragma once
 
 #include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
 #include <grpcpp/security/credentials.h>
 
 #include <chrono>
@@ -24,29 +25,47 @@ class EventSource {
                             common::v1::ListEventsResponse& events) = 0;
 };
 
-/// The shelter service's feed over gRPC, with this service's certificate.
-class ShelterEventSource final : public EventSource {
+/// Another service's feed over gRPC (its ListEvents), with this service's
+/// certificate. `Service` is the generated service class (ShelterService,
+/// HandoffService).
+template <typename Service>
+class ServiceEventSource final : public EventSource {
  public:
-  ShelterEventSource(std::function<std::string()> resolve_address,
-                     std::shared_ptr<grpc::ChannelCredentials> credentials, std::string actor);
+  ServiceEventSource(std::function<std::string()> resolve_address,
+                     std::shared_ptr<grpc::ChannelCredentials> credentials, std::string actor)
+      : channel_(std::move(resolve_address), std::move(credentials)), actor_(std::move(actor)) {}
+
   grpc::Status List(const std::string& after_cursor, int max_events,
-                    common::v1::ListEventsResponse& events) override;
+                    common::v1::ListEventsResponse& events) override {
+    const auto channel = channel_.Get();
+    if (channel == nullptr) {
+      return {grpc::StatusCode::UNAVAILABLE, "service unknown"};
+    }
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    context.AddMetadata("x-actor", actor_);
+    common::v1::ListEventsRequest request;
+    request.set_after_cursor(after_cursor);
+    request.set_max_events(max_events);
+    return Service::NewStub(channel)->ListEvents(&context, request, &events);
+  }
 
  private:
   common::PeerChannel channel_;
   std::string actor_;
 };
 
-/// Applies the shelter's events to trajectories: each becomes a timeline
-/// entry; a requested task (three-month reminders, overdue) becomes a task
-/// for the trajectory's coordinator. One page per transaction: the stored
-/// cursor is locked, the events applied and the cursor moved, together —
-/// a consumer killed mid-page applies nothing of it, and a second replica
-/// waits rather than applying the same events.
-class ShelterEventConsumer final {
+/// Applies another service's events to trajectories: each becomes a
+/// timeline entry; a requested task (three-month reminders, an unanswered
+/// handoff) becomes a task for the trajectory's coordinator. One page per
+/// transaction: the stored cursor of `source_name` is locked, the events
+/// applied and the cursor moved, together — a consumer killed mid-page
+/// applies nothing of it, and a second replica waits rather than applying
+/// the same events.
+class EventConsumer final {
  public:
-  ShelterEventConsumer(common::DbPool& db, EventSource& source,
-                       std::chrono::milliseconds db_timeout);
+  EventConsumer(common::DbPool& db, EventSource& source, std::string source_name,
+                std::chrono::milliseconds db_timeout);
   /// Pulls and applies one page; returns how many events it applied.
   /// `fail_after` (tests only) throws after that many events, mid-page.
   int PullOnce(int max_events = 100, int fail_after = -1);
@@ -54,6 +73,7 @@ class ShelterEventConsumer final {
  private:
   common::DbPool& db_;
   EventSource& source_;
+  std::string source_name_;
   std::chrono::milliseconds db_timeout_;
 };
 

@@ -12,6 +12,8 @@
 #include "services/common/service_main.h"
 #include "services/common/test_clock.h"
 #include "services/common/tls.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/open_work.h"
@@ -64,13 +66,18 @@ int main(int argc, char** argv) {
         auto handler = std::make_shared<trajectory::TrajectoryHandler>(
             db, *directory, *keyring, *clock, *open_work,
             trajectory::Settings{config.db_acquire_timeout, {}, {}});
-        auto shelter_feed = std::make_shared<trajectory::ShelterEventSource>(
-            shelter_address,
-            common::MutualTlsChannelCredentials(flags.common.client_cert, flags.common.client_key,
-                                                config.tls_ca),
-            "trajectory-service");
-        auto consumer = std::make_shared<trajectory::ShelterEventConsumer>(
-            db, *shelter_feed, config.db_acquire_timeout);
+        const auto credentials = common::MutualTlsChannelCredentials(
+            flags.common.client_cert, flags.common.client_key, config.tls_ca);
+        auto shelter_feed =
+            std::make_shared<trajectory::ServiceEventSource<shelter::v1::ShelterService>>(
+                shelter_address, credentials, "trajectory-service");
+        auto handoff_feed =
+            std::make_shared<trajectory::ServiceEventSource<handoff::v1::HandoffService>>(
+                handoff_address, credentials, "trajectory-service");
+        auto consumer = std::make_shared<trajectory::EventConsumer>(
+            db, *shelter_feed, "shelter", config.db_acquire_timeout);
+        auto handoff_consumer = std::make_shared<trajectory::EventConsumer>(
+            db, *handoff_feed, "handoff", config.db_acquire_timeout);
         common::ServiceParts parts;
         std::shared_ptr<common::TestClockService> test_clock;
         if (config.test_clock) {
@@ -80,9 +87,11 @@ int main(int argc, char** argv) {
         }
         parts.services.push_back(
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
-        parts.background.push_back({"shelter events",
-                                    [consumer] {
+        parts.background.push_back({"shelter and handoff events",
+                                    [consumer, handoff_consumer] {
                                       while (consumer->PullOnce() > 0) {
+                                      }
+                                      while (handoff_consumer->PullOnce() > 0) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.common.timer_interval_ms)});
@@ -109,7 +118,8 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keyring, clock, open_work, handler, shelter_feed, consumer};
+        parts.keep_alive = {test_clock, directory, keyring, clock, open_work, handler, shelter_feed, handoff_feed,
+                            consumer, handoff_consumer};
         return parts;
       });
 }

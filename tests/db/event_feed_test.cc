@@ -142,18 +142,18 @@ class EventFeedTest : public ::testing::Test {
   shelter::ShelterHandler shelters_;
   testing::TestServer trajectory_server_;
   testing::TestServer shelter_server_;
-  trajectory::ShelterEventSource source_;
+  trajectory::ServiceEventSource<spb::ShelterService> source_;
 };
 
 TEST_F(EventFeedTest, ConsumerKilledMidPage_RestartsWithoutLossOrRepeat) {
   PlaceAndEnd();
   {
-    trajectory::ShelterEventConsumer consumer(trajectory_pool_, source_, milliseconds(5000));
+    trajectory::EventConsumer consumer(trajectory_pool_, source_, "shelter", milliseconds(5000));
     EXPECT_THROW(consumer.PullOnce(100, /*fail_after=*/2), std::runtime_error);
   }
   EXPECT_TRUE(ShelterEntries().empty()) << "nothing of the interrupted page applied";
 
-  trajectory::ShelterEventConsumer restarted(trajectory_pool_, source_, milliseconds(5000));
+  trajectory::EventConsumer restarted(trajectory_pool_, source_, "shelter", milliseconds(5000));
   EXPECT_EQ(restarted.PullOnce(2), 2);
   EXPECT_EQ(restarted.PullOnce(2), 1);
   EXPECT_EQ(restarted.PullOnce(2), 0);
@@ -164,9 +164,9 @@ TEST_F(EventFeedTest, ConsumerKilledMidPage_RestartsWithoutLossOrRepeat) {
 
 TEST_F(EventFeedTest, TwoReplicasConsumingAtOnce_ApplyEachEventOnce) {
   PlaceAndEnd();
-  trajectory::ShelterEventConsumer a(trajectory_pool_, source_, milliseconds(5000));
-  trajectory::ShelterEventConsumer b(trajectory_pool_, source_, milliseconds(5000));
-  auto drain = [](trajectory::ShelterEventConsumer& c) {
+  trajectory::EventConsumer a(trajectory_pool_, source_, "shelter", milliseconds(5000));
+  trajectory::EventConsumer b(trajectory_pool_, source_, "shelter", milliseconds(5000));
+  auto drain = [](trajectory::EventConsumer& c) {
     int total = 0;
     for (int i = 0; i < 10; ++i) {
       total += c.PullOnce(1);

@@ -14,6 +14,7 @@
 #include "services/consent/storage.h"
 #include "services/handoff/handler.h"
 #include "services/handoff/storage.h"
+#include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
 #include "tests/support/grpc_test_server.h"
@@ -270,6 +271,41 @@ TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCa
   complete.set_etag(out.etag());
   EXPECT_EQ(essm_->CompleteHandoff(ContextAs("coordinator-1").get(), complete, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+}
+
+// No answer in time: the handoff expires, and through the handoff feed the
+// trajectory's timeline shows it and the coordinator gets a task.
+TEST_F(HandoffServiceTest, UnansweredHandoff_ExpiresAndTheCoordinatorGetsATask) {
+  Send();
+  EXPECT_EQ(handoffs_.FireDueTimers(10), 0) << "not due yet";
+  clock_.Advance(days{6});
+  EXPECT_EQ(handoffs_.FireDueTimers(10), 1);
+  hpb::GetHandoffRequest get;
+  get.set_id(handoff_.id());
+  hpb::Handoff now;
+  ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), get, &now).ok());
+  EXPECT_EQ(now.state(), hpb::HANDOFF_STATE_EXPIRED);
+
+  trajectory::ServiceEventSource<hpb::HandoffService> source(
+      [this] { return handoff_server_.address(); }, ServiceCredentials("trajectory"),
+      "trajectory-service");
+  trajectory::EventConsumer consumer(trajectory_pool_, source, "handoff", milliseconds(5000));
+  while (consumer.PullOnce() > 0) {
+  }
+  tpb::ListTasksResponse tasks;
+  ASSERT_TRUE(essm_trajectory_->ListTasks(ContextAs("coordinator-1").get(), {}, &tasks).ok());
+  ASSERT_EQ(tasks.tasks_size(), 1);
+  EXPECT_EQ(tasks.tasks(0).kind(), "handoff.unanswered");
+  tpb::ListTimelineRequest timeline;
+  timeline.set_trajectory_id(trajectory_id_);
+  tpb::ListTimelineResponse entries;
+  ASSERT_TRUE(essm_trajectory_->ListTimeline(ContextAs("coordinator-1").get(), timeline, &entries).ok());
+  std::vector<std::string> kinds;
+  for (const auto& e : entries.entries()) {
+    kinds.push_back(e.kind());
+  }
+  EXPECT_EQ(kinds, (std::vector<std::string>{"person.registered", "handoff.sent",
+                                             "handoff.expired", "task.requested"}));
 }
 
 TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
