@@ -14,6 +14,7 @@
 
 #include "ketenregie/audit/v1/audit.grpc.pb.h"
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/testing/v1/test_clock.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -407,6 +408,50 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   std::cout << "  consent " << cs::ConsentState_Name(recorded.state())
             << ": the lawyer may receive identity, residence status and criminal proceedings "
                "for legal aid — not her location\n";
+
+  namespace ho = ketenregie::handoff::v1;
+  auto handoff_stub = [&](const std::string& org) {
+    return ho::HandoffService::NewStub(common::OrganisationChannel(
+        env.At("KETENREGIE_HANDOFF_ADDR"), env.At("KETENREGIE_CERTS_DIR"), org,
+        env.At("KETENREGIE_CA")));
+  };
+  auto coordinator_handoffs = handoff_stub("essm-rotterdam");
+  auto lawyer = handoff_stub("advocatenkantoor-demo");
+  ho::CreateHandoffRequest create_handoff;
+  create_handoff.set_request_id(run + "-handoff");
+  create_handoff.set_trajectory_id(t3.id());
+  create_handoff.set_recipient_organisation_id("advocatenkantoor-demo");
+  create_handoff.set_purpose(ho::HANDOFF_PURPOSE_LEGAL_AID);
+  create_handoff.set_message("Verzoek om rechtsbijstand bij aangifte en B8-aanvraag.");
+  ho::Handoff handoff;
+  call(coordinator_handoffs, &ho::HandoffService::Stub::CreateHandoff, create_handoff, &handoff,
+       "coordinator-1");
+  ho::SendHandoffRequest send;
+  send.set_request_id(run + "-send");
+  send.set_handoff_id(handoff.id());
+  send.set_etag(handoff.etag());
+  call(coordinator_handoffs, &ho::HandoffService::Stub::SendHandoff, send, &handoff,
+       "coordinator-1");
+  std::cout << "  handoff for legal aid sent to the lawyer's office\n";
+  ho::ReadPacketRequest read_packet;
+  read_packet.set_handoff_id(handoff.id());
+  ho::Packet packet;
+  call(lawyer, &ho::HandoffService::Stub::ReadPacket, read_packet, &packet, "advocaat-1");
+  std::cout << "  the lawyer reads the packet, assembled now from the consent:\n";
+  for (const auto& section : packet.sections()) {
+    std::cout << "    " << std::left << std::setw(32)
+              << cv::DataCategory_Name(section.category()).substr(14)
+              << (section.shared() ? "shared (" + std::to_string(section.fields_size()) + " fields)"
+                                   : section.withheld_reason())
+              << "\n";
+  }
+  ho::AcceptHandoffRequest accept;
+  accept.set_request_id(run + "-accept");
+  accept.set_handoff_id(handoff.id());
+  accept.set_etag(handoff.etag());
+  accept.set_assigned_office("Advocatenkantoor Demo, mr. J. de Boer");
+  call(lawyer, &ho::HandoffService::Stub::AcceptHandoff, accept, &handoff, "advocaat-1");
+  std::cout << "  accepted; care plan: legal aid by " << handoff.assigned_office() << "\n";
 
   pb::GetTrajectoryRequest read;
   read.set_id(t3.id());

@@ -221,7 +221,10 @@ TEST_F(RunningStackTest, DemoDrivesTheThreeCasesThroughThePublicApi) {
         "1 of 6 beds occupied", "placement.started      by shelter-service",
         "task=placement.limit_in_14_days", "placement.overdue", "placement overdue: yes",
         "move_on=MOVE_ON_DESTINATION_FOLLOW_UP_PLACE", "consent CONSENT_STATE_GRANTED",
-        "AUDIT_ACTION_READ by essm-rotterdam/coordinator-1 via GetTrajectory", "intact"}) {
+        "AUDIT_ACTION_READ by essm-rotterdam/coordinator-1 via GetTrajectory", "intact",
+        "LOCATION                        not shared: no consent",
+        "AUDIT_ACTION_DISCLOSURE by advocatenkantoor-demo/advocaat-1 via ReadPacket",
+        "care plan: legal aid by Advocatenkantoor Demo"}) {
     EXPECT_NE(demo.output.find(expected), std::string::npos) << expected << "\n" << demo.output;
   }
   // Run twice: the same persons are found again through the blind index.
