@@ -85,4 +85,28 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
   tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
 }
 
+grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Directory& directory,
+                              workflow::Operation operation, Caller& caller, DbPool& db,
+                              std::chrono::milliseconds db_timeout, std::string_view method) {
+  grpc::Status status = Authorize(context, directory, operation, caller);
+  if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+    return status;
+  }
+  try {
+    RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
+      AuditRecord record;
+      record.occurred_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      record.organisation_id = caller.identity.organisation_id;
+      record.actor = caller.identity.actor;
+      record.action = AuditAction::kIdentityRefused;
+      record.decision = AuditDecision::kDenied;
+      record.method = std::string(method);
+      AppendAudit(tx, record);
+    });
+  } catch (const std::exception&) {
+    // The refusal stands either way.
+  }
+  return status;
+}
+
 }  // namespace ketenregie::common

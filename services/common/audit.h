@@ -6,11 +6,15 @@
 /// hash = SHA-256(previous hash, record fields); the chain head row is
 /// locked for each append, so appends from all services form one order.
 
+#include <chrono>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "services/common/db_pool.h"
+#include "services/common/identity.h"
+#include "workflow/access.h"
 #include "workflow/core.h"
 #include "workflow/domain.h"
 
@@ -46,5 +50,13 @@ void PrepareAudit(pqxx::connection& connection);
 /// action fails with it.
 void AppendAudit(pqxx::work& tx, AuditRecord& record);
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
+
+/// Authorize, and when the caller is refused (PERMISSION_DENIED: not a user
+/// of the certificate's organisation, or a role that may not), records the
+/// attempt on the audit trail before answering. A refusal stays a refusal
+/// even if the trail cannot take the record.
+grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Directory& directory,
+                              workflow::Operation operation, Caller& caller, DbPool& db,
+                              std::chrono::milliseconds db_timeout, std::string_view method);
 
 }  // namespace ketenregie::common

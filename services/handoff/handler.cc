@@ -310,7 +310,8 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
     return InvalidArgument("state", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kAnswerHandoff, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kAnswerHandoff,
+                                             caller, db_, db_timeout_, "ListInbox");
       !denied.ok()) {
     return denied;
   }
@@ -334,7 +335,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kAnswerHandoff, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kAnswerHandoff,
+                                             caller, db_, db_timeout_, "ReadPacket");
       !denied.ok()) {
     return denied;
   }

@@ -543,7 +543,8 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
+                                             caller, db_, settings_.db_timeout, "GetTrajectory");
       !denied.ok()) {
     return denied;
   }

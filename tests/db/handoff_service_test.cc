@@ -211,6 +211,20 @@ TEST_F(HandoffServiceTest, PacketHoldsExactlyThePermittedCategories_OthersVisibl
   ASSERT_TRUE(Read(&packet).ok());
   EXPECT_EQ(AuditRecords(), 2) << "every packet read has exactly one record";
 
+  // A user of another organisation presented with the lawyer's certificate
+  // is refused, and the attempt is on the audit trail.
+  hpb::ReadPacketRequest impostor;
+  impostor.set_handoff_id(handoff_.id());
+  EXPECT_EQ(lawyer_->ReadPacket(ContextAs("rechercheur-1").get(), impostor, &packet).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit.records WHERE action = 4 AND actor = "
+                       "'rechercheur-1' AND organisation_id = 'advocatenkantoor-demo'")[0]
+                  .as<int>(),
+              1);
+  }
   // Another organisation does not see it at all.
   auto gemeente = hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, "gemeente-rotterdam"));
   hpb::ReadPacketRequest read;
