@@ -24,6 +24,8 @@
 #include <vector>
 
 #include "ketenregie/audit/v1/audit.grpc.pb.h"
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/common/audit.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -397,6 +399,140 @@ int RunAuditVerify(const ketenregie::common::StackEnv& env, int records) {
   return status.ok() && response.intact() ? 0 : 1;
 }
 
+// Partners reading packets at once, and the disclosure check alone (as the
+// handoff service makes it). Every packet read is one audit append.
+int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) {
+  namespace cs = ketenregie::consent::v1;
+  namespace ho = ketenregie::handoff::v1;
+  namespace cv = ketenregie::common::v1;
+  auto channel = [&](const std::string& key, const std::string& org) {
+    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"),
+                                                   org, env.At("KETENREGIE_CA"));
+  };
+  std::random_device random;
+  const std::string run = std::to_string(random()) + "-";
+  auto context = [](const std::string& actor) {
+    auto c = std::make_unique<grpc::ClientContext>();
+    c->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    c->AddMetadata("x-actor", actor);
+    return c;
+  };
+  // One person with a consent to the lawyer, and a sent legal-aid handoff.
+  auto trajectories = pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
+  pb::RegisterPersonRequest reg;
+  reg.set_request_id(run + "p");
+  reg.mutable_identity()->set_given_name("Bench" + run);
+  reg.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+  pb::RegisterPersonResponse registered;
+  if (!trajectories->RegisterPerson(context("coordinator-1").get(), reg, &registered).ok()) {
+    return 1;
+  }
+  const std::string trajectory_id = registered.trajectory().id();
+  auto consents = cs::ConsentService::NewStub(channel("KETENREGIE_CONSENT_ADDR", "essm-rotterdam"));
+  cs::ProposeConsentRequest propose;
+  propose.set_request_id(run + "c");
+  propose.mutable_consent()->set_trajectory_id(trajectory_id);
+  propose.mutable_consent()->set_grantor(cs::GRANTOR_PERSON);
+  propose.mutable_consent()->set_recipient_organisation_id("advocatenkantoor-demo");
+  propose.mutable_consent()->add_categories(cv::DATA_CATEGORY_IDENTITY);
+  propose.mutable_consent()->add_categories(cv::DATA_CATEGORY_RESIDENCE_STATUS);
+  propose.mutable_consent()->set_purpose(cv::PURPOSE_LEGAL_AID);
+  propose.mutable_consent()->set_method(cs::CONSENT_METHOD_WRITTEN);
+  propose.mutable_consent()->mutable_valid_until()->set_seconds(
+      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count() + 86400 * 30);
+  cs::Consent consent;
+  cs::GrantConsentRequest grant;
+  if (!consents->ProposeConsent(context("coordinator-1").get(), propose, &consent).ok()) {
+    return 1;
+  }
+  grant.set_request_id(run + "g");
+  grant.set_consent_id(consent.id());
+  grant.set_etag(consent.etag());
+  if (!consents->GrantConsent(context("coordinator-1").get(), grant, &consent).ok()) {
+    return 1;
+  }
+  auto coordinator = ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "essm-rotterdam"));
+  ho::CreateHandoffRequest create;
+  create.set_request_id(run + "h");
+  create.set_trajectory_id(trajectory_id);
+  create.set_recipient_organisation_id("advocatenkantoor-demo");
+  create.set_purpose(ho::HANDOFF_PURPOSE_LEGAL_AID);
+  ho::Handoff handoff;
+  if (!coordinator->CreateHandoff(context("coordinator-1").get(), create, &handoff).ok()) {
+    return 1;
+  }
+  ho::SendHandoffRequest send;
+  send.set_request_id(run + "s");
+  send.set_handoff_id(handoff.id());
+  send.set_etag(handoff.etag());
+  if (!coordinator->SendHandoff(context("coordinator-1").get(), send, &handoff).ok()) {
+    return 1;
+  }
+
+  auto measure = [&](auto body) {
+    std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
+    std::atomic<int> failures = 0;
+    std::vector<std::thread> threads;
+    const auto start = Clock::now();
+    for (int c = 0; c < clients; ++c) {
+      threads.emplace_back([&, c] {
+        body(c, latencies[static_cast<std::size_t>(c)], failures);
+      });
+    }
+    for (auto& t : threads) {
+      t.join();
+    }
+    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    Latencies all;
+    for (auto& l : latencies) {
+      all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
+    }
+    return std::tuple{static_cast<double>(all.ms.size()) / seconds, all.Percentile(0.5),
+                      all.Percentile(0.99), failures.load()};
+  };
+  const auto [check_rate, check_p50, check_p99, check_failures] =
+      measure([&](int, Latencies& latencies, std::atomic<int>& failures) {
+        auto stub = cs::ConsentService::NewStub(channel("KETENREGIE_CONSENT_ADDR", "svc-handoff"));
+        cs::CheckDisclosureRequest check;
+        check.set_trajectory_id(trajectory_id);
+        check.set_recipient_organisation_id("advocatenkantoor-demo");
+        check.set_purpose(cv::PURPOSE_LEGAL_AID);
+        for (int c = 1; c <= 9; ++c) {
+          check.add_categories(static_cast<cv::DataCategory>(c));
+        }
+        for (int i = 0; i < reads; ++i) {
+          cs::DisclosureDecision decision;
+          const auto t0 = Clock::now();
+          if (!stub->CheckDisclosure(context("handoff-service").get(), check, &decision).ok()) {
+            ++failures;
+          }
+          latencies.Add(Clock::now() - t0);
+        }
+      });
+  const auto [read_rate, read_p50, read_p99, read_failures] =
+      measure([&](int, Latencies& latencies, std::atomic<int>& failures) {
+        auto stub = ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "advocatenkantoor-demo"));
+        ho::ReadPacketRequest read;
+        read.set_handoff_id(handoff.id());
+        for (int i = 0; i < reads; ++i) {
+          ho::Packet packet;
+          const auto t0 = Clock::now();
+          if (!stub->ReadPacket(context("advocaat-1").get(), read, &packet).ok()) {
+            ++failures;
+          }
+          latencies.Add(Clock::now() - t0);
+        }
+      });
+  std::cout << std::fixed << std::setprecision(1) << "disclosure_check clients=" << clients
+            << " per_s=" << check_rate << std::setprecision(2) << " p50_ms=" << check_p50
+            << " p99_ms=" << check_p99 << " failures=" << check_failures << "\n"
+            << std::setprecision(1) << "packet_read clients=" << clients << " per_s=" << read_rate
+            << " (= audit appends/s)" << std::setprecision(2) << " p50_ms=" << read_p50
+            << " p99_ms=" << read_p99 << " failures=" << read_failures << "\n";
+  return check_failures + read_failures == 0 ? 0 : 1;
+}
+
 int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int events_per,
             int samples) {
   pqxx::connection db(env.At("KETENREGIE_PG_DSN"));
@@ -501,6 +637,7 @@ int main(int argc, char** argv) {
   int noop = 0;
   int placements = 0;
   int audit_records = 0;
+  int packets = 0;
   int beds = 3;
   app.add_option("--env", env_path, "stack.env of the running stack");
   app.add_option("--clients", clients)->check(CLI::Range(1, 256));
@@ -512,9 +649,13 @@ int main(int argc, char** argv) {
   app.add_option("--placements", placements, "rounds per client racing for crisis beds instead");
   app.add_option("--beds", beds, "beds of the raced shelter");
   app.add_option("--audit-records", audit_records, "append this many chained records, verify");
+  app.add_option("--packets", packets, "packet reads and disclosure checks per client instead");
   CLI11_PARSE(app, argc, argv);
   try {
     const auto env = ketenregie::common::LoadStackEnv(env_path);
+    if (packets > 0) {
+      return RunPackets(env, clients, packets);
+    }
     if (audit_records > 0) {
       return RunAuditVerify(env, audit_records);
     }
