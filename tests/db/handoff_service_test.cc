@@ -2,7 +2,11 @@
 // handoff services in this process on one fresh database, as in the stack.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <future>
 #include <pqxx/pqxx>
+#include <random>
+#include <thread>
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
@@ -320,6 +324,196 @@ TEST_F(HandoffServiceTest, UnansweredHandoff_ExpiresAndTheCoordinatorGetsATask) 
   }
   EXPECT_EQ(kinds, (std::vector<std::string>{"person.registered", "handoff.sent",
                                              "handoff.expired", "task.requested"}));
+}
+
+// The disclosure matrix at the partner's end: for recipients of every kind
+// and every state a basis can be in, a packet read shares exactly the
+// categories an active basis covers.
+TEST_F(HandoffServiceTest, DisclosureMatrix_PacketReadsShareExactlyWhatIsPermitted) {
+  struct Recipient {
+    std::string org;
+    std::string user;
+    hpb::HandoffPurpose purpose;
+    cpb::Purpose disclosure_purpose;
+  };
+  const std::vector<Recipient> recipients = {
+      {"gemeente-rotterdam", "aandachtsfunctionaris-1", hpb::HANDOFF_PURPOSE_MUNICIPALITY,
+       cpb::PURPOSE_MUNICIPAL_SUPPORT},
+      {"politie-avim-rotterdam", "rechercheur-1", hpb::HANDOFF_PURPOSE_POLICE,
+       cpb::PURPOSE_CRIMINAL_INVESTIGATION},
+      {"advocatenkantoor-demo", "advocaat-1", hpb::HANDOFF_PURPOSE_LEGAL_AID, cpb::PURPOSE_LEGAL_AID},
+      {"crisisopvang-rotterdam", "opvang-1", hpb::HANDOFF_PURPOSE_SHELTER_REQUEST,
+       cpb::PURPOSE_SHELTER_PLACEMENT},
+      {"nidos", "voogd-1", hpb::HANDOFF_PURPOSE_CHILD_PROTECTION, cpb::PURPOSE_CHILD_PROTECTION}};
+  enum class Basis { kNone, kGranted, kWithdrawn, kExpired, kRefused, kOverrideApproved,
+                     kOverridePending };
+  const std::vector<Basis> bases = {Basis::kNone,    Basis::kGranted,          Basis::kWithdrawn,
+                                    Basis::kExpired, Basis::kRefused,          Basis::kOverrideApproved,
+                                    Basis::kOverridePending};
+  const std::set<int> consented = {cpb::DATA_CATEGORY_IDENTITY, cpb::DATA_CATEGORY_CONTACT,
+                                   cpb::DATA_CATEGORY_LOCATION};
+  const std::set<int> overridden = {cpb::DATA_CATEGORY_IDENTITY, cpb::DATA_CATEGORY_LOCATION};
+  const auto start = clock_.Now();
+  int n = 0;
+  for (const auto& r : recipients) {
+    for (const Basis basis : bases) {
+      clock_.Set(start);
+      const std::string tag = r.org + "-" + std::to_string(++n);
+      tpb::RegisterPersonRequest reg;
+      reg.set_request_id(tag + "reg");
+      reg.mutable_identity()->set_given_name("P" + tag);
+      reg.set_age_status(tpb::AGE_STATUS_CONFIRMED_ADULT);
+      tpb::RegisterPersonResponse registered;
+      ASSERT_TRUE(essm_trajectory_->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
+      const std::string t = registered.trajectory().id();
+
+      if (basis == Basis::kGranted || basis == Basis::kWithdrawn || basis == Basis::kExpired ||
+          basis == Basis::kRefused) {
+        kpb::ProposeConsentRequest propose;
+        propose.set_request_id(tag + "c");
+        auto* c = propose.mutable_consent();
+        c->set_trajectory_id(t);
+        c->set_grantor(kpb::GRANTOR_PERSON);
+        c->set_recipient_organisation_id(r.org);
+        for (const int category : consented) {
+          c->add_categories(static_cast<cpb::DataCategory>(category));
+        }
+        c->set_purpose(r.disclosure_purpose);
+        c->set_method(kpb::CONSENT_METHOD_WRITTEN);
+        c->mutable_valid_until()->set_seconds((start + days{30}).time_since_epoch().count());
+        kpb::Consent consent;
+        ASSERT_TRUE(essm_consent_->ProposeConsent(ContextAs("coordinator-1").get(), propose, &consent).ok());
+        if (basis == Basis::kRefused) {
+          kpb::RefuseConsentRequest refuse;
+          refuse.set_request_id(tag + "cr");
+          refuse.set_consent_id(consent.id());
+          refuse.set_etag(consent.etag());
+          ASSERT_TRUE(essm_consent_->RefuseConsent(ContextAs("coordinator-1").get(), refuse, &consent).ok());
+        } else {
+          kpb::GrantConsentRequest grant;
+          grant.set_request_id(tag + "cg");
+          grant.set_consent_id(consent.id());
+          grant.set_etag(consent.etag());
+          ASSERT_TRUE(essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, &consent).ok());
+        }
+        if (basis == Basis::kWithdrawn) {
+          kpb::WithdrawConsentRequest withdraw;
+          withdraw.set_request_id(tag + "cw");
+          withdraw.set_consent_id(consent.id());
+          withdraw.set_etag(consent.etag());
+          ASSERT_TRUE(essm_consent_->WithdrawConsent(ContextAs("coordinator-1").get(), withdraw, &consent).ok());
+        }
+      }
+      if (basis == Basis::kOverrideApproved || basis == Basis::kOverridePending) {
+        kpb::RequestOverrideRequest request;
+        request.set_request_id(tag + "o");
+        auto* o = request.mutable_override();
+        o->set_trajectory_id(t);
+        o->set_basis(kpb::LEGAL_BASIS_LEGAL_OBLIGATION);
+        o->set_justification("Wettelijke plicht");
+        o->set_recipient_organisation_id(r.org);
+        for (const int category : overridden) {
+          o->add_categories(static_cast<cpb::DataCategory>(category));
+        }
+        o->mutable_expires_at()->set_seconds((start + days{30}).time_since_epoch().count());
+        kpb::Override created;
+        ASSERT_TRUE(essm_consent_->RequestOverride(ContextAs("coordinator-1").get(), request, &created).ok());
+        if (basis == Basis::kOverrideApproved) {
+          kpb::ApproveOverrideRequest approve;
+          approve.set_request_id(tag + "oa");
+          approve.set_override_id(created.id());
+          approve.set_etag(created.etag());
+          ASSERT_TRUE(essm_consent_->ApproveOverride(ContextAs("coordinator-2").get(), approve, &created).ok());
+        }
+      }
+      hpb::CreateHandoffRequest create;
+      create.set_request_id(tag + "h");
+      create.set_trajectory_id(t);
+      create.set_recipient_organisation_id(r.org);
+      create.set_purpose(r.purpose);
+      hpb::Handoff h;
+      ASSERT_TRUE(essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &h).ok());
+      hpb::SendHandoffRequest send;
+      send.set_request_id(tag + "hs");
+      send.set_handoff_id(h.id());
+      send.set_etag(h.etag());
+      ASSERT_TRUE(essm_->SendHandoff(ContextAs("coordinator-1").get(), send, &h).ok());
+      if (basis == Basis::kExpired) {
+        clock_.Set(start + days{31});
+      }
+      auto partner = hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, r.org));
+      hpb::ReadPacketRequest read;
+      read.set_handoff_id(h.id());
+      hpb::Packet packet;
+      const auto status = partner->ReadPacket(ContextAs(r.user).get(), read, &packet);
+      ASSERT_TRUE(status.ok()) << tag << ": " << status.error_message();
+      std::set<int> shared;
+      for (const auto& section : packet.sections()) {
+        if (section.shared()) {
+          shared.insert(section.category());
+        } else {
+          EXPECT_FALSE(section.withheld_reason().empty());
+          EXPECT_TRUE(section.fields().empty()) << "withheld data present";
+        }
+      }
+      const std::set<int> expected = basis == Basis::kGranted            ? consented
+                                     : basis == Basis::kOverrideApproved ? overridden
+                                                                         : std::set<int>{};
+      EXPECT_EQ(shared, expected) << tag << " basis " << static_cast<int>(basis);
+    }
+  }
+}
+
+// Withdrawal during a partner's session, 10,000 times with random
+// interleaving: no packet read that starts after the withdrawal was
+// acknowledged returns the withdrawn categories.
+TEST_F(HandoffServiceTest, WithdrawalsRacingPacketReads_NoReadAfterTheAcknowledgementShares) {
+  Send();
+  constexpr int kPairs = 10'000;
+  std::mt19937 random(20261122);
+  int violations = 0;
+  int shared_before = 0;
+  for (int i = 0; i < kPairs; ++i) {
+    kpb::ProposeConsentRequest propose;
+    propose.set_request_id("race-p" + std::to_string(i));
+    auto* c = propose.mutable_consent();
+    c->set_trajectory_id(trajectory_id_);
+    c->set_grantor(kpb::GRANTOR_PERSON);
+    c->set_recipient_organisation_id("advocatenkantoor-demo");
+    c->add_categories(cpb::DATA_CATEGORY_CONTACT);
+    c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+    c->set_method(kpb::CONSENT_METHOD_VERBAL);
+    c->mutable_valid_until()->set_seconds((clock_.Now() + days{30}).time_since_epoch().count());
+    kpb::Consent consent;
+    ASSERT_TRUE(essm_consent_->ProposeConsent(ContextAs("coordinator-1").get(), propose, &consent).ok());
+    kpb::GrantConsentRequest grant;
+    grant.set_request_id("race-g" + std::to_string(i));
+    grant.set_consent_id(consent.id());
+    grant.set_etag(consent.etag());
+    ASSERT_TRUE(essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, &consent).ok());
+
+    std::atomic<bool> acknowledged = false;
+    const auto delay = microseconds(std::uniform_int_distribution<int>(0, 3000)(random));
+    auto withdraw = std::async(std::launch::async, [&] {
+      std::this_thread::sleep_for(delay);
+      kpb::WithdrawConsentRequest request;
+      request.set_request_id("race-w" + std::to_string(i));
+      request.set_consent_id(consent.id());
+      request.set_etag(consent.etag());
+      kpb::Consent out;
+      EXPECT_TRUE(essm_consent_->WithdrawConsent(ContextAs("coordinator-1").get(), request, &out).ok());
+      acknowledged = true;
+    });
+    const bool after = acknowledged.load();
+    hpb::Packet packet;
+    ASSERT_TRUE(Read(&packet).ok());
+    const bool contact_shared = packet.sections(cpb::DATA_CATEGORY_CONTACT - 1).shared();
+    violations += after && contact_shared ? 1 : 0;
+    shared_before += !after && contact_shared ? 1 : 0;
+    withdraw.get();
+  }
+  EXPECT_EQ(violations, 0);
+  EXPECT_GT(shared_before, 0) << "the race was real: some reads ran before the withdrawal";
 }
 
 TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
