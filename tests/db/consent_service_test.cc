@@ -386,5 +386,124 @@ TEST_F(ConsentServiceTest, OnlyServicesCheckDisclosures_OnlyCoordinatorsRecordCo
   EXPECT_EQ(invalid.error_message().rfind("consent.purpose:", 0), 0u);
 }
 
+TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  const std::string t = TrajectoryId(1);
+  const auto consent = Propose(t, "gemeente-rotterdam", {cpb::DATA_CATEGORY_IDENTITY},
+                               cpb::PURPOSE_MUNICIPAL_SUPPORT, "p0");
+  auto o = RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o0");
+  auto rows = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT (SELECT count(*) FROM consent.consents) + (SELECT count(*) FROM "
+                    "consent.overrides) + (SELECT count(*) FROM consent.request_log) + (SELECT "
+                    "count(*) FROM consent.outbox) + (SELECT sum(version) FROM consent.consents)")[0]
+        .as<long long>();
+  };
+  const long long before = rows();
+  auto expect_invalid = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+  auto ctx = [] { return ContextAs("coordinator-1"); };
+  {
+    pb::ProposeConsentRequest r;
+    pb::Consent out;
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "request_id");
+    r.set_request_id("x");
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.trajectory_id");
+    r.mutable_consent()->set_trajectory_id(t);
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.categories");
+    r.mutable_consent()->add_categories(static_cast<cpb::DataCategory>(42));
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.categories");
+    r.mutable_consent()->clear_categories();
+    r.mutable_consent()->add_categories(cpb::DATA_CATEGORY_CONTACT);
+    r.mutable_consent()->set_recipient_organisation_id("unknown-org");
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.recipient_organisation_id");
+    r.mutable_consent()->set_recipient_organisation_id("gemeente-rotterdam");
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.purpose");
+    r.mutable_consent()->set_purpose(cpb::PURPOSE_MUNICIPAL_SUPPORT);
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.method");
+    r.mutable_consent()->set_method(pb::CONSENT_METHOD_VERBAL);
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.grantor");
+    r.mutable_consent()->set_grantor(pb::GRANTOR_PERSON);
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.valid_until");
+    r.mutable_consent()->mutable_valid_until()->set_seconds(9'000'000'000);
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.valid_until");
+  }
+  {
+    pb::GrantConsentRequest g;
+    pb::Consent out;
+    g.set_request_id("g");
+    g.set_consent_id("nope");
+    expect_invalid(essm_->GrantConsent(ctx().get(), g, &out), "consent_id");
+    g.set_consent_id(consent.id());
+    expect_invalid(essm_->GrantConsent(ctx().get(), g, &out), "etag");
+    pb::WithdrawConsentRequest w;
+    w.set_consent_id(consent.id());
+    w.set_etag(consent.etag());
+    expect_invalid(essm_->WithdrawConsent(ctx().get(), w, &out), "request_id");
+    pb::RefuseConsentRequest f;
+    f.set_request_id("f");
+    f.set_consent_id(consent.id());
+    f.set_etag("1x");
+    expect_invalid(essm_->RefuseConsent(ctx().get(), f, &out), "etag");
+    pb::GetConsentRequest get;
+    expect_invalid(essm_->GetConsent(ctx().get(), get, &out), "id");
+    pb::ListConsentsRequest list;
+    pb::ListConsentsResponse listed;
+    expect_invalid(essm_->ListConsents(ctx().get(), list, &listed), "trajectory_id");
+  }
+  {
+    pb::RequestOverrideRequest r;
+    pb::Override out;
+    r.set_request_id("o");
+    r.mutable_override()->set_trajectory_id(t);
+    r.mutable_override()->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.basis");
+    r.mutable_override()->set_basis(pb::LEGAL_BASIS_LEGAL_OBLIGATION);
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.justification");
+    r.mutable_override()->set_justification(std::string(4001, 'j'));
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.justification");
+    r.mutable_override()->set_justification("wet");
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.recipient_organisation_id");
+    r.mutable_override()->set_recipient_organisation_id("nidos");
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.expires_at");
+    pb::ApproveOverrideRequest a;
+    a.set_request_id("a");
+    a.set_override_id(o.id());
+    expect_invalid(essm_->ApproveOverride(ContextAs("coordinator-2").get(), a, &out), "etag");
+    pb::RejectOverrideRequest j;
+    j.set_request_id("j");
+    j.set_override_id("x");
+    j.set_etag(o.etag());
+    expect_invalid(essm_->RejectOverride(ContextAs("coordinator-2").get(), j, &out), "override_id");
+    pb::RevokeOverrideRequest v;
+    v.set_request_id("v");
+    v.set_override_id(o.id());
+    v.set_etag(o.etag());
+    v.set_reason(std::string(1001, 'r'));
+    expect_invalid(essm_->RevokeOverride(ctx().get(), v, &out), "reason");
+    pb::GetOverrideRequest get;
+    expect_invalid(essm_->GetOverride(ctx().get(), get, &out), "id");
+    pb::ListOverridesRequest list;
+    pb::ListOverridesResponse listed;
+    expect_invalid(essm_->ListOverrides(ctx().get(), list, &listed), "trajectory_id");
+  }
+  {
+    pb::CheckDisclosureRequest c;
+    pb::DisclosureDecision out;
+    c.set_trajectory_id(t);
+    c.set_recipient_organisation_id("gemeente-rotterdam");
+    expect_invalid(handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), c, &out),
+                   "categories");
+    cpb::ListEventsRequest feed;
+    feed.set_max_events(-1);
+    cpb::ListEventsResponse events;
+    expect_invalid(handoff_service_->ListEvents(ContextAs("handoff-service").get(), feed, &events),
+                   "max_events");
+  }
+  EXPECT_EQ(rows(), before);
+}
+
 }  // namespace
 }  // namespace ketenregie::consent

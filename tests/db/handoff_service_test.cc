@@ -516,6 +516,87 @@ TEST_F(HandoffServiceTest, WithdrawalsRacingPacketReads_NoReadAfterTheAcknowledg
   EXPECT_GT(shared_before, 0) << "the race was real: some reads ran before the withdrawal";
 }
 
+TEST_F(HandoffServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNothing) {
+  auto rows = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT (SELECT count(*) FROM handoff.handoffs) + (SELECT sum(version) FROM "
+                    "handoff.handoffs) + (SELECT count(*) FROM handoff.request_log) + (SELECT "
+                    "count(*) FROM handoff.outbox) + (SELECT count(*) FROM audit.records)")[0]
+        .as<long long>();
+  };
+  const long long before = rows();
+  auto expect_invalid = [](const grpc::Status& status, const std::string& field) {
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << field;
+    EXPECT_EQ(status.error_message().rfind(field + ":", 0), 0u) << status.error_message();
+  };
+  auto ctx = [] { return ContextAs("coordinator-1"); };
+  auto partner = [] { return ContextAs("advocaat-1"); };
+  hpb::Handoff out;
+  {
+    hpb::CreateHandoffRequest r;
+    expect_invalid(essm_->CreateHandoff(ctx().get(), r, &out), "request_id");
+    r.set_request_id("c");
+    expect_invalid(essm_->CreateHandoff(ctx().get(), r, &out), "trajectory_id");
+    r.set_trajectory_id(trajectory_id_);
+    r.set_recipient_organisation_id("nobody");
+    expect_invalid(essm_->CreateHandoff(ctx().get(), r, &out), "recipient_organisation_id");
+    r.set_recipient_organisation_id("advocatenkantoor-demo");
+    expect_invalid(essm_->CreateHandoff(ctx().get(), r, &out), "purpose");
+    r.set_purpose(hpb::HANDOFF_PURPOSE_LEGAL_AID);
+    r.set_message(std::string(10'001, 'm'));
+    expect_invalid(essm_->CreateHandoff(ctx().get(), r, &out), "message");
+  }
+  {
+    hpb::SendHandoffRequest r;
+    r.set_request_id("s");
+    r.set_handoff_id("x");
+    expect_invalid(essm_->SendHandoff(ctx().get(), r, &out), "handoff_id");
+    r.set_handoff_id(handoff_.id());
+    expect_invalid(essm_->SendHandoff(ctx().get(), r, &out), "etag");
+    hpb::RevokeHandoffRequest v;
+    v.set_request_id("v");
+    v.set_handoff_id(handoff_.id());
+    v.set_etag(handoff_.etag());
+    v.set_reason(std::string(1001, 'r'));
+    expect_invalid(essm_->RevokeHandoff(ctx().get(), v, &out), "reason");
+    hpb::AcceptHandoffRequest a;
+    a.set_request_id("a");
+    a.set_handoff_id(handoff_.id());
+    a.set_etag(handoff_.etag());
+    a.set_assigned_office(std::string(201, 'o'));
+    expect_invalid(lawyer_->AcceptHandoff(partner().get(), a, &out), "assigned_office");
+    hpb::DeclineHandoffRequest d;
+    d.set_request_id("d");
+    d.set_handoff_id(handoff_.id());
+    d.set_etag(handoff_.etag());
+    d.set_reason(std::string(1001, 'r'));
+    expect_invalid(lawyer_->DeclineHandoff(partner().get(), d, &out), "reason");
+    hpb::CompleteHandoffRequest k;
+    k.set_handoff_id(handoff_.id());
+    k.set_etag(handoff_.etag());
+    expect_invalid(lawyer_->CompleteHandoff(partner().get(), k, &out), "request_id");
+  }
+  {
+    hpb::GetHandoffRequest g;
+    expect_invalid(essm_->GetHandoff(ctx().get(), g, &out), "id");
+    hpb::ListHandoffsRequest l;
+    hpb::ListHandoffsResponse listed;
+    expect_invalid(essm_->ListHandoffs(ctx().get(), l, &listed), "trajectory_id");
+    hpb::ListInboxRequest i;
+    hpb::ListInboxResponse inbox;
+    i.set_state(static_cast<hpb::HandoffState>(40));
+    expect_invalid(lawyer_->ListInbox(partner().get(), i, &inbox), "state");
+    hpb::ReadPacketRequest p;
+    hpb::Packet packet;
+    expect_invalid(lawyer_->ReadPacket(partner().get(), p, &packet), "handoff_id");
+    hpb::GetCarePlanRequest c;
+    hpb::CarePlan plan;
+    expect_invalid(essm_->GetCarePlan(ctx().get(), c, &plan), "trajectory_id");
+  }
+  EXPECT_EQ(rows(), before);
+}
+
 TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
   Send();
   {
