@@ -233,9 +233,10 @@ grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::st
         if (!row || row->organisation_id != caller.identity.organisation_id) {
           return common::NotFound("consent");
         }
-        // Serialise with disclosure checks of the trajectory: a check that
-        // starts after this commits sees the new state (R-WITHDRAWAL-IMMEDIATE).
-        LockTrajectory(tx, row->trajectory_id, /*shared=*/false);
+        // One change of this trajectory's consents at a time. A disclosure
+        // check that starts after this commits sees the new state
+        // (R-WITHDRAWAL-IMMEDIATE): read committed, no lock needed there.
+        LockTrajectory(tx, row->trajectory_id);
         if (Etag(row->version) != etag) {
           return common::StaleEtag("consent");
         }
@@ -392,7 +393,7 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
                         "", 1};
         const auto keyring = keys_.Get();
         row.justification_sealed = keyring->Seal(o.justification, JustificationContext(o.id));
-        LockTrajectory(tx, row.trajectory_id, /*shared=*/false);
+        LockTrajectory(tx, row.trajectory_id);
         InsertOverride(tx, row);
         common::AppendOutbox(tx, "override.requested", row.trajectory_id, "overrides/" + o.id,
                              EventAttributes(o.recipient_organisation,
@@ -427,7 +428,7 @@ grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::s
         if (!row || row->organisation_id != caller.identity.organisation_id) {
           return common::NotFound("override");
         }
-        LockTrajectory(tx, row->trajectory_id, /*shared=*/false);
+        LockTrajectory(tx, row->trajectory_id);
         if (Etag(row->version) != etag) {
           return common::StaleEtag("override");
         }
@@ -545,7 +546,8 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
     return denied;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    LockTrajectory(tx, request->trajectory_id(), /*shared=*/true);
+    // Read committed: a check that starts after a withdrawal was
+    // acknowledged (committed) sees it; no lock is needed for that.
     std::vector<workflow::ConsentRecord> consents;
     for (auto& row : ConsentsOf(tx, request->trajectory_id())) {
       consents.push_back(std::move(row.record));

@@ -131,7 +131,6 @@ void Prepare(pqxx::connection& c) {
             Sql("SELECT ", kOverrideColumns,
                 " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
-  c.prepare("trajectory_lock_shared", "SELECT pg_advisory_xact_lock_shared(hashtextextended($1, 7))");
 }
 
 void InsertConsent(pqxx::work& tx, const ConsentRow& row) {
@@ -200,8 +199,8 @@ std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajecto
   return out;
 }
 
-void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id, bool shared) {
-  tx.exec_prepared(shared ? "trajectory_lock_shared" : "trajectory_lock", trajectory_id);
+void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id) {
+  tx.exec_prepared("trajectory_lock", trajectory_id);
 }
 
 }  // namespace ketenregie::consent

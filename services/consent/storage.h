@@ -42,8 +42,8 @@ std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, b
 void UpdateOverride(pqxx::work& tx, OverrideRow& row);
 std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id);
 
-/// Locks the trajectory's consent decisions against a concurrent change
-/// (a withdrawal and a disclosure check of the same trajectory serialise).
-void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id, bool shared);
+/// Serialises changes to one trajectory's consents and overrides (e.g. a
+/// grant that supersedes an older consent).
+void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id);
 
 }  // namespace ketenregie::consent
