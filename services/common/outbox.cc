@@ -2,6 +2,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include "services/common/identity.h"
+#include "services/common/mutation.h"
+#include "services/common/status.h"
+
 namespace ketenregie::common {
 
 void PrepareOutbox(pqxx::connection& connection, std::string_view schema) {
@@ -57,6 +61,29 @@ std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work&
     event->set_cursor(r[6].as<std::string>() + "." + r[0].as<std::string>());
   }
   return response;
+}
+
+grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory,
+                         DbPool& db, std::chrono::milliseconds db_timeout,
+                         const ketenregie::common::v1::ListEventsRequest& request,
+                         ketenregie::common::v1::ListEventsResponse& response) {
+  if (request.max_events() < 0 || request.max_events() > 1000) {
+    return InvalidArgument("max_events", "0 to 1000");
+  }
+  Caller caller;
+  if (auto denied = Authorize(context, directory, workflow::Operation::kReadEvents, caller);
+      !denied.ok()) {
+    return denied;
+  }
+  return Read(db, db_timeout, [&](pqxx::work& tx) {
+    auto events =
+        ListOutbox(tx, request.after_cursor(), request.max_events() == 0 ? 100 : request.max_events());
+    if (!events) {
+      return InvalidArgument("after_cursor", "not a cursor of this feed");
+    }
+    response = std::move(*events);
+    return grpc::Status::OK;
+  });
 }
 
 }  // namespace ketenregie::common

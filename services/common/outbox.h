@@ -12,7 +12,13 @@
 #include <string>
 #include <string_view>
 
+#include <grpcpp/server_context.h>
+
+#include <chrono>
+
 #include "ketenregie/common/v1/common.pb.h"
+#include "services/common/db_pool.h"
+#include "services/common/directory.h"
 #include "workflow/core.h"
 
 namespace ketenregie::common {
@@ -29,5 +35,12 @@ void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& traj
 std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work& tx,
                                                                    const std::string& cursor,
                                                                    int limit);
+
+/// The whole ListEvents method every service serves: Ketenregie services
+/// only (R-ACCESS-ROLE), max_events 0..1000 (0: 100), a cursor this feed made.
+grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory,
+                         DbPool& db, std::chrono::milliseconds db_timeout,
+                         const ketenregie::common::v1::ListEventsRequest& request,
+                         ketenregie::common::v1::ListEventsResponse& response);
 
 }  // namespace ketenregie::common

@@ -482,23 +482,7 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
 grpc::Status HandoffHandler::ListEvents(grpc::ServerContext* context,
                                         const common::v1::ListEventsRequest* request,
                                         common::v1::ListEventsResponse* response) {
-  if (request->max_events() < 0 || request->max_events() > 1000) {
-    return InvalidArgument("max_events", "0 to 1000");
-  }
-  Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadEvents, caller);
-      !denied.ok()) {
-    return denied;
-  }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    auto events = common::ListOutbox(tx, request->after_cursor(),
-                                     request->max_events() == 0 ? 100 : request->max_events());
-    if (!events) {
-      return InvalidArgument("after_cursor", "not a cursor of this feed");
-    }
-    *response = std::move(*events);
-    return grpc::Status::OK;
-  });
+  return common::ServeEvents(*context, directory_, db_, db_timeout_, *request, *response);
 }
 
 int HandoffHandler::FireDueTimers(int limit) {
