@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "services/audit/verifier.h"
+#include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/mutation.h"
 #include "services/common/paging.h"
@@ -63,7 +64,8 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
     }
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadAudit, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -89,7 +91,8 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
 grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context, const v1::VerifyChainRequest*,
                                        v1::VerifyChainResponse* response) {
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadAudit, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -119,7 +122,8 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadAudit, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }

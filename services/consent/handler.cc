@@ -1,5 +1,6 @@
 #include "services/consent/handler.h"
 
+#include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/mutation.h"
@@ -167,7 +168,8 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     return InvalidArgument("consent.valid_from", "a time between 1970 and 2100");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -222,7 +224,8 @@ grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::st
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, method);
       !denied.ok()) {
     return denied;
   }
@@ -299,7 +302,8 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -320,7 +324,8 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -364,7 +369,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return InvalidArgument("override.expires_at", "a time between 1970 and 2100");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -417,7 +423,8 @@ grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::s
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, method);
       !denied.ok()) {
     return denied;
   }
@@ -488,7 +495,8 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -509,7 +517,8 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageConsent, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -541,7 +550,8 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
     return InvalidArgument("purpose", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kCheckDisclosure, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kCheckDisclosure, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }

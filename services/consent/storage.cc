@@ -1,5 +1,7 @@
 #include "services/consent/storage.h"
 
+#include "services/common/audit.h"
+
 #include <sstream>
 
 namespace ketenregie::consent {
@@ -99,6 +101,7 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
 
 // States are stored as the workflow enums' numbers.
 void Prepare(pqxx::connection& c) {
+  common::PrepareAudit(c);
   c.prepare("consent_insert",
             "INSERT INTO consent.consents (id, trajectory_id, organisation_id, state, grantor, "
             "guardian_organisation_id, recipient_organisation_id, recipient_type, categories, "

@@ -125,7 +125,8 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
     return InvalidArgument("message", "at most 10000 bytes");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kSendHandoff, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -160,9 +161,9 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(
+  if (auto denied = common::AuthorizeAudited(
           *context, directory_, by_partner ? Operation::kAnswerHandoff : Operation::kSendHandoff,
-          caller);
+          caller, db_, db_timeout_, method);
       !denied.ok()) {
     return denied;
   }
@@ -459,7 +460,8 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kSendHandoff, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }

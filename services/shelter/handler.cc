@@ -179,7 +179,8 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
     return InvalidArgument("shelter.secret_address", "required, at most 500 bytes");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageShelter, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -204,7 +205,8 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -234,7 +236,8 @@ grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
     return InvalidArgument("kind", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -272,7 +275,8 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
     return InvalidArgument("capacity_beds", "0 to 1000");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageShelter, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -325,7 +329,8 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
     return InvalidArgument("planned_end_at", "after starts_at");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kRequestPlacement, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRequestPlacement, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -654,7 +659,8 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
     return InvalidArgument("kind", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadOccupancy, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
+                                             db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }

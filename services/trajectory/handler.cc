@@ -306,7 +306,8 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTrajectory, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory, caller, db_,
+                                             settings_.db_timeout, method);
       !denied.ok()) {
     return denied;
   }
@@ -351,7 +352,8 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
     return InvalidArgument("observation", "required, at most 10000 bytes");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kRecordSignal, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRecordSignal, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -388,7 +390,8 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadSignals, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -412,7 +415,8 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadSignals, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -459,7 +463,8 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
     return InvalidArgument("accompanying_children", "0 to 20");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTrajectory, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -580,7 +585,8 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
     return InvalidArgument("coordinator_user_id", "not a user id");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -966,7 +972,8 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
   }
   const long long after = page.after ? page.after->first : 0;
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kReadTrajectory, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1008,7 +1015,8 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
     return InvalidArgument("assignee_user_id", "not a user id");
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTasks, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1032,7 +1040,8 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::Authorize(*context, directory_, Operation::kManageTasks, caller);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1066,7 +1075,8 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
   }
   Caller caller;
   if (auto denied =
-          common::Authorize(*context, directory_, Operation::kReadEligibilityFacts, caller);
+          common::AuthorizeAudited(*context, directory_, Operation::kReadEligibilityFacts, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1101,7 +1111,8 @@ grpc::Status TrajectoryHandler::GetDisclosureSections(
   }
   Caller caller;
   if (auto denied =
-          common::Authorize(*context, directory_, Operation::kReadDisclosureSections, caller);
+          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller, db_,
+                                             settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }

@@ -46,7 +46,8 @@ class AuditTest : public ::testing::Test {
       : checkpoint_((std::filesystem::temp_directory_path() /
                      ("audit-checkpoint-" + db_.name()))
                         .string()),
-        audit_pool_(db_.Dsn("ketenregie_audit"), 2),
+        audit_pool_(db_.Dsn("ketenregie_audit"), 2,
+                    [](pqxx::connection& c) { common::PrepareAudit(c); }),
         trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 2,
                          [](pqxx::connection& c) {
                            common::PrepareRequestLog(c, "trajectory");
@@ -126,10 +127,17 @@ TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
   const auto verified = Verify();
   EXPECT_TRUE(verified.intact()) << verified.problem();
   EXPECT_EQ(verified.records_checked(), 5);
-  // Only privacy officers read the trail.
+  // Only privacy officers read the trail; a coordinator's attempt is itself
+  // recorded.
   apb::VerifyChainResponse out;
   EXPECT_EQ(privacy_->VerifyChain(ContextAs("coordinator-1").get(), {}, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  apb::ListRecordsRequest list;
+  apb::ListRecordsResponse records;
+  ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
+  ASSERT_EQ(records.records_size(), 6);
+  EXPECT_EQ(records.records(5).action(), apb::AUDIT_ACTION_IDENTITY_REFUSED);
+  EXPECT_EQ(records.records(5).method(), "VerifyChain");
 }
 
 TEST_F(AuditTest, ARowChangedByASuperuser_IsFoundAtItsLink) {
