@@ -7,7 +7,6 @@
 
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
-#include "services/common/health_probe.h"
 
 namespace ketenregie::trajectory {
 namespace {
@@ -64,13 +63,6 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     handoff::v1::ListHandoffsResponse response;
     const grpc::Status status =
         handoff::v1::HandoffService::NewStub(handoff)->ListHandoffs(&context, request, &response);
-    if (status.error_code() == grpc::StatusCode::UNIMPLEMENTED &&
-        common::CheckHealth(*handoff, handoff::v1::HandoffService::service_full_name(),
-                            kDeadline) == "SERVING") {
-      // The handoff service itself, before it keeps handoffs (issue #5):
-      // there are none to wait for. Anything else at that address fails closed.
-      return grpc::Status::OK;
-    }
     if (!status.ok()) {
       return {grpc::StatusCode::UNAVAILABLE,
               "handoff service cannot say whether handoffs are unanswered; closing waits"};

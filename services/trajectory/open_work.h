@@ -16,9 +16,8 @@ namespace ketenregie::trajectory {
 
 /// Asks the shelter service for open placements and the handoff service for
 /// unanswered handoffs of a trajectory, over gRPC with this service's own
-/// certificate. A service that does not serve the method yet (UNIMPLEMENTED:
-/// it keeps no placements or handoffs at all) counts as none; a service that
-/// cannot be reached makes closing fail closed with UNAVAILABLE.
+/// certificate. Any failure to answer makes closing fail closed with
+/// UNAVAILABLE.
 class RemoteOpenWork final : public OpenWork {
  public:
   /// `resolve(key)` gives the address for "KETENREGIE_SHELTER_ADDR" or

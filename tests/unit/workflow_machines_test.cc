@@ -54,7 +54,7 @@ TEST(TrajectoryMachine, EveryStateEventPair) {
     c.linked_id = "t-0";
     return c;
   };
-  WalkEveryPair(
+  ExpectEveryPairFollowsTheTable(
       TrajectoryMachine(),
       [&](S state, E event) {
         return AsOutcome<S>(
@@ -108,7 +108,7 @@ TEST(ReflectionMachine, EveryStateEventPair) {
     c.permit_valid_until = permit_until;
     return AsOutcome<S>(ApplyReflection(r, c, kNow));
   };
-  WalkEveryPair(ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
+  ExpectEveryPairFollowsTheTable(ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
     const Instant ends = AddMonths(start, 3);
     switch (event) {
       case E::kStart:
@@ -156,7 +156,7 @@ TEST(PlacementMachine, EveryStateEventPair) {
     c.move_on = MoveOn::kFollowUpPlace;
     return AsOutcome<S>(ApplyPlacement(p, c, kNow));
   };
-  WalkEveryPair(PlacementMachine(), apply, [&](S, E event) -> std::vector<Action> {
+  ExpectEveryPairFollowsTheTable(PlacementMachine(), apply, [&](S, E event) -> std::vector<Action> {
     switch (event) {
       case E::kPlace:
         return {{AK::kScheduleReminder, "placement.limit_in_14_days", AddDays(limit, -14), "p-1"},
@@ -191,7 +191,7 @@ TEST(ConsentMachine, EveryStateEventPair) {
     c.valid_until = event == E::kExpire ? kNow : until_future;
     return c;
   };
-  WalkEveryPair(
+  ExpectEveryPairFollowsTheTable(
       ConsentMachine(),
       [&](S state, E event) {
         return AsOutcome<S>(ApplyConsent(record_for(state, event), event, kNow));
@@ -237,7 +237,7 @@ TEST(OverrideMachine, EveryStateEventPair) {
     o.approval_due_at = kNow - hours{8};
     return o;
   };
-  WalkEveryPair(
+  ExpectEveryPairFollowsTheTable(
       OverrideMachine(),
       [&](S state, E event) {
         return AsOutcome<S>(ApplyOverride(record_for(state, event), event, second, kNow));
@@ -281,7 +281,7 @@ TEST(HandoffMachine, EveryStateEventPair) {
     h.answer_due_at = kNow;
     return AsOutcome<S>(ApplyHandoff(h, {event, "geen capaciteit"}, kNow));
   };
-  WalkEveryPair(HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
+  ExpectEveryPairFollowsTheTable(HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
     switch (event) {
       case E::kSend:
         return {{AK::kNotifyRecipient, "handoff.sent", kNow, partner},

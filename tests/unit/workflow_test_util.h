@@ -41,7 +41,7 @@ void ExpectRefused(const Result<T>& result, std::string_view rule) {
 /// listed pair, and refuse every other pair naming R-STATE-ORDER, the state
 /// and the event.
 template <typename S, typename E, typename Apply, typename Expected>
-void WalkEveryPair(const MachineSpec<S, E>& machine, Apply apply, Expected expected_actions) {
+void ExpectEveryPairFollowsTheTable(const MachineSpec<S, E>& machine, Apply apply, Expected expected_actions) {
   int allowed = 0;
   for (const S state : machine.states) {
     for (const E event : machine.events) {
