@@ -64,8 +64,8 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
     }
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
+                                             db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -80,9 +80,9 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
       Render(rows[i], response->add_records());
     }
     if (static_cast<int>(rows.size()) > page.size) {
-      response->set_next_page_token(common::EncodePageToken(
-          rows[static_cast<std::size_t>(page.size - 1)][0].as<long long>(),
-          "00000000-0000-4000-8000-000000000000"));
+      response->set_next_page_token(
+          common::EncodePageToken(rows[static_cast<std::size_t>(page.size - 1)][0].as<long long>(),
+                                  "00000000-0000-4000-8000-000000000000"));
     }
     return grpc::Status::OK;
   });
@@ -91,8 +91,8 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
 grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context, const v1::VerifyChainRequest*,
                                        v1::VerifyChainResponse* response) {
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
+                                             db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -122,8 +122,8 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
+                                             db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }

@@ -15,9 +15,9 @@ namespace ketenregie::audit {
 /// (services/common/audit.h), and keeps its checkpoint outside the database.
 class AuditHandler final : public v1::AuditService::Service {
  public:
-  AuditHandler(common::DbPool& db, const common::Directory& directory,
-               common::KeyringHolder& keys, const common::Clock& clock,
-               std::string checkpoint_path, std::chrono::milliseconds db_timeout);
+  AuditHandler(common::DbPool& db, const common::Directory& directory, common::KeyringHolder& keys,
+               const common::Clock& clock, std::string checkpoint_path,
+               std::chrono::milliseconds db_timeout);
 
   grpc::Status ListRecords(grpc::ServerContext*, const v1::ListRecordsRequest*,
                            v1::ListRecordsResponse*) override;

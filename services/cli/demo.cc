@@ -5,9 +5,9 @@
 #include <chrono>
 #include <cstdio>
 #include <iomanip>
+#include <iostream>
 #include <map>
 #include <optional>
-#include <iostream>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -31,9 +31,10 @@ std::string Local(std::int64_t seconds) {
   const auto local = workflow::ToAmsterdam(workflow::Instant{std::chrono::seconds{seconds}});
   const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local.time_of_day).count();
   char out[64];
-  std::snprintf(out, sizeof out, "%04d-%02u-%02u %02lld:%02lld", static_cast<int>(local.date.year()),
-                static_cast<unsigned>(local.date.month()), static_cast<unsigned>(local.date.day()),
-                static_cast<long long>(minutes / 60), static_cast<long long>(minutes % 60));
+  std::snprintf(out, sizeof out, "%04d-%02u-%02u %02lld:%02lld",
+                static_cast<int>(local.date.year()), static_cast<unsigned>(local.date.month()),
+                static_cast<unsigned>(local.date.day()), static_cast<long long>(minutes / 60),
+                static_cast<long long>(minutes % 60));
   return out;
 }
 
@@ -41,8 +42,8 @@ class Demo {
  public:
   explicit Demo(const common::StackEnv& env)
       : stub_(pb::TrajectoryService::NewStub(common::OrganisationChannel(
-            env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"),
-            "essm-rotterdam", env.At("KETENREGIE_CA")))) {
+            env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+            env.At("KETENREGIE_CA")))) {
     std::random_device random;
     run_ = std::to_string(random()) + "-";
   }
@@ -51,7 +52,7 @@ class Demo {
   // stops the demo with the status.
   template <typename Request, typename Response>
   Response Call(grpc::Status (pb::TrajectoryService::Stub::*method)(grpc::ClientContext*,
-                                                                     const Request&, Response*),
+                                                                    const Request&, Response*),
                 Request request, const std::string& actor = "coordinator-1") {
     if constexpr (requires { request.set_request_id(""); }) {
       request.set_request_id(run_ + std::to_string(++sequence_));
@@ -81,10 +82,9 @@ class Demo {
     }
     request.mutable_screening()->add_forms(form);
     const pb::Trajectory out = Call(&pb::TrajectoryService::Stub::RecordScreening, request);
-    std::cout << "  screening: " << pb::ScreeningOutcome_Name(out.screening().outcome())
-              << " (act " << out.screening().act_present() << ", means "
-              << out.screening().means_present() << ", purpose "
-              << out.screening().purpose_present() << ")\n";
+    std::cout << "  screening: " << pb::ScreeningOutcome_Name(out.screening().outcome()) << " (act "
+              << out.screening().act_present() << ", means " << out.screening().means_present()
+              << ", purpose " << out.screening().purpose_present() << ")\n";
     return out;
   }
 
@@ -211,8 +211,8 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
       "bewoner gevraagd.");
   const pb::Signal s2 = demo.Call(&S::CreateSignal, municipality, "meldpunt-1");
   std::cout << "  anonymous consultation with the gemeente recorded\n";
-  auto resident = demo.Register(s2.id(), "Sam", "Visser", 1996, 8, 2, "NL",
-                                pb::AGE_STATUS_CONFIRMED_ADULT);
+  auto resident =
+      demo.Register(s2.id(), "Sam", "Visser", 1996, 8, 2, "NL", pb::AGE_STATUS_CONFIRMED_ADULT);
   auto t2 = demo.Screen(resident.trajectory(),
                         {{pb::INDICATOR_HOUSING, pb::INDICATOR_SCORE_EVIDENCE},
                          {pb::INDICATOR_VIOLENCE, pb::INDICATOR_SCORE_SIGNALS},
@@ -229,8 +229,8 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
 
   std::cout << "\n== Case 3: an adult woman without residence status (route B, reflection "
                "period) ==\n";
-  auto woman = demo.Register("", "Grace", "Okafor", 1999, 11, 5, "NG",
-                             pb::AGE_STATUS_CONFIRMED_ADULT);
+  auto woman =
+      demo.Register("", "Grace", "Okafor", 1999, 11, 5, "NG", pb::AGE_STATUS_CONFIRMED_ADULT);
   auto t3 = demo.Screen(woman.trajectory(),
                         {{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
                          {pb::INDICATOR_TRANSPORT, pb::INDICATOR_SCORE_EVIDENCE},
@@ -261,9 +261,9 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   std::cout << "\n== Case 3, continued: a bed in the crisis shelter ==\n";
   namespace sh = ketenregie::shelter::v1;
   auto shelter_channel = [&](const std::string& org) {
-    return sh::ShelterService::NewStub(common::OrganisationChannel(
-        env.At("KETENREGIE_SHELTER_ADDR"), env.At("KETENREGIE_CERTS_DIR"), org,
-        env.At("KETENREGIE_CA")));
+    return sh::ShelterService::NewStub(
+        common::OrganisationChannel(env.At("KETENREGIE_SHELTER_ADDR"),
+                                    env.At("KETENREGIE_CERTS_DIR"), org, env.At("KETENREGIE_CA")));
   };
   auto staff = shelter_channel("crisisopvang-rotterdam");
   auto coordination = shelter_channel("essm-rotterdam");
@@ -378,9 +378,9 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   std::cout << "\n== Case 3, continued: consent for legal aid, and the audit trail ==\n";
   namespace cs = ketenregie::consent::v1;
   namespace cv = ketenregie::common::v1;
-  auto consents = cs::ConsentService::NewStub(common::OrganisationChannel(
-      env.At("KETENREGIE_CONSENT_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
-      env.At("KETENREGIE_CA")));
+  auto consents = cs::ConsentService::NewStub(
+      common::OrganisationChannel(env.At("KETENREGIE_CONSENT_ADDR"), env.At("KETENREGIE_CERTS_DIR"),
+                                  "essm-rotterdam", env.At("KETENREGIE_CA")));
   cs::ProposeConsentRequest propose;
   propose.set_request_id(run + "-consent");
   auto* consent = propose.mutable_consent();
@@ -411,9 +411,9 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
 
   namespace ho = ketenregie::handoff::v1;
   auto handoff_stub = [&](const std::string& org) {
-    return ho::HandoffService::NewStub(common::OrganisationChannel(
-        env.At("KETENREGIE_HANDOFF_ADDR"), env.At("KETENREGIE_CERTS_DIR"), org,
-        env.At("KETENREGIE_CA")));
+    return ho::HandoffService::NewStub(
+        common::OrganisationChannel(env.At("KETENREGIE_HANDOFF_ADDR"),
+                                    env.At("KETENREGIE_CERTS_DIR"), org, env.At("KETENREGIE_CA")));
   };
   auto coordinator_handoffs = handoff_stub("essm-rotterdam");
   auto lawyer = handoff_stub("advocatenkantoor-demo");
@@ -457,9 +457,9 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   read.set_id(t3.id());
   demo.Call(&S::GetTrajectory, read);
   namespace au = ketenregie::audit::v1;
-  auto audit = au::AuditService::NewStub(common::OrganisationChannel(
-      env.At("KETENREGIE_AUDIT_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
-      env.At("KETENREGIE_CA")));
+  auto audit = au::AuditService::NewStub(
+      common::OrganisationChannel(env.At("KETENREGIE_AUDIT_ADDR"), env.At("KETENREGIE_CERTS_DIR"),
+                                  "essm-rotterdam", env.At("KETENREGIE_CA")));
   au::GetSubjectAccessReportRequest sar;
   sar.set_trajectory_id(t3.id());
   au::SubjectAccessReport report;

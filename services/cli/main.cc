@@ -36,8 +36,8 @@ int RunHealth(const StackEnv& env, const std::string& org, bool show_reflection)
   int unhealthy = 0;
   for (const auto& service : ketenregie::common::KetenregieServices()) {
     const std::string& address = env.At(service.env_key);
-    auto channel = ketenregie::common::OrganisationChannel(
-        address, env.At("KETENREGIE_CERTS_DIR"), org, env.At("KETENREGIE_CA"));
+    auto channel = ketenregie::common::OrganisationChannel(address, env.At("KETENREGIE_CERTS_DIR"),
+                                                           org, env.At("KETENREGIE_CA"));
     const std::string health =
         ketenregie::common::CheckHealth(*channel, service.full_name, kDeadline);
     std::cout << "  " << service.full_name << " at " << address << ": " << health << '\n';

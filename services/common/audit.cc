@@ -95,7 +95,8 @@ grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Director
   try {
     RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
       AuditRecord record;
-      record.occurred_at = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      record.occurred_at =
+          std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
       record.organisation_id = caller.identity.organisation_id;
       record.actor = caller.identity.actor;
       record.action = AuditAction::kIdentityRefused;

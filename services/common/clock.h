@@ -28,9 +28,7 @@ class OffsetClock final : public Clock {
   workflow::Instant Now() const override {
     return real_.Now() + std::chrono::seconds{offset_seconds_.load()};
   }
-  void Set(workflow::Instant now) {
-    offset_seconds_ = (now - real_.Now()).count();
-  }
+  void Set(workflow::Instant now) { offset_seconds_ = (now - real_.Now()).count(); }
   void Reset() { offset_seconds_ = 0; }
 
  private:

@@ -1,10 +1,10 @@
 #include "services/common/config.h"
 
-#include "services/common/test_clock.h"
-
 #include <CLI/CLI.hpp>
 #include <filesystem>
 #include <stdexcept>
+
+#include "services/common/test_clock.h"
 
 namespace ketenregie::common {
 
@@ -41,9 +41,9 @@ void AddServiceFlags(CLI::App& app, ServiceConfig& config) {
 }
 
 void ValidateServiceConfig(const ServiceConfig& config) {
-  for (const auto& [name, path] : {std::pair{"tls-cert", &config.tls_cert},
-                                   std::pair{"tls-key", &config.tls_key},
-                                   std::pair{"tls-ca", &config.tls_ca}}) {
+  for (const auto& [name, path] :
+       {std::pair{"tls-cert", &config.tls_cert}, std::pair{"tls-key", &config.tls_key},
+        std::pair{"tls-ca", &config.tls_ca}}) {
     if (!std::filesystem::is_regular_file(*path)) {
       throw std::invalid_argument(std::string("--") + name + ": no such file");
     }

@@ -33,10 +33,9 @@ std::string FromHex(const std::string& hex, const std::string& where) {
 }
 
 bool ValidKeyId(const std::string& id) {
-  return !id.empty() && id.size() < 64 &&
-         std::all_of(id.begin(), id.end(), [](char c) {
-           return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-         });
+  return !id.empty() && id.size() < 64 && std::all_of(id.begin(), id.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
 }
 
 // Maps the UTF-8 letters with diacritics that occur in names in the region
@@ -151,8 +150,7 @@ Keyring Keyring::Load(const std::string& path) {
 }
 
 Keyring Keyring::FromKeys(std::map<std::string, std::string> aead_keys, std::string active,
-                          std::map<std::string, std::string> blind_keys,
-                          std::string active_blind) {
+                          std::map<std::string, std::string> blind_keys, std::string active_blind) {
   EnsureSodium();
   if (!aead_keys.contains(active)) {
     throw std::runtime_error("the active key is not in the key file");
@@ -214,15 +212,13 @@ std::string Keyring::Open(std::string_view envelope, std::string_view context) c
   if (envelope.size() < header + crypto_aead_xchacha20poly1305_ietf_ABYTES) {
     throw std::runtime_error("ciphertext too short");
   }
-  std::string plaintext(envelope.size() - header - crypto_aead_xchacha20poly1305_ietf_ABYTES,
-                        '\0');
+  std::string plaintext(envelope.size() - header - crypto_aead_xchacha20poly1305_ietf_ABYTES, '\0');
   unsigned long long length = 0;
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(plaintext.data()), &length, nullptr,
           reinterpret_cast<const unsigned char*>(envelope.data() + header),
-          envelope.size() - header,
-          reinterpret_cast<const unsigned char*>(context.data()), context.size(),
-          reinterpret_cast<const unsigned char*>(envelope.data() + nonce_at),
+          envelope.size() - header, reinterpret_cast<const unsigned char*>(context.data()),
+          context.size(), reinterpret_cast<const unsigned char*>(envelope.data() + nonce_at),
           reinterpret_cast<const unsigned char*>(key->second.data())) != 0) {
     throw std::runtime_error("ciphertext does not authenticate (tampered, or another row)");
   }
@@ -298,8 +294,8 @@ void RewriteKeyFile(const std::string& path, Edit edit, const std::string& appen
       throw std::runtime_error("cannot write " + temporary);
     }
   }
-  std::filesystem::permissions(temporary, std::filesystem::perms::owner_read |
-                                              std::filesystem::perms::owner_write);
+  std::filesystem::permissions(
+      temporary, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   Keyring::Load(temporary);
   std::filesystem::rename(temporary, path);
 }

@@ -42,8 +42,8 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
   }
 
   const auto& metadata = context.client_metadata();
-  const auto range = metadata.equal_range(grpc::string_ref(kActorMetadataKey.data(),
-                                                           kActorMetadataKey.size()));
+  const auto range =
+      metadata.equal_range(grpc::string_ref(kActorMetadataKey.data(), kActorMetadataKey.size()));
   if (range.first == range.second) {
     return {grpc::StatusCode::INVALID_ARGUMENT, "x-actor: required"};
   }

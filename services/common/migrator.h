@@ -1,8 +1,7 @@
 #pragma once
 
-#include <pqxx/pqxx>
-
 #include <filesystem>
+#include <pqxx/pqxx>
 #include <stdexcept>
 #include <string>
 #include <vector>

@@ -12,9 +12,8 @@ void PrepareRequestLog(pqxx::connection& connection, std::string_view schema) {
   const std::string table = std::string(schema) + ".request_log";
   connection.prepare("request_lock",
                      "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))");
-  connection.prepare("request_log_find",
-                     "SELECT method, response FROM " + table +
-                         " WHERE organisation_id = $1 AND request_id = $2");
+  connection.prepare("request_log_find", "SELECT method, response FROM " + table +
+                                             " WHERE organisation_id = $1 AND request_id = $2");
   // The digest column stays empty: the digest travels sealed with the answer.
   connection.prepare("request_log_insert",
                      "INSERT INTO " + table +

@@ -57,8 +57,8 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
       RunTransaction(pool, acquire_timeout, [&](pqxx::work& tx) {
         response->Clear();
         tx.exec_prepared("request_lock", caller.identity.organisation_id, request_id);
-        const pqxx::result found = tx.exec_prepared(
-            "request_log_find", caller.identity.organisation_id, request_id);
+        const pqxx::result found =
+            tx.exec_prepared("request_log_find", caller.identity.organisation_id, request_id);
         if (!found.empty()) {
           const std::string entry =
               keys.Get()->Open(pqxx::binarystring(found[0][1]).str(), context);
@@ -74,10 +74,9 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
         if (!status.ok()) {
           throw internal::Refused{std::move(status)};
         }
-        tx.exec_prepared("request_log_insert", caller.identity.organisation_id, request_id,
-                         std::string(method),
-                         pqxx::binarystring(
-                             keys.Get()->Seal(digest + response->SerializeAsString(), context)));
+        tx.exec_prepared(
+            "request_log_insert", caller.identity.organisation_id, request_id, std::string(method),
+            pqxx::binarystring(keys.Get()->Seal(digest + response->SerializeAsString(), context)));
       });
       return grpc::Status::OK;
     } catch (const internal::Refused& refused) {

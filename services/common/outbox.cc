@@ -32,8 +32,8 @@ void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& traj
 }
 
 std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work& tx,
-                                                                   const std::string& cursor,
-                                                                   int limit) {
+                                                                     const std::string& cursor,
+                                                                     int limit) {
   std::string xid = "0";
   std::string sequence = "0";
   if (!cursor.empty()) {
@@ -63,8 +63,8 @@ std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work&
   return response;
 }
 
-grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory,
-                         DbPool& db, std::chrono::milliseconds db_timeout,
+grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory, DbPool& db,
+                         std::chrono::milliseconds db_timeout,
                          const ketenregie::common::v1::ListEventsRequest& request,
                          ketenregie::common::v1::ListEventsResponse& response) {
   if (request.max_events() < 0 || request.max_events() > 1000) {
@@ -76,8 +76,8 @@ grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& di
     return denied;
   }
   return Read(db, db_timeout, [&](pqxx::work& tx) {
-    auto events =
-        ListOutbox(tx, request.after_cursor(), request.max_events() == 0 ? 100 : request.max_events());
+    auto events = ListOutbox(tx, request.after_cursor(),
+                             request.max_events() == 0 ? 100 : request.max_events());
     if (!events) {
       return InvalidArgument("after_cursor", "not a cursor of this feed");
     }

@@ -28,8 +28,8 @@ std::optional<std::pair<long long, std::string>> DecodePageToken(const std::stri
   }
   const std::string key = token.substr(3, dot - 3);
   const std::string id = token.substr(dot + 1);
-  if (key.empty() || key.size() > 19 ||
-      key.find_first_not_of("-0123456789") != std::string::npos || !IsUuid(id)) {
+  if (key.empty() || key.size() > 19 || key.find_first_not_of("-0123456789") != std::string::npos ||
+      !IsUuid(id)) {
     return std::nullopt;
   }
   try {

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <grpcpp/support/status.h>
+
 #include <optional>
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <grpcpp/support/status.h>
 
 #include "ketenregie/common/v1/common.pb.h"
 

@@ -52,17 +52,16 @@ void BlockShutdownSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
-              DbPool& db, const std::vector<BackgroundTask>& background) {
+int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services, DbPool& db,
+              const std::vector<BackgroundTask>& background) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(config.listen,
-                           MutualTlsServerCredentials(config.tls_cert, config.tls_key,
-                                                      config.tls_ca),
-                           &port);
+  builder.AddListeningPort(
+      config.listen, MutualTlsServerCredentials(config.tls_cert, config.tls_key, config.tls_ca),
+      &port);
   for (const auto& served : services) {
     builder.RegisterService(served.service);
   }

@@ -42,7 +42,7 @@ struct BackgroundTask {
 /// shutting down. Writes the bound port to config.port_file. Shutdown waits
 /// up to config.shutdown_grace_seconds for calls in flight. Returns the
 /// process exit code.
-int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services,
-              DbPool& db, const std::vector<BackgroundTask>& background = {});
+int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services, DbPool& db,
+              const std::vector<BackgroundTask>& background = {});
 
 }  // namespace ketenregie::common

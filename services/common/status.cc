@@ -33,8 +33,7 @@ grpc::Status FromStorageError(const StorageError& error) {
       return {grpc::StatusCode::ABORTED, "concurrent change; retry"};
     case StorageError::Kind::kInDoubt:
       // The same request_id finds the outcome on retry.
-      return {grpc::StatusCode::UNAVAILABLE,
-              "outcome unknown; retry with the same request_id"};
+      return {grpc::StatusCode::UNAVAILABLE, "outcome unknown; retry with the same request_id"};
   }
   return {grpc::StatusCode::INTERNAL, "storage error"};
 }

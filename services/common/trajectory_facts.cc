@@ -28,7 +28,7 @@ grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
   trajectory::v1::EligibilityFacts response;
   const grpc::Status status =
       trajectory::v1::TrajectoryService::NewStub(channel)->GetEligibilityFacts(&context, request,
-                                                                              &response);
+                                                                               &response);
   if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
     return NotFound("trajectory");
   }

@@ -1,11 +1,11 @@
 #pragma once
 
+#include <grpcpp/security/credentials.h>
+#include <grpcpp/support/status.h>
+
 #include <functional>
 #include <memory>
 #include <string>
-
-#include <grpcpp/security/credentials.h>
-#include <grpcpp/support/status.h>
 
 #include "services/common/peer.h"
 #include "workflow/placement.h"

@@ -125,7 +125,11 @@ std::map<std::string, std::string> EventAttributes(const std::string& recipient,
 ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& directory,
                                common::KeyringHolder& keys, const common::Clock& clock,
                                common::TrajectoryFacts& facts, std::chrono::milliseconds db_timeout)
-    : db_(db), directory_(directory), keys_(keys), clock_(clock), facts_(facts),
+    : db_(db),
+      directory_(directory),
+      keys_(keys),
+      clock_(clock),
+      facts_(facts),
       db_timeout_(db_timeout) {}
 
 grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
@@ -168,8 +172,8 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     return InvalidArgument("consent.valid_from", "a time between 1970 and 2100");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -186,9 +190,9 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
         proposal.recipient_organisation = in.recipient_organisation_id();
         // A named recipient's type is the directory's, never the client's.
         const auto* named = directory_.FindOrganisation(in.recipient_organisation_id());
-        proposal.recipient_type = named != nullptr
-                                      ? named->type
-                                      : static_cast<workflow::OrganisationType>(in.recipient_type());
+        proposal.recipient_type =
+            named != nullptr ? named->type
+                             : static_cast<workflow::OrganisationType>(in.recipient_type());
         proposal.purpose = static_cast<workflow::Purpose>(in.purpose());
         proposal.method = static_cast<workflow::ConsentMethod>(in.method());
         proposal.interpreter_used = in.interpreter_used();
@@ -198,9 +202,14 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
         if (!proposed.ok()) {
           return common::RuleRefusal(proposed.violation());
         }
-        ConsentRow row{proposed.value(), in.trajectory_id(), caller.identity.organisation_id,
-                       in.guardian_organisation_id(), caller.identity.actor,
-                       in.supersedes_consent_id(), now, 1};
+        ConsentRow row{proposed.value(),
+                       in.trajectory_id(),
+                       caller.identity.organisation_id,
+                       in.guardian_organisation_id(),
+                       caller.identity.actor,
+                       in.supersedes_consent_id(),
+                       now,
+                       1};
         if (!row.supersedes.empty()) {
           auto old = LoadConsent(tx, row.supersedes, /*for_update=*/true);
           if (!old || old->trajectory_id != row.trajectory_id) {
@@ -218,14 +227,14 @@ grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::st
                                            const std::string& request_id,
                                            const std::string& consent_id, const std::string& etag,
                                            workflow::ConsentEvent event, v1::Consent* response) {
-  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("consent_id", consent_id),
-                                 CheckEtag(etag)});
+  if (auto invalid = FirstError(
+          {CheckRequestId(request_id), CheckId("consent_id", consent_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, method);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, method);
       !denied.ok()) {
     return denied;
   }
@@ -302,8 +311,8 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -324,8 +333,8 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -353,7 +362,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return InvalidArgument("override.categories", invalid.error_message());
   }
   if (in.basis() == v1::LEGAL_BASIS_UNSPECIFIED || !v1::LegalBasis_IsValid(in.basis())) {
-    return InvalidArgument("override.basis", "child protection, vital interest or legal obligation");
+    return InvalidArgument("override.basis",
+                           "child protection, vital interest or legal obligation");
   }
   if (in.justification().empty() || in.justification().size() > 4000) {
     return InvalidArgument("override.justification", "required, at most 4000 bytes");
@@ -369,8 +379,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return InvalidArgument("override.expires_at", "a time between 1970 and 2100");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -379,8 +389,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return unavailable;
   }
   return common::Mutate(
-      db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response,
-      keys_, [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+      db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
         const Instant now = clock_.Now();
         o.id = common::NewUuid();
         o.basis = static_cast<workflow::LegalBasis>(in.basis());
@@ -401,10 +411,9 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
         row.justification_sealed = keyring->Seal(o.justification, JustificationContext(o.id));
         LockTrajectory(tx, row.trajectory_id);
         InsertOverride(tx, row);
-        common::AppendOutbox(tx, "override.requested", row.trajectory_id, "overrides/" + o.id,
-                             EventAttributes(o.recipient_organisation,
-                                             workflow::ToString(row.record.state)),
-                             now);
+        common::AppendOutbox(
+            tx, "override.requested", row.trajectory_id, "overrides/" + o.id,
+            EventAttributes(o.recipient_organisation, workflow::ToString(row.record.state)), now);
         Render(row, *keyring, out);
         return grpc::Status::OK;
       });
@@ -413,18 +422,16 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::string_view method,
                                             const google::protobuf::Message& request,
                                             const std::string& request_id,
-                                            const std::string& override_id,
-                                            const std::string& etag,
-                                            workflow::OverrideEvent event,
-                                            v1::Override* response) {
-  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("override_id", override_id),
-                                 CheckEtag(etag)});
+                                            const std::string& override_id, const std::string& etag,
+                                            workflow::OverrideEvent event, v1::Override* response) {
+  if (auto invalid = FirstError(
+          {CheckRequestId(request_id), CheckId("override_id", override_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, method);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, method);
       !denied.ok()) {
     return denied;
   }
@@ -495,8 +502,8 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -517,8 +524,8 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -550,8 +557,8 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
     return InvalidArgument("purpose", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kCheckDisclosure, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kCheckDisclosure,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -568,12 +575,13 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
     }
     const Instant now = clock_.Now();
     for (const int category : request->categories()) {
-      const auto decision = workflow::DecideDisclosure(
-          consents, overrides,
-          {recipient->id, recipient->type,
-           common::v1::DataCategory_IsValid(category) ? static_cast<workflow::DataCategory>(category)
-                                                      : workflow::DataCategory::kUnknown,
-           static_cast<workflow::Purpose>(request->purpose()), now});
+      const auto decision =
+          workflow::DecideDisclosure(consents, overrides,
+                                     {recipient->id, recipient->type,
+                                      common::v1::DataCategory_IsValid(category)
+                                          ? static_cast<workflow::DataCategory>(category)
+                                          : workflow::DataCategory::kUnknown,
+                                      static_cast<workflow::Purpose>(request->purpose()), now});
       auto* out = response->add_decisions();
       out->set_category(static_cast<common::v1::DataCategory>(category));
       out->set_permitted(decision.permitted);

@@ -53,9 +53,10 @@ class ConsentHandler final : public v1::ConsentService::Service {
 
  private:
   grpc::Status ChangeConsent(grpc::ServerContext* context, std::string_view method,
-                             const google::protobuf::Message& request, const std::string& request_id,
-                             const std::string& consent_id, const std::string& etag,
-                             workflow::ConsentEvent event, v1::Consent* response);
+                             const google::protobuf::Message& request,
+                             const std::string& request_id, const std::string& consent_id,
+                             const std::string& etag, workflow::ConsentEvent event,
+                             v1::Consent* response);
   grpc::Status ChangeOverride(grpc::ServerContext* context, std::string_view method,
                               const google::protobuf::Message& request,
                               const std::string& request_id, const std::string& override_id,

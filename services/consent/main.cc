@@ -40,8 +40,8 @@ int main(int argc, char** argv) {
             common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
             common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key, config.tls_ca),
             "consent-service");
-        auto handler = std::make_shared<consent::ConsentHandler>(
-            db, *directory, *keys, *clock, *facts, config.db_acquire_timeout);
+        auto handler = std::make_shared<consent::ConsentHandler>(db, *directory, *keys, *clock,
+                                                                 *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
         std::shared_ptr<common::TestClockService> test_clock;
         if (config.test_clock) {
@@ -50,8 +50,8 @@ int main(int argc, char** argv) {
               {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
         }
         parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
-        parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
-                                    std::chrono::seconds(10)});
+        parts.background.push_back(
+            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
         parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
         return parts;
       });

@@ -1,8 +1,8 @@
 #include "services/consent/storage.h"
 
-#include "services/common/audit.h"
-
 #include <sstream>
+
+#include "services/common/audit.h"
 
 namespace ketenregie::consent {
 namespace {
@@ -109,30 +109,35 @@ void Prepare(pqxx::connection& c) {
             "created_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, $8, "
             "string_to_array($9, ',')::smallint[], $10, $11, $12, $13, to_timestamp($14), "
             "to_timestamp($15), $16::uuid, to_timestamp($17))");
-  c.prepare("consent_load", Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid"));
-  c.prepare("consent_load_for_update",
-            Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare("consent_load",
+            Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid"));
+  c.prepare(
+      "consent_load_for_update",
+      Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("consent_state",
             "UPDATE consent.consents SET state = $2, version = version + 1 WHERE id = $1::uuid");
   c.prepare("consents_of",
             Sql("SELECT ", kConsentColumns,
                 " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
-  c.prepare("override_insert",
-            "INSERT INTO consent.overrides (id, trajectory_id, organisation_id, state, basis, "
-            "acute_danger, justification, recipient_organisation_id, recipient_type, categories, "
-            "purpose, requested_by, requested_at, expires_at, approval_due_at) VALUES ($1::uuid, "
-            "$2::uuid, $3, $4, $5, $6, $7, $8, $9, string_to_array($10, ',')::smallint[], $11, $12, "
-            "to_timestamp($13), to_timestamp($14), to_timestamp($15))");
+  c.prepare(
+      "override_insert",
+      "INSERT INTO consent.overrides (id, trajectory_id, organisation_id, state, basis, "
+      "acute_danger, justification, recipient_organisation_id, recipient_type, categories, "
+      "purpose, requested_by, requested_at, expires_at, approval_due_at) VALUES ($1::uuid, "
+      "$2::uuid, $3, $4, $5, $6, $7, $8, $9, string_to_array($10, ',')::smallint[], $11, $12, "
+      "to_timestamp($13), to_timestamp($14), to_timestamp($15))");
   c.prepare("override_load",
             Sql("SELECT ", kOverrideColumns, " FROM consent.overrides WHERE id = $1::uuid"));
-  c.prepare("override_load_for_update",
-            Sql("SELECT ", kOverrideColumns, " FROM consent.overrides WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare(
+      "override_load_for_update",
+      Sql("SELECT ", kOverrideColumns, " FROM consent.overrides WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("override_update",
             "UPDATE consent.overrides SET state = $2, approved_by = $3, version = version + 1 "
             "WHERE id = $1::uuid");
-  c.prepare("overrides_of",
-            Sql("SELECT ", kOverrideColumns,
-                " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
+  c.prepare(
+      "overrides_of",
+      Sql("SELECT ", kOverrideColumns,
+          " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
 }
 

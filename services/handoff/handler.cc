@@ -11,6 +11,7 @@
 #include "services/common/outbox.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/timers.h"
 #include "services/common/validation.h"
 #include "services/handoff/storage.h"
 #include "workflow/rules.h"
@@ -102,8 +103,13 @@ HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& dire
                                common::KeyringHolder& keys, const common::Clock& clock,
                                common::PeerChannel& consent, common::PeerChannel& trajectory,
                                std::chrono::milliseconds db_timeout)
-    : db_(db), directory_(directory), keys_(keys), clock_(clock), consent_(consent),
-      trajectory_(trajectory), db_timeout_(db_timeout) {}
+    : db_(db),
+      directory_(directory),
+      keys_(keys),
+      clock_(clock),
+      consent_(consent),
+      trajectory_(trajectory),
+      db_timeout_(db_timeout) {}
 
 grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
                                            const v1::CreateHandoffRequest* request,
@@ -118,35 +124,36 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
   }
   if (request->purpose() == v1::HANDOFF_PURPOSE_UNSPECIFIED ||
       !v1::HandoffPurpose_IsValid(request->purpose())) {
-    return InvalidArgument("purpose", "care referral, legal aid, shelter request, police, "
-                                      "municipality or child protection");
+    return InvalidArgument("purpose",
+                           "care referral, legal aid, shelter request, police, "
+                           "municipality or child protection");
   }
   if (request->message().size() > 10'000) {
     return InvalidArgument("message", "at most 10000 bytes");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller,
+                                             db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
-        const auto keyring = keys_.Get();
-        HandoffRow row;
-        row.flow.id = common::NewUuid();
-        row.flow.recipient_organisation = request->recipient_organisation_id();
-        row.trajectory_id = request->trajectory_id();
-        row.organisation_id = caller.identity.organisation_id;
-        row.purpose = request->purpose();
-        row.message_sealed = keyring->Seal(request->message(), MessageContext(row.flow.id));
-        row.created_by = caller.identity.actor;
-        row.created_at = clock_.Now();
-        InsertHandoff(tx, row);
-        Render(row, *keyring, out);
-        return grpc::Status::OK;
-      });
+  return common::Mutate(db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(),
+                        response, keys_, [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+                          const auto keyring = keys_.Get();
+                          HandoffRow row;
+                          row.flow.id = common::NewUuid();
+                          row.flow.recipient_organisation = request->recipient_organisation_id();
+                          row.trajectory_id = request->trajectory_id();
+                          row.organisation_id = caller.identity.organisation_id;
+                          row.purpose = request->purpose();
+                          row.message_sealed =
+                              keyring->Seal(request->message(), MessageContext(row.flow.id));
+                          row.created_by = caller.identity.actor;
+                          row.created_at = clock_.Now();
+                          InsertHandoff(tx, row);
+                          Render(row, *keyring, out);
+                          return grpc::Status::OK;
+                        });
 }
 
 grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_view method,
@@ -155,8 +162,8 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
                                     const std::string& etag, bool by_partner, HandoffEvent event,
                                     const std::string& reason, const std::string& assigned_office,
                                     v1::Handoff* response) {
-  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("handoff_id", handoff_id),
-                                 CheckEtag(etag)});
+  if (auto invalid = FirstError(
+          {CheckRequestId(request_id), CheckId("handoff_id", handoff_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
   }
@@ -195,12 +202,12 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
         }
         UpdateHandoff(tx, *row);
         // The coordinator's timeline and tasks follow this feed.
-        common::AppendOutbox(tx, "handoff." + std::string(workflow::ToString(row->flow.state)),
-                             row->trajectory_id, "handoffs/" + row->flow.id,
-                             {{"recipient", row->flow.recipient_organisation},
-                              {"purpose", v1::HandoffPurpose_Name(
-                                              static_cast<v1::HandoffPurpose>(row->purpose))}},
-                             now);
+        common::AppendOutbox(
+            tx, "handoff." + std::string(workflow::ToString(row->flow.state)), row->trajectory_id,
+            "handoffs/" + row->flow.id,
+            {{"recipient", row->flow.recipient_organisation},
+             {"purpose", v1::HandoffPurpose_Name(static_cast<v1::HandoffPurpose>(row->purpose))}},
+            now);
         Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
@@ -260,7 +267,8 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
     const auto row = LoadHandoff(tx, request->id(), false);
     const bool sender = row && row->organisation_id == caller.identity.organisation_id &&
                         !workflow::CheckAccess(caller.principal, Operation::kSendHandoff);
-    const bool recipient = row && row->flow.recipient_organisation == caller.identity.organisation_id &&
+    const bool recipient = row &&
+                           row->flow.recipient_organisation == caller.identity.organisation_id &&
                            row->flow.state != HandoffState::kDraft &&
                            !workflow::CheckAccess(caller.principal, Operation::kAnswerHandoff);
     if (!sender && !recipient) {
@@ -343,10 +351,11 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
   }
   // Which handoff, to whom, for what.
   std::optional<HandoffRow> handoff;
-  if (auto status = common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-        handoff = LoadHandoff(tx, request->handoff_id(), false);
-        return grpc::Status::OK;
-      });
+  if (auto status = common::Read(db_, db_timeout_,
+                                 [&](pqxx::work& tx) {
+                                   handoff = LoadHandoff(tx, request->handoff_id(), false);
+                                   return grpc::Status::OK;
+                                 });
       !status.ok()) {
     return status;
   }
@@ -418,8 +427,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     record.action = common::AuditAction::kDisclosure;
     record.categories = shared;
     record.basis_id = bases;
-    record.decision = shared.empty() ? common::AuditDecision::kDenied
-                                     : common::AuditDecision::kPermitted;
+    record.decision =
+        shared.empty() ? common::AuditDecision::kDenied : common::AuditDecision::kPermitted;
     record.method = "ReadPacket";
     common::AppendAudit(tx, record);
     return grpc::Status::OK;
@@ -428,7 +437,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     return recorded;
   }
   response->set_handoff_id(handoff->flow.id);
-  response->set_message(keys_.Get()->Open(handoff->message_sealed, MessageContext(handoff->flow.id)));
+  response->set_message(
+      keys_.Get()->Open(handoff->message_sealed, MessageContext(handoff->flow.id)));
   for (const auto& d : decision.decisions()) {
     auto* section = response->add_sections();
     section->set_category(d.category());
@@ -460,8 +470,8 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller,
+                                             db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -469,10 +479,9 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
     const auto keyring = keys_.Get();
     response->set_trajectory_id(request->trajectory_id());
     for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
-      const bool in_plan = row.flow.state == HandoffState::kSent ||
-                           row.flow.state == HandoffState::kAccepted ||
-                           row.flow.state == HandoffState::kDeclined ||
-                           row.flow.state == HandoffState::kCompleted;
+      const bool in_plan =
+          row.flow.state == HandoffState::kSent || row.flow.state == HandoffState::kAccepted ||
+          row.flow.state == HandoffState::kDeclined || row.flow.state == HandoffState::kCompleted;
       if (row.organisation_id == caller.identity.organisation_id && in_plan) {
         Render(row, *keyring, response->add_items());
       }
@@ -489,28 +498,25 @@ grpc::Status HandoffHandler::ListEvents(grpc::ServerContext* context,
 
 int HandoffHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
-  const auto due = common::RunTransaction(
-      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
-  int fired = 0;
-  for (const auto& timer : due) {
-    fired += common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-      auto row = LoadHandoff(tx, timer.handoff_id, /*for_update=*/true);
-      if (!row || !ClaimTimer(tx, timer.id)) {
-        return 0;
-      }
-      const auto expired = workflow::ApplyHandoff(row->flow, {HandoffEvent::kExpire, ""}, now);
-      if (expired.ok()) {
-        row->flow = expired.value().next;
-        UpdateHandoff(tx, *row);
-        common::AppendOutbox(tx, "handoff.expired", row->trajectory_id, "handoffs/" + row->flow.id,
-                             {{"recipient", row->flow.recipient_organisation}}, now);
-        ApplyActions(tx, *row, expired.value().actions, now);
-      }
-      MarkTimerFired(tx, timer.id, now);
-      return 1;
-    });
-  }
-  return fired;
+  return common::FireTimers(
+      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
+      [&](pqxx::work& tx, const DueTimer& timer) {
+        auto row = LoadHandoff(tx, timer.handoff_id, /*for_update=*/true);
+        if (!row || !ClaimTimer(tx, timer.id)) {
+          return false;
+        }
+        const auto expired = workflow::ApplyHandoff(row->flow, {HandoffEvent::kExpire, ""}, now);
+        if (expired.ok()) {
+          row->flow = expired.value().next;
+          UpdateHandoff(tx, *row);
+          common::AppendOutbox(tx, "handoff.expired", row->trajectory_id,
+                               "handoffs/" + row->flow.id,
+                               {{"recipient", row->flow.recipient_organisation}}, now);
+          ApplyActions(tx, *row, expired.value().actions, now);
+        }
+        MarkTimerFired(tx, timer.id, now);
+        return true;
+      });
 }
 
 int HandoffHandler::FollowConsentFeed(int max_events) {
@@ -534,17 +540,18 @@ int HandoffHandler::FollowConsentFeed(int max_events) {
       if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
         continue;
       }
-      for (auto& row : OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
+      for (auto& row :
+           OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
         const auto revoked =
             workflow::ApplyHandoff(row.flow, {HandoffEvent::kRevoke, "consent withdrawn"}, now);
         if (revoked.ok()) {
           row.flow = revoked.value().next;
           UpdateHandoff(tx, row);
           ApplyActions(tx, row, revoked.value().actions, now);
-          common::AppendOutbox(tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
-                               {{"recipient", row.flow.recipient_organisation},
-                                {"reason", "consent withdrawn"}},
-                               now);
+          common::AppendOutbox(
+              tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
+              {{"recipient", row.flow.recipient_organisation}, {"reason", "consent withdrawn"}},
+              now);
         }
       }
     }

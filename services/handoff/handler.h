@@ -35,8 +35,7 @@ class HandoffHandler final : public v1::HandoffService::Service {
                             v1::ListHandoffsResponse*) override;
   grpc::Status ListInbox(grpc::ServerContext*, const v1::ListInboxRequest*,
                          v1::ListInboxResponse*) override;
-  grpc::Status ReadPacket(grpc::ServerContext*, const v1::ReadPacketRequest*,
-                          v1::Packet*) override;
+  grpc::Status ReadPacket(grpc::ServerContext*, const v1::ReadPacketRequest*, v1::Packet*) override;
   grpc::Status AcceptHandoff(grpc::ServerContext*, const v1::AcceptHandoffRequest*,
                              v1::Handoff*) override;
   grpc::Status DeclineHandoff(grpc::ServerContext*, const v1::DeclineHandoffRequest*,

@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
-        parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
-                                    std::chrono::seconds(10)});
+        parts.background.push_back(
+            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
         parts.keep_alive = {test_clock, directory, keys, clock, consent, trajectory, handler};
         return parts;
       });

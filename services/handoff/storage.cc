@@ -167,7 +167,9 @@ std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
   return out;
 }
 
-bool ClaimTimer(pqxx::work& tx, long long id) { return !tx.exec_prepared("timer_claim", id).empty(); }
+bool ClaimTimer(pqxx::work& tx, long long id) {
+  return !tx.exec_prepared("timer_claim", id).empty();
+}
 
 void MarkTimerFired(pqxx::work& tx, long long id, Instant now) {
   tx.exec_prepared("timer_fired", id, EpochOf(now));

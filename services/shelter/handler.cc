@@ -11,6 +11,7 @@
 #include "services/common/outbox.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/timers.h"
 #include "services/common/validation.h"
 #include "services/shelter/storage.h"
 #include "workflow/calendar.h"
@@ -179,23 +180,29 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
     return InvalidArgument("shelter.secret_address", "required, at most 500 bytes");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, "CreateShelter", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
-        const auto keyring = keys_.Get();
-        ShelterRow row{common::NewUuid(), s.display_name(), s.kind(),
-                       caller.identity.organisation_id, s.capacity_beds(), "",
-                       keyring->active_key_id(), clock_.Now(), 1};
-        row.address_sealed = keyring->Seal(s.secret_address(), AddressContext(row.id));
-        InsertShelter(tx, row);
-        Render(row, *keyring, /*own=*/true, out);
-        return grpc::Status::OK;
-      });
+  return common::Mutate(db_, db_timeout_, caller, "CreateShelter", *request, request->request_id(),
+                        response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+                          const auto keyring = keys_.Get();
+                          ShelterRow row{common::NewUuid(),
+                                         s.display_name(),
+                                         s.kind(),
+                                         caller.identity.organisation_id,
+                                         s.capacity_beds(),
+                                         "",
+                                         keyring->active_key_id(),
+                                         clock_.Now(),
+                                         1};
+                          row.address_sealed =
+                              keyring->Seal(s.secret_address(), AddressContext(row.id));
+                          InsertShelter(tx, row);
+                          Render(row, *keyring, /*own=*/true, out);
+                          return grpc::Status::OK;
+                        });
 }
 
 grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
@@ -205,8 +212,8 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -236,8 +243,8 @@ grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
     return InvalidArgument("kind", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -275,33 +282,33 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
     return InvalidArgument("capacity_beds", "0 to 1000");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
-        auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
-        if (!row) {
-          return common::NotFound("shelter");
-        }
-        if (auto refusal =
-                workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation)) {
-          return common::Forbidden(*refusal);
-        }
-        if (Etag(row->version) != request->etag()) {
-          return common::StaleEtag("shelter");
-        }
-        if (auto refusal = workflow::CheckCapacity(request->capacity_beds(), OccupiedBeds(tx, row->id))) {
-          return common::RuleRefusal(*refusal);
-        }
-        row->capacity_beds = request->capacity_beds();
-        shelter::UpdateCapacity(tx, *row);
-        Render(*row, *keys_.Get(), true, out);
-        return grpc::Status::OK;
-      });
+  return common::Mutate(db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(),
+                        response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+                          auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
+                          if (!row) {
+                            return common::NotFound("shelter");
+                          }
+                          if (auto refusal = workflow::CheckOwnShelter(
+                                  caller.identity.organisation_id, row->operator_organisation)) {
+                            return common::Forbidden(*refusal);
+                          }
+                          if (Etag(row->version) != request->etag()) {
+                            return common::StaleEtag("shelter");
+                          }
+                          if (auto refusal = workflow::CheckCapacity(request->capacity_beds(),
+                                                                     OccupiedBeds(tx, row->id))) {
+                            return common::RuleRefusal(*refusal);
+                          }
+                          row->capacity_beds = request->capacity_beds();
+                          shelter::UpdateCapacity(tx, *row);
+                          Render(*row, *keys_.Get(), true, out);
+                          return grpc::Status::OK;
+                        });
 }
 
 grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
@@ -324,13 +331,13 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
   if (starts < workflow::AddDays(now, -30) || starts > workflow::AddDays(now, 90)) {
     return InvalidArgument("starts_at", "within the past 30 or the next 90 days");
   }
-  if (request->has_planned_end_at() &&
-      (ToInstant(request->planned_end_at()) <= starts || request->planned_end_at().seconds() > 4'102'444'800)) {
+  if (request->has_planned_end_at() && (ToInstant(request->planned_end_at()) <= starts ||
+                                        request->planned_end_at().seconds() > 4'102'444'800)) {
     return InvalidArgument("planned_end_at", "after starts_at");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRequestPlacement, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRequestPlacement,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -340,8 +347,8 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
   }
   person.accompanying_children = request->accompanying_children();
   return common::Mutate(
-      db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+      db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
         const auto shelter = LoadShelter(tx, request->shelter_id(), false);
         if (!shelter) {
           return common::NotFound("shelter");
@@ -372,10 +379,9 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
 }
 
 grpc::Status ShelterHandler::ChangePlacement(
-    grpc::ServerContext* context, std::string_view method,
-    const google::protobuf::Message& request, const std::string& request_id,
-    const std::string& placement_id, const std::string& etag, v1::Placement* response,
-    const std::function<grpc::Status(PlacementChange&)>& change) {
+    grpc::ServerContext* context, std::string_view method, const google::protobuf::Message& request,
+    const std::string& request_id, const std::string& placement_id, const std::string& etag,
+    v1::Placement* response, const std::function<grpc::Status(PlacementChange&)>& change) {
   if (auto invalid = CheckRequestId(request_id); !invalid.ok()) {
     return invalid;
   }
@@ -389,33 +395,32 @@ grpc::Status ShelterHandler::ChangePlacement(
   if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
     return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
-        auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
-        if (!row) {
-          return common::NotFound("placement");
-        }
-        // The shelter row is the lock every bed decision of it takes.
-        auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("placement");
-        }
-        PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
-        if (auto refused = change(c); !refused.ok()) {
-          return refused;
-        }
-        UpdatePlacement(tx, *row);
-        ApplyActions(tx, *row, c.actions, c.now);
-        c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
-        common::AppendOutbox(tx, c.event, row->trajectory_id, "placements/" + row->flow.id,
-                             c.attributes, c.now);
-        Render(*row, *keys_.Get(),
-               !workflow::CheckOwnShelter(caller.identity.organisation_id,
-                                          shelter->operator_organisation),
-               out);
-        return grpc::Status::OK;
-      });
+  return common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
+                        [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+                          auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
+                          if (!row) {
+                            return common::NotFound("placement");
+                          }
+                          // The shelter row is the lock every bed decision of it takes.
+                          auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
+                          if (Etag(row->version) != etag) {
+                            return common::StaleEtag("placement");
+                          }
+                          PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
+                          if (auto refused = change(c); !refused.ok()) {
+                            return refused;
+                          }
+                          UpdatePlacement(tx, *row);
+                          ApplyActions(tx, *row, c.actions, c.now);
+                          c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
+                          common::AppendOutbox(tx, c.event, row->trajectory_id,
+                                               "placements/" + row->flow.id, c.attributes, c.now);
+                          Render(*row, *keys_.Get(),
+                                 !workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                                            shelter->operator_organisation),
+                                 out);
+                          return grpc::Status::OK;
+                        });
 }
 
 namespace {
@@ -425,8 +430,8 @@ grpc::Status CheckRunsIt(const Caller& caller, const ShelterRow& shelter) {
   if (auto refusal = workflow::CheckAccess(caller.principal, Operation::kRunPlacement)) {
     return common::Forbidden(*refusal);
   }
-  if (auto refusal =
-          workflow::CheckOwnShelter(caller.identity.organisation_id, shelter.operator_organisation)) {
+  if (auto refusal = workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                               shelter.operator_organisation)) {
     return common::Forbidden(*refusal);
   }
   return grpc::Status::OK;
@@ -535,8 +540,8 @@ grpc::Status ShelterHandler::RecordContinuationReason(
     return InvalidArgument("reason", "required, at most 2000 bytes");
   }
   return ChangePlacement(
-      context, "RecordContinuationReason", *request, request->request_id(),
-      request->placement_id(), request->etag(), response, [&](PlacementChange& c) {
+      context, "RecordContinuationReason", *request, request->request_id(), request->placement_id(),
+      request->etag(), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
         }
@@ -599,7 +604,8 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
                      shelter->operator_organisation == scope.operator_organisation;
     const bool requested = !scope.requested_by_organisation.empty() &&
                            row->requested_by_organisation == scope.requested_by_organisation;
-    const bool service = scope.operator_organisation.empty() && scope.requested_by_organisation.empty();
+    const bool service =
+        scope.operator_organisation.empty() && scope.requested_by_organisation.empty();
     if (!own && !requested && !service) {
       return common::NotFound("placement");
     }
@@ -630,8 +636,12 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
   if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
     return denied;
   }
-  PlacementFilter filter{request->shelter_id(), request->trajectory_id(), request->state(),
-                         request->overdue_only(), "", ""};
+  PlacementFilter filter{request->shelter_id(),
+                         request->trajectory_id(),
+                         request->state(),
+                         request->overdue_only(),
+                         "",
+                         ""};
   if (!ScopeFor(caller, filter)) {
     return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
   }
@@ -659,8 +669,8 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
     return InvalidArgument("kind", "unknown value");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy, caller, db_,
-                                             db_timeout_, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
+                                             caller, db_, db_timeout_, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -688,36 +698,31 @@ grpc::Status ShelterHandler::ListEvents(grpc::ServerContext* context,
 
 int ShelterHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
-  const auto due = common::RunTransaction(
-      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
-  int fired = 0;
-  for (const auto& timer : due) {
-    // The placement is locked before its timer, as in every change.
-    fired += common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-      auto row = LoadPlacement(tx, timer.placement_id, /*for_update=*/true);
-      if (!row || !ClaimTimer(tx, timer.id)) {
-        return 0;
-      }
-      if (timer.kind == "placement.limit") {
-        const auto overdue =
-            workflow::ApplyPlacement(row->flow, {PlacementEvent::kMarkOverdue}, now);
-        if (overdue.ok()) {
-          row->flow = overdue.value().next;
-          UpdatePlacement(tx, *row);
-          common::AppendOutbox(tx, "placement.overdue", row->trajectory_id,
-                               "placements/" + row->flow.id, {{"state", "overdue"}}, now);
-          ApplyActions(tx, *row, overdue.value().actions, now);
+  return common::FireTimers(
+      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
+      [&](pqxx::work& tx, const DueTimer& timer) {
+        auto row = LoadPlacement(tx, timer.placement_id, /*for_update=*/true);
+        if (!row || !ClaimTimer(tx, timer.id)) {
+          return false;
         }
-      } else {
-        // A reminder for the responsible coordinator (14 and 7 days before).
-        common::AppendOutbox(tx, "task.requested", row->trajectory_id,
-                             "placements/" + row->flow.id, {{"task", timer.kind}}, now);
-      }
-      MarkTimerFired(tx, timer.id, now);
-      return 1;
-    });
-  }
-  return fired;
+        if (timer.kind == "placement.limit") {
+          const auto overdue =
+              workflow::ApplyPlacement(row->flow, {PlacementEvent::kMarkOverdue}, now);
+          if (overdue.ok()) {
+            row->flow = overdue.value().next;
+            UpdatePlacement(tx, *row);
+            common::AppendOutbox(tx, "placement.overdue", row->trajectory_id,
+                                 "placements/" + row->flow.id, {{"state", "overdue"}}, now);
+            ApplyActions(tx, *row, overdue.value().actions, now);
+          }
+        } else {
+          // A reminder for the responsible coordinator (14 and 7 days before).
+          common::AppendOutbox(tx, "task.requested", row->trajectory_id,
+                               "placements/" + row->flow.id, {{"task", timer.kind}}, now);
+        }
+        MarkTimerFired(tx, timer.id, now);
+        return true;
+      });
 }
 
 }  // namespace ketenregie::shelter

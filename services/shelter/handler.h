@@ -1,14 +1,14 @@
 #pragma once
 
+#include <grpcpp/channel.h>
+#include <grpcpp/security/credentials.h>
+
 #include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <grpcpp/channel.h>
-#include <grpcpp/security/credentials.h>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/common/clock.h"

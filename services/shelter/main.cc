@@ -7,8 +7,8 @@
 #include "services/common/directory.h"
 #include "services/common/mutation.h"
 #include "services/common/outbox.h"
-#include "services/common/service_main.h"
 #include "services/common/peer.h"
+#include "services/common/service_main.h"
 #include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/shelter/handler.h"
@@ -49,8 +49,8 @@ int main(int argc, char** argv) {
             common::MutualTlsChannelCredentials(flags.common.client_cert, flags.common.client_key,
                                                 config.tls_ca),
             "shelter-service");
-        auto handler = std::make_shared<shelter::ShelterHandler>(
-            db, *directory, *keys, *clock, *facts, config.db_acquire_timeout);
+        auto handler = std::make_shared<shelter::ShelterHandler>(db, *directory, *keys, *clock,
+                                                                 *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
         std::shared_ptr<common::TestClockService> test_clock;
         if (config.test_clock) {
@@ -65,8 +65,8 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.common.timer_interval_ms)});
-        parts.background.push_back({"key file", [keys] { keys->ReloadIfChanged(); },
-                                    std::chrono::seconds(10)});
+        parts.background.push_back(
+            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
         parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
         return parts;
       });

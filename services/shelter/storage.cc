@@ -17,8 +17,7 @@ struct Nullable {
   const char* get() const { return text ? text->c_str() : nullptr; }
 };
 Nullable Epoch(Instant instant) {
-  return {instant == Instant{} ? std::nullopt
-                               : std::optional(std::to_string(EpochOf(instant)))};
+  return {instant == Instant{} ? std::nullopt : std::optional(std::to_string(EpochOf(instant)))};
 }
 
 // Protobuf PlacementState numbers, stored; workflow adds "overdue" as a state.
@@ -42,7 +41,8 @@ constexpr const char* kShelterColumns =
     "extract(epoch from created_at)::bigint, version";
 constexpr const char* kPlacementColumns =
     "p.id::text, p.shelter_id::text, p.trajectory_id::text, p.state, p.accompanying_children, "
-    "p.beds, extract(epoch from p.starts_at)::bigint, extract(epoch from p.planned_end_at)::bigint, "
+    "p.beds, extract(epoch from p.starts_at)::bigint, extract(epoch from "
+    "p.planned_end_at)::bigint, "
     "extract(epoch from p.limit_at)::bigint, extract(epoch from p.ended_at)::bigint, p.move_on, "
     "p.continuation_reason, p.requested_by_organisation, p.requested_by_user, "
     "extract(epoch from p.created_at)::bigint, p.version, s.kind, p.overdue";
@@ -99,8 +99,9 @@ void Prepare(pqxx::connection& c) {
             "to_timestamp($8))");
   c.prepare("shelter_load",
             Sql("SELECT ", kShelterColumns, " FROM shelter.shelters WHERE id = $1::uuid"));
-  c.prepare("shelter_load_for_update",
-            Sql("SELECT ", kShelterColumns, " FROM shelter.shelters WHERE id = $1::uuid FOR UPDATE"));
+  c.prepare(
+      "shelter_load_for_update",
+      Sql("SELECT ", kShelterColumns, " FROM shelter.shelters WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("shelter_capacity",
             "UPDATE shelter.shelters SET capacity_beds = $2, version = version + 1 WHERE id = "
             "$1::uuid");
@@ -203,10 +204,8 @@ void InsertPlacement(pqxx::work& tx, const PlacementRow& r) {
                    EpochOf(r.created_at));
 }
 
-std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id,
-                                          bool for_update) {
-  const auto r =
-      tx.exec_prepared(for_update ? "placement_load_for_update" : "placement_load", id);
+std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id, bool for_update) {
+  const auto r = tx.exec_prepared(for_update ? "placement_load_for_update" : "placement_load", id);
   if (r.empty()) {
     return std::nullopt;
   }
@@ -221,16 +220,15 @@ void UpdatePlacement(pqxx::work& tx, PlacementRow& r) {
   r.version += 1;
 }
 
-std::vector<PlacementRow> ListPlacements(pqxx::work& tx, const PlacementFilter& f,
-                                         const std::optional<std::pair<long long, std::string>>& after,
-                                         int limit) {
+std::vector<PlacementRow> ListPlacements(
+    pqxx::work& tx, const PlacementFilter& f,
+    const std::optional<std::pair<long long, std::string>>& after, int limit) {
   const Nullable key = after ? Nullable{std::to_string(after->first)} : Nullable{};
   const Nullable id = after ? Nullable{after->second} : Nullable{};
   std::vector<PlacementRow> out;
-  for (const auto& r :
-       tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id, f.state, f.overdue_only,
-                        f.operator_organisation, f.requested_by_organisation, key.get(), id.get(),
-                        limit)) {
+  for (const auto& r : tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id, f.state,
+                                        f.overdue_only, f.operator_organisation,
+                                        f.requested_by_organisation, key.get(), id.get(), limit)) {
     out.push_back(PlacementOf(r));
   }
   return out;

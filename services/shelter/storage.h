@@ -63,9 +63,9 @@ struct PlacementFilter {
   std::string operator_organisation;
   std::string requested_by_organisation;
 };
-std::vector<PlacementRow> ListPlacements(pqxx::work& tx, const PlacementFilter& filter,
-                                         const std::optional<std::pair<long long, std::string>>& after,
-                                         int limit);
+std::vector<PlacementRow> ListPlacements(
+    pqxx::work& tx, const PlacementFilter& filter,
+    const std::optional<std::pair<long long, std::string>>& after, int limit);
 
 struct OccupancyRow {
   std::string shelter_id;

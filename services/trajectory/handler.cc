@@ -12,6 +12,7 @@
 #include "services/common/mutation.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/timers.h"
 #include "services/common/validation.h"
 #include "services/trajectory/mapping.h"
 #include "services/trajectory/storage.h"
@@ -31,7 +32,9 @@ using workflow::Operation;
 constexpr std::size_t kMaxName = 200;
 constexpr std::size_t kMaxText = 10'000;
 
-std::string IdentityContext(const std::string& person_id) { return "persons.identity/" + person_id; }
+std::string IdentityContext(const std::string& person_id) {
+  return "persons.identity/" + person_id;
+}
 std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
 std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
 
@@ -149,8 +152,8 @@ void Render(const TrajectoryRow& row, const common::Keyring& keyring, v1::Trajec
         reflection->set_state(v1::REFLECTION_STATE_DECIDED);
         break;
     }
-    reflection->set_permit_state(state == RS::kPermitApplied   ? v1::PERMIT_STATE_APPLIED
-                                 : state == RS::kPermitGranted ? v1::PERMIT_STATE_GRANTED
+    reflection->set_permit_state(state == RS::kPermitApplied    ? v1::PERMIT_STATE_APPLIED
+                                 : state == RS::kPermitGranted  ? v1::PERMIT_STATE_GRANTED
                                  : state == RS::kPermitRejected ? v1::PERMIT_STATE_REJECTED
                                                                 : v1::PERMIT_STATE_UNSPECIFIED);
     if (row.reflection.starts_at != Instant{}) {
@@ -207,8 +210,7 @@ void Render(const TaskRow& t, v1::Task* out) {
 // Every read of personal data goes on the audit trail in the same
 // transaction: if the append fails, the read fails (fail closed).
 void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               std::set<workflow::DataCategory> categories, std::string_view method,
-               Instant now) {
+               std::set<workflow::DataCategory> categories, std::string_view method, Instant now) {
   common::AuditRecord record;
   record.occurred_at = now;
   record.organisation_id = caller.identity.organisation_id;
@@ -244,9 +246,9 @@ void ApplyActions(pqxx::work& tx, const TrajectoryRow& row, const std::vector<Ac
       case ActionKind::kNotifyChildProtection:
         // Until the handoff service sends it (issue #5), the notification is
         // a task that cannot be missed, due at once.
-        InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id,
-                        "route.a.notify_child_protection", now, 1, row.flow.coordinator,
-                        std::nullopt, 1});
+        InsertTask(
+            tx, {common::NewUuid(), row.id, row.organisation_id, "route.a.notify_child_protection",
+                 now, 1, row.flow.coordinator, std::nullopt, 1});
         break;
       case ActionKind::kRevokeHandoffs:
       case ActionKind::kNotifyRecipient:
@@ -293,21 +295,18 @@ TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory
       open_work_(open_work),
       settings_(std::move(settings)) {}
 
-grpc::Status TrajectoryHandler::ChangeTrajectory(grpc::ServerContext* context,
-                                                 std::string_view method,
-                                                 const google::protobuf::Message& request,
-                                                 const std::string& request_id,
-                                                 const std::string& trajectory_id,
-                                                 const std::string& etag, v1::Trajectory* response,
-                                                 const std::function<grpc::Status(Change&)>& change) {
-  if (auto invalid = FirstError({CheckRequestId(request_id), CheckId("trajectory_id", trajectory_id),
-                                 CheckEtag(etag)});
+grpc::Status TrajectoryHandler::ChangeTrajectory(
+    grpc::ServerContext* context, std::string_view method, const google::protobuf::Message& request,
+    const std::string& request_id, const std::string& trajectory_id, const std::string& etag,
+    v1::Trajectory* response, const std::function<grpc::Status(Change&)>& change) {
+  if (auto invalid = FirstError(
+          {CheckRequestId(request_id), CheckId("trajectory_id", trajectory_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory, caller, db_,
-                                             settings_.db_timeout, method);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory,
+                                             caller, db_, settings_.db_timeout, method);
       !denied.ok()) {
     return denied;
   }
@@ -352,14 +351,14 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
     return InvalidArgument("observation", "required, at most 10000 bytes");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRecordSignal, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRecordSignal, caller,
+                                             db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
+      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
         const Instant now = clock_.Now();
         TrajectoryRow row;
         row.id = common::NewUuid();
@@ -368,12 +367,23 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
         row.created_at = row.updated_at = now;
         InsertTrajectory(tx, row);
         const auto keyring = keys_.Get();
-        SignalRow signal{common::NewUuid(), row.id, row.organisation_id, request->reporter_kind(),
-                         request->anonymous(), "", keyring->active_key_id(), now, 1};
+        SignalRow signal{common::NewUuid(),
+                         row.id,
+                         row.organisation_id,
+                         request->reporter_kind(),
+                         request->anonymous(),
+                         "",
+                         keyring->active_key_id(),
+                         now,
+                         1};
         signal.observation_sealed =
             keyring->Seal(request->observation(), ObservationContext(signal.id));
         InsertSignal(tx, signal);
-        AppendTimeline(tx, {0, row.id, row.organisation_id, caller.identity.actor, now,
+        AppendTimeline(tx, {0,
+                            row.id,
+                            row.organisation_id,
+                            caller.identity.actor,
+                            now,
                             "signal.received",
                             {{"reporter", v1::ReporterKind_Name(request->reporter_kind())},
                              {"anonymous", request->anonymous() ? "true" : "false"},
@@ -390,8 +400,8 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller,
+                                             db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -415,8 +425,8 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller,
+                                             db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -463,8 +473,8 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
     return InvalidArgument("accompanying_children", "0 to 20");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory,
+                                             caller, db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -497,13 +507,12 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
         const auto keyring = keys_.Get();
         const auto& identity = request->identity();
         std::optional<std::string> blind_index;
-        const auto key =
-            identity.has_date_of_birth()
-                ? common::NormalisePersonKey(identity.given_name(), identity.family_name(),
-                                             identity.date_of_birth().year(),
-                                             identity.date_of_birth().month(),
-                                             identity.date_of_birth().day())
-                : std::nullopt;
+        const auto key = identity.has_date_of_birth()
+                             ? common::NormalisePersonKey(
+                                   identity.given_name(), identity.family_name(),
+                                   identity.date_of_birth().year(),
+                                   identity.date_of_birth().month(), identity.date_of_birth().day())
+                             : std::nullopt;
         if (key) {
           blind_index = keyring->BlindIndex(*key);
           std::set<std::string> seen;
@@ -528,14 +537,18 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
         row.accompanying_children = request->accompanying_children();
         row.flow.coordinator = caller.identity.actor;
         UpdateTrajectory(tx, row, now);
-        AppendTimeline(tx, {0, row.id, row.organisation_id, caller.identity.actor, now,
-                            "person.registered",
-                            {{"state", "registered"},
-                             {"age_status", std::string(workflow::ToString(row.flow.age))},
-                             {"earlier_trajectories",
-                              std::to_string(out->earlier_trajectories_size())},
-                             {"interpreter_used", request->interpreter_used() ? "true" : "false"},
-                             {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
+        AppendTimeline(tx,
+                       {0,
+                        row.id,
+                        row.organisation_id,
+                        caller.identity.actor,
+                        now,
+                        "person.registered",
+                        {{"state", "registered"},
+                         {"age_status", std::string(workflow::ToString(row.flow.age))},
+                         {"earlier_trajectories", std::to_string(out->earlier_trajectories_size())},
+                         {"interpreter_used", request->interpreter_used() ? "true" : "false"},
+                         {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
         Render(row, *keyring, out->mutable_trajectory());
         return grpc::Status::OK;
       });
@@ -585,8 +598,8 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
     return InvalidArgument("coordinator_user_id", "not a user id");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
+                                             caller, db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -605,7 +618,8 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
         trajectory::ListTrajectories(tx, filter, page.after, page.size + 1), page.size,
         [&](const Summary& row) { Render(row, response->add_trajectories()); },
         [&](const Summary& row) {
-          const Instant key = by_deadline ? row.reflection_ends_at.value_or(Instant{}) : row.created_at;
+          const Instant key =
+              by_deadline ? row.reflection_ends_at.value_or(Instant{}) : row.created_at;
           return std::pair{key.time_since_epoch().count(), row.id};
         },
         response->mutable_next_page_token());
@@ -733,20 +747,20 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
       return unavailable;
     }
   }
-  return ChangeTrajectory(
-      context, "DecideRoute", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
-        workflow::TrajectoryCommand command{event};
-        command.consents_to_referral = request->consents_to_referral();
-        c.timeline_attributes["consents_to_referral"] =
-            request->consents_to_referral() ? "true" : "false";
-        c.row.flow.open_placements = open_placements;
-        c.row.flow.unanswered_handoffs = unanswered_handoffs;
-        c.row.route = request->route();
-        c.timeline_kind = "route.decided";
-        c.timeline_attributes["route"] = RouteName(request->route());
-        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
-      });
+  return ChangeTrajectory(context, "DecideRoute", *request, request->request_id(),
+                          request->trajectory_id(), request->etag(), response, [&](Change& c) {
+                            workflow::TrajectoryCommand command{event};
+                            command.consents_to_referral = request->consents_to_referral();
+                            c.timeline_attributes["consents_to_referral"] =
+                                request->consents_to_referral() ? "true" : "false";
+                            c.row.flow.open_placements = open_placements;
+                            c.row.flow.unanswered_handoffs = unanswered_handoffs;
+                            c.row.route = request->route();
+                            c.timeline_kind = "route.decided";
+                            c.timeline_attributes["route"] = RouteName(request->route());
+                            return Step(c.row.flow, c.actions, command, c.now,
+                                        settings_.trajectory_policy);
+                          });
 }
 
 grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
@@ -761,8 +775,7 @@ grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
         const auto assignee = directory_.FindPrincipal(c.caller.identity.organisation_id,
                                                        request->coordinator_user_id());
         if (!assignee || workflow::CheckAccess(*assignee, Operation::kManageTrajectory)) {
-          return InvalidArgument("coordinator_user_id",
-                                 "not a coordinator of your organisation");
+          return InvalidArgument("coordinator_user_id", "not a coordinator of your organisation");
         }
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kAssignCoordinator};
         command.coordinator = request->coordinator_user_id();
@@ -772,9 +785,9 @@ grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
       });
 }
 
-grpc::Status TrajectoryHandler::SetNonPunishmentFlag(
-    grpc::ServerContext* context, const v1::SetNonPunishmentFlagRequest* request,
-    v1::Trajectory* response) {
+grpc::Status TrajectoryHandler::SetNonPunishmentFlag(grpc::ServerContext* context,
+                                                     const v1::SetNonPunishmentFlagRequest* request,
+                                                     v1::Trajectory* response) {
   return ChangeTrajectory(
       context, "SetNonPunishmentFlag", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
@@ -786,9 +799,9 @@ grpc::Status TrajectoryHandler::SetNonPunishmentFlag(
       });
 }
 
-grpc::Status TrajectoryHandler::ReactivateTrajectory(
-    grpc::ServerContext* context, const v1::ReactivateTrajectoryRequest* request,
-    v1::Trajectory* response) {
+grpc::Status TrajectoryHandler::ReactivateTrajectory(grpc::ServerContext* context,
+                                                     const v1::ReactivateTrajectoryRequest* request,
+                                                     v1::Trajectory* response) {
   return ChangeTrajectory(
       context, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
@@ -819,8 +832,7 @@ grpc::Status TrajectoryHandler::StartReflectionPeriod(
         command.dublin_case = request->dublin_case();
         c.timeline_kind = "reflection.started";
         c.timeline_attributes["dublin_case"] = request->dublin_case() ? "true" : "false";
-        auto status =
-            StepReflection(c.row, c.actions, command, c.now, settings_.reflection_policy);
+        auto status = StepReflection(c.row, c.actions, command, c.now, settings_.reflection_policy);
         if (status.ok()) {
           c.timeline_attributes["days"] = std::to_string(
               workflow::CalendarDaysBetween(c.row.reflection.starts_at, c.row.reflection.ends_at));
@@ -834,8 +846,9 @@ grpc::Status TrajectoryHandler::DecideReflectionPeriod(
     v1::Trajectory* response) {
   if (request->decision() == v1::REFLECTION_DECISION_UNSPECIFIED ||
       !v1::ReflectionDecision_IsValid(request->decision())) {
-    return InvalidArgument("decision", "police report, other cooperation, no report for "
-                                       "serious reasons, or declined");
+    return InvalidArgument("decision",
+                           "police report, other cooperation, no report for "
+                           "serious reasons, or declined");
   }
   return ChangeTrajectory(
       context, "DecideReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
@@ -865,10 +878,11 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
       context, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         const auto event = workflow::PermitEvent(
-            c.row.reflection.state,
-            request->permit_state() == v1::PERMIT_STATE_GRANTED    ? workflow::PermitOutcome::kGranted
-            : request->permit_state() == v1::PERMIT_STATE_REJECTED ? workflow::PermitOutcome::kRejected
-                                                                   : workflow::PermitOutcome::kApplied);
+            c.row.reflection.state, request->permit_state() == v1::PERMIT_STATE_GRANTED
+                                        ? workflow::PermitOutcome::kGranted
+                                    : request->permit_state() == v1::PERMIT_STATE_REJECTED
+                                        ? workflow::PermitOutcome::kRejected
+                                        : workflow::PermitOutcome::kApplied);
         workflow::ReflectionCommand command{event};
         if (request->has_valid_until()) {
           command.permit_valid_until = ToInstant(request->valid_until());
@@ -972,8 +986,8 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
   }
   const long long after = page.after ? page.after->first : 0;
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
+                                             caller, db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -994,7 +1008,9 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
           out->set_kind(e.kind);
           out->mutable_attributes()->insert(e.attributes.begin(), e.attributes.end());
         },
-        [](const TimelineRow& e) { return std::pair{e.sequence, e.trajectory_id}; },
+        [](const TimelineRow& e) {
+          return std::pair{e.sequence, e.trajectory_id};
+        },
         response->mutable_next_page_token());
     return grpc::Status::OK;
   });
@@ -1015,8 +1031,8 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
     return InvalidArgument("assignee_user_id", "not a user id");
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller,
+                                             db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1025,7 +1041,9 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
         trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
                               request->state(), page.after, page.size + 1),
         page.size, [&](const TaskRow& row) { Render(row, response->add_tasks()); },
-        [](const TaskRow& row) { return std::pair{row.due_at.time_since_epoch().count(), row.id}; },
+        [](const TaskRow& row) {
+          return std::pair{row.due_at.time_since_epoch().count(), row.id};
+        },
         response->mutable_next_page_token());
     return grpc::Status::OK;
   });
@@ -1034,20 +1052,21 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
                                              const v1::CompleteTaskRequest* request,
                                              v1::Task* response) {
-  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
-                                 CheckId("task_id", request->task_id()), CheckEtag(request->etag())});
+  if (auto invalid =
+          FirstError({CheckRequestId(request->request_id()), CheckId("task_id", request->task_id()),
+                      CheckEtag(request->etag())});
       !invalid.ok()) {
     return invalid;
   }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller,
+                                             db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
+      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
         auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
         if (!task || task->organisation_id != caller.identity.organisation_id) {
           return common::NotFound("task");
@@ -1059,8 +1078,12 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
           return common::RuleRefusal({workflow::rules::kStateOrder, "the task is already done"});
         }
         trajectory::CompleteTask(tx, *task, caller.identity.actor);
-        AppendTimeline(tx, {0, task->trajectory_id, caller.identity.organisation_id,
-                            caller.identity.actor, clock_.Now(), "task.done",
+        AppendTimeline(tx, {0,
+                            task->trajectory_id,
+                            caller.identity.organisation_id,
+                            caller.identity.actor,
+                            clock_.Now(),
+                            "task.done",
                             {{"task", task->kind}, {"task_id", task->id}}});
         Render(*task, out);
         return grpc::Status::OK;
@@ -1074,9 +1097,8 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
     return invalid;
   }
   Caller caller;
-  if (auto denied =
-          common::AuthorizeAudited(*context, directory_, Operation::kReadEligibilityFacts, caller, db_,
-                                             settings_.db_timeout, __func__);
+  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadEligibilityFacts,
+                                             caller, db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1111,8 +1133,8 @@ grpc::Status TrajectoryHandler::GetDisclosureSections(
   }
   Caller caller;
   if (auto denied =
-          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller, db_,
-                                             settings_.db_timeout, __func__);
+          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller,
+                                   db_, settings_.db_timeout, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -1195,45 +1217,40 @@ grpc::Status TrajectoryHandler::GetDisclosureSections(
 
 int TrajectoryHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
-  const auto due = common::RunTransaction(
-      db_, settings_.db_timeout, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); });
-  int fired = 0;
-  for (const auto& timer : due) {
-    // One timer per transaction: its effect and its completion commit
-    // together; the trajectory is locked before the timer, as in a change.
-    fired += common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-      auto row = LoadTrajectory(tx, timer.trajectory_id, /*for_update=*/true);
-      if (!row || !ClaimTimer(tx, timer.id)) {
-        return 0;  // fired, cancelled, or being fired by another replica
-      }
-      std::vector<Action> actions;
-      std::string kind = "reminder.due";
-      if (timer.kind == "reflection.expiry") {
-        // The deadline itself: the period expires unless decided first.
-        const auto expired = workflow::ApplyReflection(
-            row->reflection, {workflow::ReflectionEvent::kExpire}, now, settings_.reflection_policy);
-        if (expired.ok()) {
-          row->reflection = expired.value().next;
-          actions = expired.value().actions;
-          UpdateTrajectory(tx, *row, now);
-          kind = "reflection.expired";
-        } else {
-          kind.clear();  // decided in time: nothing to do
+  return common::FireTimers(
+      db_, settings_.db_timeout, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
+      [&](pqxx::work& tx, const DueTimer& timer) {
+        auto row = LoadTrajectory(tx, timer.trajectory_id, /*for_update=*/true);
+        if (!row || !ClaimTimer(tx, timer.id)) {
+          return false;  // fired, cancelled, or being fired by another replica
         }
-      } else {
-        InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
-                        timer.due_at, 1, row->flow.coordinator, timer.id, 1});
-      }
-      ApplyActions(tx, *row, actions, now);
-      if (!kind.empty()) {
-        AppendTimeline(tx, {0, row->id, row->organisation_id, "system", now, kind,
-                            {{"kind", timer.kind}}});
-      }
-      MarkTimerFired(tx, timer.id, now);
-      return 1;
-    });
-  }
-  return fired;
+        std::vector<Action> actions;
+        std::string kind = "reminder.due";
+        if (timer.kind == "reflection.expiry") {
+          // The deadline itself: the period expires unless decided first.
+          const auto expired =
+              workflow::ApplyReflection(row->reflection, {workflow::ReflectionEvent::kExpire}, now,
+                                        settings_.reflection_policy);
+          if (expired.ok()) {
+            row->reflection = expired.value().next;
+            actions = expired.value().actions;
+            UpdateTrajectory(tx, *row, now);
+            kind = "reflection.expired";
+          } else {
+            kind.clear();  // decided in time: nothing to do
+          }
+        } else {
+          InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
+                          timer.due_at, 1, row->flow.coordinator, timer.id, 1});
+        }
+        ApplyActions(tx, *row, actions, now);
+        if (!kind.empty()) {
+          AppendTimeline(
+              tx, {0, row->id, row->organisation_id, "system", now, kind, {{"kind", timer.kind}}});
+        }
+        MarkTimerFired(tx, timer.id, now);
+        return true;
+      });
 }
 
 // --- key rotation ------------------------------------------------------------------

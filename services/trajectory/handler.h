@@ -37,8 +37,8 @@ struct Settings {
 class TrajectoryHandler final : public v1::TrajectoryService::Service {
  public:
   TrajectoryHandler(common::DbPool& db, const common::Directory& directory,
-                    common::KeyringHolder& keys, const common::Clock& clock,
-                    OpenWork& open_work, Settings settings);
+                    common::KeyringHolder& keys, const common::Clock& clock, OpenWork& open_work,
+                    Settings settings);
 
   grpc::Status CreateSignal(grpc::ServerContext*, const v1::CreateSignalRequest*,
                             v1::Signal*) override;
@@ -63,14 +63,12 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
                                     v1::Trajectory*) override;
   grpc::Status ReactivateTrajectory(grpc::ServerContext*, const v1::ReactivateTrajectoryRequest*,
                                     v1::Trajectory*) override;
-  grpc::Status StartReflectionPeriod(grpc::ServerContext*,
-                                     const v1::StartReflectionPeriodRequest*,
+  grpc::Status StartReflectionPeriod(grpc::ServerContext*, const v1::StartReflectionPeriodRequest*,
                                      v1::Trajectory*) override;
   grpc::Status DecideReflectionPeriod(grpc::ServerContext*,
                                       const v1::DecideReflectionPeriodRequest*,
                                       v1::Trajectory*) override;
-  grpc::Status RecordResidencePermit(grpc::ServerContext*,
-                                     const v1::RecordResidencePermitRequest*,
+  grpc::Status RecordResidencePermit(grpc::ServerContext*, const v1::RecordResidencePermitRequest*,
                                      v1::Trajectory*) override;
   grpc::Status CloseTrajectory(grpc::ServerContext*, const v1::CloseTrajectoryRequest*,
                                v1::Trajectory*) override;
@@ -86,8 +84,7 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
                             v1::Task*) override;
   grpc::Status GetEligibilityFacts(grpc::ServerContext*, const v1::GetEligibilityFactsRequest*,
                                    v1::EligibilityFacts*) override;
-  grpc::Status GetDisclosureSections(grpc::ServerContext*,
-                                     const v1::GetDisclosureSectionsRequest*,
+  grpc::Status GetDisclosureSections(grpc::ServerContext*, const v1::GetDisclosureSectionsRequest*,
                                      v1::DisclosureSections*) override;
 
   /// Fires due timers (reminders become tasks; a reflection period expires),

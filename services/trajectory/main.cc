@@ -4,6 +4,8 @@
 #include <atomic>
 #include <filesystem>
 
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/directory.h"
@@ -12,8 +14,6 @@
 #include "services/common/service_main.h"
 #include "services/common/test_clock.h"
 #include "services/common/tls.h"
-#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
-#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/open_work.h"
@@ -74,8 +74,8 @@ int main(int argc, char** argv) {
         auto handoff_feed =
             std::make_shared<trajectory::ServiceEventSource<handoff::v1::HandoffService>>(
                 handoff_address, credentials, "trajectory-service");
-        auto consumer = std::make_shared<trajectory::EventConsumer>(
-            db, *shelter_feed, "shelter", config.db_acquire_timeout);
+        auto consumer = std::make_shared<trajectory::EventConsumer>(db, *shelter_feed, "shelter",
+                                                                    config.db_acquire_timeout);
         auto handoff_consumer = std::make_shared<trajectory::EventConsumer>(
             db, *handoff_feed, "handoff", config.db_acquire_timeout);
         common::ServiceParts parts;
@@ -118,8 +118,8 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keyring, clock, open_work, handler, shelter_feed, handoff_feed,
-                            consumer, handoff_consumer};
+        parts.keep_alive = {test_clock, directory,    keyring,      clock,    open_work,
+                            handler,    shelter_feed, handoff_feed, consumer, handoff_consumer};
         return parts;
       });
 }

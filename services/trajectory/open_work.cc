@@ -37,8 +37,8 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     return {grpc::StatusCode::UNAVAILABLE,
             "cannot check open placements and handoffs: shelter or handoff service unknown"};
   }
-  for (const auto state : {shelter::v1::PLACEMENT_STATE_REQUESTED,
-                           shelter::v1::PLACEMENT_STATE_PLACED}) {
+  for (const auto state :
+       {shelter::v1::PLACEMENT_STATE_REQUESTED, shelter::v1::PLACEMENT_STATE_PLACED}) {
     grpc::ClientContext context;
     Prepare(context, actor_);
     shelter::v1::ListPlacementsRequest request;
@@ -49,8 +49,9 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     const grpc::Status status =
         shelter::v1::ShelterService::NewStub(shelter)->ListPlacements(&context, request, &response);
     if (!status.ok()) {
-      return {grpc::StatusCode::UNAVAILABLE, "shelter service cannot say whether placements are "
-                                             "open; closing waits"};
+      return {grpc::StatusCode::UNAVAILABLE,
+              "shelter service cannot say whether placements are "
+              "open; closing waits"};
     }
     open_placements += response.placements_size();
   }

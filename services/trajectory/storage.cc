@@ -38,7 +38,8 @@ constexpr const char* kTrajectoryColumns =
     "id::text, coalesce(person_id::text, ''), organisation_id, state, age_status, "
     "gender_identity, accompanying_children, route, screening, screening_outcome, "
     "coalesce(coordinator_user_id, ''), non_punishment, reflection_state, "
-    "extract(epoch from reflection_starts_at)::bigint, extract(epoch from reflection_ends_at)::bigint, "
+    "extract(epoch from reflection_starts_at)::bigint, extract(epoch from "
+    "reflection_ends_at)::bigint, "
     "dublin_case, reflection_decision, extract(epoch from permit_valid_until)::bigint, "
     "closure_reason, array_to_string(linked, ','), extract(epoch from created_at)::bigint, "
     "extract(epoch from updated_at)::bigint, version";
@@ -89,20 +90,14 @@ TrajectoryRow RowOf(const pqxx::row& r) {
 }
 
 Summary SummaryOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(),   r[1].as<int>(), r[2].as<int>(), InstantOf(r[3]),
-          r[4].as<int>(),           r[5].as<std::string>(), OptionalInstantOf(r[6])};
+  return {r[0].as<std::string>(), r[1].as<int>(),         r[2].as<int>(),         InstantOf(r[3]),
+          r[4].as<int>(),         r[5].as<std::string>(), OptionalInstantOf(r[6])};
 }
 
 SignalRow SignalOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(),
-          r[1].as<std::string>(),
-          r[2].as<std::string>(),
-          r[3].as<int>(),
-          r[4].as<bool>(),
-          pqxx::binarystring(r[5]).str(),
-          r[6].as<std::string>(),
-          InstantOf(r[7]),
-          r[8].as<long long>()};
+  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
+          r[3].as<int>(),         r[4].as<bool>(),        pqxx::binarystring(r[5]).str(),
+          r[6].as<std::string>(), InstantOf(r[7]),        r[8].as<long long>()};
 }
 
 TaskRow TaskOf(const pqxx::row& r) {
@@ -142,15 +137,16 @@ void Prepare(pqxx::connection& c) {
             "INSERT INTO trajectory.trajectories (id, person_id, organisation_id, state, "
             "age_status, gender_identity, accompanying_children, created_at, updated_at) "
             "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, to_timestamp($8), to_timestamp($8))");
-  c.prepare("trajectory_update",
-            "UPDATE trajectory.trajectories SET person_id = $2::uuid, state = $3, age_status = $4, "
-            "gender_identity = $5, accompanying_children = $6, route = $7, "
-            "screening = NULLIF($8, ''::bytea), screening_outcome = $9, coordinator_user_id = $10, "
-            "non_punishment = $11, reflection_state = $12, reflection_starts_at = to_timestamp($13), "
-            "reflection_ends_at = to_timestamp($14), dublin_case = $15, reflection_decision = $16, "
-            "permit_valid_until = to_timestamp($17), closure_reason = $18, "
-            "linked = string_to_array($19, ',')::uuid[], updated_at = to_timestamp($20), "
-            "version = version + 1 WHERE id = $1::uuid");
+  c.prepare(
+      "trajectory_update",
+      "UPDATE trajectory.trajectories SET person_id = $2::uuid, state = $3, age_status = $4, "
+      "gender_identity = $5, accompanying_children = $6, route = $7, "
+      "screening = NULLIF($8, ''::bytea), screening_outcome = $9, coordinator_user_id = $10, "
+      "non_punishment = $11, reflection_state = $12, reflection_starts_at = to_timestamp($13), "
+      "reflection_ends_at = to_timestamp($14), dublin_case = $15, reflection_decision = $16, "
+      "permit_valid_until = to_timestamp($17), closure_reason = $18, "
+      "linked = string_to_array($19, ',')::uuid[], updated_at = to_timestamp($20), "
+      "version = version + 1 WHERE id = $1::uuid");
   c.prepare("person_insert",
             "INSERT INTO trajectory.persons (id, identity, key_id, blind_index, blind_key_id, "
             "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
@@ -169,14 +165,15 @@ void Prepare(pqxx::connection& c) {
                 "AND ($4 = 0 OR route = $4) "
                 "AND ($5::bigint IS NULL OR (created_at, id) < (to_timestamp($5), $6::uuid)) "
                 "ORDER BY created_at DESC, id DESC LIMIT $7"));
-  c.prepare("trajectories_list_ending",
-            Sql("SELECT ", kSummaryColumns,
-                " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = 2 "
-                "AND state <> 6 AND reflection_ends_at < to_timestamp($2) "
-                "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
-                "AND ($5 = 0 OR route = $5) "
-                "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
-                "ORDER BY reflection_ends_at, id LIMIT $8"));
+  c.prepare(
+      "trajectories_list_ending",
+      Sql("SELECT ", kSummaryColumns,
+          " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = 2 "
+          "AND state <> 6 AND reflection_ends_at < to_timestamp($2) "
+          "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
+          "AND ($5 = 0 OR route = $5) "
+          "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
+          "ORDER BY reflection_ends_at, id LIMIT $8"));
   c.prepare("signal_insert",
             "INSERT INTO trajectory.signals (id, trajectory_id, organisation_id, reporter_kind, "
             "anonymous, observation, key_id, received_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, "
@@ -219,7 +216,8 @@ void Prepare(pqxx::connection& c) {
             "INSERT INTO trajectory.tasks (id, trajectory_id, organisation_id, kind, due_at, "
             "state, assignee_user_id, timer_id) VALUES ($1::uuid, $2::uuid, $3, $4, "
             "to_timestamp($5), $6, $7, $8)");
-  c.prepare("task_load", Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid"));
+  c.prepare("task_load",
+            Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid"));
   c.prepare("task_load_for_update",
             Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("task_complete",
@@ -255,8 +253,7 @@ void Prepare(pqxx::connection& c) {
             "request_id = $2");
   c.prepare("feed_cursor_lock",
             "SELECT cursor FROM trajectory.feed_cursors WHERE source = $1 FOR UPDATE");
-  c.prepare("feed_cursor_set",
-            "UPDATE trajectory.feed_cursors SET cursor = $2 WHERE source = $1");
+  c.prepare("feed_cursor_set", "UPDATE trajectory.feed_cursors SET cursor = $2 WHERE source = $1");
   c.prepare("screening_rekey",
             "UPDATE trajectory.trajectories SET screening = $2 WHERE id = $1::uuid");
 }
@@ -296,8 +293,7 @@ void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string&
   tx.exec_prepared("signal_rekey", id, pqxx::binarystring(sealed), key_id);
 }
 
-std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key,
-                                         int limit) {
+std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key, int limit) {
   return Sealed(tx.exec_prepared("screenings_stale", active_key, limit));
 }
 
@@ -377,8 +373,7 @@ std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string&
 std::vector<Summary> ListTrajectories(pqxx::work& tx, const ListFilter& f,
                                       const std::optional<std::pair<long long, std::string>>& after,
                                       int limit) {
-  const Nullable after_key =
-      after ? Nullable{std::to_string(after->first)} : Nullable{};
+  const Nullable after_key = after ? Nullable{std::to_string(after->first)} : Nullable{};
   const Nullable after_id = after ? Nullable{after->second} : Nullable{};
   pqxx::result r;
   if (f.reflection_ends_before) {
@@ -440,8 +435,8 @@ std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& traject
     row.actor = r[3].as<std::string>();
     row.occurred_at = InstantOf(r[4]);
     row.kind = r[5].as<std::string>();
-    row.attributes = nlohmann::json::parse(r[6].as<std::string>())
-                         .get<std::map<std::string, std::string>>();
+    row.attributes =
+        nlohmann::json::parse(r[6].as<std::string>()).get<std::map<std::string, std::string>>();
     out.push_back(std::move(row));
   }
   return out;
@@ -464,8 +459,8 @@ bool ClaimTimer(pqxx::work& tx, long long timer_id) {
 std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
   std::vector<DueTimer> out;
   for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                   InstantOf(r[3])});
+    out.push_back(
+        {r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(), InstantOf(r[3])});
   }
   return out;
 }

@@ -26,7 +26,7 @@ struct TrajectoryRow {
   workflow::TrajectorySnapshot flow;  // state, age, screening outcome, closure, ...
   int gender_identity = 0;            // protobuf GenderIdentity number
   int accompanying_children = 0;
-  int route = 0;                      // protobuf Route number
+  int route = 0;  // protobuf Route number
   std::optional<std::string> screening_sealed;
   bool has_reflection = false;
   workflow::ReflectionSnapshot reflection;
@@ -162,15 +162,15 @@ std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& ac
                                            int limit);
 void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string& sealed,
                        const std::string& key_id);
-std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key,
-                                         int limit);
+std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key, int limit);
 void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed);
 struct SealedLogEntry {
   std::string organisation_id;
   std::string request_id;
   std::string sealed;
 };
-std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key, int limit);
+std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key,
+                                            int limit);
 void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry);
 
 /// The stored position in another service's feed, locked for this
