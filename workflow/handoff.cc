@@ -29,8 +29,8 @@ constexpr std::array kTransitions = {
 std::string_view StateName(S s) { return ToString(s); }
 std::string_view EventName(E e) { return ToString(e); }
 
-constexpr MachineSpec<S, E> kMachine{"handoff", kStates, kEvents, kTransitions, &StateName,
-                                     &EventName};
+constexpr MachineSpec<S, E> kMachine{"handoff",    kStates,    kEvents,
+                                     kTransitions, &StateName, &EventName};
 
 }  // namespace
 
@@ -74,6 +74,12 @@ std::string_view ToString(HandoffEvent event) {
 
 bool IsUnanswered(HandoffState state) { return state == S::kSent; }
 
+bool IsPacketReadable(HandoffState state) { return state == S::kSent || state == S::kAccepted; }
+
+bool IsInCarePlan(HandoffState state) {
+  return IsPacketReadable(state) || state == S::kDeclined || state == S::kCompleted;
+}
+
 Purpose PurposeOf(HandoffPurpose purpose) {
   switch (purpose) {
     case HandoffPurpose::kCareReferral:
@@ -107,8 +113,7 @@ Result<HandoffOutcome> ApplyHandoff(const HandoffSnapshot& current, const Handof
       out.next.answer_due_at = AddDays(now, policy.answer_days);
       out.actions = {
           {ActionKind::kNotifyRecipient, "handoff.sent", now, current.recipient_organisation},
-          {ActionKind::kScheduleDeadline, "handoff.answer_due", out.next.answer_due_at,
-           current.id},
+          {ActionKind::kScheduleDeadline, "handoff.answer_due", out.next.answer_due_at, current.id},
       };
       break;
     case E::kAccept:
@@ -126,8 +131,8 @@ Result<HandoffOutcome> ApplyHandoff(const HandoffSnapshot& current, const Handof
       out.next.reason = command.reason;
       out.actions = {{ActionKind::kCancelTimers, "handoff.revoked", now, current.id}};
       if (current.state != S::kDraft) {
-        out.actions.push_back({ActionKind::kNotifyRecipient, "handoff.revoked", now,
-                               current.recipient_organisation});
+        out.actions.push_back(
+            {ActionKind::kNotifyRecipient, "handoff.revoked", now, current.recipient_organisation});
       }
       break;
     case E::kExpire:

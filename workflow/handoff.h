@@ -32,6 +32,15 @@ std::string_view ToString(HandoffEvent event);
 /// for it (R-CLOSE-REQUIRES).
 bool IsUnanswered(HandoffState state);
 
+/// The recipient may read the packet only while the handoff is live: sent or
+/// accepted. Revoked, expired, declined and completed handoffs share nothing
+/// more (R-WITHDRAW-IMMEDIATE).
+bool IsPacketReadable(HandoffState state);
+
+/// The care plan a partner sees: every handoff that reached it and was not
+/// taken back (revoked or expired ones drop out).
+bool IsInCarePlan(HandoffState state);
+
 struct HandoffPolicy {
   /// Calendar days a partner has to answer before the coordinator gets a
   /// task. Configurable per region.

@@ -364,7 +364,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     return common::NotFound("handoff");
   }
   auto readable = [&](const HandoffRow& row) -> grpc::Status {
-    if (row.flow.state == HandoffState::kSent || row.flow.state == HandoffState::kAccepted) {
+    if (workflow::IsPacketReadable(row.flow.state)) {
       return grpc::Status::OK;
     }
     return common::Forbidden({workflow::rules::kWithdrawalImmediate,
@@ -479,10 +479,8 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
     const auto keyring = keys_.Get();
     response->set_trajectory_id(request->trajectory_id());
     for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
-      const bool in_plan =
-          row.flow.state == HandoffState::kSent || row.flow.state == HandoffState::kAccepted ||
-          row.flow.state == HandoffState::kDeclined || row.flow.state == HandoffState::kCompleted;
-      if (row.organisation_id == caller.identity.organisation_id && in_plan) {
+      if (row.organisation_id == caller.identity.organisation_id &&
+          workflow::IsInCarePlan(row.flow.state)) {
         Render(row, *keyring, response->add_items());
       }
     }

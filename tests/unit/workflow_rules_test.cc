@@ -47,9 +47,9 @@ Screening TraffickingSignals(bool with_means) {
 // --- R-STATE-ORDER --------------------------------------------------------
 
 TEST(RuleStateOrder, AClosedTrajectoryTakesNoRouteDecision) {
-  ExpectRefused(ApplyTrajectory(Trajectory(S::kClosed, AgeStatus::kConfirmedAdult),
-                                {E::kDecideRouteB}, kNow),
-                rules::kStateOrder);
+  ExpectRefused(
+      ApplyTrajectory(Trajectory(S::kClosed, AgeStatus::kConfirmedAdult), {E::kDecideRouteB}, kNow),
+      rules::kStateOrder);
 }
 
 TEST(RuleStateOrder, TracksRunOnlyBesideAnOpenRegisteredTrajectory) {
@@ -82,9 +82,9 @@ TEST(RuleAgeDoubt, DoubtedAgeTakesRouteANotB) {
                                            ScreeningOutcome::kPossibleVictim),
                                 {.event = E::kDecideRouteB, .consents_to_referral = true}, kNow),
                 rules::kRouteAChild);
-  EXPECT_TRUE(ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kDoubted), {E::kDecideRouteA},
-                              kNow)
-                  .ok());
+  EXPECT_TRUE(
+      ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kDoubted), {E::kDecideRouteA}, kNow)
+          .ok());
 }
 
 TEST(RuleAgeDoubt, AgeCannotBeSetBackToUnknown) {
@@ -94,8 +94,9 @@ TEST(RuleAgeDoubt, AgeCannotBeSetBackToUnknown) {
 }
 
 TEST(RuleAgeDoubt, DoubtArisingOnAnAdultRouteCreatesATaskForRouteA) {
-  const auto result = ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
-                                      {.event = E::kSetAgeStatus, .age = AgeStatus::kDoubted}, kNow);
+  const auto result =
+      ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
+                      {.event = E::kSetAgeStatus, .age = AgeStatus::kDoubted}, kNow);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.value().next.age, AgeStatus::kDoubted);
   EXPECT_EQ(Kinds(result.value().actions), std::vector{ActionKind::kCreateTask});
@@ -172,8 +173,8 @@ TEST(RuleRouteAChild, AnAdultIsNotRoutedToChildProtection) {
 }
 
 TEST(RuleRouteAChild, RouteANotifiesChildProtectionWithoutWaitingForConsent) {
-  const auto a = ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kMinor), {E::kDecideRouteA},
-                                 kNow);
+  const auto a =
+      ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kMinor), {E::kDecideRouteA}, kNow);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a.value().next.state, S::kChildProtection);
   EXPECT_EQ(Kinds(a.value().actions), std::vector{ActionKind::kNotifyChildProtection});
@@ -205,23 +206,23 @@ TEST(RuleRouteMatchesScreening, RouteDIsNotForAPossibleVictim) {
 }
 
 TEST(RuleRouteBConsent, RouteBNeedsConsentToReferral) {
-  const auto t = Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
-                            ScreeningOutcome::kPossibleVictim);
+  const auto t =
+      Trajectory(S::kScreened, AgeStatus::kConfirmedAdult, ScreeningOutcome::kPossibleVictim);
   ExpectRefused(ApplyTrajectory(t, {E::kDecideRouteB}, kNow), rules::kRouteBConsent);
   EXPECT_TRUE(
       ApplyTrajectory(t, {.event = E::kDecideRouteB, .consents_to_referral = true}, kNow).ok());
 }
 
 TEST(RuleRouteBConsent, RouteCSchedulesTheFollowUpAndCanBeReactivated) {
-  const auto c = ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kConfirmedAdult,
-                                            ScreeningOutcome::kPossibleVictim),
-                                 {E::kDecideRouteC}, kNow, {.route_c_follow_up_days = 21});
+  const auto c = ApplyTrajectory(
+      Trajectory(S::kScreened, AgeStatus::kConfirmedAdult, ScreeningOutcome::kPossibleVictim),
+      {E::kDecideRouteC}, kNow, {.route_c_follow_up_days = 21});
   ASSERT_TRUE(c.ok());
   ASSERT_EQ(c.value().actions.size(), 1u);
   EXPECT_EQ(c.value().actions[0].at, AddDays(kNow, 21));
   ExpectRefused(ApplyTrajectory(c.value().next, {E::kReactivate}, kNow), rules::kRouteBConsent);
-  const auto b =
-      ApplyTrajectory(c.value().next, {.event = E::kReactivate, .consents_to_referral = true}, kNow);
+  const auto b = ApplyTrajectory(c.value().next,
+                                 {.event = E::kReactivate, .consents_to_referral = true}, kNow);
   ASSERT_TRUE(b.ok());
   EXPECT_EQ(b.value().next.state, S::kActive);
 }
@@ -233,8 +234,8 @@ PlacementRequest CrisisRequest(PersonFacts person) {
 }
 
 TEST(RuleCrisisEligibility, AdultWomanWithChildrenIsEligible) {
-  const auto p = RequestPlacement(
-      CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 2}));
+  const auto p =
+      RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 2}));
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p.value().beds_needed, 3);
 }
@@ -286,9 +287,9 @@ TEST(RuleCrisisMax3m, OverdueOnlyPastTheLimitAndContinuingNeedsAReason) {
   const auto overdue = ApplyPlacement(placed, {PlacementEvent::kMarkOverdue}, placed.limit);
   ASSERT_TRUE(overdue.ok());
   EXPECT_EQ(overdue.value().next.state, PlacementState::kOverdue);
-  ExpectRefused(ApplyPlacement(overdue.value().next, {PlacementEvent::kRecordContinuation},
-                               placed.limit),
-                rules::kCrisisMax3m);
+  ExpectRefused(
+      ApplyPlacement(overdue.value().next, {PlacementEvent::kRecordContinuation}, placed.limit),
+      rules::kCrisisMax3m);
 }
 
 TEST(RuleCrisisMax3m, PlacingSchedulesRemindersAt14And7DaysAndTheLimit) {
@@ -364,8 +365,8 @@ TEST(RuleReflectionLength, StartingSchedulesRemindersAt14And3DaysAndExpiry) {
   ReflectionSnapshot offered;
   offered.trajectory_id = "t-1";
   const Instant start = Local(2026, 11, 30, 11);
-  const auto running = ApplyReflection(offered, {.event = ReflectionEvent::kStart, .starts_at = start},
-                                       kNow);
+  const auto running =
+      ApplyReflection(offered, {.event = ReflectionEvent::kStart, .starts_at = start}, kNow);
   ASSERT_TRUE(running.ok());
   const auto& a = running.value().actions;
   ASSERT_EQ(a.size(), 3u);
@@ -409,8 +410,9 @@ TEST(RuleB8RequiresCooperation, DeclinedGivesNoPermitApplication) {
   r.decision = ReflectionDecision::kDeclined;
   ExpectRefused(ApplyReflection(r, {ReflectionEvent::kApplyPermit}, kNow),
                 rules::kB8RequiresCooperation);
-  for (const auto decision : {ReflectionDecision::kPoliceReport, ReflectionDecision::kOtherCooperation,
-                              ReflectionDecision::kNoReportSeriousReasons}) {
+  for (const auto decision :
+       {ReflectionDecision::kPoliceReport, ReflectionDecision::kOtherCooperation,
+        ReflectionDecision::kNoReportSeriousReasons}) {
     r.decision = decision;
     EXPECT_TRUE(ApplyReflection(r, {ReflectionEvent::kApplyPermit}, kNow).ok());
   }
@@ -439,34 +441,47 @@ TEST(RuleB8RequiresCooperation, RenewalRunsToALaterDate) {
 // --- closure ------------------------------------------------------------------------
 
 TEST(RuleCloseRequires, AReason) {
-  ExpectRefused(ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult), {E::kClose},
-                                kNow),
-                rules::kCloseRequires);
+  ExpectRefused(
+      ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult), {E::kClose}, kNow),
+      rules::kCloseRequires);
 }
 
 TEST(RuleCloseRequires, NoOpenPlacement) {
   auto t = Trajectory(S::kActive, AgeStatus::kConfirmedAdult);
   t.open_placements = 1;
-  ExpectRefused(
-      ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
-      rules::kCloseRequires);
+  ExpectRefused(ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
+                rules::kCloseRequires);
 }
 
 TEST(RuleCloseRequires, NoUnansweredHandoff) {
   auto t = Trajectory(S::kActive, AgeStatus::kConfirmedAdult);
   t.unanswered_handoffs = 1;
-  ExpectRefused(
-      ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
-      rules::kCloseRequires);
+  ExpectRefused(ApplyTrajectory(t, {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
+                rules::kCloseRequires);
   EXPECT_TRUE(IsUnanswered(HandoffState::kSent));
   EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
 }
 
+TEST(RuleWithdrawalImmediate, OnlyALiveHandoffSharesItsPacket) {
+  for (auto state : {HandoffState::kSent, HandoffState::kAccepted}) {
+    EXPECT_TRUE(IsPacketReadable(state)) << ToString(state);
+    EXPECT_TRUE(IsInCarePlan(state)) << ToString(state);
+  }
+  for (auto state : {HandoffState::kDraft, HandoffState::kRevoked, HandoffState::kExpired}) {
+    EXPECT_FALSE(IsPacketReadable(state)) << ToString(state);
+    EXPECT_FALSE(IsInCarePlan(state)) << ToString(state);
+  }
+  for (auto state : {HandoffState::kDeclined, HandoffState::kCompleted}) {
+    EXPECT_FALSE(IsPacketReadable(state)) << ToString(state);
+    EXPECT_TRUE(IsInCarePlan(state)) << ToString(state);
+  }
+}
+
 TEST(RuleCloseRequires, ConsultationOnlyIsForSignalsAlone) {
-  ExpectRefused(ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
-                                {.event = E::kClose, .reason = ClosureReason::kConsultationOnly},
-                                kNow),
-                rules::kCloseRequires);
+  ExpectRefused(
+      ApplyTrajectory(Trajectory(S::kActive, AgeStatus::kConfirmedAdult),
+                      {.event = E::kClose, .reason = ClosureReason::kConsultationOnly}, kNow),
+      rules::kCloseRequires);
   ExpectRefused(ApplyTrajectory(Trajectory(S::kSignalled, AgeStatus::kUnknown),
                                 {.event = E::kClose, .reason = ClosureReason::kMovedOn}, kNow),
                 rules::kCloseRequires);
@@ -540,10 +555,10 @@ TEST(RuleConsentDefaultDeny, AGrantedConsentPermitsExactlyItsScope) {
   auto other_org = LawyerAsks(DataCategory::kIdentity);
   other_org.recipient_organisation = "ander-kantoor";
   EXPECT_FALSE(DecideDisclosure(consents, {}, other_org).permitted);
-  EXPECT_FALSE(
-      DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow + days{80})).permitted);
-  EXPECT_FALSE(
-      DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow - days{11})).permitted);
+  EXPECT_FALSE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow + days{80}))
+                   .permitted);
+  EXPECT_FALSE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow - days{11}))
+                   .permitted);
 }
 
 TEST(RuleConsentDefaultDeny, UnknownCategoryIsDenied) {
@@ -602,8 +617,8 @@ TEST(RuleConsentGuardian, ForAMinorTheGuardianGrants) {
 }
 
 TEST(RuleWithdrawalImmediate, TheNextDisclosureIsDeniedAndHandoffsRevoked) {
-  const auto withdrawn = ApplyConsent(LegalAidConsent(ConsentState::kGranted),
-                                      ConsentEvent::kWithdraw, kNow);
+  const auto withdrawn =
+      ApplyConsent(LegalAidConsent(ConsentState::kGranted), ConsentEvent::kWithdraw, kNow);
   ASSERT_TRUE(withdrawn.ok());
   EXPECT_EQ(Kinds(withdrawn.value().actions),
             (std::vector{ActionKind::kCancelTimers, ActionKind::kRevokeHandoffs,
@@ -677,9 +692,8 @@ TEST(RuleOverrideFourEyes, APendingOverridePermitsNothing) {
 }
 
 TEST(RuleOverrideAcute72h, AcuteDangerActsAtOnceFlaggedUntilApproved) {
-  const auto requested =
-      RequestOverride(PoliceOverride(OverrideState::kRequested, true), AgeStatus::kConfirmedAdult,
-                      kNow);
+  const auto requested = RequestOverride(PoliceOverride(OverrideState::kRequested, true),
+                                         AgeStatus::kConfirmedAdult, kNow);
   ASSERT_TRUE(requested.ok());
   const OverrideRecord& o = requested.value().next;
   EXPECT_EQ(o.state, OverrideState::kActivePendingApproval);
@@ -705,9 +719,8 @@ TEST(RuleOverrideAcute72h, OnlyVitalInterestMayActBeforeApproval) {
 
 TEST(RuleOverrideAcute72h, AnExpiredOverridePermitsNothing) {
   const std::vector overrides = {PoliceOverride(OverrideState::kActive, false)};
-  EXPECT_FALSE(
-      DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kIdentity, kNow + days{7}))
-          .permitted);
+  EXPECT_FALSE(DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kIdentity, kNow + days{7}))
+                   .permitted);
 }
 
 TEST(RuleOverrideChildProtection, OnlyForAChildTowardsChildProtection) {
