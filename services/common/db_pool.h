@@ -101,13 +101,17 @@ class DbPool final {
 /// `attempts` times); every failure leaves as a StorageError so no libpqxx
 /// exception crosses the storage boundary, except pqxx::sql_error for a
 /// statement that is wrong in itself (a bug or a constraint the caller maps).
-template <typename Work>
+///
+/// `Tx` = pqxx::nontransaction runs the work without BEGIN/COMMIT (two round
+/// trips fewer): only for work that is a single read statement, which
+/// PostgreSQL runs on one snapshot of its own.
+template <typename Tx = pqxx::work, typename Work>
 auto RunTransaction(DbPool& pool, std::chrono::milliseconds acquire_timeout, Work&& work,
-                    int attempts = 3) -> decltype(work(std::declval<pqxx::work&>())) {
+                    int attempts = 3) -> decltype(work(std::declval<Tx&>())) {
   for (int attempt = 1;; ++attempt) {
     DbPool::Lease lease = pool.Acquire(acquire_timeout);
     try {
-      pqxx::work tx(*lease);
+      Tx tx(*lease);
       if constexpr (std::is_void_v<decltype(work(tx))>) {
         work(tx);
         tx.commit();

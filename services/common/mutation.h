@@ -103,4 +103,21 @@ grpc::Status Read(DbPool& pool, std::chrono::milliseconds acquire_timeout, Body&
   }
 }
 
+/// Runs a read that is exactly one SQL statement, in autocommit: one round
+/// trip instead of three. The statement sees every transaction committed
+/// before it started (its own snapshot), which is all a point-in-time
+/// decision needs. Never for two statements that must agree with each other.
+template <typename Body>
+grpc::Status ReadOneStatement(DbPool& pool, std::chrono::milliseconds acquire_timeout,
+                              Body&& body) {
+  try {
+    grpc::Status status;
+    RunTransaction<pqxx::nontransaction>(pool, acquire_timeout,
+                                         [&](pqxx::nontransaction& tx) { status = body(tx); });
+    return status;
+  } catch (const StorageError& error) {
+    return FromStorageError(error);
+  }
+}
+
 }  // namespace ketenregie::common

@@ -562,17 +562,10 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    // Read committed: a check that starts after a withdrawal was
-    // acknowledged (committed) sees it; no lock is needed for that.
-    std::vector<workflow::ConsentRecord> consents;
-    for (auto& row : ConsentsOf(tx, request->trajectory_id())) {
-      consents.push_back(std::move(row.record));
-    }
-    std::vector<workflow::OverrideRecord> overrides;
-    for (auto& row : OverridesOf(tx, request->trajectory_id())) {
-      overrides.push_back(std::move(row.record));
-    }
+  return common::ReadOneStatement(db_, db_timeout_, [&](pqxx::nontransaction& tx) {
+    // One statement on its own snapshot: a check that starts after a
+    // withdrawal was acknowledged (committed) sees it; no lock is needed.
+    const auto [consents, overrides] = DisclosureBasisOf(tx, request->trajectory_id());
     const Instant now = clock_.Now();
     for (const int category : request->categories()) {
       const auto decision =

@@ -97,6 +97,22 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
   return std::string(a) + std::string(b) + std::string(c);
 }
 
+// The disclosure basis of one trajectory in one statement, only the columns
+// the decision reads, in one layout for both kinds: kind, sort time, id,
+// state, recipient organisation, recipient type, categories, purpose, from,
+// until, acute danger, approval due.
+constexpr const char* kDisclosureBasisSql =
+    "SELECT 1 AS kind, created_at AS sort_at, id::text AS id, state, "
+    "coalesce(recipient_organisation_id, ''), recipient_type, array_to_string(categories, ','), "
+    "purpose, extract(epoch from valid_from)::bigint, extract(epoch from valid_until)::bigint, "
+    "false, NULL::bigint FROM consent.consents WHERE trajectory_id = $1::uuid "
+    "UNION ALL "
+    "SELECT 2, requested_at, id::text, state, recipient_organisation_id, recipient_type, "
+    "array_to_string(categories, ','), purpose, extract(epoch from requested_at)::bigint, "
+    "extract(epoch from expires_at)::bigint, acute_danger, "
+    "extract(epoch from approval_due_at)::bigint FROM consent.overrides "
+    "WHERE trajectory_id = $1::uuid ORDER BY kind, sort_at, id";
+
 }  // namespace
 
 // States are stored as the workflow enums' numbers.
@@ -138,6 +154,7 @@ void Prepare(pqxx::connection& c) {
       "overrides_of",
       Sql("SELECT ", kOverrideColumns,
           " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
+  c.prepare("disclosure_basis", kDisclosureBasisSql);
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
 }
 
@@ -205,6 +222,36 @@ std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajecto
     out.push_back(OverrideOf(r));
   }
   return out;
+}
+
+DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string& trajectory_id) {
+  DisclosureBasis basis;
+  for (const auto& r : tx.exec_prepared("disclosure_basis", trajectory_id)) {
+    if (r[0].as<int>() == 1) {
+      auto& c = basis.consents.emplace_back();
+      c.id = r[2].as<std::string>();
+      c.state = static_cast<workflow::ConsentState>(r[3].as<int>());
+      c.recipient_organisation = r[4].as<std::string>();
+      c.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
+      c.categories = CategoriesOf(r[6]);
+      c.purpose = static_cast<workflow::Purpose>(r[7].as<int>());
+      c.valid_from = InstantOf(r[8]);
+      c.valid_until = InstantOf(r[9]);
+    } else {
+      auto& o = basis.overrides.emplace_back();
+      o.id = r[2].as<std::string>();
+      o.state = static_cast<workflow::OverrideState>(r[3].as<int>());
+      o.recipient_organisation = r[4].as<std::string>();
+      o.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
+      o.categories = CategoriesOf(r[6]);
+      o.purpose = static_cast<workflow::Purpose>(r[7].as<int>());
+      o.requested_at = InstantOf(r[8]);
+      o.expires_at = InstantOf(r[9]);
+      o.acute_danger = r[10].as<bool>();
+      o.approval_due_at = r[11].is_null() ? Instant{} : InstantOf(r[11]);
+    }
+  }
+  return basis;
 }
 
 void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id) {

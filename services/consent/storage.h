@@ -42,6 +42,16 @@ std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, b
 void UpdateOverride(pqxx::work& tx, OverrideRow& row);
 std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id);
 
+/// What a disclosure decision rests on: every consent and override of one
+/// trajectory, read in one statement (one snapshot, one round trip), in the
+/// order the decision walks them. The records hold only what
+/// workflow::DecideDisclosure reads (no justification, no actors).
+struct DisclosureBasis {
+  std::vector<workflow::ConsentRecord> consents;
+  std::vector<workflow::OverrideRecord> overrides;
+};
+DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string& trajectory_id);
+
 /// Serialises changes to one trajectory's consents and overrides (e.g. a
 /// grant that supersedes an older consent).
 void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id);
