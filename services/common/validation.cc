@@ -48,4 +48,16 @@ workflow::Instant ToInstant(const google::protobuf::Timestamp& timestamp) {
   return workflow::Instant{std::chrono::seconds{timestamp.seconds()}};
 }
 
+grpc::Status CheckSectionsRequest(const v1::GetDisclosureSectionsRequest& request) {
+  if (auto invalid = CheckId("trajectory_id", request.trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  for (const int category : request.categories()) {
+    if (category < 1 || !v1::DataCategory_IsValid(category)) {
+      return InvalidArgument("categories", "known data categories");
+    }
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace ketenregie::common

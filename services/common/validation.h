@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "ketenregie/common/v1/common.pb.h"
 #include "workflow/core.h"
 
 namespace ketenregie::common {
@@ -20,6 +21,10 @@ grpc::Status CheckId(std::string_view field, const std::string& id);
 grpc::Status CheckEtag(const std::string& etag);
 /// The first failing check, or OK.
 grpc::Status FirstError(std::initializer_list<grpc::Status> checks);
+
+/// A service's request for packet sections: a trajectory id and only known
+/// data categories.
+grpc::Status CheckSectionsRequest(const v1::GetDisclosureSectionsRequest& request);
 
 /// A resource version as its etag, and back.
 std::string Etag(long long version);

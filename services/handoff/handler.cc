@@ -3,6 +3,7 @@
 #include <grpcpp/client_context.h>
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
@@ -97,18 +98,40 @@ std::unique_ptr<grpc::ClientContext> ServiceContext() {
   return context;
 }
 
+// Adds the sections `service` holds of the asked categories to `into`.
+// Nothing asked: no call. The service unknown or failing: UNAVAILABLE, and
+// the packet is not sent at all (never one with silently missing sections).
+template <typename Service>
+grpc::Status FetchSections(common::PeerChannel& peer,
+                           const common::v1::GetDisclosureSectionsRequest& request,
+                           common::v1::DisclosureSections& into) {
+  if (request.categories().empty()) {
+    return grpc::Status::OK;
+  }
+  const auto channel = peer.Get();
+  common::v1::DisclosureSections sections;
+  if (channel == nullptr || !Service::NewStub(channel)
+                                 ->GetDisclosureSections(ServiceContext().get(), request, &sections)
+                                 .ok()) {
+    return {grpc::StatusCode::UNAVAILABLE,
+            std::string(Service::service_full_name()) + " unavailable: nothing is shared, retry"};
+  }
+  for (auto& section : *sections.mutable_sections()) {
+    *into.add_sections() = std::move(section);
+  }
+  return grpc::Status::OK;
+}
+
 }  // namespace
 
 HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& directory,
-                               common::KeyringHolder& keys, const common::Clock& clock,
-                               common::PeerChannel& consent, common::PeerChannel& trajectory,
+                               common::KeyringHolder& keys, const common::Clock& clock, Peers peers,
                                std::chrono::milliseconds db_timeout)
     : db_(db),
       directory_(directory),
       keys_(keys),
       clock_(clock),
-      consent_(consent),
-      trajectory_(trajectory),
+      peers_(peers),
       db_timeout_(db_timeout) {}
 
 grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
@@ -375,11 +398,11 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     return closed;
   }
 
-  // The decision now, then only the permitted sections.
-  const auto consent_channel = consent_.Get();
-  const auto trajectory_channel = trajectory_.Get();
-  if (consent_channel == nullptr || trajectory_channel == nullptr) {
-    return {grpc::StatusCode::UNAVAILABLE, "consent or trajectory service unknown"};
+  // The decision now, then only the permitted sections, each from the
+  // service that holds it.
+  const auto consent_channel = peers_.consent.Get();
+  if (consent_channel == nullptr) {
+    return {grpc::StatusCode::UNAVAILABLE, "consent service unknown: nothing is shared"};
   }
   consent::v1::CheckDisclosureRequest check;
   check.set_trajectory_id(handoff->trajectory_id);
@@ -394,22 +417,33 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
            .ok()) {
     return {grpc::StatusCode::UNAVAILABLE, "no disclosure decision: nothing is shared, retry"};
   }
-  trajectory::v1::GetDisclosureSectionsRequest wanted;
-  wanted.set_trajectory_id(handoff->trajectory_id);
+  common::v1::GetDisclosureSectionsRequest from_trajectory;
+  common::v1::GetDisclosureSectionsRequest from_shelter;
+  from_trajectory.set_trajectory_id(handoff->trajectory_id);
+  from_shelter.set_trajectory_id(handoff->trajectory_id);
   std::set<workflow::DataCategory> shared;
   std::string bases;
   for (const auto& d : decision.decisions()) {
     if (d.permitted()) {
-      wanted.add_categories(d.category());
+      from_trajectory.add_categories(d.category());
+      if (d.category() == common::v1::DATA_CATEGORY_LOCATION ||
+          d.category() == common::v1::DATA_CATEGORY_CARE_PLAN) {
+        from_shelter.add_categories(d.category());
+      }
       shared.insert(static_cast<workflow::DataCategory>(d.category()));
       bases += (bases.empty() ? "" : ",") + d.basis_id();
     }
   }
-  trajectory::v1::DisclosureSections sections;
-  if (!shared.empty() && !trajectory::v1::TrajectoryService::NewStub(trajectory_channel)
-                              ->GetDisclosureSections(ServiceContext().get(), wanted, &sections)
-                              .ok()) {
-    return {grpc::StatusCode::UNAVAILABLE, "trajectory service unavailable: nothing is shared"};
+  common::v1::DisclosureSections sections;
+  if (auto fetched = FetchSections<trajectory::v1::TrajectoryService>(peers_.trajectory,
+                                                                      from_trajectory, sections);
+      !fetched.ok()) {
+    return fetched;
+  }
+  if (auto fetched =
+          FetchSections<shelter::v1::ShelterService>(peers_.shelter, from_shelter, sections);
+      !fetched.ok()) {
+    return fetched;
   }
 
   // The disclosure goes on the audit trail in the same transaction as the
@@ -456,7 +490,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
       }
     }
     if (!held) {
-      section->set_withheld_reason("permitted, but not held in the trajectory record");
+      section->set_withheld_reason("permitted, but nothing of it is on record");
     }
   }
   *response->mutable_assembled_at() = ToTimestamp(clock_.Now());
@@ -518,7 +552,7 @@ int HandoffHandler::FireDueTimers(int limit) {
 }
 
 int HandoffHandler::FollowConsentFeed(int max_events) {
-  const auto channel = consent_.Get();
+  const auto channel = peers_.consent.Get();
   if (channel == nullptr) {
     return 0;
   }

@@ -18,9 +18,17 @@ namespace ketenregie::handoff {
 /// transaction (or the read fails).
 class HandoffHandler final : public v1::HandoffService::Service {
  public:
+  /// The services a packet is assembled from: the decision from the consent
+  /// service, the sections from the services that hold them.
+  struct Peers {
+    common::PeerChannel& consent;
+    common::PeerChannel& trajectory;
+    /// LOCATION and the placements of CARE_PLAN.
+    common::PeerChannel& shelter;
+  };
+
   HandoffHandler(common::DbPool& db, const common::Directory& directory,
-                 common::KeyringHolder& keys, const common::Clock& clock,
-                 common::PeerChannel& consent, common::PeerChannel& trajectory,
+                 common::KeyringHolder& keys, const common::Clock& clock, Peers peers,
                  std::chrono::milliseconds db_timeout);
 
   grpc::Status CreateHandoff(grpc::ServerContext*, const v1::CreateHandoffRequest*,
@@ -67,8 +75,7 @@ class HandoffHandler final : public v1::HandoffService::Service {
   const common::Directory& directory_;
   common::KeyringHolder& keys_;
   const common::Clock& clock_;
-  common::PeerChannel& consent_;
-  common::PeerChannel& trajectory_;
+  Peers peers_;
   std::chrono::milliseconds db_timeout_;
 };
 

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   common::DomainServiceFlags flags;
   std::string consent_addr;
   std::string trajectory_addr;
+  std::string shelter_addr;
   return common::ServiceMain(
       argc, argv, "handoff",
       [&](CLI::App& app) {
@@ -27,6 +28,8 @@ int main(int argc, char** argv) {
             ->envname("KETENREGIE_CONSENT_ADDR");
         app.add_option("--trajectory-addr", trajectory_addr, "trajectory service address")
             ->envname("KETENREGIE_TRAJECTORY_ADDR");
+        app.add_option("--shelter-addr", shelter_addr, "shelter service address")
+            ->envname("KETENREGIE_SHELTER_ADDR");
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
         db.SetPrepare([](pqxx::connection& connection) {
@@ -46,8 +49,13 @@ int main(int argc, char** argv) {
         auto trajectory = std::make_shared<common::PeerChannel>(
             common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
             credentials);
+        auto shelter = std::make_shared<common::PeerChannel>(
+            common::PeerAddress(shelter_addr, flags.peers_file, "KETENREGIE_SHELTER_ADDR"),
+            credentials);
         auto handler = std::make_shared<handoff::HandoffHandler>(
-            db, *directory, *keys, *clock, *consent, *trajectory, config.db_acquire_timeout);
+            db, *directory, *keys, *clock,
+            handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter},
+            config.db_acquire_timeout);
         common::ServiceParts parts;
         std::shared_ptr<common::TestClockService> test_clock;
         if (config.test_clock) {
@@ -70,7 +78,8 @@ int main(int argc, char** argv) {
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back(
             {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keys, clock, consent, trajectory, handler};
+        parts.keep_alive = {test_clock, directory,  keys,    clock,
+                            consent,    trajectory, shelter, handler};
         return parts;
       });
 }

@@ -1,7 +1,10 @@
 #include "services/shelter/handler.h"
 
+#include <google/protobuf/util/time_util.h>
 #include <grpcpp/client_context.h>
 #include <grpcpp/create_channel.h>
+
+#include <algorithm>
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/audit.h"
@@ -37,6 +40,10 @@ using common::CheckRequestId;
 using common::Etag;
 using common::ToInstant;
 using common::ToTimestamp;
+using google::protobuf::util::TimeUtil;
+
+// A care plan names at most this many placements (newest first).
+constexpr int kMaxPlacementsInSection = 20;
 
 workflow::ShelterKind KindOf(int proto_kind) {
   return static_cast<workflow::ShelterKind>(proto_kind - 1);
@@ -685,6 +692,68 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
       row->set_occupied_beds(r.occupied_beds);
       row->set_placements_nearing_limit(r.nearing_limit);
       row->set_placements_overdue(r.overdue);
+    }
+    return grpc::Status::OK;
+  });
+}
+
+// For the handoff service, after its disclosure decision: LOCATION is where
+// the person stays now (the placement holding her bed, with the shelter's
+// secret address); CARE_PLAN gets the placements without any location. The
+// address leaving this service is on the audit trail in the same
+// transaction, beside the handoff service's own record of the disclosure.
+grpc::Status ShelterHandler::GetDisclosureSections(
+    grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
+    common::v1::DisclosureSections* response) {
+  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
+    return invalid;
+  }
+  Caller caller;
+  if (auto denied =
+          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller,
+                                   db_, db_timeout_, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  const auto wanted = [&](common::v1::DataCategory category) {
+    return std::find(request->categories().begin(), request->categories().end(), category) !=
+           request->categories().end();
+  };
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+    PlacementFilter filter;
+    filter.trajectory_id = request->trajectory_id();
+    const auto placements =
+        shelter::ListPlacements(tx, filter, std::nullopt, kMaxPlacementsInSection);
+    const auto current = std::find_if(placements.begin(), placements.end(), [](const auto& p) {
+      return workflow::HoldsBeds(p.flow.state);
+    });
+    response->set_trajectory_id(request->trajectory_id());
+    if (wanted(common::v1::DATA_CATEGORY_LOCATION) && current != placements.end()) {
+      const auto shelter = LoadShelter(tx, current->shelter_id, false);
+      if (shelter) {
+        AuditRead(tx, caller, request->trajectory_id(), workflow::DataCategory::kLocation,
+                  "GetDisclosureSections", clock_.Now());
+        auto* section = response->add_sections();
+        section->set_category(common::v1::DATA_CATEGORY_LOCATION);
+        auto& fields = *section->mutable_fields();
+        fields["shelter"] = shelter->display_name;
+        fields["address"] = keys_.Get()->Open(shelter->address_sealed, AddressContext(shelter->id));
+        fields["since"] = TimeUtil::ToString(ToTimestamp(current->flow.starts_at));
+      }
+    }
+    if (wanted(common::v1::DATA_CATEGORY_CARE_PLAN) && !placements.empty()) {
+      std::string list;
+      for (const auto& p : placements) {
+        list += (list.empty() ? "" : "; ") + std::string(workflow::ToString(p.flow.kind)) + " " +
+                std::string(workflow::ToString(p.flow.state)) + " from " +
+                TimeUtil::ToString(ToTimestamp(p.flow.starts_at));
+        if (p.flow.planned_end != Instant{}) {
+          list += " until " + TimeUtil::ToString(ToTimestamp(p.flow.planned_end));
+        }
+      }
+      auto* section = response->add_sections();
+      section->set_category(common::v1::DATA_CATEGORY_CARE_PLAN);
+      (*section->mutable_fields())["placements"] = list;
     }
     return grpc::Status::OK;
   });

@@ -54,6 +54,9 @@ class ShelterHandler final : public v1::ShelterService::Service {
                             v1::Placement*) override;
   grpc::Status ListPlacements(grpc::ServerContext*, const v1::ListPlacementsRequest*,
                               v1::ListPlacementsResponse*) override;
+  grpc::Status GetDisclosureSections(grpc::ServerContext*,
+                                     const common::v1::GetDisclosureSectionsRequest*,
+                                     common::v1::DisclosureSections*) override;
   grpc::Status GetOccupancyBoard(grpc::ServerContext*, const v1::GetOccupancyBoardRequest*,
                                  v1::OccupancyBoard*) override;
   grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,

@@ -1121,15 +1121,10 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
 // disclosure on the audit trail in its own transaction; this service holds
 // no LOCATION or HEALTH data, so those categories get no section here.
 grpc::Status TrajectoryHandler::GetDisclosureSections(
-    grpc::ServerContext* context, const v1::GetDisclosureSectionsRequest* request,
-    v1::DisclosureSections* response) {
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
+    common::v1::DisclosureSections* response) {
+  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
     return invalid;
-  }
-  for (const int category : request->categories()) {
-    if (category < 1 || !common::v1::DataCategory_IsValid(category)) {
-      return InvalidArgument("categories", "known data categories");
-    }
   }
   Caller caller;
   if (auto denied =

@@ -84,8 +84,9 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
                             v1::Task*) override;
   grpc::Status GetEligibilityFacts(grpc::ServerContext*, const v1::GetEligibilityFactsRequest*,
                                    v1::EligibilityFacts*) override;
-  grpc::Status GetDisclosureSections(grpc::ServerContext*, const v1::GetDisclosureSectionsRequest*,
-                                     v1::DisclosureSections*) override;
+  grpc::Status GetDisclosureSections(grpc::ServerContext*,
+                                     const common::v1::GetDisclosureSectionsRequest*,
+                                     common::v1::DisclosureSections*) override;
 
   /// Fires due timers (reminders become tasks; a reflection period expires),
   /// each with its effect in one transaction. Safe with any number of

@@ -1,5 +1,6 @@
-// Handoffs through real gRPC with mutual TLS: the trajectory, consent and
-// handoff services in this process on one fresh database, as in the stack.
+// Handoffs through real gRPC with mutual TLS: the trajectory, shelter,
+// consent and handoff services in this process on one fresh database, as in
+// the stack.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -10,6 +11,7 @@
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/mutation.h"
 #include "services/common/outbox.h"
@@ -18,6 +20,8 @@
 #include "services/consent/storage.h"
 #include "services/handoff/handler.h"
 #include "services/handoff/storage.h"
+#include "services/shelter/handler.h"
+#include "services/shelter/storage.h"
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
@@ -32,6 +36,7 @@ using testing::ContextAs;
 namespace cpb = ketenregie::common::v1;
 namespace kpb = ketenregie::consent::v1;
 namespace hpb = ketenregie::handoff::v1;
+namespace spb = ketenregie::shelter::v1;
 namespace tpb = ketenregie::trajectory::v1;
 
 const common::Directory& TestDirectory() {
@@ -77,6 +82,12 @@ class HandoffServiceTest : public ::testing::Test {
                         common::PrepareOutbox(c, "consent");
                         consent::Prepare(c);
                       }),
+        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4,
+                      [](pqxx::connection& c) {
+                        common::PrepareRequestLog(c, "shelter");
+                        common::PrepareOutbox(c, "shelter");
+                        shelter::Prepare(c);
+                      }),
         handoff_pool_(db_.Dsn("ketenregie_handoff"), 4,
                       [](pqxx::connection& c) {
                         common::PrepareRequestLog(c, "handoff");
@@ -88,13 +99,16 @@ class HandoffServiceTest : public ::testing::Test {
         clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}}),
         trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
         consents_(consent_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        shelters_(shelter_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
         trajectory_server_(trajectories_),
         consent_server_(consents_),
+        shelter_server_(shelters_),
         consent_peer_([this] { return consent_server_.address(); }, ServiceCredentials("handoff")),
         trajectory_peer_([this] { return trajectory_server_.address(); },
                          ServiceCredentials("handoff")),
-        handoffs_(handoff_pool_, TestDirectory(), keys_, clock_, consent_peer_, trajectory_peer_,
-                  milliseconds(5000)),
+        shelter_peer_([this] { return shelter_server_.address(); }, ServiceCredentials("handoff")),
+        handoffs_(handoff_pool_, TestDirectory(), keys_, clock_,
+                  {consent_peer_, trajectory_peer_, shelter_peer_}, milliseconds(5000)),
         handoff_server_(handoffs_),
         essm_trajectory_(tpb::TrajectoryService::NewStub(
             testing::ChannelAs(trajectory_server_, "essm-rotterdam"))),
@@ -154,6 +168,58 @@ class HandoffServiceTest : public ::testing::Test {
     return lawyer_->ReadPacket(ContextAs("advocaat-1").get(), read, packet);
   }
 
+  // Places the person of `trajectory` in the crisis shelter (made on first
+  // use, its address secret), as a coordinator and the shelter's staff do.
+  void PlaceInCrisisShelter(const std::string& trajectory) {
+    auto staff =
+        spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "crisisopvang-rotterdam"));
+    if (crisis_shelter_.id().empty()) {
+      spb::CreateShelterRequest create;
+      create.set_request_id("crisis-shelter");
+      create.mutable_shelter()->set_display_name("Opvang Noord");
+      create.mutable_shelter()->set_kind(spb::SHELTER_KIND_CRISIS);
+      create.mutable_shelter()->set_capacity_beds(100);
+      create.mutable_shelter()->set_secret_address(kSecretAddress);
+      ASSERT_TRUE(staff->CreateShelter(ContextAs("opvang-1").get(), create, &crisis_shelter_).ok());
+    }
+    auto essm = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "essm-rotterdam"));
+    spb::RequestPlacementRequest request;
+    request.set_request_id("place-" + trajectory);
+    request.set_shelter_id(crisis_shelter_.id());
+    request.set_trajectory_id(trajectory);
+    spb::Placement placement;
+    ASSERT_TRUE(essm->RequestPlacement(ContextAs("coordinator-1").get(), request, &placement).ok());
+    spb::ConfirmPlacementRequest confirm;
+    confirm.set_request_id("confirm-" + trajectory);
+    confirm.set_placement_id(placement.id());
+    confirm.set_etag(placement.etag());
+    ASSERT_TRUE(staff->ConfirmPlacement(ContextAs("opvang-1").get(), confirm, &placement).ok());
+  }
+
+  // One more consent of the person to the lawyer, for legal aid, granted.
+  void GrantToLawyer(std::initializer_list<cpb::DataCategory> categories, kpb::Consent* out) {
+    kpb::ProposeConsentRequest propose;
+    propose.set_request_id("extra-consent");
+    auto* c = propose.mutable_consent();
+    c->set_trajectory_id(trajectory_id_);
+    c->set_grantor(kpb::GRANTOR_PERSON);
+    c->set_recipient_organisation_id("advocatenkantoor-demo");
+    for (const auto category : categories) {
+      c->add_categories(category);
+    }
+    c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+    c->set_method(kpb::CONSENT_METHOD_VERBAL);
+    c->mutable_valid_until()->set_seconds((clock_.Now() + days{30}).time_since_epoch().count());
+    ASSERT_TRUE(essm_consent_->ProposeConsent(ContextAs("coordinator-1").get(), propose, out).ok());
+    kpb::GrantConsentRequest grant;
+    grant.set_request_id("extra-consent-grant");
+    grant.set_consent_id(out->id());
+    grant.set_etag(out->etag());
+    ASSERT_TRUE(essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, out).ok());
+  }
+
+  static constexpr const char* kSecretAddress = "Geheimstraat 7, 3011 AA Rotterdam";
+
   int AuditRecords() {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
@@ -163,6 +229,7 @@ class HandoffServiceTest : public ::testing::Test {
   testing::TestDatabase db_;
   common::DbPool trajectory_pool_;
   common::DbPool consent_pool_;
+  common::DbPool shelter_pool_;
   common::DbPool handoff_pool_;
   common::KeyringHolder keys_;
   testing::SettableClock clock_;
@@ -170,10 +237,13 @@ class HandoffServiceTest : public ::testing::Test {
   AdultFacts facts_;
   trajectory::TrajectoryHandler trajectories_;
   consent::ConsentHandler consents_;
+  shelter::ShelterHandler shelters_;
   testing::TestServer trajectory_server_;
   testing::TestServer consent_server_;
+  testing::TestServer shelter_server_;
   common::PeerChannel consent_peer_;
   common::PeerChannel trajectory_peer_;
+  common::PeerChannel shelter_peer_;
   handoff::HandoffHandler handoffs_;
   testing::TestServer handoff_server_;
   std::unique_ptr<tpb::TrajectoryService::Stub> essm_trajectory_;
@@ -183,6 +253,7 @@ class HandoffServiceTest : public ::testing::Test {
   std::string trajectory_id_;
   kpb::Consent consent_;
   hpb::Handoff handoff_;
+  spb::Shelter crisis_shelter_;
 };
 
 TEST_F(HandoffServiceTest, PacketHoldsExactlyThePermittedCategories_OthersVisiblyWithheld) {
@@ -366,6 +437,7 @@ TEST_F(HandoffServiceTest, DisclosureMatrix_PacketReadsShareExactlyWhatIsPermitt
       tpb::RegisterPersonResponse registered;
       ASSERT_TRUE(essm_trajectory_->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
       const std::string t = registered.trajectory().id();
+      PlaceInCrisisShelter(t);
 
       if (basis == Basis::kGranted || basis == Basis::kWithdrawn || basis == Basis::kExpired ||
           basis == Basis::kRefused) {
@@ -460,6 +532,17 @@ TEST_F(HandoffServiceTest, DisclosureMatrix_PacketReadsShareExactlyWhatIsPermitt
                                      : basis == Basis::kOverrideApproved ? overridden
                                                                          : std::set<int>{};
       EXPECT_EQ(shared, expected) << tag << " basis " << static_cast<int>(basis);
+      // Where she stays reaches the partner exactly when LOCATION is
+      // permitted for it, from the shelter service; never anywhere else.
+      const bool location = expected.contains(cpb::DATA_CATEGORY_LOCATION);
+      EXPECT_EQ(packet.SerializeAsString().find(kSecretAddress) != std::string::npos, location)
+          << tag;
+      for (const auto& section : packet.sections()) {
+        if (section.category() == cpb::DATA_CATEGORY_LOCATION && location) {
+          EXPECT_EQ(section.fields().at("address"), kSecretAddress) << tag;
+          EXPECT_EQ(section.fields().at("shelter"), "Opvang Noord") << tag;
+        }
+      }
     }
   }
 }
@@ -595,6 +678,79 @@ TEST_F(HandoffServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
     expect_invalid(essm_->GetCarePlan(ctx().get(), c, &plan), "trajectory_id");
   }
   EXPECT_EQ(rows(), before);
+}
+
+// LOCATION and the placements of CARE_PLAN come from the shelter service,
+// and only the one the decision permits; the care plan's placements never
+// name the shelter or its address.
+TEST_F(HandoffServiceTest, LocationFromTheShelterService_OnlyWithLocationPermitted) {
+  PlaceInCrisisShelter(trajectory_id_);
+  Send();
+  hpb::Packet packet;
+  ASSERT_TRUE(Read(&packet).ok());
+  EXPECT_EQ(packet.SerializeAsString().find(kSecretAddress), std::string::npos)
+      << "the consent covers IDENTITY and RESIDENCE_STATUS only";
+
+  // A new consent adds LOCATION and CARE_PLAN for this lawyer.
+  kpb::Consent location;
+  GrantToLawyer({cpb::DATA_CATEGORY_LOCATION, cpb::DATA_CATEGORY_CARE_PLAN}, &location);
+
+  ASSERT_TRUE(Read(&packet).ok());
+  bool saw_location = false;
+  bool saw_care_plan = false;
+  for (const auto& section : packet.sections()) {
+    if (section.category() == cpb::DATA_CATEGORY_LOCATION) {
+      saw_location = true;
+      ASSERT_TRUE(section.shared());
+      EXPECT_EQ(section.basis_id(), location.id());
+      EXPECT_EQ(section.fields().at("address"), kSecretAddress);
+      EXPECT_EQ(section.fields().at("shelter"), "Opvang Noord");
+      EXPECT_EQ(section.fields().at("since"), "2026-11-22T09:00:00Z");
+    }
+    if (section.category() == cpb::DATA_CATEGORY_CARE_PLAN) {
+      saw_care_plan = true;
+      ASSERT_TRUE(section.shared());
+      EXPECT_EQ(section.fields().at("state"), "TRAJECTORY_STATE_REGISTERED") << "from trajectory";
+      const std::string placements = section.fields().at("placements");
+      EXPECT_NE(placements.find("crisis placed from 2026-11-22T09:00:00Z"), std::string::npos)
+          << placements;
+      EXPECT_EQ(placements.find("Opvang Noord"), std::string::npos);
+      EXPECT_EQ(placements.find("Geheimstraat"), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(saw_location);
+  EXPECT_TRUE(saw_care_plan);
+  {
+    // The address leaving the shelter service is on the audit trail there
+    // too, beside the one record of the packet read.
+    pqxx::connection conn(db_.Dsn());
+    pqxx::read_transaction tx(conn);
+    EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit.records WHERE method = 'GetDisclosureSections' "
+                       "AND organisation_id = 'svc-handoff'")[0]
+                  .as<int>(),
+              1);
+  }
+  EXPECT_EQ(AuditRecords(), 2);
+}
+
+// Without the shelter service's sections no packet goes out at all: the
+// shelter's audit store refusing means UNAVAILABLE, and no packet read is
+// recorded as having happened.
+TEST_F(HandoffServiceTest, ShelterServiceFailing_NoPacketDataLeaves) {
+  PlaceInCrisisShelter(trajectory_id_);
+  kpb::Consent location;
+  GrantToLawyer({cpb::DATA_CATEGORY_LOCATION}, &location);
+  Send();
+  {
+    pqxx::connection conn(db_.Dsn());
+    pqxx::work tx(conn);
+    tx.exec("REVOKE INSERT ON audit.records FROM ketenregie_shelter");
+    tx.commit();
+  }
+  hpb::Packet packet;
+  EXPECT_EQ(Read(&packet).error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(packet.sections_size(), 0);
+  EXPECT_EQ(AuditRecords(), 0);
 }
 
 TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {

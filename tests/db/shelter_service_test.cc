@@ -70,7 +70,8 @@ class ShelterServiceTest : public ::testing::Test {
         staff_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "crisisopvang-rotterdam"))),
         essm_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
         police_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "politie-avim-rotterdam"))),
-        trajectory_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))) {}
+        trajectory_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))),
+        handoff_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-handoff"))) {}
 
   std::string Person(workflow::AgeStatus age, workflow::GenderIdentity gender) {
     const std::string id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(next_).size(), '0') +
@@ -123,6 +124,7 @@ class ShelterServiceTest : public ::testing::Test {
   std::unique_ptr<pb::ShelterService::Stub> essm_;
   std::unique_ptr<pb::ShelterService::Stub> police_;
   std::unique_ptr<pb::ShelterService::Stub> trajectory_service_;
+  std::unique_ptr<pb::ShelterService::Stub> handoff_service_;
   int next_ = 1;
 };
 
@@ -310,6 +312,74 @@ TEST_F(ShelterServiceTest, WhoSeesWhat_AddressesOnlyForTheShelterItself) {
   EXPECT_EQ(listed.placements_size(), 0);
 }
 
+// For the handoff service only: LOCATION is the shelter holding her bed now,
+// with its address (and that read on the audit trail); CARE_PLAN lists the
+// placements without naming a shelter. Nothing before she is placed.
+TEST_F(ShelterServiceTest, DisclosureSections_LocationOnlyWhilePlaced_OnlyForServices) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  const std::string person = Woman();
+  common::v1::GetDisclosureSectionsRequest request;
+  request.set_trajectory_id(person);
+  request.add_categories(common::v1::DATA_CATEGORY_LOCATION);
+  request.add_categories(common::v1::DATA_CATEGORY_CARE_PLAN);
+  request.add_categories(common::v1::DATA_CATEGORY_IDENTITY);
+  common::v1::DisclosureSections sections;
+  EXPECT_EQ(essm_->GetDisclosureSections(ContextAs("coordinator-1").get(), request, &sections)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  ASSERT_TRUE(
+      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+          .ok());
+  EXPECT_EQ(sections.sections_size(), 0) << "no placement yet: nothing held";
+
+  pb::Placement requested;
+  ASSERT_TRUE(Request(shelter, person, 0, &requested, "p1").ok());
+  ASSERT_TRUE(
+      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+          .ok());
+  ASSERT_EQ(sections.sections_size(), 1) << "requested, not placed: a care plan, no location";
+  EXPECT_EQ(sections.sections(0).category(), common::v1::DATA_CATEGORY_CARE_PLAN);
+
+  pb::Placement placed;
+  ASSERT_TRUE(Confirm(requested, &placed).ok());
+  sections.Clear();
+  ASSERT_TRUE(
+      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+          .ok());
+  ASSERT_EQ(sections.sections_size(), 2);
+  for (const auto& section : sections.sections()) {
+    if (section.category() == common::v1::DATA_CATEGORY_LOCATION) {
+      EXPECT_EQ(section.fields().at("address"), "Geheimstraat 1, Rotterdam");
+      EXPECT_EQ(section.fields().at("shelter"), "Crisisopvang Zuid");
+    } else {
+      EXPECT_EQ(section.category(), common::v1::DATA_CATEGORY_CARE_PLAN);
+      EXPECT_EQ(section.fields().at("placements").find("Geheim"), std::string::npos);
+      EXPECT_EQ(section.fields().at("placements").find("Zuid"), std::string::npos);
+      EXPECT_EQ(section.fields().at("placements").rfind("crisis placed from ", 0), 0u)
+          << section.fields().at("placements");
+    }
+  }
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM audit.records WHERE method = "
+                              "'GetDisclosureSections' AND categories = '{3}' AND "
+                              "trajectory_id::text = $1",
+                              person)[0]
+                  .as<int>(),
+              1);
+  }
+  // Only what was asked: CARE_PLAN alone never carries the address.
+  common::v1::GetDisclosureSectionsRequest care_only;
+  care_only.set_trajectory_id(person);
+  care_only.add_categories(common::v1::DATA_CATEGORY_CARE_PLAN);
+  sections.Clear();
+  ASSERT_TRUE(handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), care_only,
+                                                      &sections)
+                  .ok());
+  EXPECT_EQ(sections.SerializeAsString().find("Geheim"), std::string::npos);
+}
+
 TEST_F(ShelterServiceTest, CapacityNeverBelowTheBedsInUse_AndRetriesAreIdempotent) {
   const pb::Shelter shelter = CreateCrisisShelter(2);
   pb::Placement requested;
@@ -449,6 +519,16 @@ TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
     b.set_kind(static_cast<pb::ShelterKind>(8));
     pb::OccupancyBoard board;
     expect_invalid(essm_->GetOccupancyBoard(as("coordinator-1").get(), b, &board), "kind");
+    common::v1::GetDisclosureSectionsRequest sections_request;
+    common::v1::DisclosureSections sections;
+    expect_invalid(handoff_service_->GetDisclosureSections(as("handoff-service").get(),
+                                                           sections_request, &sections),
+                   "trajectory_id");
+    sections_request.set_trajectory_id(Woman());
+    sections_request.add_categories(static_cast<common::v1::DataCategory>(99));
+    expect_invalid(handoff_service_->GetDisclosureSections(as("handoff-service").get(),
+                                                           sections_request, &sections),
+                   "categories");
     common::v1::ListEventsRequest feed;
     feed.set_after_cursor("not-a-cursor");
     common::v1::ListEventsResponse events;

@@ -373,11 +373,11 @@ TEST_F(TrajectoryServiceTest, RequestLog_HoldsNoPersonalDataInClear) {
 
 TEST_F(TrajectoryServiceTest, DisclosureSections_OnlyTheAskedCategoriesOnlyForServices) {
   const pb::Trajectory t = Register("reg-1", "Anna");
-  pb::GetDisclosureSectionsRequest request;
+  ketenregie::common::v1::GetDisclosureSectionsRequest request;
   request.set_trajectory_id(t.id());
   request.add_categories(common::v1::DATA_CATEGORY_IDENTITY);
   request.add_categories(common::v1::DATA_CATEGORY_LOCATION);
-  pb::DisclosureSections sections;
+  ketenregie::common::v1::DisclosureSections sections;
   EXPECT_EQ(essm_->GetDisclosureSections(ContextAs("coordinator-1").get(), request, &sections)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
