@@ -10,6 +10,7 @@
 #include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/mutation.h"
+#include "services/common/outbox.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
 #include "services/common/timers.h"
@@ -272,6 +273,15 @@ std::string RouteName(int route) {
   }
 }
 
+// The trajectory's feed (ListEvents), for the other services: what happened
+// and the state the trajectory is in now. Codes only, never personal data.
+void Publish(pqxx::work& tx, const TrajectoryRow& row, std::string_view kind, Instant now) {
+  common::AppendOutbox(tx, kind, row.id, "trajectories/" + row.id,
+                       {{"state", std::string(workflow::ToString(row.flow.state))},
+                        {"organisation_id", row.organisation_id}},
+                       now);
+}
+
 }  // namespace
 
 // What one change of a trajectory works with.
@@ -330,6 +340,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
         c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
         AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
                             c.timeline_kind, c.timeline_attributes});
+        Publish(tx, *row, c.timeline_kind, now);
         Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
@@ -388,6 +399,7 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
                             {{"reporter", v1::ReporterKind_Name(request->reporter_kind())},
                              {"anonymous", request->anonymous() ? "true" : "false"},
                              {"signal_id", signal.id}}});
+        Publish(tx, row, "signal.received", now);
         Render(signal, *keyring, out);
         return grpc::Status::OK;
       });
@@ -549,6 +561,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
                          {"earlier_trajectories", std::to_string(out->earlier_trajectories_size())},
                          {"interpreter_used", request->interpreter_used() ? "true" : "false"},
                          {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
+        Publish(tx, row, "person.registered", now);
         Render(row, *keyring, out->mutable_trajectory());
         return grpc::Status::OK;
       });
@@ -1120,6 +1133,12 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
 // handoff service) has decided which categories may go, and records the
 // disclosure on the audit trail in its own transaction; this service holds
 // no LOCATION or HEALTH data, so those categories get no section here.
+grpc::Status TrajectoryHandler::ListEvents(grpc::ServerContext* context,
+                                           const common::v1::ListEventsRequest* request,
+                                           common::v1::ListEventsResponse* response) {
+  return common::ServeEvents(*context, directory_, db_, settings_.db_timeout, *request, *response);
+}
+
 grpc::Status TrajectoryHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
@@ -1231,6 +1250,7 @@ int TrajectoryHandler::FireDueTimers(int limit) {
             actions = expired.value().actions;
             UpdateTrajectory(tx, *row, now);
             kind = "reflection.expired";
+            Publish(tx, *row, kind, now);
           } else {
             kind.clear();  // decided in time: nothing to do
           }

@@ -87,6 +87,10 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   grpc::Status GetDisclosureSections(grpc::ServerContext*,
                                      const common::v1::GetDisclosureSectionsRequest*,
                                      common::v1::DisclosureSections*) override;
+  /// The trajectory feed: registrations, routes, reflection periods,
+  /// closures, with the state after each (codes only), for the services.
+  grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,
+                          common::v1::ListEventsResponse*) override;
 
   /// Fires due timers (reminders become tasks; a reflection period expires),
   /// each with its effect in one transaction. Safe with any number of

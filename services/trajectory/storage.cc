@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "services/common/audit.h"
+#include "services/common/outbox.h"
 #include "services/trajectory/mapping.h"
 
 namespace ketenregie::trajectory {
@@ -128,6 +129,7 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
 
 void Prepare(pqxx::connection& c) {
   common::PrepareAudit(c);
+  common::PrepareOutbox(c, "trajectory");
   c.prepare("trajectory_load", Sql("SELECT ", kTrajectoryColumns,
                                    " FROM trajectory.trajectories WHERE id = $1::uuid"));
   c.prepare("trajectory_load_for_update",

@@ -294,6 +294,34 @@ TEST_F(TrajectoryServiceTest, RouteB_ReflectionPeriodDecisionPermitAndClosure_Wi
                                              "route.decided", "reflection.started",
                                              "reflection.decided", "permit.apply_permit",
                                              "trajectory.closed"}));
+
+  // The same changes reach the other services through the feed, in order,
+  // with the state after each and nothing personal; the refused closings
+  // left nothing in it. Services only.
+  common::v1::ListEventsRequest feed;
+  feed.set_max_events(3);
+  common::v1::ListEventsResponse events;
+  EXPECT_EQ(essm_->ListEvents(ContextAs("coordinator-1").get(), feed, &events).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+  std::vector<std::string> types;
+  std::vector<std::string> states;
+  do {
+    events.Clear();
+    ASSERT_TRUE(
+        shelter_service_->ListEvents(ContextAs("shelter-service").get(), feed, &events).ok());
+    EXPECT_LE(events.events_size(), 3);
+    for (const auto& e : events.events()) {
+      EXPECT_EQ(e.trajectory_id(), t.id());
+      EXPECT_EQ(e.attributes().at("organisation_id"), "essm-rotterdam");
+      types.push_back(e.type());
+      states.push_back(e.attributes().at("state"));
+      feed.set_after_cursor(e.cursor());
+    }
+    EXPECT_EQ(events.SerializeAsString().find("Anna"), std::string::npos);
+  } while (events.events_size() > 0);
+  EXPECT_EQ(types, kinds);
+  EXPECT_EQ(states, (std::vector<std::string>{"registered", "screened", "active", "active",
+                                              "active", "active", "closed"}));
 }
 
 TEST_F(TrajectoryServiceTest, RouteA_ForADoubtedAge_CreatesTheChildProtectionTask) {
@@ -831,6 +859,11 @@ TEST_F(TrajectoryServiceTest, DueTimers_FireExactlyOnceAcrossTwoReplicas) {
                 .as<int>(),
             20)
       << "every period expired once";
+  EXPECT_EQ(tx.exec1("SELECT count(DISTINCT trajectory_id) FROM trajectory.outbox WHERE "
+                     "event_type = 'reflection.expired' HAVING count(*) = 20")[0]
+                .as<int>(),
+            20)
+      << "and is in the feed once";
 }
 
 TEST_F(TrajectoryServiceTest, ADecisionInTime_CancelsTheReminders) {
