@@ -24,8 +24,8 @@ bool Service(const Principal& p) {
   return p.organisation_type == OrganisationType::kService && p.roles.contains(Role::kService);
 }
 
-constexpr std::array kRoles = {Role::kCoordinator,  Role::kMeldpunt,       Role::kShelterStaff,
-                               Role::kPartner,      Role::kPrivacyOfficer, Role::kService};
+constexpr std::array kRoles = {Role::kCoordinator, Role::kMeldpunt,       Role::kShelterStaff,
+                               Role::kPartner,     Role::kPrivacyOfficer, Role::kService};
 
 }  // namespace
 
@@ -120,9 +120,9 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       allowed = ShelterStaff(principal);
       break;
     case Operation::kRequestPlacement:
-      allowed = CareCoordinator(principal) ||
-                (principal.organisation_type == OrganisationType::kPolice &&
-                 principal.roles.contains(Role::kPartner));
+      allowed =
+          CareCoordinator(principal) || (principal.organisation_type == OrganisationType::kPolice &&
+                                         principal.roles.contains(Role::kPartner));
       break;
     case Operation::kReadOccupancy:
       allowed = CareCoordinator(principal) || ShelterStaff(principal);
@@ -141,8 +141,8 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       allowed = CareCoordinator(principal);
       break;
     case Operation::kAnswerHandoff:
-      allowed = principal.roles.contains(Role::kPartner) ||
-                principal.roles.contains(Role::kShelterStaff);
+      allowed =
+          principal.roles.contains(Role::kPartner) || principal.roles.contains(Role::kShelterStaff);
       break;
   }
   if (allowed) {
@@ -152,12 +152,22 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
                        "your organisation or role may not " + std::string(ToString(operation))};
 }
 
+std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisation,
+                                                std::string_view keeper_organisation) {
+  if (!keeper_organisation.empty() && caller_organisation == keeper_organisation) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kAccessRole,
+                       "only the organisation that keeps a trajectory acts for its person"};
+}
+
 std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
                                              std::string_view operator_organisation) {
   if (caller_organisation == operator_organisation) {
     return std::nullopt;
   }
-  return RuleViolation{rules::kAccessRole, "staff act only for the shelter their organisation runs"};
+  return RuleViolation{rules::kAccessRole,
+                       "staff act only for the shelter their organisation runs"};
 }
 
 }  // namespace ketenregie::workflow

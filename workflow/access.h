@@ -76,6 +76,11 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
 
 /// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
 /// shelter their organisation runs.
+/// R-ACCESS-ROLE: consents, overrides and handoffs of a trajectory are
+/// recorded only by the organisation that keeps it.
+std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisation,
+                                                std::string_view keeper_organisation);
+
 std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
                                              std::string_view operator_organisation);
 

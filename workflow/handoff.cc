@@ -74,6 +74,16 @@ std::string_view ToString(HandoffEvent event) {
 
 bool IsUnanswered(HandoffState state) { return state == S::kSent; }
 
+std::optional<RuleViolation> CheckTrajectoryOpenForHandoff(bool trajectory_open) {
+  if (trajectory_open) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kCloseRequires,
+                       "the trajectory is not open: no handoff is sent for it until it reopens"};
+}
+
+bool IsRevokedOnClosure(HandoffState state) { return state == S::kDraft || IsUnanswered(state); }
+
 bool IsPacketReadable(HandoffState state) { return state == S::kSent || state == S::kAccepted; }
 
 bool IsInCarePlan(HandoffState state) {

@@ -3,6 +3,7 @@
 /// Handoffs (referrals) to partners: draft → sent → accepted / declined /
 /// revoked / expired (no answer in time) → completed (DESIGN.md §5).
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,15 @@ bool IsPacketReadable(HandoffState state);
 /// The care plan a partner sees: every handoff that reached it and was not
 /// taken back (revoked or expired ones drop out).
 bool IsInCarePlan(HandoffState state);
+
+/// R-CLOSE-REQUIRES from the other side: no handoff is created or sent for a
+/// trajectory that is not open (closed, or a signal never registered).
+std::optional<RuleViolation> CheckTrajectoryOpenForHandoff(bool trajectory_open);
+
+/// R-CLOSE-REQUIRES: when the trajectory closes, its handoffs not yet
+/// answered (drafts and sent ones) are revoked; accepted, declined and
+/// completed ones stay in the care plan as its history.
+bool IsRevokedOnClosure(HandoffState state);
 
 struct HandoffPolicy {
   /// Calendar days a partner has to answer before the coordinator gets a

@@ -49,6 +49,8 @@ struct PersonFacts {
   int accompanying_children = 0;
   /// The trajectory is registered and not closed.
   bool trajectory_open = true;
+  /// The care-coordination organisation that keeps the trajectory.
+  std::string organisation{};
 };
 
 /// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
@@ -89,7 +91,7 @@ struct PlacementCommand {
   /// kPlace: the person's facts now, and the shelter's free beds now.
   PersonFacts person{};
   int free_beds = 0;
-  std::string reason{};  // kRecordContinuation
+  std::string reason{};                   // kRecordContinuation
   MoveOn move_on = MoveOn::kUnspecified;  // kEnd
 };
 

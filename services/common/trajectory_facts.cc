@@ -4,8 +4,21 @@
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/status.h"
+#include "workflow/access.h"
 
 namespace ketenregie::common {
+
+grpc::Status GetOwnTrajectoryFacts(TrajectoryFacts& facts, const std::string& trajectory_id,
+                                   const std::string& caller_organisation,
+                                   workflow::PersonFacts& out) {
+  if (grpc::Status status = facts.Get(trajectory_id, out); !status.ok()) {
+    return status;
+  }
+  if (workflow::CheckOwnTrajectory(caller_organisation, out.organisation)) {
+    return NotFound("trajectory");
+  }
+  return grpc::Status::OK;
+}
 
 // --- trajectory facts over gRPC ---------------------------------------------------
 
@@ -64,6 +77,7 @@ grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
   }
   facts.accompanying_children = response.accompanying_children();
   facts.trajectory_open = response.open();
+  facts.organisation = response.organisation_id();
   return grpc::Status::OK;
 }
 

@@ -22,6 +22,13 @@ class TrajectoryFacts {
   virtual grpc::Status Get(const std::string& trajectory_id, workflow::PersonFacts& facts) = 0;
 };
 
+/// The facts of a trajectory that the caller's organisation keeps. Another
+/// organisation's trajectory is NOT_FOUND, as if it did not exist
+/// (R-ACCESS-ROLE: consents, overrides and handoffs come only from its keeper).
+grpc::Status GetOwnTrajectoryFacts(TrajectoryFacts& facts, const std::string& trajectory_id,
+                                   const std::string& caller_organisation,
+                                   workflow::PersonFacts& out);
+
 /// Over gRPC with this service's own certificate.
 class RemoteTrajectoryFacts final : public TrajectoryFacts {
  public:

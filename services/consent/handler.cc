@@ -178,8 +178,10 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     return denied;
   }
   workflow::PersonFacts person;
-  if (auto unavailable = facts_.Get(in.trajectory_id(), person); !unavailable.ok()) {
-    return unavailable;
+  if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
+                                                   caller.identity.organisation_id, person);
+      !unknown.ok()) {
+    return unknown;
   }
   return common::Mutate(
       db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
@@ -385,8 +387,10 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return denied;
   }
   workflow::PersonFacts person;
-  if (auto unavailable = facts_.Get(in.trajectory_id(), person); !unavailable.ok()) {
-    return unavailable;
+  if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
+                                                   caller.identity.organisation_id, person);
+      !unknown.ok()) {
+    return unknown;
   }
   return common::Mutate(
       db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,

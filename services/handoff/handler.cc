@@ -98,6 +98,48 @@ std::unique_ptr<grpc::ClientContext> ServiceContext() {
   return context;
 }
 
+// Takes back a handoff the person's withdrawal or the trajectory's closing
+// ended; the coordinator's timeline follows through the feed.
+void Revoke(pqxx::work& tx, HandoffRow& row, const std::string& reason, Instant now) {
+  const auto revoked = workflow::ApplyHandoff(row.flow, {HandoffEvent::kRevoke, reason}, now);
+  if (!revoked.ok()) {
+    return;  // already ended
+  }
+  row.flow = revoked.value().next;
+  UpdateHandoff(tx, row);
+  ApplyActions(tx, row, revoked.value().actions, now);
+  common::AppendOutbox(tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
+                       {{"recipient", row.flow.recipient_organisation}, {"reason", reason}}, now);
+}
+
+// Applies one page of another service's feed in one transaction with the
+// stored cursor, so each event takes effect exactly once; a second replica
+// waits on the cursor row. Returns how many events the page held.
+template <typename Service, typename Apply>
+int FollowFeed(common::DbPool& db, std::chrono::milliseconds db_timeout, common::PeerChannel& peer,
+               const std::string& source, int max_events, Apply&& apply) {
+  const auto channel = peer.Get();
+  if (channel == nullptr) {
+    return 0;
+  }
+  return common::RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
+    common::v1::ListEventsRequest request;
+    request.set_after_cursor(LockFeedCursor(tx, source));
+    request.set_max_events(max_events);
+    common::v1::ListEventsResponse events;
+    if (!Service::NewStub(channel)->ListEvents(ServiceContext().get(), request, &events).ok()) {
+      return 0;
+    }
+    for (const auto& event : events.events()) {
+      apply(tx, event);
+    }
+    if (!events.events().empty()) {
+      SetFeedCursor(tx, source, events.events(events.events_size() - 1).cursor());
+    }
+    return events.events_size();
+  });
+}
+
 // Adds the sections `service` holds of the asked categories to `into`.
 // Nothing asked: no call. The service unknown or failing: UNAVAILABLE, and
 // the packet is not sent at all (never one with silently missing sections).
@@ -160,6 +202,9 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
+  if (auto refused = CheckTrajectoryOpen(request->trajectory_id(), caller); !refused.ok()) {
+    return refused;
+  }
   return common::Mutate(db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(),
                         response, keys_, [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
                           const auto keyring = keys_.Get();
@@ -179,6 +224,20 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
                         });
 }
 
+grpc::Status HandoffHandler::CheckTrajectoryOpen(const std::string& trajectory_id,
+                                                 const Caller& caller) {
+  workflow::PersonFacts facts;
+  if (auto unknown = common::GetOwnTrajectoryFacts(peers_.trajectory_facts, trajectory_id,
+                                                   caller.identity.organisation_id, facts);
+      !unknown.ok()) {
+    return unknown;
+  }
+  if (auto closed = workflow::CheckTrajectoryOpenForHandoff(facts.trajectory_open)) {
+    return common::RuleRefusal(*closed);
+  }
+  return grpc::Status::OK;
+}
+
 grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_view method,
                                     const google::protobuf::Message& request,
                                     const std::string& request_id, const std::string& handoff_id,
@@ -196,6 +255,24 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
           caller, db_, db_timeout_, method);
       !denied.ok()) {
     return denied;
+  }
+  if (event == HandoffEvent::kSend) {
+    // Asked before the row is locked, never while holding it; a closing in
+    // between is caught by the trajectory feed (FollowTrajectoryFeed).
+    std::optional<HandoffRow> draft;
+    if (auto status = common::Read(db_, db_timeout_,
+                                   [&](pqxx::work& tx) {
+                                     draft = LoadHandoff(tx, handoff_id, false);
+                                     return grpc::Status::OK;
+                                   });
+        !status.ok()) {
+      return status;
+    }
+    if (draft && draft->organisation_id == caller.identity.organisation_id) {
+      if (auto refused = CheckTrajectoryOpen(draft->trajectory_id, caller); !refused.ok()) {
+        return refused;
+      }
+    }
   }
   return common::Mutate(
       db_, db_timeout_, caller, method, request, request_id, response, keys_,
@@ -552,46 +629,32 @@ int HandoffHandler::FireDueTimers(int limit) {
 }
 
 int HandoffHandler::FollowConsentFeed(int max_events) {
-  const auto channel = peers_.consent.Get();
-  if (channel == nullptr) {
-    return 0;
-  }
-  return common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-    const std::string cursor = LockFeedCursor(tx, "consent");
-    common::v1::ListEventsRequest request;
-    request.set_after_cursor(cursor);
-    request.set_max_events(max_events);
-    common::v1::ListEventsResponse events;
-    if (!consent::v1::ConsentService::NewStub(channel)
-             ->ListEvents(ServiceContext().get(), request, &events)
-             .ok()) {
-      return 0;
-    }
-    const Instant now = clock_.Now();
-    for (const auto& event : events.events()) {
-      if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
-        continue;
-      }
-      for (auto& row :
-           OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
-        const auto revoked =
-            workflow::ApplyHandoff(row.flow, {HandoffEvent::kRevoke, "consent withdrawn"}, now);
-        if (revoked.ok()) {
-          row.flow = revoked.value().next;
-          UpdateHandoff(tx, row);
-          ApplyActions(tx, row, revoked.value().actions, now);
-          common::AppendOutbox(
-              tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
-              {{"recipient", row.flow.recipient_organisation}, {"reason", "consent withdrawn"}},
-              now);
+  return FollowFeed<consent::v1::ConsentService>(
+      db_, db_timeout_, peers_.consent, "consent", max_events,
+      [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
+        if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
+          return;
         }
-      }
-    }
-    if (!events.events().empty()) {
-      SetFeedCursor(tx, "consent", events.events(events.events_size() - 1).cursor());
-    }
-    return events.events_size();
-  });
+        for (auto& row :
+             OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
+          Revoke(tx, row, "consent withdrawn", clock_.Now());
+        }
+      });
+}
+
+int HandoffHandler::FollowTrajectoryFeed(int max_events) {
+  return FollowFeed<trajectory::v1::TrajectoryService>(
+      db_, db_timeout_, peers_.trajectory, "trajectory", max_events,
+      [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
+        if (event.type() != "trajectory.closed") {
+          return;
+        }
+        for (auto& row : HandoffsOfTrajectory(tx, event.trajectory_id(), /*for_update=*/true)) {
+          if (workflow::IsRevokedOnClosure(row.flow.state)) {
+            Revoke(tx, row, "trajectory closed", clock_.Now());
+          }
+        }
+      });
 }
 
 }  // namespace ketenregie::handoff

@@ -7,7 +7,9 @@
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
+#include "services/common/identity.h"
 #include "services/common/peer.h"
+#include "services/common/trajectory_facts.h"
 #include "workflow/handoff.h"
 
 namespace ketenregie::handoff {
@@ -25,6 +27,9 @@ class HandoffHandler final : public v1::HandoffService::Service {
     common::PeerChannel& trajectory;
     /// LOCATION and the placements of CARE_PLAN.
     common::PeerChannel& shelter;
+    /// Whose trajectory it is and whether it is open, asked before a
+    /// handoff is created or sent.
+    common::TrajectoryFacts& trajectory_facts;
   };
 
   HandoffHandler(common::DbPool& db, const common::Directory& directory,
@@ -64,7 +69,16 @@ class HandoffHandler final : public v1::HandoffService::Service {
   /// The cursor moves with the effects. Returns how many events it applied.
   int FollowConsentFeed(int max_events = 100);
 
+  /// Applies the trajectory service's events: when a trajectory closes, its
+  /// drafts and unanswered handoffs are revoked (R-CLOSE-REQUIRES) — the
+  /// closing service checked for them, and this catches one sent in the
+  /// moment between that check and the closing. Returns how many events it
+  /// applied.
+  int FollowTrajectoryFeed(int max_events = 100);
+
  private:
+  /// The caller's organisation keeps the trajectory and it is open.
+  grpc::Status CheckTrajectoryOpen(const std::string& trajectory_id, const common::Caller& caller);
   grpc::Status Change(grpc::ServerContext* context, std::string_view method,
                       const google::protobuf::Message& request, const std::string& request_id,
                       const std::string& handoff_id, const std::string& etag, bool by_partner,

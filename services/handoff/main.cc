@@ -11,6 +11,7 @@
 #include "services/common/service_main.h"
 #include "services/common/test_clock.h"
 #include "services/common/tls.h"
+#include "services/common/trajectory_facts.h"
 #include "services/handoff/handler.h"
 #include "services/handoff/storage.h"
 
@@ -52,9 +53,12 @@ int main(int argc, char** argv) {
         auto shelter = std::make_shared<common::PeerChannel>(
             common::PeerAddress(shelter_addr, flags.peers_file, "KETENREGIE_SHELTER_ADDR"),
             credentials);
+        auto facts = std::make_shared<common::RemoteTrajectoryFacts>(
+            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
+            credentials, "handoff-service");
         auto handler = std::make_shared<handoff::HandoffHandler>(
             db, *directory, *keys, *clock,
-            handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter},
+            handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter, *facts},
             config.db_acquire_timeout);
         common::ServiceParts parts;
         std::shared_ptr<common::TestClockService> test_clock;
@@ -70,6 +74,12 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
+        parts.background.push_back({"trajectory events",
+                                    [handler] {
+                                      while (handler->FollowTrajectoryFeed() > 0) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back({"timers",
                                     [handler] {
                                       while (handler->FireDueTimers(100) > 0) {
@@ -78,8 +88,8 @@ int main(int argc, char** argv) {
                                     std::chrono::milliseconds(flags.timer_interval_ms)});
         parts.background.push_back(
             {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory,  keys,    clock,
-                            consent,    trajectory, shelter, handler};
+        parts.keep_alive = {test_clock, directory, keys,  clock,  consent,
+                            trajectory, shelter,   facts, handler};
         return parts;
       });
 }

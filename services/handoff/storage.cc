@@ -65,6 +65,10 @@ void Prepare(pqxx::connection& c) {
   c.prepare("handoffs_of",
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
+  c.prepare("handoffs_of_for_update",
+            Sql("SELECT ", kColumns,
+                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id "
+                "FOR UPDATE"));
   c.prepare("inbox",
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "
@@ -115,9 +119,11 @@ void UpdateHandoff(pqxx::work& tx, HandoffRow& r) {
   r.version += 1;
 }
 
-std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id) {
+std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
+                                             bool for_update) {
   std::vector<HandoffRow> out;
-  for (const auto& r : tx.exec_prepared("handoffs_of", trajectory_id)) {
+  for (const auto& r :
+       tx.exec_prepared(for_update ? "handoffs_of_for_update" : "handoffs_of", trajectory_id)) {
     out.push_back(RowOf(r));
   }
   return out;

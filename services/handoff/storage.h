@@ -29,7 +29,9 @@ struct HandoffRow {
 void InsertHandoff(pqxx::work& tx, const HandoffRow& row);
 std::optional<HandoffRow> LoadHandoff(pqxx::work& tx, const std::string& id, bool for_update);
 void UpdateHandoff(pqxx::work& tx, HandoffRow& row);
-std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id);
+/// Every handoff of a trajectory, oldest first; locked when `for_update`.
+std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
+                                             bool for_update = false);
 std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit);

@@ -1125,6 +1125,7 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
     response->set_gender_identity(static_cast<v1::GenderIdentity>(row->gender_identity));
     response->set_accompanying_children(row->accompanying_children);
     response->set_open(!workflow::CheckTracksOpen(row->flow).has_value());
+    response->set_organisation_id(row->organisation_id);
     return grpc::Status::OK;
   });
 }

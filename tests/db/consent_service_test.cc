@@ -5,9 +5,9 @@
 
 #include <atomic>
 #include <future>
+#include <pqxx/pqxx>
 #include <random>
 #include <thread>
-#include <pqxx/pqxx>
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "services/common/mutation.h"
@@ -28,8 +28,9 @@ namespace cpb = ketenregie::common::v1;
 class FakeFacts final : public common::TrajectoryFacts {
  public:
   grpc::Status Get(const std::string& id, workflow::PersonFacts& facts) override {
-    facts = {minors.contains(id) ? workflow::AgeStatus::kMinor : workflow::AgeStatus::kConfirmedAdult,
-             workflow::GenderIdentity::kWoman, 0, true};
+    facts = {
+        minors.contains(id) ? workflow::AgeStatus::kMinor : workflow::AgeStatus::kConfirmedAdult,
+        workflow::GenderIdentity::kWoman, 0, true, "essm-rotterdam"};
     return grpc::Status::OK;
   }
   std::set<std::string> minors;
@@ -213,7 +214,8 @@ TEST_F(ConsentServiceTest, DisclosureMatrix_ExactlyThePermittedCategories) {
       c = Change(&pb::ConsentService::Stub::GrantConsent, c, tag + "g2");
       EXPECT_EQ(Permitted(t, recipient, purpose), granted_set) << recipient;
       EXPECT_TRUE(Permitted(t, recipient, cpb::PURPOSE_NATIONAL_REGISTRATION).empty());
-      EXPECT_TRUE(Permitted(t, "nidos", cpb::PURPOSE_CHILD_PROTECTION).empty()) << "other recipient";
+      EXPECT_TRUE(Permitted(t, "nidos", cpb::PURPOSE_CHILD_PROTECTION).empty())
+          << "other recipient";
       // Withdrawn: nothing, at once.
       Change(&pb::ConsentService::Stub::WithdrawConsent, c, tag + "w");
       EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
@@ -244,7 +246,8 @@ TEST_F(ConsentServiceTest, DisclosureMatrix_ExactlyThePermittedCategories) {
 
 TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
   const std::string t = TrajectoryId(1);
-  auto o = RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o1");
+  auto o =
+      RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o1");
   const auto own = Decide(o, "coordinator-1", true, "o2");
   EXPECT_EQ(own.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(own.error_message().find("R-OVERRIDE-FOUR-EYES"), std::string::npos);
@@ -260,12 +263,14 @@ TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
   check.set_purpose(cpb::PURPOSE_CRIMINAL_INVESTIGATION);
   check.add_categories(cpb::DATA_CATEGORY_LOCATION);
   pb::DisclosureDecision decision;
-  ASSERT_TRUE(handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
+  ASSERT_TRUE(
+      handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
   ASSERT_EQ(decision.decisions_size(), 1);
   EXPECT_TRUE(decision.decisions(0).permitted());
   EXPECT_EQ(decision.decisions(0).denial_reason(), "acute danger, approval pending");
   clock_.Advance(hours{72});
-  ASSERT_TRUE(handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
+  ASSERT_TRUE(
+      handoff_service_->CheckDisclosure(ContextAs("handoff-service").get(), check, &decision).ok());
   ASSERT_EQ(decision.decisions_size(), 1);
   EXPECT_FALSE(decision.decisions(0).permitted()) << "unapproved acute override lapsed";
 
@@ -285,7 +290,8 @@ TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
   request.mutable_override()->set_justification("Meldcode");
   request.mutable_override()->set_recipient_organisation_id("nidos");
   request.mutable_override()->add_categories(cpb::DATA_CATEGORY_IDENTITY);
-  request.mutable_override()->mutable_expires_at()->set_seconds((kNow + days{7}).time_since_epoch().count());
+  request.mutable_override()->mutable_expires_at()->set_seconds(
+      (kNow + days{7}).time_since_epoch().count());
   pb::Override out;
   const auto refused = essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -374,11 +380,32 @@ TEST_F(ConsentServiceTest, OnlyServicesCheckDisclosures_OnlyCoordinatorsRecordCo
   request.mutable_consent()->set_purpose(cpb::PURPOSE_MUNICIPAL_SUPPORT);
   request.mutable_consent()->set_method(pb::CONSENT_METHOD_VERBAL);
   request.mutable_consent()->set_grantor(pb::GRANTOR_PERSON);
-  request.mutable_consent()->mutable_valid_until()->set_seconds((kNow + days{3}).time_since_epoch().count());
+  request.mutable_consent()->mutable_valid_until()->set_seconds(
+      (kNow + days{3}).time_since_epoch().count());
   pb::Consent out;
   EXPECT_EQ(gemeente->ProposeConsent(ContextAs("aandachtsfunctionaris-1").get(), request, &out)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  // Another ESSM's coordinator: the trajectory is not theirs, so for them it
+  // does not exist (R-ACCESS-ROLE), for a consent or an override.
+  auto amsterdam = pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  EXPECT_EQ(
+      amsterdam->ProposeConsent(ContextAs("coordinator-ams-1").get(), request, &out).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  pb::RequestOverrideRequest override_request;
+  override_request.set_request_id("ams-o");
+  auto* o = override_request.mutable_override();
+  o->set_trajectory_id(TrajectoryId(1));
+  o->set_basis(pb::LEGAL_BASIS_LEGAL_OBLIGATION);
+  o->set_justification("Wettelijke plicht");
+  o->set_recipient_organisation_id("gemeente-rotterdam");
+  o->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  o->mutable_expires_at()->set_seconds((kNow + days{3}).time_since_epoch().count());
+  pb::Override created;
+  EXPECT_EQ(
+      amsterdam->RequestOverride(ContextAs("coordinator-ams-1").get(), override_request, &created)
+          .error_code(),
+      grpc::StatusCode::NOT_FOUND);
   // Bad input names the field.
   request.mutable_consent()->set_purpose(cpb::PURPOSE_UNSPECIFIED);
   const auto invalid = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
@@ -390,13 +417,16 @@ TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
   const std::string t = TrajectoryId(1);
   const auto consent = Propose(t, "gemeente-rotterdam", {cpb::DATA_CATEGORY_IDENTITY},
                                cpb::PURPOSE_MUNICIPAL_SUPPORT, "p0");
-  auto o = RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o0");
+  auto o =
+      RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o0");
   auto rows = [&] {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
-    return tx.exec1("SELECT (SELECT count(*) FROM consent.consents) + (SELECT count(*) FROM "
-                    "consent.overrides) + (SELECT count(*) FROM consent.request_log) + (SELECT "
-                    "count(*) FROM consent.outbox) + (SELECT sum(version) FROM consent.consents)")[0]
+    return tx
+        .exec1(
+            "SELECT (SELECT count(*) FROM consent.consents) + (SELECT count(*) FROM "
+            "consent.overrides) + (SELECT count(*) FROM consent.request_log) + (SELECT "
+            "count(*) FROM consent.outbox) + (SELECT sum(version) FROM consent.consents)")[0]
         .as<long long>();
   };
   const long long before = rows();
@@ -418,7 +448,8 @@ TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
     r.mutable_consent()->clear_categories();
     r.mutable_consent()->add_categories(cpb::DATA_CATEGORY_CONTACT);
     r.mutable_consent()->set_recipient_organisation_id("unknown-org");
-    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.recipient_organisation_id");
+    expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out),
+                   "consent.recipient_organisation_id");
     r.mutable_consent()->set_recipient_organisation_id("gemeente-rotterdam");
     expect_invalid(essm_->ProposeConsent(ctx().get(), r, &out), "consent.purpose");
     r.mutable_consent()->set_purpose(cpb::PURPOSE_MUNICIPAL_SUPPORT);
@@ -465,7 +496,8 @@ TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
     r.mutable_override()->set_justification(std::string(4001, 'j'));
     expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.justification");
     r.mutable_override()->set_justification("wet");
-    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.recipient_organisation_id");
+    expect_invalid(essm_->RequestOverride(ctx().get(), r, &out),
+                   "override.recipient_organisation_id");
     r.mutable_override()->set_recipient_organisation_id("nidos");
     expect_invalid(essm_->RequestOverride(ctx().get(), r, &out), "override.expires_at");
     pb::ApproveOverrideRequest a;

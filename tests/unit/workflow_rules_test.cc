@@ -462,6 +462,20 @@ TEST(RuleCloseRequires, NoUnansweredHandoff) {
   EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
 }
 
+TEST(RuleCloseRequires, AClosedTrajectoryGetsNoHandoffAndItsUnansweredOnesAreRevoked) {
+  EXPECT_FALSE(CheckTrajectoryOpenForHandoff(true).has_value());
+  const auto refused = CheckTrajectoryOpenForHandoff(false);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rule, rules::kCloseRequires);
+  for (auto state : {HandoffState::kDraft, HandoffState::kSent}) {
+    EXPECT_TRUE(IsRevokedOnClosure(state)) << ToString(state);
+  }
+  for (auto state : {HandoffState::kAccepted, HandoffState::kDeclined, HandoffState::kRevoked,
+                     HandoffState::kExpired, HandoffState::kCompleted}) {
+    EXPECT_FALSE(IsRevokedOnClosure(state)) << ToString(state);
+  }
+}
+
 TEST(RuleWithdrawalImmediate, OnlyALiveHandoffSharesItsPacket) {
   for (auto state : {HandoffState::kSent, HandoffState::kAccepted}) {
     EXPECT_TRUE(IsPacketReadable(state)) << ToString(state);
@@ -855,6 +869,14 @@ TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest)
   EXPECT_TRUE(CheckAccess(police, Operation::kReadOccupancy).has_value());
   EXPECT_FALSE(CheckOwnShelter("crisisopvang-rotterdam", "crisisopvang-rotterdam").has_value());
   EXPECT_TRUE(CheckOwnShelter("crisisopvang-utrecht", "crisisopvang-rotterdam").has_value());
+}
+
+TEST(RuleAccessRole, OnlyTheKeeperActsForATrajectorysPerson) {
+  EXPECT_FALSE(CheckOwnTrajectory("essm-rotterdam", "essm-rotterdam").has_value());
+  const auto refused = CheckOwnTrajectory("essm-amsterdam", "essm-rotterdam");
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rule, rules::kAccessRole);
+  EXPECT_TRUE(CheckOwnTrajectory("essm-rotterdam", "").has_value()) << "no keeper known: no one";
 }
 
 TEST(RuleAccessRole, NamesRoundTrip) {
