@@ -11,8 +11,7 @@ namespace {
 using S = PlacementState;
 using E = PlacementEvent;
 
-constexpr std::array kStates = {S::kRequested, S::kPlaced, S::kOverdue, S::kEnded,
-                                S::kCancelled};
+constexpr std::array kStates = {S::kRequested, S::kPlaced, S::kOverdue, S::kEnded, S::kCancelled};
 constexpr std::array kEvents = {E::kPlace, E::kMarkOverdue, E::kRecordContinuation, E::kEnd,
                                 E::kCancel};
 
@@ -29,8 +28,8 @@ constexpr std::array kTransitions = {
 std::string_view StateName(S s) { return ToString(s); }
 std::string_view EventName(E e) { return ToString(e); }
 
-constexpr MachineSpec<S, E> kMachine{"placement", kStates, kEvents, kTransitions, &StateName,
-                                     &EventName};
+constexpr MachineSpec<S, E> kMachine{"placement",  kStates,    kEvents,
+                                     kTransitions, &StateName, &EventName};
 
 }  // namespace
 
@@ -80,10 +79,9 @@ std::string_view ToString(PlacementEvent event) {
 
 std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person) {
   if (TreatedAsMinor(person.age)) {
-    return RuleViolation{rules::kCrisisEligibility,
-                         "crisis shelter is for adults; age is " +
-                             std::string(ToString(person.age)) +
-                             ": child protection (route A) applies"};
+    return RuleViolation{rules::kCrisisEligibility, "crisis shelter is for adults; age is " +
+                                                        std::string(ToString(person.age)) +
+                                                        ": child protection (route A) applies"};
   }
   if (person.gender != GenderIdentity::kWoman) {
     return RuleViolation{rules::kCrisisEligibility,
@@ -100,11 +98,18 @@ Instant CrisisLimit(Instant starts_at) { return AddMonths(starts_at, 3); }
 
 std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds) {
   if (new_capacity < occupied_beds) {
-    return RuleViolation{rules::kNoOverbooking,
-                         std::to_string(occupied_beds) + " beds are occupied; end placements "
-                                                         "before lowering capacity below that"};
+    return RuleViolation{rules::kNoOverbooking, std::to_string(occupied_beds) +
+                                                    " beds are occupied; end placements "
+                                                    "before lowering capacity below that"};
   }
   return std::nullopt;
+}
+
+OnTrajectoryClosed PlacementOnTrajectoryClosed(PlacementState state) {
+  if (state == S::kRequested) {
+    return OnTrajectoryClosed::kCancel;
+  }
+  return HoldsBeds(state) ? OnTrajectoryClosed::kAskCoordinator : OnTrajectoryClosed::kNothing;
 }
 
 bool HoldsBeds(PlacementState state) {
@@ -182,8 +187,8 @@ Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
         out.actions = {
             {ActionKind::kScheduleReminder, "placement.limit_in_14_days",
              AddDays(current.limit, -14), current.id},
-            {ActionKind::kScheduleReminder, "placement.limit_in_7_days",
-             AddDays(current.limit, -7), current.id},
+            {ActionKind::kScheduleReminder, "placement.limit_in_7_days", AddDays(current.limit, -7),
+             current.id},
             {ActionKind::kScheduleDeadline, "placement.limit", current.limit, current.id},
         };
       }

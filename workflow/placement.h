@@ -5,6 +5,7 @@
 /// (DESIGN.md §2 step 6; regionaal-introductiedossier).
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflow/core.h"
@@ -111,5 +112,16 @@ std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds);
 
 /// True while the placement holds beds.
 bool HoldsBeds(PlacementState state);
+
+/// What the shelter does with a placement when its trajectory closes
+/// (R-CLOSE-REQUIRES: a closed trajectory has no open placement). A request
+/// not yet placed is cancelled; a placement holding a bed is not ended by
+/// the system — she is there — so her coordinator is asked, with a task, to
+/// end it or reopen the trajectory.
+enum class OnTrajectoryClosed { kNothing, kCancel, kAskCoordinator };
+OnTrajectoryClosed PlacementOnTrajectoryClosed(PlacementState state);
+
+/// The task that asks.
+inline constexpr std::string_view kOpenPlacementAfterClosureTask = "placement.open_after_closure";
 
 }  // namespace ketenregie::workflow

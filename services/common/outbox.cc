@@ -63,6 +63,21 @@ std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work&
   return response;
 }
 
+void PrepareFeedCursors(pqxx::connection& connection, std::string_view schema) {
+  const std::string table = std::string(schema) + ".feed_cursors";
+  connection.prepare("feed_cursor_lock",
+                     "SELECT cursor FROM " + table + " WHERE source = $1 FOR UPDATE");
+  connection.prepare("feed_cursor_set", "UPDATE " + table + " SET cursor = $2 WHERE source = $1");
+}
+
+std::string LockFeedCursor(pqxx::work& tx, const std::string& source) {
+  return tx.exec_prepared1("feed_cursor_lock", source)[0].as<std::string>();
+}
+
+void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor) {
+  tx.exec_prepared("feed_cursor_set", source, cursor);
+}
+
 grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory, DbPool& db,
                          std::chrono::milliseconds db_timeout,
                          const ketenregie::common::v1::ListEventsRequest& request,

@@ -6,6 +6,7 @@
 /// oldest transaction still running, so a cursor never skips an event whose
 /// transaction commits late.
 
+#include <grpcpp/client_context.h>
 #include <grpcpp/server_context.h>
 
 #include <chrono>
@@ -18,6 +19,7 @@
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
+#include "services/common/peer.h"
 #include "workflow/core.h"
 
 namespace ketenregie::common {
@@ -41,5 +43,46 @@ grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& di
                          std::chrono::milliseconds db_timeout,
                          const ketenregie::common::v1::ListEventsRequest& request,
                          ketenregie::common::v1::ListEventsResponse& response);
+
+/// Registers "feed_cursor_lock" and "feed_cursor_set" on `schema`.feed_cursors:
+/// where this service is in each feed it follows (one row per source).
+void PrepareFeedCursors(pqxx::connection& connection, std::string_view schema);
+
+/// The stored cursor of `source`'s feed, locked until the transaction ends,
+/// so a second replica waits instead of applying the same page.
+std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
+void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
+
+/// Applies one page of a peer service's feed in one transaction with the
+/// stored cursor, so each event takes effect exactly once however often it
+/// is delivered. `apply(tx, event)` for each event; nothing is applied and
+/// the cursor stays when the peer cannot answer. Returns the page's size.
+template <typename Service, typename Apply>
+int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& peer,
+               std::string_view actor, const std::string& source, int max_events, Apply&& apply) {
+  const auto channel = peer.Get();
+  if (channel == nullptr) {
+    return 0;
+  }
+  return RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
+    ketenregie::common::v1::ListEventsRequest request;
+    request.set_after_cursor(LockFeedCursor(tx, source));
+    request.set_max_events(max_events);
+    ketenregie::common::v1::ListEventsResponse events;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+    context.AddMetadata("x-actor", std::string(actor));
+    if (!Service::NewStub(channel)->ListEvents(&context, request, &events).ok()) {
+      return 0;
+    }
+    for (const auto& event : events.events()) {
+      apply(tx, event);
+    }
+    if (!events.events().empty()) {
+      SetFeedCursor(tx, source, events.events(events.events_size() - 1).cursor());
+    }
+    return events.events_size();
+  });
+}
 
 }  // namespace ketenregie::common

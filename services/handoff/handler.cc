@@ -91,10 +91,13 @@ void ApplyActions(pqxx::work& tx, const HandoffRow& row,
   }
 }
 
+// This service's user in the directory, on every call it makes.
+constexpr std::string_view kActor = "handoff-service";
+
 std::unique_ptr<grpc::ClientContext> ServiceContext() {
   auto context = std::make_unique<grpc::ClientContext>();
   context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  context->AddMetadata("x-actor", "handoff-service");
+  context->AddMetadata("x-actor", std::string(kActor));
   return context;
 }
 
@@ -110,34 +113,6 @@ void Revoke(pqxx::work& tx, HandoffRow& row, const std::string& reason, Instant 
   ApplyActions(tx, row, revoked.value().actions, now);
   common::AppendOutbox(tx, "handoff.revoked", row.trajectory_id, "handoffs/" + row.flow.id,
                        {{"recipient", row.flow.recipient_organisation}, {"reason", reason}}, now);
-}
-
-// Applies one page of another service's feed in one transaction with the
-// stored cursor, so each event takes effect exactly once; a second replica
-// waits on the cursor row. Returns how many events the page held.
-template <typename Service, typename Apply>
-int FollowFeed(common::DbPool& db, std::chrono::milliseconds db_timeout, common::PeerChannel& peer,
-               const std::string& source, int max_events, Apply&& apply) {
-  const auto channel = peer.Get();
-  if (channel == nullptr) {
-    return 0;
-  }
-  return common::RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
-    common::v1::ListEventsRequest request;
-    request.set_after_cursor(LockFeedCursor(tx, source));
-    request.set_max_events(max_events);
-    common::v1::ListEventsResponse events;
-    if (!Service::NewStub(channel)->ListEvents(ServiceContext().get(), request, &events).ok()) {
-      return 0;
-    }
-    for (const auto& event : events.events()) {
-      apply(tx, event);
-    }
-    if (!events.events().empty()) {
-      SetFeedCursor(tx, source, events.events(events.events_size() - 1).cursor());
-    }
-    return events.events_size();
-  });
 }
 
 // Adds the sections `service` holds of the asked categories to `into`.
@@ -629,8 +604,8 @@ int HandoffHandler::FireDueTimers(int limit) {
 }
 
 int HandoffHandler::FollowConsentFeed(int max_events) {
-  return FollowFeed<consent::v1::ConsentService>(
-      db_, db_timeout_, peers_.consent, "consent", max_events,
+  return common::FollowFeed<consent::v1::ConsentService>(
+      db_, db_timeout_, peers_.consent, kActor, "consent", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
         if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
           return;
@@ -643,8 +618,8 @@ int HandoffHandler::FollowConsentFeed(int max_events) {
 }
 
 int HandoffHandler::FollowTrajectoryFeed(int max_events) {
-  return FollowFeed<trajectory::v1::TrajectoryService>(
-      db_, db_timeout_, peers_.trajectory, "trajectory", max_events,
+  return common::FollowFeed<trajectory::v1::TrajectoryService>(
+      db_, db_timeout_, peers_.trajectory, kActor, "trajectory", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
         if (event.type() != "trajectory.closed") {
           return;

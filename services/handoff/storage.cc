@@ -1,6 +1,7 @@
 #include "services/handoff/storage.h"
 
 #include "services/common/audit.h"
+#include "services/common/outbox.h"
 
 namespace ketenregie::handoff {
 namespace {
@@ -91,9 +92,7 @@ void Prepare(pqxx::connection& c) {
             "SELECT id FROM handoff.timers WHERE id = $1 AND fired_at IS NULL AND cancelled_at IS "
             "NULL FOR UPDATE SKIP LOCKED");
   c.prepare("timer_fired", "UPDATE handoff.timers SET fired_at = to_timestamp($2) WHERE id = $1");
-  c.prepare("feed_cursor_lock",
-            "SELECT cursor FROM handoff.feed_cursors WHERE source = $1 FOR UPDATE");
-  c.prepare("feed_cursor_set", "UPDATE handoff.feed_cursors SET cursor = $2 WHERE source = $1");
+  common::PrepareFeedCursors(c, "handoff");
 }
 
 void InsertHandoff(pqxx::work& tx, const HandoffRow& r) {
@@ -179,14 +178,6 @@ bool ClaimTimer(pqxx::work& tx, long long id) {
 
 void MarkTimerFired(pqxx::work& tx, long long id, Instant now) {
   tx.exec_prepared("timer_fired", id, EpochOf(now));
-}
-
-std::string LockFeedCursor(pqxx::work& tx, const std::string& source) {
-  return tx.exec_prepared1("feed_cursor_lock", source)[0].as<std::string>();
-}
-
-void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor) {
-  tx.exec_prepared("feed_cursor_set", source, cursor);
 }
 
 }  // namespace ketenregie::handoff

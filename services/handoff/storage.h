@@ -52,7 +52,4 @@ std::vector<DueTimer> DueTimers(pqxx::work& tx, workflow::Instant now, int limit
 bool ClaimTimer(pqxx::work& tx, long long id);
 void MarkTimerFired(pqxx::work& tx, long long id, workflow::Instant now);
 
-std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
-void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
-
 }  // namespace ketenregie::handoff

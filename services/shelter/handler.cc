@@ -794,4 +794,44 @@ int ShelterHandler::FireDueTimers(int limit) {
       });
 }
 
+int ShelterHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events) {
+  return common::FollowFeed<trajectory::v1::TrajectoryService>(
+      db_, db_timeout_, trajectory, "shelter-service", "trajectory", max_events,
+      [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
+        if (event.type() != "trajectory.closed") {
+          return;
+        }
+        PlacementFilter filter;
+        filter.trajectory_id = event.trajectory_id();
+        const Instant now = clock_.Now();
+        for (const auto& listed : shelter::ListPlacements(tx, filter, std::nullopt, 1000)) {
+          // Shelter before placement: the lock order of every bed decision.
+          LoadShelter(tx, listed.shelter_id, /*for_update=*/true);
+          auto row = LoadPlacement(tx, listed.flow.id, /*for_update=*/true);
+          switch (workflow::PlacementOnTrajectoryClosed(row->flow.state)) {
+            case workflow::OnTrajectoryClosed::kNothing:
+              break;
+            case workflow::OnTrajectoryClosed::kCancel: {
+              std::vector<Action> actions;
+              if (Step(row->flow, actions, {PlacementEvent::kCancel}, now).ok()) {
+                UpdatePlacement(tx, *row);
+                ApplyActions(tx, *row, actions, now);
+                common::AppendOutbox(tx, "placement.cancelled", row->trajectory_id,
+                                     "placements/" + row->flow.id,
+                                     {{"state", std::string(workflow::ToString(row->flow.state))},
+                                      {"reason", "trajectory closed"}},
+                                     now);
+              }
+              break;
+            }
+            case workflow::OnTrajectoryClosed::kAskCoordinator:
+              common::AppendOutbox(
+                  tx, "task.requested", row->trajectory_id, "placements/" + row->flow.id,
+                  {{"task", std::string(workflow::kOpenPlacementAfterClosureTask)}}, now);
+              break;
+          }
+        }
+      });
+}
+
 }  // namespace ketenregie::shelter

@@ -64,6 +64,12 @@ class ShelterHandler final : public v1::ShelterService::Service {
 
   /// Fires due placement timers: reminders become outbox events for the
   /// coordinator; the three-month limit marks the placement overdue.
+  /// Applies the trajectory service's events from `trajectory`: when a
+  /// trajectory closes, its placement requests are cancelled and a placement
+  /// that still holds a bed asks the coordinator, with a task, to end it or
+  /// reopen (R-CLOSE-REQUIRES). Returns how many events it applied.
+  int FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events = 100);
+
   int FireDueTimers(int limit);
 
  private:

@@ -43,12 +43,13 @@ int main(int argc, char** argv) {
             common::Directory::Load(flags.common.organisations, flags.common.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.common.key_file);
         auto clock = std::make_shared<common::OffsetClock>();
-        auto facts = std::make_shared<shelter::RemoteTrajectoryFacts>(
-            common::PeerAddress(flags.trajectory_addr, flags.common.peers_file,
-                                "KETENREGIE_TRAJECTORY_ADDR"),
-            common::MutualTlsChannelCredentials(flags.common.client_cert, flags.common.client_key,
-                                                config.tls_ca),
-            "shelter-service");
+        const auto credentials = common::MutualTlsChannelCredentials(
+            flags.common.client_cert, flags.common.client_key, config.tls_ca);
+        const auto trajectory_addr = common::PeerAddress(
+            flags.trajectory_addr, flags.common.peers_file, "KETENREGIE_TRAJECTORY_ADDR");
+        auto facts = std::make_shared<shelter::RemoteTrajectoryFacts>(trajectory_addr, credentials,
+                                                                      "shelter-service");
+        auto trajectory = std::make_shared<common::PeerChannel>(trajectory_addr, credentials);
         auto handler = std::make_shared<shelter::ShelterHandler>(db, *directory, *keys, *clock,
                                                                  *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
@@ -59,6 +60,12 @@ int main(int argc, char** argv) {
               {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
         }
         parts.services.push_back({handler.get(), shelter::v1::ShelterService::service_full_name()});
+        parts.background.push_back({"trajectory events",
+                                    [handler, trajectory] {
+                                      while (handler->FollowTrajectoryFeed(*trajectory) > 0) {
+                                      }
+                                    },
+                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
         parts.background.push_back({"timers",
                                     [handler] {
                                       while (handler->FireDueTimers(100) > 0) {
@@ -67,7 +74,7 @@ int main(int argc, char** argv) {
                                     std::chrono::milliseconds(flags.common.timer_interval_ms)});
         parts.background.push_back(
             {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
+        parts.keep_alive = {test_clock, directory, keys, clock, facts, trajectory, handler};
         return parts;
       });
 }

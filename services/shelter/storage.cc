@@ -1,6 +1,7 @@
 #include "services/shelter/storage.h"
 
 #include "services/common/audit.h"
+#include "services/common/outbox.h"
 
 namespace ketenregie::shelter {
 namespace {
@@ -92,6 +93,7 @@ std::string Sql(std::string_view a, std::string_view b = "", std::string_view c 
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareFeedCursors(c, "shelter");
   common::PrepareAudit(c);
   c.prepare("shelter_insert",
             "INSERT INTO shelter.shelters (id, display_name, kind, operator_organisation_id, "

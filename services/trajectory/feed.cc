@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "services/common/ids.h"
+#include "services/common/outbox.h"
 #include "services/trajectory/storage.h"
 
 namespace ketenregie::trajectory {
@@ -15,7 +16,7 @@ EventConsumer::EventConsumer(common::DbPool& db, EventSource& source, std::strin
 
 int EventConsumer::PullOnce(int max_events, int fail_after) {
   return common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-    const std::string cursor = LockFeedCursor(tx, source_name_);
+    const std::string cursor = common::LockFeedCursor(tx, source_name_);
     common::v1::ListEventsResponse events;
     if (const grpc::Status status = source_.List(cursor, max_events, events); !status.ok()) {
       // Nothing applied, the cursor stays: the next pull tries again.
@@ -43,7 +44,7 @@ int EventConsumer::PullOnce(int max_events, int fail_after) {
       ++applied;
     }
     if (!events.events().empty()) {
-      SetFeedCursor(tx, source_name_, events.events(events.events_size() - 1).cursor());
+      common::SetFeedCursor(tx, source_name_, events.events(events.events_size() - 1).cursor());
     }
     return applied;
   });

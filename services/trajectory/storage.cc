@@ -253,9 +253,7 @@ void Prepare(pqxx::connection& c) {
   c.prepare("request_log_rekey",
             "UPDATE trajectory.request_log SET response = $3 WHERE organisation_id = $1 AND "
             "request_id = $2");
-  c.prepare("feed_cursor_lock",
-            "SELECT cursor FROM trajectory.feed_cursors WHERE source = $1 FOR UPDATE");
-  c.prepare("feed_cursor_set", "UPDATE trajectory.feed_cursors SET cursor = $2 WHERE source = $1");
+  common::PrepareFeedCursors(c, "trajectory");
   c.prepare("screening_rekey",
             "UPDATE trajectory.trajectories SET screening = $2 WHERE id = $1::uuid");
 }
@@ -517,14 +515,6 @@ std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& a
 void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry) {
   tx.exec_prepared("request_log_rekey", entry.organisation_id, entry.request_id,
                    pqxx::binarystring(entry.sealed));
-}
-
-std::string LockFeedCursor(pqxx::work& tx, const std::string& source) {
-  return tx.exec_prepared1("feed_cursor_lock", source)[0].as<std::string>();
-}
-
-void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor) {
-  tx.exec_prepared("feed_cursor_set", source, cursor);
 }
 
 }  // namespace ketenregie::trajectory

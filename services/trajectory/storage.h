@@ -175,7 +175,5 @@ void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry);
 
 /// The stored position in another service's feed, locked for this
 /// transaction (one consumer at a time), and its update.
-std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
-void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
 
 }  // namespace ketenregie::trajectory

@@ -39,7 +39,8 @@ class NoOpenWork final : public trajectory::OpenWork {
 class FactsFrom final : public shelter::TrajectoryFacts {
  public:
   grpc::Status Get(const std::string&, workflow::PersonFacts& facts) override {
-    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0, true};
+    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0, true,
+             "essm-rotterdam"};
     return grpc::Status::OK;
   }
 };
@@ -72,16 +73,16 @@ class EventFeedTest : public ::testing::Test {
         shelters_(shelter_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
         trajectory_server_(trajectories_),
         shelter_server_(shelters_),
-        source_(
-            [this] { return shelter_server_.address(); },
-            common::MutualTlsChannelCredentials(testing::TestCertsDir() + "/svc-trajectory.pem",
-                                                testing::TestCertsDir() + "/svc-trajectory.key",
-                                                testing::TestCertsDir() + "/ca.pem"),
-            "trajectory-service") {}
+        source_([this] { return shelter_server_.address(); },
+                common::MutualTlsChannelCredentials(testing::TestCertsDir() + "/svc-trajectory.pem",
+                                                    testing::TestCertsDir() + "/svc-trajectory.key",
+                                                    testing::TestCertsDir() + "/ca.pem"),
+                "trajectory-service") {}
 
   // A registered trajectory, placed in a crisis shelter and moved on.
   std::string PlaceAndEnd() {
-    auto t = tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "essm-rotterdam"));
+    auto t =
+        tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "essm-rotterdam"));
     tpb::RegisterPersonRequest reg;
     reg.set_request_id("reg-1");
     reg.mutable_identity()->set_given_name("Grace");
@@ -90,7 +91,8 @@ class EventFeedTest : public ::testing::Test {
     EXPECT_TRUE(t->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
     const std::string id = registered.trajectory().id();
 
-    auto staff = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "crisisopvang-rotterdam"));
+    auto staff =
+        spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "crisisopvang-rotterdam"));
     auto essm = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "essm-rotterdam"));
     spb::CreateShelterRequest create;
     create.set_request_id("s-1");
@@ -157,9 +159,9 @@ TEST_F(EventFeedTest, ConsumerKilledMidPage_RestartsWithoutLossOrRepeat) {
   EXPECT_EQ(restarted.PullOnce(2), 2);
   EXPECT_EQ(restarted.PullOnce(2), 1);
   EXPECT_EQ(restarted.PullOnce(2), 0);
-  EXPECT_EQ(ShelterEntries(), (std::map<std::string, int>{{"placement.requested", 1},
-                                                          {"placement.started", 1},
-                                                          {"placement.ended", 1}}));
+  EXPECT_EQ(ShelterEntries(),
+            (std::map<std::string, int>{
+                {"placement.requested", 1}, {"placement.started", 1}, {"placement.ended", 1}}));
 }
 
 TEST_F(EventFeedTest, TwoReplicasConsumingAtOnce_ApplyEachEventOnce) {
@@ -176,9 +178,91 @@ TEST_F(EventFeedTest, TwoReplicasConsumingAtOnce_ApplyEachEventOnce) {
   auto fa = std::async(std::launch::async, [&] { return drain(a); });
   auto fb = std::async(std::launch::async, [&] { return drain(b); });
   EXPECT_EQ(fa.get() + fb.get(), 3);
-  EXPECT_EQ(ShelterEntries(), (std::map<std::string, int>{{"placement.requested", 1},
-                                                          {"placement.started", 1},
-                                                          {"placement.ended", 1}}));
+  EXPECT_EQ(ShelterEntries(),
+            (std::map<std::string, int>{
+                {"placement.requested", 1}, {"placement.started", 1}, {"placement.ended", 1}}));
+}
+
+// Closing asks the shelter for open placements (R-CLOSE-REQUIRES), but one
+// can be requested or confirmed in the moment between that question and the
+// closing (the trajectory service here counts none: that moment). The
+// shelter follows the trajectory feed: the request is cancelled, and the
+// placement holding a bed, which the system does not end on its own, gives
+// the coordinator a task.
+TEST_F(EventFeedTest, TrajectoryClosed_RequestCancelled_ABedHeldAsksTheCoordinator) {
+  auto t =
+      tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "essm-rotterdam"));
+  tpb::RegisterPersonRequest reg;
+  reg.set_request_id("reg-close");
+  reg.mutable_identity()->set_given_name("Grace");
+  reg.set_age_status(tpb::AGE_STATUS_CONFIRMED_ADULT);
+  tpb::RegisterPersonResponse registered;
+  ASSERT_TRUE(t->RegisterPerson(ContextAs("coordinator-1").get(), reg, &registered).ok());
+  const std::string id = registered.trajectory().id();
+
+  auto staff =
+      spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "crisisopvang-rotterdam"));
+  auto essm = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "essm-rotterdam"));
+  spb::CreateShelterRequest create;
+  create.set_request_id("s-close");
+  create.mutable_shelter()->set_display_name("Opvang");
+  create.mutable_shelter()->set_kind(spb::SHELTER_KIND_CRISIS);
+  create.mutable_shelter()->set_capacity_beds(2);
+  create.mutable_shelter()->set_secret_address("geheim");
+  spb::Shelter shelter;
+  ASSERT_TRUE(staff->CreateShelter(ContextAs("opvang-1").get(), create, &shelter).ok());
+  auto request = [&](const std::string& request_id, spb::Placement* out) {
+    spb::RequestPlacementRequest r;
+    r.set_request_id(request_id);
+    r.set_shelter_id(shelter.id());
+    r.set_trajectory_id(id);
+    ASSERT_TRUE(essm->RequestPlacement(ContextAs("coordinator-1").get(), r, out).ok());
+  };
+  spb::Placement placed;
+  request("p-placed", &placed);
+  spb::ConfirmPlacementRequest confirm;
+  confirm.set_request_id("c-placed");
+  confirm.set_placement_id(placed.id());
+  confirm.set_etag(placed.etag());
+  ASSERT_TRUE(staff->ConfirmPlacement(ContextAs("opvang-1").get(), confirm, &placed).ok());
+  spb::Placement requested;
+  request("p-requested", &requested);
+
+  tpb::CloseTrajectoryRequest close;
+  close.set_request_id("close");
+  close.set_trajectory_id(id);
+  close.set_etag(registered.trajectory().etag());
+  close.set_reason(tpb::CLOSURE_REASON_MOVED_ON);
+  tpb::Trajectory closed;
+  ASSERT_TRUE(t->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed).ok());
+
+  common::PeerChannel trajectory_feed(
+      [this] { return trajectory_server_.address(); },
+      common::MutualTlsChannelCredentials(testing::TestCertsDir() + "/svc-shelter.pem",
+                                          testing::TestCertsDir() + "/svc-shelter.key",
+                                          testing::TestCertsDir() + "/ca.pem"));
+  EXPECT_GT(shelters_.FollowTrajectoryFeed(trajectory_feed), 0);
+  EXPECT_EQ(shelters_.FollowTrajectoryFeed(trajectory_feed), 0) << "each event once";
+  auto state_of = [&](const spb::Placement& p) {
+    spb::GetPlacementRequest get;
+    get.set_id(p.id());
+    spb::Placement now;
+    EXPECT_TRUE(staff->GetPlacement(ContextAs("opvang-1").get(), get, &now).ok());
+    return now.state();
+  };
+  EXPECT_EQ(state_of(requested), spb::PLACEMENT_STATE_CANCELLED);
+  EXPECT_EQ(state_of(placed), spb::PLACEMENT_STATE_PLACED) << "she is there: not ended by itself";
+
+  trajectory::EventConsumer consumer(trajectory_pool_, source_, "shelter", milliseconds(5000));
+  while (consumer.PullOnce(100) > 0) {
+  }
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM trajectory.tasks WHERE trajectory_id = $1::uuid "
+                            "AND kind = 'placement.open_after_closure'",
+                            id)[0]
+                .as<int>(),
+            1);
 }
 
 }  // namespace

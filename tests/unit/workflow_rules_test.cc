@@ -462,6 +462,16 @@ TEST(RuleCloseRequires, NoUnansweredHandoff) {
   EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
 }
 
+TEST(RuleCloseRequires, AClosedTrajectorysRequestsAreCancelledAndBedsAskTheCoordinator) {
+  EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kRequested), OnTrajectoryClosed::kCancel);
+  EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kPlaced),
+            OnTrajectoryClosed::kAskCoordinator);
+  EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kOverdue),
+            OnTrajectoryClosed::kAskCoordinator);
+  EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kEnded), OnTrajectoryClosed::kNothing);
+  EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kCancelled), OnTrajectoryClosed::kNothing);
+}
+
 TEST(RuleCloseRequires, AClosedTrajectoryGetsNoHandoffAndItsUnansweredOnesAreRevoked) {
   EXPECT_FALSE(CheckTrajectoryOpenForHandoff(true).has_value());
   const auto refused = CheckTrajectoryOpenForHandoff(false);
