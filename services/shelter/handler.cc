@@ -720,10 +720,8 @@ grpc::Status ShelterHandler::GetDisclosureSections(
            request->categories().end();
   };
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    PlacementFilter filter;
-    filter.trajectory_id = request->trajectory_id();
     const auto placements =
-        shelter::ListPlacements(tx, filter, std::nullopt, kMaxPlacementsInSection);
+        PlacementsOfTrajectory(tx, request->trajectory_id(), kMaxPlacementsInSection);
     const auto current = std::find_if(placements.begin(), placements.end(), [](const auto& p) {
       return workflow::HoldsBeds(p.flow.state);
     });
@@ -801,10 +799,8 @@ int ShelterHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
         if (event.type() != "trajectory.closed") {
           return;
         }
-        PlacementFilter filter;
-        filter.trajectory_id = event.trajectory_id();
         const Instant now = clock_.Now();
-        for (const auto& listed : shelter::ListPlacements(tx, filter, std::nullopt, 1000)) {
+        for (const auto& listed : PlacementsOfTrajectory(tx, event.trajectory_id(), 1000)) {
           // Shelter before placement: the lock order of every bed decision.
           LoadShelter(tx, listed.shelter_id, /*for_update=*/true);
           auto row = LoadPlacement(tx, listed.flow.id, /*for_update=*/true);

@@ -141,6 +141,13 @@ void Prepare(pqxx::connection& c) {
                 "s.operator_organisation_id = $5) AND ($6 = '' OR p.requested_by_organisation = "
                 "$6) AND ($7::bigint IS NULL OR (p.created_at, p.id) < (to_timestamp($7), "
                 "$8::uuid)) ORDER BY p.created_at DESC, p.id DESC LIMIT $9"));
+  // One trajectory's placements, for the packet sections and the closing:
+  // its own statement, so its generic plan stays on the index whatever the
+  // list above is used for.
+  c.prepare("placements_of_trajectory",
+            Sql("SELECT ", kPlacementColumns,
+                " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id "
+                "WHERE p.trajectory_id = $1::uuid ORDER BY p.created_at DESC, p.id DESC LIMIT $2"));
   c.prepare("occupancy",
             "SELECT s.id::text, s.display_name, s.kind, s.capacity_beds, "
             "coalesce(sum(p.beds) FILTER (WHERE p.state = 2), 0), "
@@ -231,6 +238,15 @@ std::vector<PlacementRow> ListPlacements(
   for (const auto& r : tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id, f.state,
                                         f.overdue_only, f.operator_organisation,
                                         f.requested_by_organisation, key.get(), id.get(), limit)) {
+    out.push_back(PlacementOf(r));
+  }
+  return out;
+}
+
+std::vector<PlacementRow> PlacementsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
+                                                 int limit) {
+  std::vector<PlacementRow> out;
+  for (const auto& r : tx.exec_prepared("placements_of_trajectory", trajectory_id, limit)) {
     out.push_back(PlacementOf(r));
   }
   return out;

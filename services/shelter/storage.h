@@ -67,6 +67,10 @@ std::vector<PlacementRow> ListPlacements(
     pqxx::work& tx, const PlacementFilter& filter,
     const std::optional<std::pair<long long, std::string>>& after, int limit);
 
+/// The placements of one trajectory, newest first.
+std::vector<PlacementRow> PlacementsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
+                                                 int limit);
+
 struct OccupancyRow {
   std::string shelter_id;
   std::string display_name;
