@@ -24,8 +24,9 @@ bool Service(const Principal& p) {
   return p.organisation_type == OrganisationType::kService && p.roles.contains(Role::kService);
 }
 
-constexpr std::array kRoles = {Role::kCoordinator, Role::kMeldpunt,       Role::kShelterStaff,
-                               Role::kPartner,     Role::kPrivacyOfficer, Role::kService};
+constexpr std::array kRoles = {Role::kCoordinator,    Role::kMeldpunt,       Role::kShelterStaff,
+                               Role::kPartner,        Role::kPrivacyOfficer, Role::kService,
+                               Role::kPacketAssembler};
 
 }  // namespace
 
@@ -43,6 +44,8 @@ std::string_view ToString(Role role) {
       return "privacy_officer";
     case Role::kService:
       return "service";
+    case Role::kPacketAssembler:
+      return "packet_assembler";
   }
   return "?";
 }
@@ -111,9 +114,11 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       allowed = CareCoordinator(principal);
       break;
     case Operation::kReadEligibilityFacts:
-    case Operation::kReadDisclosureSections:
     case Operation::kReadEvents:
       allowed = Service(principal);
+      break;
+    case Operation::kReadDisclosureSections:
+      allowed = Service(principal) && principal.roles.contains(Role::kPacketAssembler);
       break;
     case Operation::kManageShelter:
     case Operation::kRunPlacement:

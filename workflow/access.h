@@ -25,6 +25,9 @@ enum class Role {
   kPrivacyOfficer,
   /// Another Ketenregie service acting for its own callers.
   kService,
+  /// The one service that assembles packets (the handoff service): only it
+  /// reads their sections, a crisis shelter's address among them.
+  kPacketAssembler,
 };
 
 enum class Operation {
@@ -74,12 +77,13 @@ struct Principal {
 /// meldpunt; service methods by Ketenregie services only.
 std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation operation);
 
-/// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
-/// shelter their organisation runs.
 /// R-ACCESS-ROLE: consents, overrides and handoffs of a trajectory are
 /// recorded only by the organisation that keeps it.
 std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisation,
                                                 std::string_view keeper_organisation);
+
+/// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
+/// shelter their organisation runs.
 
 std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
                                              std::string_view operator_organisation);

@@ -82,6 +82,10 @@ std::optional<RuleViolation> CheckTrajectoryOpenForHandoff(bool trajectory_open)
                        "the trajectory is not open: no handoff is sent for it until it reopens"};
 }
 
+bool IsRevokedOnWithdrawal(HandoffState state) {
+  return state == S::kDraft || state == S::kSent || state == S::kAccepted;
+}
+
 bool IsRevokedOnClosure(HandoffState state) { return state == S::kDraft || IsUnanswered(state); }
 
 bool IsPacketReadable(HandoffState state) { return state == S::kSent || state == S::kAccepted; }

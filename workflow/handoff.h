@@ -46,6 +46,10 @@ bool IsInCarePlan(HandoffState state);
 /// trajectory that is not open (closed, or a signal never registered).
 std::optional<RuleViolation> CheckTrajectoryOpenForHandoff(bool trajectory_open);
 
+/// R-WITHDRAWAL-IMMEDIATE: a withdrawal revokes every handoff to that
+/// recipient that is not over yet: drafts, sent and accepted ones.
+bool IsRevokedOnWithdrawal(HandoffState state);
+
 /// R-CLOSE-REQUIRES: when the trajectory closes, its handoffs not yet
 /// answered (drafts and sent ones) are revoked; accepted, declined and
 /// completed ones stay in the care plan as its history.

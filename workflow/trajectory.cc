@@ -15,19 +15,29 @@ using E = TrajectoryEvent;
 constexpr std::array kStates = {S::kSignalled,       S::kRegistered, S::kScreened,
                                 S::kChildProtection, S::kActive,     S::kDeclinedForNow,
                                 S::kClosed};
-constexpr std::array kEvents = {E::kRegister,     E::kSetAgeStatus,     E::kRecordScreening,
-                                E::kDecideRouteA, E::kDecideRouteB,     E::kDecideRouteC,
-                                E::kDecideRouteD, E::kReactivate,       E::kAssignCoordinator,
-                                E::kSetNonPunishment, E::kClose,        E::kReopen,
+constexpr std::array kEvents = {E::kRegister,
+                                E::kSetAgeStatus,
+                                E::kRecordScreening,
+                                E::kDecideRouteA,
+                                E::kDecideRouteB,
+                                E::kDecideRouteC,
+                                E::kDecideRouteD,
+                                E::kReactivate,
+                                E::kAssignCoordinator,
+                                E::kSetNonPunishment,
+                                E::kClose,
+                                E::kReopen,
                                 E::kLink};
 
 // Events that only update a trajectory in progress, allowed in every open
 // state after registration.
-#define KR_OPEN_UPDATES(state)                                                     \
-  Transition<S, E>{state, E::kSetAgeStatus, state},                                \
-      Transition<S, E>{state, E::kAssignCoordinator, state},                       \
-      Transition<S, E>{state, E::kSetNonPunishment, state},                        \
-      Transition<S, E>{state, E::kLink, state}, Transition<S, E>{state, E::kClose, S::kClosed}
+#define KR_OPEN_UPDATES(state)                                     \
+  Transition<S, E>{state, E::kSetAgeStatus, state},                \
+      Transition<S, E>{state, E::kAssignCoordinator, state},       \
+      Transition<S, E>{state, E::kSetNonPunishment, state},        \
+      Transition<S, E>{state, E::kLink, state}, Transition<S, E> { \
+    state, E::kClose, S::kClosed                                   \
+  }
 
 constexpr std::array kTransitions = {
     Transition<S, E>{S::kSignalled, E::kRegister, S::kRegistered},
@@ -69,8 +79,8 @@ constexpr std::array kTransitions = {
 std::string_view StateName(S s) { return ToString(s); }
 std::string_view EventName(E e) { return ToString(e); }
 
-constexpr MachineSpec<S, E> kMachine{"trajectory", kStates, kEvents, kTransitions, &StateName,
-                                     &EventName};
+constexpr MachineSpec<S, E> kMachine{"trajectory", kStates,    kEvents,
+                                     kTransitions, &StateName, &EventName};
 
 std::optional<RuleViolation> CheckAdultRoute(const TrajectorySnapshot& t, std::string_view route) {
   if (TreatedAsMinor(t.age)) {
@@ -94,6 +104,23 @@ std::optional<RuleViolation> CheckCanClose(const TrajectorySnapshot& t) {
 }
 
 }  // namespace
+
+std::optional<std::string_view> LifecycleEvent(std::optional<TrajectoryState> before,
+                                               TrajectoryState after) {
+  if (!before) {
+    return "trajectory.opened";
+  }
+  if (*before == after) {
+    return std::nullopt;
+  }
+  if (after == S::kClosed) {
+    return "trajectory.closed";
+  }
+  if (*before == S::kClosed) {
+    return "trajectory.reopened";
+  }
+  return "trajectory.state_changed";
+}
 
 std::string_view ToString(TrajectoryState state) {
   switch (state) {
@@ -320,8 +347,9 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
 
     case E::kReopen:
       if (current.closure_reason == ClosureReason::kDeceased) {
-        return RuleViolation{rules::kReopen, "a trajectory closed because the person died is not "
-                                             "reopened"};
+        return RuleViolation{rules::kReopen,
+                             "a trajectory closed because the person died is not "
+                             "reopened"};
       }
       if (current.closure_reason == ClosureReason::kConsultationOnly) {
         return RuleViolation{rules::kReopen,

@@ -60,6 +60,14 @@ enum class ClosureReason {
 };
 
 std::string_view ToString(TrajectoryState state);
+
+/// What the other services learn of a trajectory through its feed: that it
+/// opened, changed state, closed (by closing or by route D) or reopened —
+/// never why. A screening, a permit, a police report stay in the trajectory
+/// service (data minimisation); the closing is what the shelter and handoff
+/// services act on (R-CLOSE-REQUIRES). nullopt when the state did not change.
+std::optional<std::string_view> LifecycleEvent(std::optional<TrajectoryState> before,
+                                               TrajectoryState after);
 std::string_view ToString(TrajectoryEvent event);
 std::string_view ToString(ClosureReason reason);
 
@@ -80,13 +88,13 @@ struct TrajectorySnapshot {
 
 struct TrajectoryCommand {
   TrajectoryEvent event;
-  AgeStatus age = AgeStatus::kUnknown;        // kSetAgeStatus
-  Screening screening{};                      // kRecordScreening
-  bool consents_to_referral = false;          // kDecideRouteB, kReactivate
+  AgeStatus age = AgeStatus::kUnknown;                 // kSetAgeStatus
+  Screening screening{};                               // kRecordScreening
+  bool consents_to_referral = false;                   // kDecideRouteB, kReactivate
   ClosureReason reason = ClosureReason::kUnspecified;  // kClose
-  std::string coordinator{};                  // kAssignCoordinator
-  bool non_punishment = false;                // kSetNonPunishment
-  std::string linked_id{};                    // kLink
+  std::string coordinator{};                           // kAssignCoordinator
+  bool non_punishment = false;                         // kSetNonPunishment
+  std::string linked_id{};                             // kLink
 };
 
 /// Configurable per region.

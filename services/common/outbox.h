@@ -55,8 +55,10 @@ void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string&
 
 /// Applies one page of a peer service's feed in one transaction with the
 /// stored cursor, so each event takes effect exactly once however often it
-/// is delivered. `apply(tx, event)` for each event; nothing is applied and
-/// the cursor stays when the peer cannot answer. Returns the page's size.
+/// is delivered. `apply(tx, event)` for each event in order; it returns false
+/// to stop before that event (something it needs cannot be asked now): the
+/// cursor then stays just before it, and the next pull starts there. Nothing
+/// is applied when the peer cannot answer. Returns how many events it applied.
 template <typename Service, typename Apply>
 int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& peer,
                std::string_view actor, const std::string& source, int max_events, Apply&& apply) {
@@ -75,13 +77,17 @@ int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& pe
     if (!Service::NewStub(channel)->ListEvents(&context, request, &events).ok()) {
       return 0;
     }
+    int applied = 0;
     for (const auto& event : events.events()) {
-      apply(tx, event);
+      if (!apply(tx, event)) {
+        break;
+      }
+      ++applied;
     }
-    if (!events.events().empty()) {
-      SetFeedCursor(tx, source, events.events(events.events_size() - 1).cursor());
+    if (applied > 0) {
+      SetFeedCursor(tx, source, events.events(applied - 1).cursor());
     }
-    return events.events_size();
+    return applied;
   });
 }
 

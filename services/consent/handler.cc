@@ -177,15 +177,17 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  workflow::PersonFacts person;
-  if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
-                                                   caller.identity.organisation_id, person);
-      !unknown.ok()) {
-    return unknown;
-  }
   return common::Mutate(
       db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
       [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
+        // Inside: a retry of an acknowledged request gets its first answer
+        // whatever the trajectory is now.
+        workflow::PersonFacts person;
+        if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
+                                                         caller.identity.organisation_id, person);
+            !unknown.ok()) {
+          return unknown;
+        }
         const Instant now = clock_.Now();
         proposal.id = common::NewUuid();
         proposal.grantor = static_cast<workflow::Grantor>(in.grantor() - 1);
@@ -386,15 +388,15 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  workflow::PersonFacts person;
-  if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
-                                                   caller.identity.organisation_id, person);
-      !unknown.ok()) {
-    return unknown;
-  }
   return common::Mutate(
       db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,
       [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+        workflow::PersonFacts person;
+        if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
+                                                         caller.identity.organisation_id, person);
+            !unknown.ok()) {
+          return unknown;
+        }
         const Instant now = clock_.Now();
         o.id = common::NewUuid();
         o.basis = static_cast<workflow::LegalBasis>(in.basis());

@@ -127,11 +127,21 @@ grpc::Status FetchSections(common::PeerChannel& peer,
   }
   const auto channel = peer.Get();
   common::v1::DisclosureSections sections;
-  if (channel == nullptr || !Service::NewStub(channel)
-                                 ->GetDisclosureSections(ServiceContext().get(), request, &sections)
-                                 .ok()) {
+  const grpc::Status status = channel == nullptr
+                                  ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "unknown address")
+                                  : Service::NewStub(channel)->GetDisclosureSections(
+                                        ServiceContext().get(), request, &sections);
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
     return {grpc::StatusCode::UNAVAILABLE,
             std::string(Service::service_full_name()) + " unavailable: nothing is shared, retry"};
+  }
+  if (!status.ok()) {
+    // A refusal or a bug between the services, not a passing outage: no
+    // retry mends it, and nothing is shared.
+    return {grpc::StatusCode::INTERNAL,
+            std::string(Service::service_full_name()) + " refused the sections (code " +
+                std::to_string(status.error_code()) + "): nothing is shared"};
   }
   for (auto& section : *sections.mutable_sections()) {
     *into.add_sections() = std::move(section);
@@ -177,26 +187,28 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
       !denied.ok()) {
     return denied;
   }
-  if (auto refused = CheckTrajectoryOpen(request->trajectory_id(), caller); !refused.ok()) {
-    return refused;
-  }
-  return common::Mutate(db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(),
-                        response, keys_, [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
-                          const auto keyring = keys_.Get();
-                          HandoffRow row;
-                          row.flow.id = common::NewUuid();
-                          row.flow.recipient_organisation = request->recipient_organisation_id();
-                          row.trajectory_id = request->trajectory_id();
-                          row.organisation_id = caller.identity.organisation_id;
-                          row.purpose = request->purpose();
-                          row.message_sealed =
-                              keyring->Seal(request->message(), MessageContext(row.flow.id));
-                          row.created_by = caller.identity.actor;
-                          row.created_at = clock_.Now();
-                          InsertHandoff(tx, row);
-                          Render(row, *keyring, out);
-                          return grpc::Status::OK;
-                        });
+  return common::Mutate(
+      db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
+      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+        // Inside: a retry gets its first answer whatever the
+        // trajectory is now. No row is locked yet.
+        if (auto refused = CheckTrajectoryOpen(request->trajectory_id(), caller); !refused.ok()) {
+          return refused;
+        }
+        const auto keyring = keys_.Get();
+        HandoffRow row;
+        row.flow.id = common::NewUuid();
+        row.flow.recipient_organisation = request->recipient_organisation_id();
+        row.trajectory_id = request->trajectory_id();
+        row.organisation_id = caller.identity.organisation_id;
+        row.purpose = request->purpose();
+        row.message_sealed = keyring->Seal(request->message(), MessageContext(row.flow.id));
+        row.created_by = caller.identity.actor;
+        row.created_at = clock_.Now();
+        InsertHandoff(tx, row);
+        Render(row, *keyring, out);
+        return grpc::Status::OK;
+      });
 }
 
 grpc::Status HandoffHandler::CheckTrajectoryOpen(const std::string& trajectory_id,
@@ -231,27 +243,19 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
       !denied.ok()) {
     return denied;
   }
-  if (event == HandoffEvent::kSend) {
-    // Asked before the row is locked, never while holding it; a closing in
-    // between is caught by the trajectory feed (FollowTrajectoryFeed).
-    std::optional<HandoffRow> draft;
-    if (auto status = common::Read(db_, db_timeout_,
-                                   [&](pqxx::work& tx) {
-                                     draft = LoadHandoff(tx, handoff_id, false);
-                                     return grpc::Status::OK;
-                                   });
-        !status.ok()) {
-      return status;
-    }
-    if (draft && draft->organisation_id == caller.identity.organisation_id) {
-      if (auto refused = CheckTrajectoryOpen(draft->trajectory_id, caller); !refused.ok()) {
-        return refused;
-      }
-    }
-  }
   return common::Mutate(
       db_, db_timeout_, caller, method, request, request_id, response, keys_,
       [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+        if (event == HandoffEvent::kSend) {
+          // Asked before the row is locked, never while holding it; a closing
+          // in between is caught by the trajectory feed (FollowTrajectoryFeed).
+          const auto draft = LoadHandoff(tx, handoff_id, /*for_update=*/false);
+          if (draft && draft->organisation_id == caller.identity.organisation_id) {
+            if (auto refused = CheckTrajectoryOpen(draft->trajectory_id, caller); !refused.ok()) {
+              return refused;
+            }
+          }
+        }
         auto row = LoadHandoff(tx, handoff_id, /*for_update=*/true);
         if (!row ||
             (by_partner ? row->flow.recipient_organisation : row->organisation_id) !=
@@ -608,12 +612,15 @@ int HandoffHandler::FollowConsentFeed(int max_events) {
       db_, db_timeout_, peers_.consent, kActor, "consent", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
         if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
-          return;
+          return true;
         }
         for (auto& row :
-             OpenHandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
-          Revoke(tx, row, "consent withdrawn", clock_.Now());
+             HandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
+          if (workflow::IsRevokedOnWithdrawal(row.flow.state)) {
+            Revoke(tx, row, "consent withdrawn", clock_.Now());
+          }
         }
+        return true;
       });
 }
 
@@ -622,13 +629,24 @@ int HandoffHandler::FollowTrajectoryFeed(int max_events) {
       db_, db_timeout_, peers_.trajectory, kActor, "trajectory", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
         if (event.type() != "trajectory.closed") {
-          return;
+          return true;
+        }
+        // Applied late, after a reopening: what the trajectory holds now
+        // belongs to it open, and stays.
+        workflow::PersonFacts now;
+        const grpc::Status asked = peers_.trajectory_facts.Get(event.trajectory_id(), now);
+        if (!asked.ok() && asked.error_code() != grpc::StatusCode::NOT_FOUND) {
+          return false;  // ask again on the next pull
+        }
+        if (asked.ok() && now.trajectory_open) {
+          return true;
         }
         for (auto& row : HandoffsOfTrajectory(tx, event.trajectory_id(), /*for_update=*/true)) {
           if (workflow::IsRevokedOnClosure(row.flow.state)) {
             Revoke(tx, row, "trajectory closed", clock_.Now());
           }
         }
+        return true;
       });
 }
 

@@ -47,15 +47,14 @@ int main(int argc, char** argv) {
         auto consent = std::make_shared<common::PeerChannel>(
             common::PeerAddress(consent_addr, flags.peers_file, "KETENREGIE_CONSENT_ADDR"),
             credentials);
-        auto trajectory = std::make_shared<common::PeerChannel>(
-            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
-            credentials);
+        const auto trajectory_address =
+            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR");
+        auto trajectory = std::make_shared<common::PeerChannel>(trajectory_address, credentials);
         auto shelter = std::make_shared<common::PeerChannel>(
             common::PeerAddress(shelter_addr, flags.peers_file, "KETENREGIE_SHELTER_ADDR"),
             credentials);
         auto facts = std::make_shared<common::RemoteTrajectoryFacts>(
-            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
-            credentials, "handoff-service");
+            trajectory_address, credentials, "handoff-service");
         auto handler = std::make_shared<handoff::HandoffHandler>(
             db, *directory, *keys, *clock,
             handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter, *facts},

@@ -75,10 +75,10 @@ void Prepare(pqxx::connection& c) {
                 " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "
                 "($2 < 0 OR state = $2) AND ($3::bigint IS NULL OR (created_at, id) < "
                 "(to_timestamp($3), $4::uuid)) ORDER BY created_at DESC, id DESC LIMIT $5"));
-  c.prepare("open_handoffs_to",
+  c.prepare("handoffs_to",
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
-                "recipient_organisation_id = $2 AND state IN (0, 1, 2) FOR UPDATE"));
+                "recipient_organisation_id = $2 ORDER BY created_at, id FOR UPDATE"));
   c.prepare("timer_insert",
             "INSERT INTO handoff.timers (handoff_id, kind, due_at) VALUES ($1::uuid, $2, "
             "to_timestamp($3))");
@@ -146,10 +146,10 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int 
   return out;
 }
 
-std::vector<HandoffRow> OpenHandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
-                                       const std::string& recipient) {
+std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
+                                   const std::string& recipient) {
   std::vector<HandoffRow> out;
-  for (const auto& r : tx.exec_prepared("open_handoffs_to", trajectory_id, recipient)) {
+  for (const auto& r : tx.exec_prepared("handoffs_to", trajectory_id, recipient)) {
     out.push_back(RowOf(r));
   }
   return out;

@@ -35,9 +35,9 @@ std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& 
 std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit);
-/// Open handoffs of a trajectory to a recipient, locked.
-std::vector<HandoffRow> OpenHandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
-                                       const std::string& recipient);
+/// Every handoff of a trajectory to a recipient, oldest first, locked.
+std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
+                                   const std::string& recipient);
 
 void InsertTimer(pqxx::work& tx, const std::string& handoff_id, const std::string& kind,
                  workflow::Instant due_at);

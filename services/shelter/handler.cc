@@ -797,19 +797,31 @@ int ShelterHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
       db_, db_timeout_, trajectory, "shelter-service", "trajectory", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
         if (event.type() != "trajectory.closed") {
-          return;
+          return true;
+        }
+        // Applied late, after a reopening: her placements belong to the open
+        // trajectory and stay.
+        workflow::PersonFacts person;
+        const grpc::Status asked = facts_.Get(event.trajectory_id(), person);
+        if (!asked.ok() && asked.error_code() != grpc::StatusCode::NOT_FOUND) {
+          return false;  // ask again on the next pull
+        }
+        if (asked.ok() && person.trajectory_open) {
+          return true;
         }
         const Instant now = clock_.Now();
         for (const auto& listed : PlacementsOfTrajectory(tx, event.trajectory_id(), 1000)) {
-          // Shelter before placement: the lock order of every bed decision.
-          LoadShelter(tx, listed.shelter_id, /*for_update=*/true);
-          auto row = LoadPlacement(tx, listed.flow.id, /*for_update=*/true);
-          switch (workflow::PlacementOnTrajectoryClosed(row->flow.state)) {
+          switch (workflow::PlacementOnTrajectoryClosed(listed.flow.state)) {
             case workflow::OnTrajectoryClosed::kNothing:
               break;
             case workflow::OnTrajectoryClosed::kCancel: {
+              // A request holds no bed: the placement alone is locked, and
+              // decided again under the lock.
+              auto row = LoadPlacement(tx, listed.flow.id, /*for_update=*/true);
               std::vector<Action> actions;
-              if (Step(row->flow, actions, {PlacementEvent::kCancel}, now).ok()) {
+              if (workflow::PlacementOnTrajectoryClosed(row->flow.state) ==
+                      workflow::OnTrajectoryClosed::kCancel &&
+                  Step(row->flow, actions, {PlacementEvent::kCancel}, now).ok()) {
                 UpdatePlacement(tx, *row);
                 ApplyActions(tx, *row, actions, now);
                 common::AppendOutbox(tx, "placement.cancelled", row->trajectory_id,
@@ -822,11 +834,12 @@ int ShelterHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
             }
             case workflow::OnTrajectoryClosed::kAskCoordinator:
               common::AppendOutbox(
-                  tx, "task.requested", row->trajectory_id, "placements/" + row->flow.id,
+                  tx, "task.requested", listed.trajectory_id, "placements/" + listed.flow.id,
                   {{"task", std::string(workflow::kOpenPlacementAfterClosureTask)}}, now);
               break;
           }
         }
+        return true;
       });
 }
 

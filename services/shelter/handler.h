@@ -62,14 +62,14 @@ class ShelterHandler final : public v1::ShelterService::Service {
   grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,
                           common::v1::ListEventsResponse*) override;
 
-  /// Fires due placement timers: reminders become outbox events for the
-  /// coordinator; the three-month limit marks the placement overdue.
   /// Applies the trajectory service's events from `trajectory`: when a
   /// trajectory closes, its placement requests are cancelled and a placement
   /// that still holds a bed asks the coordinator, with a task, to end it or
   /// reopen (R-CLOSE-REQUIRES). Returns how many events it applied.
   int FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events = 100);
 
+  /// Fires due placement timers: reminders become outbox events for the
+  /// coordinator; the three-month limit marks the placement overdue.
   int FireDueTimers(int limit);
 
  private:

@@ -273,10 +273,15 @@ std::string RouteName(int route) {
   }
 }
 
-// The trajectory's feed (ListEvents), for the other services: what happened
-// and the state the trajectory is in now. Codes only, never personal data.
-void Publish(pqxx::work& tx, const TrajectoryRow& row, std::string_view kind, Instant now) {
-  common::AppendOutbox(tx, kind, row.id, "trajectories/" + row.id,
+// The trajectory's feed (ListEvents), for the other services: its
+// lifecycle only (workflow::LifecycleEvent), with the state it is in now.
+void Publish(pqxx::work& tx, const TrajectoryRow& row,
+             std::optional<workflow::TrajectoryState> before, Instant now) {
+  const auto event = workflow::LifecycleEvent(before, row.flow.state);
+  if (!event) {
+    return;
+  }
+  common::AppendOutbox(tx, *event, row.id, "trajectories/" + row.id,
                        {{"state", std::string(workflow::ToString(row.flow.state))},
                         {"organisation_id", row.organisation_id}},
                        now);
@@ -331,6 +336,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
           return common::StaleEtag("trajectory");
         }
         const Instant now = clock_.Now();
+        const workflow::TrajectoryState before = row->flow.state;
         Change c{tx, caller, *row, now, {}, {}, {}};
         if (auto refused = change(c); !refused.ok()) {
           return refused;
@@ -340,7 +346,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
         c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
         AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
                             c.timeline_kind, c.timeline_attributes});
-        Publish(tx, *row, c.timeline_kind, now);
+        Publish(tx, *row, before, now);
         Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
@@ -399,7 +405,7 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
                             {{"reporter", v1::ReporterKind_Name(request->reporter_kind())},
                              {"anonymous", request->anonymous() ? "true" : "false"},
                              {"signal_id", signal.id}}});
-        Publish(tx, row, "signal.received", now);
+        Publish(tx, row, std::nullopt, now);
         Render(signal, *keyring, out);
         return grpc::Status::OK;
       });
@@ -494,6 +500,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
       db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
       response, keys_, [&](pqxx::work& tx, v1::RegisterPersonResponse* out) -> grpc::Status {
         TrajectoryRow row;
+        std::optional<workflow::TrajectoryState> before;  // new: the feed hears it opened
         if (!request->signal_id().empty()) {
           const auto signal = LoadSignal(tx, request->signal_id());
           if (!signal || signal->organisation_id != caller.identity.organisation_id) {
@@ -501,6 +508,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
           }
           auto existing = LoadTrajectory(tx, signal->trajectory_id, /*for_update=*/true);
           row = std::move(*existing);
+          before = row.flow.state;
         } else {
           row.id = common::NewUuid();
           row.organisation_id = caller.identity.organisation_id;
@@ -561,7 +569,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
                          {"earlier_trajectories", std::to_string(out->earlier_trajectories_size())},
                          {"interpreter_used", request->interpreter_used() ? "true" : "false"},
                          {"consent_to_notes", request->consent_to_notes() ? "true" : "false"}}});
-        Publish(tx, row, "person.registered", now);
+        Publish(tx, row, before, now);
         Render(row, *keyring, out->mutable_trajectory());
         return grpc::Status::OK;
       });
@@ -1130,16 +1138,16 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
   });
 }
 
-// The sections a partner's packet is assembled from. The caller (the
-// handoff service) has decided which categories may go, and records the
-// disclosure on the audit trail in its own transaction; this service holds
-// no LOCATION or HEALTH data, so those categories get no section here.
 grpc::Status TrajectoryHandler::ListEvents(grpc::ServerContext* context,
                                            const common::v1::ListEventsRequest* request,
                                            common::v1::ListEventsResponse* response) {
   return common::ServeEvents(*context, directory_, db_, settings_.db_timeout, *request, *response);
 }
 
+// The sections a partner's packet is assembled from. The caller (the
+// handoff service) has decided which categories may go, and records the
+// disclosure on the audit trail in its own transaction; this service holds
+// no LOCATION or HEALTH data, so those categories get no section here.
 grpc::Status TrajectoryHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
@@ -1251,7 +1259,6 @@ int TrajectoryHandler::FireDueTimers(int limit) {
             actions = expired.value().actions;
             UpdateTrajectory(tx, *row, now);
             kind = "reflection.expired";
-            Publish(tx, *row, kind, now);
           } else {
             kind.clear();  // decided in time: nothing to do
           }

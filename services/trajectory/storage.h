@@ -173,7 +173,4 @@ std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& a
                                             int limit);
 void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry);
 
-/// The stored position in another service's feed, locked for this
-/// transaction (one consumer at a time), and its update.
-
 }  // namespace ketenregie::trajectory

@@ -5,6 +5,7 @@
 
 #include <future>
 #include <pqxx/pqxx>
+#include <set>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -35,14 +36,16 @@ class NoOpenWork final : public trajectory::OpenWork {
   }
 };
 
-// The trajectory service answers eligibility through its handler.
+// Eligibility facts at the process edge: an adult woman, her trajectory
+// open unless the test closed it.
 class FactsFrom final : public shelter::TrajectoryFacts {
  public:
-  grpc::Status Get(const std::string&, workflow::PersonFacts& facts) override {
-    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0, true,
-             "essm-rotterdam"};
+  grpc::Status Get(const std::string& id, workflow::PersonFacts& facts) override {
+    facts = {workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, 0,
+             !closed.contains(id), "essm-rotterdam"};
     return grpc::Status::OK;
   }
+  std::set<std::string> closed;
 };
 
 const common::Directory& TestDirectory() {
@@ -235,6 +238,7 @@ TEST_F(EventFeedTest, TrajectoryClosed_RequestCancelled_ABedHeldAsksTheCoordinat
   close.set_reason(tpb::CLOSURE_REASON_MOVED_ON);
   tpb::Trajectory closed;
   ASSERT_TRUE(t->CloseTrajectory(ContextAs("coordinator-1").get(), close, &closed).ok());
+  facts_.closed.insert(id);
 
   common::PeerChannel trajectory_feed(
       [this] { return trajectory_server_.address(); },

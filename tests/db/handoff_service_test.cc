@@ -226,6 +226,21 @@ class HandoffServiceTest : public ::testing::Test {
     ASSERT_TRUE(essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, out).ok());
   }
 
+  // Closes the trajectory (this trajectory service counts no open work).
+  void CloseTrajectory(tpb::Trajectory* out) {
+    tpb::GetTrajectoryRequest get;
+    get.set_id(trajectory_id_);
+    ASSERT_TRUE(essm_trajectory_->GetTrajectory(ContextAs("coordinator-1").get(), get, out).ok());
+    tpb::CloseTrajectoryRequest close;
+    close.set_request_id("close");
+    close.set_trajectory_id(trajectory_id_);
+    close.set_etag(out->etag());
+    close.set_reason(tpb::CLOSURE_REASON_MOVED_ON);
+    const auto closed =
+        essm_trajectory_->CloseTrajectory(ContextAs("coordinator-1").get(), close, out);
+    ASSERT_TRUE(closed.ok()) << closed.error_message();
+  }
+
   static constexpr const char* kSecretAddress = "Geheimstraat 7, 3011 AA Rotterdam";
 
   int AuditRecords() {
@@ -823,18 +838,23 @@ TEST_F(HandoffServiceTest, TrajectoryClosed_UnansweredHandoffsRevoked_NoNewOnes)
   accept.set_assigned_office("Kantoor Demo");
   ASSERT_TRUE(lawyer_->AcceptHandoff(ContextAs("advocaat-1").get(), accept, &accepted).ok());
 
-  tpb::GetTrajectoryRequest get;
-  get.set_id(trajectory_id_);
   tpb::Trajectory t;
-  ASSERT_TRUE(essm_trajectory_->GetTrajectory(ContextAs("coordinator-1").get(), get, &t).ok());
-  tpb::CloseTrajectoryRequest close;
-  close.set_request_id("close");
-  close.set_trajectory_id(trajectory_id_);
-  close.set_etag(t.etag());
-  close.set_reason(tpb::CLOSURE_REASON_MOVED_ON);
-  const auto closed =
-      essm_trajectory_->CloseTrajectory(ContextAs("coordinator-1").get(), close, &t);
-  ASSERT_TRUE(closed.ok()) << closed.error_message();
+  CloseTrajectory(&t);
+
+  // Sending the draft now is refused: the trajectory is not open.
+  hpb::SendHandoffRequest send_draft;
+  send_draft.set_request_id("h-draft-send");
+  send_draft.set_handoff_id(draft.id());
+  send_draft.set_etag(draft.etag());
+  hpb::Handoff unsent;
+  const auto refused_send =
+      essm_->SendHandoff(ContextAs("coordinator-1").get(), send_draft, &unsent);
+  EXPECT_EQ(refused_send.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused_send.error_message().find("R-CLOSE-REQUIRES"), std::string::npos);
+  // A retry of the acknowledged create still gets its first answer.
+  hpb::Handoff again;
+  ASSERT_TRUE(create("h-draft", "gemeente-rotterdam", &again).ok());
+  EXPECT_EQ(again.id(), draft.id());
 
   EXPECT_GT(handoffs_.FollowTrajectoryFeed(), 0);
   EXPECT_EQ(handoffs_.FollowTrajectoryFeed(), 0) << "each event once";
@@ -864,6 +884,38 @@ TEST_F(HandoffServiceTest, TrajectoryClosed_UnansweredHandoffsRevoked_NoNewOnes)
                 .as<int>(),
             2);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM handoff.handoffs")[0].as<int>(), 3);
+}
+
+// A closing applied late, after the trajectory reopened and a new referral
+// went out: what the reopened trajectory holds stays.
+TEST_F(HandoffServiceTest, ClosingAppliedAfterAReopening_LeavesTheReopenedTrajectoryAlone) {
+  Send();
+  tpb::Trajectory t;
+  CloseTrajectory(&t);
+  tpb::ReopenTrajectoryRequest reopen;
+  reopen.set_request_id("reopen");
+  reopen.set_trajectory_id(trajectory_id_);
+  reopen.set_etag(t.etag());
+  const auto reopened =
+      essm_trajectory_->ReopenTrajectory(ContextAs("coordinator-1").get(), reopen, &t);
+  ASSERT_TRUE(reopened.ok()) << reopened.error_message();
+  hpb::CreateHandoffRequest create;
+  create.set_request_id("h-new");
+  create.set_trajectory_id(trajectory_id_);
+  create.set_recipient_organisation_id("gemeente-rotterdam");
+  create.set_purpose(hpb::HANDOFF_PURPOSE_MUNICIPALITY);
+  hpb::Handoff fresh;
+  ASSERT_TRUE(essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &fresh).ok());
+
+  while (handoffs_.FollowTrajectoryFeed() > 0) {
+  }
+  hpb::Packet packet;
+  EXPECT_TRUE(Read(&packet).ok()) << "the sent handoff still stands";
+  hpb::GetHandoffRequest request;
+  request.set_id(fresh.id());
+  hpb::Handoff h;
+  ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), request, &h).ok());
+  EXPECT_EQ(h.state(), hpb::HANDOFF_STATE_DRAFT);
 }
 
 // Consents, overrides and handoffs of a trajectory come only from the

@@ -70,17 +70,21 @@ class ShelterServiceTest : public ::testing::Test {
         staff_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "crisisopvang-rotterdam"))),
         essm_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
         police_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "politie-avim-rotterdam"))),
-        trajectory_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))),
+        trajectory_service_(
+            pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))),
         handoff_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-handoff"))) {}
 
   std::string Person(workflow::AgeStatus age, workflow::GenderIdentity gender) {
-    const std::string id = "00000000-0000-4000-8000-" + std::string(12 - std::to_string(next_).size(), '0') +
+    const std::string id = "00000000-0000-4000-8000-" +
+                           std::string(12 - std::to_string(next_).size(), '0') +
                            std::to_string(next_);
     ++next_;
     facts_.people[id] = {age, gender, 0, true};
     return id;
   }
-  std::string Woman() { return Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman); }
+  std::string Woman() {
+    return Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman);
+  }
 
   pb::Shelter CreateCrisisShelter(int beds) {
     pb::CreateShelterRequest request;
@@ -131,13 +135,15 @@ class ShelterServiceTest : public ::testing::Test {
 TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
   const pb::Shelter shelter = CreateCrisisShelter(4);
   pb::Placement out;
-  auto refused = Request(shelter, Person(workflow::AgeStatus::kDoubted, workflow::GenderIdentity::kWoman),
-                         0, &out, "r1");
+  auto refused =
+      Request(shelter, Person(workflow::AgeStatus::kDoubted, workflow::GenderIdentity::kWoman), 0,
+              &out, "r1");
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("R-CRISIS-ELIGIBILITY"), std::string::npos);
   EXPECT_NE(refused.error_message().find("route A"), std::string::npos) << "the hint";
-  refused = Request(shelter, Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kMan),
-                    0, &out, "r2");
+  refused =
+      Request(shelter, Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kMan),
+              0, &out, "r2");
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(refused.error_message().find("another kind of shelter"), std::string::npos);
   EXPECT_EQ(Request(shelter, "00000000-0000-4000-8000-999999999999", 0, &out, "r3").error_code(),
@@ -152,7 +158,8 @@ TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
   too_long.set_shelter_id(shelter.id());
   too_long.set_trajectory_id(Woman());
   too_long.mutable_planned_end_at()->set_seconds((kStart + days{95}).time_since_epoch().count());
-  const auto long_status = police_->RequestPlacement(ContextAs("rechercheur-1").get(), too_long, &out);
+  const auto long_status =
+      police_->RequestPlacement(ContextAs("rechercheur-1").get(), too_long, &out);
   EXPECT_EQ(long_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(long_status.error_message().find("R-CRISIS-MAX-3M"), std::string::npos);
 }
@@ -202,7 +209,8 @@ TEST_F(ShelterServiceTest, AMothersChildrenNeedBedsToo) {
   pb::Placement out;
   const auto status = Confirm(p, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(status.error_message().find("3 needed, 2 free"), std::string::npos) << status.error_message();
+  EXPECT_NE(status.error_message().find("3 needed, 2 free"), std::string::npos)
+      << status.error_message();
 }
 
 TEST_F(ShelterServiceTest, ThreeMonthRule_RemindersOverdueContinuationAndMoveOn_InTheFeed) {
@@ -254,21 +262,24 @@ TEST_F(ShelterServiceTest, ThreeMonthRule_RemindersOverdueContinuationAndMoveOn_
   feed.set_max_events(2);
   for (;;) {
     common::v1::ListEventsResponse page;
-    ASSERT_TRUE(trajectory_service_->ListEvents(ContextAs("trajectory-service").get(), feed, &page).ok());
+    ASSERT_TRUE(
+        trajectory_service_->ListEvents(ContextAs("trajectory-service").get(), feed, &page).ok());
     if (page.events_size() == 0) {
       break;
     }
     for (const auto& e : page.events()) {
       EXPECT_EQ(e.trajectory_id(), person);
-      types.push_back(e.type() + (e.attributes().contains("task") ? ":" + e.attributes().at("task") : ""));
+      types.push_back(e.type() +
+                      (e.attributes().contains("task") ? ":" + e.attributes().at("task") : ""));
     }
     feed.set_after_cursor(page.events(page.events_size() - 1).cursor());
   }
-  EXPECT_EQ(types, (std::vector<std::string>{"placement.requested", "placement.started",
-                                             "task.requested:placement.limit_in_14_days",
-                                             "task.requested:placement.limit_in_7_days",
-                                             "placement.overdue", "task.requested:placement.overdue",
-                                             "placement.continued", "placement.ended"}));
+  EXPECT_EQ(
+      types,
+      (std::vector<std::string>{
+          "placement.requested", "placement.started", "task.requested:placement.limit_in_14_days",
+          "task.requested:placement.limit_in_7_days", "placement.overdue",
+          "task.requested:placement.overdue", "placement.continued", "placement.ended"}));
 }
 
 TEST_F(ShelterServiceTest, WhoSeesWhat_AddressesOnlyForTheShelterItself) {
@@ -282,7 +293,9 @@ TEST_F(ShelterServiceTest, WhoSeesWhat_AddressesOnlyForTheShelterItself) {
   {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
-    EXPECT_EQ(pqxx::binarystring(tx.exec1("SELECT address FROM shelter.shelters")[0]).str().find("Geheim"),
+    EXPECT_EQ(pqxx::binarystring(tx.exec1("SELECT address FROM shelter.shelters")[0])
+                  .str()
+                  .find("Geheim"),
               std::string::npos);
   }
   // Police request; coordinators may not confirm; the municipality may not request.
@@ -327,25 +340,30 @@ TEST_F(ShelterServiceTest, DisclosureSections_LocationOnlyWhilePlaced_OnlyForSer
   EXPECT_EQ(essm_->GetDisclosureSections(ContextAs("coordinator-1").get(), request, &sections)
                 .error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
-  ASSERT_TRUE(
-      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
-          .ok());
+  EXPECT_EQ(trajectory_service_
+                ->GetDisclosureSections(ContextAs("trajectory-service").get(), request, &sections)
+                .error_code(),
+            grpc::StatusCode::PERMISSION_DENIED)
+      << "only the service that assembles packets";
+  ASSERT_TRUE(handoff_service_
+                  ->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+                  .ok());
   EXPECT_EQ(sections.sections_size(), 0) << "no placement yet: nothing held";
 
   pb::Placement requested;
   ASSERT_TRUE(Request(shelter, person, 0, &requested, "p1").ok());
-  ASSERT_TRUE(
-      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
-          .ok());
+  ASSERT_TRUE(handoff_service_
+                  ->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+                  .ok());
   ASSERT_EQ(sections.sections_size(), 1) << "requested, not placed: a care plan, no location";
   EXPECT_EQ(sections.sections(0).category(), common::v1::DATA_CATEGORY_CARE_PLAN);
 
   pb::Placement placed;
   ASSERT_TRUE(Confirm(requested, &placed).ok());
   sections.Clear();
-  ASSERT_TRUE(
-      handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
-          .ok());
+  ASSERT_TRUE(handoff_service_
+                  ->GetDisclosureSections(ContextAs("handoff-service").get(), request, &sections)
+                  .ok());
   ASSERT_EQ(sections.sections_size(), 2);
   for (const auto& section : sections.sections()) {
     if (section.category() == common::v1::DATA_CATEGORY_LOCATION) {
@@ -374,8 +392,8 @@ TEST_F(ShelterServiceTest, DisclosureSections_LocationOnlyWhilePlaced_OnlyForSer
   care_only.set_trajectory_id(person);
   care_only.add_categories(common::v1::DATA_CATEGORY_CARE_PLAN);
   sections.Clear();
-  ASSERT_TRUE(handoff_service_->GetDisclosureSections(ContextAs("handoff-service").get(), care_only,
-                                                      &sections)
+  ASSERT_TRUE(handoff_service_
+                  ->GetDisclosureSections(ContextAs("handoff-service").get(), care_only, &sections)
                   .ok());
   EXPECT_EQ(sections.SerializeAsString().find("Geheim"), std::string::npos);
 }
@@ -411,10 +429,12 @@ TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
   auto rows = [&] {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
-    return tx.exec1("SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
-                    "shelter.placements) + (SELECT count(*) FROM shelter.outbox) + (SELECT "
-                    "count(*) FROM shelter.request_log) + (SELECT count(*) FROM shelter.timers) + "
-                    "(SELECT sum(version) FROM shelter.placements)")[0]
+    return tx
+        .exec1(
+            "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
+            "shelter.placements) + (SELECT count(*) FROM shelter.outbox) + (SELECT "
+            "count(*) FROM shelter.request_log) + (SELECT count(*) FROM shelter.timers) + "
+            "(SELECT sum(version) FROM shelter.placements)")[0]
         .as<long long>();
   };
   const long long before = rows();

@@ -462,6 +462,16 @@ TEST(RuleCloseRequires, NoUnansweredHandoff) {
   EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
 }
 
+TEST(RuleCloseRequires, EveryWayToClosedIsTheClosingOtherServicesHearOf) {
+  EXPECT_EQ(LifecycleEvent(std::nullopt, S::kSignalled), "trajectory.opened");
+  EXPECT_EQ(LifecycleEvent(S::kActive, S::kClosed), "trajectory.closed");
+  EXPECT_EQ(LifecycleEvent(S::kScreened, S::kClosed), "trajectory.closed") << "route D";
+  EXPECT_EQ(LifecycleEvent(S::kClosed, S::kActive), "trajectory.reopened");
+  EXPECT_EQ(LifecycleEvent(S::kRegistered, S::kScreened), "trajectory.state_changed");
+  EXPECT_FALSE(LifecycleEvent(S::kActive, S::kActive).has_value())
+      << "a permit or a police report is no news for other services";
+}
+
 TEST(RuleCloseRequires, AClosedTrajectorysRequestsAreCancelledAndBedsAskTheCoordinator) {
   EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kRequested), OnTrajectoryClosed::kCancel);
   EXPECT_EQ(PlacementOnTrajectoryClosed(PlacementState::kPlaced),
@@ -483,6 +493,16 @@ TEST(RuleCloseRequires, AClosedTrajectoryGetsNoHandoffAndItsUnansweredOnesAreRev
   for (auto state : {HandoffState::kAccepted, HandoffState::kDeclined, HandoffState::kRevoked,
                      HandoffState::kExpired, HandoffState::kCompleted}) {
     EXPECT_FALSE(IsRevokedOnClosure(state)) << ToString(state);
+  }
+}
+
+TEST(RuleWithdrawalImmediate, EveryHandoffNotOverIsRevoked) {
+  for (auto state : {HandoffState::kDraft, HandoffState::kSent, HandoffState::kAccepted}) {
+    EXPECT_TRUE(IsRevokedOnWithdrawal(state)) << ToString(state);
+  }
+  for (auto state : {HandoffState::kDeclined, HandoffState::kRevoked, HandoffState::kExpired,
+                     HandoffState::kCompleted}) {
+    EXPECT_FALSE(IsRevokedOnWithdrawal(state)) << ToString(state);
   }
 }
 
@@ -860,6 +880,12 @@ TEST(RuleAccessRole, ServiceMethodsOnlyForServices) {
   EXPECT_TRUE(CheckAccess(shelter_service, Operation::kManageTrajectory).has_value());
   const Principal coordinator{OrganisationType::kCareCoordination, {Role::kCoordinator}};
   EXPECT_TRUE(CheckAccess(coordinator, Operation::kReadDisclosureSections).has_value());
+  // Packet sections (a shelter's address among them) only for the one
+  // service that assembles packets, not for every service.
+  EXPECT_TRUE(CheckAccess(shelter_service, Operation::kReadDisclosureSections).has_value());
+  const Principal handoff_service{OrganisationType::kService,
+                                  {Role::kService, Role::kPacketAssembler}};
+  EXPECT_FALSE(CheckAccess(handoff_service, Operation::kReadDisclosureSections).has_value());
   const Principal nobody{OrganisationType::kCareCoordination, {}};
   EXPECT_TRUE(CheckAccess(nobody, Operation::kReadSignals).has_value());
 }
