@@ -172,7 +172,11 @@ Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
   switch (command.event) {
     case E::kPlace:
       // Eligibility is checked again: the facts may have changed since the
-      // request (an age now doubted).
+      // request (an age now doubted, the trajectory closed).
+      if (!command.person.trajectory_open) {
+        return RuleViolation{rules::kStateOrder,
+                             "placements are made for a registered, open trajectory"};
+      }
       if (crisis) {
         if (auto refusal = CheckCrisisEligibility(command.person)) {
           return *refusal;

@@ -268,6 +268,17 @@ TEST(RuleCrisisEligibility, CheckedAgainWhenPlacing) {
   ExpectRefused(ApplyPlacement(p.value(), place, kNow), rules::kCrisisEligibility);
 }
 
+TEST(RuleStateOrder, NoOneIsPlacedOnAClosedTrajectory) {
+  auto p = RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0}));
+  ASSERT_TRUE(p.ok());
+  PlacementCommand place{PlacementEvent::kPlace};
+  place.person = {AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0, /*trajectory_open=*/false};
+  place.free_beds = 4;
+  ExpectRefused(ApplyPlacement(p.value(), place, kNow), rules::kStateOrder);
+  place.person.trajectory_open = true;
+  EXPECT_TRUE(ApplyPlacement(p.value(), place, kNow).ok());
+}
+
 TEST(RuleCrisisMax3m, PlannedEndAtMostThreeMonthsAfterStart) {
   PlacementRequest r = CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0});
   // 30 November + 3 months = 28 February (2027 is no leap year).
