@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "workflow/access.h"
 #include "workflow/calendar.h"
 #include "workflow/rules.h"
 
@@ -123,6 +124,15 @@ bool HoldsBeds(PlacementState state) {
       return false;
   }
   return false;
+}
+
+std::optional<RuleViolation> CheckPlacementRequester(OrganisationType requester_type,
+                                                     std::string_view requester,
+                                                     const PersonFacts& person) {
+  if (requester_type == OrganisationType::kPolice) {
+    return std::nullopt;
+  }
+  return CheckOwnTrajectory(requester, person.organisation);
 }
 
 Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request) {

@@ -57,6 +57,12 @@ struct PersonFacts {
 /// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
 std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person);
 
+/// R-ACCESS-ROLE: a coordinator asks for a bed only for a trajectory their
+/// own organisation keeps; the police may ask for anyone they bring in.
+std::optional<RuleViolation> CheckPlacementRequester(OrganisationType requester_type,
+                                                     std::string_view requester,
+                                                     const PersonFacts& person);
+
 /// R-CRISIS-MAX-3M: the latest planned end of a crisis placement.
 Instant CrisisLimit(Instant starts_at);
 

@@ -352,6 +352,10 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
   if (auto unavailable = facts_.Get(request->trajectory_id(), person); !unavailable.ok()) {
     return unavailable;
   }
+  if (workflow::CheckPlacementRequester(caller.principal.organisation_type,
+                                        caller.identity.organisation_id, person)) {
+    return common::NotFound("trajectory");  // another organisation's: not revealed
+  }
   person.accompanying_children = request->accompanying_children();
   return common::Mutate(
       db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response,

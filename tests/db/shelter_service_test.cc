@@ -79,7 +79,7 @@ class ShelterServiceTest : public ::testing::Test {
                            std::string(12 - std::to_string(next_).size(), '0') +
                            std::to_string(next_);
     ++next_;
-    facts_.people[id] = {age, gender, 0, true};
+    facts_.people[id] = {age, gender, 0, true, "essm-rotterdam"};
     return id;
   }
   std::string Woman() {
@@ -312,6 +312,12 @@ TEST_F(ShelterServiceTest, WhoSeesWhat_AddressesOnlyForTheShelterItself) {
   pb::Placement out;
   EXPECT_EQ(essm_->ConfirmPlacement(ContextAs("coordinator-1").get(), confirm, &out).error_code(),
             grpc::StatusCode::PERMISSION_DENIED);
+  auto amsterdam = pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  request.set_request_id("p-ams");
+  EXPECT_EQ(
+      amsterdam->RequestPlacement(ContextAs("coordinator-ams-1").get(), request, &out).error_code(),
+      grpc::StatusCode::NOT_FOUND)
+      << "another ESSM's trajectory";
   auto gemeente = pb::ShelterService::NewStub(testing::ChannelAs(server_, "gemeente-rotterdam"));
   request.set_request_id("p2");
   EXPECT_EQ(gemeente->RequestPlacement(ContextAs("aandachtsfunctionaris-1").get(), request, &out)

@@ -918,6 +918,17 @@ TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest)
   EXPECT_TRUE(CheckOwnShelter("crisisopvang-utrecht", "crisisopvang-rotterdam").has_value());
 }
 
+TEST(RuleAccessRole, ABedIsAskedByTheKeepersCoordinatorsOrThePolice) {
+  PersonFacts person{AgeStatus::kConfirmedAdult, GenderIdentity::kWoman, 0, true, "essm-rotterdam"};
+  EXPECT_FALSE(
+      CheckPlacementRequester(OrganisationType::kCareCoordination, "essm-rotterdam", person)
+          .has_value());
+  EXPECT_TRUE(CheckPlacementRequester(OrganisationType::kCareCoordination, "essm-amsterdam", person)
+                  .has_value());
+  EXPECT_FALSE(CheckPlacementRequester(OrganisationType::kPolice, "politie-avim-rotterdam", person)
+                   .has_value());
+}
+
 TEST(RuleAccessRole, OnlyTheKeeperActsForATrajectorysPerson) {
   EXPECT_FALSE(CheckOwnTrajectory("essm-rotterdam", "essm-rotterdam").has_value());
   const auto refused = CheckOwnTrajectory("essm-amsterdam", "essm-rotterdam");
