@@ -53,28 +53,39 @@ void PrepareFeedCursors(pqxx::connection& connection, std::string_view schema);
 std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
 void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
 
-/// Applies one page of a peer service's feed in one transaction with the
-/// stored cursor, so each event takes effect exactly once however often it
-/// is delivered. `apply(tx, event)` for each event in order; it returns false
-/// to stop before that event (something it needs cannot be asked now): the
-/// cursor then stays just before it, and the next pull starts there. Nothing
-/// is applied when the peer cannot answer. Returns how many events it applied.
-template <typename Service, typename Apply>
-int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& peer,
-               std::string_view actor, const std::string& source, int max_events, Apply&& apply) {
+/// One page of `Service`'s feed (its ListEvents) after `after_cursor`, asked
+/// over `peer` as `actor`, with a deadline.
+template <typename Service>
+grpc::Status ListEventsOf(PeerChannel& peer, std::string_view actor,
+                          const std::string& after_cursor, int max_events,
+                          ketenregie::common::v1::ListEventsResponse& events) {
   const auto channel = peer.Get();
   if (channel == nullptr) {
-    return 0;
+    return {grpc::StatusCode::UNAVAILABLE, "service address unknown"};
   }
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
+  context.AddMetadata("x-actor", std::string(actor));
+  ketenregie::common::v1::ListEventsRequest request;
+  request.set_after_cursor(after_cursor);
+  request.set_max_events(max_events);
+  return Service::NewStub(channel)->ListEvents(&context, request, &events);
+}
+
+/// Applies one page of another service's feed in one transaction with the
+/// stored cursor of `source`, so each event takes effect exactly once
+/// however often it is delivered; a second replica waits on the cursor row.
+/// `list(after_cursor, max_events, events)` fetches the page; nothing is
+/// applied when it fails. `apply(tx, event)` for each event in order; it
+/// returns false to stop before that event (something it needs cannot be
+/// asked now): the cursor then stays just before it, and the next pull
+/// starts there. Returns how many events it applied.
+template <typename List, typename Apply>
+int FollowFeedWith(DbPool& db, std::chrono::milliseconds db_timeout, const std::string& source,
+                   int max_events, List&& list, Apply&& apply) {
   return RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
-    ketenregie::common::v1::ListEventsRequest request;
-    request.set_after_cursor(LockFeedCursor(tx, source));
-    request.set_max_events(max_events);
     ketenregie::common::v1::ListEventsResponse events;
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-    context.AddMetadata("x-actor", std::string(actor));
-    if (!Service::NewStub(channel)->ListEvents(&context, request, &events).ok()) {
+    if (!list(LockFeedCursor(tx, source), max_events, events).ok()) {
       return 0;
     }
     int applied = 0;
@@ -89,6 +100,18 @@ int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& pe
     }
     return applied;
   });
+}
+
+/// FollowFeedWith over `Service`'s ListEvents through `peer`.
+template <typename Service, typename Apply>
+int FollowFeed(DbPool& db, std::chrono::milliseconds db_timeout, PeerChannel& peer,
+               std::string_view actor, const std::string& source, int max_events, Apply&& apply) {
+  return FollowFeedWith(
+      db, db_timeout, source, max_events,
+      [&](const std::string& cursor, int max, ketenregie::common::v1::ListEventsResponse& out) {
+        return ListEventsOf<Service>(peer, actor, cursor, max, out);
+      },
+      std::forward<Apply>(apply));
 }
 
 }  // namespace ketenregie::common

@@ -12,6 +12,7 @@
 
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
+#include "services/common/outbox.h"
 #include "services/common/peer.h"
 #include "workflow/core.h"
 
@@ -37,17 +38,7 @@ class ServiceEventSource final : public EventSource {
 
   grpc::Status List(const std::string& after_cursor, int max_events,
                     common::v1::ListEventsResponse& events) override {
-    const auto channel = channel_.Get();
-    if (channel == nullptr) {
-      return {grpc::StatusCode::UNAVAILABLE, "service unknown"};
-    }
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-    context.AddMetadata("x-actor", actor_);
-    common::v1::ListEventsRequest request;
-    request.set_after_cursor(after_cursor);
-    request.set_max_events(max_events);
-    return Service::NewStub(channel)->ListEvents(&context, request, &events);
+    return common::ListEventsOf<Service>(channel_, actor_, after_cursor, max_events, events);
   }
 
  private:
