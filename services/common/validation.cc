@@ -57,6 +57,9 @@ grpc::Status CheckSectionsRequest(const v1::GetDisclosureSectionsRequest& reques
       return InvalidArgument("categories", "known data categories");
     }
   }
+  if (request.basis_id().size() > 2000) {
+    return InvalidArgument("basis_id", "at most 2000 bytes");
+  }
   return grpc::Status::OK;
 }
 

@@ -490,6 +490,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
       bases += (bases.empty() ? "" : ",") + d.basis_id();
     }
   }
+  from_trajectory.set_basis_id(bases);
+  from_shelter.set_basis_id(bases);
   common::v1::DisclosureSections sections;
   if (auto fetched = FetchSections<trajectory::v1::TrajectoryService>(peers_.trajectory,
                                                                       from_trajectory, sections);

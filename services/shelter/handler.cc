@@ -105,7 +105,8 @@ void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_sh
 // A read that shows personal or LOCATION data goes on the audit trail in
 // the same transaction (fail closed).
 void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               workflow::DataCategory category, std::string_view method, Instant now) {
+               workflow::DataCategory category, std::string_view method, Instant now,
+               const std::string& basis_id = "") {
   common::AuditRecord record;
   record.occurred_at = now;
   record.organisation_id = caller.identity.organisation_id;
@@ -115,6 +116,7 @@ void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajecto
   record.categories = {category};
   record.decision = common::AuditDecision::kPermitted;
   record.method = std::string(method);
+  record.basis_id = basis_id;
   common::AppendAudit(tx, record);
 }
 
@@ -734,7 +736,7 @@ grpc::Status ShelterHandler::GetDisclosureSections(
       const auto shelter = LoadShelter(tx, current->shelter_id, false);
       if (shelter) {
         AuditRead(tx, caller, request->trajectory_id(), workflow::DataCategory::kLocation,
-                  "GetDisclosureSections", clock_.Now());
+                  "GetDisclosureSections", clock_.Now(), request->basis_id());
         auto* section = response->add_sections();
         section->set_category(common::v1::DATA_CATEGORY_LOCATION);
         auto& fields = *section->mutable_fields();

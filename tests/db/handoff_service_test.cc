@@ -779,10 +779,13 @@ TEST_F(HandoffServiceTest, LocationFromTheShelterService_OnlyWithLocationPermitt
     // too, beside the one record of the packet read.
     pqxx::connection conn(db_.Dsn());
     pqxx::read_transaction tx(conn);
-    EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit.records WHERE method = 'GetDisclosureSections' "
-                       "AND organisation_id = 'svc-handoff'")[0]
+    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM audit.records WHERE method = "
+                              "'GetDisclosureSections' AND organisation_id = 'svc-handoff' AND "
+                              "position($1 in basis_id) > 0",
+                              location.id())[0]
                   .as<int>(),
-              1);
+              1)
+        << "with the basis it was handed out on";
   }
   EXPECT_EQ(AuditRecords(), 2);
 }
