@@ -72,10 +72,10 @@ void ApplyActions(pqxx::work& tx, const HandoffRow& row,
     switch (action.kind) {
       case ActionKind::kScheduleReminder:
       case ActionKind::kScheduleDeadline:
-        InsertTimer(tx, row.flow.id, action.what, action.at);
+        common::InsertTimer(tx, row.flow.id, action.what, action.at);
         break;
       case ActionKind::kCancelTimers:
-        CancelTimers(tx, row.flow.id, now);
+        common::CancelTimers(tx, row.flow.id, now);
         break;
       case ActionKind::kCreateTask:
         common::AppendOutbox(tx, "task.requested", row.trajectory_id, "handoffs/" + row.flow.id,
@@ -589,10 +589,9 @@ grpc::Status HandoffHandler::ListEvents(grpc::ServerContext* context,
 int HandoffHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
   return common::FireTimers(
-      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
-      [&](pqxx::work& tx, const DueTimer& timer) {
-        auto row = LoadHandoff(tx, timer.handoff_id, /*for_update=*/true);
-        if (!row || !ClaimTimer(tx, timer.id)) {
+      db_, db_timeout_, now, limit, [&](pqxx::work& tx, const common::DueTimer& timer) {
+        auto row = LoadHandoff(tx, timer.owner_id, /*for_update=*/true);
+        if (!row || !common::ClaimTimer(tx, timer.id)) {
           return false;
         }
         const auto expired = workflow::ApplyHandoff(row->flow, {HandoffEvent::kExpire, ""}, now);
@@ -604,7 +603,6 @@ int HandoffHandler::FireDueTimers(int limit) {
                                {{"recipient", row->flow.recipient_organisation}}, now);
           ApplyActions(tx, *row, expired.value().actions, now);
         }
-        MarkTimerFired(tx, timer.id, now);
         return true;
       });
 }

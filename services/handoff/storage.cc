@@ -2,6 +2,7 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/timers.h"
 
 namespace ketenregie::handoff {
 namespace {
@@ -79,19 +80,7 @@ void Prepare(pqxx::connection& c) {
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
                 "recipient_organisation_id = $2 ORDER BY created_at, id FOR UPDATE"));
-  c.prepare("timer_insert",
-            "INSERT INTO handoff.timers (handoff_id, kind, due_at) VALUES ($1::uuid, $2, "
-            "to_timestamp($3))");
-  c.prepare("timers_cancel",
-            "UPDATE handoff.timers SET cancelled_at = to_timestamp($2) WHERE handoff_id = $1::uuid "
-            "AND fired_at IS NULL AND cancelled_at IS NULL");
-  c.prepare("timers_due",
-            "SELECT id, handoff_id::text, kind FROM handoff.timers WHERE fired_at IS NULL AND "
-            "cancelled_at IS NULL AND due_at <= to_timestamp($1) ORDER BY due_at, id LIMIT $2");
-  c.prepare("timer_claim",
-            "SELECT id FROM handoff.timers WHERE id = $1 AND fired_at IS NULL AND cancelled_at IS "
-            "NULL FOR UPDATE SKIP LOCKED");
-  c.prepare("timer_fired", "UPDATE handoff.timers SET fired_at = to_timestamp($2) WHERE id = $1");
+  common::PrepareTimers(c, "handoff", "handoff_id");
   common::PrepareFeedCursors(c, "handoff");
 }
 
@@ -153,31 +142,6 @@ std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory
     out.push_back(RowOf(r));
   }
   return out;
-}
-
-void InsertTimer(pqxx::work& tx, const std::string& handoff_id, const std::string& kind,
-                 Instant due_at) {
-  tx.exec_prepared("timer_insert", handoff_id, kind, EpochOf(due_at));
-}
-
-void CancelTimers(pqxx::work& tx, const std::string& handoff_id, Instant now) {
-  tx.exec_prepared("timers_cancel", handoff_id, EpochOf(now));
-}
-
-std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
-  std::vector<DueTimer> out;
-  for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>()});
-  }
-  return out;
-}
-
-bool ClaimTimer(pqxx::work& tx, long long id) {
-  return !tx.exec_prepared("timer_claim", id).empty();
-}
-
-void MarkTimerFired(pqxx::work& tx, long long id, Instant now) {
-  tx.exec_prepared("timer_fired", id, EpochOf(now));
 }
 
 }  // namespace ketenregie::handoff

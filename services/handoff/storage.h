@@ -39,17 +39,4 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int 
 std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
                                    const std::string& recipient);
 
-void InsertTimer(pqxx::work& tx, const std::string& handoff_id, const std::string& kind,
-                 workflow::Instant due_at);
-void CancelTimers(pqxx::work& tx, const std::string& handoff_id, workflow::Instant now);
-struct DueTimer {
-  long long id = 0;
-  std::string handoff_id;
-  std::string kind;
-};
-/// Due timers without locks; ClaimTimer after locking the handoff.
-std::vector<DueTimer> DueTimers(pqxx::work& tx, workflow::Instant now, int limit);
-bool ClaimTimer(pqxx::work& tx, long long id);
-void MarkTimerFired(pqxx::work& tx, long long id, workflow::Instant now);
-
 }  // namespace ketenregie::handoff

@@ -126,10 +126,10 @@ void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Act
     switch (action.kind) {
       case ActionKind::kScheduleReminder:
       case ActionKind::kScheduleDeadline:
-        InsertTimer(tx, row.flow.id, action.what, action.at);
+        common::InsertTimer(tx, row.flow.id, action.what, action.at);
         break;
       case ActionKind::kCancelTimers:
-        CancelTimers(tx, row.flow.id, now);
+        common::CancelTimers(tx, row.flow.id, now);
         break;
       case ActionKind::kCreateTask:
         // Tasks live with the coordinator's trajectory: an event asks for it.
@@ -772,10 +772,9 @@ grpc::Status ShelterHandler::ListEvents(grpc::ServerContext* context,
 int ShelterHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
   return common::FireTimers(
-      db_, db_timeout_, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
-      [&](pqxx::work& tx, const DueTimer& timer) {
-        auto row = LoadPlacement(tx, timer.placement_id, /*for_update=*/true);
-        if (!row || !ClaimTimer(tx, timer.id)) {
+      db_, db_timeout_, now, limit, [&](pqxx::work& tx, const common::DueTimer& timer) {
+        auto row = LoadPlacement(tx, timer.owner_id, /*for_update=*/true);
+        if (!row || !common::ClaimTimer(tx, timer.id)) {
           return false;
         }
         if (timer.kind == "placement.limit") {
@@ -793,7 +792,6 @@ int ShelterHandler::FireDueTimers(int limit) {
           common::AppendOutbox(tx, "task.requested", row->trajectory_id,
                                "placements/" + row->flow.id, {{"task", timer.kind}}, now);
         }
-        MarkTimerFired(tx, timer.id, now);
         return true;
       });
 }

@@ -2,6 +2,7 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/timers.h"
 
 namespace ketenregie::shelter {
 namespace {
@@ -155,19 +156,7 @@ void Prepare(pqxx::connection& c) {
             "to_timestamp($2)), count(*) FILTER (WHERE p.state = 2 AND p.overdue) "
             "FROM shelter.shelters s LEFT JOIN shelter.placements p ON p.shelter_id = s.id "
             "WHERE ($1 = 0 OR s.kind = $1) GROUP BY s.id ORDER BY s.display_name, s.id");
-  c.prepare("timer_insert",
-            "INSERT INTO shelter.timers (placement_id, kind, due_at) VALUES ($1::uuid, $2, "
-            "to_timestamp($3))");
-  c.prepare("timers_cancel",
-            "UPDATE shelter.timers SET cancelled_at = to_timestamp($2) WHERE placement_id = "
-            "$1::uuid AND fired_at IS NULL AND cancelled_at IS NULL");
-  c.prepare("timers_due",
-            "SELECT id, placement_id::text, kind FROM shelter.timers WHERE fired_at IS NULL AND "
-            "cancelled_at IS NULL AND due_at <= to_timestamp($1) ORDER BY due_at, id LIMIT $2");
-  c.prepare("timer_claim",
-            "SELECT id FROM shelter.timers WHERE id = $1 AND fired_at IS NULL AND cancelled_at IS "
-            "NULL FOR UPDATE SKIP LOCKED");
-  c.prepare("timer_fired", "UPDATE shelter.timers SET fired_at = to_timestamp($2) WHERE id = $1");
+  common::PrepareTimers(c, "shelter", "placement_id");
 }
 
 void InsertShelter(pqxx::work& tx, const ShelterRow& r) {
@@ -259,31 +248,6 @@ std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_be
                    r[4].as<int>(), r[5].as<int>(), r[6].as<int>()});
   }
   return out;
-}
-
-void InsertTimer(pqxx::work& tx, const std::string& placement_id, const std::string& kind,
-                 Instant due_at) {
-  tx.exec_prepared("timer_insert", placement_id, kind, EpochOf(due_at));
-}
-
-void CancelTimers(pqxx::work& tx, const std::string& placement_id, Instant now) {
-  tx.exec_prepared("timers_cancel", placement_id, EpochOf(now));
-}
-
-bool ClaimTimer(pqxx::work& tx, long long timer_id) {
-  return !tx.exec_prepared("timer_claim", timer_id).empty();
-}
-
-std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
-  std::vector<DueTimer> out;
-  for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>()});
-  }
-  return out;
-}
-
-void MarkTimerFired(pqxx::work& tx, long long id, Instant now) {
-  tx.exec_prepared("timer_fired", id, EpochOf(now));
 }
 
 }  // namespace ketenregie::shelter

@@ -82,20 +82,4 @@ struct OccupancyRow {
 };
 std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_before);
 
-void InsertTimer(pqxx::work& tx, const std::string& placement_id, const std::string& kind,
-                 Instant due_at);
-void CancelTimers(pqxx::work& tx, const std::string& placement_id, Instant now);
-struct DueTimer {
-  long long id = 0;
-  std::string placement_id;
-  std::string kind;
-};
-/// Due timers, oldest first, without locking them: a worker locks the
-/// timer's owner first and then claims the timer (ClaimTimer), the same
-/// lock order as every change, so firing never deadlocks with a change.
-std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit);
-/// Locks the timer if it is still pending and no other worker holds it.
-bool ClaimTimer(pqxx::work& tx, long long timer_id);
-void MarkTimerFired(pqxx::work& tx, long long id, Instant now);
-
 }  // namespace ketenregie::shelter

@@ -231,13 +231,13 @@ void ApplyActions(pqxx::work& tx, const TrajectoryRow& row, const std::vector<Ac
     switch (action.kind) {
       case ActionKind::kScheduleReminder:
       case ActionKind::kScheduleDeadline:
-        InsertTimer(tx, row.id, action.what, action.at);
+        common::InsertTimer(tx, row.id, action.what, action.at);
         break;
       case ActionKind::kCancelTimers: {
         // "trajectory.*" cancels all of the trajectory's timers; otherwise
         // those of the track the action names ("reflection", "permit", ...).
         const std::string track = action.what.substr(0, action.what.find('.'));
-        CancelTimers(tx, row.id, track == "trajectory" ? "" : track, now);
+        common::CancelTimers(tx, row.id, now, track == "trajectory" ? "" : track);
         break;
       }
       case ActionKind::kCreateTask:
@@ -1241,10 +1241,9 @@ grpc::Status TrajectoryHandler::GetDisclosureSections(
 int TrajectoryHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
   return common::FireTimers(
-      db_, settings_.db_timeout, [&](pqxx::work& tx) { return DueTimers(tx, now, limit); },
-      [&](pqxx::work& tx, const DueTimer& timer) {
-        auto row = LoadTrajectory(tx, timer.trajectory_id, /*for_update=*/true);
-        if (!row || !ClaimTimer(tx, timer.id)) {
+      db_, settings_.db_timeout, now, limit, [&](pqxx::work& tx, const common::DueTimer& timer) {
+        auto row = LoadTrajectory(tx, timer.owner_id, /*for_update=*/true);
+        if (!row || !common::ClaimTimer(tx, timer.id)) {
           return false;  // fired, cancelled, or being fired by another replica
         }
         std::vector<Action> actions;
@@ -1271,7 +1270,6 @@ int TrajectoryHandler::FireDueTimers(int limit) {
           AppendTimeline(
               tx, {0, row->id, row->organisation_id, "system", now, kind, {{"kind", timer.kind}}});
         }
-        MarkTimerFired(tx, timer.id, now);
         return true;
       });
 }

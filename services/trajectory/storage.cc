@@ -5,6 +5,7 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/timers.h"
 #include "services/trajectory/mapping.h"
 
 namespace ketenregie::trajectory {
@@ -198,22 +199,7 @@ void Prepare(pqxx::connection& c) {
             "extract(epoch from occurred_at)::bigint, kind, attributes::text FROM "
             "trajectory.timeline WHERE trajectory_id = $1::uuid AND sequence > $2 ORDER BY "
             "sequence LIMIT $3");
-  c.prepare("timer_insert",
-            "INSERT INTO trajectory.timers (trajectory_id, kind, due_at) VALUES ($1::uuid, $2, "
-            "to_timestamp($3))");
-  c.prepare("timers_cancel",
-            "UPDATE trajectory.timers SET cancelled_at = to_timestamp($3) WHERE trajectory_id = "
-            "$1::uuid AND fired_at IS NULL AND cancelled_at IS NULL AND ($2 = '' OR "
-            "starts_with(kind, $2 || '.'))");
-  c.prepare("timers_due",
-            "SELECT id, trajectory_id::text, kind, extract(epoch from due_at)::bigint FROM "
-            "trajectory.timers WHERE fired_at IS NULL AND cancelled_at IS NULL AND due_at <= "
-            "to_timestamp($1) ORDER BY due_at, id LIMIT $2");
-  c.prepare("timer_claim",
-            "SELECT id FROM trajectory.timers WHERE id = $1 AND fired_at IS NULL AND "
-            "cancelled_at IS NULL FOR UPDATE SKIP LOCKED");
-  c.prepare("timer_fired",
-            "UPDATE trajectory.timers SET fired_at = to_timestamp($2) WHERE id = $1");
+  common::PrepareTimers(c, "trajectory", "trajectory_id");
   c.prepare("task_insert",
             "INSERT INTO trajectory.tasks (id, trajectory_id, organisation_id, kind, due_at, "
             "state, assignee_user_id, timer_id) VALUES ($1::uuid, $2::uuid, $3, $4, "
@@ -440,33 +426,6 @@ std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& traject
     out.push_back(std::move(row));
   }
   return out;
-}
-
-void InsertTimer(pqxx::work& tx, const std::string& trajectory_id, const std::string& kind,
-                 Instant due_at) {
-  tx.exec_prepared("timer_insert", trajectory_id, kind, EpochOf(due_at));
-}
-
-void CancelTimers(pqxx::work& tx, const std::string& trajectory_id, const std::string& prefix,
-                  Instant now) {
-  tx.exec_prepared("timers_cancel", trajectory_id, prefix, EpochOf(now));
-}
-
-bool ClaimTimer(pqxx::work& tx, long long timer_id) {
-  return !tx.exec_prepared("timer_claim", timer_id).empty();
-}
-
-std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit) {
-  std::vector<DueTimer> out;
-  for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
-    out.push_back(
-        {r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(), InstantOf(r[3])});
-  }
-  return out;
-}
-
-void MarkTimerFired(pqxx::work& tx, long long timer_id, Instant now) {
-  tx.exec_prepared("timer_fired", timer_id, EpochOf(now));
 }
 
 void InsertTask(pqxx::work& tx, const TaskRow& t) {

@@ -107,27 +107,6 @@ void AppendTimeline(pqxx::work& tx, const TimelineRow& row);
 std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& trajectory_id,
                                       long long after_sequence, int limit);
 
-void InsertTimer(pqxx::work& tx, const std::string& trajectory_id, const std::string& kind,
-                 Instant due_at);
-/// Cancels the trajectory's pending timers whose kind starts with
-/// `prefix` + "." (all of them for an empty prefix).
-void CancelTimers(pqxx::work& tx, const std::string& trajectory_id, const std::string& prefix,
-                  Instant now);
-
-struct DueTimer {
-  long long id = 0;
-  std::string trajectory_id;
-  std::string kind;
-  Instant due_at{};
-};
-/// Due timers, oldest first, without locking them: a worker locks the
-/// timer's owner first and then claims the timer (ClaimTimer), the same
-/// lock order as every change, so firing never deadlocks with a change.
-std::vector<DueTimer> DueTimers(pqxx::work& tx, Instant now, int limit);
-/// Locks the timer if it is still pending and no other worker holds it.
-bool ClaimTimer(pqxx::work& tx, long long timer_id);
-void MarkTimerFired(pqxx::work& tx, long long timer_id, Instant now);
-
 struct TaskRow {
   std::string id;
   std::string trajectory_id;
