@@ -19,15 +19,7 @@ int main(int argc, char** argv) {
   return common::ServiceMain(
       argc, argv, "audit",
       [&](CLI::App& app) {
-        app.add_option("--key-file", key_file, "key file (the checkpoint's MAC key)")
-            ->envname("KETENREGIE_KEY_FILE")
-            ->required();
-        app.add_option("--directory-organisations", organisations, "organisations.tsv")
-            ->envname("KETENREGIE_DIRECTORY_ORGANISATIONS")
-            ->required();
-        app.add_option("--directory-users", users, "users.tsv")
-            ->envname("KETENREGIE_DIRECTORY_USERS")
-            ->required();
+        common::AddKeyAndDirectoryFlags(app, key_file, organisations, users);
         app.add_option("--checkpoint-file", checkpoint,
                        "where the signed chain head is kept, outside the database")
             ->envname("KETENREGIE_AUDIT_CHECKPOINT")

@@ -7,13 +7,40 @@
 #include <string>
 
 #include "services/common/config.h"
+#include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/logging.h"
+#include "services/common/test_clock.h"
 
 namespace ketenregie::common {
 
-void DomainServiceFlags::Add(CLI::App& app) {
-  app.add_option("--key-file", key_file, "field-encryption key file")
+void ServiceParts::ServeTestClock(const ServiceConfig& config,
+                                  const std::shared_ptr<OffsetClock>& clock) {
+  if (!config.test_clock) {
+    return;
+  }
+  auto service = std::make_shared<TestClockService>(*clock);
+  services.push_back({service.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+  keep_alive.push_back(service);
+}
+
+void ServiceParts::Drain(std::string name, std::chrono::milliseconds interval,
+                         std::function<int()> step) {
+  background.push_back({std::move(name),
+                        [step = std::move(step)] {
+                          while (step() > 0) {
+                          }
+                        },
+                        interval});
+}
+
+void ServiceParts::ReloadKeys(const std::shared_ptr<KeyringHolder>& keys) {
+  background.push_back({"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
+}
+
+void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& organisations,
+                             std::string& users) {
+  app.add_option("--key-file", key_file, "key file (field encryption, or the audit MAC key)")
       ->envname("KETENREGIE_KEY_FILE")
       ->required();
   app.add_option("--directory-organisations", organisations, "organisations.tsv")
@@ -22,6 +49,10 @@ void DomainServiceFlags::Add(CLI::App& app) {
   app.add_option("--directory-users", users, "users.tsv")
       ->envname("KETENREGIE_DIRECTORY_USERS")
       ->required();
+}
+
+void DomainServiceFlags::Add(CLI::App& app) {
+  AddKeyAndDirectoryFlags(app, key_file, organisations, users);
   app.add_option("--client-cert", client_cert,
                  "this service's client certificate, for calling the others")
       ->envname("KETENREGIE_CLIENT_CERT")

@@ -1,7 +1,9 @@
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -15,6 +17,8 @@ class App;
 namespace ketenregie::common {
 
 class DbPool;
+class KeyringHolder;
+class OffsetClock;
 
 /// What a service adds to the bootstrap: its own flags, and — once the
 /// flags are parsed and the pool exists — its handlers and background work.
@@ -23,9 +27,23 @@ struct ServiceParts {
   std::vector<ServedService> services;
   std::vector<BackgroundTask> background;
   std::vector<std::shared_ptr<void>> keep_alive;
+
+  /// Also serves the settable test clock over `clock` when the
+  /// configuration allows it (a loopback test stack only, DESIGN.md §4).
+  void ServeTestClock(const ServiceConfig& config, const std::shared_ptr<OffsetClock>& clock);
+  /// Every `interval`, runs `step` until it returns 0: a backlog (due
+  /// timers, a feed's pages) drains in one round.
+  void Drain(std::string name, std::chrono::milliseconds interval, std::function<int()> step);
+  /// Every ten seconds, picks up a changed key file.
+  void ReloadKeys(const std::shared_ptr<KeyringHolder>& keys);
 };
 using FlagAdder = std::function<void(CLI::App& app)>;
 using ServiceFactory = std::function<ServiceParts(const ServiceConfig& config, DbPool& db)>;
+
+/// The flags every service with keys and the directory takes: --key-file,
+/// --directory-organisations, --directory-users.
+void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& organisations,
+                             std::string& users);
 
 /// Settings every domain service takes beyond ServiceConfig: its key file,
 /// the directory, its own client certificate for calling the other

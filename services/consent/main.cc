@@ -9,7 +9,6 @@
 #include "services/common/outbox.h"
 #include "services/common/peer.h"
 #include "services/common/service_main.h"
-#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/common/trajectory_facts.h"
 #include "services/consent/handler.h"
@@ -43,16 +42,10 @@ int main(int argc, char** argv) {
         auto handler = std::make_shared<consent::ConsentHandler>(db, *directory, *keys, *clock,
                                                                  *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
-        std::shared_ptr<common::TestClockService> test_clock;
-        if (config.test_clock) {
-          test_clock = std::make_shared<common::TestClockService>(*clock);
-          parts.services.push_back(
-              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
-        }
+        parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
-        parts.background.push_back(
-            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keys, clock, facts, handler};
+        parts.ReloadKeys(keys);
+        parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, facts, handler});
         return parts;
       });
 }

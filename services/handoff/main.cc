@@ -9,7 +9,6 @@
 #include "services/common/outbox.h"
 #include "services/common/peer.h"
 #include "services/common/service_main.h"
-#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/common/trajectory_facts.h"
 #include "services/handoff/handler.h"
@@ -60,35 +59,16 @@ int main(int argc, char** argv) {
             handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter, *facts},
             config.db_acquire_timeout);
         common::ServiceParts parts;
-        std::shared_ptr<common::TestClockService> test_clock;
-        if (config.test_clock) {
-          test_clock = std::make_shared<common::TestClockService>(*clock);
-          parts.services.push_back(
-              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
-        }
+        parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), handoff::v1::HandoffService::service_full_name()});
-        parts.background.push_back({"consent events",
-                                    [handler] {
-                                      while (handler->FollowConsentFeed() > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.timer_interval_ms)});
-        parts.background.push_back({"trajectory events",
-                                    [handler] {
-                                      while (handler->FollowTrajectoryFeed() > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.timer_interval_ms)});
-        parts.background.push_back({"timers",
-                                    [handler] {
-                                      while (handler->FireDueTimers(100) > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.timer_interval_ms)});
-        parts.background.push_back(
-            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keys,  clock,  consent,
-                            trajectory, shelter,   facts, handler};
+        const std::chrono::milliseconds every(flags.timer_interval_ms);
+        parts.Drain("consent events", every, [handler] { return handler->FollowConsentFeed(); });
+        parts.Drain("trajectory events", every,
+                    [handler] { return handler->FollowTrajectoryFeed(); });
+        parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
+        parts.ReloadKeys(keys);
+        parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, consent,
+                                                         trajectory, shelter, facts, handler});
         return parts;
       });
 }

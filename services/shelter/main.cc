@@ -9,7 +9,6 @@
 #include "services/common/outbox.h"
 #include "services/common/peer.h"
 #include "services/common/service_main.h"
-#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/shelter/handler.h"
 #include "services/shelter/storage.h"
@@ -53,28 +52,15 @@ int main(int argc, char** argv) {
         auto handler = std::make_shared<shelter::ShelterHandler>(db, *directory, *keys, *clock,
                                                                  *facts, config.db_acquire_timeout);
         common::ServiceParts parts;
-        std::shared_ptr<common::TestClockService> test_clock;
-        if (config.test_clock) {
-          test_clock = std::make_shared<common::TestClockService>(*clock);
-          parts.services.push_back(
-              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
-        }
+        parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), shelter::v1::ShelterService::service_full_name()});
-        parts.background.push_back({"trajectory events",
-                                    [handler, trajectory] {
-                                      while (handler->FollowTrajectoryFeed(*trajectory) > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
-        parts.background.push_back({"timers",
-                                    [handler] {
-                                      while (handler->FireDueTimers(100) > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
-        parts.background.push_back(
-            {"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory, keys, clock, facts, trajectory, handler};
+        const std::chrono::milliseconds every(flags.common.timer_interval_ms);
+        parts.Drain("trajectory events", every,
+                    [handler, trajectory] { return handler->FollowTrajectoryFeed(*trajectory); });
+        parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
+        parts.ReloadKeys(keys);
+        parts.keep_alive.insert(parts.keep_alive.end(),
+                                {directory, keys, clock, facts, trajectory, handler});
         return parts;
       });
 }

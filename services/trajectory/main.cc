@@ -12,7 +12,6 @@
 #include "services/common/mutation.h"
 #include "services/common/peer.h"
 #include "services/common/service_main.h"
-#include "services/common/test_clock.h"
 #include "services/common/tls.h"
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
@@ -79,28 +78,14 @@ int main(int argc, char** argv) {
         auto handoff_consumer = std::make_shared<trajectory::EventConsumer>(
             db, *handoff_feed, "handoff", config.db_acquire_timeout);
         common::ServiceParts parts;
-        std::shared_ptr<common::TestClockService> test_clock;
-        if (config.test_clock) {
-          test_clock = std::make_shared<common::TestClockService>(*clock);
-          parts.services.push_back(
-              {test_clock.get(), ketenregie::testing::v1::TestClock::service_full_name()});
-        }
+        parts.ServeTestClock(config, clock);
         parts.services.push_back(
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});
-        parts.background.push_back({"shelter and handoff events",
-                                    [consumer, handoff_consumer] {
-                                      while (consumer->PullOnce() > 0) {
-                                      }
-                                      while (handoff_consumer->PullOnce() > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
-        parts.background.push_back({"timers",
-                                    [handler] {
-                                      while (handler->FireDueTimers(100) > 0) {
-                                      }
-                                    },
-                                    std::chrono::milliseconds(flags.common.timer_interval_ms)});
+        const std::chrono::milliseconds every(flags.common.timer_interval_ms);
+        parts.Drain("shelter events", every, [consumer] { return consumer->PullOnce(); });
+        parts.Drain("handoff events", every,
+                    [handoff_consumer] { return handoff_consumer->PullOnce(); });
+        parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
         // Key rotation without downtime: pick up a changed key file, then move
         // stored values to the active keys in small batches.
         // Scans after start-up, after a key file change, and every ten
@@ -118,8 +103,9 @@ int main(int argc, char** argv) {
                                       }
                                     },
                                     std::chrono::seconds(10)});
-        parts.keep_alive = {test_clock, directory,    keyring,      clock,    open_work,
-                            handler,    shelter_feed, handoff_feed, consumer, handoff_consumer};
+        parts.keep_alive.insert(parts.keep_alive.end(),
+                                {directory, keyring, clock, open_work, handler, shelter_feed,
+                                 handoff_feed, consumer, handoff_consumer});
         return parts;
       });
 }
