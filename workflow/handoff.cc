@@ -88,6 +88,8 @@ bool IsRevokedOnWithdrawal(HandoffState state) {
 
 bool IsRevokedOnClosure(HandoffState state) { return state == S::kDraft || IsUnanswered(state); }
 
+bool ReachedRecipient(HandoffState state) { return state != S::kDraft; }
+
 bool IsPacketReadable(HandoffState state) { return state == S::kSent || state == S::kAccepted; }
 
 bool IsInCarePlan(HandoffState state) {

@@ -33,6 +33,10 @@ std::string_view ToString(HandoffEvent event);
 /// for it (R-CLOSE-REQUIRES).
 bool IsUnanswered(HandoffState state);
 
+/// A handoff reaches its recipient when it is sent: a draft is the
+/// coordinator's alone, in no partner's inbox and unknown to it.
+bool ReachedRecipient(HandoffState state);
+
 /// The recipient may read the packet only while the handoff is live: sent or
 /// accepted. Revoked, expired, declined and completed handoffs share nothing
 /// more (R-WITHDRAW-IMMEDIATE).

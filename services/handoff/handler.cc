@@ -101,6 +101,16 @@ std::unique_ptr<grpc::ClientContext> ServiceContext() {
   return context;
 }
 
+// The coordinator's organisation made it; the partner's organisation is
+// its recipient and it reached them (workflow::ReachedRecipient).
+bool OfSender(const HandoffRow& row, const Caller& caller) {
+  return row.organisation_id == caller.identity.organisation_id;
+}
+bool ForRecipient(const HandoffRow& row, const Caller& caller) {
+  return row.flow.recipient_organisation == caller.identity.organisation_id &&
+         workflow::ReachedRecipient(row.flow.state);
+}
+
 // Takes back a handoff the person's withdrawal or the trajectory's closing
 // ended; the coordinator's timeline follows through the feed.
 void Revoke(pqxx::work& tx, HandoffRow& row, const std::string& reason, Instant now) {
@@ -257,10 +267,7 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
           }
         }
         auto row = LoadHandoff(tx, handoff_id, /*for_update=*/true);
-        if (!row ||
-            (by_partner ? row->flow.recipient_organisation : row->organisation_id) !=
-                caller.identity.organisation_id ||
-            (by_partner && row->flow.state == HandoffState::kDraft)) {
+        if (!row || !(by_partner ? ForRecipient(*row, caller) : OfSender(*row, caller))) {
           return common::NotFound("handoff");
         }
         if (Etag(row->version) != etag) {
@@ -344,11 +351,9 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadHandoff(tx, request->id(), false);
-    const bool sender = row && row->organisation_id == caller.identity.organisation_id &&
+    const bool sender = row && OfSender(*row, caller) &&
                         !workflow::CheckAccess(caller.principal, Operation::kSendHandoff);
-    const bool recipient = row &&
-                           row->flow.recipient_organisation == caller.identity.organisation_id &&
-                           row->flow.state != HandoffState::kDraft &&
+    const bool recipient = row && ForRecipient(*row, caller) &&
                            !workflow::CheckAccess(caller.principal, Operation::kAnswerHandoff);
     if (!sender && !recipient) {
       return common::NotFound("handoff");
@@ -438,8 +443,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
       !status.ok()) {
     return status;
   }
-  if (!handoff || handoff->flow.recipient_organisation != caller.identity.organisation_id ||
-      handoff->flow.state == HandoffState::kDraft) {
+  if (!handoff || !ForRecipient(*handoff, caller)) {
     return common::NotFound("handoff");
   }
   auto readable = [&](const HandoffRow& row) -> grpc::Status {

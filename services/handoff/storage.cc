@@ -71,6 +71,8 @@ void Prepare(pqxx::connection& c) {
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id "
                 "FOR UPDATE"));
+  // A partner's inbox: what reached it (drafts never do,
+  // workflow::ReachedRecipient), newest first.
   c.prepare("inbox",
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "

@@ -517,6 +517,14 @@ TEST(RuleWithdrawalImmediate, EveryHandoffNotOverIsRevoked) {
   }
 }
 
+TEST(RuleWithdrawalImmediate, ADraftReachesNoOne) {
+  EXPECT_FALSE(ReachedRecipient(HandoffState::kDraft));
+  for (auto state : {HandoffState::kSent, HandoffState::kAccepted, HandoffState::kDeclined,
+                     HandoffState::kRevoked, HandoffState::kExpired, HandoffState::kCompleted}) {
+    EXPECT_TRUE(ReachedRecipient(state)) << ToString(state);
+  }
+}
+
 TEST(RuleWithdrawalImmediate, OnlyALiveHandoffSharesItsPacket) {
   for (auto state : {HandoffState::kSent, HandoffState::kAccepted}) {
     EXPECT_TRUE(IsPacketReadable(state)) << ToString(state);
