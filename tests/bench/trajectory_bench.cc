@@ -16,6 +16,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <iomanip>
 #include <iostream>
 #include <pqxx/pqxx>
@@ -27,8 +28,8 @@
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
-#include "services/common/audit.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/client.h"
 
 namespace {
@@ -43,15 +44,43 @@ using Stub = pb::TrajectoryService::Stub;
 
 struct Latencies {
   std::vector<double> ms;
-  void Add(Clock::duration d) { ms.push_back(std::chrono::duration<double, std::milli>(d).count()); }
+  void Add(Clock::duration d) {
+    ms.push_back(std::chrono::duration<double, std::milli>(d).count());
+  }
   double Percentile(double p) {
     if (ms.empty()) {
       return 0;
     }
     std::sort(ms.begin(), ms.end());
-    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
+    return ms[std::min(ms.size() - 1,
+                       static_cast<std::size_t>(p * static_cast<double>(ms.size())))];
   }
 };
+
+// `clients` threads at once, each running `body(client, its latencies)`;
+// all latencies merged, and the wall time they took together.
+struct Measured {
+  Latencies all;
+  double seconds = 0;
+  double PerSecond() const { return static_cast<double>(all.ms.size()) / seconds; }
+};
+Measured RunClients(int clients, const std::function<void(int, Latencies&)>& body) {
+  std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
+  std::vector<std::thread> threads;
+  const auto start = Clock::now();
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] { body(c, latencies[static_cast<std::size_t>(c)]); });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  Measured out;
+  out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (auto& l : latencies) {
+    out.all.ms.insert(out.all.ms.end(), l.ms.begin(), l.ms.end());
+  }
+  return out;
+}
 
 template <typename Request, typename Response>
 bool Call(Stub& stub, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
@@ -96,8 +125,9 @@ bool WholeTrajectory(Stub& stub, const std::string& prefix, int n, Latencies& la
   screen.set_request_id(id + "sc");
   screen.set_trajectory_id(t.id());
   screen.set_etag(t.etag());
-  for (auto [indicator, score] : {std::pair{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
-                                  std::pair{pb::INDICATOR_THREAT, pb::INDICATOR_SCORE_SIGNALS}}) {
+  for (auto [indicator, score] :
+       {std::pair{pb::INDICATOR_RECRUITMENT, pb::INDICATOR_SCORE_EVIDENCE},
+        std::pair{pb::INDICATOR_THREAT, pb::INDICATOR_SCORE_SIGNALS}}) {
     auto* a = screen.mutable_screening()->add_indicators();
     a->set_indicator(indicator);
     a->set_score(score);
@@ -137,43 +167,29 @@ bool WholeTrajectory(Stub& stub, const std::string& prefix, int n, Latencies& la
 int RunLoad(const ketenregie::common::StackEnv& env, int clients, int per_client) {
   std::random_device random;
   const std::string run = std::to_string(random()) + "-";
-  std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
   std::atomic<int> failures = 0;
-  std::vector<std::thread> threads;
   // Each client its own channel (own HTTP/2 connection), as separate users.
   std::vector<std::unique_ptr<Stub>> stubs;
   for (int c = 0; c < clients; ++c) {
     stubs.push_back(pb::TrajectoryService::NewStub(ketenregie::common::OrganisationChannel(
         env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
         env.At("KETENREGIE_CA"))));
-    WholeTrajectory(*stubs.back(), run + "warm" + std::to_string(c) + "-", 0, latencies[0]);
+    Latencies warm_up;
+    WholeTrajectory(*stubs.back(), run + "warm" + std::to_string(c) + "-", 0, warm_up);
   }
-  latencies[0].ms.clear();
-  const auto start = Clock::now();
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      for (int i = 0; i < per_client; ++i) {
-        if (!WholeTrajectory(*stubs[static_cast<std::size_t>(c)],
-                             run + "c" + std::to_string(c) + "-", i,
-                             latencies[static_cast<std::size_t>(c)])) {
-          ++failures;
-        }
+  auto m = RunClients(clients, [&](int c, Latencies& latencies) {
+    for (int i = 0; i < per_client; ++i) {
+      if (!WholeTrajectory(*stubs[static_cast<std::size_t>(c)], run + "c" + std::to_string(c) + "-",
+                           i, latencies)) {
+        ++failures;
       }
-    });
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  Latencies all;
-  for (auto& l : latencies) {
-    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
-  }
+    }
+  });
   std::cout << std::fixed << std::setprecision(1) << "clients=" << clients
-            << " trajectories=" << clients * per_client << " transitions=" << all.ms.size()
-            << " seconds=" << seconds << " transitions_per_s=" << static_cast<double>(all.ms.size()) / seconds
-            << std::setprecision(2) << " p50_ms=" << all.Percentile(0.50)
-            << " p99_ms=" << all.Percentile(0.99) << " failures=" << failures << "\n";
+            << " trajectories=" << clients * per_client << " transitions=" << m.all.ms.size()
+            << " seconds=" << m.seconds << " transitions_per_s=" << m.PerSecond()
+            << std::setprecision(2) << " p50_ms=" << m.all.Percentile(0.50)
+            << " p99_ms=" << m.all.Percentile(0.99) << " failures=" << failures << "\n";
   return failures == 0 ? 0 : 1;
 }
 
@@ -187,31 +203,17 @@ int RunNoop(const ketenregie::common::StackEnv& env, int clients, int calls_per_
         env.At("KETENREGIE_CA")));
     ketenregie::common::CheckHealth(*channels.back(), "", std::chrono::seconds(5));
   }
-  std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
-  std::vector<std::thread> threads;
-  const auto start = Clock::now();
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      for (int i = 0; i < calls_per_client; ++i) {
-        const auto t0 = Clock::now();
-        ketenregie::common::CheckHealth(*channels[static_cast<std::size_t>(c)], "",
-                                        std::chrono::seconds(5));
-        latencies[static_cast<std::size_t>(c)].Add(Clock::now() - t0);
-      }
-    });
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  Latencies all;
-  for (auto& l : latencies) {
-    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
-  }
+  auto m = RunClients(clients, [&](int c, Latencies& latencies) {
+    for (int i = 0; i < calls_per_client; ++i) {
+      const auto t0 = Clock::now();
+      ketenregie::common::CheckHealth(*channels[static_cast<std::size_t>(c)], "",
+                                      std::chrono::seconds(5));
+      latencies.Add(Clock::now() - t0);
+    }
+  });
   std::cout << std::fixed << std::setprecision(1) << "noop_health clients=" << clients
-            << " calls_per_s=" << static_cast<double>(all.ms.size()) / seconds
-            << std::setprecision(2) << " p50_ms=" << all.Percentile(0.5)
-            << " p99_ms=" << all.Percentile(0.99) << "\n";
+            << " calls_per_s=" << m.PerSecond() << std::setprecision(2)
+            << " p50_ms=" << m.all.Percentile(0.5) << " p99_ms=" << m.all.Percentile(0.99) << "\n";
   return 0;
 }
 
@@ -222,8 +224,8 @@ int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int roun
   namespace sh = ketenregie::shelter::v1;
   using ShelterStub = sh::ShelterService::Stub;
   auto channel = [&](const std::string& key, const std::string& org) {
-    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"),
-                                                   org, env.At("KETENREGIE_CA"));
+    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"), org,
+                                                   env.At("KETENREGIE_CA"));
   };
   std::random_device random;
   const std::string run = std::to_string(random()) + "-";
@@ -239,7 +241,8 @@ int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int roun
     }
     return status;
   };
-  auto staff = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
+  auto staff =
+      sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
   sh::CreateShelterRequest create;
   create.set_request_id(run + "shelter");
   create.mutable_shelter()->set_display_name("Bench crisisopvang " + run);
@@ -252,7 +255,8 @@ int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int roun
     return 1;
   }
   // One registered person (adult woman) per client.
-  auto trajectories = pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
+  auto trajectories =
+      pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
   std::vector<std::string> persons;
   for (int c = 0; c < clients; ++c) {
     pb::RegisterPersonRequest reg;
@@ -267,73 +271,62 @@ int RunPlacements(const ketenregie::common::StackEnv& env, int clients, int roun
     }
     persons.push_back(out.trajectory().id());
   }
-  std::vector<Latencies> confirm_latency(static_cast<std::size_t>(clients));
   std::atomic<int> placed = 0;
   std::atomic<int> refused = 0;
   std::atomic<int> errors = 0;
-  std::vector<std::thread> threads;
-  const auto start = Clock::now();
-  for (int c = 0; c < clients; ++c) {
-    threads.emplace_back([&, c] {
-      auto coordinator = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "essm-rotterdam"));
-      auto shelter_staff = sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
-      for (int i = 0; i < rounds; ++i) {
-        const std::string id = run + std::to_string(c) + "-" + std::to_string(i);
-        sh::RequestPlacementRequest request;
-        request.set_request_id(id + "r");
-        request.set_shelter_id(shelter.id());
-        request.set_trajectory_id(persons[static_cast<std::size_t>(c)]);
-        sh::Placement p;
-        if (!call(coordinator, &ShelterStub::RequestPlacement, request, &p, "coordinator-1", nullptr).ok()) {
-          ++errors;
-          continue;
-        }
-        sh::ConfirmPlacementRequest confirm;
-        confirm.set_request_id(id + "c");
-        confirm.set_placement_id(p.id());
-        confirm.set_etag(p.etag());
-        const grpc::Status status = call(shelter_staff, &ShelterStub::ConfirmPlacement, confirm, &p,
-                                         "opvang-1", &confirm_latency[static_cast<std::size_t>(c)]);
-        if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
-          ++refused;
-          sh::CancelPlacementRequest cancel;
-          cancel.set_request_id(id + "x");
-          cancel.set_placement_id(p.id());
-          cancel.set_etag(p.etag());
-          call(coordinator, &ShelterStub::CancelPlacement, cancel, &p, "coordinator-1", nullptr);
-          continue;
-        }
-        if (!status.ok()) {
-          ++errors;
-          continue;
-        }
-        ++placed;
-        sh::EndPlacementRequest end;
-        end.set_request_id(id + "e");
-        end.set_placement_id(p.id());
-        end.set_etag(p.etag());
-        end.set_move_on(sh::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
-        if (!call(shelter_staff, &ShelterStub::EndPlacement, end, &p, "opvang-1", nullptr).ok()) {
-          ++errors;
-        }
+  auto m = RunClients(clients, [&](int c, Latencies& confirm_latency) {
+    auto coordinator =
+        sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "essm-rotterdam"));
+    auto shelter_staff =
+        sh::ShelterService::NewStub(channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
+    for (int i = 0; i < rounds; ++i) {
+      const std::string id = run + std::to_string(c) + "-" + std::to_string(i);
+      sh::RequestPlacementRequest request;
+      request.set_request_id(id + "r");
+      request.set_shelter_id(shelter.id());
+      request.set_trajectory_id(persons[static_cast<std::size_t>(c)]);
+      sh::Placement p;
+      if (!call(coordinator, &ShelterStub::RequestPlacement, request, &p, "coordinator-1", nullptr)
+               .ok()) {
+        ++errors;
+        continue;
       }
-    });
-  }
-  for (auto& t : threads) {
-    t.join();
-  }
-  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  Latencies all;
-  for (auto& l : confirm_latency) {
-    all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
-  }
+      sh::ConfirmPlacementRequest confirm;
+      confirm.set_request_id(id + "c");
+      confirm.set_placement_id(p.id());
+      confirm.set_etag(p.etag());
+      const grpc::Status status = call(shelter_staff, &ShelterStub::ConfirmPlacement, confirm, &p,
+                                       "opvang-1", &confirm_latency);
+      if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        ++refused;
+        sh::CancelPlacementRequest cancel;
+        cancel.set_request_id(id + "x");
+        cancel.set_placement_id(p.id());
+        cancel.set_etag(p.etag());
+        call(coordinator, &ShelterStub::CancelPlacement, cancel, &p, "coordinator-1", nullptr);
+        continue;
+      }
+      if (!status.ok()) {
+        ++errors;
+        continue;
+      }
+      ++placed;
+      sh::EndPlacementRequest end;
+      end.set_request_id(id + "e");
+      end.set_placement_id(p.id());
+      end.set_etag(p.etag());
+      end.set_move_on(sh::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
+      if (!call(shelter_staff, &ShelterStub::EndPlacement, end, &p, "opvang-1", nullptr).ok()) {
+        ++errors;
+      }
+    }
+  });
   std::cout << std::fixed << std::setprecision(1) << "placements clients=" << clients
-            << " beds=" << beds << " confirmations=" << all.ms.size() << " placed=" << placed
+            << " beds=" << beds << " confirmations=" << m.all.ms.size() << " placed=" << placed
             << " refused_no_bed=" << refused << " errors=" << errors
-            << " placed_per_s=" << placed / seconds
-            << " confirmations_per_s=" << static_cast<double>(all.ms.size()) / seconds
-            << std::setprecision(2) << " confirm_p50_ms=" << all.Percentile(0.5)
-            << " confirm_p99_ms=" << all.Percentile(0.99) << "\n";
+            << " placed_per_s=" << placed / m.seconds << " confirmations_per_s=" << m.PerSecond()
+            << std::setprecision(2) << " confirm_p50_ms=" << m.all.Percentile(0.5)
+            << " confirm_p99_ms=" << m.all.Percentile(0.99) << "\n";
   return errors == 0 ? 0 : 1;
 }
 
@@ -406,8 +399,8 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
   namespace ho = ketenregie::handoff::v1;
   namespace cv = ketenregie::common::v1;
   auto channel = [&](const std::string& key, const std::string& org) {
-    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"),
-                                                   org, env.At("KETENREGIE_CA"));
+    return ketenregie::common::OrganisationChannel(env.At(key), env.At("KETENREGIE_CERTS_DIR"), org,
+                                                   env.At("KETENREGIE_CA"));
   };
   std::random_device random;
   const std::string run = std::to_string(random()) + "-";
@@ -418,7 +411,8 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
     return c;
   };
   // One person with a consent to the lawyer, and a sent legal-aid handoff.
-  auto trajectories = pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
+  auto trajectories =
+      pb::TrajectoryService::NewStub(channel("KETENREGIE_TRAJECTORY_ADDR", "essm-rotterdam"));
   pb::RegisterPersonRequest reg;
   reg.set_request_id(run + "p");
   reg.mutable_identity()->set_given_name("Bench" + run);
@@ -439,8 +433,10 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
   propose.mutable_consent()->set_purpose(cv::PURPOSE_LEGAL_AID);
   propose.mutable_consent()->set_method(cs::CONSENT_METHOD_WRITTEN);
   propose.mutable_consent()->mutable_valid_until()->set_seconds(
-      std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-          .count() + 86400 * 30);
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count() +
+      86400 * 30);
   cs::Consent consent;
   cs::GrantConsentRequest grant;
   if (!consents->ProposeConsent(context("coordinator-1").get(), propose, &consent).ok()) {
@@ -452,7 +448,8 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
   if (!consents->GrantConsent(context("coordinator-1").get(), grant, &consent).ok()) {
     return 1;
   }
-  auto coordinator = ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "essm-rotterdam"));
+  auto coordinator =
+      ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "essm-rotterdam"));
   ho::CreateHandoffRequest create;
   create.set_request_id(run + "h");
   create.set_trajectory_id(trajectory_id);
@@ -470,26 +467,12 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
     return 1;
   }
 
-  auto measure = [&](auto body) {
-    std::vector<Latencies> latencies(static_cast<std::size_t>(clients));
+  auto measure = [&](const std::function<void(int, Latencies&, std::atomic<int>&)>& body) {
     std::atomic<int> failures = 0;
-    std::vector<std::thread> threads;
-    const auto start = Clock::now();
-    for (int c = 0; c < clients; ++c) {
-      threads.emplace_back([&, c] {
-        body(c, latencies[static_cast<std::size_t>(c)], failures);
-      });
-    }
-    for (auto& t : threads) {
-      t.join();
-    }
-    const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    Latencies all;
-    for (auto& l : latencies) {
-      all.ms.insert(all.ms.end(), l.ms.begin(), l.ms.end());
-    }
-    return std::tuple{static_cast<double>(all.ms.size()) / seconds, all.Percentile(0.5),
-                      all.Percentile(0.99), failures.load()};
+    auto m =
+        RunClients(clients, [&](int c, Latencies& latencies) { body(c, latencies, failures); });
+    return std::tuple{m.PerSecond(), m.all.Percentile(0.5), m.all.Percentile(0.99),
+                      failures.load()};
   };
   const auto [check_rate, check_p50, check_p99, check_failures] =
       measure([&](int, Latencies& latencies, std::atomic<int>& failures) {
@@ -510,20 +493,21 @@ int RunPackets(const ketenregie::common::StackEnv& env, int clients, int reads) 
           latencies.Add(Clock::now() - t0);
         }
       });
-  const auto [read_rate, read_p50, read_p99, read_failures] =
-      measure([&](int, Latencies& latencies, std::atomic<int>& failures) {
-        auto stub = ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "advocatenkantoor-demo"));
-        ho::ReadPacketRequest read;
-        read.set_handoff_id(handoff.id());
-        for (int i = 0; i < reads; ++i) {
-          ho::Packet packet;
-          const auto t0 = Clock::now();
-          if (!stub->ReadPacket(context("advocaat-1").get(), read, &packet).ok()) {
-            ++failures;
-          }
-          latencies.Add(Clock::now() - t0);
-        }
-      });
+  const auto [read_rate, read_p50, read_p99,
+              read_failures] = measure([&](int, Latencies& latencies, std::atomic<int>& failures) {
+    auto stub =
+        ho::HandoffService::NewStub(channel("KETENREGIE_HANDOFF_ADDR", "advocatenkantoor-demo"));
+    ho::ReadPacketRequest read;
+    read.set_handoff_id(handoff.id());
+    for (int i = 0; i < reads; ++i) {
+      ho::Packet packet;
+      const auto t0 = Clock::now();
+      if (!stub->ReadPacket(context("advocaat-1").get(), read, &packet).ok()) {
+        ++failures;
+      }
+      latencies.Add(Clock::now() - t0);
+    }
+  });
   std::cout << std::fixed << std::setprecision(1) << "disclosure_check clients=" << clients
             << " per_s=" << check_rate << std::setprecision(2) << " p50_ms=" << check_p50
             << " p99_ms=" << check_p99 << " failures=" << check_failures << "\n"
@@ -564,8 +548,10 @@ int RunBulk(const ketenregie::common::StackEnv& env, int trajectories, int event
   const double load_seconds = std::chrono::duration<double>(Clock::now() - load_start).count();
   {
     pqxx::read_transaction tx(db);
-    std::cout << "bulk: trajectories=" << tx.exec1("SELECT count(*) FROM trajectory.trajectories")[0].as<long>()
-              << " timeline_events=" << tx.exec1("SELECT count(*) FROM trajectory.timeline")[0].as<long>()
+    std::cout << "bulk: trajectories="
+              << tx.exec1("SELECT count(*) FROM trajectory.trajectories")[0].as<long>()
+              << " timeline_events="
+              << tx.exec1("SELECT count(*) FROM trajectory.timeline")[0].as<long>()
               << " load_seconds=" << std::fixed << std::setprecision(1) << load_seconds << "\n";
   }
 
