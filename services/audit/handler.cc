@@ -1,7 +1,6 @@
 #include "services/audit/handler.h"
 
-#include <sstream>
-
+#include "services/audit/storage.h"
 #include "services/audit/verifier.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
@@ -15,29 +14,6 @@ namespace {
 
 using common::Caller;
 using workflow::Operation;
-
-constexpr const char* kColumns =
-    "sequence, extract(epoch from occurred_at)::bigint, organisation_id, actor, "
-    "coalesce(trajectory_id::text, ''), action, array_to_string(categories, ','), basis_id, "
-    "decision, method, previous_hash, hash";
-
-void Render(const pqxx::row& row, v1::AuditRecord* out) {
-  out->set_sequence(row[0].as<long long>());
-  out->mutable_occurred_at()->set_seconds(row[1].as<long long>());
-  out->mutable_actor()->set_organisation_id(row[2].as<std::string>());
-  out->mutable_actor()->set_user_id(row[3].as<std::string>());
-  out->set_trajectory_id(row[4].as<std::string>());
-  out->set_action(static_cast<v1::AuditAction>(row[5].as<int>()));
-  std::stringstream categories(row[6].as<std::string>());
-  for (std::string c; std::getline(categories, c, ',');) {
-    out->add_categories(static_cast<common::v1::DataCategory>(std::stoi(c)));
-  }
-  out->set_basis_id(row[7].as<std::string>());
-  out->set_decision(static_cast<v1::Decision>(row[8].as<int>()));
-  out->set_method(row[9].as<std::string>());
-  out->set_previous_hash(pqxx::binarystring(row[10]).str());
-  out->set_hash(pqxx::binarystring(row[11]).str());
-}
 
 }  // namespace
 
@@ -70,20 +46,15 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
     return denied;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    const long long after = page.after ? page.after->first : 0;
-    const pqxx::result rows = tx.exec_params(
-        std::string("SELECT ") + kColumns +
-            " FROM audit.records WHERE sequence > $1 AND ($2 = '' OR trajectory_id = "
-            "NULLIF($2, '')::uuid) ORDER BY sequence LIMIT $3",
-        after, request->trajectory_id(), page.size + 1);
-    for (std::size_t i = 0; i < rows.size() && static_cast<int>(i) < page.size; ++i) {
-      Render(rows[i], response->add_records());
-    }
-    if (static_cast<int>(rows.size()) > page.size) {
-      response->set_next_page_token(
-          common::EncodePageToken(rows[static_cast<std::size_t>(page.size - 1)][0].as<long long>(),
-                                  "00000000-0000-4000-8000-000000000000"));
-    }
+    common::FillPage(
+        RecordsAfter(tx, page.after ? page.after->first : 0, request->trajectory_id(),
+                     page.size + 1),
+        page.size, [&](const v1::AuditRecord& r) { *response->add_records() = r; },
+        // The sequence orders the trail alone; the token's id is a constant.
+        [](const v1::AuditRecord& r) {
+          return std::pair{r.sequence(), std::string("00000000-0000-4000-8000-000000000000")};
+        },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -129,11 +100,8 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     response->set_trajectory_id(request->trajectory_id());
-    for (const auto& row : tx.exec_params(std::string("SELECT ") + kColumns +
-                                              " FROM audit.records WHERE trajectory_id = "
-                                              "$1::uuid ORDER BY sequence",
-                                          request->trajectory_id())) {
-      Render(row, response->add_disclosures());
+    for (auto& record : RecordsOf(tx, request->trajectory_id())) {
+      *response->add_disclosures() = std::move(record);
     }
     *response->mutable_generated_at() = common::ToTimestamp(clock_.Now());
     return grpc::Status::OK;

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "services/audit/handler.h"
+#include "services/audit/storage.h"
 #include "services/common/audit.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
@@ -26,7 +27,7 @@ int main(int argc, char** argv) {
             ->required();
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
-        db.SetPrepare([](pqxx::connection& connection) { common::PrepareAudit(connection); });
+        db.SetPrepare([](pqxx::connection& connection) { audit::Prepare(connection); });
         auto directory =
             std::make_shared<common::Directory>(common::Directory::Load(organisations, users));
         auto keys = std::make_shared<common::KeyringHolder>(key_file);

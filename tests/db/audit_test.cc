@@ -1,5 +1,7 @@
 // The audit trail: appended in the acting service's transaction, hash
 // chained, verified against a checkpoint kept outside the database.
+#include "services/common/audit.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -9,8 +11,8 @@
 #include "ketenregie/audit/v1/audit.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/audit/handler.h"
+#include "services/audit/storage.h"
 #include "services/audit/verifier.h"
-#include "services/common/audit.h"
 #include "services/common/mutation.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
@@ -43,11 +45,9 @@ class NoOpenWork final : public trajectory::OpenWork {
 class AuditTest : public ::testing::Test {
  protected:
   AuditTest()
-      : checkpoint_((std::filesystem::temp_directory_path() /
-                     ("audit-checkpoint-" + db_.name()))
-                        .string()),
-        audit_pool_(db_.Dsn("ketenregie_audit"), 2,
-                    [](pqxx::connection& c) { common::PrepareAudit(c); }),
+      : checkpoint_(
+            (std::filesystem::temp_directory_path() / ("audit-checkpoint-" + db_.name())).string()),
+        audit_pool_(db_.Dsn("ketenregie_audit"), 2, [](pqxx::connection& c) { audit::Prepare(c); }),
         trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 2,
                          [](pqxx::connection& c) {
                            common::PrepareRequestLog(c, "trajectory");
@@ -117,7 +117,8 @@ TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
   apb::GetSubjectAccessReportRequest request;
   request.set_trajectory_id(id);
   apb::SubjectAccessReport report;
-  ASSERT_TRUE(privacy_->GetSubjectAccessReport(ContextAs("privacy-1").get(), request, &report).ok());
+  ASSERT_TRUE(
+      privacy_->GetSubjectAccessReport(ContextAs("privacy-1").get(), request, &report).ok());
   ASSERT_EQ(report.disclosures_size(), 5);
   for (const auto& r : report.disclosures()) {
     EXPECT_EQ(r.method(), "GetTrajectory");
@@ -138,6 +139,21 @@ TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
   ASSERT_EQ(records.records_size(), 6);
   EXPECT_EQ(records.records(5).action(), apb::AUDIT_ACTION_IDENTITY_REFUSED);
   EXPECT_EQ(records.records(5).method(), "VerifyChain");
+  // One trajectory's records, a page of four and then the rest, in order.
+  list.set_trajectory_id(id);
+  list.mutable_page()->set_page_size(4);
+  std::vector<long long> sequences;
+  do {
+    records.Clear();
+    ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
+    EXPECT_LE(records.records_size(), 4);
+    for (const auto& r : records.records()) {
+      EXPECT_EQ(r.trajectory_id(), id);
+      sequences.push_back(r.sequence());
+    }
+    list.mutable_page()->set_page_token(records.next_page_token());
+  } while (!records.next_page_token().empty());
+  EXPECT_EQ(sequences, (std::vector<long long>{1, 2, 3, 4, 5}));
 }
 
 TEST_F(AuditTest, ARowChangedByASuperuser_IsFoundAtItsLink) {
@@ -177,14 +193,16 @@ TEST_F(AuditTest, ATableRewrittenWithAFreshChain_IsCaughtByTheCheckpoint) {
       r.actor = s == 2 ? "covered-up" : row[2].as<std::string>();
       r.trajectory_id = row[3].as<std::string>();
       r.action = static_cast<common::AuditAction>(row[4].as<int>());
-      r.categories = {workflow::DataCategory::kExploitation, workflow::DataCategory::kResidenceStatus,
+      r.categories = {workflow::DataCategory::kExploitation,
+                      workflow::DataCategory::kResidenceStatus,
                       workflow::DataCategory::kCriminalProceedings};
       r.decision = static_cast<common::AuditDecision>(row[7].as<int>());
       r.method = row[8].as<std::string>();
       const std::string hash = common::AuditHash(r, previous);
-      tx.exec_params("UPDATE audit.records SET actor = $2, previous_hash = $3, hash = $4 WHERE "
-                     "sequence = $1",
-                     s, r.actor, pqxx::binarystring(previous), pqxx::binarystring(hash));
+      tx.exec_params(
+          "UPDATE audit.records SET actor = $2, previous_hash = $3, hash = $4 WHERE "
+          "sequence = $1",
+          s, r.actor, pqxx::binarystring(previous), pqxx::binarystring(hash));
       previous = hash;
     }
     tx.exec_params("UPDATE audit.head SET hash = $1", pqxx::binarystring(previous));
