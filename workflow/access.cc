@@ -13,6 +13,10 @@ bool CareCoordinator(const Principal& p) {
          p.roles.contains(Role::kCoordinator);
 }
 
+bool PolicePartner(const Principal& p) {
+  return p.organisation_type == OrganisationType::kPolice && p.roles.contains(Role::kPartner);
+}
+
 bool ShelterStaff(const Principal& p) {
   return (p.organisation_type == OrganisationType::kCrisisShelter ||
           p.organisation_type == OrganisationType::kCategoricalShelter ||
@@ -125,12 +129,12 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       allowed = ShelterStaff(principal);
       break;
     case Operation::kRequestPlacement:
-      allowed =
-          CareCoordinator(principal) || (principal.organisation_type == OrganisationType::kPolice &&
-                                         principal.roles.contains(Role::kPartner));
+      allowed = CareCoordinator(principal) || PolicePartner(principal);
       break;
     case Operation::kReadOccupancy:
-      allowed = CareCoordinator(principal) || ShelterStaff(principal);
+      // The police ask for beds too: they see the shelters and free beds
+      // they can ask with, never an address.
+      allowed = CareCoordinator(principal) || ShelterStaff(principal) || PolicePartner(principal);
       break;
     case Operation::kManageConsent:
       allowed = CareCoordinator(principal);

@@ -48,7 +48,8 @@ enum class Operation {
   kRequestPlacement,
   /// Place, end, record a continuation reason: the shelter's own staff.
   kRunPlacement,
-  /// Beds and occupancy without addresses: coordinators and shelter staff.
+  /// Shelters, beds and occupancy without addresses: coordinators, shelter
+  /// staff, and the police (who may ask for a bed).
   kReadOccupancy,
   /// Record consents, request and decide overrides: coordinators.
   kManageConsent,

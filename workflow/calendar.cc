@@ -26,6 +26,16 @@ LocalDateTime ToAmsterdam(Instant instant) {
   return {year_month_day{day}, local - day};
 }
 
+std::string FormatAmsterdam(Instant instant) {
+  const LocalDateTime local = ToAmsterdam(instant);
+  const auto minutes = std::chrono::duration_cast<std::chrono::minutes>(local.time_of_day).count();
+  auto two = [](long long n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
+  return std::to_string(static_cast<int>(local.date.year())) + "-" +
+         two(static_cast<unsigned>(local.date.month())) + "-" +
+         two(static_cast<unsigned>(local.date.day())) + " " + two(minutes / 60) + ":" +
+         two(minutes % 60) + " Europe/Amsterdam";
+}
+
 Instant FromAmsterdam(const LocalDateTime& local) {
   const Instant wall{sys_days{local.date}.time_since_epoch() + local.time_of_day};
   const Instant as_summer = wall - hours{2};

@@ -27,6 +27,7 @@
 /// the library reads no time-zone files (no I/O).
 
 #include <chrono>
+#include <string>
 
 #include "workflow/core.h"
 
@@ -45,6 +46,10 @@ struct LocalDateTime {
 std::chrono::seconds AmsterdamOffset(Instant instant);
 
 LocalDateTime ToAmsterdam(Instant instant);
+
+/// "2028-02-29 10:00 Europe/Amsterdam": a moment as a coordinator reads it,
+/// for rule messages that name a deadline.
+std::string FormatAmsterdam(Instant instant);
 
 /// The instant of a local Amsterdam wall-clock time (see the gap and
 /// overlap rules above).

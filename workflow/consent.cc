@@ -25,6 +25,9 @@ constexpr std::array kConsentTransitions = {
     Transition<CS, CE>{CS::kProposed, CE::kGrant, CS::kGranted},
     Transition<CS, CE>{CS::kProposed, CE::kRefuse, CS::kRefused},
     Transition<CS, CE>{CS::kProposed, CE::kSupersede, CS::kSuperseded},
+    // A proposal can lapse before it is granted (a guardian's, when she is
+    // no longer a minor).
+    Transition<CS, CE>{CS::kProposed, CE::kExpire, CS::kExpired},
     Transition<CS, CE>{CS::kGranted, CE::kWithdraw, CS::kWithdrawn},
     Transition<CS, CE>{CS::kGranted, CE::kExpire, CS::kExpired},
     Transition<CS, CE>{CS::kGranted, CE::kSupersede, CS::kSuperseded},
@@ -33,17 +36,18 @@ constexpr std::array kConsentTransitions = {
 std::string_view ConsentStateName(CS s) { return ToString(s); }
 std::string_view ConsentEventName(CE e) { return ToString(e); }
 
-constexpr MachineSpec<CS, CE> kConsentMachine{"consent",           kConsentStates,
-                                              kConsentEvents,      kConsentTransitions,
-                                              &ConsentStateName,   &ConsentEventName};
+constexpr MachineSpec<CS, CE> kConsentMachine{"consent",         kConsentStates,
+                                              kConsentEvents,    kConsentTransitions,
+                                              &ConsentStateName, &ConsentEventName};
 
 // --- Override machine ------------------------------------------------------
 
 using OS = OverrideState;
 using OE = OverrideEvent;
 
-constexpr std::array kOverrideStates = {OS::kRequested, OS::kActivePendingApproval, OS::kActive,
-                                        OS::kRejected,  OS::kExpired,              OS::kRevoked};
+constexpr std::array kOverrideStates = {OS::kRequested, OS::kActivePendingApproval,
+                                        OS::kActive,    OS::kRejected,
+                                        OS::kExpired,   OS::kRevoked};
 constexpr std::array kOverrideEvents = {OE::kApprove, OE::kReject, OE::kExpire, OE::kRevoke,
                                         OE::kApprovalLapse};
 constexpr std::array kOverrideTransitions = {
@@ -63,9 +67,9 @@ constexpr std::array kOverrideTransitions = {
 std::string_view OverrideStateName(OS s) { return ToString(s); }
 std::string_view OverrideEventName(OE e) { return ToString(e); }
 
-constexpr MachineSpec<OS, OE> kOverrideMachine{"override",          kOverrideStates,
-                                               kOverrideEvents,     kOverrideTransitions,
-                                               &OverrideStateName,  &OverrideEventName};
+constexpr MachineSpec<OS, OE> kOverrideMachine{"override",         kOverrideStates,
+                                               kOverrideEvents,    kOverrideTransitions,
+                                               &OverrideStateName, &OverrideEventName};
 
 }  // namespace
 
@@ -151,7 +155,21 @@ std::string_view ToString(OverrideEvent event) {
   return "?";
 }
 
-Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus age, Instant now) {
+std::optional<RuleViolation> CheckGuardianOrganisation(OrganisationType guardian_type) {
+  if (guardian_type == OrganisationType::kChildProtection) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kConsentGuardian,
+                       "a guardian is a child-protection organisation (e.g. Nidos)"};
+}
+
+bool EndsWithMinority(const ConsentRecord& consent) {
+  return consent.grantor == Grantor::kGuardian &&
+         (consent.state == CS::kProposed || consent.state == CS::kGranted);
+}
+
+Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus age, Instant now,
+                                     std::optional<Instant> minor_until) {
   ConsentRecord consent = proposal;
   consent.state = CS::kProposed;
   if (consent.recipient_organisation.empty() &&
@@ -165,8 +183,9 @@ Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus ag
     return RuleViolation{rules::kConsentComplete, "a consent names its purpose"};
   }
   if (consent.method == ConsentMethod::kUnspecified) {
-    return RuleViolation{rules::kConsentComplete, "a consent records whether it was verbal or "
-                                                  "written"};
+    return RuleViolation{rules::kConsentComplete,
+                         "a consent records whether it was verbal or "
+                         "written"};
   }
   if (consent.valid_from == Instant{}) {
     consent.valid_from = now;
@@ -178,6 +197,18 @@ Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus ag
   if (TreatedAsMinor(age) && consent.grantor != Grantor::kGuardian) {
     return RuleViolation{rules::kConsentGuardian,
                          "for a minor or doubted age, the guardian (e.g. Nidos) grants consent"};
+  }
+  if (!TreatedAsMinor(age) && consent.grantor == Grantor::kGuardian) {
+    return RuleViolation{rules::kConsentGuardian,
+                         "she is an adult: she grants her own consent, not a guardian"};
+  }
+  if (consent.grantor == Grantor::kGuardian && minor_until) {
+    if (consent.valid_from >= *minor_until) {
+      return RuleViolation{rules::kConsentGuardian,
+                           "a guardian's consent holds only while she is a minor"};
+    }
+    // From her 18th birthday it permits nothing new.
+    consent.valid_until = std::min(consent.valid_until, *minor_until);
   }
   if (consent.categories.contains(DataCategory::kLocation) &&
       consent.recipient_organisation.empty()) {
@@ -202,8 +233,8 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
       if (now >= current.valid_until) {
         return RuleViolation{rules::kConsentComplete, "the consent's validity has already ended"};
       }
-      out.actions = {{ActionKind::kScheduleDeadline, "consent.expiry", current.valid_until,
-                      current.id}};
+      out.actions = {
+          {ActionKind::kScheduleDeadline, "consent.expiry", current.valid_until, current.id}};
       break;
     case CE::kWithdraw: {
       // R-WITHDRAWAL-IMMEDIATE: the state change denies the next disclosure;
@@ -315,13 +346,13 @@ Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEve
       if (now < current.expires_at) {
         return RuleViolation{rules::kOverrideComplete, "the override has not expired yet"};
       }
-      out.actions = {{ActionKind::kRevokeHandoffs, "override.expired", now,
-                      current.recipient_organisation}};
+      out.actions = {
+          {ActionKind::kRevokeHandoffs, "override.expired", now, current.recipient_organisation}};
       break;
     case OE::kRevoke:
-      out.actions = {{ActionKind::kCancelTimers, "override.revoked", now, current.id},
-                     {ActionKind::kRevokeHandoffs, "override.revoked", now,
-                      current.recipient_organisation}};
+      out.actions = {
+          {ActionKind::kCancelTimers, "override.revoked", now, current.id},
+          {ActionKind::kRevokeHandoffs, "override.revoked", now, current.recipient_organisation}};
       break;
     case OE::kApprovalLapse:
       if (now < current.approval_due_at) {

@@ -2,6 +2,7 @@
 
 /// Consent records and legal-basis overrides (DESIGN.md §5).
 
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -38,9 +39,21 @@ struct ConsentRecord {
 };
 
 /// A new consent, proposed: complete (R-CONSENT-COMPLETE), granted by the
-/// guardian for a minor or doubted age (R-CONSENT-GUARDIAN), and LOCATION
-/// only for a named organisation (R-LOCATION-SECRET).
-Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus age, Instant now);
+/// guardian for a minor or doubted age and only for her (R-CONSENT-GUARDIAN),
+/// and LOCATION only for a named organisation (R-LOCATION-SECRET). `age` is
+/// the status that holds now (AgeStatusOn) and `minor_until` her 18th
+/// birthday by the date of birth on record: a guardian's consent holds only
+/// while she is a minor, so it is valid until that moment at the latest.
+Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus age, Instant now,
+                                     std::optional<Instant> minor_until = std::nullopt);
+
+/// R-CONSENT-GUARDIAN: the organisation named as guardian is a
+/// child-protection organisation (Nidos, jeugdbescherming).
+std::optional<RuleViolation> CheckGuardianOrganisation(OrganisationType guardian_type);
+
+/// Whether a consent ends when the person is no longer treated as a minor
+/// (R-CONSENT-GUARDIAN): a guardian's, granted or still proposed.
+bool EndsWithMinority(const ConsentRecord& consent);
 
 struct ConsentOutcome {
   ConsentRecord next;

@@ -97,6 +97,29 @@ std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person) {
 
 Instant CrisisLimit(Instant starts_at) { return AddMonths(starts_at, 3); }
 
+std::optional<RuleViolation> CheckShelterKindOfOperator(OrganisationType operator_type,
+                                                        ShelterKind kind) {
+  OrganisationType runs = OrganisationType::kUnknown;
+  switch (kind) {
+    case ShelterKind::kCrisis:
+      runs = OrganisationType::kCrisisShelter;
+      break;
+    case ShelterKind::kCategorical:
+      runs = OrganisationType::kCategoricalShelter;
+      break;
+    case ShelterKind::kFollowUp:
+      runs = OrganisationType::kFollowUpShelter;
+      break;
+  }
+  if (operator_type == runs) {
+    return std::nullopt;
+  }
+  return RuleViolation{rules::kAccessRole,
+                       "a " + std::string(ToString(kind)) +
+                           " shelter is registered by an organisation of type " +
+                           std::string(ToString(runs))};
+}
+
 std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds) {
   if (new_capacity < occupied_beds) {
     return RuleViolation{rules::kNoOverbooking, std::to_string(occupied_beds) +
@@ -143,6 +166,13 @@ Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request) {
   if (request.person.accompanying_children < 0) {
     return RuleViolation{rules::kNoOverbooking, "accompanying children cannot be negative"};
   }
+  if (request.stated_children && *request.stated_children != request.person.accompanying_children) {
+    return RuleViolation{rules::kNoOverbooking,
+                         "the trajectory records " +
+                             std::to_string(request.person.accompanying_children) +
+                             " accompanying children and every one of them is counted; correct "
+                             "the registration if that is no longer so"};
+  }
   PlacementSnapshot placement;
   placement.id = request.id;
   placement.kind = request.kind;
@@ -161,7 +191,9 @@ Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request) {
       placement.planned_end = placement.limit;
     } else if (placement.planned_end > placement.limit) {
       return RuleViolation{rules::kCrisisMax3m,
-                           "a crisis placement is planned for at most three months"};
+                           "a crisis placement is planned for at most three months: it ends at "
+                           "the latest " +
+                               FormatAmsterdam(placement.limit)};
     }
   }
   return placement;

@@ -52,6 +52,8 @@ struct PersonFacts {
   bool trajectory_open = true;
   /// The care-coordination organisation that keeps the trajectory.
   std::string organisation{};
+  /// Her 18th birthday by the date of birth on record, while still to come.
+  std::optional<Instant> minor_until{};
 };
 
 /// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
@@ -63,6 +65,13 @@ std::optional<RuleViolation> CheckPlacementRequester(OrganisationType requester_
                                                      std::string_view requester,
                                                      const PersonFacts& person);
 
+/// R-ACCESS-ROLE: a shelter is registered by the staff of an organisation
+/// that runs that kind — crisis shelters by a crisis-shelter organisation,
+/// categorical (COSM) places by a categorical-shelter organisation,
+/// follow-up places by a follow-up organisation.
+std::optional<RuleViolation> CheckShelterKindOfOperator(OrganisationType operator_type,
+                                                        ShelterKind kind);
+
 /// R-CRISIS-MAX-3M: the latest planned end of a crisis placement.
 Instant CrisisLimit(Instant starts_at);
 
@@ -73,6 +82,10 @@ struct PlacementRequest {
   Instant starts_at{};
   /// Zero: the limit for a crisis shelter, open-ended elsewhere.
   Instant planned_end{};
+  /// The children the requester says come with her, when stated: they must
+  /// be the children the trajectory records (person.accompanying_children),
+  /// which are the ones counted (R-NO-OVERBOOKING).
+  std::optional<int> stated_children{};
 };
 
 struct PlacementSnapshot {
@@ -89,8 +102,10 @@ struct PlacementSnapshot {
   MoveOn move_on = MoveOn::kUnspecified;
 };
 
-/// A new placement request, checked against eligibility and the
-/// three-month rule.
+/// A new placement request, checked against eligibility, the children on
+/// record and the three-month rule. The beds it needs are the person and
+/// every child the trajectory records: a request never places her without
+/// them.
 Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request);
 
 struct PlacementCommand {

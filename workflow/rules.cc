@@ -12,6 +12,11 @@ constexpr std::array kRules = {
          "refused."},
     Rule{rules::kAgeDoubt, "praktische-handleiding-eerstelijns-signalering.txt",
          "If in doubt whether the person is a child, treat them as a child."},
+    Rule{rules::kAgeDateOfBirth, "praktische-handleiding-eerstelijns-signalering.txt",
+         "A date of birth on record is never overruled silently: adulthood is not confirmed "
+         "against a recorded date of birth under 18 (correct the date of birth first, on the "
+         "timeline); on her 18th birthday by that date she is an adult and her coordinator is "
+         "asked to review the route and her consent."},
     Rule{rules::kChildNoMeans, "praktische-handleiding-eerstelijns-signalering.txt",
          "For a child, act and purpose suffice: the means need not be established."},
     Rule{rules::kSmugglingNotTrafficking, "rol-van-gemeenten-comensha.txt",
@@ -52,7 +57,9 @@ constexpr std::array kRules = {
     Rule{rules::kConsentComplete, "DESIGN.md §5",
          "A consent names recipient, categories, purpose, method and a validity period."},
     Rule{rules::kConsentGuardian, "DESIGN.md §5",
-         "For a minor (or doubted age) the guardian grants consent, not the child alone."},
+         "For a minor (or doubted age) the guardian — a child-protection organisation — grants "
+         "consent, not the child alone; a guardian's consent holds only while she is a minor and "
+         "permits nothing from her 18th birthday; a guardian does not grant for an adult."},
     Rule{rules::kWithdrawalImmediate, "DESIGN.md §5",
          "Withdrawal takes effect at once: the next disclosure is denied, open handoffs to that "
          "recipient are revoked and the recipient is told."},

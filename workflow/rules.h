@@ -20,6 +20,7 @@ struct Rule {
 namespace rules {
 inline constexpr std::string_view kStateOrder = "R-STATE-ORDER";
 inline constexpr std::string_view kAgeDoubt = "R-AGE-DOUBT";
+inline constexpr std::string_view kAgeDateOfBirth = "R-AGE-DATE-OF-BIRTH";
 inline constexpr std::string_view kChildNoMeans = "R-CHILD-NO-MEANS";
 inline constexpr std::string_view kSmugglingNotTrafficking = "R-SMUGGLING-NOT-TRAFFICKING";
 inline constexpr std::string_view kRouteAChild = "R-ROUTE-A-CHILD";

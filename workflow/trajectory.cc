@@ -9,6 +9,7 @@
 namespace ketenregie::workflow {
 namespace {
 
+using namespace std::chrono;
 using S = TrajectoryState;
 using E = TrajectoryEvent;
 
@@ -27,12 +28,16 @@ constexpr std::array kEvents = {E::kRegister,
                                 E::kSetNonPunishment,
                                 E::kClose,
                                 E::kReopen,
-                                E::kLink};
+                                E::kLink,
+                                E::kCorrectDateOfBirth,
+                                E::kComeOfAge};
 
 // Events that only update a trajectory in progress, allowed in every open
 // state after registration.
 #define KR_OPEN_UPDATES(state)                                     \
   Transition<S, E>{state, E::kSetAgeStatus, state},                \
+      Transition<S, E>{state, E::kCorrectDateOfBirth, state},      \
+      Transition<S, E>{state, E::kComeOfAge, state},               \
       Transition<S, E>{state, E::kAssignCoordinator, state},       \
       Transition<S, E>{state, E::kSetNonPunishment, state},        \
       Transition<S, E>{state, E::kLink, state}, Transition<S, E> { \
@@ -103,7 +108,66 @@ std::optional<RuleViolation> CheckCanClose(const TrajectorySnapshot& t) {
   return std::nullopt;
 }
 
+// R-AGE-DATE-OF-BIRTH: confirming adulthood while the date of birth on
+// record says she is under 18.
+std::optional<RuleViolation> CheckAgeAgainstBirth(AgeStatus age, std::optional<Instant> minor_until,
+                                                  Instant now) {
+  if (age == AgeStatus::kConfirmedAdult && minor_until && now < *minor_until) {
+    return RuleViolation{rules::kAgeDateOfBirth,
+                         "the date of birth on record makes her a minor until " +
+                             FormatAmsterdam(*minor_until) +
+                             "; correct the date of birth first if it is wrong"};
+  }
+  return std::nullopt;
+}
+
+// Her 18th birthday when it is still to come at `now`.
+std::optional<Instant> MinorUntil(std::optional<year_month_day> born, Instant now) {
+  if (!born) {
+    return std::nullopt;
+  }
+  const Instant adult = EighteenthBirthday(*born);
+  return now < adult ? std::optional(adult) : std::nullopt;
+}
+
+// A person on an adult route who turns out to be (possibly) a child needs
+// route A: the coordinator gets the task at once.
+void AskRouteAIfNowAChild(const TrajectorySnapshot& current, AgeStatus next, Instant now,
+                          std::vector<Action>& actions) {
+  if (!TreatedAsMinor(current.age) && TreatedAsMinor(next) &&
+      (current.state == S::kActive || current.state == S::kDeclinedForNow ||
+       current.state == S::kScreened)) {
+    actions.push_back({ActionKind::kCreateTask, "route.a_required", now, current.id});
+  }
+}
+
 }  // namespace
+
+Instant EighteenthBirthday(year_month_day born) {
+  const year_month_day birthday{born.year() + years{18}, born.month(), born.day()};
+  const year_month_day day =
+      birthday.ok() ? birthday : year_month_day{sys_days{birthday.year() / March / 1}};
+  return FromAmsterdam({day, seconds{0}});
+}
+
+AgeStatus AgeStatusOn(const TrajectorySnapshot& trajectory, Instant now) {
+  if (trajectory.minor_until) {
+    if (now < *trajectory.minor_until) {
+      return trajectory.age == AgeStatus::kDoubted ? AgeStatus::kDoubted : AgeStatus::kMinor;
+    }
+    if (trajectory.age == AgeStatus::kMinor) {
+      return AgeStatus::kConfirmedAdult;
+    }
+  }
+  return trajectory.age;
+}
+
+std::optional<std::string_view> AgeEvent(AgeStatus before, AgeStatus after) {
+  if (TreatedAsMinor(before) && !TreatedAsMinor(after)) {
+    return "trajectory.adult";
+  }
+  return std::nullopt;
+}
 
 std::optional<std::string_view> LifecycleEvent(std::optional<TrajectoryState> before,
                                                TrajectoryState after) {
@@ -170,6 +234,10 @@ std::string_view ToString(TrajectoryEvent event) {
       return "reopen";
     case E::kLink:
       return "link";
+    case E::kCorrectDateOfBirth:
+      return "correct_date_of_birth";
+    case E::kComeOfAge:
+      return "come_of_age";
   }
   return "?";
 }
@@ -222,8 +290,21 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
   out.next.state = *to;
 
   switch (command.event) {
-    case E::kRegister:
+    case E::kRegister: {
+      // The date of birth given decides the age until her 18th birthday: a
+      // child by it is a minor, and confirmed adult is refused.
+      out.next.minor_until = MinorUntil(command.date_of_birth, now);
+      if (auto refusal = CheckAgeAgainstBirth(command.age, out.next.minor_until, now)) {
+        return *refusal;
+      }
+      out.next.age = command.age == AgeStatus::kUnknown && out.next.minor_until ? AgeStatus::kMinor
+                                                                                : command.age;
+      if (out.next.minor_until) {
+        out.actions.push_back(
+            {ActionKind::kScheduleDeadline, "age.turns_18", *out.next.minor_until, current.id});
+      }
       break;
+    }
 
     case E::kSetAgeStatus: {
       if (command.age == AgeStatus::kUnknown) {
@@ -231,17 +312,45 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
                              "age status is confirmed adult, minor or doubted; when unsure, "
                              "record doubted"};
       }
-      const bool was_child = TreatedAsMinor(current.age);
+      if (auto refusal = CheckAgeAgainstBirth(command.age, current.minor_until, now)) {
+        return *refusal;
+      }
       out.next.age = command.age;
-      // A person on an adult route who turns out to be (possibly) a child
-      // needs route A: the coordinator gets the task at once.
-      if (!was_child && TreatedAsMinor(command.age) &&
-          (current.state == S::kActive || current.state == S::kDeclinedForNow ||
-           current.state == S::kScreened)) {
-        out.actions.push_back({ActionKind::kCreateTask, "route.a_required", now, current.id});
+      AskRouteAIfNowAChild(current, command.age, now, out.actions);
+      break;
+    }
+
+    case E::kCorrectDateOfBirth: {
+      if (!command.date_of_birth) {
+        return RuleViolation{rules::kAgeDateOfBirth, "a correction names the date of birth"};
+      }
+      out.next.minor_until = MinorUntil(command.date_of_birth, now);
+      // A child by the corrected date is treated as one at once; her
+      // coordinator is asked for route A if she is on an adult route.
+      if (out.next.minor_until && current.age == AgeStatus::kConfirmedAdult) {
+        out.next.age = AgeStatus::kMinor;
+        AskRouteAIfNowAChild(current, out.next.age, now, out.actions);
+      }
+      out.actions.push_back(
+          {ActionKind::kCancelTimers, "age.date_of_birth_corrected", now, current.id});
+      if (out.next.minor_until) {
+        out.actions.push_back(
+            {ActionKind::kScheduleDeadline, "age.turns_18", *out.next.minor_until, current.id});
       }
       break;
     }
+
+    case E::kComeOfAge:
+      if (!current.minor_until || now < *current.minor_until) {
+        return RuleViolation{rules::kAgeDateOfBirth,
+                             "her 18th birthday by the date of birth on record has not come"};
+      }
+      out.next.minor_until.reset();
+      out.next.age = AgeStatusOn(current, now);
+      // Her route (A is for children) and her consent (a guardian's holds no
+      // more) are the coordinator's to review with her, that day.
+      out.actions.push_back({ActionKind::kCreateTask, "age.turned_18", now, current.id});
+      break;
 
     case E::kRecordScreening:
       out.next.screening = Assess(command.screening, current.age).outcome;
@@ -358,6 +467,12 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       }
       out.next.closure_reason = ClosureReason::kUnspecified;
       out.next.screening.reset();
+      // Closing cancelled every timer: her 18th birthday, still to come,
+      // needs its own back.
+      if (current.minor_until && now < *current.minor_until) {
+        out.actions.push_back(
+            {ActionKind::kScheduleDeadline, "age.turns_18", *current.minor_until, current.id});
+      }
       break;
 
     case E::kLink:

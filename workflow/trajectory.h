@@ -42,6 +42,12 @@ enum class TrajectoryEvent {
   kClose,
   kReopen,
   kLink,
+  /// The date of birth on record is corrected (the only way a recorded date
+  /// of birth changes: R-AGE-DATE-OF-BIRTH).
+  kCorrectDateOfBirth,
+  /// Her 18th birthday by the date of birth on record has come (a durable
+  /// timer, "age.turns_18").
+  kComeOfAge,
 };
 
 enum class ClosureReason {
@@ -60,6 +66,16 @@ enum class ClosureReason {
 };
 
 std::string_view ToString(TrajectoryState state);
+
+/// The moment someone born on `born` turns 18: 00:00 Europe/Amsterdam on
+/// the 18th birthday; born on 29 February, 1 March in a year without one
+/// (never a day early: R-AGE-DOUBT).
+Instant EighteenthBirthday(std::chrono::year_month_day born);
+
+/// "trajectory.adult" when the person stops being treated as a minor
+/// (confirmed adult, or her 18th birthday): the consent service ends
+/// what a guardian granted for her (R-CONSENT-GUARDIAN). nullopt otherwise.
+std::optional<std::string_view> AgeEvent(AgeStatus before, AgeStatus after);
 
 /// What the other services learn of a trajectory through its feed: that it
 /// opened, changed state, closed (by closing or by route D) or reopened —
@@ -81,14 +97,26 @@ struct TrajectorySnapshot {
   bool non_punishment = false;
   std::string coordinator;
   std::vector<std::string> linked;
+  /// Her 18th birthday by the date of birth on record, while it is still to
+  /// come: until then she is a child whatever else is recorded.
+  std::optional<Instant> minor_until;
   /// From the shelter and handoff services at the time of the command.
   int open_placements = 0;
   int unanswered_handoffs = 0;
 };
 
+/// The age status that holds at `now` (R-AGE-DATE-OF-BIRTH): a child by the
+/// date of birth on record is a minor whatever is recorded; a minor whose
+/// 18th birthday by that date has passed is an adult from that day, even
+/// before the reminder's timer was handled. Eligibility that follows from
+/// age is decided on this, never on a status nobody updated.
+AgeStatus AgeStatusOn(const TrajectorySnapshot& trajectory, Instant now);
+
 struct TrajectoryCommand {
   TrajectoryEvent event;
-  AgeStatus age = AgeStatus::kUnknown;                 // kSetAgeStatus
+  AgeStatus age = AgeStatus::kUnknown;  // kRegister, kSetAgeStatus
+  /// kRegister (when given), kCorrectDateOfBirth.
+  std::optional<std::chrono::year_month_day> date_of_birth{};
   Screening screening{};                               // kRecordScreening
   bool consents_to_referral = false;                   // kDecideRouteB, kReactivate
   ClosureReason reason = ClosureReason::kUnspecified;  // kClose

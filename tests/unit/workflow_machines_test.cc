@@ -40,8 +40,12 @@ TEST(TrajectoryMachine, EveryStateEventPair) {
     t.age = event == E::kDecideRouteA ? AgeStatus::kMinor : AgeStatus::kConfirmedAdult;
     t.screening = event == E::kDecideRouteD ? ScreeningOutcome::kNotAVictim
                                             : ScreeningOutcome::kPossibleVictim;
-    t.closure_reason = state == S::kClosed ? ClosureReason::kStableSelfReliant
-                                           : ClosureReason::kUnspecified;
+    t.closure_reason =
+        state == S::kClosed ? ClosureReason::kStableSelfReliant : ClosureReason::kUnspecified;
+    if (event == E::kComeOfAge) {
+      t.age = AgeStatus::kMinor;
+      t.minor_until = AddDays(kNow, -1);
+    }
     return t;
   };
   auto command_for = [&](S state, E event) {
@@ -52,6 +56,7 @@ TEST(TrajectoryMachine, EveryStateEventPair) {
                                       : ClosureReason::kStableSelfReliant;
     c.coordinator = "coordinator-2";
     c.linked_id = "t-0";
+    c.date_of_birth = year{1990} / May / day{4};
     return c;
   };
   ExpectEveryPairFollowsTheTable(
@@ -71,6 +76,10 @@ TEST(TrajectoryMachine, EveryStateEventPair) {
             return {{AK::kCancelTimers, "trajectory.closed", kNow, id}};
           case E::kReactivate:
             return {{AK::kCancelTimers, "route_c.follow_up", kNow, id}};
+          case E::kCorrectDateOfBirth:
+            return {{AK::kCancelTimers, "age.date_of_birth_corrected", kNow, id}};
+          case E::kComeOfAge:
+            return {{AK::kCreateTask, "age.turned_18", kNow, id}};
           case E::kRegister:
           case E::kSetAgeStatus:
           case E::kRecordScreening:
@@ -108,29 +117,30 @@ TEST(ReflectionMachine, EveryStateEventPair) {
     c.permit_valid_until = permit_until;
     return AsOutcome<S>(ApplyReflection(r, c, kNow));
   };
-  ExpectEveryPairFollowsTheTable(ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
-    const Instant ends = AddMonths(start, 3);
-    switch (event) {
-      case E::kStart:
-        return {{AK::kScheduleReminder, "reflection.ends_in_14_days", AddDays(ends, -14), id},
-                {AK::kScheduleReminder, "reflection.ends_in_3_days", AddDays(ends, -3), id},
-                {AK::kScheduleDeadline, "reflection.expiry", ends, id}};
-      case E::kDecide:
-        return {{AK::kCancelTimers, "reflection.decided", kNow, id}};
-      case E::kExpire:
-        return {{AK::kCreateTask, "reflection.expired", kNow, id}};
-      case E::kApplyPermit:
+  ExpectEveryPairFollowsTheTable(
+      ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
+        const Instant ends = AddMonths(start, 3);
+        switch (event) {
+          case E::kStart:
+            return {{AK::kScheduleReminder, "reflection.ends_in_14_days", AddDays(ends, -14), id},
+                    {AK::kScheduleReminder, "reflection.ends_in_3_days", AddDays(ends, -3), id},
+                    {AK::kScheduleDeadline, "reflection.expiry", ends, id}};
+          case E::kDecide:
+            return {{AK::kCancelTimers, "reflection.decided", kNow, id}};
+          case E::kExpire:
+            return {{AK::kCreateTask, "reflection.expired", kNow, id}};
+          case E::kApplyPermit:
+            return {};
+          case E::kGrantPermit:
+            return {{AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+          case E::kRenewPermit:
+            return {{AK::kCancelTimers, "permit.renewed", kNow, id},
+                    {AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+          case E::kRejectPermit:
+            return {{AK::kCreateTask, "permit.rejected", kNow, id}};
+        }
         return {};
-      case E::kGrantPermit:
-        return {{AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
-      case E::kRenewPermit:
-        return {{AK::kCancelTimers, "permit.renewed", kNow, id},
-                {AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
-      case E::kRejectPermit:
-        return {{AK::kCreateTask, "permit.rejected", kNow, id}};
-    }
-    return {};
-  });
+      });
 }
 
 // --- placement -------------------------------------------------------------
@@ -259,9 +269,9 @@ TEST(OverrideMachine, EveryStateEventPair) {
             return {{AK::kCancelTimers, "override.revoked", kNow, "o-1"},
                     {AK::kRevokeHandoffs, "override.revoked", kNow, "politie-avim-rotterdam"}};
           case E::kApprovalLapse:
-            return {{AK::kRevokeHandoffs, "override.approval_lapsed", kNow,
-                     "politie-avim-rotterdam"},
-                    {AK::kCreateTask, "override.approval_lapsed", kNow, "o-1"}};
+            return {
+                {AK::kRevokeHandoffs, "override.approval_lapsed", kNow, "politie-avim-rotterdam"},
+                {AK::kCreateTask, "override.approval_lapsed", kNow, "o-1"}};
         }
         return {};
       });
@@ -281,29 +291,30 @@ TEST(HandoffMachine, EveryStateEventPair) {
     h.answer_due_at = kNow;
     return AsOutcome<S>(ApplyHandoff(h, {event, "geen capaciteit"}, kNow));
   };
-  ExpectEveryPairFollowsTheTable(HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
-    switch (event) {
-      case E::kSend:
-        return {{AK::kNotifyRecipient, "handoff.sent", kNow, partner},
-                {AK::kScheduleDeadline, "handoff.answer_due", AddDays(kNow, 5), "h-1"}};
-      case E::kAccept:
-        return {{AK::kCancelTimers, "handoff.accepted", kNow, "h-1"}};
-      case E::kDecline:
-        return {{AK::kCancelTimers, "handoff.declined", kNow, "h-1"},
-                {AK::kCreateTask, "handoff.declined", kNow, "h-1"}};
-      case E::kRevoke:
-        if (state == S::kDraft) {
-          return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"}};
+  ExpectEveryPairFollowsTheTable(
+      HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
+        switch (event) {
+          case E::kSend:
+            return {{AK::kNotifyRecipient, "handoff.sent", kNow, partner},
+                    {AK::kScheduleDeadline, "handoff.answer_due", AddDays(kNow, 5), "h-1"}};
+          case E::kAccept:
+            return {{AK::kCancelTimers, "handoff.accepted", kNow, "h-1"}};
+          case E::kDecline:
+            return {{AK::kCancelTimers, "handoff.declined", kNow, "h-1"},
+                    {AK::kCreateTask, "handoff.declined", kNow, "h-1"}};
+          case E::kRevoke:
+            if (state == S::kDraft) {
+              return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"}};
+            }
+            return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"},
+                    {AK::kNotifyRecipient, "handoff.revoked", kNow, partner}};
+          case E::kExpire:
+            return {{AK::kCreateTask, "handoff.unanswered", kNow, "h-1"}};
+          case E::kComplete:
+            return {};
         }
-        return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"},
-                {AK::kNotifyRecipient, "handoff.revoked", kNow, partner}};
-      case E::kExpire:
-        return {{AK::kCreateTask, "handoff.unanswered", kNow, "h-1"}};
-      case E::kComplete:
         return {};
-    }
-    return {};
-  });
+      });
 }
 
 // Every machine's first state is where new records start, and every state
@@ -313,7 +324,8 @@ void ExpectAllStatesReachable(const MachineSpec<S, E>& machine) {
   std::vector<S> reached = {machine.states.front()};
   for (std::size_t i = 0; i < reached.size(); ++i) {
     for (const auto& t : machine.transitions) {
-      if (t.from == reached[i] && std::find(reached.begin(), reached.end(), t.to) == reached.end()) {
+      if (t.from == reached[i] &&
+          std::find(reached.begin(), reached.end(), t.to) == reached.end()) {
         reached.push_back(t.to);
       }
     }

@@ -61,8 +61,8 @@ constexpr std::array kGenders = {GenderIdentity::kNotStated, GenderIdentity::kWo
 template <typename S, typename E>
 void ExpectVisitedAll(const MachineSpec<S, E>& machine, const std::set<S>& visited) {
   for (const S state : machine.states) {
-    EXPECT_TRUE(visited.contains(state)) << machine.name << " never reached "
-                                         << machine.state_name(state);
+    EXPECT_TRUE(visited.contains(state))
+        << machine.name << " never reached " << machine.state_name(state);
   }
 }
 
@@ -77,9 +77,12 @@ void ExpectKnownRule(const Result<T>& result) {
 TEST(TrajectoryProperties, NoClosureWithOpenWorkNoChildOnAnAdultRoute) {
   Random random(Seed());
   const auto& machine = TrajectoryMachine();
-  constexpr std::array kReasons = {ClosureReason::kUnspecified,   ClosureReason::kStableSelfReliant,
-                                   ClosureReason::kMovedOn,       ClosureReason::kContactLost,
-                                   ClosureReason::kDeceased,      ClosureReason::kConsultationOnly,
+  constexpr std::array kReasons = {ClosureReason::kUnspecified,
+                                   ClosureReason::kStableSelfReliant,
+                                   ClosureReason::kMovedOn,
+                                   ClosureReason::kContactLost,
+                                   ClosureReason::kDeceased,
+                                   ClosureReason::kConsultationOnly,
                                    ClosureReason::kReferredGeneralHelp};
   std::set<TrajectoryState> visited;
   for (int sequence = 0; sequence < kSequences; ++sequence) {
@@ -102,6 +105,13 @@ TEST(TrajectoryProperties, NoClosureWithOpenWorkNoChildOnAnAdultRoute) {
       c.consents_to_referral = random.Chance(60);
       c.reason = random.Pick(kReasons);
       c.linked_id = random.Chance(50) ? "t" : "u";
+      // A child, a girl near 18 (born on a leap day) and an adult, or none.
+      constexpr std::array kBirthDates = {year{2015} / March / day{15},
+                                          year{2008} / February / day{29},
+                                          year{1995} / July / day{1}};
+      if (random.Chance(50)) {
+        c.date_of_birth = random.Pick(kBirthDates);
+      }
       now += hours{random.Int(0, 24 * 20)};
 
       const auto result = ApplyTrajectory(t, c, now);
@@ -119,11 +129,20 @@ TEST(TrajectoryProperties, NoClosureWithOpenWorkNoChildOnAnAdultRoute) {
       if (next.state == TrajectoryState::kChildProtection && t.state != next.state) {
         ASSERT_TRUE(TreatedAsMinor(next.age)) << "route A for an adult";
       }
-      if ((next.state == TrajectoryState::kActive || next.state == TrajectoryState::kDeclinedForNow) &&
+      if ((next.state == TrajectoryState::kActive ||
+           next.state == TrajectoryState::kDeclinedForNow) &&
           t.state != next.state) {
         ASSERT_FALSE(TreatedAsMinor(next.age)) << "a (possible) child on an adult route";
         ASSERT_EQ(next.screening, ScreeningOutcome::kPossibleVictim);
       }
+      if (next.minor_until && now < *next.minor_until) {
+        ASSERT_NE(next.age, AgeStatus::kConfirmedAdult)
+            << "confirmed adult against the date of birth on record, seed " << Seed();
+      }
+      ASSERT_EQ(
+          TreatedAsMinor(AgeStatusOn(next, now)) || !next.minor_until || now >= *next.minor_until,
+          true)
+          << "a child by her date of birth treated as an adult, seed " << Seed();
       t = next;
       visited.insert(t.state);
     }
@@ -134,10 +153,10 @@ TEST(TrajectoryProperties, NoClosureWithOpenWorkNoChildOnAnAdultRoute) {
 TEST(ReflectionProperties, NeverUnderThirtyDaysUnderAnyPolicy) {
   Random random(Seed() + 1);
   const auto& machine = ReflectionMachine();
-  constexpr std::array kDecisions = {
-      ReflectionDecision::kNone, ReflectionDecision::kPoliceReport,
-      ReflectionDecision::kOtherCooperation, ReflectionDecision::kNoReportSeriousReasons,
-      ReflectionDecision::kDeclined};
+  constexpr std::array kDecisions = {ReflectionDecision::kNone, ReflectionDecision::kPoliceReport,
+                                     ReflectionDecision::kOtherCooperation,
+                                     ReflectionDecision::kNoReportSeriousReasons,
+                                     ReflectionDecision::kDeclined};
   std::set<ReflectionState> visited;
   for (int sequence = 0; sequence < kSequences; ++sequence) {
     ReflectionPolicy policy;
@@ -192,9 +211,8 @@ TEST(PlacementProperties, NoIneligibleCrisisPlacementNoPlanPastThreeMonthsNoOver
     request.kind = random.Pick(kKinds);
     request.person = {random.Pick(kAges), random.Pick(kGenders), random.Int(0, 3)};
     request.starts_at = random.Time();
-    request.planned_end = random.Chance(30)
-                              ? Instant{}
-                              : request.starts_at + hours{random.Int(-24, 24 * 120)};
+    request.planned_end =
+        random.Chance(30) ? Instant{} : request.starts_at + hours{random.Int(-24, 24 * 120)};
     const auto requested = RequestPlacement(request);
     ExpectKnownRule(requested);
     if (!requested.ok()) {
@@ -324,7 +342,8 @@ TEST(DisclosureProperties, NoDisclosureWithoutACoveringBasis) {
           consents.push_back(proposed.value());
         }
       } else if (choice == 1 && !consents.empty()) {
-        auto& c = consents[static_cast<std::size_t>(random.Int(0, static_cast<int>(consents.size()) - 1))];
+        auto& c = consents[static_cast<std::size_t>(
+            random.Int(0, static_cast<int>(consents.size()) - 1))];
         const auto result = ApplyConsent(c, random.Pick(consent_machine.events), now);
         ExpectKnownRule(result);
         if (result.ok()) {
@@ -350,7 +369,8 @@ TEST(DisclosureProperties, NoDisclosureWithoutACoveringBasis) {
           override_states.insert(overrides.back().state);
         }
       } else if (!overrides.empty()) {
-        auto& o = overrides[static_cast<std::size_t>(random.Int(0, static_cast<int>(overrides.size()) - 1))];
+        auto& o = overrides[static_cast<std::size_t>(
+            random.Int(0, static_cast<int>(overrides.size()) - 1))];
         const Person actor{random.Chance(90) ? "essm-rotterdam" : "gemeente-rotterdam",
                            random.Pick(kUsers)};
         const auto result = ApplyOverride(o, random.Pick(override_machine.events), actor, now);
@@ -367,9 +387,8 @@ TEST(DisclosureProperties, NoDisclosureWithoutACoveringBasis) {
 
       const int asker = random.Int(0, 2);
       const DisclosureQuery query{kOrgs[static_cast<std::size_t>(asker)],
-                                  kTypes[static_cast<std::size_t>(asker)],
-                                  random.Pick(kCategories), random.Pick(kPurposes),
-                                  now + hours{random.Int(0, 24 * 5)}};
+                                  kTypes[static_cast<std::size_t>(asker)], random.Pick(kCategories),
+                                  random.Pick(kPurposes), now + hours{random.Int(0, 24 * 5)}};
       const DisclosureDecision decision = DecideDisclosure(consents, overrides, query);
       if (!decision.permitted) {
         ASSERT_NE(FindRule(decision.rule), nullptr);

@@ -103,6 +103,97 @@ TEST(RuleAgeDoubt, DoubtArisingOnAnAdultRouteCreatesATaskForRouteA) {
   EXPECT_EQ(result.value().actions[0].what, "route.a_required");
 }
 
+// --- R-AGE-DATE-OF-BIRTH ------------------------------------------------------
+
+// Born 17 years and 11 months before kNow.
+const year_month_day kBornNearly18 = year{2008} / December / day{22};
+
+TEST(RuleAgeDateOfBirth, ConfirmedAdultAgainstADateOfBirthUnder18_IsRefusedAtRegistration) {
+  TrajectorySnapshot signal;
+  signal.id = "t-1";
+  const auto refused = ApplyTrajectory(
+      signal,
+      {.event = E::kRegister, .age = AgeStatus::kConfirmedAdult, .date_of_birth = kBornNearly18},
+      kNow);
+  ExpectRefused(refused, rules::kAgeDateOfBirth);
+  EXPECT_NE(refused.violation().message.find("2026-12-22 00:00 Europe/Amsterdam"),
+            std::string::npos)
+      << refused.violation().message;
+}
+
+TEST(RuleAgeDateOfBirth, AChildByHerDateOfBirthIsAMinor_AndHer18thBirthdayIsATimer) {
+  TrajectorySnapshot signal;
+  signal.id = "t-1";
+  const auto registered =
+      ApplyTrajectory(signal, {.event = E::kRegister, .date_of_birth = kBornNearly18}, kNow);
+  ASSERT_TRUE(registered.ok());
+  EXPECT_EQ(registered.value().next.age, AgeStatus::kMinor);
+  const Instant birthday = Local(2026, 12, 22, 0, 0);
+  EXPECT_EQ(registered.value().next.minor_until, birthday);
+  EXPECT_EQ(
+      registered.value().actions,
+      (std::vector<Action>{{ActionKind::kScheduleDeadline, "age.turns_18", birthday, "t-1"}}));
+}
+
+TEST(RuleAgeDateOfBirth, SettingConfirmedAdultIsRefusedUntilTheDateIsCorrected) {
+  TrajectorySnapshot t = Trajectory(S::kChildProtection, AgeStatus::kMinor);
+  t.minor_until = Local(2026, 12, 22, 0, 0);
+  ExpectRefused(
+      ApplyTrajectory(t, {.event = E::kSetAgeStatus, .age = AgeStatus::kConfirmedAdult}, kNow),
+      rules::kAgeDateOfBirth);
+  const auto corrected = ApplyTrajectory(
+      t, {.event = E::kCorrectDateOfBirth, .date_of_birth = year{2005} / March / day{3}}, kNow);
+  ASSERT_TRUE(corrected.ok());
+  EXPECT_FALSE(corrected.value().next.minor_until.has_value());
+  EXPECT_EQ(corrected.value().actions,
+            (std::vector<Action>{
+                {ActionKind::kCancelTimers, "age.date_of_birth_corrected", kNow, "t-1"}}));
+  EXPECT_TRUE(ApplyTrajectory(corrected.value().next,
+                              {.event = E::kSetAgeStatus, .age = AgeStatus::kConfirmedAdult}, kNow)
+                  .ok());
+}
+
+TEST(RuleAgeDateOfBirth, ACorrectionThatMakesHerAChildTreatsHerAsOne) {
+  const TrajectorySnapshot t = Trajectory(S::kActive, AgeStatus::kConfirmedAdult);
+  const auto corrected =
+      ApplyTrajectory(t, {.event = E::kCorrectDateOfBirth, .date_of_birth = kBornNearly18}, kNow);
+  ASSERT_TRUE(corrected.ok());
+  EXPECT_EQ(corrected.value().next.age, AgeStatus::kMinor);
+  EXPECT_EQ(Kinds(corrected.value().actions),
+            (std::vector{ActionKind::kCreateTask, ActionKind::kCancelTimers,
+                         ActionKind::kScheduleDeadline}));
+  EXPECT_EQ(corrected.value().actions[0].what, "route.a_required");
+}
+
+TEST(RuleAgeDateOfBirth, On18thBirthdayAMinorIsAnAdult_AndTheCoordinatorIsAsked) {
+  TrajectorySnapshot t = Trajectory(S::kChildProtection, AgeStatus::kMinor);
+  t.minor_until = Local(2026, 12, 22, 0, 0);
+  // The day before: still a minor; the timer cannot fire early.
+  EXPECT_EQ(AgeStatusOn(t, Local(2026, 12, 21, 23, 59)), AgeStatus::kMinor);
+  ExpectRefused(ApplyTrajectory(t, {E::kComeOfAge}, Local(2026, 12, 21, 23, 59)),
+                rules::kAgeDateOfBirth);
+  // That day the facts say adult, whether or not the timer has been handled.
+  EXPECT_EQ(AgeStatusOn(t, Local(2026, 12, 22, 0, 0)), AgeStatus::kConfirmedAdult);
+  const auto of_age = ApplyTrajectory(t, {E::kComeOfAge}, Local(2026, 12, 22, 0, 0));
+  ASSERT_TRUE(of_age.ok());
+  EXPECT_EQ(of_age.value().next.age, AgeStatus::kConfirmedAdult);
+  EXPECT_FALSE(of_age.value().next.minor_until.has_value());
+  EXPECT_EQ(Kinds(of_age.value().actions), std::vector{ActionKind::kCreateTask});
+  EXPECT_EQ(of_age.value().actions[0].what, "age.turned_18");
+  EXPECT_EQ(AgeEvent(t.age, of_age.value().next.age), "trajectory.adult");
+}
+
+TEST(RuleAgeDateOfBirth, ADoubtStaysADoubtOnThe18thBirthday) {
+  TrajectorySnapshot t = Trajectory(S::kChildProtection, AgeStatus::kDoubted);
+  t.minor_until = Local(2026, 12, 22, 0, 0);
+  EXPECT_EQ(AgeStatusOn(t, Local(2026, 12, 23, 9, 0)), AgeStatus::kDoubted);
+}
+
+TEST(RuleAgeDateOfBirth, BornOnALeapDay_IsAnAdultOnTheFirstOfMarch) {
+  EXPECT_EQ(EighteenthBirthday(year{2008} / February / day{29}), Local(2026, 3, 1, 0, 0));
+  EXPECT_EQ(EighteenthBirthday(year{2008} / February / day{28}), Local(2026, 2, 28, 0, 0));
+}
+
 // --- R-CHILD-NO-MEANS ---------------------------------------------------------
 
 TEST(RuleChildNoMeans, ActAndPurposeSufficeForAChild) {
@@ -921,9 +1012,26 @@ TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest)
   EXPECT_TRUE(CheckAccess(municipality, Operation::kRequestPlacement).has_value());
   EXPECT_TRUE(CheckAccess(coordinator, Operation::kRunPlacement).has_value());
   EXPECT_FALSE(CheckAccess(coordinator, Operation::kReadOccupancy).has_value());
-  EXPECT_TRUE(CheckAccess(police, Operation::kReadOccupancy).has_value());
+  // The police may ask for a bed, so they see the shelters (never an
+  // address) they can ask with; other partners do not.
+  EXPECT_FALSE(CheckAccess(police, Operation::kReadOccupancy).has_value());
+  EXPECT_TRUE(CheckAccess(municipality, Operation::kReadOccupancy).has_value());
   EXPECT_FALSE(CheckOwnShelter("crisisopvang-rotterdam", "crisisopvang-rotterdam").has_value());
   EXPECT_TRUE(CheckOwnShelter("crisisopvang-utrecht", "crisisopvang-rotterdam").has_value());
+}
+
+TEST(RuleAccessRole, AShelterIsRegisteredByAnOrganisationThatRunsThatKind) {
+  EXPECT_FALSE(CheckShelterKindOfOperator(OrganisationType::kCrisisShelter, ShelterKind::kCrisis));
+  EXPECT_FALSE(
+      CheckShelterKindOfOperator(OrganisationType::kCategoricalShelter, ShelterKind::kCategorical));
+  EXPECT_FALSE(
+      CheckShelterKindOfOperator(OrganisationType::kFollowUpShelter, ShelterKind::kFollowUp));
+  // A crisis shelter's staff registering a COSM place: refused.
+  const auto refused =
+      CheckShelterKindOfOperator(OrganisationType::kCrisisShelter, ShelterKind::kCategorical);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rule, rules::kAccessRole);
+  EXPECT_TRUE(CheckShelterKindOfOperator(OrganisationType::kFollowUpShelter, ShelterKind::kCrisis));
 }
 
 TEST(RuleAccessRole, ABedIsAskedByTheKeepersCoordinatorsOrThePolice) {
