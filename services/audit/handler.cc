@@ -25,31 +25,65 @@ AuditHandler::AuditHandler(common::DbPool& db, const common::Directory& director
       keys_(keys),
       clock_(clock),
       checkpoint_path_(std::move(checkpoint_path)),
-      db_timeout_(db_timeout) {}
+      db_timeout_(db_timeout),
+      gate_(directory_, db_, db_timeout_, clock_) {}
 
 grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
                                        const v1::ListRecordsRequest* request,
                                        v1::ListRecordsResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
+  audit::RecordFilter filter;
   if (!request->trajectory_id().empty()) {
     if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
       return invalid;
     }
+    filter.trajectory_id = request->trajectory_id();
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
-                                             db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
+  if (!request->organisation_id().empty() &&
+      !common::IsValidPrincipalId(request->organisation_id())) {
+    return common::InvalidArgument("organisation_id", "an organisation id, or empty");
+  }
+  if (!request->actor().empty() && !common::IsValidPrincipalId(request->actor())) {
+    return common::InvalidArgument("actor", "a user id, or empty");
+  }
+  if (!v1::AuditAction_IsValid(request->action())) {
+    return common::InvalidArgument("action", "unknown value");
+  }
+  if (!v1::Decision_IsValid(request->decision())) {
+    return common::InvalidArgument("decision", "unknown value");
+  }
+  if (request->has_occurred_after() && !common::ReasonableTimestamp(request->occurred_after())) {
+    return common::InvalidArgument("occurred_after", "a time between 1970 and 2100");
+  }
+  if (request->has_occurred_before() && !common::ReasonableTimestamp(request->occurred_before())) {
+    return common::InvalidArgument("occurred_before", "a time between 1970 and 2100");
+  }
+  if (request->has_occurred_after() && request->has_occurred_before() &&
+      request->occurred_before().seconds() <= request->occurred_after().seconds()) {
+    return common::InvalidArgument("occurred_before", "after occurred_after");
+  }
+  filter.organisation_id = request->organisation_id();
+  filter.actor = request->actor();
+  filter.action = request->action();
+  filter.decision = request->decision();
+  if (request->has_occurred_after()) {
+    filter.from_epoch = request->occurred_after().seconds();
+  }
+  if (request->has_occurred_before()) {
+    filter.until_epoch = request->occurred_before().seconds();
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     common::FillPage(
-        RecordsAfter(tx, page.after ? page.after->first : 0, request->trajectory_id(),
-                     page.size + 1),
-        page.size, [&](const v1::AuditRecord& r) { *response->add_records() = r; },
+        RecordsAfter(tx, filter, page.after ? page.after->first : 0, page.size + 1), page.size,
+        [&](const v1::AuditRecord& r) { *response->add_records() = r; },
         // The sequence orders the trail alone; the token's id is a constant.
         [](const v1::AuditRecord& r) {
           return std::pair{r.sequence(), std::string("00000000-0000-4000-8000-000000000000")};
@@ -59,11 +93,11 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
   });
 }
 
-grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context, const v1::VerifyChainRequest*,
+grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context,
+                                       const v1::VerifyChainRequest* request,
                                        v1::VerifyChainResponse* response) {
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
-                                             db_, db_timeout_, __func__);
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
       !denied.ok()) {
     return denied;
   }
@@ -89,14 +123,13 @@ grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context, const v1::V
 grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
                                                   const v1::GetSubjectAccessReportRequest* request,
                                                   v1::SubjectAccessReport* response) {
-  if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadAudit, caller,
-                                             db_, db_timeout_, __func__);
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     response->set_trajectory_id(request->trajectory_id());

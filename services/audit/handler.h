@@ -4,6 +4,7 @@
 #include <string>
 
 #include "ketenregie/audit/v1/audit.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -37,6 +38,7 @@ class AuditHandler final : public v1::AuditService::Service {
   const common::Clock& clock_;
   std::string checkpoint_path_;
   std::chrono::milliseconds db_timeout_;
+  common::AccessGate gate_;
 };
 
 }  // namespace ketenregie::audit

@@ -1,5 +1,7 @@
 #include "services/audit/storage.h"
 
+#include <array>
+#include <optional>
 #include <sstream>
 
 #include "services/common/audit.h"
@@ -45,22 +47,72 @@ std::string Select(const char* where) {
   return std::string("SELECT ") + kColumns + " FROM audit.records WHERE " + where;
 }
 
+// The search's predicates, each with its parameter; a statement is composed
+// of the constant fragments of the filters a search uses, never of values.
+struct Predicate {
+  const char* sql;  // with "$N" for the parameter's place
+};
+constexpr std::array<Predicate, 7> kPredicates = {{
+    {"trajectory_id = $N::uuid"},
+    {"organisation_id = $N"},
+    {"actor = $N"},
+    {"action = $N"},
+    {"decision = $N"},
+    {"occurred_at >= to_timestamp($N)"},
+    {"occurred_at < to_timestamp($N)"},
+}};
+
+// The statement for the filters in `mask` (bit i: kPredicates[i] used):
+// $1 the sequence after, $2 the limit, then one parameter per filter used.
+std::string SearchSql(unsigned mask) {
+  std::string where = "sequence > $1";
+  int next = 3;
+  for (std::size_t i = 0; i < kPredicates.size(); ++i) {
+    if ((mask & (1u << i)) != 0) {
+      std::string predicate = kPredicates[i].sql;
+      predicate.replace(predicate.find("$N"), 2, "$" + std::to_string(next++));
+      where += " AND " + predicate;
+    }
+  }
+  return Select((where + " ORDER BY sequence LIMIT $2").c_str());
+}
+
+std::string SearchName(unsigned mask) { return "records_search_" + std::to_string(mask); }
+
 }  // namespace
 
-// One statement per filter, so that each plan stays on its index.
+// One statement per combination of filters (prepared lazily by libpqxx on
+// first use), so that each plan is made for the filters it has and stays on
+// its index.
 void Prepare(pqxx::connection& c) {
   common::PrepareAudit(c);
-  c.prepare("records_after", Select("sequence > $1 ORDER BY sequence LIMIT $2"));
-  c.prepare("records_of_trajectory_after",
-            Select("trajectory_id = $1::uuid AND sequence > $2 ORDER BY sequence LIMIT $3"));
+  for (unsigned mask = 0; mask < (1u << kPredicates.size()); ++mask) {
+    c.prepare(SearchName(mask), SearchSql(mask));
+  }
   c.prepare("records_of_trajectory", Select("trajectory_id = $1::uuid ORDER BY sequence"));
 }
 
-std::vector<v1::AuditRecord> RecordsAfter(pqxx::work& tx, long long after_sequence,
-                                          const std::string& trajectory_id, int limit) {
-  return RecordsOf(trajectory_id.empty() ? tx.exec_prepared("records_after", after_sequence, limit)
-                                         : tx.exec_prepared("records_of_trajectory_after",
-                                                            trajectory_id, after_sequence, limit));
+std::vector<v1::AuditRecord> RecordsAfter(pqxx::work& tx, const RecordFilter& filter,
+                                          long long after_sequence, int limit) {
+  const std::array<std::optional<std::string>, kPredicates.size()> values = {
+      filter.trajectory_id.empty() ? std::nullopt : std::optional(filter.trajectory_id),
+      filter.organisation_id.empty() ? std::nullopt : std::optional(filter.organisation_id),
+      filter.actor.empty() ? std::nullopt : std::optional(filter.actor),
+      filter.action == 0 ? std::nullopt : std::optional(std::to_string(filter.action)),
+      filter.decision == 0 ? std::nullopt : std::optional(std::to_string(filter.decision)),
+      filter.from_epoch ? std::optional(std::to_string(*filter.from_epoch)) : std::nullopt,
+      filter.until_epoch ? std::optional(std::to_string(*filter.until_epoch)) : std::nullopt,
+  };
+  unsigned mask = 0;
+  std::vector<std::string> parameters = {std::to_string(after_sequence), std::to_string(limit)};
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    if (values[i]) {
+      mask |= 1u << i;
+      parameters.push_back(*values[i]);
+    }
+  }
+  return RecordsOf(
+      tx.exec_prepared(SearchName(mask), pqxx::prepare::make_dynamic_params(parameters)));
 }
 
 std::vector<v1::AuditRecord> RecordsOf(pqxx::work& tx, const std::string& trajectory_id) {

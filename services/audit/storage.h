@@ -4,6 +4,7 @@
 /// connection. (Appending is common: every service appends in its own
 /// transaction, services/common/audit.h.)
 
+#include <optional>
 #include <pqxx/pqxx>
 #include <string>
 #include <vector>
@@ -14,10 +15,21 @@ namespace ketenregie::audit {
 
 void Prepare(pqxx::connection& connection);
 
-/// Records after `after_sequence`, in chain order, at most `limit`; of one
-/// trajectory when `trajectory_id` is not empty.
-std::vector<v1::AuditRecord> RecordsAfter(pqxx::work& tx, long long after_sequence,
-                                          const std::string& trajectory_id, int limit);
+/// What ListRecords searches by; an empty (or zero) filter matches all.
+struct RecordFilter {
+  std::string trajectory_id;
+  std::string organisation_id;
+  std::string actor;
+  int action = 0;
+  int decision = 0;
+  std::optional<long long> from_epoch;   // occurred_at >= from
+  std::optional<long long> until_epoch;  // occurred_at < until
+};
+
+/// Records matching `filter` after `after_sequence`, in chain order, at most
+/// `limit`.
+std::vector<v1::AuditRecord> RecordsAfter(pqxx::work& tx, const RecordFilter& filter,
+                                          long long after_sequence, int limit);
 
 /// Every record about one trajectory, in chain order (the subject-access
 /// report).

@@ -5,6 +5,7 @@
 #include <array>
 
 #include "services/common/db_pool.h"
+#include "services/common/ids.h"
 
 namespace ketenregie::common {
 namespace {
@@ -85,20 +86,62 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
   tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
 }
 
-grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Directory& directory,
-                              workflow::Operation operation, Caller& caller, DbPool& db,
-                              std::chrono::milliseconds db_timeout, std::string_view method) {
-  grpc::Status status = Authorize(context, directory, operation, caller);
+std::string TrajectoryNamedBy(const google::protobuf::Message& request) {
+  using google::protobuf::FieldDescriptor;
+  const auto* descriptor = request.GetDescriptor();
+  const auto* reflection = request.GetReflection();
+  if (const FieldDescriptor* field = descriptor->FindFieldByName("trajectory_id");
+      field != nullptr && field->type() == FieldDescriptor::TYPE_STRING && !field->is_repeated()) {
+    const std::string id = reflection->GetString(request, field);
+    return IsUuid(id) ? id : "";
+  }
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (field->type() == FieldDescriptor::TYPE_MESSAGE && !field->is_repeated() &&
+        reflection->HasField(request, field)) {
+      if (std::string id = TrajectoryNamedBy(reflection->GetMessage(request, field)); !id.empty()) {
+        return id;
+      }
+    }
+  }
+  return "";
+}
+
+AccessGate::AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
+                       const Clock& clock)
+    : directory_(directory), db_(db), db_timeout_(db_timeout), clock_(clock) {}
+
+grpc::Status AccessGate::Authorize(const grpc::ServerContext& context,
+                                   const google::protobuf::Message& request,
+                                   workflow::Operation operation, Caller& caller,
+                                   std::string_view method) const {
+  return Checked(caller, request, method,
+                 common::Authorize(context, directory_, operation, caller));
+}
+
+grpc::Status AccessGate::Identify(const grpc::ServerContext& context,
+                                  const google::protobuf::Message& request, Caller& caller,
+                                  std::string_view method) const {
+  return Checked(caller, request, method, IdentifyPrincipal(context, directory_, caller));
+}
+
+grpc::Status AccessGate::Checked(const Caller& caller, const google::protobuf::Message& request,
+                                 std::string_view method, grpc::Status status) const {
   if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
     return status;
   }
+  return Refuse(caller, TrajectoryNamedBy(request), method, std::move(status));
+}
+
+grpc::Status AccessGate::Refuse(const Caller& caller, const std::string& trajectory_id,
+                                std::string_view method, grpc::Status refusal) const {
   try {
-    RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
+    RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
       AuditRecord record;
-      record.occurred_at =
-          std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+      record.occurred_at = clock_.Now();
       record.organisation_id = caller.identity.organisation_id;
       record.actor = caller.identity.actor;
+      record.trajectory_id = trajectory_id;
       record.action = AuditAction::kIdentityRefused;
       record.decision = AuditDecision::kDenied;
       record.method = std::string(method);
@@ -107,7 +150,7 @@ grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Director
   } catch (const std::exception&) {
     // The refusal stands either way.
   }
-  return status;
+  return refusal;
 }
 
 }  // namespace ketenregie::common

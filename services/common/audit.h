@@ -6,12 +6,15 @@
 /// hash = SHA-256(previous hash, record fields); the chain head row is
 /// locked for each append, so appends from all services form one order.
 
+#include <google/protobuf/message.h>
+
 #include <chrono>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "services/common/clock.h"
 #include "services/common/db_pool.h"
 #include "services/common/identity.h"
 #include "workflow/access.h"
@@ -51,12 +54,48 @@ void PrepareAudit(pqxx::connection& connection);
 void AppendAudit(pqxx::work& tx, AuditRecord& record);
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
 
-/// Authorize, and when the caller is refused (PERMISSION_DENIED: not a user
-/// of the certificate's organisation, or a role that may not), records the
-/// attempt on the audit trail before answering. A refusal stays a refusal
-/// even if the trail cannot take the record.
-grpc::Status AuthorizeAudited(const grpc::ServerContext& context, const Directory& directory,
-                              workflow::Operation operation, Caller& caller, DbPool& db,
-                              std::chrono::milliseconds db_timeout, std::string_view method);
+/// The trajectory a request names, for the audit record of its refusal: a
+/// string field `trajectory_id` of the request, or of a message it holds
+/// (`consent.trajectory_id`), when it is a UUID; empty otherwise.
+std::string TrajectoryNamedBy(const google::protobuf::Message& request);
+
+/// Who may call a method, decided before any other work (R-ACCESS-ROLE), with
+/// every refusal on the audit trail: who tried, which method, and the
+/// trajectory the request names, so the privacy officer finds the attempt in
+/// that person's records. Time from the service's clock. A refusal stays a
+/// refusal even if the trail cannot take the record.
+class AccessGate final {
+ public:
+  AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
+             const Clock& clock);
+
+  /// Identifies the caller and checks `operation` against the access rule.
+  grpc::Status Authorize(const grpc::ServerContext& context,
+                         const google::protobuf::Message& request, workflow::Operation operation,
+                         Caller& caller, std::string_view method) const;
+
+  /// Identifies the caller for a method whose access depends on the data:
+  /// refused (and recorded) when the actor is not a user of the
+  /// certificate's organisation.
+  grpc::Status Identify(const grpc::ServerContext& context,
+                        const google::protobuf::Message& request, Caller& caller,
+                        std::string_view method) const;
+
+  /// Records `refusal`, decided on the data after Identify, and returns it.
+  grpc::Status Refuse(const Caller& caller, const std::string& trajectory_id,
+                      std::string_view method, grpc::Status refusal) const;
+
+  /// `status` as it is, recorded first when it is a refusal
+  /// (PERMISSION_DENIED) — for a method's answer whose refusal is decided
+  /// inside a transaction that rolls back.
+  grpc::Status Checked(const Caller& caller, const google::protobuf::Message& request,
+                       std::string_view method, grpc::Status status) const;
+
+ private:
+  const Directory& directory_;
+  DbPool& db_;
+  std::chrono::milliseconds db_timeout_;
+  const Clock& clock_;
+};
 
 }  // namespace ketenregie::common

@@ -12,6 +12,7 @@
 #include "services/common/db_pool.h"
 #include "services/common/identity.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 
 namespace ketenregie::common {
 
@@ -34,6 +35,8 @@ struct Refused {
 }  // namespace internal
 
 /// Runs one mutation exactly once per (organisation, request_id) — DESIGN.md §7:
+///  * a request with a control character in any text field (CheckText) is
+///    INVALID_ARGUMENT naming it, before anything is read or written;
 ///  * a retry with the same request_id returns the first answer and writes
 ///    nothing new, even after a restart (the answer is in the request log);
 ///  * the same request_id with a different request is INVALID_ARGUMENT;
@@ -50,6 +53,9 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
                     std::string_view method, const google::protobuf::Message& request,
                     const std::string& request_id, Response* response, const KeyringHolder& keys,
                     Body&& body) {
+  if (auto invalid = CheckText(request); !invalid.ok()) {
+    return invalid;
+  }
   const std::string digest = RequestDigest(method, request);
   const std::string context = RequestLogContext(caller.identity.organisation_id, request_id);
   for (int attempt = 1;; ++attempt) {

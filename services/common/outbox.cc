@@ -14,14 +14,18 @@ void PrepareOutbox(pqxx::connection& connection, std::string_view schema) {
                      "INSERT INTO " + table +
                          " (event_type, trajectory_id, subject, attributes, occurred_at) VALUES "
                          "($1, NULLIF($2, '')::uuid, $3, $4::jsonb, to_timestamp($5))");
+  // The columns are qualified with the table's name: a bare name in ORDER BY
+  // resolves to an output column first, and `transaction_id::text` would
+  // sort the feed as text ("1006" before "932").
   connection.prepare(
       "outbox_list",
-      "SELECT sequence, event_type, coalesce(trajectory_id::text, ''), subject, attributes::text, "
-      "extract(epoch from occurred_at)::bigint, transaction_id::text FROM " +
+      "SELECT o.sequence, o.event_type, coalesce(o.trajectory_id::text, ''), o.subject, "
+      "o.attributes::text, extract(epoch from o.occurred_at)::bigint, o.transaction_id::text "
+      "AS xid FROM " +
           table +
-          " WHERE transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND "
-          "(transaction_id, sequence) > ($1::xid8, $2::bigint) ORDER BY transaction_id, sequence "
-          "LIMIT $3");
+          " o WHERE o.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND "
+          "(o.transaction_id, o.sequence) > ($1::xid8, $2::bigint) "
+          "ORDER BY o.transaction_id, o.sequence LIMIT $3");
 }
 
 void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& trajectory_id,
@@ -68,6 +72,19 @@ void PrepareFeedCursors(pqxx::connection& connection, std::string_view schema) {
   connection.prepare("feed_cursor_lock",
                      "SELECT cursor FROM " + table + " WHERE source = $1 FOR UPDATE");
   connection.prepare("feed_cursor_set", "UPDATE " + table + " SET cursor = $2 WHERE source = $1");
+  const std::string applied = std::string(schema) + ".feed_applied";
+  connection.prepare("feed_applied_find",
+                     "SELECT 1 FROM " + applied + " WHERE source = $1 AND sequence = $2");
+  connection.prepare("feed_applied_mark",
+                     "INSERT INTO " + applied + " (source, sequence) VALUES ($1, $2)");
+}
+
+bool FeedEventApplied(pqxx::work& tx, const std::string& source, long long sequence) {
+  return !tx.exec_prepared("feed_applied_find", source, sequence).empty();
+}
+
+void MarkFeedEventApplied(pqxx::work& tx, const std::string& source, long long sequence) {
+  tx.exec_prepared("feed_applied_mark", source, sequence);
 }
 
 std::string LockFeedCursor(pqxx::work& tx, const std::string& source) {
@@ -78,17 +95,18 @@ void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string&
   tx.exec_prepared("feed_cursor_set", source, cursor);
 }
 
-grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory, DbPool& db,
+grpc::Status ServeEvents(const grpc::ServerContext& context, const AccessGate& gate, DbPool& db,
                          std::chrono::milliseconds db_timeout,
                          const ketenregie::common::v1::ListEventsRequest& request,
                          ketenregie::common::v1::ListEventsResponse& response) {
-  if (request.max_events() < 0 || request.max_events() > 1000) {
-    return InvalidArgument("max_events", "0 to 1000");
-  }
   Caller caller;
-  if (auto denied = Authorize(context, directory, workflow::Operation::kReadEvents, caller);
+  if (auto denied =
+          gate.Authorize(context, request, workflow::Operation::kReadEvents, caller, "ListEvents");
       !denied.ok()) {
     return denied;
+  }
+  if (request.max_events() < 0 || request.max_events() > 1000) {
+    return InvalidArgument("max_events", "0 to 1000");
   }
   return Read(db, db_timeout, [&](pqxx::work& tx) {
     auto events = ListOutbox(tx, request.after_cursor(),

@@ -17,6 +17,7 @@
 #include <string_view>
 
 #include "ketenregie/common/v1/common.pb.h"
+#include "services/common/audit.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
 #include "services/common/peer.h"
@@ -39,7 +40,7 @@ std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work&
 
 /// The whole ListEvents method every service serves: Ketenregie services
 /// only (R-ACCESS-ROLE), max_events 0..1000 (0: 100), a cursor this feed made.
-grpc::Status ServeEvents(const grpc::ServerContext& context, const Directory& directory, DbPool& db,
+grpc::Status ServeEvents(const grpc::ServerContext& context, const AccessGate& gate, DbPool& db,
                          std::chrono::milliseconds db_timeout,
                          const ketenregie::common::v1::ListEventsRequest& request,
                          ketenregie::common::v1::ListEventsResponse& response);
@@ -52,6 +53,13 @@ void PrepareFeedCursors(pqxx::connection& connection, std::string_view schema);
 /// so a second replica waits instead of applying the same page.
 std::string LockFeedCursor(pqxx::work& tx, const std::string& source);
 void SetFeedCursor(pqxx::work& tx, const std::string& source, const std::string& cursor);
+
+/// Whether event `sequence` of `source`'s feed took effect already (a feed
+/// re-delivering an event, a cursor that moved back), and recording that it
+/// takes effect in this transaction; on `schema`.feed_applied, registered by
+/// PrepareFeedCursors. Asked under the cursor's lock.
+bool FeedEventApplied(pqxx::work& tx, const std::string& source, long long sequence);
+void MarkFeedEventApplied(pqxx::work& tx, const std::string& source, long long sequence);
 
 /// One page of `Service`'s feed (its ListEvents) after `after_cursor`, asked
 /// over `peer` as `actor`, with a deadline.
@@ -74,12 +82,15 @@ grpc::Status ListEventsOf(PeerChannel& peer, std::string_view actor,
 
 /// Applies one page of another service's feed in one transaction with the
 /// stored cursor of `source`, so each event takes effect exactly once
-/// however often it is delivered; a second replica waits on the cursor row.
+/// however often it is delivered: the cursor moves with the effects, and
+/// every applied event is remembered by (source, sequence) in the same
+/// transaction, so an event delivered again — whatever the cursor says — is
+/// passed over (DESIGN.md §4). A second replica waits on the cursor row.
 /// `list(after_cursor, max_events, events)` fetches the page; nothing is
 /// applied when it fails. `apply(tx, event)` for each event in order; it
 /// returns false to stop before that event (something it needs cannot be
 /// asked now): the cursor then stays just before it, and the next pull
-/// starts there. Returns how many events it applied.
+/// starts there. Returns how many events it passed (applied now or before).
 template <typename List, typename Apply>
 int FollowFeedWith(DbPool& db, std::chrono::milliseconds db_timeout, const std::string& source,
                    int max_events, List&& list, Apply&& apply) {
@@ -90,8 +101,12 @@ int FollowFeedWith(DbPool& db, std::chrono::milliseconds db_timeout, const std::
     }
     int applied = 0;
     for (const auto& event : events.events()) {
-      if (!apply(tx, event)) {
-        break;
+      // One applied before is passed over, and the cursor moves past it.
+      if (!FeedEventApplied(tx, source, event.sequence())) {
+        if (!apply(tx, event)) {
+          break;
+        }
+        MarkFeedEventApplied(tx, source, event.sequence());
       }
       ++applied;
     }

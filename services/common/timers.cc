@@ -17,11 +17,11 @@ void PrepareTimers(pqxx::connection& connection, std::string_view schema,
                      "UPDATE " + table + " SET cancelled_at = to_timestamp($3) WHERE " + owner +
                          " = $1::uuid AND fired_at IS NULL AND cancelled_at IS NULL AND ($2 = '' "
                          "OR starts_with(kind, $2 || '.'))");
-  connection.prepare("timers_due", "SELECT id, " + owner +
-                                       "::text, kind, extract(epoch from due_at)::bigint FROM " +
-                                       table +
-                                       " WHERE fired_at IS NULL AND cancelled_at IS NULL AND "
-                                       "due_at <= to_timestamp($1) ORDER BY due_at, id LIMIT $2");
+  connection.prepare("timers_due",
+                     "SELECT id, " + owner +
+                         "::text, kind, extract(epoch from due_at)::bigint FROM " + table +
+                         " WHERE fired_at IS NULL AND cancelled_at IS NULL AND "
+                         "due_at <= to_timestamp($1) ORDER BY timers.due_at, timers.id LIMIT $2");
   connection.prepare("timer_claim", "SELECT id FROM " + table +
                                         " WHERE id = $1 AND fired_at IS NULL AND cancelled_at IS "
                                         "NULL FOR UPDATE SKIP LOCKED");

@@ -78,6 +78,10 @@ grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
   facts.accompanying_children = response.accompanying_children();
   facts.trajectory_open = response.open();
   facts.organisation = response.organisation_id();
+  facts.minor_until.reset();
+  if (response.has_minor_until()) {
+    facts.minor_until = workflow::Instant{std::chrono::seconds{response.minor_until().seconds()}};
+  }
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 /// INVALID_ARGUMENT naming the field (DESIGN.md §7), and the conversions of
 /// the fields they check.
 
+#include <google/protobuf/message.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/support/status.h>
 
@@ -15,6 +16,14 @@
 #include "workflow/core.h"
 
 namespace ketenregie::common {
+
+/// Every string field of `message`, nested and repeated ones and map keys
+/// and values included, holds no control character: no NUL, nothing below
+/// U+0020, no DEL, no C1 control — except line breaks and tabs in a field
+/// marked `(ketenregie.common.v1.multiline)`. PostgreSQL cuts text at a NUL
+/// and no client expects one, so a field that holds one would be answered
+/// otherwise than stored. Names the first offending field ("identity.contact").
+grpc::Status CheckText(const google::protobuf::Message& message);
 
 grpc::Status CheckRequestId(const std::string& request_id);
 grpc::Status CheckId(std::string_view field, const std::string& id);

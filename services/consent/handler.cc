@@ -1,10 +1,12 @@
 #include "services/consent/handler.h"
 
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/mutation.h"
 #include "services/common/outbox.h"
+#include "services/common/paging.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/consent/storage.h"
@@ -130,11 +132,18 @@ ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& dire
       keys_(keys),
       clock_(clock),
       facts_(facts),
-      db_timeout_(db_timeout) {}
+      db_timeout_(db_timeout),
+      gate_(directory_, db_, db_timeout_, clock_) {}
 
 grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
                                             const v1::ProposeConsentRequest* request,
                                             v1::Consent* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   const auto& in = request->consent();
   if (auto invalid = FirstError({CheckRequestId(request->request_id()),
                                  CheckId("consent.trajectory_id", in.trajectory_id())});
@@ -171,11 +180,20 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
   if (in.has_valid_from() && !common::ReasonableTimestamp(in.valid_from())) {
     return InvalidArgument("consent.valid_from", "a time between 1970 and 2100");
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
+  const bool by_guardian = in.grantor() == v1::GRANTOR_GUARDIAN;
+  const auto* guardian = directory_.FindOrganisation(in.guardian_organisation_id());
+  if (by_guardian && guardian == nullptr) {
+    return InvalidArgument("consent.guardian_organisation_id",
+                           "the guardian, an organisation of the chain");
+  }
+  if (!by_guardian && !in.guardian_organisation_id().empty()) {
+    return InvalidArgument("consent.guardian_organisation_id",
+                           "only for a consent granted by a guardian");
+  }
+  if (by_guardian) {
+    if (auto refusal = workflow::CheckGuardianOrganisation(guardian->type)) {
+      return common::RuleRefusal(*refusal);
+    }
   }
   return common::Mutate(
       db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
@@ -202,7 +220,8 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
         proposal.interpreter_used = in.interpreter_used();
         proposal.valid_from = in.has_valid_from() ? ToInstant(in.valid_from()) : Instant{};
         proposal.valid_until = ToInstant(in.valid_until());
-        const auto proposed = workflow::ProposeConsent(proposal, person.age, now);
+        const auto proposed =
+            workflow::ProposeConsent(proposal, person.age, now, person.minor_until);
         if (!proposed.ok()) {
           return common::RuleRefusal(proposed.violation());
         }
@@ -226,7 +245,7 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
       });
 }
 
-grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::string_view method,
+grpc::Status ConsentHandler::ChangeConsent(const Caller& caller, std::string_view method,
                                            const google::protobuf::Message& request,
                                            const std::string& request_id,
                                            const std::string& consent_id, const std::string& etag,
@@ -235,12 +254,6 @@ grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::st
           {CheckRequestId(request_id), CheckId("consent_id", consent_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, method);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, db_timeout_, caller, method, request, request_id, response, keys_,
@@ -287,7 +300,13 @@ grpc::Status ConsentHandler::ChangeConsent(grpc::ServerContext* context, std::st
 grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
                                           const v1::GrantConsentRequest* request,
                                           v1::Consent* response) {
-  return ChangeConsent(context, "GrantConsent", *request, request->request_id(),
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return ChangeConsent(caller, "GrantConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kGrant,
                        response);
 }
@@ -295,7 +314,13 @@ grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
                                            const v1::RefuseConsentRequest* request,
                                            v1::Consent* response) {
-  return ChangeConsent(context, "RefuseConsent", *request, request->request_id(),
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return ChangeConsent(caller, "RefuseConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kRefuse,
                        response);
 }
@@ -303,7 +328,13 @@ grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::WithdrawConsent(grpc::ServerContext* context,
                                              const v1::WithdrawConsentRequest* request,
                                              v1::Consent* response) {
-  return ChangeConsent(context, "WithdrawConsent", *request, request->request_id(),
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return ChangeConsent(caller, "WithdrawConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kWithdraw,
                        response);
 }
@@ -311,14 +342,14 @@ grpc::Status ConsentHandler::WithdrawConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
                                         const v1::GetConsentRequest* request,
                                         v1::Consent* response) {
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadConsent(tx, request->id(), false);
@@ -333,21 +364,28 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
                                           const v1::ListConsentsRequest* request,
                                           v1::ListConsentsResponse* response) {
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
       !denied.ok()) {
     return denied;
   }
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
-    for (const auto& row : ConsentsOf(tx, request->trajectory_id())) {
-      if (row.organisation_id == caller.identity.organisation_id) {
-        Render(row, response->add_consents());
-      }
-    }
+    common::FillPage(
+        ConsentsOf(tx, request->trajectory_id(), caller.identity.organisation_id, page.after,
+                   page.size + 1),
+        page.size, [&](const ConsentRow& row) { Render(row, response->add_consents()); },
+        [](const ConsentRow& row) {
+          return std::pair{row.created_at.time_since_epoch().count(), row.record.id};
+        },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -355,6 +393,12 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
                                              const v1::RequestOverrideRequest* request,
                                              v1::Override* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   const auto& in = request->override();
   if (auto invalid = FirstError({CheckRequestId(request->request_id()),
                                  CheckId("override.trajectory_id", in.trajectory_id())});
@@ -381,12 +425,6 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
   }
   if (!in.has_expires_at() || !common::ReasonableTimestamp(in.expires_at())) {
     return InvalidArgument("override.expires_at", "a time between 1970 and 2100");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,
@@ -425,7 +463,7 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
       });
 }
 
-grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::string_view method,
+grpc::Status ConsentHandler::ChangeOverride(const Caller& caller, std::string_view method,
                                             const google::protobuf::Message& request,
                                             const std::string& request_id,
                                             const std::string& override_id, const std::string& etag,
@@ -435,49 +473,52 @@ grpc::Status ConsentHandler::ChangeOverride(grpc::ServerContext* context, std::s
       !invalid.ok()) {
     return invalid;
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, method);
-      !denied.ok()) {
-    return denied;
-  }
-  return common::Mutate(
-      db_, db_timeout_, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
-        auto row = LoadOverride(tx, override_id, /*for_update=*/true);
-        if (!row || row->organisation_id != caller.identity.organisation_id) {
-          return common::NotFound("override");
-        }
-        LockTrajectory(tx, row->trajectory_id);
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("override");
-        }
-        const Instant now = clock_.Now();
-        // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
-        // decided on the certificate and the directory, never on a field.
-        const auto changed = workflow::ApplyOverride(
-            row->record, event, {caller.identity.organisation_id, caller.identity.actor}, now);
-        if (!changed.ok()) {
-          return changed.violation().rule == workflow::rules::kOverrideFourEyes
-                     ? common::Forbidden(changed.violation())
-                     : common::RuleRefusal(changed.violation());
-        }
-        row->record = changed.value().next;
-        UpdateOverride(tx, *row);
-        common::AppendOutbox(tx, "override." + std::string(workflow::ToString(row->record.state)),
-                             row->trajectory_id, "overrides/" + row->record.id,
-                             EventAttributes(row->record.recipient_organisation,
-                                             workflow::ToString(row->record.state)),
-                             now);
-        Render(*row, *keys_.Get(), out);
-        return grpc::Status::OK;
-      });
+  return gate_.Checked(
+      caller, request, method,
+      common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
+                     [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+                       auto row = LoadOverride(tx, override_id, /*for_update=*/true);
+                       if (!row || row->organisation_id != caller.identity.organisation_id) {
+                         return common::NotFound("override");
+                       }
+                       LockTrajectory(tx, row->trajectory_id);
+                       if (Etag(row->version) != etag) {
+                         return common::StaleEtag("override");
+                       }
+                       const Instant now = clock_.Now();
+                       // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
+                       // decided on the certificate and the directory, never on a field.
+                       const auto changed = workflow::ApplyOverride(
+                           row->record, event,
+                           {caller.identity.organisation_id, caller.identity.actor}, now);
+                       if (!changed.ok()) {
+                         return changed.violation().rule == workflow::rules::kOverrideFourEyes
+                                    ? common::Forbidden(changed.violation())
+                                    : common::RuleRefusal(changed.violation());
+                       }
+                       row->record = changed.value().next;
+                       UpdateOverride(tx, *row);
+                       common::AppendOutbox(
+                           tx, "override." + std::string(workflow::ToString(row->record.state)),
+                           row->trajectory_id, "overrides/" + row->record.id,
+                           EventAttributes(row->record.recipient_organisation,
+                                           workflow::ToString(row->record.state)),
+                           now);
+                       Render(*row, *keys_.Get(), out);
+                       return grpc::Status::OK;
+                     }));
 }
 
 grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
                                              const v1::ApproveOverrideRequest* request,
                                              v1::Override* response) {
-  return ChangeOverride(context, "ApproveOverride", *request, request->request_id(),
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return ChangeOverride(caller, "ApproveOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kApprove,
                         response);
 }
@@ -485,7 +526,13 @@ grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
                                             const v1::RejectOverrideRequest* request,
                                             v1::Override* response) {
-  return ChangeOverride(context, "RejectOverride", *request, request->request_id(),
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return ChangeOverride(caller, "RejectOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kReject,
                         response);
 }
@@ -493,10 +540,16 @@ grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RevokeOverride(grpc::ServerContext* context,
                                             const v1::RevokeOverrideRequest* request,
                                             v1::Override* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->reason().size() > 1000) {
     return InvalidArgument("reason", "at most 1000 bytes");
   }
-  return ChangeOverride(context, "RevokeOverride", *request, request->request_id(),
+  return ChangeOverride(caller, "RevokeOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kRevoke,
                         response);
 }
@@ -504,14 +557,14 @@ grpc::Status ConsentHandler::RevokeOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
                                          const v1::GetOverrideRequest* request,
                                          v1::Override* response) {
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadOverride(tx, request->id(), false);
@@ -526,22 +579,30 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
                                            const v1::ListOverridesRequest* request,
                                            v1::ListOverridesResponse* response) {
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageConsent,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
       !denied.ok()) {
     return denied;
   }
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
+  }
+  common::PageQuery page;
+  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+    return invalid;
+  }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
-    for (const auto& row : OverridesOf(tx, request->trajectory_id())) {
-      if (row.organisation_id == caller.identity.organisation_id) {
-        Render(row, *keyring, response->add_overrides());
-      }
-    }
+    common::FillPage(
+        OverridesOf(tx, request->trajectory_id(), caller.identity.organisation_id, page.after,
+                    page.size + 1),
+        page.size,
+        [&](const OverrideRow& row) { Render(row, *keyring, response->add_overrides()); },
+        [](const OverrideRow& row) {
+          return std::pair{row.record.requested_at.time_since_epoch().count(), row.record.id};
+        },
+        response->mutable_next_page_token());
     return grpc::Status::OK;
   });
 }
@@ -549,6 +610,12 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
 grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
                                              const v1::CheckDisclosureRequest* request,
                                              v1::DisclosureDecision* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kCheckDisclosure, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
     return invalid;
   }
@@ -561,12 +628,6 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
   }
   if (!common::v1::Purpose_IsValid(request->purpose())) {
     return InvalidArgument("purpose", "unknown value");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kCheckDisclosure,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::ReadOneStatement(db_, db_timeout_, [&](pqxx::nontransaction& tx) {
     // One statement on its own snapshot: a check that starts after a
@@ -598,7 +659,35 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
 grpc::Status ConsentHandler::ListEvents(grpc::ServerContext* context,
                                         const common::v1::ListEventsRequest* request,
                                         common::v1::ListEventsResponse* response) {
-  return common::ServeEvents(*context, directory_, db_, db_timeout_, *request, *response);
+  return common::ServeEvents(*context, gate_, db_, db_timeout_, *request, *response);
+}
+
+int ConsentHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events) {
+  return common::FollowFeed<trajectory::v1::TrajectoryService>(
+      db_, db_timeout_, trajectory, "consent-service", "trajectory", max_events,
+      [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
+        if (event.type() != "trajectory.adult") {
+          return true;
+        }
+        const Instant now = clock_.Now();
+        for (auto& row : ConsentsOfTrajectoryForUpdate(tx, event.trajectory_id())) {
+          if (!workflow::EndsWithMinority(row.record)) {
+            continue;
+          }
+          const auto expired =
+              workflow::ApplyConsent(row.record, workflow::ConsentEvent::kExpire, now);
+          if (!expired.ok()) {
+            continue;
+          }
+          row.record = expired.value().next;
+          UpdateConsentState(tx, row);
+          common::AppendOutbox(
+              tx, "consent.expired", row.trajectory_id, "consents/" + row.record.id,
+              {{"reason", "no_longer_a_minor"}, {"recipient", row.record.recipient_organisation}},
+              now);
+        }
+        return true;
+      });
 }
 
 }  // namespace ketenregie::consent

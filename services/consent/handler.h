@@ -3,10 +3,12 @@
 #include <chrono>
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
 #include "services/common/directory.h"
+#include "services/common/peer.h"
 #include "services/common/trajectory_facts.h"
 #include "workflow/consent.h"
 
@@ -46,18 +48,23 @@ class ConsentHandler final : public v1::ConsentService::Service {
                            v1::Override*) override;
   grpc::Status ListOverrides(grpc::ServerContext*, const v1::ListOverridesRequest*,
                              v1::ListOverridesResponse*) override;
+  /// Follows the trajectory feed: a person no longer treated as a minor
+  /// ("trajectory.adult") has every consent a guardian granted or proposed
+  /// for her expired (R-CONSENT-GUARDIAN). Returns the events passed.
+  int FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events = 100);
+
   grpc::Status CheckDisclosure(grpc::ServerContext*, const v1::CheckDisclosureRequest*,
                                v1::DisclosureDecision*) override;
   grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,
                           common::v1::ListEventsResponse*) override;
 
  private:
-  grpc::Status ChangeConsent(grpc::ServerContext* context, std::string_view method,
+  grpc::Status ChangeConsent(const common::Caller& caller, std::string_view method,
                              const google::protobuf::Message& request,
                              const std::string& request_id, const std::string& consent_id,
                              const std::string& etag, workflow::ConsentEvent event,
                              v1::Consent* response);
-  grpc::Status ChangeOverride(grpc::ServerContext* context, std::string_view method,
+  grpc::Status ChangeOverride(const common::Caller& caller, std::string_view method,
                               const google::protobuf::Message& request,
                               const std::string& request_id, const std::string& override_id,
                               const std::string& etag, workflow::OverrideEvent event,
@@ -69,6 +76,7 @@ class ConsentHandler final : public v1::ConsentService::Service {
   const common::Clock& clock_;
   common::TrajectoryFacts& facts_;
   std::chrono::milliseconds db_timeout_;
+  common::AccessGate gate_;
 };
 
 }  // namespace ketenregie::consent

@@ -41,11 +41,18 @@ int main(int argc, char** argv) {
             "consent-service");
         auto handler = std::make_shared<consent::ConsentHandler>(db, *directory, *keys, *clock,
                                                                  *facts, config.db_acquire_timeout);
+        auto trajectory = std::make_shared<common::PeerChannel>(
+            common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
+            common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
+                                                config.tls_ca));
         common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
+        parts.Drain("trajectory events", std::chrono::milliseconds(flags.timer_interval_ms),
+                    [handler, trajectory] { return handler->FollowTrajectoryFeed(*trajectory); });
         parts.ReloadKeys(keys);
-        parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, facts, handler});
+        parts.keep_alive.insert(parts.keep_alive.end(),
+                                {directory, keys, clock, facts, trajectory, handler});
         return parts;
       });
 }

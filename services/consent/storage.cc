@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "services/common/audit.h"
+#include "services/common/outbox.h"
 
 namespace ketenregie::consent {
 namespace {
@@ -132,9 +133,13 @@ void Prepare(pqxx::connection& c) {
       Sql("SELECT ", kConsentColumns, " FROM consent.consents WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("consent_state",
             "UPDATE consent.consents SET state = $2, version = version + 1 WHERE id = $1::uuid");
+  // One organisation's records of a trajectory, oldest first, a page after
+  // the keyset ($3 epoch, $4 id; NULL from the start).
   c.prepare("consents_of",
             Sql("SELECT ", kConsentColumns,
-                " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
+                " FROM consent.consents WHERE trajectory_id = $1::uuid AND organisation_id = $2 "
+                "AND ($3::bigint IS NULL OR (created_at, id) > (to_timestamp($3), $4::uuid)) "
+                "ORDER BY consents.created_at, consents.id LIMIT $5"));
   c.prepare(
       "override_insert",
       "INSERT INTO consent.overrides (id, trajectory_id, organisation_id, state, basis, "
@@ -150,11 +155,17 @@ void Prepare(pqxx::connection& c) {
   c.prepare("override_update",
             "UPDATE consent.overrides SET state = $2, approved_by = $3, version = version + 1 "
             "WHERE id = $1::uuid");
-  c.prepare(
-      "overrides_of",
-      Sql("SELECT ", kOverrideColumns,
-          " FROM consent.overrides WHERE trajectory_id = $1::uuid ORDER BY requested_at, id"));
+  c.prepare("overrides_of",
+            Sql("SELECT ", kOverrideColumns,
+                " FROM consent.overrides WHERE trajectory_id = $1::uuid AND organisation_id = $2 "
+                "AND ($3::bigint IS NULL OR (requested_at, id) > (to_timestamp($3), $4::uuid)) "
+                "ORDER BY overrides.requested_at, overrides.id LIMIT $5"));
   c.prepare("disclosure_basis", kDisclosureBasisSql);
+  c.prepare("consents_of_trajectory_for_update",
+            Sql("SELECT ", kConsentColumns,
+                " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY consents.id "
+                "FOR UPDATE"));
+  common::PrepareFeedCursors(c, "consent");
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
 }
 
@@ -182,9 +193,23 @@ void UpdateConsentState(pqxx::work& tx, ConsentRow& row) {
   row.version += 1;
 }
 
-std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id) {
+std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id,
+                                   const std::string& organisation_id, const PageAfter& after,
+                                   int limit) {
+  const std::string after_key = after ? std::to_string(after->first) : "";
+  const std::string after_id = after ? after->second : "";
   std::vector<ConsentRow> out;
-  for (const auto& r : tx.exec_prepared("consents_of", trajectory_id)) {
+  for (const auto& r : tx.exec_prepared("consents_of", trajectory_id, organisation_id,
+                                        Nullable(after_key), Nullable(after_id), limit)) {
+    out.push_back(ConsentOf(r));
+  }
+  return out;
+}
+
+std::vector<ConsentRow> ConsentsOfTrajectoryForUpdate(pqxx::work& tx,
+                                                      const std::string& trajectory_id) {
+  std::vector<ConsentRow> out;
+  for (const auto& r : tx.exec_prepared("consents_of_trajectory_for_update", trajectory_id)) {
     out.push_back(ConsentOf(r));
   }
   return out;
@@ -216,9 +241,14 @@ void UpdateOverride(pqxx::work& tx, OverrideRow& row) {
   row.version += 1;
 }
 
-std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id) {
+std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id,
+                                     const std::string& organisation_id, const PageAfter& after,
+                                     int limit) {
+  const std::string after_key = after ? std::to_string(after->first) : "";
+  const std::string after_id = after ? after->second : "";
   std::vector<OverrideRow> out;
-  for (const auto& r : tx.exec_prepared("overrides_of", trajectory_id)) {
+  for (const auto& r : tx.exec_prepared("overrides_of", trajectory_id, organisation_id,
+                                        Nullable(after_key), Nullable(after_id), limit)) {
     out.push_back(OverrideOf(r));
   }
   return out;

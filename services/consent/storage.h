@@ -5,6 +5,7 @@
 #include <optional>
 #include <pqxx/pqxx>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "workflow/consent.h"
@@ -35,12 +36,25 @@ struct OverrideRow {
 void InsertConsent(pqxx::work& tx, const ConsentRow& row);
 std::optional<ConsentRow> LoadConsent(pqxx::work& tx, const std::string& id, bool for_update);
 void UpdateConsentState(pqxx::work& tx, ConsentRow& row);
-std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id);
+/// A page position: (epoch seconds, id) of the last row of the page before.
+using PageAfter = std::optional<std::pair<long long, std::string>>;
+
+/// `organisation_id`'s consents of a trajectory, oldest first, at most
+/// `limit` after `after`.
+std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory_id,
+                                   const std::string& organisation_id, const PageAfter& after,
+                                   int limit);
+
+/// Every consent of a trajectory, of any organisation, locked in id order.
+std::vector<ConsentRow> ConsentsOfTrajectoryForUpdate(pqxx::work& tx,
+                                                      const std::string& trajectory_id);
 
 void InsertOverride(pqxx::work& tx, const OverrideRow& row);
 std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, bool for_update);
 void UpdateOverride(pqxx::work& tx, OverrideRow& row);
-std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id);
+std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id,
+                                     const std::string& organisation_id, const PageAfter& after,
+                                     int limit);
 
 /// What a disclosure decision rests on: every consent and override of one
 /// trajectory, read in one statement (one snapshot, one round trip), in the

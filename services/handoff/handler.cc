@@ -49,6 +49,7 @@ void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* 
   out->set_trajectory_id(row.trajectory_id);
   out->set_recipient_organisation_id(row.flow.recipient_organisation);
   out->set_purpose(static_cast<v1::HandoffPurpose>(row.purpose));
+  out->set_consent_purpose(DisclosurePurpose(row.purpose));
   out->set_state(ProtoState(row.flow.state));
   out->set_message(keyring.Open(row.message_sealed, MessageContext(row.flow.id)));
   out->set_reason(row.flow.reason);
@@ -169,11 +170,17 @@ HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& dire
       keys_(keys),
       clock_(clock),
       peers_(peers),
-      db_timeout_(db_timeout) {}
+      db_timeout_(db_timeout),
+      gate_(directory_, db_, db_timeout_, clock_) {}
 
 grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
                                            const v1::CreateHandoffRequest* request,
                                            v1::Handoff* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kSendHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = FirstError({CheckRequestId(request->request_id()),
                                  CheckId("trajectory_id", request->trajectory_id())});
       !invalid.ok()) {
@@ -190,12 +197,6 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
   }
   if (request->message().size() > 10'000) {
     return InvalidArgument("message", "at most 10000 bytes");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller,
-                                             db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
@@ -235,7 +236,7 @@ grpc::Status HandoffHandler::CheckTrajectoryOpen(const std::string& trajectory_i
   return grpc::Status::OK;
 }
 
-grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_view method,
+grpc::Status HandoffHandler::Change(const Caller& caller, std::string_view method,
                                     const google::protobuf::Message& request,
                                     const std::string& request_id, const std::string& handoff_id,
                                     const std::string& etag, bool by_partner, HandoffEvent event,
@@ -245,13 +246,6 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
           {CheckRequestId(request_id), CheckId("handoff_id", handoff_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(
-          *context, directory_, by_partner ? Operation::kAnswerHandoff : Operation::kSendHandoff,
-          caller, db_, db_timeout_, method);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, db_timeout_, caller, method, request, request_id, response, keys_,
@@ -301,53 +295,78 @@ grpc::Status HandoffHandler::Change(grpc::ServerContext* context, std::string_vi
 
 grpc::Status HandoffHandler::SendHandoff(grpc::ServerContext* c, const v1::SendHandoffRequest* r,
                                          v1::Handoff* out) {
-  return Change(c, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+  Caller caller;
+  if (auto denied = gate_.Authorize(*c, *r, Operation::kSendHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return Change(caller, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
                 HandoffEvent::kSend, "", "", out);
 }
 
 grpc::Status HandoffHandler::RevokeHandoff(grpc::ServerContext* c,
                                            const v1::RevokeHandoffRequest* r, v1::Handoff* out) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*c, *r, Operation::kSendHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (r->reason().size() > 1000) {
     return InvalidArgument("reason", "at most 1000 bytes");
   }
-  return Change(c, "RevokeHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+  return Change(caller, "RevokeHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
                 HandoffEvent::kRevoke, r->reason(), "", out);
 }
 
 grpc::Status HandoffHandler::AcceptHandoff(grpc::ServerContext* c,
                                            const v1::AcceptHandoffRequest* r, v1::Handoff* out) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (r->assigned_office().size() > 200) {
     return InvalidArgument("assigned_office", "at most 200 bytes");
   }
-  return Change(c, "AcceptHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  return Change(caller, "AcceptHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kAccept, "", r->assigned_office(), out);
 }
 
 grpc::Status HandoffHandler::DeclineHandoff(grpc::ServerContext* c,
                                             const v1::DeclineHandoffRequest* r, v1::Handoff* out) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (r->reason().size() > 1000) {
     return InvalidArgument("reason", "at most 1000 bytes");
   }
-  return Change(c, "DeclineHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  return Change(caller, "DeclineHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kDecline, r->reason(), "", out);
 }
 
 grpc::Status HandoffHandler::CompleteHandoff(grpc::ServerContext* c,
                                              const v1::CompleteHandoffRequest* r,
                                              v1::Handoff* out) {
-  return Change(c, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  Caller caller;
+  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  return Change(caller, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kComplete, "", "", out);
 }
 
 grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
                                         const v1::GetHandoffRequest* request,
                                         v1::Handoff* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
-    return denied;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadHandoff(tx, request->id(), false);
@@ -366,6 +385,10 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
 grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
                                           const v1::ListHandoffsRequest* request,
                                           v1::ListHandoffsResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
     return invalid;
   }
@@ -373,13 +396,11 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
-  Caller caller;
-  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
-    return denied;
-  }
   const bool service = !workflow::CheckAccess(caller.principal, Operation::kReadEvents);
   if (!service && workflow::CheckAccess(caller.principal, Operation::kSendHandoff)) {
-    return common::Forbidden({workflow::rules::kAccessRole, "coordinators list handoffs"});
+    return gate_.Checked(
+        caller, *request, __func__,
+        common::Forbidden({workflow::rules::kAccessRole, "coordinators list handoffs"}));
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -395,18 +416,18 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
 grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
                                        const v1::ListInboxRequest* request,
                                        v1::ListInboxResponse* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kAnswerHandoff, caller, "ListInbox");
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
   if (!v1::HandoffState_IsValid(request->state())) {
     return InvalidArgument("state", "unknown value");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kAnswerHandoff,
-                                             caller, db_, db_timeout_, "ListInbox");
-      !denied.ok()) {
-    return denied;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -424,14 +445,14 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
 grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
                                         const v1::ReadPacketRequest* request,
                                         v1::Packet* response) {
-  if (auto invalid = CheckId("handoff_id", request->handoff_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kAnswerHandoff,
-                                             caller, db_, db_timeout_, "ReadPacket");
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kAnswerHandoff, caller, "ReadPacket");
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("handoff_id", request->handoff_id()); !invalid.ok()) {
+    return invalid;
   }
   // Which handoff, to whom, for what.
   std::optional<HandoffRow> handoff;
@@ -562,14 +583,13 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
 grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
                                          const v1::GetCarePlanRequest* request,
                                          v1::CarePlan* response) {
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kSendHandoff, caller,
-                                             db_, db_timeout_, __func__);
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kSendHandoff, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -587,7 +607,7 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
 grpc::Status HandoffHandler::ListEvents(grpc::ServerContext* context,
                                         const common::v1::ListEventsRequest* request,
                                         common::v1::ListEventsResponse* response) {
-  return common::ServeEvents(*context, directory_, db_, db_timeout_, *request, *response);
+  return common::ServeEvents(*context, gate_, db_, db_timeout_, *request, *response);
 }
 
 int HandoffHandler::FireDueTimers(int limit) {

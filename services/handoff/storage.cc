@@ -64,24 +64,29 @@ void Prepare(pqxx::connection& c) {
             "UPDATE handoff.handoffs SET state = $2, reason = $3, assigned_office = $4, "
             "sent_at = to_timestamp($5), answer_due_at = to_timestamp($6), version = version + 1 "
             "WHERE id = $1::uuid");
-  c.prepare("handoffs_of",
-            Sql("SELECT ", kColumns,
-                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id"));
-  c.prepare("handoffs_of_for_update",
-            Sql("SELECT ", kColumns,
-                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY created_at, id "
-                "FOR UPDATE"));
+  c.prepare(
+      "handoffs_of",
+      Sql("SELECT ", kColumns,
+          " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY handoffs.created_at, "
+          "handoffs.id"));
+  c.prepare(
+      "handoffs_of_for_update",
+      Sql("SELECT ", kColumns,
+          " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY handoffs.created_at, "
+          "handoffs.id FOR UPDATE"));
   // A partner's inbox: what reached it (drafts never do,
   // workflow::ReachedRecipient), newest first.
   c.prepare("inbox",
             Sql("SELECT ", kColumns,
                 " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "
                 "($2 < 0 OR state = $2) AND ($3::bigint IS NULL OR (created_at, id) < "
-                "(to_timestamp($3), $4::uuid)) ORDER BY created_at DESC, id DESC LIMIT $5"));
-  c.prepare("handoffs_to",
-            Sql("SELECT ", kColumns,
-                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
-                "recipient_organisation_id = $2 ORDER BY created_at, id FOR UPDATE"));
+                "(to_timestamp($3), $4::uuid)) ORDER BY handoffs.created_at DESC, handoffs.id DESC "
+                "LIMIT $5"));
+  c.prepare(
+      "handoffs_to",
+      Sql("SELECT ", kColumns,
+          " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
+          "recipient_organisation_id = $2 ORDER BY handoffs.created_at, handoffs.id FOR UPDATE"));
   common::PrepareTimers(c, "handoff", "handoff_id");
   common::PrepareFeedCursors(c, "handoff");
 }

@@ -167,11 +167,18 @@ ShelterHandler::ShelterHandler(common::DbPool& db, const common::Directory& dire
       keys_(keys),
       clock_(clock),
       facts_(facts),
-      db_timeout_(db_timeout) {}
+      db_timeout_(db_timeout),
+      gate_(directory_, db_, db_timeout_, clock_) {}
 
 grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
                                            const v1::CreateShelterRequest* request,
                                            v1::Shelter* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageShelter, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
     return invalid;
   }
@@ -188,11 +195,9 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
   if (s.secret_address().empty() || s.secret_address().size() > 500) {
     return InvalidArgument("shelter.secret_address", "required, at most 500 bytes");
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
+  if (auto refusal = workflow::CheckShelterKindOfOperator(caller.principal.organisation_type,
+                                                          KindOf(s.kind()))) {
+    return gate_.Checked(caller, *request, __func__, common::Forbidden(*refusal));
   }
   return common::Mutate(db_, db_timeout_, caller, "CreateShelter", *request, request->request_id(),
                         response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
@@ -217,14 +222,14 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
 grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
                                         const v1::GetShelterRequest* request,
                                         v1::Shelter* response) {
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadShelter(tx, request->id(), false);
@@ -244,18 +249,18 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
 grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
                                           const v1::ListSheltersRequest* request,
                                           v1::ListSheltersResponse* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
   if (!v1::ShelterKind_IsValid(request->kind())) {
     return InvalidArgument("kind", "unknown value");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -278,6 +283,12 @@ grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
 grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
                                             const v1::UpdateCapacityRequest* request,
                                             v1::Shelter* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageShelter, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
     return invalid;
   }
@@ -290,39 +301,41 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
   if (request->capacity_beds() < 0 || request->capacity_beds() > 1000) {
     return InvalidArgument("capacity_beds", "0 to 1000");
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageShelter,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
-  }
-  return common::Mutate(db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(),
-                        response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
-                          auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
-                          if (!row) {
-                            return common::NotFound("shelter");
-                          }
-                          if (auto refusal = workflow::CheckOwnShelter(
-                                  caller.identity.organisation_id, row->operator_organisation)) {
-                            return common::Forbidden(*refusal);
-                          }
-                          if (Etag(row->version) != request->etag()) {
-                            return common::StaleEtag("shelter");
-                          }
-                          if (auto refusal = workflow::CheckCapacity(request->capacity_beds(),
-                                                                     OccupiedBeds(tx, row->id))) {
-                            return common::RuleRefusal(*refusal);
-                          }
-                          row->capacity_beds = request->capacity_beds();
-                          shelter::UpdateCapacity(tx, *row);
-                          Render(*row, *keys_.Get(), true, out);
-                          return grpc::Status::OK;
-                        });
+  return gate_.Checked(
+      caller, *request, __func__,
+      common::Mutate(db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(),
+                     response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+                       auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
+                       if (!row) {
+                         return common::NotFound("shelter");
+                       }
+                       if (auto refusal = workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                                                    row->operator_organisation)) {
+                         return common::Forbidden(*refusal);
+                       }
+                       if (Etag(row->version) != request->etag()) {
+                         return common::StaleEtag("shelter");
+                       }
+                       if (auto refusal = workflow::CheckCapacity(request->capacity_beds(),
+                                                                  OccupiedBeds(tx, row->id))) {
+                         return common::RuleRefusal(*refusal);
+                       }
+                       row->capacity_beds = request->capacity_beds();
+                       shelter::UpdateCapacity(tx, *row);
+                       Render(*row, *keys_.Get(), true, out);
+                       return grpc::Status::OK;
+                     }));
 }
 
 grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
                                               const v1::RequestPlacementRequest* request,
                                               v1::Placement* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kRequestPlacement, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   const Instant now = clock_.Now();
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
     return invalid;
@@ -344,12 +357,6 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
                                         request->planned_end_at().seconds() > 4'102'444'800)) {
     return InvalidArgument("planned_end_at", "after starts_at");
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRequestPlacement,
-                                             caller, db_, db_timeout_, __func__);
-      !denied.ok()) {
-    return denied;
-  }
   workflow::PersonFacts person;
   if (auto unavailable = facts_.Get(request->trajectory_id(), person); !unavailable.ok()) {
     return unavailable;
@@ -358,7 +365,6 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
                                         caller.identity.organisation_id, person)) {
     return common::NotFound("trajectory");  // another organisation's: not revealed
   }
-  person.accompanying_children = request->accompanying_children();
   return common::Mutate(
       db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response,
       keys_, [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
@@ -368,7 +374,9 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
         }
         const auto requested = workflow::RequestPlacement(
             {common::NewUuid(), KindOf(shelter->kind), person, starts,
-             request->has_planned_end_at() ? ToInstant(request->planned_end_at()) : Instant{}});
+             request->has_planned_end_at() ? ToInstant(request->planned_end_at()) : Instant{},
+             request->has_accompanying_children() ? std::optional(request->accompanying_children())
+                                                  : std::nullopt});
         if (!requested.ok()) {
           return common::RuleRefusal(requested.violation());
         }
@@ -376,7 +384,7 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
         row.flow = requested.value();
         row.shelter_id = shelter->id;
         row.trajectory_id = request->trajectory_id();
-        row.accompanying_children = request->accompanying_children();
+        row.accompanying_children = person.accompanying_children;
         row.requested_by_organisation = caller.identity.organisation_id;
         row.requested_by_user = caller.identity.actor;
         row.created_at = now;
@@ -392,7 +400,7 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
 }
 
 grpc::Status ShelterHandler::ChangePlacement(
-    grpc::ServerContext* context, std::string_view method, const google::protobuf::Message& request,
+    const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& placement_id, const std::string& etag,
     v1::Placement* response, const std::function<grpc::Status(PlacementChange&)>& change) {
   if (auto invalid = CheckRequestId(request_id); !invalid.ok()) {
@@ -404,36 +412,34 @@ grpc::Status ShelterHandler::ChangePlacement(
   if (auto invalid = CheckEtag(etag); !invalid.ok()) {
     return invalid;
   }
-  Caller caller;
-  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
-    return denied;
-  }
-  return common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
-                        [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
-                          auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
-                          if (!row) {
-                            return common::NotFound("placement");
-                          }
-                          // The shelter row is the lock every bed decision of it takes.
-                          auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
-                          if (Etag(row->version) != etag) {
-                            return common::StaleEtag("placement");
-                          }
-                          PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
-                          if (auto refused = change(c); !refused.ok()) {
-                            return refused;
-                          }
-                          UpdatePlacement(tx, *row);
-                          ApplyActions(tx, *row, c.actions, c.now);
-                          c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
-                          common::AppendOutbox(tx, c.event, row->trajectory_id,
-                                               "placements/" + row->flow.id, c.attributes, c.now);
-                          Render(*row, *keys_.Get(),
-                                 !workflow::CheckOwnShelter(caller.identity.organisation_id,
-                                                            shelter->operator_organisation),
-                                 out);
-                          return grpc::Status::OK;
-                        });
+  return gate_.Checked(
+      caller, request, method,
+      common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
+                     [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+                       auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
+                       if (!row) {
+                         return common::NotFound("placement");
+                       }
+                       // The shelter row is the lock every bed decision of it takes.
+                       auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
+                       if (Etag(row->version) != etag) {
+                         return common::StaleEtag("placement");
+                       }
+                       PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
+                       if (auto refused = change(c); !refused.ok()) {
+                         return refused;
+                       }
+                       UpdatePlacement(tx, *row);
+                       ApplyActions(tx, *row, c.actions, c.now);
+                       c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
+                       common::AppendOutbox(tx, c.event, row->trajectory_id,
+                                            "placements/" + row->flow.id, c.attributes, c.now);
+                       Render(*row, *keys_.Get(),
+                              !workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                                         shelter->operator_organisation),
+                              out);
+                       return grpc::Status::OK;
+                     }));
 }
 
 namespace {
@@ -466,6 +472,10 @@ grpc::Status Step(workflow::PlacementSnapshot& flow, std::vector<Action>& action
 grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
                                               const v1::ConfirmPlacementRequest* request,
                                               v1::Placement* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   // The person's facts now, from the trajectory service, before any lock.
   workflow::PersonFacts person;
   std::string trajectory_id;
@@ -486,7 +496,7 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
     }
   }
   return ChangePlacement(
-      context, "ConfirmPlacement", *request, request->request_id(), request->placement_id(),
+      caller, "ConfirmPlacement", *request, request->request_id(), request->placement_id(),
       request->etag(), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
@@ -504,12 +514,16 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
 grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
                                           const v1::EndPlacementRequest* request,
                                           v1::Placement* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (!v1::MoveOnDestination_IsValid(request->move_on()) ||
       request->move_on() == v1::MOVE_ON_DESTINATION_UNSPECIFIED) {
     return InvalidArgument("move_on", "where the person went (left, destination unknown, if so)");
   }
   return ChangePlacement(
-      context, "EndPlacement", *request, request->request_id(), request->placement_id(),
+      caller, "EndPlacement", *request, request->request_id(), request->placement_id(),
       request->etag(), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
@@ -526,11 +540,15 @@ grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
 grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
                                              const v1::CancelPlacementRequest* request,
                                              v1::Placement* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (request->reason().size() > 1000) {
     return InvalidArgument("reason", "at most 1000 bytes");
   }
   return ChangePlacement(
-      context, "CancelPlacement", *request, request->request_id(), request->placement_id(),
+      caller, "CancelPlacement", *request, request->request_id(), request->placement_id(),
       request->etag(), response, [&](PlacementChange& c) {
         // The requester withdraws the request, or the shelter declines it.
         const bool requester =
@@ -549,11 +567,15 @@ grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
 grpc::Status ShelterHandler::RecordContinuationReason(
     grpc::ServerContext* context, const v1::RecordContinuationReasonRequest* request,
     v1::Placement* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (request->reason().empty() || request->reason().size() > 2000) {
     return InvalidArgument("reason", "required, at most 2000 bytes");
   }
   return ChangePlacement(
-      context, "RecordContinuationReason", *request, request->request_id(), request->placement_id(),
+      caller, "RecordContinuationReason", *request, request->request_id(), request->placement_id(),
       request->etag(), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
@@ -596,16 +618,18 @@ bool ScopeFor(const Caller& caller, PlacementFilter& filter) {
 grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
                                           const v1::GetPlacementRequest* request,
                                           v1::Placement* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
     return invalid;
   }
-  Caller caller;
-  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
-    return denied;
-  }
   PlacementFilter scope;
   if (!ScopeFor(caller, scope)) {
-    return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
+    return gate_.Checked(
+        caller, *request, __func__,
+        {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"});
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadPlacement(tx, request->id(), false);
@@ -632,6 +656,10 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
 grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
                                             const v1::ListPlacementsRequest* request,
                                             v1::ListPlacementsResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
@@ -645,10 +673,6 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
   if (!v1::PlacementState_IsValid(request->state())) {
     return InvalidArgument("state", "unknown value");
   }
-  Caller caller;
-  if (auto denied = common::IdentifyPrincipal(*context, directory_, caller); !denied.ok()) {
-    return denied;
-  }
   PlacementFilter filter{request->shelter_id(),
                          request->trajectory_id(),
                          request->state(),
@@ -656,7 +680,9 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
                          "",
                          ""};
   if (!ScopeFor(caller, filter)) {
-    return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
+    return gate_.Checked(
+        caller, *request, __func__,
+        {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"});
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -678,14 +704,14 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
 grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
                                                const v1::GetOccupancyBoardRequest* request,
                                                v1::OccupancyBoard* response) {
-  if (!v1::ShelterKind_IsValid(request->kind())) {
-    return InvalidArgument("kind", "unknown value");
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadOccupancy,
-                                             caller, db_, db_timeout_, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (!v1::ShelterKind_IsValid(request->kind())) {
+    return InvalidArgument("kind", "unknown value");
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     // "Nearing three months": the limit within the 14-day reminder window.
@@ -711,15 +737,14 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
 grpc::Status ShelterHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
-  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
   if (auto denied =
-          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller,
-                                   db_, db_timeout_, __func__);
+          gate_.Authorize(*context, *request, Operation::kReadDisclosureSections, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
+    return invalid;
   }
   const auto wanted = [&](common::v1::DataCategory category) {
     return std::find(request->categories().begin(), request->categories().end(), category) !=
@@ -766,7 +791,7 @@ grpc::Status ShelterHandler::GetDisclosureSections(
 grpc::Status ShelterHandler::ListEvents(grpc::ServerContext* context,
                                         const common::v1::ListEventsRequest* request,
                                         common::v1::ListEventsResponse* response) {
-  return common::ServeEvents(*context, directory_, db_, db_timeout_, *request, *response);
+  return common::ServeEvents(*context, gate_, db_, db_timeout_, *request, *response);
 }
 
 int ShelterHandler::FireDueTimers(int limit) {

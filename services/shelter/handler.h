@@ -11,6 +11,7 @@
 #include <string>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -74,7 +75,7 @@ class ShelterHandler final : public v1::ShelterService::Service {
 
  private:
   struct PlacementChange;
-  grpc::Status ChangePlacement(grpc::ServerContext* context, std::string_view method,
+  grpc::Status ChangePlacement(const common::Caller& caller, std::string_view method,
                                const google::protobuf::Message& request,
                                const std::string& request_id, const std::string& placement_id,
                                const std::string& etag, v1::Placement* response,
@@ -86,6 +87,7 @@ class ShelterHandler final : public v1::ShelterService::Service {
   const common::Clock& clock_;
   TrajectoryFacts& facts_;
   std::chrono::milliseconds db_timeout_;
+  common::AccessGate gate_;
 };
 
 }  // namespace ketenregie::shelter

@@ -108,11 +108,12 @@ void Prepare(pqxx::connection& c) {
   c.prepare("shelter_capacity",
             "UPDATE shelter.shelters SET capacity_beds = $2, version = version + 1 WHERE id = "
             "$1::uuid");
-  c.prepare("shelters_list",
-            Sql("SELECT ", kShelterColumns,
-                " FROM shelter.shelters WHERE ($1 = 0 OR kind = $1) AND ($2::bigint IS NULL OR "
-                "(created_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY created_at DESC, id "
-                "DESC LIMIT $4"));
+  c.prepare(
+      "shelters_list",
+      Sql("SELECT ", kShelterColumns,
+          " FROM shelter.shelters WHERE ($1 = 0 OR kind = $1) AND ($2::bigint IS NULL OR "
+          "(created_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY shelters.created_at DESC, "
+          "shelters.id DESC LIMIT $4"));
   c.prepare("occupied_beds",
             "SELECT coalesce(sum(beds), 0) FROM shelter.placements WHERE shelter_id = $1::uuid "
             "AND state = 2");

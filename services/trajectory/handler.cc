@@ -37,6 +37,15 @@ std::string IdentityContext(const std::string& person_id) {
   return "persons.identity/" + person_id;
 }
 std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
+
+std::optional<std::chrono::year_month_day> BirthDateOf(const v1::PersonIdentity& identity) {
+  if (!identity.has_date_of_birth()) {
+    return std::nullopt;
+  }
+  const auto& d = identity.date_of_birth();
+  return std::chrono::year{d.year()} / std::chrono::month{static_cast<unsigned>(d.month())} /
+         std::chrono::day{static_cast<unsigned>(d.day())};
+}
 std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
 
 // --- validation -------------------------------------------------------------
@@ -47,6 +56,23 @@ using common::CheckRequestId;
 using common::Etag;
 using common::FirstError;
 using common::ReasonableTimestamp;
+
+// Names and date of birth, normalised, as the blind index keys them; none
+// without a date of birth.
+std::optional<std::string> PersonKeyOf(const v1::PersonIdentity& identity) {
+  if (!identity.has_date_of_birth()) {
+    return std::nullopt;
+  }
+  return common::NormalisePersonKey(
+      identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
+      identity.date_of_birth().month(), identity.date_of_birth().day());
+}
+
+std::optional<std::string> BlindIndexOf(const common::Keyring& keyring,
+                                        const v1::PersonIdentity& identity) {
+  const auto key = PersonKeyOf(identity);
+  return key ? std::optional(keyring.BlindIndex(*key)) : std::nullopt;
+}
 
 bool ValidDate(const common::v1::CivilDate& date, Instant now) {
   using namespace std::chrono;
@@ -275,16 +301,22 @@ std::string RouteName(int route) {
 
 // The trajectory's feed (ListEvents), for the other services: its
 // lifecycle only (workflow::LifecycleEvent), with the state it is in now.
+// Also that she is (now) treated as an adult (workflow::AgeEvent), for the
+// consent service: a guardian's consent ends there.
 void Publish(pqxx::work& tx, const TrajectoryRow& row,
-             std::optional<workflow::TrajectoryState> before, Instant now) {
-  const auto event = workflow::LifecycleEvent(before, row.flow.state);
-  if (!event) {
-    return;
+             std::optional<workflow::TrajectoryState> before, Instant now,
+             std::optional<workflow::AgeStatus> age_before = std::nullopt) {
+  const std::map<std::string, std::string> attributes = {
+      {"state", std::string(workflow::ToString(row.flow.state))},
+      {"organisation_id", row.organisation_id}};
+  if (const auto event = workflow::LifecycleEvent(before, row.flow.state)) {
+    common::AppendOutbox(tx, *event, row.id, "trajectories/" + row.id, attributes, now);
   }
-  common::AppendOutbox(tx, *event, row.id, "trajectories/" + row.id,
-                       {{"state", std::string(workflow::ToString(row.flow.state))},
-                        {"organisation_id", row.organisation_id}},
-                       now);
+  if (age_before) {
+    if (const auto event = workflow::AgeEvent(*age_before, row.flow.age)) {
+      common::AppendOutbox(tx, *event, row.id, "trajectories/" + row.id, attributes, now);
+    }
+  }
 }
 
 }  // namespace
@@ -308,22 +340,17 @@ TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory
       keys_(keys),
       clock_(clock),
       open_work_(open_work),
-      settings_(std::move(settings)) {}
+      settings_(std::move(settings)),
+      gate_(directory_, db_, settings_.db_timeout, clock_) {}
 
 grpc::Status TrajectoryHandler::ChangeTrajectory(
-    grpc::ServerContext* context, std::string_view method, const google::protobuf::Message& request,
+    const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& trajectory_id, const std::string& etag,
     v1::Trajectory* response, const std::function<grpc::Status(Change&)>& change) {
   if (auto invalid = FirstError(
           {CheckRequestId(request_id), CheckId("trajectory_id", trajectory_id), CheckEtag(etag)});
       !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory,
-                                             caller, db_, settings_.db_timeout, method);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, method, request, request_id, response, keys_,
@@ -337,6 +364,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
         }
         const Instant now = clock_.Now();
         const workflow::TrajectoryState before = row->flow.state;
+        const workflow::AgeStatus age_before = row->flow.age;
         Change c{tx, caller, *row, now, {}, {}, {}};
         if (auto refused = change(c); !refused.ok()) {
           return refused;
@@ -346,7 +374,7 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
         c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
         AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
                             c.timeline_kind, c.timeline_attributes});
-        Publish(tx, *row, before, now);
+        Publish(tx, *row, before, now, age_before);
         Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
@@ -357,6 +385,11 @@ grpc::Status TrajectoryHandler::ChangeTrajectory(
 grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
                                              const v1::CreateSignalRequest* request,
                                              v1::Signal* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kRecordSignal, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
     return invalid;
   }
@@ -366,12 +399,6 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
   }
   if (request->observation().empty() || request->observation().size() > kMaxText) {
     return InvalidArgument("observation", "required, at most 10000 bytes");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kRecordSignal, caller,
-                                             db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
@@ -414,14 +441,13 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
                                           const v1::GetSignalRequest* request,
                                           v1::Signal* response) {
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller,
-                                             db_, settings_.db_timeout, __func__);
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadSignals, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto signal = LoadSignal(tx, request->id());
@@ -438,15 +464,14 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
                                             const v1::ListSignalsRequest* request,
                                             v1::ListSignalsResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadSignals, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadSignals, caller,
-                                             db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -471,6 +496,12 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
                                                const v1::RegisterPersonRequest* request,
                                                v1::RegisterPersonResponse* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   const Instant now = clock_.Now();
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
     return invalid;
@@ -489,12 +520,6 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
   }
   if (request->accompanying_children() < 0 || request->accompanying_children() > 20) {
     return InvalidArgument("accompanying_children", "0 to 20");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTrajectory,
-                                             caller, db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
@@ -516,8 +541,11 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
           row.created_at = row.updated_at = now;
           InsertTrajectory(tx, row);
         }
-        const auto registered = workflow::ApplyTrajectory(
-            row.flow, {workflow::TrajectoryEvent::kRegister}, now, settings_.trajectory_policy);
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kRegister};
+        command.age = ToWorkflow(request->age_status());
+        command.date_of_birth = BirthDateOf(request->identity());
+        const auto registered =
+            workflow::ApplyTrajectory(row.flow, command, now, settings_.trajectory_policy);
         if (!registered.ok()) {
           return common::RuleRefusal(registered.violation());
         }
@@ -526,15 +554,8 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
         // index only: nobody else is decrypted.
         const auto keyring = keys_.Get();
         const auto& identity = request->identity();
-        std::optional<std::string> blind_index;
-        const auto key = identity.has_date_of_birth()
-                             ? common::NormalisePersonKey(
-                                   identity.given_name(), identity.family_name(),
-                                   identity.date_of_birth().year(),
-                                   identity.date_of_birth().month(), identity.date_of_birth().day())
-                             : std::nullopt;
-        if (key) {
-          blind_index = keyring->BlindIndex(*key);
+        const std::optional<std::string> blind_index = BlindIndexOf(*keyring, identity);
+        if (const auto key = PersonKeyOf(identity)) {
           std::set<std::string> seen;
           for (const auto& candidate : keyring->BlindIndexCandidates(*key)) {
             for (const auto& earlier :
@@ -552,11 +573,11 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
 
         row.flow = registered.value().next;
         row.person_id = person_id;
-        row.flow.age = ToWorkflow(request->age_status());
         row.gender_identity = identity.gender_identity();
         row.accompanying_children = request->accompanying_children();
         row.flow.coordinator = caller.identity.actor;
         UpdateTrajectory(tx, row, now);
+        ApplyActions(tx, row, registered.value().actions, now);
         AppendTimeline(tx,
                        {0,
                         row.id,
@@ -578,14 +599,14 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
                                               const v1::GetTrajectoryRequest* request,
                                               v1::Trajectory* response) {
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
-                                             caller, db_, settings_.db_timeout, "GetTrajectory");
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, "GetTrajectory");
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->id(), /*for_update=*/false);
@@ -604,6 +625,12 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
                                                  const v1::ListTrajectoriesRequest* request,
                                                  v1::ListTrajectoriesResponse* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
@@ -617,12 +644,6 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
   if (!request->coordinator_user_id().empty() &&
       !common::IsValidPrincipalId(request->coordinator_user_id())) {
     return InvalidArgument("coordinator_user_id", "not a user id");
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
-                                             caller, db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
   }
   if (request->has_reflection_ends_before() &&
       !ReasonableTimestamp(request->reflection_ends_before())) {
@@ -690,12 +711,18 @@ grpc::Status StepReflection(TrajectoryRow& row, std::vector<Action>& actions,
 grpc::Status TrajectoryHandler::SetAgeStatus(grpc::ServerContext* context,
                                              const v1::SetAgeStatusRequest* request,
                                              v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->age_status() == v1::AGE_STATUS_UNSPECIFIED ||
       !v1::AgeStatus_IsValid(request->age_status())) {
     return InvalidArgument("age_status", "confirmed adult, minor or doubted");
   }
   return ChangeTrajectory(
-      context, "SetAgeStatus", *request, request->request_id(), request->trajectory_id(),
+      caller, "SetAgeStatus", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetAgeStatus};
         command.age = ToWorkflow(request->age_status());
@@ -705,9 +732,58 @@ grpc::Status TrajectoryHandler::SetAgeStatus(grpc::ServerContext* context,
       });
 }
 
+grpc::Status TrajectoryHandler::CorrectDateOfBirth(grpc::ServerContext* context,
+                                                   const v1::CorrectDateOfBirthRequest* request,
+                                                   v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
+  if (!request->has_date_of_birth() || !ValidDate(request->date_of_birth(), clock_.Now())) {
+    return InvalidArgument("date_of_birth", "a real date between 1900 and today");
+  }
+  return ChangeTrajectory(
+      caller, "CorrectDateOfBirth", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), response, [&](Change& c) {
+        if (c.row.person_id.empty()) {
+          return common::RuleRefusal({workflow::rules::kStateOrder,
+                                      "a signal without a registered person has no date "
+                                      "of birth to correct"});
+        }
+        const auto sealed = LoadIdentitySealed(c.tx, c.row.person_id);
+        const auto keyring = keys_.Get();
+        v1::PersonIdentity identity;
+        identity.ParseFromString(keyring->Open(*sealed, IdentityContext(c.row.person_id)));
+        *identity.mutable_date_of_birth() = request->date_of_birth();
+        workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kCorrectDateOfBirth};
+        command.date_of_birth = BirthDateOf(identity);
+        if (auto refused = Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+            !refused.ok()) {
+          return refused;
+        }
+        CorrectPerson(c.tx, c.row.person_id,
+                      keyring->Seal(identity.SerializeAsString(), IdentityContext(c.row.person_id)),
+                      keyring->active_key_id(), BlindIndexOf(*keyring, identity),
+                      keyring->active_blind_key_id());
+        // The date itself stays out of the timeline: that it was corrected,
+        // and the age that follows.
+        c.timeline_kind = "person.date_of_birth_corrected";
+        c.timeline_attributes["age_status"] = std::string(workflow::ToString(c.row.flow.age));
+        return grpc::Status::OK;
+      });
+}
+
 grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
                                                 const v1::RecordScreeningRequest* request,
                                                 v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (!request->has_screening()) {
     return InvalidArgument("screening", "required");
   }
@@ -715,7 +791,7 @@ grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
     return invalid;
   }
   return ChangeTrajectory(
-      context, "RecordScreening", *request, request->request_id(), request->trajectory_id(),
+      caller, "RecordScreening", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kRecordScreening};
         command.screening = ToWorkflow(request->screening());
@@ -740,6 +816,12 @@ grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
                                             const v1::DecideRouteRequest* request,
                                             v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   using E = workflow::TrajectoryEvent;
   E event;
   switch (request->route()) {
@@ -768,7 +850,7 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
       return unavailable;
     }
   }
-  return ChangeTrajectory(context, "DecideRoute", *request, request->request_id(),
+  return ChangeTrajectory(caller, "DecideRoute", *request, request->request_id(),
                           request->trajectory_id(), request->etag(), response, [&](Change& c) {
                             workflow::TrajectoryCommand command{event};
                             command.consents_to_referral = request->consents_to_referral();
@@ -787,11 +869,17 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
                                                   const v1::AssignCoordinatorRequest* request,
                                                   v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (!common::IsValidPrincipalId(request->coordinator_user_id())) {
     return InvalidArgument("coordinator_user_id", "a user id");
   }
   return ChangeTrajectory(
-      context, "AssignCoordinator", *request, request->request_id(), request->trajectory_id(),
+      caller, "AssignCoordinator", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         const auto assignee = directory_.FindPrincipal(c.caller.identity.organisation_id,
                                                        request->coordinator_user_id());
@@ -809,8 +897,14 @@ grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::SetNonPunishmentFlag(grpc::ServerContext* context,
                                                      const v1::SetNonPunishmentFlagRequest* request,
                                                      v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   return ChangeTrajectory(
-      context, "SetNonPunishmentFlag", *request, request->request_id(), request->trajectory_id(),
+      caller, "SetNonPunishmentFlag", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetNonPunishment};
         command.non_punishment = request->flag();
@@ -823,8 +917,14 @@ grpc::Status TrajectoryHandler::SetNonPunishmentFlag(grpc::ServerContext* contex
 grpc::Status TrajectoryHandler::ReactivateTrajectory(grpc::ServerContext* context,
                                                      const v1::ReactivateTrajectoryRequest* request,
                                                      v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   return ChangeTrajectory(
-      context, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
+      caller, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kReactivate};
         command.consents_to_referral = request->consents_to_referral();
@@ -838,6 +938,12 @@ grpc::Status TrajectoryHandler::ReactivateTrajectory(grpc::ServerContext* contex
 grpc::Status TrajectoryHandler::StartReflectionPeriod(
     grpc::ServerContext* context, const v1::StartReflectionPeriodRequest* request,
     v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   const Instant now = clock_.Now();
   if (request->has_starts_at()) {
     const Instant starts = ToInstant(request->starts_at());
@@ -846,7 +952,7 @@ grpc::Status TrajectoryHandler::StartReflectionPeriod(
     }
   }
   return ChangeTrajectory(
-      context, "StartReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
+      caller, "StartReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::ReflectionCommand command{workflow::ReflectionEvent::kStart};
         command.starts_at = request->has_starts_at() ? ToInstant(request->starts_at()) : c.now;
@@ -865,6 +971,12 @@ grpc::Status TrajectoryHandler::StartReflectionPeriod(
 grpc::Status TrajectoryHandler::DecideReflectionPeriod(
     grpc::ServerContext* context, const v1::DecideReflectionPeriodRequest* request,
     v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->decision() == v1::REFLECTION_DECISION_UNSPECIFIED ||
       !v1::ReflectionDecision_IsValid(request->decision())) {
     return InvalidArgument("decision",
@@ -872,7 +984,7 @@ grpc::Status TrajectoryHandler::DecideReflectionPeriod(
                            "serious reasons, or declined");
   }
   return ChangeTrajectory(
-      context, "DecideReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
+      caller, "DecideReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::ReflectionCommand command{workflow::ReflectionEvent::kDecide};
         command.decision = ToWorkflow(request->decision());
@@ -885,6 +997,12 @@ grpc::Status TrajectoryHandler::DecideReflectionPeriod(
 grpc::Status TrajectoryHandler::RecordResidencePermit(
     grpc::ServerContext* context, const v1::RecordResidencePermitRequest* request,
     v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->permit_state() == v1::PERMIT_STATE_UNSPECIFIED ||
       !v1::PermitState_IsValid(request->permit_state())) {
     return InvalidArgument("permit_state", "applied, granted or rejected");
@@ -896,7 +1014,7 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
     return InvalidArgument("valid_until", "a time between 1970 and 2100");
   }
   return ChangeTrajectory(
-      context, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
+      caller, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         const auto event = workflow::PermitEvent(
             c.row.reflection.state, request->permit_state() == v1::PERMIT_STATE_GRANTED
@@ -916,6 +1034,12 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
 grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
                                                 const v1::CloseTrajectoryRequest* request,
                                                 v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (request->reason() == v1::CLOSURE_REASON_UNSPECIFIED ||
       !v1::ClosureReason_IsValid(request->reason())) {
     return InvalidArgument("reason", "a closure reason");
@@ -930,7 +1054,7 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
     }
   }
   return ChangeTrajectory(
-      context, "CloseTrajectory", *request, request->request_id(), request->trajectory_id(),
+      caller, "CloseTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kClose};
         command.reason = ToWorkflow(request->reason());
@@ -945,8 +1069,14 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
                                                  const v1::ReopenTrajectoryRequest* request,
                                                  v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   return ChangeTrajectory(
-      context, "ReopenTrajectory", *request, request->request_id(), request->trajectory_id(),
+      caller, "ReopenTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         c.timeline_kind = "trajectory.reopened";
         c.timeline_attributes["previous_reason"] =
@@ -971,12 +1101,18 @@ grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::LinkTrajectory(grpc::ServerContext* context,
                                                const v1::LinkTrajectoryRequest* request,
                                                v1::Trajectory* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("linked_trajectory_id", request->linked_trajectory_id());
       !invalid.ok()) {
     return invalid;
   }
   return ChangeTrajectory(
-      context, "LinkTrajectory", *request, request->request_id(), request->trajectory_id(),
+      caller, "LinkTrajectory", *request, request->request_id(), request->trajectory_id(),
       request->etag(), response, [&](Change& c) {
         const auto other = LoadTrajectory(c.tx, request->linked_trajectory_id(), false);
         if (!other || other->organisation_id != c.row.organisation_id) {
@@ -995,6 +1131,12 @@ grpc::Status TrajectoryHandler::LinkTrajectory(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
                                              const v1::ListTimelineRequest* request,
                                              v1::ListTimelineResponse* response) {
+  Caller caller;
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
     return invalid;
   }
@@ -1006,12 +1148,6 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
     return InvalidArgument("page.page_token", "not a token from this timeline");
   }
   const long long after = page.after ? page.after->first : 0;
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadTrajectory,
-                                             caller, db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
-  }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
     if (!row || row->organisation_id != caller.identity.organisation_id) {
@@ -1040,6 +1176,11 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
                                           const v1::ListTasksRequest* request,
                                           v1::ListTasksResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kManageTasks, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   common::PageQuery page;
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
@@ -1051,16 +1192,14 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
       !common::IsValidPrincipalId(request->assignee_user_id())) {
     return InvalidArgument("assignee_user_id", "not a user id");
   }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller,
-                                             db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
+  if (!request->trajectory_id().empty() && !common::IsUuid(request->trajectory_id())) {
+    return InvalidArgument("trajectory_id", "must be a UUID, or empty");
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     common::FillPage(
         trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
-                              request->state(), page.after, page.size + 1),
+                              request->state(), request->trajectory_id(), page.after,
+                              page.size + 1),
         page.size, [&](const TaskRow& row) { Render(row, response->add_tasks()); },
         [](const TaskRow& row) {
           return std::pair{row.due_at.time_since_epoch().count(), row.id};
@@ -1073,17 +1212,16 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
                                              const v1::CompleteTaskRequest* request,
                                              v1::Task* response) {
+  Caller caller;
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kManageTasks, caller, __func__);
+      !denied.ok()) {
+    return denied;
+  }
   if (auto invalid =
           FirstError({CheckRequestId(request->request_id()), CheckId("task_id", request->task_id()),
                       CheckEtag(request->etag())});
       !invalid.ok()) {
     return invalid;
-  }
-  Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kManageTasks, caller,
-                                             db_, settings_.db_timeout, __func__);
-      !denied.ok()) {
-    return denied;
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response,
@@ -1114,14 +1252,14 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context,
                                                     const v1::GetEligibilityFactsRequest* request,
                                                     v1::EligibilityFacts* response) {
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
-  if (auto denied = common::AuthorizeAudited(*context, directory_, Operation::kReadEligibilityFacts,
-                                             caller, db_, settings_.db_timeout, __func__);
+  if (auto denied =
+          gate_.Authorize(*context, *request, Operation::kReadEligibilityFacts, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
@@ -1129,7 +1267,11 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
       return common::NotFound("trajectory");
     }
     response->set_trajectory_id(row->id);
-    response->set_age_status(ToProto(row->flow.age));
+    const Instant now = clock_.Now();
+    response->set_age_status(ToProto(workflow::AgeStatusOn(row->flow, now)));
+    if (row->flow.minor_until && now < *row->flow.minor_until) {
+      *response->mutable_minor_until() = ToTimestamp(*row->flow.minor_until);
+    }
     response->set_gender_identity(static_cast<v1::GenderIdentity>(row->gender_identity));
     response->set_accompanying_children(row->accompanying_children);
     response->set_open(!workflow::CheckTracksOpen(row->flow).has_value());
@@ -1141,7 +1283,7 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
 grpc::Status TrajectoryHandler::ListEvents(grpc::ServerContext* context,
                                            const common::v1::ListEventsRequest* request,
                                            common::v1::ListEventsResponse* response) {
-  return common::ServeEvents(*context, directory_, db_, settings_.db_timeout, *request, *response);
+  return common::ServeEvents(*context, gate_, db_, settings_.db_timeout, *request, *response);
 }
 
 // The sections a partner's packet is assembled from. The caller (the
@@ -1151,15 +1293,14 @@ grpc::Status TrajectoryHandler::ListEvents(grpc::ServerContext* context,
 grpc::Status TrajectoryHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
-  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
-    return invalid;
-  }
   Caller caller;
   if (auto denied =
-          common::AuthorizeAudited(*context, directory_, Operation::kReadDisclosureSections, caller,
-                                   db_, settings_.db_timeout, __func__);
+          gate_.Authorize(*context, *request, Operation::kReadDisclosureSections, caller, __func__);
       !denied.ok()) {
     return denied;
+  }
+  if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
@@ -1261,6 +1402,21 @@ int TrajectoryHandler::FireDueTimers(int limit) {
           } else {
             kind.clear();  // decided in time: nothing to do
           }
+        } else if (timer.kind == "age.turns_18") {
+          // Her 18th birthday by the date of birth on record: an adult from
+          // today, the coordinator asked to review route and consent.
+          const workflow::AgeStatus age_before = row->flow.age;
+          const auto of_age = workflow::ApplyTrajectory(
+              row->flow, {workflow::TrajectoryEvent::kComeOfAge}, now, settings_.trajectory_policy);
+          if (of_age.ok()) {
+            row->flow = of_age.value().next;
+            actions = of_age.value().actions;
+            UpdateTrajectory(tx, *row, now);
+            Publish(tx, *row, row->flow.state, now, age_before);
+            kind = "person.came_of_age";
+          } else {
+            kind.clear();  // the date was corrected, or the trajectory closed
+          }
         } else {
           InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
                           timer.due_at, 1, row->flow.coordinator, timer.id, 1});
@@ -1285,14 +1441,7 @@ int TrajectoryHandler::ReencryptBatch(int limit) {
       const std::string plaintext = keyring->Open(stale.sealed, IdentityContext(stale.id));
       v1::PersonIdentity identity;
       identity.ParseFromString(plaintext);
-      std::optional<std::string> blind_index;
-      if (identity.has_date_of_birth()) {
-        if (const auto key = common::NormalisePersonKey(
-                identity.given_name(), identity.family_name(), identity.date_of_birth().year(),
-                identity.date_of_birth().month(), identity.date_of_birth().day())) {
-          blind_index = keyring->BlindIndex(*key);
-        }
-      }
+      const std::optional<std::string> blind_index = BlindIndexOf(*keyring, identity);
       UpdatePersonKeys(tx, stale.id, keyring->Seal(plaintext, IdentityContext(stale.id)),
                        keyring->active_key_id(), blind_index, keyring->active_blind_key_id());
       ++moved;

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -53,6 +54,8 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
                                 v1::ListTrajectoriesResponse*) override;
   grpc::Status SetAgeStatus(grpc::ServerContext*, const v1::SetAgeStatusRequest*,
                             v1::Trajectory*) override;
+  grpc::Status CorrectDateOfBirth(grpc::ServerContext*, const v1::CorrectDateOfBirthRequest*,
+                                  v1::Trajectory*) override;
   grpc::Status RecordScreening(grpc::ServerContext*, const v1::RecordScreeningRequest*,
                                v1::Trajectory*) override;
   grpc::Status DecideRoute(grpc::ServerContext*, const v1::DecideRouteRequest*,
@@ -104,7 +107,7 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
 
  private:
   struct Change;
-  grpc::Status ChangeTrajectory(grpc::ServerContext* context, std::string_view method,
+  grpc::Status ChangeTrajectory(const common::Caller& caller, std::string_view method,
                                 const google::protobuf::Message& request,
                                 const std::string& request_id, const std::string& trajectory_id,
                                 const std::string& etag, v1::Trajectory* response,
@@ -116,6 +119,7 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   const common::Clock& clock_;
   OpenWork& open_work_;
   Settings settings_;
+  common::AccessGate gate_;
 };
 
 }  // namespace ketenregie::trajectory

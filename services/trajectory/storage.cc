@@ -44,7 +44,7 @@ constexpr const char* kTrajectoryColumns =
     "reflection_ends_at)::bigint, "
     "dublin_case, reflection_decision, extract(epoch from permit_valid_until)::bigint, "
     "closure_reason, array_to_string(linked, ','), extract(epoch from created_at)::bigint, "
-    "extract(epoch from updated_at)::bigint, version";
+    "extract(epoch from updated_at)::bigint, version, extract(epoch from minor_until)::bigint";
 
 constexpr const char* kSummaryColumns =
     "id::text, state, route, extract(epoch from created_at)::bigint, closure_reason, "
@@ -88,6 +88,7 @@ TrajectoryRow RowOf(const pqxx::row& r) {
   row.created_at = InstantOf(r[20]);
   row.updated_at = InstantOf(r[21]);
   row.version = r[22].as<long long>();
+  row.flow.minor_until = OptionalInstantOf(r[23]);
   return row;
 }
 
@@ -149,16 +150,19 @@ void Prepare(pqxx::connection& c) {
       "reflection_ends_at = to_timestamp($14), dublin_case = $15, reflection_decision = $16, "
       "permit_valid_until = to_timestamp($17), closure_reason = $18, "
       "linked = string_to_array($19, ',')::uuid[], updated_at = to_timestamp($20), "
-      "version = version + 1 WHERE id = $1::uuid");
+      "minor_until = to_timestamp($21), version = version + 1 WHERE id = $1::uuid");
   c.prepare("person_insert",
             "INSERT INTO trajectory.persons (id, identity, key_id, blind_index, blind_key_id, "
             "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
   c.prepare("person_identity", "SELECT identity FROM trajectory.persons WHERE id = $1::uuid");
+  c.prepare("person_identity_correct",
+            "UPDATE trajectory.persons SET identity = $2, key_id = $3, blind_index = NULLIF($4, "
+            "''::bytea), blind_key_id = $5 WHERE id = $1::uuid");
   c.prepare("trajectories_by_blind_index",
             Sql("SELECT ", kSummaryColumns,
                 " FROM trajectory.trajectories WHERE organisation_id = $2 AND person_id IN (SELECT "
-                "id FROM trajectory.persons WHERE blind_index = $1) ORDER BY created_at DESC, id "
-                "DESC"));
+                "id FROM trajectory.persons WHERE blind_index = $1) ORDER BY "
+                "trajectories.created_at DESC, trajectories.id DESC"));
   // One statement per sort order; the filters are all parameters, an unused
   // one given as its neutral value.
   c.prepare("trajectories_list",
@@ -167,7 +171,7 @@ void Prepare(pqxx::connection& c) {
                 "AND ($2 = 0 OR state = $2) AND ($3 = '' OR coordinator_user_id = $3) "
                 "AND ($4 = 0 OR route = $4) "
                 "AND ($5::bigint IS NULL OR (created_at, id) < (to_timestamp($5), $6::uuid)) "
-                "ORDER BY created_at DESC, id DESC LIMIT $7"));
+                "ORDER BY trajectories.created_at DESC, trajectories.id DESC LIMIT $7"));
   c.prepare(
       "trajectories_list_ending",
       Sql("SELECT ", kSummaryColumns,
@@ -176,7 +180,7 @@ void Prepare(pqxx::connection& c) {
           "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
           "AND ($5 = 0 OR route = $5) "
           "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
-          "ORDER BY reflection_ends_at, id LIMIT $8"));
+          "ORDER BY trajectories.reflection_ends_at, trajectories.id LIMIT $8"));
   c.prepare("signal_insert",
             "INSERT INTO trajectory.signals (id, trajectory_id, organisation_id, reporter_kind, "
             "anonymous, observation, key_id, received_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, "
@@ -186,11 +190,12 @@ void Prepare(pqxx::connection& c) {
       "key_id, extract(epoch from received_at)::bigint, version";
   c.prepare("signal_load",
             Sql("SELECT ", kSignalColumns, " FROM trajectory.signals WHERE id = $1::uuid"));
-  c.prepare("signals_list",
-            Sql("SELECT ", kSignalColumns,
-                " FROM trajectory.signals WHERE organisation_id = $1 AND ($2::bigint IS NULL OR "
-                "(received_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY received_at DESC, id "
-                "DESC LIMIT $4"));
+  c.prepare(
+      "signals_list",
+      Sql("SELECT ", kSignalColumns,
+          " FROM trajectory.signals WHERE organisation_id = $1 AND ($2::bigint IS NULL OR "
+          "(received_at, id) < (to_timestamp($2), $3::uuid)) ORDER BY signals.received_at DESC, "
+          "signals.id DESC LIMIT $4"));
   c.prepare("timeline_append",
             "INSERT INTO trajectory.timeline (trajectory_id, organisation_id, actor, occurred_at, "
             "kind, attributes) VALUES ($1::uuid, $2, $3, to_timestamp($4), $5, $6::jsonb)");
@@ -215,7 +220,8 @@ void Prepare(pqxx::connection& c) {
             Sql("SELECT ", kTaskColumns,
                 " FROM trajectory.tasks WHERE organisation_id = $1 AND ($2 = '' OR "
                 "assignee_user_id = $2) AND ($3 = 0 OR state = $3) AND ($4::bigint IS NULL OR "
-                "(due_at, id) > (to_timestamp($4), $5::uuid)) ORDER BY due_at, id LIMIT $6"));
+                "(due_at, id) > (to_timestamp($4), $5::uuid)) AND ($7::uuid IS NULL OR "
+                "trajectory_id = $7::uuid) ORDER BY tasks.due_at, tasks.id LIMIT $6"));
   c.prepare("persons_stale",
             "SELECT id::text, identity FROM trajectory.persons WHERE key_id <> $1 OR "
             "(blind_index IS NOT NULL AND blind_key_id <> $2) LIMIT $3 FOR UPDATE SKIP LOCKED");
@@ -325,9 +331,17 @@ void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now) {
       static_cast<int>(ToProto(r.decision)),
       Epoch(r.permit_valid_until == Instant{} ? std::nullopt : std::optional(r.permit_valid_until))
           .get(),
-      static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now));
+      static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now),
+      Epoch(row.flow.minor_until).get());
   row.version += 1;
   row.updated_at = now;
+}
+
+void CorrectPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
+                   const std::string& key_id, const std::optional<std::string>& blind_index,
+                   const std::string& blind_key_id) {
+  tx.exec_prepared("person_identity_correct", id, pqxx::binarystring(identity_sealed), key_id,
+                   pqxx::binarystring(blind_index.value_or("")), blind_key_id);
 }
 
 void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
@@ -450,13 +464,15 @@ void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor) {
 
 std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
                                const std::string& assignee, int state,
+                               const std::string& trajectory_id,
                                const std::optional<std::pair<long long, std::string>>& after,
                                int limit) {
   const Nullable after_key = after ? Nullable{std::to_string(after->first)} : Nullable{};
   const Nullable after_id = after ? Nullable{after->second} : Nullable{};
+  const Nullable trajectory = trajectory_id.empty() ? Nullable{} : Nullable{trajectory_id};
   std::vector<TaskRow> out;
   for (const auto& r : tx.exec_prepared("tasks_list", organisation_id, assignee, state,
-                                        after_key.get(), after_id.get(), limit)) {
+                                        after_key.get(), after_id.get(), limit, trajectory.get())) {
     out.push_back(TaskOf(r));
   }
   return out;

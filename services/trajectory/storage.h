@@ -44,6 +44,11 @@ void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& iden
                   const std::string& key_id, const std::optional<std::string>& blind_index,
                   const std::string& blind_key_id, Instant now);
 
+/// Writes a corrected identity (sealed again, its blind index recomputed).
+void CorrectPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
+                   const std::string& key_id, const std::optional<std::string>& blind_index,
+                   const std::string& blind_key_id);
+
 struct Summary {
   std::string id;
   int state = 0;
@@ -121,8 +126,11 @@ struct TaskRow {
 void InsertTask(pqxx::work& tx, const TaskRow& row);
 std::optional<TaskRow> LoadTask(pqxx::work& tx, const std::string& id, bool for_update);
 void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor);
+/// Tasks of one organisation, filtered by assignee, state and trajectory
+/// (each empty or 0: any).
 std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
                                const std::string& assignee, int state,
+                               const std::string& trajectory_id,
                                const std::optional<std::pair<long long, std::string>>& after,
                                int limit);
 

@@ -3,6 +3,7 @@
 // killed mid-page and restarted, or two replicas consume at once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <future>
 #include <pqxx/pqxx>
 #include <set>
@@ -267,6 +268,98 @@ TEST_F(EventFeedTest, TrajectoryClosed_RequestCancelled_ABedHeldAsksTheCoordinat
                             id)[0]
                 .as<int>(),
             1);
+}
+
+// Transaction ids of at least `above`, so outbox rows written with smaller
+// ids are below every running transaction and served by the feed. Each
+// COMMIT of the procedure is a transaction of its own with an id.
+void BurnTransactionIdsPast(const std::string& dsn, long long above) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction tx(c);
+  tx.exec(
+      "CREATE OR REPLACE PROCEDURE pg_temp.burn(n bigint) LANGUAGE plpgsql AS $$ BEGIN "
+      "FOR i IN 1..n LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$");
+  const long long now = tx.exec1("SELECT pg_current_xact_id()::text::bigint")[0].as<long long>();
+  if (now <= above) {
+    tx.exec_params("CALL pg_temp.burn($1)", above - now + 1);
+  }
+}
+
+// The feed is read in (transaction id, sequence) order. Sorted as text, a
+// transaction id of 1006 came before 932: a consumer's cursor went back and
+// events were applied again, or jumped ahead past waiting ones.
+TEST_F(EventFeedTest, FeedAcrossPowersOfTen_EveryEventInOrderOnce) {
+  BurnTransactionIdsPast(db_.Dsn(), 10'010);
+  // Written out of order, with the transaction ids of events committed
+  // around 999 -> 1000 and 9,999 -> 10,000.
+  const std::vector<long long> xids = {10'001, 998,   9'999, 1'000, 999,
+                                       10'000, 1'001, 9'998, 997,   10'002};
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::work tx(c);
+    for (const long long xid : xids) {
+      tx.exec_params(
+          "INSERT INTO shelter.outbox (event_type, subject, occurred_at, transaction_id) VALUES "
+          "('placement.requested', 'placements/x', now(), $1::text::xid8)",
+          xid);
+    }
+    tx.commit();
+  }
+  auto feed = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "svc-trajectory"));
+  std::vector<long long> delivered;
+  std::string cursor;
+  for (int page = 0; page < 10; ++page) {  // pages of three: several wait at every boundary
+    common::v1::ListEventsRequest request;
+    request.set_after_cursor(cursor);
+    request.set_max_events(3);
+    common::v1::ListEventsResponse events;
+    ASSERT_TRUE(feed->ListEvents(ContextAs("trajectory-service").get(), request, &events).ok());
+    for (const auto& event : events.events()) {
+      delivered.push_back(std::stoll(event.cursor().substr(0, event.cursor().find('.'))));
+      cursor = event.cursor();
+    }
+  }
+  std::vector<long long> expected = xids;
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(delivered, expected);
+}
+
+// At-least-once delivery, exactly-once effect: a page delivered again —
+// here the stored cursor moved back to the start, as the text-sorted feed
+// made it do — takes no effect a second time.
+TEST_F(EventFeedTest, PageDeliveredAgain_AppliedOnce) {
+  PlaceAndEnd();
+  trajectory::EventConsumer consumer(trajectory_pool_, source_, "shelter", milliseconds(5000));
+  EXPECT_EQ(consumer.PullOnce(100), 3);
+  {
+    pqxx::connection c(db_.Dsn());
+    pqxx::work tx(c);
+    tx.exec("UPDATE trajectory.feed_cursors SET cursor = '' WHERE source = 'shelter'");
+    tx.commit();
+  }
+  EXPECT_EQ(consumer.PullOnce(100), 3) << "passed over again";
+  EXPECT_EQ(ShelterEntries(),
+            (std::map<std::string, int>{
+                {"placement.requested", 1}, {"placement.started", 1}, {"placement.ended", 1}}));
+
+  // The same page handed to the follower twice, whatever its cursor.
+  common::v1::ListEventsResponse page;
+  auto* event = page.add_events();
+  event->set_sequence(424242);
+  event->set_cursor("1.424242");
+  int applied = 0;
+  auto same_page = [&](const std::string&, int, common::v1::ListEventsResponse& out) {
+    out = page;
+    return grpc::Status::OK;
+  };
+  auto count = [&](pqxx::work&, const common::v1::OutboxEvent&) { return ++applied > 0; };
+  EXPECT_EQ(
+      common::FollowFeedWith(trajectory_pool_, milliseconds(5000), "handoff", 10, same_page, count),
+      1);
+  EXPECT_EQ(
+      common::FollowFeedWith(trajectory_pool_, milliseconds(5000), "handoff", 10, same_page, count),
+      1);
+  EXPECT_EQ(applied, 1);
 }
 
 }  // namespace

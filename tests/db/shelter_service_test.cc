@@ -74,16 +74,17 @@ class ShelterServiceTest : public ::testing::Test {
             pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-trajectory"))),
         handoff_service_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "svc-handoff"))) {}
 
-  std::string Person(workflow::AgeStatus age, workflow::GenderIdentity gender) {
+  std::string Person(workflow::AgeStatus age, workflow::GenderIdentity gender, int children = 0) {
     const std::string id = "00000000-0000-4000-8000-" +
                            std::string(12 - std::to_string(next_).size(), '0') +
                            std::to_string(next_);
     ++next_;
-    facts_.people[id] = {age, gender, 0, true, "essm-rotterdam"};
+    facts_.people[id] = {age, gender, children, true, "essm-rotterdam"};
     return id;
   }
-  std::string Woman() {
-    return Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman);
+  // A woman whose trajectory records `children` accompanying children.
+  std::string Woman(int children = 0) {
+    return Person(workflow::AgeStatus::kConfirmedAdult, workflow::GenderIdentity::kWoman, children);
   }
 
   pb::Shelter CreateCrisisShelter(int beds) {
@@ -148,7 +149,7 @@ TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
   EXPECT_NE(refused.error_message().find("another kind of shelter"), std::string::npos);
   EXPECT_EQ(Request(shelter, "00000000-0000-4000-8000-999999999999", 0, &out, "r3").error_code(),
             grpc::StatusCode::NOT_FOUND);
-  ASSERT_TRUE(Request(shelter, Woman(), 1, &out, "r4").ok());
+  ASSERT_TRUE(Request(shelter, Woman(1), 1, &out, "r4").ok());
   EXPECT_EQ(out.state(), pb::PLACEMENT_STATE_REQUESTED);
   // Planned at most three months: 30 November + 3 months = 28 February.
   EXPECT_EQ(workflow::ToAmsterdam(workflow::Instant{seconds{out.planned_end_at().seconds()}}).date,
@@ -162,6 +163,11 @@ TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
       police_->RequestPlacement(ContextAs("rechercheur-1").get(), too_long, &out);
   EXPECT_EQ(long_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
   EXPECT_NE(long_status.error_message().find("R-CRISIS-MAX-3M"), std::string::npos);
+  // The refusal names the last allowed moment, as the coordinator reads it.
+  EXPECT_NE(
+      long_status.error_message().find("ends at the latest 2027-02-28 15:00 Europe/Amsterdam"),
+      std::string::npos)
+      << long_status.error_message();
 }
 
 // 50 staff members confirm 50 requests for the last bed at once: exactly one
@@ -202,10 +208,42 @@ TEST_F(ShelterServiceTest, FiftyConcurrentConfirmationsForTheLastBed_ExactlyOneS
             1);
 }
 
+// A mother registered with two children was placed with
+// accompanying_children = 0 and took one bed. The children counted are the
+// ones her trajectory records; a request that states another number is
+// refused, and one that states none takes the record.
+TEST_F(ShelterServiceTest, ChildrenOnRecord_AreCounted_AndARequestCannotLeaveThemOut) {
+  const pb::Shelter shelter = CreateCrisisShelter(4);
+  const std::string mother = Woman(2);
+  pb::Placement p;
+  const auto fewer = Request(shelter, mother, 0, &p, "r-fewer");
+  EXPECT_EQ(fewer.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(fewer.error_message().find("R-NO-OVERBOOKING"), std::string::npos)
+      << fewer.error_message();
+  EXPECT_NE(fewer.error_message().find("records 2"), std::string::npos) << fewer.error_message();
+
+  pb::RequestPlacementRequest unstated;
+  unstated.set_request_id("r-unstated");
+  unstated.set_shelter_id(shelter.id());
+  unstated.set_trajectory_id(mother);
+  ASSERT_TRUE(essm_->RequestPlacement(ContextAs("coordinator-1").get(), unstated, &p).ok());
+  EXPECT_EQ(p.accompanying_children(), 2);
+  pb::Placement placed;
+  ASSERT_TRUE(Confirm(p, &placed).ok());
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT coalesce(sum(beds), 0) FROM shelter.placements WHERE state = 2")[0]
+                .as<int>(),
+            3)
+      << "she and both children";
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM shelter.placements")[0].as<int>(), 1)
+      << "the refused request wrote nothing";
+}
+
 TEST_F(ShelterServiceTest, AMothersChildrenNeedBedsToo) {
   const pb::Shelter shelter = CreateCrisisShelter(2);
   pb::Placement p;
-  ASSERT_TRUE(Request(shelter, Woman(), 2, &p, "r1").ok());
+  ASSERT_TRUE(Request(shelter, Woman(2), 2, &p, "r1").ok());
   pb::Placement out;
   const auto status = Confirm(p, &out);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
@@ -407,7 +445,7 @@ TEST_F(ShelterServiceTest, DisclosureSections_LocationOnlyWhilePlaced_OnlyForSer
 TEST_F(ShelterServiceTest, CapacityNeverBelowTheBedsInUse_AndRetriesAreIdempotent) {
   const pb::Shelter shelter = CreateCrisisShelter(2);
   pb::Placement requested;
-  ASSERT_TRUE(Request(shelter, Woman(), 1, &requested, "r1").ok());
+  ASSERT_TRUE(Request(shelter, Woman(1), 1, &requested, "r1").ok());
   pb::Placement placed;
   ASSERT_TRUE(Confirm(requested, &placed).ok());
   pb::Placement again;

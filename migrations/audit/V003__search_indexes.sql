@@ -1,0 +1,7 @@
+-- The privacy officer searches the trail by organisation, actor and period
+-- as well as by trajectory (ListRecords). Each filter gets an index that
+-- keeps chain order, so a search over ten years of records reads only its
+-- own rows.
+CREATE INDEX records_by_organisation ON audit.records (organisation_id, sequence);
+CREATE INDEX records_by_actor ON audit.records (organisation_id, actor, sequence);
+CREATE INDEX records_by_time ON audit.records (occurred_at, sequence);
