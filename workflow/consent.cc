@@ -19,15 +19,15 @@ using CE = ConsentEvent;
 
 constexpr std::array kConsentStates = {CS::kProposed,  CS::kGranted, CS::kRefused,
                                        CS::kWithdrawn, CS::kExpired, CS::kSuperseded};
-constexpr std::array kConsentEvents = {CE::kGrant, CE::kRefuse, CE::kWithdraw, CE::kExpire,
-                                       CE::kSupersede};
+constexpr std::array kConsentEvents = {CE::kGrant,  CE::kRefuse,    CE::kWithdraw,
+                                       CE::kExpire, CE::kSupersede, CE::kMinorityEnded};
 constexpr std::array kConsentTransitions = {
     Transition<CS, CE>{CS::kProposed, CE::kGrant, CS::kGranted},
     Transition<CS, CE>{CS::kProposed, CE::kRefuse, CS::kRefused},
     Transition<CS, CE>{CS::kProposed, CE::kSupersede, CS::kSuperseded},
-    // A proposal can lapse before it is granted (a guardian's, when she is
-    // no longer a minor).
-    Transition<CS, CE>{CS::kProposed, CE::kExpire, CS::kExpired},
+    // A guardian's consent, granted or not yet, ends with her minority.
+    Transition<CS, CE>{CS::kProposed, CE::kMinorityEnded, CS::kExpired},
+    Transition<CS, CE>{CS::kGranted, CE::kMinorityEnded, CS::kExpired},
     Transition<CS, CE>{CS::kGranted, CE::kWithdraw, CS::kWithdrawn},
     Transition<CS, CE>{CS::kGranted, CE::kExpire, CS::kExpired},
     Transition<CS, CE>{CS::kGranted, CE::kSupersede, CS::kSuperseded},
@@ -103,6 +103,8 @@ std::string_view ToString(ConsentEvent event) {
       return "expire";
     case CE::kSupersede:
       return "supersede";
+    case CE::kMinorityEnded:
+      return "minority_ended";
   }
   return "?";
 }
@@ -255,6 +257,13 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
         return RuleViolation{rules::kConsentDefaultDeny, "the consent is still valid"};
       }
       out.actions = {{ActionKind::kCreateTask, "consent.expired", now, current.id}};
+      break;
+    case CE::kMinorityEnded:
+      if (current.grantor != Grantor::kGuardian) {
+        return RuleViolation{rules::kConsentGuardian,
+                             "only a guardian's consent ends with her minority; her own stays"};
+      }
+      out.actions = {{ActionKind::kCancelTimers, "consent.ended", now, current.id}};
       break;
     case CE::kRefuse:
     case CE::kSupersede:

@@ -15,7 +15,16 @@ namespace ketenregie::workflow {
 // --- Consent ---------------------------------------------------------------
 
 enum class ConsentState { kProposed, kGranted, kRefused, kWithdrawn, kExpired, kSuperseded };
-enum class ConsentEvent { kGrant, kRefuse, kWithdraw, kExpire, kSupersede };
+enum class ConsentEvent {
+  kGrant,
+  kRefuse,
+  kWithdraw,
+  kExpire,
+  kSupersede,
+  /// She is no longer treated as a minor: a guardian's consent, granted or
+  /// proposed, ends (R-CONSENT-GUARDIAN).
+  kMinorityEnded,
+};
 enum class Grantor { kPerson, kGuardian };
 enum class ConsentMethod { kUnspecified, kVerbal, kWritten };
 
@@ -52,7 +61,8 @@ Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus ag
 std::optional<RuleViolation> CheckGuardianOrganisation(OrganisationType guardian_type);
 
 /// Whether a consent ends when the person is no longer treated as a minor
-/// (R-CONSENT-GUARDIAN): a guardian's, granted or still proposed.
+/// (kMinorityEnded, R-CONSENT-GUARDIAN): a guardian's, granted or still
+/// proposed.
 bool EndsWithMinority(const ConsentRecord& consent);
 
 struct ConsentOutcome {

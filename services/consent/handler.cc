@@ -675,7 +675,7 @@ int ConsentHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
             continue;
           }
           const auto expired =
-              workflow::ApplyConsent(row.record, workflow::ConsentEvent::kExpire, now);
+              workflow::ApplyConsent(row.record, workflow::ConsentEvent::kMinorityEnded, now);
           if (!expired.ok()) {
             continue;
           }

@@ -5,13 +5,16 @@
 
 #include <atomic>
 #include <future>
+#include <map>
 #include <pqxx/pqxx>
 #include <random>
 #include <thread>
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/mutation.h"
 #include "services/common/outbox.h"
+#include "services/common/tls.h"
 #include "services/consent/handler.h"
 #include "services/consent/storage.h"
 #include "tests/support/grpc_test_server.h"
@@ -31,9 +34,37 @@ class FakeFacts final : public common::TrajectoryFacts {
     facts = {
         minors.contains(id) ? workflow::AgeStatus::kMinor : workflow::AgeStatus::kConfirmedAdult,
         workflow::GenderIdentity::kWoman, 0, true, "essm-rotterdam"};
+    if (const auto found = minor_until.find(id); found != minor_until.end()) {
+      facts.minor_until = found->second;
+    }
     return grpc::Status::OK;
   }
   std::set<std::string> minors;
+  // Her 18th birthday by the date of birth on record, for some minors.
+  std::map<std::string, workflow::Instant> minor_until;
+};
+
+// The trajectory service's feed at the process edge: the events a test puts
+// in, served as ListEvents serves them.
+class FakeTrajectoryFeed final : public trajectory::v1::TrajectoryService::Service {
+ public:
+  grpc::Status ListEvents(grpc::ServerContext*, const cpb::ListEventsRequest* request,
+                          cpb::ListEventsResponse* response) override {
+    for (const auto& event : events) {
+      if (request->after_cursor().empty() || event.cursor() > request->after_cursor()) {
+        *response->add_events() = event;
+      }
+    }
+    return grpc::Status::OK;
+  }
+  void Add(const std::string& type, const std::string& trajectory_id) {
+    auto& event = events.emplace_back();
+    event.set_sequence(static_cast<long long>(events.size()));
+    event.set_type(type);
+    event.set_trajectory_id(trajectory_id);
+    event.set_cursor("1." + std::to_string(100 + events.size()));
+  }
+  std::vector<cpb::OutboxEvent> events;
 };
 
 const common::Directory& TestDirectory() {
@@ -69,12 +100,13 @@ class ConsentServiceTest : public ::testing::Test {
 
   pb::Consent Propose(const std::string& trajectory, const std::string& recipient,
                       std::vector<cpb::DataCategory> categories, cpb::Purpose purpose,
-                      const std::string& request_id) {
+                      const std::string& request_id, const std::string& guardian = "") {
     pb::ProposeConsentRequest request;
     request.set_request_id(request_id);
     auto* c = request.mutable_consent();
     c->set_trajectory_id(trajectory);
-    c->set_grantor(pb::GRANTOR_PERSON);
+    c->set_grantor(guardian.empty() ? pb::GRANTOR_PERSON : pb::GRANTOR_GUARDIAN);
+    c->set_guardian_organisation_id(guardian);
     c->set_recipient_organisation_id(recipient);
     for (const auto category : categories) {
       c->add_categories(category);
@@ -227,6 +259,22 @@ TEST_F(ConsentServiceTest, DisclosureMatrix_ExactlyThePermittedCategories) {
       Change(&pb::ConsentService::Stub::GrantConsent, c, tag + "e2");
       clock_.Advance(days{91});
       EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << recipient;
+      clock_.Set(kNow);
+    }
+    // A guardian's consent for a minor; she turns 18: from that moment it
+    // permits nothing, before anything else happens (R-CONSENT-GUARDIAN).
+    {
+      const std::string t = TrajectoryId(++n);
+      facts_.minors.insert(t);
+      facts_.minor_until[t] = kNow + days{10};
+      auto c = Propose(t, recipient, granted_categories, purpose, tag + "guardian", "nidos");
+      EXPECT_EQ(c.valid_until().seconds(), (kNow + days{10}).time_since_epoch().count())
+          << "a guardian's consent holds until her 18th birthday at the latest";
+      Change(&pb::ConsentService::Stub::GrantConsent, c, tag + "guardian2");
+      clock_.Set(kNow + days{10} - seconds{1});
+      EXPECT_EQ(Permitted(t, recipient, purpose), granted_set) << recipient;
+      clock_.Set(kNow + days{10});
+      EXPECT_TRUE(Permitted(t, recipient, purpose).empty()) << "guardian consent, person now adult";
       clock_.Set(kNow);
     }
     // Override pending (not acute), then approved by a second coordinator.
@@ -535,6 +583,166 @@ TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
                    "max_events");
   }
   EXPECT_EQ(rows(), before);
+}
+
+// A guardian grants only for a minor, and the guardian named is a
+// child-protection organisation of the directory.
+TEST_F(ConsentServiceTest, GuardianGrantsOnlyForAMinor_AndIsAChildProtectionOrganisation) {
+  pb::ProposeConsentRequest request;
+  request.set_request_id("g1");
+  auto* c = request.mutable_consent();
+  c->set_trajectory_id(TrajectoryId(1));  // an adult
+  c->set_grantor(pb::GRANTOR_GUARDIAN);
+  c->set_guardian_organisation_id("nidos");
+  c->set_recipient_organisation_id("advocatenkantoor-demo");
+  c->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+  c->set_method(pb::CONSENT_METHOD_WRITTEN);
+  c->mutable_valid_until()->set_seconds((kNow + days{30}).time_since_epoch().count());
+  pb::Consent out;
+  auto status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-CONSENT-GUARDIAN"), std::string::npos)
+      << status.error_message();
+
+  facts_.minors.insert(TrajectoryId(2));
+  c->set_trajectory_id(TrajectoryId(2));
+  c->set_guardian_organisation_id("gemeente-rotterdam");  // not child protection
+  request.set_request_id("g2");
+  status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(status.error_message().find("R-CONSENT-GUARDIAN"), std::string::npos);
+
+  c->set_guardian_organisation_id("no-such-organisation");
+  request.set_request_id("g3");
+  status = essm_->ProposeConsent(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_NE(status.error_message().find("consent.guardian_organisation_id"), std::string::npos);
+
+  pqxx::connection conn(db_.Dsn());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM consent.consents")[0].as<int>(), 0)
+      << "refusals write nothing";
+}
+
+// Her age is confirmed adult (no date of birth on record): the trajectory
+// feed says so, and what a guardian granted or proposed for her expires.
+TEST_F(ConsentServiceTest, GuardianConsent_EndsWhenTheFeedSaysSheIsAnAdult) {
+  const std::string t = TrajectoryId(7);
+  facts_.minors.insert(t);
+  auto granted = Propose(t, "advocatenkantoor-demo", {cpb::DATA_CATEGORY_IDENTITY},
+                         cpb::PURPOSE_LEGAL_AID, "p-g", "nidos");
+  granted = Change(&pb::ConsentService::Stub::GrantConsent, granted, "p-g2");
+  const auto proposed = Propose(t, "gemeente-rotterdam", {cpb::DATA_CATEGORY_CONTACT},
+                                cpb::PURPOSE_MUNICIPAL_SUPPORT, "p-p", "nidos");
+  EXPECT_FALSE(Permitted(t, "advocatenkantoor-demo", cpb::PURPOSE_LEGAL_AID).empty());
+
+  FakeTrajectoryFeed feed;
+  feed.Add("trajectory.state_changed", t);
+  feed.Add("trajectory.adult", t);
+  testing::TestServer feed_server(feed);
+  common::PeerChannel trajectory(
+      [&] { return feed_server.address(); },
+      common::MutualTlsChannelCredentials(testing::TestCertsDir() + "/svc-consent.pem",
+                                          testing::TestCertsDir() + "/svc-consent.key",
+                                          testing::TestCertsDir() + "/ca.pem"));
+  EXPECT_EQ(handler_.FollowTrajectoryFeed(trajectory), 2);
+  // Delivered again (a cursor moved back): applied once.
+  pqxx::connection conn(db_.Dsn());
+  {
+    pqxx::work tx(conn);
+    tx.exec("UPDATE consent.feed_cursors SET cursor = '' WHERE source = 'trajectory'");
+    tx.commit();
+  }
+  EXPECT_EQ(handler_.FollowTrajectoryFeed(trajectory), 2);
+
+  EXPECT_TRUE(Permitted(t, "advocatenkantoor-demo", cpb::PURPOSE_LEGAL_AID).empty());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM consent.consents WHERE trajectory_id = $1::uuid "
+                            "AND state = $2",
+                            t, static_cast<int>(workflow::ConsentState::kExpired))[0]
+                .as<int>(),
+            2)
+      << "granted and proposed";
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM consent.outbox WHERE event_type = 'consent.expired'")[0]
+                .as<int>(),
+            2)
+      << "each once";
+  (void)proposed;
+}
+
+// ListConsents and ListOverrides page like every list, and refuse a bad
+// size or token (they answered OK to anything).
+TEST_F(ConsentServiceTest, Lists_PageAndRefuseBadSizesAndTokens) {
+  const std::string t = TrajectoryId(9);
+  for (int i = 0; i < 5; ++i) {
+    clock_.Set(kNow + seconds{i});
+    Propose(t, "gemeente-rotterdam", {cpb::DATA_CATEGORY_CONTACT}, cpb::PURPOSE_MUNICIPAL_SUPPORT,
+            "page-" + std::to_string(i));
+  }
+  clock_.Set(kNow);
+  std::vector<std::string> seen;
+  pb::ListConsentsRequest list;
+  list.set_trajectory_id(t);
+  list.mutable_page()->set_page_size(2);
+  for (int page = 0; page < 5; ++page) {
+    pb::ListConsentsResponse out;
+    ASSERT_TRUE(essm_->ListConsents(ContextAs("coordinator-1").get(), list, &out).ok());
+    for (const auto& c : out.consents()) {
+      seen.push_back(c.id());
+    }
+    EXPECT_LE(out.consents_size(), 2);
+    if (out.next_page_token().empty()) {
+      break;
+    }
+    list.mutable_page()->set_page_token(out.next_page_token());
+  }
+  EXPECT_EQ(seen.size(), 5u);
+  EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 5u) << "each once";
+
+  auto refused = [&](int size, const std::string& token, const std::string& field) {
+    pb::ListConsentsRequest bad;
+    bad.set_trajectory_id(t);
+    bad.mutable_page()->set_page_size(size);
+    bad.mutable_page()->set_page_token(token);
+    pb::ListConsentsResponse out;
+    const auto status = essm_->ListConsents(ContextAs("coordinator-1").get(), bad, &out);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT) << size << " " << token;
+    EXPECT_NE(status.error_message().find(field), std::string::npos) << status.error_message();
+    pb::ListOverridesRequest bad_overrides;
+    bad_overrides.set_trajectory_id(t);
+    *bad_overrides.mutable_page() = bad.page();
+    pb::ListOverridesResponse overrides;
+    EXPECT_EQ(essm_->ListOverrides(ContextAs("coordinator-1").get(), bad_overrides, &overrides)
+                  .error_code(),
+              grpc::StatusCode::INVALID_ARGUMENT);
+  };
+  refused(-1, "", "page.page_size");
+  refused(-2147483648, "", "page.page_size");
+  refused(0, "garbage", "page.page_token");
+  refused(0, "p1.1.not-a-uuid", "page.page_token");
+  refused(0, std::string("p1.1.\0", 6), "page.page_token");
+}
+
+// An override's justification kept NUL bytes; now refused, naming the field.
+TEST_F(ConsentServiceTest, OverrideJustificationWithANul_IsRefusedNamingTheField) {
+  pb::RequestOverrideRequest request;
+  request.set_request_id("nul-o");
+  auto* o = request.mutable_override();
+  o->set_trajectory_id(TrajectoryId(3));
+  o->set_basis(pb::LEGAL_BASIS_VITAL_INTEREST);
+  o->set_justification(std::string("dreiging\0pooier", 15));
+  o->set_recipient_organisation_id("politie-avim-rotterdam");
+  o->add_categories(cpb::DATA_CATEGORY_LOCATION);
+  o->mutable_expires_at()->set_seconds((kNow + days{7}).time_since_epoch().count());
+  pb::Override out;
+  const auto status = essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("override.justification:", 0), 0u)
+      << status.error_message();
+  pqxx::connection conn(db_.Dsn());
+  pqxx::read_transaction tx(conn);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM consent.overrides")[0].as<int>(), 0);
 }
 
 }  // namespace

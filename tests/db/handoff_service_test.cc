@@ -956,5 +956,30 @@ TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
   EXPECT_TRUE(packet.message().empty());
 }
 
+// A message with a NUL byte was kept as sent; no client expects one. The
+// handoff answers the consent purpose its packet is disclosed for.
+TEST_F(HandoffServiceTest, ControlCharactersRefused_LineBreaksKept_ConsentPurposeAnswered) {
+  EXPECT_EQ(handoff_.consent_purpose(), cpb::PURPOSE_LEGAL_AID);
+  hpb::CreateHandoffRequest create;
+  create.set_request_id("nul-h");
+  create.set_trajectory_id(trajectory_id_);
+  create.set_recipient_organisation_id("politie-avim-rotterdam");
+  create.set_purpose(hpb::HANDOFF_PURPOSE_POLICE);
+  create.set_message(std::string("aangifte\0wens", 13));
+  hpb::Handoff out;
+  const auto refused = essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(refused.error_message().rfind("message:", 0), 0u) << refused.error_message();
+  create.set_message("Regel 1\r\nRegel 2\tmet tab");
+  ASSERT_TRUE(essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &out).ok());
+  EXPECT_EQ(out.message(), "Regel 1\r\nRegel 2\tmet tab");
+  EXPECT_EQ(out.consent_purpose(), cpb::PURPOSE_CRIMINAL_INVESTIGATION);
+  hpb::GetHandoffRequest get;
+  get.set_id(out.id());
+  hpb::Handoff read;
+  ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), get, &read).ok());
+  EXPECT_EQ(read.message(), out.message()) << "stored as answered";
+}
+
 }  // namespace
 }  // namespace ketenregie

@@ -602,5 +602,83 @@ TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingTheFieldAndWritesNoth
   EXPECT_EQ(rows(), before);
 }
 
+// A display name with a NUL byte was answered as sent and stored cut at the
+// NUL. Every text field refuses control characters, naming the field, and
+// writes nothing; line breaks only where several lines are meant.
+TEST_F(ShelterServiceTest, ControlCharacters_AreRefusedNamingTheField_AndWhatIsAnsweredIsStored) {
+  auto rows = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx
+        .exec1(
+            "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
+            "shelter.request_log)")[0]
+        .as<long long>();
+  };
+  const long long before = rows();
+  pb::CreateShelterRequest r;
+  r.set_request_id("nul-1");
+  r.mutable_shelter()->set_display_name(std::string("x\0x", 3));
+  r.mutable_shelter()->set_kind(pb::SHELTER_KIND_CRISIS);
+  r.mutable_shelter()->set_capacity_beds(2);
+  r.mutable_shelter()->set_secret_address("Geheimstraat 1\r\n3011 AA Rotterdam");
+  pb::Shelter out;
+  auto status = staff_->CreateShelter(ContextAs("opvang-1").get(), r, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("shelter.display_name:", 0), 0u) << status.error_message();
+  r.mutable_shelter()->set_display_name("Opvang\nZuid");  // one line meant
+  status = staff_->CreateShelter(ContextAs("opvang-1").get(), r, &out);
+  EXPECT_EQ(status.error_message().rfind("shelter.display_name:", 0), 0u) << status.error_message();
+  r.mutable_shelter()->set_display_name("Opvang \xC2\x85Zuid");  // C1 control (NEL)
+  status = staff_->CreateShelter(ContextAs("opvang-1").get(), r, &out);
+  EXPECT_EQ(status.error_message().rfind("shelter.display_name:", 0), 0u) << status.error_message();
+  r.mutable_shelter()->set_display_name("Opvang Zuid");
+  r.set_request_id(std::string("nul\0id", 6));
+  status = staff_->CreateShelter(ContextAs("opvang-1").get(), r, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("request_id:", 0), 0u) << status.error_message();
+  EXPECT_EQ(rows(), before) << "nothing written";
+
+  // A multi-line address keeps its line breaks, and is read back as answered.
+  r.set_request_id("nul-2");
+  ASSERT_TRUE(staff_->CreateShelter(ContextAs("opvang-1").get(), r, &out).ok());
+  pb::GetShelterRequest get;
+  get.set_id(out.id());
+  pb::Shelter read;
+  ASSERT_TRUE(staff_->GetShelter(ContextAs("opvang-1").get(), get, &read).ok());
+  EXPECT_EQ(read.display_name(), out.display_name());
+  EXPECT_EQ(read.secret_address(), "Geheimstraat 1\r\n3011 AA Rotterdam");
+}
+
+// The police ask for beds, so they list shelters and see free beds — never
+// an address; a shelter's staff register only the kind their organisation
+// runs.
+TEST_F(ShelterServiceTest, PoliceListSheltersWithoutAddresses_AndTheKindFollowsTheOperator) {
+  const pb::Shelter shelter = CreateCrisisShelter(3);
+  pb::ListSheltersRequest list;
+  pb::ListSheltersResponse shelters;
+  ASSERT_TRUE(police_->ListShelters(ContextAs("rechercheur-1").get(), list, &shelters).ok());
+  ASSERT_EQ(shelters.shelters_size(), 1);
+  EXPECT_EQ(shelters.shelters(0).id(), shelter.id());
+  EXPECT_TRUE(shelters.shelters(0).secret_address().empty());
+  EXPECT_EQ(shelters.SerializeAsString().find("Geheimstraat"), std::string::npos);
+  pb::GetOccupancyBoardRequest board;
+  pb::OccupancyBoard occupancy;
+  ASSERT_TRUE(police_->GetOccupancyBoard(ContextAs("rechercheur-1").get(), board, &occupancy).ok());
+  EXPECT_EQ(occupancy.SerializeAsString().find("Geheimstraat"), std::string::npos);
+
+  pb::CreateShelterRequest cosm;
+  cosm.set_request_id("cosm");
+  cosm.mutable_shelter()->set_display_name("COSM");
+  cosm.mutable_shelter()->set_kind(pb::SHELTER_KIND_CATEGORICAL);
+  cosm.mutable_shelter()->set_capacity_beds(5);
+  cosm.mutable_shelter()->set_secret_address("Ergens 2");
+  pb::Shelter out;
+  const auto refused = staff_->CreateShelter(ContextAs("opvang-1").get(), cosm, &out);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_NE(refused.error_message().find("R-ACCESS-ROLE"), std::string::npos)
+      << refused.error_message();
+}
+
 }  // namespace
 }  // namespace ketenregie::shelter

@@ -988,5 +988,165 @@ TEST_F(TrajectoryServiceTest, KeyRotation_ReencryptsWhileServing) {
   EXPECT_EQ(third.earlier_trajectories_size(), 2);
 }
 
+// --- issue #10: the date of birth on record decides the age ----------------
+
+// Registered with a date of birth 17 years and 11 months ago.
+pb::RegisterPersonRequest NearlyEighteen(const std::string& request_id, pb::AgeStatus age) {
+  pb::RegisterPersonRequest request;
+  request.set_request_id(request_id);
+  request.mutable_identity()->set_given_name("Lena");
+  request.mutable_identity()->set_family_name("Bakker");
+  request.mutable_identity()->mutable_date_of_birth()->set_year(2008);
+  request.mutable_identity()->mutable_date_of_birth()->set_month(12);
+  request.mutable_identity()->mutable_date_of_birth()->set_day(22);
+  request.mutable_identity()->set_gender_identity(pb::GENDER_IDENTITY_WOMAN);
+  request.set_age_status(age);
+  return request;
+}
+
+TEST_F(TrajectoryServiceTest, ConfirmedAdultAgainstADateOfBirthUnder18_IsRefusedUntilCorrected) {
+  pb::RegisterPersonResponse registered;
+  const auto before = RowsWritten();
+  const auto refused = essm_->RegisterPerson(
+      ContextAs("coordinator-1").get(), NearlyEighteen("reg-adult", pb::AGE_STATUS_CONFIRMED_ADULT),
+      &registered);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(refused.error_message().find("R-AGE-DATE-OF-BIRTH"), std::string::npos)
+      << refused.error_message();
+  EXPECT_EQ(RowsWritten(), before) << "a refusal writes nothing";
+
+  ASSERT_TRUE(essm_
+                  ->RegisterPerson(ContextAs("coordinator-1").get(),
+                                   NearlyEighteen("reg-child", pb::AGE_STATUS_UNSPECIFIED),
+                                   &registered)
+                  .ok());
+  pb::Trajectory t = registered.trajectory();
+  EXPECT_EQ(t.age_status(), pb::AGE_STATUS_MINOR) << "a child by her date of birth";
+
+  pb::SetAgeStatusRequest adult;
+  adult.set_request_id("age-adult");
+  adult.set_trajectory_id(t.id());
+  adult.set_etag(t.etag());
+  adult.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+  pb::Trajectory out;
+  const auto overruled = essm_->SetAgeStatus(ContextAs("coordinator-1").get(), adult, &out);
+  EXPECT_EQ(overruled.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  EXPECT_NE(overruled.error_message().find("R-AGE-DATE-OF-BIRTH"), std::string::npos);
+
+  // The explicit correction, on the timeline without the date itself.
+  pb::CorrectDateOfBirthRequest correct;
+  correct.set_request_id("dob-fix");
+  correct.set_trajectory_id(t.id());
+  correct.set_etag(t.etag());
+  correct.mutable_date_of_birth()->set_year(2004);
+  correct.mutable_date_of_birth()->set_month(12);
+  correct.mutable_date_of_birth()->set_day(22);
+  ASSERT_TRUE(essm_->CorrectDateOfBirth(ContextAs("coordinator-1").get(), correct, &t).ok());
+  adult.set_request_id("age-adult-2");
+  adult.set_etag(t.etag());
+  ASSERT_TRUE(essm_->SetAgeStatus(ContextAs("coordinator-1").get(), adult, &t).ok());
+  EXPECT_EQ(t.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
+
+  pb::ListTimelineRequest timeline;
+  timeline.set_trajectory_id(t.id());
+  pb::ListTimelineResponse entries;
+  ASSERT_TRUE(essm_->ListTimeline(ContextAs("coordinator-1").get(), timeline, &entries).ok());
+  bool corrected = false;
+  for (const auto& e : entries.entries()) {
+    corrected = corrected || e.kind() == "person.date_of_birth_corrected";
+    EXPECT_EQ(e.SerializeAsString().find("2004"), std::string::npos) << "no date in the timeline";
+  }
+  EXPECT_TRUE(corrected);
+  // The identity holds the corrected date (and the blind index follows it).
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_FALSE(tx.exec_params1("SELECT blind_index IS NULL FROM trajectory.persons p JOIN "
+                               "trajectory.trajectories t ON t.person_id = p.id WHERE t.id = "
+                               "$1::uuid",
+                               t.id())[0]
+                   .as<bool>());
+}
+
+TEST_F(TrajectoryServiceTest, Turning18_TheFactsFollowTheDay_AndTheCoordinatorGetsATask) {
+  pb::RegisterPersonResponse registered;
+  ASSERT_TRUE(essm_
+                  ->RegisterPerson(ContextAs("coordinator-1").get(),
+                                   NearlyEighteen("reg-18", pb::AGE_STATUS_MINOR), &registered)
+                  .ok());
+  const std::string id = registered.trajectory().id();
+  pb::GetEligibilityFactsRequest ask;
+  ask.set_trajectory_id(id);
+  pb::EligibilityFacts facts;
+  ASSERT_TRUE(
+      shelter_service_->GetEligibilityFacts(ContextAs("shelter-service").get(), ask, &facts).ok());
+  EXPECT_EQ(facts.age_status(), pb::AGE_STATUS_MINOR);
+  const auto birthday =
+      workflow::FromAmsterdam({year_month_day{year{2026}, December, day{22}}, hours{0}});
+  EXPECT_EQ(facts.minor_until().seconds(), birthday.time_since_epoch().count());
+
+  // Her birthday, before any timer ran: the facts of that day.
+  clock_.Set(birthday + hours{8});
+  ASSERT_TRUE(
+      shelter_service_->GetEligibilityFacts(ContextAs("shelter-service").get(), ask, &facts).ok());
+  EXPECT_EQ(facts.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
+  EXPECT_FALSE(facts.has_minor_until());
+
+  while (handler_.FireDueTimers(10) > 0) {
+  }
+  pb::ListTasksRequest tasks;
+  tasks.set_trajectory_id(id);
+  pb::ListTasksResponse open;
+  ASSERT_TRUE(essm_->ListTasks(ContextAs("coordinator-1").get(), tasks, &open).ok());
+  ASSERT_EQ(open.tasks_size(), 1);
+  EXPECT_EQ(open.tasks(0).kind(), "age.turned_18");
+  EXPECT_EQ(open.tasks(0).due_at().seconds(), (birthday + hours{8}).time_since_epoch().count());
+  pb::GetTrajectoryRequest get;
+  get.set_id(id);
+  pb::Trajectory now;
+  ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &now).ok());
+  EXPECT_EQ(now.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
+  // The consent service hears she is an adult (a guardian's consent ends).
+  common::v1::ListEventsRequest feed;
+  feed.set_max_events(100);
+  common::v1::ListEventsResponse events;
+  ASSERT_TRUE(shelter_service_->ListEvents(ContextAs("shelter-service").get(), feed, &events).ok());
+  int adult = 0;
+  for (const auto& e : events.events()) {
+    adult += e.type() == "trajectory.adult" && e.trajectory_id() == id ? 1 : 0;
+  }
+  EXPECT_EQ(adult, 1);
+  // Fired once: nothing more on another pass.
+  EXPECT_EQ(handler_.FireDueTimers(10), 0);
+}
+
+// ListTasks filters by trajectory (it could not).
+TEST_F(TrajectoryServiceTest, ListTasks_ByTrajectory) {
+  auto c_route = [&](const std::string& reg, const std::string& name) {
+    pb::Trajectory t = Screen(Register(reg, name));
+    pb::Trajectory out;
+    EXPECT_TRUE(Route(t, pb::ROUTE_C_DECLINED_FOR_NOW, &out).ok());
+    return out.id();
+  };
+  const std::string first = c_route("reg-a", "Ada");
+  const std::string second = c_route("reg-b", "Bea");
+  clock_.Set(kStart + days{40});
+  while (handler_.FireDueTimers(10) > 0) {
+  }
+  pb::ListTasksRequest all;
+  pb::ListTasksResponse everything;
+  ASSERT_TRUE(essm_->ListTasks(ContextAs("coordinator-1").get(), all, &everything).ok());
+  EXPECT_EQ(everything.tasks_size(), 2);
+  pb::ListTasksRequest one;
+  one.set_trajectory_id(second);
+  pb::ListTasksResponse only;
+  ASSERT_TRUE(essm_->ListTasks(ContextAs("coordinator-1").get(), one, &only).ok());
+  ASSERT_EQ(only.tasks_size(), 1);
+  EXPECT_EQ(only.tasks(0).trajectory_id(), second);
+  one.set_trajectory_id("not-a-uuid");
+  EXPECT_EQ(essm_->ListTasks(ContextAs("coordinator-1").get(), one, &only).error_code(),
+            grpc::StatusCode::INVALID_ARGUMENT);
+  (void)first;
+}
+
 }  // namespace
 }  // namespace ketenregie::trajectory

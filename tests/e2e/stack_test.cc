@@ -1,6 +1,11 @@
 // The local stack as a user starts it (deploy/local/stack), reached through
 // real gRPC channels with mutual TLS.
 #include <arpa/inet.h>
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/dynamic_message.h>
+#include <grpcpp/create_channel.h>
+#include <grpcpp/impl/codegen/client_unary_call.h>
+#include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -9,11 +14,15 @@
 
 #include <fstream>
 #include <iterator>
-#include <thread>
-#include <grpcpp/create_channel.h>
 #include <pqxx/pqxx>
-#include <grpcpp/security/credentials.h>
+#include <set>
+#include <thread>
 
+#include "ketenregie/audit/v1/audit.grpc.pb.h"
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 #include "services/common/tls.h"
 #include "tests/support/local_stack.h"
@@ -156,8 +165,8 @@ TEST_F(RunningStackTest, ClientWithoutCertificate_IsRefused) {
   grpc::SslCredentialsOptions options;
   options.pem_root_certs = common::ReadFile(stack_->env().At("KETENREGIE_CA"));
   for (const auto& service : KetenregieServices()) {
-    auto channel = grpc::CreateChannel(stack_->env().At(service.env_key),
-                                       grpc::SslCredentials(options));
+    auto channel =
+        grpc::CreateChannel(stack_->env().At(service.env_key), grpc::SslCredentials(options));
     const std::string health = common::CheckHealth(*channel, service.full_name, 5s);
     EXPECT_EQ(health.rfind("ERROR 14", 0), 0u) << service.full_name << ": " << health;
   }
@@ -174,9 +183,9 @@ TEST_F(RunningStackTest, PlaintextClient_IsRefused) {
 
 TEST_F(RunningStackTest, CertificateFromAnotherCa_IsRefusedEvenWithATrustedName) {
   const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
-  auto credentials = common::MutualTlsChannelCredentials(
-      certs + "/untrusted/essm-rotterdam.pem", certs + "/untrusted/essm-rotterdam.key",
-      stack_->env().At("KETENREGIE_CA"));
+  auto credentials = common::MutualTlsChannelCredentials(certs + "/untrusted/essm-rotterdam.pem",
+                                                         certs + "/untrusted/essm-rotterdam.key",
+                                                         stack_->env().At("KETENREGIE_CA"));
   for (const auto& service : KetenregieServices()) {
     auto channel = grpc::CreateChannel(stack_->env().At(service.env_key), credentials);
     const std::string health = common::CheckHealth(*channel, service.full_name, 5s);
@@ -201,8 +210,8 @@ TEST_F(RunningStackTest, StartingAgain_KeepsWhatRunsAndChangesNothing) {
 TEST_F(RunningStackTest, StatusSaysWhatRuns) {
   const CommandResult status = stack_->Run("status");
   EXPECT_EQ(status.exit_code, 0);
-  for (const std::string name : {"trajectory", "shelter", "consent", "handoff", "audit",
-                                 "postgresql"}) {
+  for (const std::string name :
+       {"trajectory", "shelter", "consent", "handoff", "audit", "postgresql"}) {
     EXPECT_NE(status.output.find(name + ": running"), std::string::npos) << status.output;
   }
 }
@@ -215,13 +224,22 @@ TEST_F(RunningStackTest, DemoDrivesTheThreeCasesThroughThePublicApi) {
   ASSERT_EQ(demo.exit_code, 0) << demo.output;
   for (const std::string expected :
        {"route ROUTE_A_CHILD_PROTECTION -> TRAJECTORY_STATE_CHILD_PROTECTION",
-        "non_punishment.set", "route ROUTE_B_ACTIVE -> TRAJECTORY_STATE_ACTIVE",
-        "reflection.started", "decision=police_report", "permit.apply_permit",
-        "route.a.notify_child_protection", "placed; three months at most",
-        "1 of 6 beds occupied", "placement.started      by shelter-service",
-        "task=placement.limit_in_14_days", "placement.overdue", "placement overdue: yes",
-        "move_on=MOVE_ON_DESTINATION_FOLLOW_UP_PLACE", "consent CONSENT_STATE_GRANTED",
-        "AUDIT_ACTION_READ by essm-rotterdam/coordinator-1 via GetTrajectory", "intact",
+        "non_punishment.set",
+        "route ROUTE_B_ACTIVE -> TRAJECTORY_STATE_ACTIVE",
+        "reflection.started",
+        "decision=police_report",
+        "permit.apply_permit",
+        "route.a.notify_child_protection",
+        "placed; three months at most",
+        "1 of 6 beds occupied",
+        "placement.started      by shelter-service",
+        "task=placement.limit_in_14_days",
+        "placement.overdue",
+        "placement overdue: yes",
+        "move_on=MOVE_ON_DESTINATION_FOLLOW_UP_PLACE",
+        "consent CONSENT_STATE_GRANTED",
+        "AUDIT_ACTION_READ by essm-rotterdam/coordinator-1 via GetTrajectory",
+        "intact",
         "LOCATION                        not shared: no consent",
         "AUDIT_ACTION_DISCLOSURE by advocatenkantoor-demo/advocaat-1 via ReadPacket",
         "care plan: legal aid by Advocatenkantoor Demo"}) {
@@ -245,9 +263,9 @@ TEST_F(RunningStackTest, KeyRotationReencryptsWhileTheServiceRuns) {
                  stack_->dir() + "/stack.env'");
   ASSERT_EQ(demo.exit_code, 0) << demo.output;
   const std::string key_file = stack_->dir() + "/keys/trajectory.keys";
-  const CommandResult rotated =
-      RunCommand(std::string(KETENREGIE_BINARY_DIR) + "/services/cli/ketenregie rotate-key --file '" +
-                 key_file + "' --id rotated1 --blind");
+  const CommandResult rotated = RunCommand(std::string(KETENREGIE_BINARY_DIR) +
+                                           "/services/cli/ketenregie rotate-key --file '" +
+                                           key_file + "' --id rotated1 --blind");
   ASSERT_EQ(rotated.exit_code, 0) << rotated.output;
 
   pqxx::connection db(stack_->env().At("KETENREGIE_PG_DSN"));
@@ -277,13 +295,103 @@ TEST_F(RunningStackTest, KeyRotationReencryptsWhileTheServiceRuns) {
 TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
   const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
   const CommandResult refused = RunCommand(
-      std::string(KETENREGIE_BINARY_DIR) + "/services/handoff/ketenregie-handoff --listen 0.0.0.0:0 " +
-      "--test-clock --tls-cert " + certs + "/server.pem --tls-key " + certs + "/server.key " +
-      "--tls-ca " + certs + "/ca.pem --db-dsn host=127.0.0.1 --key-file x --directory-organisations x "
+      std::string(KETENREGIE_BINARY_DIR) +
+      "/services/handoff/ketenregie-handoff --listen 0.0.0.0:0 " + "--test-clock --tls-cert " +
+      certs + "/server.pem --tls-key " + certs + "/server.key " + "--tls-ca " + certs +
+      "/ca.pem --db-dsn host=127.0.0.1 --key-file x --directory-organisations x "
       "--directory-users x --client-cert x --client-key x");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("--test-clock: only on a loopback address"), std::string::npos)
       << refused.output;
+}
+
+// Every method of every service refuses a caller whose actor is a user of
+// another organisation than the certificate's, before any other work, and
+// every such refusal is on the audit trail: who, which method, and the
+// trajectory the request names, so the privacy officer finds the attempt in
+// that person's records and subject-access report.
+TEST_F(RunningStackTest, EveryMethodRefusesASpoofedActor_AndEveryRefusalIsAudited) {
+  const std::string trajectory = "00000000-0000-4000-8000-00000000a0d1";
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  // The services' descriptors, linked in by naming a message of each file.
+  for (const auto* file :
+       {trajectory::v1::Trajectory::descriptor()->file(),
+        shelter::v1::Shelter::descriptor()->file(), consent::v1::Consent::descriptor()->file(),
+        handoff::v1::Handoff::descriptor()->file(), audit::v1::AuditRecord::descriptor()->file()}) {
+    ASSERT_GT(file->service_count(), 0);
+  }
+  std::set<std::string> walked;
+  std::set<std::string> naming_the_trajectory;
+  for (const auto& service : KetenregieServices()) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service.full_name);
+    ASSERT_NE(descriptor, nullptr) << service.full_name;
+    auto channel = stack_->Channel(service.env_key, "essm-rotterdam");
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      const auto* method = descriptor->method(i);
+      std::unique_ptr<google::protobuf::Message> request(
+          factory->GetPrototype(method->input_type())->New());
+      if (const auto* field = method->input_type()->FindFieldByName("trajectory_id")) {
+        request->GetReflection()->SetString(request.get(), field, trajectory);
+        naming_the_trajectory.insert(method->name());
+      }
+      std::unique_ptr<google::protobuf::Message> response(
+          factory->GetPrototype(method->output_type())->New());
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + 10s);
+      context.AddMetadata("x-actor", "advocaat-1");  // a user of the law firm, not of the ESSM
+      const grpc::Status status = grpc::internal::BlockingUnaryCall(
+          channel.get(),
+          grpc::internal::RpcMethod(("/" + service.full_name + "/" + method->name()).c_str(),
+                                    grpc::internal::RpcMethod::NORMAL_RPC),
+          &context, *request, response.get());
+      EXPECT_EQ(status.error_code(), grpc::StatusCode::PERMISSION_DENIED)
+          << method->full_name() << ": " << status.error_message();
+      walked.insert(method->name());
+    }
+  }
+  ASSERT_GT(walked.size(), 50u);
+
+  auto audit = audit::v1::AuditService::NewStub(stack_->Channel("KETENREGIE_AUDIT_ADDR"));
+  audit::v1::ListRecordsRequest search;
+  search.set_organisation_id("essm-rotterdam");
+  search.set_actor("advocaat-1");
+  search.set_action(audit::v1::AUDIT_ACTION_IDENTITY_REFUSED);
+  search.mutable_page()->set_page_size(500);
+  std::set<std::string> audited;
+  int about_the_trajectory = 0;
+  for (int page = 0; page < 10; ++page) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 10s);
+    context.AddMetadata("x-actor", "privacy-1");
+    audit::v1::ListRecordsResponse records;
+    ASSERT_TRUE(audit->ListRecords(&context, search, &records).ok());
+    for (const auto& record : records.records()) {
+      EXPECT_EQ(record.decision(), audit::v1::DECISION_DENIED);
+      audited.insert(record.method());
+      about_the_trajectory += record.trajectory_id() == trajectory ? 1 : 0;
+    }
+    if (records.next_page_token().empty()) {
+      break;
+    }
+    search.mutable_page()->set_page_token(records.next_page_token());
+  }
+  EXPECT_EQ(audited, walked) << "every method's refusal on the trail";
+  EXPECT_GE(about_the_trajectory, static_cast<int>(naming_the_trajectory.size()));
+
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  context.AddMetadata("x-actor", "privacy-1");
+  audit::v1::GetSubjectAccessReportRequest report_request;
+  report_request.set_trajectory_id(trajectory);
+  audit::v1::SubjectAccessReport report;
+  ASSERT_TRUE(audit->GetSubjectAccessReport(&context, report_request, &report).ok());
+  int refused_in_report = 0;
+  for (const auto& record : report.disclosures()) {
+    refused_in_report += record.action() == audit::v1::AUDIT_ACTION_IDENTITY_REFUSED ? 1 : 0;
+  }
+  EXPECT_GE(refused_in_report, static_cast<int>(naming_the_trajectory.size()))
+      << "the attempts are in her subject-access report";
 }
 
 // A stack of its own: stop must end exactly what start started.

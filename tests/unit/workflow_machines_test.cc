@@ -199,6 +199,7 @@ TEST(ConsentMachine, EveryStateEventPair) {
     c.purpose = Purpose::kLegalAid;
     c.valid_from = kNow - days{30};
     c.valid_until = event == E::kExpire ? kNow : until_future;
+    c.grantor = event == E::kMinorityEnded ? Grantor::kGuardian : Grantor::kPerson;
     return c;
   };
   ExpectEveryPairFollowsTheTable(
@@ -218,6 +219,7 @@ TEST(ConsentMachine, EveryStateEventPair) {
             return {{AK::kCreateTask, "consent.expired", kNow, "c-1"}};
           case E::kRefuse:
           case E::kSupersede:
+          case E::kMinorityEnded:
             return {{AK::kCancelTimers, "consent.ended", kNow, "c-1"}};
         }
         return {};

@@ -762,6 +762,33 @@ TEST(RuleConsentComplete, AGrantedConsentIsNeverEditedOnlyEnded) {
                 rules::kStateOrder);
 }
 
+TEST(RuleConsentGuardian, AGuardiansConsentHoldsOnlyWhileSheIsAMinor) {
+  auto c = LegalAidConsent(ConsentState::kProposed);
+  c.grantor = Grantor::kGuardian;
+  // For an adult a guardian grants nothing.
+  ExpectRefused(ProposeConsent(c, AgeStatus::kConfirmedAdult, kNow), rules::kConsentGuardian);
+  // Valid until her 18th birthday at the latest.
+  const Instant birthday = kNow + days{10};
+  const auto proposed = ProposeConsent(c, AgeStatus::kMinor, kNow, birthday);
+  ASSERT_TRUE(proposed.ok());
+  EXPECT_EQ(proposed.value().valid_until, birthday);
+  // Her minority ends: granted or proposed, it ends; her own consent stays.
+  EXPECT_TRUE(EndsWithMinority(proposed.value()));
+  auto granted = proposed.value();
+  granted.state = ConsentState::kGranted;
+  const auto ended = ApplyConsent(granted, ConsentEvent::kMinorityEnded, kNow);
+  ASSERT_TRUE(ended.ok());
+  EXPECT_EQ(ended.value().next.state, ConsentState::kExpired);
+  auto own = LegalAidConsent(ConsentState::kGranted);
+  EXPECT_FALSE(EndsWithMinority(own));
+  ExpectRefused(ApplyConsent(own, ConsentEvent::kMinorityEnded, kNow), rules::kConsentGuardian);
+  // The guardian is a child-protection organisation.
+  EXPECT_FALSE(CheckGuardianOrganisation(OrganisationType::kChildProtection).has_value());
+  ASSERT_TRUE(CheckGuardianOrganisation(OrganisationType::kMunicipality).has_value());
+  EXPECT_EQ(CheckGuardianOrganisation(OrganisationType::kMunicipality)->rule,
+            rules::kConsentGuardian);
+}
+
 TEST(RuleConsentGuardian, ForAMinorTheGuardianGrants) {
   auto c = LegalAidConsent(ConsentState::kProposed);
   ExpectRefused(ProposeConsent(c, AgeStatus::kMinor, kNow), rules::kConsentGuardian);
