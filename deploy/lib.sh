@@ -36,6 +36,11 @@ pg_owned_dir() {
 }
 
 # True when something accepts TCP connections on 127.0.0.1:$1.
+# True while pid $1 runs (a zombie does not count).
+pid_alive() {
+  [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
+}
+
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -89,12 +94,31 @@ pg_cluster_start() {
   fi
 
   if as_pg "$bindir/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
-    cat "$dir/port"
-    return 0
+    # pg_ctl says it runs while a postmaster's pid file names a process: one
+    # that was just killed and not yet reaped, or one still starting. Wait
+    # until it answers, or is gone and can be started again.
+    local i pid
+    for i in $(seq 1 600); do
+      if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$(cat "$dir/port")" -t 1; then
+        cat "$dir/port"
+        return 0
+      fi
+      pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
+      [ -n "$pid" ] && pid_alive "$pid" || break
+      sleep 0.1
+    done
   fi
   local port attempt
-  [ -f "$dir/port" ] && preferred=$(cat "$dir/port")
-  port=$(free_port_from "$preferred")
+  if [ -f "$dir/port" ]; then
+    # A cluster keeps its port: the services and stack.env know it. Taken
+    # by another program, it is not silently moved under them.
+    port=$(cat "$dir/port")
+    if port_in_use "$port"; then
+      die "port $port of the cluster in $dir is taken by another program; stop that program, or remove $dir/port to let the cluster move"
+    fi
+  else
+    port=$(free_port_from "$preferred")
+  fi
   for attempt in 1 2 3 4 5; do
     if as_pg "$bindir/pg_ctl" -D "$dir/data" -l "$dir/log/postgres.log" -w -t 60 \
         -o "-p $port" start >/dev/null 2>&1; then
@@ -103,7 +127,9 @@ pg_cluster_start() {
       echo "$port"
       return 0
     fi
-    # Lost a race for the port (or it is taken on another address): next one.
+    # Lost a race for the port (or it is taken on another address): the
+    # next one — never for a cluster that already has its port.
+    [ -f "$dir/port" ] && break
     port=$(free_port_from $((port + 1)))
   done
   tail -n 20 "$dir/log/postgres.log" >&2

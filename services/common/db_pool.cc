@@ -75,6 +75,13 @@ bool DbPool::Ping(std::chrono::milliseconds timeout) {
   }
 }
 
+void DbPool::DiscardIdle() {
+  std::lock_guard lock(mutex_);
+  for (const std::size_t slot : free_) {
+    slots_[slot].reset();
+  }
+}
+
 void DbPool::Release(std::size_t slot, bool discard) {
   if (discard) {
     slots_[slot].reset();

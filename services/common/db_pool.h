@@ -83,6 +83,10 @@ class DbPool final {
   /// True when a connection can run `SELECT 1` within `timeout`.
   bool Ping(std::chrono::milliseconds timeout);
 
+  /// Closes every idle connection: one found broken says the server closed
+  /// them all (a restart, a failover), so none is handed out again.
+  void DiscardIdle();
+
   std::size_t size() const { return slots_.size(); }
 
  private:
@@ -98,9 +102,15 @@ class DbPool final {
 
 /// Runs `work(tx)` in one read-committed transaction and commits it. A
 /// serialization failure or deadlock reruns the whole transaction (up to
-/// `attempts` times); every failure leaves as a StorageError so no libpqxx
-/// exception crosses the storage boundary, except pqxx::sql_error for a
-/// statement that is wrong in itself (a bug or a constraint the caller maps).
+/// `attempts` times), and so does a connection that broke before COMMIT was
+/// sent (the server rolled the transaction back: nothing of it holds), on a
+/// fresh connection with the idle ones closed too — as libpqxx's own
+/// transactor does. Never rerun: a broken COMMIT (in_doubt_error) or a
+/// statement whose completion is unknown (statement_completion_unknown):
+/// their outcome is not known. Every failure leaves as a StorageError so no
+/// libpqxx exception crosses the storage boundary, except pqxx::sql_error
+/// for a statement that is wrong in itself (a bug or a constraint the caller
+/// maps).
 ///
 /// `Tx` = pqxx::nontransaction runs the work without BEGIN/COMMIT (two round
 /// trips fewer): only for work that is a single read statement, which
@@ -124,11 +134,17 @@ auto RunTransaction(DbPool& pool, std::chrono::milliseconds acquire_timeout, Wor
     } catch (const pqxx::in_doubt_error& e) {
       lease.Discard();
       throw StorageError(StorageError::Kind::kInDoubt, "commit outcome unknown");
+    } catch (const pqxx::statement_completion_unknown& e) {
+      lease.Discard();
+      throw StorageError(StorageError::Kind::kInDoubt, "statement outcome unknown");
     } catch (const pqxx::broken_connection& e) {
       lease.Discard();
-      throw StorageError(StorageError::Kind::kUnavailable, "database connection lost");
+      pool.DiscardIdle();
+      if (attempt >= attempts) {
+        throw StorageError(StorageError::Kind::kUnavailable, "database connection lost");
+      }
     } catch (const pqxx::transaction_rollback& e) {
-      // serialization_failure, deadlock_detected, statement_completion_unknown.
+      // serialization_failure, deadlock_detected.
       if (attempt >= attempts) {
         throw StorageError(StorageError::Kind::kConflict, "transaction kept conflicting");
       }

@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "services/common/stack_env.h"
+#include "services/common/tls.h"
 
 namespace ketenregie::common {
 
@@ -14,10 +15,18 @@ PeerChannel::PeerChannel(std::function<std::string()> resolve_address,
 
 std::shared_ptr<grpc::Channel> PeerChannel::Get() {
   std::lock_guard lock(mutex_);
-  if (channel_ == nullptr) {
-    const std::string address = resolve_address_();
-    if (!address.empty()) {
-      channel_ = grpc::CreateChannel(address, credentials_);
+  const auto now = std::chrono::steady_clock::now();
+  // Asked again only when there is no channel yet, or it cannot connect
+  // (the peer is gone from that address) and the last look-up is a second
+  // old: a failing peer costs one small file read a second, a healthy one
+  // nothing. A failing channel is made anew, at the address found now: a
+  // new channel tries at once, where the old one waits out its backoff.
+  const bool failing =
+      channel_ != nullptr && channel_->GetState(false) == GRPC_CHANNEL_TRANSIENT_FAILURE;
+  if ((channel_ == nullptr || failing) && now - resolved_at_ >= std::chrono::seconds(1)) {
+    resolved_at_ = now;
+    if (const std::string address = resolve_address_(); !address.empty()) {
+      channel_ = ServiceChannel(address, credentials_);
     }
   }
   return channel_;

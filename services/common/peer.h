@@ -3,6 +3,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/security/credentials.h>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -11,7 +12,10 @@
 namespace ketenregie::common {
 
 /// A channel to another Ketenregie service, made on first use: the address
-/// may be known only once that service runs (the local stack binds port 0).
+/// may be known only once that service runs. A peer that cannot be reached
+/// (its channel failing) is looked up again, at most once a second, and a
+/// peer restarted or moved elsewhere is found there without restarting
+/// this service.
 class PeerChannel final {
  public:
   PeerChannel(std::function<std::string()> resolve_address,
@@ -24,6 +28,7 @@ class PeerChannel final {
   std::shared_ptr<grpc::ChannelCredentials> credentials_;
   std::mutex mutex_;
   std::shared_ptr<grpc::Channel> channel_;
+  std::chrono::steady_clock::time_point resolved_at_{};
 };
 
 /// Resolves a peer's address: an explicit address when given, else the

@@ -1,5 +1,7 @@
 #include "services/common/tls.h"
 
+#include <grpcpp/create_channel.h>
+
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -34,6 +36,18 @@ std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(const std:
   options.pem_private_key = ReadFile(key_path);
   options.pem_cert_chain = ReadFile(cert_path);
   return grpc::SslCredentials(options);
+}
+
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              std::shared_ptr<grpc::ChannelCredentials> credentials) {
+  // gRPC tries again no sooner than GRPC_ARG_MIN_RECONNECT_BACKOFF_MS after
+  // an attempt began (20 s by default), and that is also the time an
+  // attempt's TCP and TLS handshake get: two seconds for both.
+  grpc::ChannelArguments arguments;
+  arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 200);
+  arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 2000);
+  arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(address, std::move(credentials), arguments);
 }
 
 }  // namespace ketenregie::common

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <grpcpp/channel.h>
 #include <grpcpp/security/credentials.h>
 #include <grpcpp/security/server_credentials.h>
 
@@ -21,5 +22,11 @@ std::shared_ptr<grpc::ServerCredentials> MutualTlsServerCredentials(const std::s
 std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(const std::string& cert_path,
                                                                       const std::string& key_path,
                                                                       const std::string& ca_path);
+
+/// A channel to a Ketenregie service with `credentials`: a peer gone for a
+/// moment (a restart, a failover) is tried again every two seconds, not
+/// after gRPC's default backoff of twenty seconds to two minutes.
+std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
+                                              std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 }  // namespace ketenregie::common

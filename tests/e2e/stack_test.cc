@@ -13,6 +13,8 @@
 #include <unistd.h>
 
 #include <fstream>
+#include <atomic>
+#include <iostream>
 #include <iterator>
 #include <pqxx/pqxx>
 #include <set>
@@ -24,6 +26,7 @@
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
+#include "services/common/peer.h"
 #include "services/common/tls.h"
 #include "tests/support/local_stack.h"
 
@@ -392,6 +395,140 @@ TEST_F(RunningStackTest, EveryMethodRefusesASpoofedActor_AndEveryRefusalIsAudite
   }
   EXPECT_GE(refused_in_report, static_cast<int>(naming_the_trajectory.size()))
       << "the attempts are in her subject-access report";
+}
+
+// The trajectory service is killed mid-load and started again with
+// `stack start`: it comes back at the address its callers know, and the
+// shelter and handoff services, which ask it for facts, work again by
+// themselves within seconds. Every acknowledged registration is there once;
+// every one not acknowledged, retried with its request_id, is applied once.
+TEST_F(RunningStackTest, ServiceKilledMidLoad_ComesBackWhereItsCallersFindIt) {
+  const std::string address = stack_->env().At("KETENREGIE_TRAJECTORY_ADDR");
+  // The load dials as the services dial each other (common::PeerChannel).
+  const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
+  common::PeerChannel peer([&] { return address; },
+                           common::MutualTlsChannelCredentials(certs + "/essm-rotterdam.pem",
+                                                               certs + "/essm-rotterdam.key",
+                                                               certs + "/ca.pem"));
+  auto register_person = [&](const std::string& request_id, trajectory::v1::Trajectory* out) {
+    auto trajectories = trajectory::v1::TrajectoryService::NewStub(peer.Get());
+    trajectory::v1::RegisterPersonRequest request;
+    request.set_request_id(request_id);
+    request.mutable_identity()->set_given_name("Kim");
+    request.mutable_identity()->set_gender_identity(trajectory::v1::GENDER_IDENTITY_WOMAN);
+    request.set_age_status(trajectory::v1::AGE_STATUS_CONFIRMED_ADULT);
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 3s);
+    context.AddMetadata("x-actor", "coordinator-1");
+    trajectory::v1::RegisterPersonResponse response;
+    const auto status = trajectories->RegisterPerson(&context, request, &response);
+    *out = response.trajectory();
+    return status;
+  };
+  const std::string run = "kill-" + std::to_string(getpid()) + "-";
+  constexpr int kClients = 4;
+  std::vector<std::vector<std::string>> ids(kClients);
+  std::atomic<int> unacknowledged = 0;
+  std::atomic<bool> done = false;
+  std::vector<std::thread> clients;
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      for (int i = 0; !done; ++i) {
+        const std::string request_id = run + std::to_string(c) + "-" + std::to_string(i);
+        trajectory::v1::Trajectory t;
+        bool first = true;
+        for (int attempt = 0; attempt < 150; ++attempt) {
+          const auto status = register_person(request_id, &t);
+          if (status.ok()) {
+            break;
+          }
+
+          unacknowledged += first ? 1 : 0;
+          first = false;
+          std::this_thread::sleep_for(100ms);
+        }
+        ids[static_cast<std::size_t>(c)].push_back(t.id());
+      }
+    });
+  }
+  std::this_thread::sleep_for(300ms);
+  int pid = 0;
+  std::ifstream(stack_->dir() + "/run/trajectory.pid") >> pid;
+  ASSERT_GT(pid, 0);
+  ASSERT_EQ(kill(pid, SIGKILL), 0);
+  const CommandResult restarted = stack_->Run("start");
+
+  std::this_thread::sleep_for(1s);
+  done = true;
+  for (auto& client : clients) {
+    client.join();
+  }
+  ASSERT_EQ(restarted.exit_code, 0) << restarted.output;
+  EXPECT_GT(unacknowledged, 0) << "the kill came mid-load";
+  EXPECT_EQ(common::LoadStackEnv(stack_->dir() + "/stack.env").At("KETENREGIE_TRAJECTORY_ADDR"),
+            address)
+      << "the same address as before";
+
+  std::set<std::string> distinct;
+  for (const auto& client : ids) {
+    for (const auto& id : client) {
+      EXPECT_FALSE(id.empty()) << "every registration acknowledged in the end";
+      distinct.insert(id);
+    }
+  }
+  std::size_t sent = 0;
+  for (const auto& client : ids) {
+    sent += client.size();
+  }
+  EXPECT_EQ(distinct.size(), sent) << "none applied twice";
+  pqxx::connection db(stack_->env().At("KETENREGIE_PG_DSN"));
+  pqxx::read_transaction tx(db);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM trajectory.request_log WHERE request_id LIKE "
+                            "$1 || '%'",
+                            run)[0]
+                .as<std::size_t>(),
+            sent);
+  std::cout << "kill -9 mid-load: " << sent << " registrations, " << unacknowledged
+            << " unacknowledged at first, retried, each applied once\n";
+
+  // The shelter service asks the restarted trajectory service for facts:
+  // working again within seconds, without a restart of its own.
+  auto shelter = shelter::v1::ShelterService::NewStub(
+      stack_->Channel("KETENREGIE_SHELTER_ADDR", "crisisopvang-rotterdam"));
+  auto essm_shelter =
+      shelter::v1::ShelterService::NewStub(stack_->Channel("KETENREGIE_SHELTER_ADDR"));
+  shelter::v1::CreateShelterRequest create;
+  create.set_request_id(run + "shelter");
+  create.mutable_shelter()->set_display_name("Opvang Noord");
+  create.mutable_shelter()->set_kind(shelter::v1::SHELTER_KIND_CRISIS);
+  create.mutable_shelter()->set_capacity_beds(4);
+  create.mutable_shelter()->set_secret_address("Noordstraat 1");
+  shelter::v1::Shelter created;
+  {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 5s);
+    context.AddMetadata("x-actor", "opvang-1");
+    ASSERT_TRUE(shelter->CreateShelter(&context, create, &created).ok());
+  }
+  const auto since_restart = std::chrono::steady_clock::now();
+  grpc::Status placed;
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    shelter::v1::RequestPlacementRequest request;
+    request.set_request_id(run + "placement");
+    request.set_shelter_id(created.id());
+    request.set_trajectory_id(ids[0].front());
+    shelter::v1::Placement placement;
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + 3s);
+    context.AddMetadata("x-actor", "coordinator-1");
+    placed = essm_shelter->RequestPlacement(&context, request, &placement);
+    if (placed.ok()) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_TRUE(placed.ok()) << placed.error_message();
+  EXPECT_LT(std::chrono::steady_clock::now() - since_restart, 10s);
 }
 
 // A stack of its own: stop must end exactly what start started.
