@@ -31,14 +31,15 @@ int main(int argc, char** argv) {
         auto directory =
             std::make_shared<common::Directory>(common::Directory::Load(organisations, users));
         auto keys = std::make_shared<common::KeyringHolder>(key_file);
-        auto clock = std::make_shared<common::SystemClock>();
+        auto clock = common::ServiceClock(config);
         auto handler = std::make_shared<audit::AuditHandler>(db, *directory, *keys, *clock,
                                                              checkpoint, config.db_acquire_timeout);
         common::ServiceParts parts;
+        parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), audit::v1::AuditService::service_full_name()});
         parts.background.push_back({"checkpoint", [handler] { handler->Checkpoint(); },
                                     std::chrono::seconds(60), /*run_on_stop=*/true});
-        parts.keep_alive = {directory, keys, clock, handler};
+        parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, handler});
         return parts;
       });
 }

@@ -322,11 +322,12 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   };
   wait_for("placement.started");
 
-  // The local stack runs with a settable clock (loopback only): move both
-  // services through the three months to show the reminders and the rule.
+  // The local stack runs with a settable clock (loopback only), one for all
+  // its services: moved once, through the three months, to show the
+  // reminders and the rule.
   namespace tc = ketenregie::testing::v1;
   auto set_clocks = [&](std::optional<std::int64_t> seconds) {
-    for (const char* key : {"KETENREGIE_SHELTER_ADDR", "KETENREGIE_TRAJECTORY_ADDR"}) {
+    for (const char* key : {"KETENREGIE_SHELTER_ADDR"}) {
       auto clock = tc::TestClock::NewStub(common::OrganisationChannel(
           env.At(key), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam", env.At("KETENREGIE_CA")));
       tc::SetTimeRequest request;

@@ -2,6 +2,8 @@
 
 #include <atomic>
 #include <chrono>
+#include <mutex>
+#include <string>
 
 #include "workflow/core.h"
 
@@ -23,17 +25,26 @@ class SystemClock final : public Clock {
 
 /// The real clock shifted by an offset a test sets (TestClock service):
 /// time keeps running. Only with --test-clock, only on loopback.
+/// The settable clock of a test stack: the real clock moved by an offset.
+/// With `shared_file`, the offset lives in that file, which every service
+/// of one local stack is given: moving the clock of one moves all of them,
+/// so a demo or a test can never leave them apart. The file is read at most
+/// every 100 ms; a missing file is offset 0.
 class OffsetClock final : public Clock {
  public:
-  workflow::Instant Now() const override {
-    return real_.Now() + std::chrono::seconds{offset_seconds_.load()};
-  }
-  void Set(workflow::Instant now) { offset_seconds_ = (now - real_.Now()).count(); }
-  void Reset() { offset_seconds_ = 0; }
+  explicit OffsetClock(std::string shared_file = "") : shared_file_(std::move(shared_file)) {}
+  workflow::Instant Now() const override;
+  void Set(workflow::Instant now);
+  void Reset();
 
  private:
+  void Write(long long offset);
+
   SystemClock real_;
-  std::atomic<long long> offset_seconds_{0};
+  std::string shared_file_;
+  mutable std::mutex mutex_;
+  mutable std::atomic<long long> offset_seconds_{0};
+  mutable std::chrono::steady_clock::time_point read_at_{};
 };
 
 }  // namespace ketenregie::common

@@ -38,6 +38,9 @@ void AddServiceFlags(CLI::App& app, ServiceConfig& config) {
   app.add_flag("--test-clock", config.test_clock,
                "serve a settable clock (tests and the local demo; loopback only)")
       ->envname("KETENREGIE_TEST_CLOCK");
+  app.add_option("--test-clock-file", config.test_clock_file,
+                 "with --test-clock: the clock offset shared by every service of the stack")
+      ->envname("KETENREGIE_TEST_CLOCK_FILE");
 }
 
 void ValidateServiceConfig(const ServiceConfig& config) {

@@ -31,6 +31,9 @@ struct ServiceConfig {
   /// Serve the TestClock service (tests and the local demo only; refused
   /// unless listening on a loopback address).
   bool test_clock = false;
+  /// With test_clock: the file every service of the local stack keeps its
+  /// clock's offset in (OffsetClock), so they all show one time.
+  std::string test_clock_file;
 };
 
 /// Registers the common flags on `app`, each with its KETENREGIE_* variable.

@@ -14,6 +14,10 @@
 
 namespace ketenregie::common {
 
+std::shared_ptr<OffsetClock> ServiceClock(const ServiceConfig& config) {
+  return std::make_shared<OffsetClock>(config.test_clock ? config.test_clock_file : "");
+}
+
 void ServiceParts::ServeTestClock(const ServiceConfig& config,
                                   const std::shared_ptr<OffsetClock>& clock) {
   if (!config.test_clock) {

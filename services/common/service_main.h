@@ -23,6 +23,11 @@ class OffsetClock;
 /// What a service adds to the bootstrap: its own flags, and — once the
 /// flags are parsed and the pool exists — its handlers and background work.
 /// The factory keeps what the handlers need alive in `keep_alive`.
+/// The service's clock: the real one, moved only on a test stack
+/// (--test-clock), where every service shares one offset
+/// (--test-clock-file).
+std::shared_ptr<OffsetClock> ServiceClock(const ServiceConfig& config);
+
 struct ServiceParts {
   std::vector<ServedService> services;
   std::vector<BackgroundTask> background;

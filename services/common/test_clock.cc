@@ -1,10 +1,48 @@
 #include "services/common/test_clock.h"
 
 #include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "services/common/identity.h"
 
 namespace ketenregie::common {
+
+workflow::Instant OffsetClock::Now() const {
+  if (!shared_file_.empty()) {
+    std::lock_guard lock(mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - read_at_ >= std::chrono::milliseconds(100)) {
+      read_at_ = now;
+      long long offset = 0;
+      std::ifstream in(shared_file_);
+      offset_seconds_ = (in >> offset) ? offset : 0;
+    }
+  }
+  return real_.Now() + std::chrono::seconds{offset_seconds_.load()};
+}
+
+void OffsetClock::Set(workflow::Instant now) { Write((now - real_.Now()).count()); }
+
+void OffsetClock::Reset() { Write(0); }
+
+void OffsetClock::Write(long long offset) {
+  std::lock_guard lock(mutex_);
+  offset_seconds_ = offset;
+  if (shared_file_.empty()) {
+    return;
+  }
+  // Written whole, then renamed: another service never reads half of it.
+  const std::string temporary = shared_file_ + ".new." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << offset << "\n";
+  }
+  std::filesystem::rename(temporary, shared_file_);
+  read_at_ = std::chrono::steady_clock::now();
+}
 
 bool IsLoopbackListen(const std::string& listen) {
   for (const std::string host : {"127.0.0.1:", "[::1]:", "localhost:"}) {
@@ -31,6 +69,17 @@ grpc::Status TestClockService::SetTime(grpc::ServerContext* context,
   spdlog::warn("test clock set by {} to {}", identity.organisation_id,
                now.time_since_epoch().count());
   response->mutable_now()->set_seconds(now.time_since_epoch().count());
+  return grpc::Status::OK;
+}
+
+grpc::Status TestClockService::GetTime(grpc::ServerContext* context,
+                                       const ketenregie::testing::v1::GetTimeRequest*,
+                                       ketenregie::testing::v1::SetTimeResponse* response) {
+  CallIdentity identity;
+  if (auto status = IdentifyCaller(*context, identity); !status.ok()) {
+    return status;
+  }
+  response->mutable_now()->set_seconds(clock_.Now().time_since_epoch().count());
   return grpc::Status::OK;
 }
 

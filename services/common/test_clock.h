@@ -19,6 +19,9 @@ class TestClockService final : public ketenregie::testing::v1::TestClock::Servic
   grpc::Status SetTime(grpc::ServerContext* context,
                        const ketenregie::testing::v1::SetTimeRequest* request,
                        ketenregie::testing::v1::SetTimeResponse* response) override;
+  grpc::Status GetTime(grpc::ServerContext* context,
+                       const ketenregie::testing::v1::GetTimeRequest* request,
+                       ketenregie::testing::v1::SetTimeResponse* response) override;
 
  private:
   OffsetClock& clock_;

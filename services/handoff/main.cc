@@ -40,7 +40,7 @@ int main(int argc, char** argv) {
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
-        auto clock = std::make_shared<common::OffsetClock>();
+        auto clock = common::ServiceClock(config);
         const auto credentials =
             common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key, config.tls_ca);
         auto consent = std::make_shared<common::PeerChannel>(

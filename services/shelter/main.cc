@@ -41,7 +41,7 @@ int main(int argc, char** argv) {
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.common.organisations, flags.common.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.common.key_file);
-        auto clock = std::make_shared<common::OffsetClock>();
+        auto clock = common::ServiceClock(config);
         const auto credentials = common::MutualTlsChannelCredentials(
             flags.common.client_cert, flags.common.client_key, config.tls_ca);
         const auto trajectory_addr = common::PeerAddress(

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.common.organisations, flags.common.users));
         auto keyring = std::make_shared<common::KeyringHolder>(flags.common.key_file);
-        auto clock = std::make_shared<common::OffsetClock>();
+        auto clock = common::ServiceClock(config);
         const auto shelter_address = common::PeerAddress(
             flags.shelter_addr, flags.common.peers_file, "KETENREGIE_SHELTER_ADDR");
         const auto handoff_address = common::PeerAddress(

@@ -12,8 +12,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <fstream>
 #include <atomic>
+#include <fstream>
 #include <iostream>
 #include <iterator>
 #include <pqxx/pqxx>
@@ -24,6 +24,7 @@
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "ketenregie/testing/v1/test_clock.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 #include "services/common/peer.h"
@@ -406,10 +407,10 @@ TEST_F(RunningStackTest, ServiceKilledMidLoad_ComesBackWhereItsCallersFindIt) {
   const std::string address = stack_->env().At("KETENREGIE_TRAJECTORY_ADDR");
   // The load dials as the services dial each other (common::PeerChannel).
   const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
-  common::PeerChannel peer([&] { return address; },
-                           common::MutualTlsChannelCredentials(certs + "/essm-rotterdam.pem",
-                                                               certs + "/essm-rotterdam.key",
-                                                               certs + "/ca.pem"));
+  common::PeerChannel peer(
+      [&] { return address; },
+      common::MutualTlsChannelCredentials(certs + "/essm-rotterdam.pem",
+                                          certs + "/essm-rotterdam.key", certs + "/ca.pem"));
   auto register_person = [&](const std::string& request_id, trajectory::v1::Trajectory* out) {
     auto trajectories = trajectory::v1::TrajectoryService::NewStub(peer.Get());
     trajectory::v1::RegisterPersonRequest request;
@@ -529,6 +530,43 @@ TEST_F(RunningStackTest, ServiceKilledMidLoad_ComesBackWhereItsCallersFindIt) {
   }
   EXPECT_TRUE(placed.ok()) << placed.error_message();
   EXPECT_LT(std::chrono::steady_clock::now() - since_restart, 10s);
+}
+
+// One call moves the clock of every service of the stack, the audit
+// service's too: a demo or a test cannot leave them apart.
+TEST_F(RunningStackTest, OneSetTimeMovesEveryServicesClock) {
+  namespace tc = ketenregie::testing::v1;
+  auto clock_of = [&](const std::string& key) {
+    return tc::TestClock::NewStub(stack_->Channel(key));
+  };
+  auto ask = [](grpc::ClientContext& context) {
+    context.set_deadline(std::chrono::system_clock::now() + 5s);
+    context.AddMetadata("x-actor", "coordinator-1");
+  };
+  const std::int64_t target = 1'900'000'000;  // 2030-03-17
+  {
+    tc::SetTimeRequest set;
+    set.mutable_now()->set_seconds(target);
+    tc::SetTimeResponse response;
+    grpc::ClientContext context;
+    ask(context);
+    ASSERT_TRUE(clock_of("KETENREGIE_AUDIT_ADDR")->SetTime(&context, set, &response).ok());
+  }
+  std::this_thread::sleep_for(300ms);  // each service reads the shared offset within 100 ms
+  for (const auto& service : KetenregieServices()) {
+    tc::SetTimeResponse now;
+    grpc::ClientContext context;
+    ask(context);
+    ASSERT_TRUE(clock_of(service.env_key)->GetTime(&context, tc::GetTimeRequest{}, &now).ok());
+    EXPECT_NEAR(static_cast<double>(now.now().seconds()), static_cast<double>(target), 30.0)
+        << service.full_name;
+  }
+  tc::SetTimeRequest reset;
+  reset.set_reset(true);
+  tc::SetTimeResponse response;
+  grpc::ClientContext context;
+  ask(context);
+  ASSERT_TRUE(clock_of("KETENREGIE_TRAJECTORY_ADDR")->SetTime(&context, reset, &response).ok());
 }
 
 // A stack of its own: stop must end exactly what start started.
