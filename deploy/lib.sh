@@ -41,6 +41,16 @@ pid_alive() {
   [ -r "/proc/$1/status" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null
 }
 
+# True while a live process has directory $1 as its working directory.
+processes_in() {
+  local want p
+  want=$(readlink -f "$1")
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/cwd" 2>/dev/null)" = "$want" ] && pid_alive "${p#/proc/}" && return 0
+  done
+  return 1
+}
+
 port_in_use() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
 }
@@ -97,6 +107,9 @@ pg_cluster_start() {
     # pg_ctl says it runs while a postmaster's pid file names a process: one
     # that was just killed and not yet reaped, or one still starting. Wait
     # until it answers, or is gone and can be started again.
+    # A dead postmaster nobody reaps stays a zombie, and PostgreSQL takes
+    # its pid file for a live one: once no PostgreSQL process works in the
+    # data directory any more (each runs there), the file is stale.
     local i pid
     for i in $(seq 1 600); do
       if "$bindir/pg_isready" -q -h 127.0.0.1 -p "$(cat "$dir/port")" -t 1; then
@@ -104,7 +117,11 @@ pg_cluster_start() {
         return 0
       fi
       pid=$(head -n 1 "$dir/data/postmaster.pid" 2>/dev/null || true)
-      [ -n "$pid" ] && pid_alive "$pid" || break
+      [ -n "$pid" ] || break
+      if ! pid_alive "$pid" && ! processes_in "$dir/data"; then
+        as_pg rm -f "$dir/data/postmaster.pid"
+        break
+      fi
       sleep 0.1
     done
   fi

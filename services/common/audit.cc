@@ -4,6 +4,7 @@
 
 #include <array>
 
+#include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
 #include "services/common/ids.h"
 
@@ -90,10 +91,14 @@ std::string TrajectoryNamedBy(const google::protobuf::Message& request) {
   using google::protobuf::FieldDescriptor;
   const auto* descriptor = request.GetDescriptor();
   const auto* reflection = request.GetReflection();
-  if (const FieldDescriptor* field = descriptor->FindFieldByName("trajectory_id");
-      field != nullptr && field->type() == FieldDescriptor::TYPE_STRING && !field->is_repeated()) {
-    const std::string id = reflection->GetString(request, field);
-    return IsUuid(id) ? id : "";
+  for (int i = 0; i < descriptor->field_count(); ++i) {
+    const FieldDescriptor* field = descriptor->field(i);
+    if (field->type() == FieldDescriptor::TYPE_STRING && !field->is_repeated() &&
+        (field->name() == "trajectory_id" ||
+         field->options().GetExtension(ketenregie::common::v1::trajectory_ref))) {
+      const std::string id = reflection->GetString(request, field);
+      return IsUuid(id) ? id : "";
+    }
   }
   for (int i = 0; i < descriptor->field_count(); ++i) {
     const FieldDescriptor* field = descriptor->field(i);

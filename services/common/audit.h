@@ -55,8 +55,9 @@ void AppendAudit(pqxx::work& tx, AuditRecord& record);
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
 
 /// The trajectory a request names, for the audit record of its refusal: a
-/// string field `trajectory_id` of the request, or of a message it holds
-/// (`consent.trajectory_id`), when it is a UUID; empty otherwise.
+/// string field `trajectory_id` (or one marked
+/// `(ketenregie.common.v1.trajectory_ref)`) of the request, or of a message
+/// it holds (`consent.trajectory_id`), when it is a UUID; empty otherwise.
 std::string TrajectoryNamedBy(const google::protobuf::Message& request);
 
 /// Who may call a method, decided before any other work (R-ACCESS-ROLE), with

@@ -230,5 +230,73 @@ TEST_F(AuditTest, AuditTrailDown_NoPersonalDataLeaves) {
   EXPECT_TRUE(Read(id, &t).ok());
 }
 
+// A privacy officer searches the trail by organisation, actor, action,
+// decision and period, paginated — not only by trajectory.
+TEST_F(AuditTest, SearchByActorActionDecisionAndPeriod) {
+  const std::string id = Register();
+  const auto start = clock_.Now();
+  for (int day = 0; day < 3; ++day) {
+    clock_.Set(start + days{day});
+    tpb::Trajectory t;
+    ASSERT_TRUE(Read(id, &t).ok());
+  }
+  // A refused caller: a user of the law firm presenting the ESSM's certificate.
+  {
+    tpb::GetTrajectoryRequest get;
+    get.set_id(id);
+    tpb::Trajectory t;
+    EXPECT_EQ(essm_->GetTrajectory(ContextAs("advocaat-1").get(), get, &t).error_code(),
+              grpc::StatusCode::PERMISSION_DENIED);
+  }
+  auto search = [&](apb::ListRecordsRequest request) {
+    std::vector<apb::AuditRecord> found;
+    request.mutable_page()->set_page_size(2);
+    for (int page = 0; page < 20; ++page) {
+      apb::ListRecordsResponse out;
+      const auto status = privacy_->ListRecords(ContextAs("privacy-1").get(), request, &out);
+      EXPECT_TRUE(status.ok()) << status.error_message();
+      found.insert(found.end(), out.records().begin(), out.records().end());
+      if (out.next_page_token().empty()) {
+        break;
+      }
+      request.mutable_page()->set_page_token(out.next_page_token());
+    }
+    return found;
+  };
+  apb::ListRecordsRequest reads;
+  reads.set_actor("coordinator-1");
+  reads.set_organisation_id("essm-rotterdam");
+  reads.set_action(apb::AUDIT_ACTION_READ);
+  reads.set_trajectory_id(id);
+  EXPECT_EQ(search(reads).size(), 3u);
+  // The second day only: [start + 1 day, start + 2 days).
+  reads.mutable_occurred_after()->set_seconds((start + days{1}).time_since_epoch().count());
+  reads.mutable_occurred_before()->set_seconds((start + days{2}).time_since_epoch().count());
+  const auto second_day = search(reads);
+  ASSERT_EQ(second_day.size(), 1u);
+  EXPECT_EQ(second_day[0].occurred_at().seconds(), (start + days{1}).time_since_epoch().count());
+  apb::ListRecordsRequest denied;
+  denied.set_decision(apb::DECISION_DENIED);
+  const auto refusals = search(denied);
+  ASSERT_EQ(refusals.size(), 1u);
+  EXPECT_EQ(refusals[0].actor().user_id(), "advocaat-1");
+  EXPECT_EQ(refusals[0].trajectory_id(), id) << "the attempt is in her records";
+  apb::ListRecordsRequest other;
+  other.set_actor("coordinator-2");
+  EXPECT_TRUE(search(other).empty());
+
+  apb::ListRecordsRequest bad;
+  bad.mutable_occurred_after()->set_seconds(2000);
+  bad.mutable_occurred_before()->set_seconds(1000);
+  apb::ListRecordsResponse out;
+  auto status = privacy_->ListRecords(ContextAs("privacy-1").get(), bad, &out);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(status.error_message().rfind("occurred_before:", 0), 0u) << status.error_message();
+  bad.Clear();
+  bad.set_actor("Not An Id");
+  status = privacy_->ListRecords(ContextAs("privacy-1").get(), bad, &out);
+  EXPECT_EQ(status.error_message().rfind("actor:", 0), 0u) << status.error_message();
+}
+
 }  // namespace
 }  // namespace ketenregie

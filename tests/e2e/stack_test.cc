@@ -43,7 +43,9 @@ using common::KetenregieServices;
 class PortHolder {
  public:
   explicit PortHolder(int port) {
-    fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    fd_ = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    const int reuse = 1;  // connections of a server just stopped may linger in TIME_WAIT
+    setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse);
     sockaddr_in address{};
     address.sin_family = AF_INET;
     address.sin_port = htons(static_cast<uint16_t>(port));
@@ -335,9 +337,13 @@ TEST_F(RunningStackTest, EveryMethodRefusesASpoofedActor_AndEveryRefusalIsAudite
       const auto* method = descriptor->method(i);
       std::unique_ptr<google::protobuf::Message> request(
           factory->GetPrototype(method->input_type())->New());
-      if (const auto* field = method->input_type()->FindFieldByName("trajectory_id")) {
-        request->GetReflection()->SetString(request.get(), field, trajectory);
-        naming_the_trajectory.insert(method->name());
+      for (int f = 0; f < method->input_type()->field_count(); ++f) {
+        const auto* field = method->input_type()->field(f);
+        if (field->name() == "trajectory_id" ||
+            field->options().GetExtension(common::v1::trajectory_ref)) {
+          request->GetReflection()->SetString(request.get(), field, trajectory);
+          naming_the_trajectory.insert(method->name());
+        }
       }
       std::unique_ptr<google::protobuf::Message> response(
           factory->GetPrototype(method->output_type())->New());
@@ -590,6 +596,36 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   ASSERT_EQ(RunCommand("bash -c '. " + lib + " && pg_cluster_stop " + pg_dir + "'").exit_code, 0);
   EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "NOT_SERVING"));
   ASSERT_EQ(RunCommand("bash -c '. " + lib + " && pg_cluster_start " + pg_dir + "'").exit_code, 0);
+  EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "SERVING"));
+
+  // The postmaster killed, and `start` run at once: it waits for the dead
+  // postmaster to be gone (it found it "running" and failed at migrate),
+  // starts the cluster on the port it had, and the services work on.
+  const int pg_port = PgPort(stack.env());
+  {
+    int postmaster = 0;
+    std::ifstream(pg_dir + "/data/postmaster.pid") >> postmaster;
+    ASSERT_GT(postmaster, 0);
+    ASSERT_EQ(kill(postmaster, SIGKILL), 0);
+    const CommandResult again = stack.Run("start");
+    ASSERT_EQ(again.exit_code, 0) << again.output;
+    EXPECT_EQ(PgPort(common::LoadStackEnv(stack.dir() + "/stack.env")), pg_port)
+        << "the cluster keeps its port";
+    EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "SERVING"));
+  }
+  // Its port taken by another program while it was down: not moved under
+  // the services that know it — `start` says what is wrong.
+  {
+    ASSERT_EQ(RunCommand("bash -c '. " + lib + " && pg_cluster_stop " + pg_dir + "'").exit_code, 0);
+    PortHolder squatter(pg_port);
+    ASSERT_TRUE(PortAcceptsConnections(pg_port));
+    const CommandResult refused = stack.Run("start");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.output.find("port " + std::to_string(pg_port) + " of the cluster"),
+              std::string::npos)
+        << refused.output;
+  }
+  ASSERT_EQ(stack.Run("start").exit_code, 0);
   EXPECT_TRUE(EventuallyHealth(*channel, trajectory.full_name, "SERVING"));
 
   // A bystander process: stop must leave it alone.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "workflow/diagram.h"
+#include "workflow/rules.h"
 
 namespace ketenregie::workflow {
 namespace {
@@ -35,6 +36,17 @@ TEST(WorkflowDiagrams, EveryTransitionIsDrawn) {
   EXPECT_NE(trajectory.find("screened --> child_protection: decide_route_a"), std::string::npos);
 }
 
+// docs/route-and-rules.md explains every rule of the catalogue to the
+// people who use and keep the system: none may be missing from its table.
+TEST(RulesCatalogue, EveryRuleIsDocumented) {
+  std::ifstream in(std::filesystem::path(KETENREGIE_SOURCE_DIR) / "docs" / "route-and-rules.md");
+  ASSERT_TRUE(in.good());
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  for (const Rule& rule : AllRules()) {
+    EXPECT_NE(text.find("| " + std::string(rule.id) + " |"), std::string::npos) << rule.id;
+  }
+}
+
 }  // namespace
 }  // namespace ketenregie::workflow
 
@@ -46,8 +58,8 @@ namespace {
 TEST(WorkflowPurity, LibrarySourcesUseNoClockNoIoNoRpc) {
   const auto dir = std::filesystem::path(KETENREGIE_SOURCE_DIR) / "workflow";
   const std::vector<std::string> forbidden = {
-      "::now(", "steady_clock", "<fstream>", "<cstdio>", "<iostream>", "grpc", "pqxx",
-      "google/protobuf", "getenv", "<thread>", "rand("};
+      "::now(", "steady_clock",    "<fstream>", "<cstdio>", "<iostream>", "grpc",
+      "pqxx",   "google/protobuf", "getenv",    "<thread>", "rand("};
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(dir)) {
     const auto name = entry.path().filename().string();
