@@ -165,6 +165,14 @@ std::optional<RuleViolation> CheckGuardianOrganisation(OrganisationType guardian
                        "a guardian is a child-protection organisation (e.g. Nidos)"};
 }
 
+std::optional<RuleViolation> CheckGuardianMayGrant(const ConsentRecord& consent, AgeStatus age) {
+  if (consent.grantor == Grantor::kGuardian && !TreatedAsMinor(age)) {
+    return RuleViolation{rules::kConsentGuardian,
+                         "she is an adult now: a guardian's consent is not granted; ask her own"};
+  }
+  return std::nullopt;
+}
+
 bool EndsWithMinority(const ConsentRecord& consent) {
   return consent.grantor == Grantor::kGuardian &&
          (consent.state == CS::kProposed || consent.state == CS::kGranted);

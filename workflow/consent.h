@@ -60,6 +60,10 @@ Result<ConsentRecord> ProposeConsent(const ConsentRecord& proposal, AgeStatus ag
 /// child-protection organisation (Nidos, jeugdbescherming).
 std::optional<RuleViolation> CheckGuardianOrganisation(OrganisationType guardian_type);
 
+/// R-CONSENT-GUARDIAN at the moment a guardian's consent is granted: she is
+/// still treated as a minor (`age`: the status of the day).
+std::optional<RuleViolation> CheckGuardianMayGrant(const ConsentRecord& consent, AgeStatus age);
+
 /// Whether a consent ends when the person is no longer treated as a minor
 /// (kMinorityEnded, R-CONSENT-GUARDIAN): a guardian's, granted or still
 /// proposed.

@@ -141,6 +141,16 @@ void AskRouteAIfNowAChild(const TrajectorySnapshot& current, AgeStatus next, Ins
   }
 }
 
+// Her 18th birthday has come: the minority by the date of birth ends, the
+// age status is that of the day, and her route (A is for children) and her
+// consent (a guardian's holds no more) are the coordinator's to review with
+// her, that day.
+void ComeOfAge(const TrajectorySnapshot& current, Instant now, TrajectoryOutcome& out) {
+  out.next.minor_until.reset();
+  out.next.age = AgeStatusOn(current, now);
+  out.actions.push_back({ActionKind::kCreateTask, "age.turned_18", now, current.id});
+}
+
 }  // namespace
 
 Instant EighteenthBirthday(year_month_day born) {
@@ -325,11 +335,19 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
         return RuleViolation{rules::kAgeDateOfBirth, "a correction names the date of birth"};
       }
       out.next.minor_until = MinorUntil(command.date_of_birth, now);
-      // A child by the corrected date is treated as one at once; her
-      // coordinator is asked for route A if she is on an adult route.
-      if (out.next.minor_until && current.age == AgeStatus::kConfirmedAdult) {
+      // As at registration: a child by the corrected date is a minor at
+      // once (her coordinator asked for route A if she is on an adult
+      // route); a doubt stays a doubt.
+      if (out.next.minor_until &&
+          (current.age == AgeStatus::kConfirmedAdult || current.age == AgeStatus::kUnknown)) {
         out.next.age = AgeStatus::kMinor;
         AskRouteAIfNowAChild(current, out.next.age, now, out.actions);
+      }
+      // A minor whom the corrected date makes an adult: whether the status
+      // came from the old date or from an assessment, her coordinator
+      // decides — never the system, silently.
+      if (!out.next.minor_until && current.minor_until && current.age == AgeStatus::kMinor) {
+        out.actions.push_back({ActionKind::kCreateTask, "age.review", now, current.id});
       }
       out.actions.push_back(
           {ActionKind::kCancelTimers, "age.date_of_birth_corrected", now, current.id});
@@ -345,11 +363,7 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
         return RuleViolation{rules::kAgeDateOfBirth,
                              "her 18th birthday by the date of birth on record has not come"};
       }
-      out.next.minor_until.reset();
-      out.next.age = AgeStatusOn(current, now);
-      // Her route (A is for children) and her consent (a guardian's holds no
-      // more) are the coordinator's to review with her, that day.
-      out.actions.push_back({ActionKind::kCreateTask, "age.turned_18", now, current.id});
+      ComeOfAge(current, now, out);
       break;
 
     case E::kRecordScreening:
@@ -468,10 +482,13 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       out.next.closure_reason = ClosureReason::kUnspecified;
       out.next.screening.reset();
       // Closing cancelled every timer: her 18th birthday, still to come,
-      // needs its own back.
+      // needs its own back; passed while the trajectory was closed, it takes
+      // effect now, as its timer would have.
       if (current.minor_until && now < *current.minor_until) {
         out.actions.push_back(
             {ActionKind::kScheduleDeadline, "age.turns_18", *current.minor_until, current.id});
+      } else if (current.minor_until) {
+        ComeOfAge(current, now, out);
       }
       break;
 

@@ -3,5 +3,7 @@
 -- keeps chain order, so a search over ten years of records reads only its
 -- own rows.
 CREATE INDEX records_by_organisation ON audit.records (organisation_id, sequence);
-CREATE INDEX records_by_actor ON audit.records (organisation_id, actor, sequence);
+CREATE INDEX records_by_actor ON audit.records (actor, sequence);
+CREATE INDEX records_by_action ON audit.records (action, sequence);
+CREATE INDEX records_by_decision ON audit.records (decision, sequence);
 CREATE INDEX records_by_time ON audit.records (occurred_at, sequence);

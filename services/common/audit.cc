@@ -7,6 +7,7 @@
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
 #include "services/common/ids.h"
+#include "services/common/status.h"
 
 namespace ketenregie::common {
 namespace {
@@ -120,26 +121,44 @@ grpc::Status AccessGate::Authorize(const grpc::ServerContext& context,
                                    const google::protobuf::Message& request,
                                    workflow::Operation operation, Caller& caller,
                                    std::string_view method) const {
-  return Checked(caller, request, method,
-                 common::Authorize(context, directory_, operation, caller));
+  if (auto refused = Identify(context, request, caller, method); !refused.ok()) {
+    return refused;
+  }
+  if (auto refusal = workflow::CheckAccess(caller.principal, operation)) {
+    return Checked(caller, request, method, Forbidden(*refusal));
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status AccessGate::Identify(const grpc::ServerContext& context,
                                   const google::protobuf::Message& request, Caller& caller,
                                   std::string_view method) const {
-  return Checked(caller, request, method, IdentifyPrincipal(context, directory_, caller));
+  grpc::Status status = IdentifyPrincipal(context, directory_, caller);
+  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+    // Not a user of the organisation whose certificate was presented.
+    Record(caller, TrajectoryNamedBy(request), method, AuditAction::kIdentityRefused);
+  }
+  return status;
 }
 
 grpc::Status AccessGate::Checked(const Caller& caller, const google::protobuf::Message& request,
-                                 std::string_view method, grpc::Status status) const {
+                                 std::string_view method, grpc::Status status,
+                                 const std::string& trajectory_id) const {
   if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
     return status;
   }
-  return Refuse(caller, TrajectoryNamedBy(request), method, std::move(status));
+  return Refuse(caller, trajectory_id.empty() ? TrajectoryNamedBy(request) : trajectory_id, method,
+                std::move(status));
 }
 
 grpc::Status AccessGate::Refuse(const Caller& caller, const std::string& trajectory_id,
                                 std::string_view method, grpc::Status refusal) const {
+  Record(caller, trajectory_id, method, AuditAction::kDenied);
+  return refusal;
+}
+
+void AccessGate::Record(const Caller& caller, const std::string& trajectory_id,
+                        std::string_view method, AuditAction action) const {
   try {
     RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
       AuditRecord record;
@@ -147,7 +166,7 @@ grpc::Status AccessGate::Refuse(const Caller& caller, const std::string& traject
       record.organisation_id = caller.identity.organisation_id;
       record.actor = caller.identity.actor;
       record.trajectory_id = trajectory_id;
-      record.action = AuditAction::kIdentityRefused;
+      record.action = action;
       record.decision = AuditDecision::kDenied;
       record.method = std::string(method);
       AppendAudit(tx, record);
@@ -155,7 +174,6 @@ grpc::Status AccessGate::Refuse(const Caller& caller, const std::string& traject
   } catch (const std::exception&) {
     // The refusal stands either way.
   }
-  return refusal;
 }
 
 }  // namespace ketenregie::common

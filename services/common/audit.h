@@ -82,17 +82,24 @@ class AccessGate final {
                         const google::protobuf::Message& request, Caller& caller,
                         std::string_view method) const;
 
-  /// Records `refusal`, decided on the data after Identify, and returns it.
+  /// Records `refusal` (AUDIT_ACTION_DENIED), decided on the data after
+  /// Identify, and returns it.
   grpc::Status Refuse(const Caller& caller, const std::string& trajectory_id,
                       std::string_view method, grpc::Status refusal) const;
 
   /// `status` as it is, recorded first when it is a refusal
   /// (PERMISSION_DENIED) — for a method's answer whose refusal is decided
-  /// inside a transaction that rolls back.
+  /// inside a transaction that rolls back. `trajectory_id`: the trajectory
+  /// the refused call was about when the body learnt it (a placement's, an
+  /// override's); else the one the request names.
   grpc::Status Checked(const Caller& caller, const google::protobuf::Message& request,
-                       std::string_view method, grpc::Status status) const;
+                       std::string_view method, grpc::Status status,
+                       const std::string& trajectory_id = "") const;
 
  private:
+  void Record(const Caller& caller, const std::string& trajectory_id, std::string_view method,
+              AuditAction action) const;
+
   const Directory& directory_;
   DbPool& db_;
   std::chrono::milliseconds db_timeout_;

@@ -109,6 +109,18 @@ grpc::Status Read(DbPool& pool, std::chrono::milliseconds acquire_timeout, Body&
   }
 }
 
+/// A read whose body adds to `response` as it goes (a row, then its audit
+/// record, then the next row): `response` is emptied before each attempt,
+/// so a transaction run again (RunTransaction) never answers a row twice.
+template <typename Body>
+grpc::Status ReadInto(DbPool& pool, std::chrono::milliseconds acquire_timeout,
+                      google::protobuf::Message& response, Body&& body) {
+  return Read(pool, acquire_timeout, [&](pqxx::work& tx) {
+    response.Clear();
+    return body(tx);
+  });
+}
+
 /// Runs a read that is exactly one SQL statement, in autocommit: one round
 /// trip instead of three. The statement sees every transaction committed
 /// before it started (its own snapshot), which is all a point-in-time

@@ -40,7 +40,12 @@ void OffsetClock::Write(long long offset) {
     std::ofstream out(temporary, std::ios::trunc);
     out << offset << "\n";
   }
-  std::filesystem::rename(temporary, shared_file_);
+  std::error_code error;
+  std::filesystem::rename(temporary, shared_file_, error);
+  if (error) {
+    std::filesystem::remove(temporary, error);
+    throw std::runtime_error("test clock file cannot be written");
+  }
   read_at_ = std::chrono::steady_clock::now();
 }
 
@@ -60,10 +65,14 @@ grpc::Status TestClockService::SetTime(grpc::ServerContext* context,
   if (auto status = IdentifyCaller(*context, identity); !status.ok()) {
     return status;
   }
-  if (request->reset()) {
-    clock_.Reset();
-  } else {
-    clock_.Set(workflow::Instant{std::chrono::seconds{request->now().seconds()}});
+  try {
+    if (request->reset()) {
+      clock_.Reset();
+    } else {
+      clock_.Set(workflow::Instant{std::chrono::seconds{request->now().seconds()}});
+    }
+  } catch (const std::runtime_error& e) {
+    return {grpc::StatusCode::INTERNAL, e.what()};
   }
   const auto now = clock_.Now();
   spdlog::warn("test clock set by {} to {}", identity.organisation_id,

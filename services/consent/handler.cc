@@ -199,7 +199,10 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
       db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
       [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
         // Inside: a retry of an acknowledged request gets its first answer
-        // whatever the trajectory is now.
+        // whatever the trajectory is now. Under the trajectory's lock, which
+        // the feed that ends a guardian's consents takes too: a consent
+        // proposed on a minority that just ended is seen and ended.
+        LockTrajectory(tx, in.trajectory_id());
         workflow::PersonFacts person;
         if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
                                                          caller.identity.organisation_id, person);
@@ -270,6 +273,18 @@ grpc::Status ConsentHandler::ChangeConsent(const Caller& caller, std::string_vie
           return common::StaleEtag("consent");
         }
         const Instant now = clock_.Now();
+        if (event == workflow::ConsentEvent::kGrant &&
+            row->record.grantor == workflow::Grantor::kGuardian) {
+          // Her age today, under the trajectory's lock: the feed that ends
+          // a guardian's consents waits for it (R-CONSENT-GUARDIAN).
+          workflow::PersonFacts person;
+          if (auto unknown = facts_.Get(row->trajectory_id, person); !unknown.ok()) {
+            return unknown;
+          }
+          if (auto refusal = workflow::CheckGuardianMayGrant(row->record, person.age)) {
+            return common::RuleRefusal(*refusal);
+          }
+        }
         const auto changed = workflow::ApplyConsent(row->record, event, now);
         if (!changed.ok()) {
           return common::RuleRefusal(changed.violation());
@@ -473,40 +488,42 @@ grpc::Status ConsentHandler::ChangeOverride(const Caller& caller, std::string_vi
       !invalid.ok()) {
     return invalid;
   }
-  return gate_.Checked(
-      caller, request, method,
-      common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
-                     [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
-                       auto row = LoadOverride(tx, override_id, /*for_update=*/true);
-                       if (!row || row->organisation_id != caller.identity.organisation_id) {
-                         return common::NotFound("override");
-                       }
-                       LockTrajectory(tx, row->trajectory_id);
-                       if (Etag(row->version) != etag) {
-                         return common::StaleEtag("override");
-                       }
-                       const Instant now = clock_.Now();
-                       // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
-                       // decided on the certificate and the directory, never on a field.
-                       const auto changed = workflow::ApplyOverride(
-                           row->record, event,
-                           {caller.identity.organisation_id, caller.identity.actor}, now);
-                       if (!changed.ok()) {
-                         return changed.violation().rule == workflow::rules::kOverrideFourEyes
-                                    ? common::Forbidden(changed.violation())
-                                    : common::RuleRefusal(changed.violation());
-                       }
-                       row->record = changed.value().next;
-                       UpdateOverride(tx, *row);
-                       common::AppendOutbox(
-                           tx, "override." + std::string(workflow::ToString(row->record.state)),
-                           row->trajectory_id, "overrides/" + row->record.id,
-                           EventAttributes(row->record.recipient_organisation,
-                                           workflow::ToString(row->record.state)),
-                           now);
-                       Render(*row, *keys_.Get(), out);
-                       return grpc::Status::OK;
-                     }));
+  std::string about;  // the override's trajectory, for the record of a refusal
+  grpc::Status status = common::Mutate(
+      db_, db_timeout_, caller, method, request, request_id, response, keys_,
+      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+        auto row = LoadOverride(tx, override_id, /*for_update=*/true);
+        if (row) {
+          about = row->trajectory_id;
+        }
+        if (!row || row->organisation_id != caller.identity.organisation_id) {
+          return common::NotFound("override");
+        }
+        LockTrajectory(tx, row->trajectory_id);
+        if (Etag(row->version) != etag) {
+          return common::StaleEtag("override");
+        }
+        const Instant now = clock_.Now();
+        // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
+        // decided on the certificate and the directory, never on a field.
+        const auto changed = workflow::ApplyOverride(
+            row->record, event, {caller.identity.organisation_id, caller.identity.actor}, now);
+        if (!changed.ok()) {
+          return changed.violation().rule == workflow::rules::kOverrideFourEyes
+                     ? common::Forbidden(changed.violation())
+                     : common::RuleRefusal(changed.violation());
+        }
+        row->record = changed.value().next;
+        UpdateOverride(tx, *row);
+        common::AppendOutbox(tx, "override." + std::string(workflow::ToString(row->record.state)),
+                             row->trajectory_id, "overrides/" + row->record.id,
+                             EventAttributes(row->record.recipient_organisation,
+                                             workflow::ToString(row->record.state)),
+                             now);
+        Render(*row, *keys_.Get(), out);
+        return grpc::Status::OK;
+      });
+  return gate_.Checked(caller, request, method, std::move(status), about);
 }
 
 grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
@@ -670,6 +687,7 @@ int ConsentHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
           return true;
         }
         const Instant now = clock_.Now();
+        LockTrajectory(tx, event.trajectory_id());
         for (auto& row : ConsentsOfTrajectoryForUpdate(tx, event.trajectory_id())) {
           if (!workflow::EndsWithMinority(row.record)) {
             continue;

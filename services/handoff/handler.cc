@@ -476,7 +476,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
                                   (row.flow.reason.empty() ? "" : ": " + row.flow.reason)});
   };
   if (auto closed = readable(*handoff); !closed.ok()) {
-    return closed;
+    return gate_.Refuse(caller, handoff->trajectory_id, "ReadPacket", closed);
   }
 
   // The decision now, then only the permitted sections, each from the
@@ -551,7 +551,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     return grpc::Status::OK;
   });
   if (!recorded.ok()) {
-    return recorded;
+    // Withdrawn while the packet was assembled: refused, and on the trail.
+    return gate_.Checked(caller, *request, "ReadPacket", recorded, handoff->trajectory_id);
   }
   response->set_handoff_id(handoff->flow.id);
   response->set_message(

@@ -412,14 +412,15 @@ grpc::Status ShelterHandler::ChangePlacement(
   if (auto invalid = CheckEtag(etag); !invalid.ok()) {
     return invalid;
   }
-  return gate_.Checked(
-      caller, request, method,
+  std::string about;  // the placement's trajectory, for the record of a refusal
+  grpc::Status status =
       common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
                      [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
                        auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
                        if (!row) {
                          return common::NotFound("placement");
                        }
+                       about = row->trajectory_id;
                        // The shelter row is the lock every bed decision of it takes.
                        auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
                        if (Etag(row->version) != etag) {
@@ -439,7 +440,8 @@ grpc::Status ShelterHandler::ChangePlacement(
                                                          shelter->operator_organisation),
                               out);
                        return grpc::Status::OK;
-                     }));
+                     });
+  return gate_.Checked(caller, request, method, std::move(status), about);
 }
 
 namespace {
@@ -473,7 +475,8 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
                                               const v1::ConfirmPlacementRequest* request,
                                               v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
+      !denied.ok()) {
     return denied;
   }
   // The person's facts now, from the trajectory service, before any lock.
@@ -515,7 +518,8 @@ grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
                                           const v1::EndPlacementRequest* request,
                                           v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
+      !denied.ok()) {
     return denied;
   }
   if (!v1::MoveOnDestination_IsValid(request->move_on()) ||
@@ -568,7 +572,8 @@ grpc::Status ShelterHandler::RecordContinuationReason(
     grpc::ServerContext* context, const v1::RecordContinuationReasonRequest* request,
     v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
+      !denied.ok()) {
     return denied;
   }
   if (request->reason().empty() || request->reason().size() > 2000) {
@@ -684,7 +689,7 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
         caller, *request, __func__,
         {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"});
   }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     common::FillPage(
         shelter::ListPlacements(tx, filter, page.after, page.size + 1), page.size,
@@ -750,7 +755,7 @@ grpc::Status ShelterHandler::GetDisclosureSections(
     return std::find(request->categories().begin(), request->categories().end(), category) !=
            request->categories().end();
   };
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto placements =
         PlacementsOfTrajectory(tx, request->trajectory_id(), kMaxPlacementsInSection);
     const auto current = std::find_if(placements.begin(), placements.end(), [](const auto& p) {

@@ -473,7 +473,7 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
-  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, settings_.db_timeout, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     common::FillPage(
         trajectory::ListSignals(tx, caller.identity.organisation_id, page.after, page.size + 1),

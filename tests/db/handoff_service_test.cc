@@ -355,6 +355,16 @@ TEST_F(HandoffServiceTest, Withdrawal_DeniesTheNextReadThenRevokesTheHandoff) {
   EXPECT_EQ(revoked.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(revoked.error_message().find("consent withdrawn"), std::string::npos)
       << revoked.error_message();
+  // The refused read is on the trail, in her records.
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(
+      tx.exec_params1(
+            "SELECT count(*) FROM audit.records WHERE method = 'ReadPacket' AND action = 3 AND "
+            "decision = 2 AND actor = 'advocaat-1' AND trajectory_id = $1::uuid",
+            trajectory_id_)[0]
+          .as<int>(),
+      1);
 }
 
 TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCarePlan) {

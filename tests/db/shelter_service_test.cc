@@ -7,6 +7,7 @@
 #include <pqxx/pqxx>
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/crypto.h"
 #include "services/common/directory.h"
 #include "services/common/mutation.h"
@@ -678,6 +679,47 @@ TEST_F(ShelterServiceTest, PoliceListSheltersWithoutAddresses_AndTheKindFollowsT
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::PERMISSION_DENIED);
   EXPECT_NE(refused.error_message().find("R-ACCESS-ROLE"), std::string::npos)
       << refused.error_message();
+}
+
+// A refusal decided on the data (another region's coordinator cancelling a
+// placement she did not request) is on the audit trail with the placement's
+// trajectory, so it shows in that person's records; a role refusal (the
+// police confirming a placement) comes before anything is read.
+TEST_F(ShelterServiceTest, RefusalsDecidedOnTheData_AreAuditedWithTheirTrajectory) {
+  const pb::Shelter shelter = CreateCrisisShelter(2);
+  const std::string woman = Woman();
+  pb::Placement p;
+  ASSERT_TRUE(Request(shelter, woman, 0, &p, "r-audit").ok());
+  auto amsterdam = pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  pb::CancelPlacementRequest cancel;
+  cancel.set_request_id("cancel-ams");
+  cancel.set_placement_id(p.id());
+  cancel.set_etag(p.etag());
+  pb::Placement out;
+  EXPECT_EQ(
+      amsterdam->CancelPlacement(ContextAs("coordinator-ams-1").get(), cancel, &out).error_code(),
+      grpc::StatusCode::PERMISSION_DENIED);
+  pb::ConfirmPlacementRequest confirm;
+  confirm.set_request_id("confirm-police");
+  confirm.set_placement_id(p.id());
+  confirm.set_etag(p.etag());
+  EXPECT_EQ(police_->ConfirmPlacement(ContextAs("rechercheur-1").get(), confirm, &out).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  const auto rows = tx.exec(
+      "SELECT actor, coalesce(trajectory_id::text, ''), method, action, decision FROM "
+      "audit.records WHERE decision = 2 ORDER BY sequence");
+  ASSERT_EQ(rows.size(), 2u);
+  EXPECT_EQ(rows[0][0].as<std::string>(), "coordinator-ams-1");
+  EXPECT_EQ(rows[0][1].as<std::string>(), woman) << "the placement's trajectory";
+  EXPECT_EQ(rows[0][2].as<std::string>(), "CancelPlacement");
+  EXPECT_EQ(rows[0][3].as<int>(), static_cast<int>(common::AuditAction::kDenied));
+  EXPECT_EQ(rows[1][0].as<std::string>(), "rechercheur-1");
+  EXPECT_EQ(rows[1][2].as<std::string>(), "ConfirmPlacement");
+  EXPECT_EQ(tx.exec1("SELECT version FROM shelter.placements")[0].as<int>(), 1)
+      << "nothing changed";
 }
 
 }  // namespace

@@ -147,6 +147,7 @@ TEST(RuleAgeDateOfBirth, SettingConfirmedAdultIsRefusedUntilTheDateIsCorrected) 
   EXPECT_FALSE(corrected.value().next.minor_until.has_value());
   EXPECT_EQ(corrected.value().actions,
             (std::vector<Action>{
+                {ActionKind::kCreateTask, "age.review", kNow, "t-1"},
                 {ActionKind::kCancelTimers, "age.date_of_birth_corrected", kNow, "t-1"}}));
   EXPECT_TRUE(ApplyTrajectory(corrected.value().next,
                               {.event = E::kSetAgeStatus, .age = AgeStatus::kConfirmedAdult}, kNow)
@@ -187,6 +188,44 @@ TEST(RuleAgeDateOfBirth, ADoubtStaysADoubtOnThe18thBirthday) {
   TrajectorySnapshot t = Trajectory(S::kChildProtection, AgeStatus::kDoubted);
   t.minor_until = Local(2026, 12, 22, 0, 0);
   EXPECT_EQ(AgeStatusOn(t, Local(2026, 12, 23, 9, 0)), AgeStatus::kDoubted);
+}
+
+// Closing cancelled her birthday's timer; she turned 18 while closed: the
+// reopening does what the timer would have done.
+TEST(RuleAgeDateOfBirth, ReopenedAfterHer18thBirthday_SheIsAnAdultAndTheCoordinatorIsAsked) {
+  TrajectorySnapshot t = Trajectory(S::kClosed, AgeStatus::kMinor);
+  t.closure_reason = ClosureReason::kContactLost;
+  t.minor_until = Local(2026, 10, 1, 0, 0);
+  const auto reopened = ApplyTrajectory(t, {E::kReopen}, kNow);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened.value().next.age, AgeStatus::kConfirmedAdult);
+  EXPECT_FALSE(reopened.value().next.minor_until.has_value());
+  EXPECT_EQ(reopened.value().actions,
+            (std::vector<Action>{{ActionKind::kCreateTask, "age.turned_18", kNow, "t-1"}}));
+  // Still to come: the timer is back.
+  t.minor_until = Local(2027, 1, 1, 0, 0);
+  const auto still_minor = ApplyTrajectory(t, {E::kReopen}, kNow);
+  ASSERT_TRUE(still_minor.ok());
+  EXPECT_EQ(still_minor.value().next.age, AgeStatus::kMinor);
+  EXPECT_EQ(Kinds(still_minor.value().actions), std::vector{ActionKind::kScheduleDeadline});
+}
+
+TEST(RuleAgeDateOfBirth, ACorrectionAppliesTheRegistrationRule_AndAMinorMadeAdultIsReviewed) {
+  // Age not established, a child's date of birth added: a minor.
+  const auto unknown =
+      ApplyTrajectory(Trajectory(S::kRegistered, AgeStatus::kUnknown),
+                      {.event = E::kCorrectDateOfBirth, .date_of_birth = kBornNearly18}, kNow);
+  ASSERT_TRUE(unknown.ok());
+  EXPECT_EQ(unknown.value().next.age, AgeStatus::kMinor);
+  // A minor by her old date, corrected to an adult's: the status is not
+  // changed silently; her coordinator reviews it.
+  TrajectorySnapshot minor = Trajectory(S::kChildProtection, AgeStatus::kMinor);
+  minor.minor_until = Local(2026, 12, 22, 0, 0);
+  const auto adult_date = ApplyTrajectory(
+      minor, {.event = E::kCorrectDateOfBirth, .date_of_birth = year{2001} / May / day{2}}, kNow);
+  ASSERT_TRUE(adult_date.ok());
+  EXPECT_EQ(adult_date.value().next.age, AgeStatus::kMinor);
+  EXPECT_EQ(adult_date.value().actions[0].what, "age.review");
 }
 
 TEST(RuleAgeDateOfBirth, BornOnALeapDay_IsAnAdultOnTheFirstOfMarch) {
