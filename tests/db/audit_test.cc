@@ -137,7 +137,10 @@ TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
   apb::ListRecordsResponse records;
   ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
   ASSERT_EQ(records.records_size(), 6);
-  EXPECT_EQ(records.records(5).action(), apb::AUDIT_ACTION_IDENTITY_REFUSED);
+  // A known user whose role may not: denied (an actor who is no user of the
+  // certificate's organisation is IDENTITY_REFUSED).
+  EXPECT_EQ(records.records(5).action(), apb::AUDIT_ACTION_DENIED);
+  EXPECT_EQ(records.records(5).decision(), apb::DECISION_DENIED);
   EXPECT_EQ(records.records(5).method(), "VerifyChain");
   // One trajectory's records, a page of four and then the rest, in order.
   list.set_trajectory_id(id);
