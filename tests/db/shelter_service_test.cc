@@ -297,21 +297,10 @@ TEST_F(ShelterServiceTest, ThreeMonthRule_RemindersOverdueContinuationAndMoveOn_
   // The feed, read in small steps with the cursor, gives every event once,
   // in order.
   std::vector<std::string> types;
-  common::v1::ListEventsRequest feed;
-  feed.set_max_events(2);
-  for (;;) {
-    common::v1::ListEventsResponse page;
-    ASSERT_TRUE(
-        trajectory_service_->ListEvents(ContextAs("trajectory-service").get(), feed, &page).ok());
-    if (page.events_size() == 0) {
-      break;
-    }
-    for (const auto& e : page.events()) {
-      EXPECT_EQ(e.trajectory_id(), person);
-      types.push_back(e.type() +
-                      (e.attributes().contains("task") ? ":" + e.attributes().at("task") : ""));
-    }
-    feed.set_after_cursor(page.events(page.events_size() - 1).cursor());
+  for (const auto& e : testing::ReadFeed(*trajectory_service_, "trajectory-service", 8, 2)) {
+    EXPECT_EQ(e.trajectory_id(), person);
+    types.push_back(e.type() +
+                    (e.attributes().contains("task") ? ":" + e.attributes().at("task") : ""));
   }
   EXPECT_EQ(
       types,

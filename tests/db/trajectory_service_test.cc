@@ -308,20 +308,13 @@ TEST_F(TrajectoryServiceTest, RouteB_ReflectionPeriodDecisionPermitAndClosure_Wi
             grpc::StatusCode::PERMISSION_DENIED);
   std::vector<std::string> types;
   std::vector<std::string> states;
-  do {
-    events.Clear();
-    ASSERT_TRUE(
-        shelter_service_->ListEvents(ContextAs("shelter-service").get(), feed, &events).ok());
-    EXPECT_LE(events.events_size(), 3);
-    for (const auto& e : events.events()) {
-      EXPECT_EQ(e.trajectory_id(), t.id());
-      EXPECT_EQ(e.attributes().at("organisation_id"), "essm-rotterdam");
-      types.push_back(e.type());
-      states.push_back(e.attributes().at("state"));
-      feed.set_after_cursor(e.cursor());
-    }
-    EXPECT_EQ(events.SerializeAsString().find("Anna"), std::string::npos);
-  } while (events.events_size() > 0);
+  for (const auto& e : testing::ReadFeed(*shelter_service_, "shelter-service", 4, 3)) {
+    EXPECT_EQ(e.trajectory_id(), t.id());
+    EXPECT_EQ(e.attributes().at("organisation_id"), "essm-rotterdam");
+    types.push_back(e.type());
+    states.push_back(e.attributes().at("state"));
+    EXPECT_EQ(e.SerializeAsString().find("Anna"), std::string::npos);
+  }
   // Its lifecycle only: what the screening found or the police report is
   // not the other services' business.
   EXPECT_EQ(types, (std::vector<std::string>{"trajectory.opened", "trajectory.state_changed",
@@ -336,11 +329,10 @@ TEST_F(TrajectoryServiceTest, RouteD_IsAClosingInTheFeed) {
   const auto routed = Route(t, pb::ROUTE_D_GENERAL_HELP, &t);
   ASSERT_TRUE(routed.ok()) << routed.error_message();
   ASSERT_EQ(t.state(), pb::TRAJECTORY_STATE_CLOSED);
-  common::v1::ListEventsRequest feed;
-  common::v1::ListEventsResponse events;
-  ASSERT_TRUE(shelter_service_->ListEvents(ContextAs("shelter-service").get(), feed, &events).ok());
-  ASSERT_FALSE(events.events().empty());
-  const auto& last = events.events(events.events_size() - 1);
+  // Opened, screened, closed by route D.
+  const auto events = testing::ReadFeed(*shelter_service_, "shelter-service", 3);
+  ASSERT_FALSE(events.empty());
+  const auto& last = events.back();
   EXPECT_EQ(last.type(), "trajectory.closed");
   EXPECT_EQ(last.trajectory_id(), t.id());
   EXPECT_EQ(last.attributes().at("state"), "closed");
@@ -1106,12 +1098,9 @@ TEST_F(TrajectoryServiceTest, Turning18_TheFactsFollowTheDay_AndTheCoordinatorGe
   ASSERT_TRUE(essm_->GetTrajectory(ContextAs("coordinator-1").get(), get, &now).ok());
   EXPECT_EQ(now.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
   // The consent service hears she is an adult (a guardian's consent ends).
-  common::v1::ListEventsRequest feed;
-  feed.set_max_events(100);
-  common::v1::ListEventsResponse events;
-  ASSERT_TRUE(shelter_service_->ListEvents(ContextAs("shelter-service").get(), feed, &events).ok());
   int adult = 0;
-  for (const auto& e : events.events()) {
+  // Opened, then "adult".
+  for (const auto& e : testing::ReadFeed(*shelter_service_, "shelter-service", 2)) {
     adult += e.type() == "trajectory.adult" && e.trajectory_id() == id ? 1 : 0;
   }
   EXPECT_EQ(adult, 1);

@@ -7,7 +7,10 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
+#include <vector>
 
+#include "ketenregie/common/v1/common.pb.h"
 #include "services/common/clock.h"
 
 namespace ketenregie::testing {
@@ -34,6 +37,36 @@ std::shared_ptr<grpc::Channel> ChannelAs(const TestServer& server, const std::st
 
 /// A client context with a deadline and the acting user.
 std::unique_ptr<grpc::ClientContext> ContextAs(const std::string& actor);
+
+/// A service's whole event feed from the start, read in pages of
+/// `page_size` with the cursor, once it holds at least `count` events (or
+/// after ten seconds): the feed serves an event once every transaction older
+/// than it has ended, and the other tests running on the same cluster can
+/// hold that back for a moment. `actor` is the calling service's user.
+template <typename Stub>
+std::vector<ketenregie::common::v1::OutboxEvent> ReadFeed(Stub& stub, const std::string& actor,
+                                                          std::size_t count, int page_size = 100) {
+  std::vector<ketenregie::common::v1::OutboxEvent> events;
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    events.clear();
+    ketenregie::common::v1::ListEventsRequest request;
+    request.set_max_events(page_size);
+    for (;;) {
+      ketenregie::common::v1::ListEventsResponse page;
+      if (!stub.ListEvents(ContextAs(actor).get(), request, &page).ok() ||
+          page.events_size() == 0) {
+        break;
+      }
+      events.insert(events.end(), page.events().begin(), page.events().end());
+      request.set_after_cursor(page.events(page.events_size() - 1).cursor());
+    }
+    if (events.size() >= count || std::chrono::steady_clock::now() > give_up) {
+      return events;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 /// A clock the test moves by hand (never in a deployment).
 class SettableClock final : public common::Clock {
