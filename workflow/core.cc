@@ -26,7 +26,7 @@ std::string_view ToString(ActionKind kind) {
 
 RuleViolation NotAllowed(std::string_view machine, std::string_view state, std::string_view event) {
   return {rules::kStateOrder, std::string(machine) + ": '" + std::string(event) +
-                               "' is not allowed in state '" + std::string(state) + "'"};
+                                  "' is not allowed in state '" + std::string(state) + "'"};
 }
 
 }  // namespace ketenregie::workflow

@@ -30,7 +30,7 @@ struct RuleViolation {
 template <typename T>
 class [[nodiscard]] Result final {
  public:
-  Result(T value) : value_(std::move(value)) {}                // NOLINT: implicit by design
+  Result(T value) : value_(std::move(value)) {}                      // NOLINT: implicit by design
   Result(RuleViolation violation) : value_(std::move(violation)) {}  // NOLINT
 
   bool ok() const { return std::holds_alternative<T>(value_); }
@@ -94,9 +94,8 @@ struct Transition {
 template <typename State, typename Event>
 std::optional<State> FindTransition(std::span<const Transition<State, Event>> table, State from,
                                     Event event) {
-  const auto row = std::find_if(table.begin(), table.end(), [&](const auto& t) {
-    return t.from == from && t.event == event;
-  });
+  const auto row = std::find_if(table.begin(), table.end(),
+                                [&](const auto& t) { return t.from == from && t.event == event; });
   if (row == table.end()) {
     return std::nullopt;
   }

@@ -101,9 +101,8 @@ DisclosureDecision DecideDisclosure(std::span<const ConsentRecord> consents,
           return Deny(rules::kLocationSecret,
                       "location is shared only with a recipient named in the consent");
         }
-        return Deny(rules::kConsentDefaultDeny, query.at < consent.valid_from
-                                                    ? "consent not yet valid"
-                                                    : "consent expired");
+        return Deny(rules::kConsentDefaultDeny,
+                    query.at < consent.valid_from ? "consent not yet valid" : "consent expired");
     }
   }
   for (const auto& record : overrides) {

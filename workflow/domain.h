@@ -30,10 +30,14 @@ enum class DataCategory {
   kChildren,
 };
 inline constexpr std::array kKnownCategories = {
-    DataCategory::kIdentity,        DataCategory::kContact,
-    DataCategory::kLocation,        DataCategory::kExploitation,
-    DataCategory::kHealth,          DataCategory::kResidenceStatus,
-    DataCategory::kCriminalProceedings, DataCategory::kCarePlan,
+    DataCategory::kIdentity,
+    DataCategory::kContact,
+    DataCategory::kLocation,
+    DataCategory::kExploitation,
+    DataCategory::kHealth,
+    DataCategory::kResidenceStatus,
+    DataCategory::kCriminalProceedings,
+    DataCategory::kCarePlan,
     DataCategory::kChildren,
 };
 

@@ -14,9 +14,8 @@ using E = ReflectionEvent;
 constexpr std::array kStates = {S::kOffered,       S::kRunning,       S::kDecided,
                                 S::kExpired,       S::kPermitApplied, S::kPermitGranted,
                                 S::kPermitRejected};
-constexpr std::array kEvents = {E::kStart,        E::kDecide,       E::kExpire,
-                                E::kApplyPermit,  E::kGrantPermit,  E::kRejectPermit,
-                                E::kRenewPermit};
+constexpr std::array kEvents = {E::kStart,       E::kDecide,       E::kExpire,     E::kApplyPermit,
+                                E::kGrantPermit, E::kRejectPermit, E::kRenewPermit};
 
 constexpr std::array kTransitions = {
     Transition<S, E>{S::kOffered, E::kStart, S::kRunning},
@@ -38,8 +37,8 @@ constexpr std::array kTransitions = {
 std::string_view StateName(S s) { return ToString(s); }
 std::string_view EventName(E e) { return ToString(e); }
 
-constexpr MachineSpec<S, E> kMachine{"reflection_period", kStates, kEvents, kTransitions,
-                                     &StateName, &EventName};
+constexpr MachineSpec<S, E> kMachine{"reflection_period", kStates,    kEvents,
+                                     kTransitions,        &StateName, &EventName};
 
 constexpr int kAbsoluteMinimumDays = 30;
 
@@ -102,12 +101,10 @@ std::string_view ToString(ReflectionDecision decision) {
 }
 
 Instant ReflectionEnd(Instant start, bool dublin_case, const ReflectionPolicy& policy) {
-  const bool dublin_rule =
-      dublin_case && ToAmsterdam(start).date >= policy.dublin_since;
-  const Instant configured = dublin_rule ? AddDays(start, policy.dublin_days)
-                                         : AddMonths(start, policy.standard_months);
-  const Instant floor =
-      AddDays(start, std::max(policy.minimum_days, kAbsoluteMinimumDays));
+  const bool dublin_rule = dublin_case && ToAmsterdam(start).date >= policy.dublin_since;
+  const Instant configured =
+      dublin_rule ? AddDays(start, policy.dublin_days) : AddMonths(start, policy.standard_months);
+  const Instant floor = AddDays(start, std::max(policy.minimum_days, kAbsoluteMinimumDays));
   return std::max(configured, floor);
 }
 
@@ -131,8 +128,8 @@ std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant n
     return actions;
   }
   const std::string& id = period.trajectory_id;
-  for (const auto& [what, days] : {std::pair{"reflection.ends_in_14_days", 14},
-                                   std::pair{"reflection.ends_in_3_days", 3}}) {
+  for (const auto& [what, days] :
+       {std::pair{"reflection.ends_in_14_days", 14}, std::pair{"reflection.ends_in_3_days", 3}}) {
     const Instant at = AddDays(period.ends_at, -days);
     if (at >= now) {
       actions.push_back({ActionKind::kScheduleReminder, what, at, id});
@@ -175,8 +172,7 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
       break;
     case E::kExpire:
       if (now < current.ends_at) {
-        return RuleViolation{rules::kReflectionExpiry,
-                             "the reflection period has not ended yet"};
+        return RuleViolation{rules::kReflectionExpiry, "the reflection period has not ended yet"};
       }
       out.actions = {{ActionKind::kCreateTask, "reflection.expired", now, id}};
       break;
@@ -202,10 +198,9 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
       if (command.event == E::kRenewPermit) {
         out.actions.push_back({ActionKind::kCancelTimers, "permit.renewed", now, id});
       }
-      out.actions.push_back({ActionKind::kScheduleReminder, "permit.renewal_due",
-                             AddDays(command.permit_valid_until,
-                                     -policy.permit_renewal_notice_days),
-                             id});
+      out.actions.push_back(
+          {ActionKind::kScheduleReminder, "permit.renewal_due",
+           AddDays(command.permit_valid_until, -policy.permit_renewal_notice_days), id});
       break;
     case E::kRejectPermit:
       out.actions = {{ActionKind::kCreateTask, "permit.rejected", now, id}};

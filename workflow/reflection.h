@@ -75,10 +75,10 @@ struct ReflectionSnapshot {
 
 struct ReflectionCommand {
   ReflectionEvent event;
-  Instant starts_at{};  // kStart
-  bool dublin_case = false;  // kStart
+  Instant starts_at{};                                      // kStart
+  bool dublin_case = false;                                 // kStart
   ReflectionDecision decision = ReflectionDecision::kNone;  // kDecide
-  Instant permit_valid_until{};  // kGrantPermit, kRenewPermit
+  Instant permit_valid_until{};                             // kGrantPermit, kRenewPermit
 };
 
 struct ReflectionOutcome {

@@ -13,18 +13,18 @@ namespace ketenregie::workflow {
 
 /// The twelve indicators of Bijlage 1, in its order.
 enum class Indicator {
-  kRecruitment,             // werving
-  kTransport,               // vervoer / overbrenging
-  kHousing,                 // huisvesting / opnemen
-  kThreat,                  // dreiging
-  kViolence,                // geweld
-  kRestrictedMovement,      // beperking van bewegingsvrijheid
-  kIsolation,               // isoleren
-  kWithheldDocuments,       // achterhouden van documenten
-  kWithheldWages,           // inhouden van loon
-  kFraudDeception,          // fraude / misleiding
-  kAbuseOfVulnerability,    // machtsmisbruik / misbruik van een kwetsbare positie
-  kPayments,                // geven of ontvangen van betalingen of voordelen
+  kRecruitment,           // werving
+  kTransport,             // vervoer / overbrenging
+  kHousing,               // huisvesting / opnemen
+  kThreat,                // dreiging
+  kViolence,              // geweld
+  kRestrictedMovement,    // beperking van bewegingsvrijheid
+  kIsolation,             // isoleren
+  kWithheldDocuments,     // achterhouden van documenten
+  kWithheldWages,         // inhouden van loon
+  kFraudDeception,        // fraude / misleiding
+  kAbuseOfVulnerability,  // machtsmisbruik / misbruik van een kwetsbare positie
+  kPayments,              // geven of ontvangen van betalingen of voordelen
 };
 inline constexpr std::size_t kIndicatorCount = 12;
 

@@ -14,9 +14,9 @@ std::shared_ptr<grpc::Channel> OrganisationChannel(const std::string& address,
                                                    const std::string& certs_dir,
                                                    const std::string& org,
                                                    const std::string& ca_path) {
-  return ServiceChannel(address, MutualTlsChannelCredentials(certs_dir + "/" + org + ".pem",
-                                                             certs_dir + "/" + org + ".key",
-                                                             ca_path));
+  return ServiceChannel(address,
+                        MutualTlsChannelCredentials(certs_dir + "/" + org + ".pem",
+                                                    certs_dir + "/" + org + ".key", ca_path));
 }
 
 std::vector<std::string> ListServicesByReflection(grpc::Channel& channel,

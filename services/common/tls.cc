@@ -38,8 +38,8 @@ std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(const std:
   return grpc::SslCredentials(options);
 }
 
-std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
-                                              std::shared_ptr<grpc::ChannelCredentials> credentials) {
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   // gRPC tries again no sooner than GRPC_ARG_MIN_RECONNECT_BACKOFF_MS after
   // an attempt began (20 s by default), and that is also the time an
   // attempt's TCP and TLS handshake get: two seconds for both.

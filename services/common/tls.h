@@ -26,7 +26,7 @@ std::shared_ptr<grpc::ChannelCredentials> MutualTlsChannelCredentials(const std:
 /// A channel to a Ketenregie service with `credentials`: a peer gone for a
 /// moment (a restart, a failover) is tried again every two seconds, not
 /// after gRPC's default backoff of twenty seconds to two minutes.
-std::shared_ptr<grpc::Channel> ServiceChannel(const std::string& address,
-                                              std::shared_ptr<grpc::ChannelCredentials> credentials);
+std::shared_ptr<grpc::Channel> ServiceChannel(
+    const std::string& address, std::shared_ptr<grpc::ChannelCredentials> credentials);
 
 }  // namespace ketenregie::common

@@ -59,8 +59,8 @@ TEST_F(DbPoolTest, WorkThatThrowsCommitsNothing) {
 
 TEST_F(DbPoolTest, ReturnsTheWorksResult) {
   DbPool pool(db_.Dsn(), 1);
-  const int answer =
-      RunTransaction(pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT 41 + 1")[0].as<int>(); });
+  const int answer = RunTransaction(
+      pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT 41 + 1")[0].as<int>(); });
   EXPECT_EQ(answer, 42);
 }
 
@@ -89,8 +89,8 @@ TEST_F(DbPoolTest, UnreachableDatabase_IsUnavailableAndPingIsFalse) {
 
 TEST_F(DbPoolTest, KilledConnection_IsReplacedOnTheNextLease) {
   DbPool pool(db_.Dsn(), 1);
-  const int first_pid =
-      RunTransaction(pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
+  const int first_pid = RunTransaction(
+      pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
   {
     pqxx::connection admin(db_.Dsn());
     pqxx::nontransaction tx(admin);
@@ -99,8 +99,8 @@ TEST_F(DbPoolTest, KilledConnection_IsReplacedOnTheNextLease) {
   // The first use after the kill finds the connection broken before
   // anything committed, and runs again on a fresh connection.
   EXPECT_NO_THROW(RunTransaction(pool, 1s, [](pqxx::work& tx) { tx.exec("SELECT 1"); }));
-  const int second_pid =
-      RunTransaction(pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
+  const int second_pid = RunTransaction(
+      pool, 1s, [](pqxx::work& tx) { return tx.exec1("SELECT pg_backend_pid()")[0].as<int>(); });
   EXPECT_NE(first_pid, second_pid);
   EXPECT_TRUE(pool.Ping(1s));
 }
@@ -130,10 +130,11 @@ TEST_F(DbPoolTest, EveryPooledConnectionClosedByTheServer_NoCallFails) {
   {
     pqxx::connection admin(db_.Dsn());
     pqxx::nontransaction tx(admin);
-    const int killed = tx.exec_params1("SELECT count(pg_terminate_backend(pid)) FROM "
-                                       "pg_stat_activity WHERE datname = $1 AND pid <> "
-                                       "pg_backend_pid()",
-                                       db_.name())[0]
+    const int killed = tx.exec_params1(
+                             "SELECT count(pg_terminate_backend(pid)) FROM "
+                             "pg_stat_activity WHERE datname = $1 AND pid <> "
+                             "pg_backend_pid()",
+                             db_.name())[0]
                            .as<int>();
     ASSERT_EQ(killed, 8);
   }

@@ -1,5 +1,7 @@
 // The migrator against a real PostgreSQL: concurrent runs, changed and
 // missing landed files, failures that leave nothing behind.
+#include "services/common/migrator.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -9,7 +11,6 @@
 #include <pqxx/pqxx>
 #include <thread>
 
-#include "services/common/migrator.h"
 #include "tests/support/test_database.h"
 
 namespace ketenregie::common {
@@ -48,13 +49,14 @@ class MigratorTest : public ::testing::Test {
 TEST_F(MigratorTest, AppliesInOrderAndRecordsChecksums) {
   pqxx::connection connection(db_.Dsn());
   const auto report = Migrate(connection, LoadMigrations(dir_));
-  EXPECT_EQ(report.applied, (std::vector<std::string>{"alpha/V001__create.sql",
-                                                      "beta/V001__create.sql",
-                                                      "alpha/V002__insert.sql"}));
+  EXPECT_EQ(report.applied,
+            (std::vector<std::string>{"alpha/V001__create.sql", "beta/V001__create.sql",
+                                      "alpha/V002__insert.sql"}));
   EXPECT_EQ(Count(connection, "SELECT count(*) FROM alpha.t"), 1);
-  EXPECT_EQ(Count(connection,
-                  "SELECT count(*) FROM ketenregie_meta.schema_migrations WHERE length(checksum) = 64"),
-            3);
+  EXPECT_EQ(
+      Count(connection,
+            "SELECT count(*) FROM ketenregie_meta.schema_migrations WHERE length(checksum) = 64"),
+      3);
 }
 
 TEST_F(MigratorTest, SecondRunFindsNothingToDo) {
@@ -88,9 +90,10 @@ TEST_F(MigratorTest, ConcurrentRuns_OneAppliesTheOtherWaitsAndFindsNothing) {
   long long waiting = 0;
   while (waiting < 2 && std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    waiting = Count(observer,
-                    "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
-                    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
+    waiting =
+        Count(observer,
+              "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+              "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())");
   }
   ASSERT_EQ(waiting, 2) << "both runs should be waiting on the migration lock";
   {

@@ -12,8 +12,7 @@ namespace {
 
 using ketenregie::testing::TestDatabase;
 
-const std::vector<std::string> kServices = {"trajectory", "shelter", "consent", "handoff",
-                                            "audit"};
+const std::vector<std::string> kServices = {"trajectory", "shelter", "consent", "handoff", "audit"};
 // Schemas that have a table every service keeps (request_log).
 const std::vector<std::string> kSchemasWithRequestLog = {"trajectory", "shelter", "consent",
                                                          "handoff"};

@@ -1,7 +1,7 @@
 #include "tests/support/grpc_test_server.h"
 
-#include <gtest/gtest.h>
 #include <grpcpp/server_builder.h>
+#include <gtest/gtest.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -15,9 +15,9 @@ namespace ketenregie::testing {
 
 const std::string& TestCertsDir() {
   static const std::string dir = [] {
-    const std::string path =
-        (std::filesystem::temp_directory_path() / ("ketenregie-test-certs-" + std::to_string(getpid())))
-            .string();
+    const std::string path = (std::filesystem::temp_directory_path() /
+                              ("ketenregie-test-certs-" + std::to_string(getpid())))
+                                 .string();
     const CommandResult made = RunCommand("'" + std::string(KETENREGIE_SOURCE_DIR) +
                                           "/deploy/local/gen-certs' '" + path + "'");
     if (made.exit_code != 0) {
@@ -32,11 +32,10 @@ TestServer::TestServer(grpc::Service& service) {
   const std::string& certs = TestCertsDir();
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(
-      "127.0.0.1:0",
-      common::MutualTlsServerCredentials(certs + "/server.pem", certs + "/server.key",
-                                         certs + "/ca.pem"),
-      &port);
+  builder.AddListeningPort("127.0.0.1:0",
+                           common::MutualTlsServerCredentials(
+                               certs + "/server.pem", certs + "/server.key", certs + "/ca.pem"),
+                           &port);
   builder.RegisterService(&service);
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {

@@ -49,8 +49,7 @@ TEST(Keyring, AfterRotationOldCiphertextsStillOpen) {
   const Keyring rotated = Ring("k2");
   EXPECT_EQ(rotated.Open(old_value, "c"), "before rotation");
   EXPECT_EQ(Keyring::KeyIdOf(rotated.Seal("after", "c")), "k2");
-  const Keyring without_old =
-      Keyring::FromKeys({{"k2", kKey2}}, "k2", {{"b1", kBlind1}}, "b1");
+  const Keyring without_old = Keyring::FromKeys({{"k2", kKey2}}, "k2", {{"b1", kBlind1}}, "b1");
   EXPECT_THROW(without_old.Open(old_value, "c"), std::runtime_error);
 }
 
@@ -112,7 +111,8 @@ TEST(Keyring, RotatingAKeyFileKeepsOldKeysAndActivatesTheNewOne) {
 TEST(NormalisePersonKey, KeepsOtherScriptsAndRefusesAnEmptyName) {
   // Cyrillic and Romanian letters are part of the name, not separators.
   const auto ivan = NormalisePersonKey("\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD", "Petrov", 1990, 1, 1);
-  const auto olga = NormalisePersonKey("\xD0\x9E\xD0\xBB\xD1\x8C\xD0\xB3\xD0\xB0", "Petrov", 1990, 1, 1);
+  const auto olga =
+      NormalisePersonKey("\xD0\x9E\xD0\xBB\xD1\x8C\xD0\xB3\xD0\xB0", "Petrov", 1990, 1, 1);
   ASSERT_TRUE(ivan && olga);
   EXPECT_NE(*ivan, *olga);
   EXPECT_NE(NormalisePersonKey("Ioan", "\xC8\x98tefan", 1990, 1, 1),
@@ -125,7 +125,10 @@ TEST(NormalisePersonKey, FoldsCaseDiacriticsPunctuationAndWordOrder) {
   EXPECT_EQ(a, std::optional<std::string>("anna de maria vries|1999-03-04"));
   EXPECT_EQ(NormalisePersonKey("ANNA MARIA", "De  Vries", 1999, 3, 4), a);
   EXPECT_EQ(NormalisePersonKey("de Vries", "Anna Maria", 1999, 3, 4), a);
-  EXPECT_EQ(NormalisePersonKey("Zoë", "Ça\xC4\x9F" "layan", 2001, 12, 1),
+  EXPECT_EQ(NormalisePersonKey("Zoë",
+                               "Ça\xC4\x9F"
+                               "layan",
+                               2001, 12, 1),
             NormalisePersonKey("Zoe", "Caglayan", 2001, 12, 1));
   EXPECT_EQ(NormalisePersonKey("Siobhán", "O'Brien", 1990, 1, 2),
             NormalisePersonKey("Siobhan", "OBrien", 1990, 1, 2));

@@ -1,9 +1,10 @@
 #include "services/common/identity.h"
-#include "services/common/test_clock.h"
 
 #include <gtest/gtest.h>
 
 #include <string>
+
+#include "services/common/test_clock.h"
 
 namespace ketenregie::common {
 namespace {
@@ -18,10 +19,10 @@ TEST(PrincipalId, AcceptsPseudonymousHandles) {
 TEST(PrincipalId, RejectsEmptyOversizedAndForeignCharacters) {
   EXPECT_FALSE(IsValidPrincipalId(""));
   EXPECT_FALSE(IsValidPrincipalId(std::string(129, 'a')));
-  EXPECT_FALSE(IsValidPrincipalId("Essm"));       // upper case: ids are canonical
-  EXPECT_FALSE(IsValidPrincipalId("-leading"));   // must start with a letter or digit
-  EXPECT_FALSE(IsValidPrincipalId("a b"));        // no spaces
-  EXPECT_FALSE(IsValidPrincipalId("a,b"));        // no separators of other schemes
+  EXPECT_FALSE(IsValidPrincipalId("Essm"));        // upper case: ids are canonical
+  EXPECT_FALSE(IsValidPrincipalId("-leading"));    // must start with a letter or digit
+  EXPECT_FALSE(IsValidPrincipalId("a b"));         // no spaces
+  EXPECT_FALSE(IsValidPrincipalId("a,b"));         // no separators of other schemes
   EXPECT_FALSE(IsValidPrincipalId("jan\nadmin"));  // no header smuggling
   EXPECT_FALSE(IsValidPrincipalId("zo\xC3\xAB"));  // ASCII only
 }

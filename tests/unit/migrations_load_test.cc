@@ -15,8 +15,9 @@ class ScratchDir {
  public:
   ScratchDir() {
     path_ = fs::temp_directory_path() /
-            ("ketenregie-migrations-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
-             "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
+            ("ketenregie-migrations-" +
+             std::to_string(::testing::UnitTest::GetInstance()->random_seed()) + "-" +
+             ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(path_);
     fs::create_directories(path_);
   }
@@ -88,7 +89,8 @@ TEST(ProjectMigrations, OneSchemaPerServiceEachCreatingItsRole) {
           << migration.Label();
     }
   }
-  EXPECT_EQ(schemas, (std::set<std::string>{"audit", "consent", "handoff", "shelter", "trajectory"}));
+  EXPECT_EQ(schemas,
+            (std::set<std::string>{"audit", "consent", "handoff", "shelter", "trajectory"}));
 }
 
 }  // namespace

@@ -9,17 +9,16 @@ namespace ketenregie::common {
 namespace {
 
 std::string WriteTemp(const std::string& text) {
-  const auto path = std::filesystem::temp_directory_path() /
-                    ("stack-env-" + std::string(::testing::UnitTest::GetInstance()
-                                                    ->current_test_info()
-                                                    ->name()));
+  const auto path =
+      std::filesystem::temp_directory_path() /
+      ("stack-env-" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
   std::ofstream(path) << text;
   return path.string();
 }
 
 TEST(StackEnv, ReadsKeyValueLinesKeepingEqualsInValues) {
-  const auto path = WriteTemp(
-      "# comment\nKETENREGIE_CA=/x/ca.pem\n\nKETENREGIE_PG_DSN=host=127.0.0.1 port=5\n");
+  const auto path =
+      WriteTemp("# comment\nKETENREGIE_CA=/x/ca.pem\n\nKETENREGIE_PG_DSN=host=127.0.0.1 port=5\n");
   const StackEnv env = LoadStackEnv(path);
   EXPECT_EQ(env.At("KETENREGIE_CA"), "/x/ca.pem");
   EXPECT_EQ(env.At("KETENREGIE_PG_DSN"), "host=127.0.0.1 port=5");

@@ -16,8 +16,7 @@ using namespace std::chrono;
 
 /// An Amsterdam wall-clock time as an Instant.
 inline Instant Local(int y, unsigned m, unsigned d, int hh = 12, int mm = 0) {
-  return FromAmsterdam(
-      {year_month_day{year{y}, month{m}, day{d}}, hours{hh} + minutes{mm}});
+  return FromAmsterdam({year_month_day{year{y}, month{m}, day{d}}, hours{hh} + minutes{mm}});
 }
 
 inline std::vector<ActionKind> Kinds(const std::vector<Action>& actions) {
@@ -41,7 +40,8 @@ void ExpectRefused(const Result<T>& result, std::string_view rule) {
 /// listed pair, and refuse every other pair naming R-STATE-ORDER, the state
 /// and the event.
 template <typename S, typename E, typename Apply, typename Expected>
-void ExpectEveryPairFollowsTheTable(const MachineSpec<S, E>& machine, Apply apply, Expected expected_actions) {
+void ExpectEveryPairFollowsTheTable(const MachineSpec<S, E>& machine, Apply apply,
+                                    Expected expected_actions) {
   int allowed = 0;
   for (const S state : machine.states) {
     for (const E event : machine.events) {
