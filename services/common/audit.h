@@ -70,7 +70,10 @@ class AccessGate final {
   AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
              const Clock& clock);
 
-  /// Identifies the caller and checks `operation` against the access rule.
+  /// Identifies the caller and checks `operation` against the access rule
+  /// (R-ACCESS-ROLE): PERMISSION_DENIED when the organisation is not in the
+  /// directory, the actor is not one of its registered users, or their roles
+  /// do not allow the operation.
   grpc::Status Authorize(const grpc::ServerContext& context,
                          const google::protobuf::Message& request, workflow::Operation operation,
                          Caller& caller, std::string_view method) const;

@@ -45,11 +45,7 @@ struct Caller {
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
                                Caller& caller);
 
-/// Identifies the caller and checks `operation` against the access rule
-/// (R-ACCESS-ROLE): PERMISSION_DENIED when the organisation is not in the
-/// directory, the actor is not one of its registered users, or their roles do
-/// not allow the operation.
-grpc::Status Authorize(const grpc::ServerContext& context, const Directory& directory,
-                       workflow::Operation operation, Caller& caller);
+// Checking an operation against the access rule, with every refusal on the
+// audit trail, is common::AccessGate::Authorize (audit.h).
 
 }  // namespace ketenregie::common
