@@ -1,6 +1,7 @@
 #include "workflow/access.h"
 
 #include <array>
+#include <stdexcept>
 #include <string>
 
 #include "workflow/rules.h"
@@ -32,6 +33,55 @@ constexpr std::array kRoles = {Role::kCoordinator,    Role::kMeldpunt,       Rol
                                Role::kPartner,        Role::kPrivacyOfficer, Role::kService,
                                Role::kPacketAssembler};
 
+struct OperationEntry {
+  Operation operation;
+  std::string_view name;
+  std::string_view description;
+};
+
+// Every operation once: its name in the API's access option, and what it
+// is in a refusal's words.
+constexpr std::array kOperations = {
+    OperationEntry{Operation::kRecordSignal, "RECORD_SIGNAL", "record a signal"},
+    OperationEntry{Operation::kReadSignals, "READ_SIGNALS", "read signals"},
+    OperationEntry{Operation::kManageTrajectory, "MANAGE_TRAJECTORY",
+                   "create or change a trajectory"},
+    OperationEntry{Operation::kReadTrajectory, "READ_TRAJECTORY", "read a trajectory"},
+    OperationEntry{Operation::kManageTasks, "MANAGE_TASKS", "manage tasks"},
+    OperationEntry{Operation::kReadEligibilityFacts, "READ_ELIGIBILITY_FACTS",
+                   "read eligibility facts"},
+    OperationEntry{Operation::kReadDisclosureSections, "READ_DISCLOSURE_SECTIONS",
+                   "read disclosure sections"},
+    OperationEntry{Operation::kReadEvents, "READ_EVENTS", "read the event feed"},
+    OperationEntry{Operation::kManageShelter, "MANAGE_SHELTER", "manage a shelter"},
+    OperationEntry{Operation::kRequestPlacement, "REQUEST_PLACEMENT", "request a placement"},
+    OperationEntry{Operation::kRunPlacement, "RUN_PLACEMENT", "place or end a placement"},
+    OperationEntry{Operation::kReadOccupancy, "READ_OCCUPANCY", "read occupancy"},
+    OperationEntry{Operation::kReadPlacements, "READ_PLACEMENTS", "read placements"},
+    OperationEntry{Operation::kManageConsent, "MANAGE_CONSENT", "record consent or overrides"},
+    OperationEntry{Operation::kCheckDisclosure, "CHECK_DISCLOSURE", "check a disclosure"},
+    OperationEntry{Operation::kReadAudit, "READ_AUDIT", "read the audit trail"},
+    OperationEntry{Operation::kSendHandoff, "SEND_HANDOFF", "send a handoff"},
+    OperationEntry{Operation::kAnswerHandoff, "ANSWER_HANDOFF", "answer a handoff"},
+};
+
+constexpr std::array kOperationList = [] {
+  std::array<Operation, kOperations.size()> all{};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    all[i] = kOperations[i].operation;
+  }
+  return all;
+}();
+
+const OperationEntry& EntryOf(Operation operation) {
+  for (const auto& entry : kOperations) {
+    if (entry.operation == operation) {
+      return entry;
+    }
+  }
+  throw std::logic_error("an operation missing from kOperations");
+}
+
 }  // namespace
 
 std::string_view ToString(Role role) {
@@ -54,45 +104,20 @@ std::string_view ToString(Role role) {
   return "?";
 }
 
-std::string_view ToString(Operation operation) {
-  switch (operation) {
-    case Operation::kRecordSignal:
-      return "record a signal";
-    case Operation::kReadSignals:
-      return "read signals";
-    case Operation::kManageTrajectory:
-      return "create or change a trajectory";
-    case Operation::kReadTrajectory:
-      return "read a trajectory";
-    case Operation::kManageTasks:
-      return "manage tasks";
-    case Operation::kReadEligibilityFacts:
-      return "read eligibility facts";
-    case Operation::kReadDisclosureSections:
-      return "read disclosure sections";
-    case Operation::kReadEvents:
-      return "read the event feed";
-    case Operation::kManageShelter:
-      return "manage a shelter";
-    case Operation::kRequestPlacement:
-      return "request a placement";
-    case Operation::kRunPlacement:
-      return "place or end a placement";
-    case Operation::kReadOccupancy:
-      return "read occupancy";
-    case Operation::kManageConsent:
-      return "record consent or overrides";
-    case Operation::kCheckDisclosure:
-      return "check a disclosure";
-    case Operation::kReadAudit:
-      return "read the audit trail";
-    case Operation::kSendHandoff:
-      return "send a handoff";
-    case Operation::kAnswerHandoff:
-      return "answer a handoff";
+std::string_view ToString(Operation operation) { return EntryOf(operation).description; }
+
+std::string_view NameOf(Operation operation) { return EntryOf(operation).name; }
+
+std::optional<Operation> OperationNamed(std::string_view name) {
+  for (const auto& entry : kOperations) {
+    if (entry.name == name) {
+      return entry.operation;
+    }
   }
-  return "?";
+  return std::nullopt;
 }
+
+std::span<const Operation> AllOperations() { return kOperationList; }
 
 std::optional<Role> RoleFromString(std::string_view name) {
   for (const Role role : kRoles) {
@@ -136,6 +161,9 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       // they can ask with, never an address.
       allowed = CareCoordinator(principal) || ShelterStaff(principal) || PolicePartner(principal);
       break;
+    case Operation::kReadPlacements:
+      allowed = PlacementScopeOf(principal) != PlacementScope::kNone;
+      break;
     case Operation::kManageConsent:
       allowed = CareCoordinator(principal);
       break;
@@ -177,6 +205,33 @@ std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisatio
   }
   return RuleViolation{rules::kAccessRole,
                        "staff act only for the shelter their organisation runs"};
+}
+
+PlacementScope PlacementScopeOf(const Principal& principal) {
+  if (Service(principal)) {
+    return PlacementScope::kAll;
+  }
+  if (ShelterStaff(principal)) {
+    return PlacementScope::kOwnShelters;
+  }
+  if (CareCoordinator(principal) || PolicePartner(principal)) {
+    return PlacementScope::kOwnRequests;
+  }
+  return PlacementScope::kNone;
+}
+
+std::optional<RuleViolation> CheckMayCancelPlacement(const Principal& principal,
+                                                     std::string_view caller_organisation,
+                                                     std::string_view requested_by_organisation,
+                                                     std::string_view operator_organisation) {
+  if (caller_organisation == requested_by_organisation &&
+      !CheckAccess(principal, Operation::kRequestPlacement)) {
+    return std::nullopt;  // the requester withdraws the request
+  }
+  if (auto refusal = CheckAccess(principal, Operation::kRunPlacement)) {
+    return refusal;
+  }
+  return CheckOwnShelter(caller_organisation, operator_organisation);
 }
 
 }  // namespace ketenregie::workflow

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <set>
+#include <span>
 #include <string_view>
 
 #include "workflow/core.h"
@@ -51,6 +52,8 @@ enum class Operation {
   /// Shelters, beds and occupancy without addresses: coordinators, shelter
   /// staff, and the police (who may ask for a bed).
   kReadOccupancy,
+  /// Placements, each caller those of its own scope (PlacementScopeOf).
+  kReadPlacements,
   /// Record consents, request and decide overrides: coordinators.
   kManageConsent,
   /// The disclosure decision: Ketenregie services (the handoff service).
@@ -66,6 +69,12 @@ enum class Operation {
 
 std::string_view ToString(Role role);
 std::string_view ToString(Operation operation);
+/// The name an API method declares its access with, e.g. "MANAGE_TRAJECTORY"
+/// (the `(ketenregie.common.v1.access)` method option): one per operation.
+std::string_view NameOf(Operation operation);
+std::optional<Operation> OperationNamed(std::string_view name);
+/// Every operation, for walking them in tests and tables.
+std::span<const Operation> AllOperations();
 std::optional<Role> RoleFromString(std::string_view name);
 
 struct Principal {
@@ -88,5 +97,20 @@ std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisa
 
 std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
                                              std::string_view operator_organisation);
+
+/// R-ACCESS-ROLE for placements: whose placements a caller sees. Services
+/// all of them; shelter staff those of the shelters their organisation
+/// runs; who may ask for a bed (coordinators, police) the requests of their
+/// own organisation; anyone else none.
+enum class PlacementScope { kNone, kAll, kOwnShelters, kOwnRequests };
+PlacementScope PlacementScopeOf(const Principal& principal);
+
+/// R-ACCESS-ROLE for cancelling a placement request: the organisation that
+/// asked for the bed withdraws it (by someone who may ask for beds), or the
+/// staff of the shelter that was asked decline it.
+std::optional<RuleViolation> CheckMayCancelPlacement(const Principal& principal,
+                                                     std::string_view caller_organisation,
+                                                     std::string_view requested_by_organisation,
+                                                     std::string_view operator_organisation);
 
 }  // namespace ketenregie::workflow

@@ -26,14 +26,13 @@ AuditHandler::AuditHandler(common::DbPool& db, const common::Directory& director
       clock_(clock),
       checkpoint_path_(std::move(checkpoint_path)),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::AuditService::service_full_name()) {}
 
 grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
                                        const v1::ListRecordsRequest* request,
                                        v1::ListRecordsResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -97,8 +96,7 @@ grpc::Status AuditHandler::VerifyChain(grpc::ServerContext* context,
                                        const v1::VerifyChainRequest* request,
                                        v1::VerifyChainResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   std::optional<audit::Checkpoint> checkpoint;
@@ -124,8 +122,7 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
                                                   const v1::GetSubjectAccessReportRequest* request,
                                                   v1::SubjectAccessReport* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadAudit, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {

@@ -3,6 +3,8 @@
 #include <openssl/evp.h>
 
 #include <array>
+#include <optional>
+#include <stdexcept>
 
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/db_pool.h"
@@ -113,32 +115,71 @@ std::string TrajectoryNamedBy(const google::protobuf::Message& request) {
   return "";
 }
 
-AccessGate::AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
-                       const Clock& clock)
-    : directory_(directory), db_(db), db_timeout_(db_timeout), clock_(clock) {}
-
-grpc::Status AccessGate::Authorize(const grpc::ServerContext& context,
-                                   const google::protobuf::Message& request,
-                                   workflow::Operation operation, Caller& caller,
-                                   std::string_view method) const {
-  if (auto refused = Identify(context, request, caller, method); !refused.ok()) {
-    return refused;
+MethodAccess MethodAccessOf(const google::protobuf::ServiceDescriptor& service) {
+  MethodAccess access;
+  for (int i = 0; i < service.method_count(); ++i) {
+    const auto* method = service.method(i);
+    const auto& options = method->options();
+    const int declared = options.ExtensionSize(ketenregie::common::v1::access);
+    if (declared == 0) {
+      throw std::invalid_argument(method->full_name() +
+                                  " declares no (ketenregie.common.v1.access)");
+    }
+    auto& operations = access[method->name()];
+    for (int k = 0; k < declared; ++k) {
+      const std::string& name = options.GetExtension(ketenregie::common::v1::access, k);
+      const auto operation = workflow::OperationNamed(name);
+      if (!operation) {
+        throw std::invalid_argument(method->full_name() + " declares an unknown operation " + name);
+      }
+      operations.push_back(*operation);
+    }
   }
-  if (auto refusal = workflow::CheckAccess(caller.principal, operation)) {
-    return Checked(caller, request, method, Forbidden(*refusal));
-  }
-  return grpc::Status::OK;
+  return access;
 }
 
-grpc::Status AccessGate::Identify(const grpc::ServerContext& context,
-                                  const google::protobuf::Message& request, Caller& caller,
-                                  std::string_view method) const {
-  grpc::Status status = IdentifyPrincipal(context, directory_, caller);
-  if (status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+MethodAccess MethodAccessOf(std::string_view service_full_name) {
+  const auto* service = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+      std::string(service_full_name));
+  if (service == nullptr) {
+    throw std::invalid_argument("no service " + std::string(service_full_name));
+  }
+  return MethodAccessOf(*service);
+}
+
+AccessGate::AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
+                       const Clock& clock, std::string_view service_full_name)
+    : directory_(directory),
+      db_(db),
+      db_timeout_(db_timeout),
+      clock_(clock),
+      access_(MethodAccessOf(service_full_name)) {}
+
+grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
+                               const google::protobuf::Message& request, Caller& caller,
+                               std::string_view method) const {
+  grpc::Status identified = IdentifyPrincipal(context, directory_, caller);
+  if (identified.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     // Not a user of the organisation whose certificate was presented.
     Record(caller, TrajectoryNamedBy(request), method, AuditAction::kIdentityRefused);
   }
-  return status;
+  if (!identified.ok()) {
+    return identified;
+  }
+  const auto declared = access_.find(method);
+  if (declared == access_.end()) {
+    // A handler that names a method its service does not have: fail closed.
+    return Refuse(caller, TrajectoryNamedBy(request), method,
+                  {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: no such method"});
+  }
+  std::optional<workflow::RuleViolation> refusal;
+  for (const workflow::Operation operation : declared->second) {
+    refusal = workflow::CheckAccess(caller.principal, operation);
+    if (!refusal) {
+      return grpc::Status::OK;
+    }
+  }
+  return Refuse(caller, TrajectoryNamedBy(request), method, Forbidden(*refusal));
 }
 
 grpc::Status AccessGate::Checked(const Caller& caller, const google::protobuf::Message& request,

@@ -6,9 +6,11 @@
 /// hash = SHA-256(previous hash, record fields); the chain head row is
 /// locked for each append, so appends from all services form one order.
 
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include <chrono>
+#include <map>
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
@@ -60,6 +62,15 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
 /// it holds (`consent.trajectory_id`), when it is a UUID; empty otherwise.
 std::string TrajectoryNamedBy(const google::protobuf::Message& request);
 
+/// Who may call each method of a service, as its API declares it: the
+/// `(ketenregie.common.v1.access)` option of every method, by method name.
+/// Throws std::invalid_argument naming the method when one declares none or
+/// names an operation workflow/access.h does not know: a service with an
+/// undeclared method does not start.
+using MethodAccess = std::map<std::string, std::vector<workflow::Operation>, std::less<>>;
+MethodAccess MethodAccessOf(const google::protobuf::ServiceDescriptor& service);
+MethodAccess MethodAccessOf(std::string_view service_full_name);
+
 /// Who may call a method, decided before any other work (R-ACCESS-ROLE), with
 /// every refusal on the audit trail: who tried, which method, and the
 /// trajectory the request names, so the privacy officer finds the attempt in
@@ -67,23 +78,18 @@ std::string TrajectoryNamedBy(const google::protobuf::Message& request);
 /// refusal even if the trail cannot take the record.
 class AccessGate final {
  public:
+  /// `service_full_name`: the gRPC service whose methods this gate admits
+  /// to (MethodAccessOf).
   AccessGate(const Directory& directory, DbPool& db, std::chrono::milliseconds db_timeout,
-             const Clock& clock);
+             const Clock& clock, std::string_view service_full_name);
 
-  /// Identifies the caller and checks `operation` against the access rule
-  /// (R-ACCESS-ROLE): PERMISSION_DENIED when the organisation is not in the
-  /// directory, the actor is not one of its registered users, or their roles
-  /// do not allow the operation.
-  grpc::Status Authorize(const grpc::ServerContext& context,
-                         const google::protobuf::Message& request, workflow::Operation operation,
-                         Caller& caller, std::string_view method) const;
-
-  /// Identifies the caller for a method whose access depends on the data:
-  /// refused (and recorded) when the actor is not a user of the
-  /// certificate's organisation.
-  grpc::Status Identify(const grpc::ServerContext& context,
-                        const google::protobuf::Message& request, Caller& caller,
-                        std::string_view method) const;
+  /// Identifies the caller and lets them in when their organisation and
+  /// roles allow one of the operations `method` declares (R-ACCESS-ROLE).
+  /// PERMISSION_DENIED, recorded, when the organisation is not in the
+  /// directory, the actor is not one of its registered users, or no
+  /// declared operation is theirs.
+  grpc::Status Admit(const grpc::ServerContext& context, const google::protobuf::Message& request,
+                     Caller& caller, std::string_view method) const;
 
   /// Records `refusal` (AUDIT_ACTION_DENIED), decided on the data after
   /// Identify, and returns it.
@@ -107,6 +113,7 @@ class AccessGate final {
   DbPool& db_;
   std::chrono::milliseconds db_timeout_;
   const Clock& clock_;
+  MethodAccess access_;
 };
 
 }  // namespace ketenregie::common

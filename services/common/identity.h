@@ -46,6 +46,6 @@ grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directo
                                Caller& caller);
 
 // Checking an operation against the access rule, with every refusal on the
-// audit trail, is common::AccessGate::Authorize (audit.h).
+// audit trail, is common::AccessGate::Admit (audit.h).
 
 }  // namespace ketenregie::common

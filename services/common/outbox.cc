@@ -100,9 +100,7 @@ grpc::Status ServeEvents(const grpc::ServerContext& context, const AccessGate& g
                          const ketenregie::common::v1::ListEventsRequest& request,
                          ketenregie::common::v1::ListEventsResponse& response) {
   Caller caller;
-  if (auto denied =
-          gate.Authorize(context, request, workflow::Operation::kReadEvents, caller, "ListEvents");
-      !denied.ok()) {
+  if (auto denied = gate.Admit(context, request, caller, "ListEvents"); !denied.ok()) {
     return denied;
   }
   if (request.max_events() < 0 || request.max_events() > 1000) {

@@ -133,15 +133,13 @@ ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       facts_(facts),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::ConsentService::service_full_name()) {}
 
 grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
                                             const v1::ProposeConsentRequest* request,
                                             v1::Consent* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   const auto& in = request->consent();
@@ -316,9 +314,7 @@ grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
                                           const v1::GrantConsentRequest* request,
                                           v1::Consent* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeConsent(caller, "GrantConsent", *request, request->request_id(),
@@ -330,9 +326,7 @@ grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
                                            const v1::RefuseConsentRequest* request,
                                            v1::Consent* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeConsent(caller, "RefuseConsent", *request, request->request_id(),
@@ -344,9 +338,7 @@ grpc::Status ConsentHandler::WithdrawConsent(grpc::ServerContext* context,
                                              const v1::WithdrawConsentRequest* request,
                                              v1::Consent* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeConsent(caller, "WithdrawConsent", *request, request->request_id(),
@@ -358,9 +350,7 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
                                         const v1::GetConsentRequest* request,
                                         v1::Consent* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -380,9 +370,7 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
                                           const v1::ListConsentsRequest* request,
                                           v1::ListConsentsResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
@@ -409,9 +397,7 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
                                              const v1::RequestOverrideRequest* request,
                                              v1::Override* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   const auto& in = request->override();
@@ -530,9 +516,7 @@ grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
                                              const v1::ApproveOverrideRequest* request,
                                              v1::Override* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeOverride(caller, "ApproveOverride", *request, request->request_id(),
@@ -544,9 +528,7 @@ grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
                                             const v1::RejectOverrideRequest* request,
                                             v1::Override* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeOverride(caller, "RejectOverride", *request, request->request_id(),
@@ -558,9 +540,7 @@ grpc::Status ConsentHandler::RevokeOverride(grpc::ServerContext* context,
                                             const v1::RevokeOverrideRequest* request,
                                             v1::Override* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->reason().size() > 1000) {
@@ -575,9 +555,7 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
                                          const v1::GetOverrideRequest* request,
                                          v1::Override* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -597,9 +575,7 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
                                            const v1::ListOverridesRequest* request,
                                            v1::ListOverridesResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageConsent, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
@@ -628,9 +604,7 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
                                              const v1::CheckDisclosureRequest* request,
                                              v1::DisclosureDecision* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kCheckDisclosure, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {

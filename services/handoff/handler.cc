@@ -171,14 +171,13 @@ HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       peers_(peers),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::HandoffService::service_full_name()) {}
 
 grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
                                            const v1::CreateHandoffRequest* request,
                                            v1::Handoff* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kSendHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = FirstError({CheckRequestId(request->request_id()),
@@ -296,8 +295,7 @@ grpc::Status HandoffHandler::Change(const Caller& caller, std::string_view metho
 grpc::Status HandoffHandler::SendHandoff(grpc::ServerContext* c, const v1::SendHandoffRequest* r,
                                          v1::Handoff* out) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*c, *r, Operation::kSendHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
     return denied;
   }
   return Change(caller, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
@@ -307,8 +305,7 @@ grpc::Status HandoffHandler::SendHandoff(grpc::ServerContext* c, const v1::SendH
 grpc::Status HandoffHandler::RevokeHandoff(grpc::ServerContext* c,
                                            const v1::RevokeHandoffRequest* r, v1::Handoff* out) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*c, *r, Operation::kSendHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (r->reason().size() > 1000) {
@@ -321,8 +318,7 @@ grpc::Status HandoffHandler::RevokeHandoff(grpc::ServerContext* c,
 grpc::Status HandoffHandler::AcceptHandoff(grpc::ServerContext* c,
                                            const v1::AcceptHandoffRequest* r, v1::Handoff* out) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (r->assigned_office().size() > 200) {
@@ -335,8 +331,7 @@ grpc::Status HandoffHandler::AcceptHandoff(grpc::ServerContext* c,
 grpc::Status HandoffHandler::DeclineHandoff(grpc::ServerContext* c,
                                             const v1::DeclineHandoffRequest* r, v1::Handoff* out) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (r->reason().size() > 1000) {
@@ -350,8 +345,7 @@ grpc::Status HandoffHandler::CompleteHandoff(grpc::ServerContext* c,
                                              const v1::CompleteHandoffRequest* r,
                                              v1::Handoff* out) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*c, *r, Operation::kAnswerHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
     return denied;
   }
   return Change(caller, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
@@ -362,7 +356,7 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
                                         const v1::GetHandoffRequest* request,
                                         v1::Handoff* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -386,7 +380,7 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
                                           const v1::ListHandoffsRequest* request,
                                           v1::ListHandoffsResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
@@ -396,12 +390,9 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
   if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
     return invalid;
   }
+  // Let in as a service (every handoff) or as a coordinator (her own
+  // organisation's).
   const bool service = !workflow::CheckAccess(caller.principal, Operation::kReadEvents);
-  if (!service && workflow::CheckAccess(caller.principal, Operation::kSendHandoff)) {
-    return gate_.Checked(
-        caller, *request, __func__,
-        common::Forbidden({workflow::rules::kAccessRole, "coordinators list handoffs"}));
-  }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
@@ -417,9 +408,7 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
                                        const v1::ListInboxRequest* request,
                                        v1::ListInboxResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kAnswerHandoff, caller, "ListInbox");
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, "ListInbox"); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -446,9 +435,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
                                         const v1::ReadPacketRequest* request,
                                         v1::Packet* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kAnswerHandoff, caller, "ReadPacket");
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, "ReadPacket"); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("handoff_id", request->handoff_id()); !invalid.ok()) {
@@ -585,8 +572,7 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
                                          const v1::GetCarePlanRequest* request,
                                          v1::CarePlan* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kSendHandoff, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {

@@ -168,15 +168,13 @@ ShelterHandler::ShelterHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       facts_(facts),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::ShelterService::service_full_name()) {}
 
 grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
                                            const v1::CreateShelterRequest* request,
                                            v1::Shelter* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageShelter, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
@@ -223,9 +221,7 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
                                         const v1::GetShelterRequest* request,
                                         v1::Shelter* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -250,9 +246,7 @@ grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
                                           const v1::ListSheltersRequest* request,
                                           v1::ListSheltersResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -284,9 +278,7 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
                                             const v1::UpdateCapacityRequest* request,
                                             v1::Shelter* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageShelter, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
@@ -331,9 +323,7 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
                                               const v1::RequestPlacementRequest* request,
                                               v1::Placement* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kRequestPlacement, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   const Instant now = clock_.Now();
@@ -475,8 +465,7 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
                                               const v1::ConfirmPlacementRequest* request,
                                               v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   // The person's facts now, from the trajectory service, before any lock.
@@ -518,8 +507,7 @@ grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
                                           const v1::EndPlacementRequest* request,
                                           v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (!v1::MoveOnDestination_IsValid(request->move_on()) ||
@@ -545,7 +533,7 @@ grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
                                              const v1::CancelPlacementRequest* request,
                                              v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->reason().size() > 1000) {
@@ -554,14 +542,10 @@ grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
   return ChangePlacement(
       caller, "CancelPlacement", *request, request->request_id(), request->placement_id(),
       request->etag(), response, [&](PlacementChange& c) {
-        // The requester withdraws the request, or the shelter declines it.
-        const bool requester =
-            c.caller.identity.organisation_id == c.row.requested_by_organisation &&
-            !workflow::CheckAccess(c.caller.principal, Operation::kRequestPlacement);
-        if (!requester) {
-          if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
-            return denied;
-          }
+        if (auto refusal = workflow::CheckMayCancelPlacement(
+                c.caller.principal, c.caller.identity.organisation_id,
+                c.row.requested_by_organisation, c.shelter.operator_organisation)) {
+          return common::Forbidden(*refusal);
         }
         c.event = "placement.cancelled";
         return Step(c.row.flow, c.actions, {PlacementEvent::kCancel}, c.now);
@@ -572,8 +556,7 @@ grpc::Status ShelterHandler::RecordContinuationReason(
     grpc::ServerContext* context, const v1::RecordContinuationReasonRequest* request,
     v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kRunPlacement, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->reason().empty() || request->reason().size() > 2000) {
@@ -599,23 +582,26 @@ grpc::Status ShelterHandler::RecordContinuationReason(
 
 namespace {
 
-// What a caller may see of placements: shelter staff their own shelters',
-// requesters (coordinators, police) their own requests, services all.
+// The placements a caller sees (workflow::PlacementScopeOf), as a filter;
+// false for none (the gate lets in only callers with a scope).
 bool ScopeFor(const Caller& caller, PlacementFilter& filter) {
-  using workflow::Role;
-  if (caller.principal.roles.contains(Role::kService) &&
-      caller.principal.organisation_type == workflow::OrganisationType::kService) {
-    return true;
-  }
-  if (!workflow::CheckAccess(caller.principal, Operation::kRunPlacement)) {
-    filter.operator_organisation = caller.identity.organisation_id;
-    return true;
-  }
-  if (!workflow::CheckAccess(caller.principal, Operation::kRequestPlacement)) {
-    filter.requested_by_organisation = caller.identity.organisation_id;
-    return true;
+  switch (workflow::PlacementScopeOf(caller.principal)) {
+    case workflow::PlacementScope::kOwnShelters:
+      filter.operator_organisation = caller.identity.organisation_id;
+      return true;
+    case workflow::PlacementScope::kOwnRequests:
+      filter.requested_by_organisation = caller.identity.organisation_id;
+      return true;
+    case workflow::PlacementScope::kAll:
+      return true;
+    case workflow::PlacementScope::kNone:
+      break;
   }
   return false;
+}
+
+grpc::Status NoPlacementScope() {
+  return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
 }
 
 }  // namespace
@@ -624,7 +610,7 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
                                           const v1::GetPlacementRequest* request,
                                           v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -632,9 +618,7 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
   }
   PlacementFilter scope;
   if (!ScopeFor(caller, scope)) {
-    return gate_.Checked(
-        caller, *request, __func__,
-        {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"});
+    return gate_.Checked(caller, *request, __func__, NoPlacementScope());
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadPlacement(tx, request->id(), false);
@@ -662,7 +646,7 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
                                             const v1::ListPlacementsRequest* request,
                                             v1::ListPlacementsResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Identify(*context, *request, caller, __func__); !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -685,9 +669,7 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
                          "",
                          ""};
   if (!ScopeFor(caller, filter)) {
-    return gate_.Checked(
-        caller, *request, __func__,
-        {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"});
+    return gate_.Checked(caller, *request, __func__, NoPlacementScope());
   }
   return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -710,9 +692,7 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
                                                const v1::GetOccupancyBoardRequest* request,
                                                v1::OccupancyBoard* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadOccupancy, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (!v1::ShelterKind_IsValid(request->kind())) {
@@ -743,9 +723,7 @@ grpc::Status ShelterHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadDisclosureSections, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {

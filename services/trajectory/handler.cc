@@ -341,7 +341,8 @@ TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory
       clock_(clock),
       open_work_(open_work),
       settings_(std::move(settings)),
-      gate_(directory_, db_, settings_.db_timeout, clock_) {}
+      gate_(directory_, db_, settings_.db_timeout, clock_,
+            v1::TrajectoryService::service_full_name()) {}
 
 grpc::Status TrajectoryHandler::ChangeTrajectory(
     const Caller& caller, std::string_view method, const google::protobuf::Message& request,
@@ -386,8 +387,7 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
                                              const v1::CreateSignalRequest* request,
                                              v1::Signal* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kRecordSignal, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
@@ -442,8 +442,7 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
                                           const v1::GetSignalRequest* request,
                                           v1::Signal* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadSignals, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -465,8 +464,7 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
                                             const v1::ListSignalsRequest* request,
                                             v1::ListSignalsResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kReadSignals, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -497,9 +495,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
                                                const v1::RegisterPersonRequest* request,
                                                v1::RegisterPersonResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   const Instant now = clock_.Now();
@@ -600,9 +596,7 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
                                               const v1::GetTrajectoryRequest* request,
                                               v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, "GetTrajectory");
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, "GetTrajectory"); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
@@ -626,9 +620,7 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
                                                  const v1::ListTrajectoriesRequest* request,
                                                  v1::ListTrajectoriesResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -712,9 +704,7 @@ grpc::Status TrajectoryHandler::SetAgeStatus(grpc::ServerContext* context,
                                              const v1::SetAgeStatusRequest* request,
                                              v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->age_status() == v1::AGE_STATUS_UNSPECIFIED ||
@@ -736,9 +726,7 @@ grpc::Status TrajectoryHandler::CorrectDateOfBirth(grpc::ServerContext* context,
                                                    const v1::CorrectDateOfBirthRequest* request,
                                                    v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (!request->has_date_of_birth() || !ValidDate(request->date_of_birth(), clock_.Now())) {
@@ -779,9 +767,7 @@ grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
                                                 const v1::RecordScreeningRequest* request,
                                                 v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (!request->has_screening()) {
@@ -817,9 +803,7 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
                                             const v1::DecideRouteRequest* request,
                                             v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   using E = workflow::TrajectoryEvent;
@@ -870,9 +854,7 @@ grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
                                                   const v1::AssignCoordinatorRequest* request,
                                                   v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (!common::IsValidPrincipalId(request->coordinator_user_id())) {
@@ -898,9 +880,7 @@ grpc::Status TrajectoryHandler::SetNonPunishmentFlag(grpc::ServerContext* contex
                                                      const v1::SetNonPunishmentFlagRequest* request,
                                                      v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeTrajectory(
@@ -918,9 +898,7 @@ grpc::Status TrajectoryHandler::ReactivateTrajectory(grpc::ServerContext* contex
                                                      const v1::ReactivateTrajectoryRequest* request,
                                                      v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeTrajectory(
@@ -939,9 +917,7 @@ grpc::Status TrajectoryHandler::StartReflectionPeriod(
     grpc::ServerContext* context, const v1::StartReflectionPeriodRequest* request,
     v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   const Instant now = clock_.Now();
@@ -972,9 +948,7 @@ grpc::Status TrajectoryHandler::DecideReflectionPeriod(
     grpc::ServerContext* context, const v1::DecideReflectionPeriodRequest* request,
     v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->decision() == v1::REFLECTION_DECISION_UNSPECIFIED ||
@@ -998,9 +972,7 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
     grpc::ServerContext* context, const v1::RecordResidencePermitRequest* request,
     v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->permit_state() == v1::PERMIT_STATE_UNSPECIFIED ||
@@ -1035,9 +1007,7 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
                                                 const v1::CloseTrajectoryRequest* request,
                                                 v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (request->reason() == v1::CLOSURE_REASON_UNSPECIFIED ||
@@ -1070,9 +1040,7 @@ grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
                                                  const v1::ReopenTrajectoryRequest* request,
                                                  v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   return ChangeTrajectory(
@@ -1102,9 +1070,7 @@ grpc::Status TrajectoryHandler::LinkTrajectory(grpc::ServerContext* context,
                                                const v1::LinkTrajectoryRequest* request,
                                                v1::Trajectory* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kManageTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("linked_trajectory_id", request->linked_trajectory_id());
@@ -1132,9 +1098,7 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
                                              const v1::ListTimelineRequest* request,
                                              v1::ListTimelineResponse* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadTrajectory, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
@@ -1177,8 +1141,7 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
                                           const v1::ListTasksRequest* request,
                                           v1::ListTasksResponse* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kManageTasks, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   common::PageQuery page;
@@ -1213,8 +1176,7 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
                                              const v1::CompleteTaskRequest* request,
                                              v1::Task* response) {
   Caller caller;
-  if (auto denied = gate_.Authorize(*context, *request, Operation::kManageTasks, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid =
@@ -1253,9 +1215,7 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
                                                     const v1::GetEligibilityFactsRequest* request,
                                                     v1::EligibilityFacts* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadEligibilityFacts, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
@@ -1294,9 +1254,7 @@ grpc::Status TrajectoryHandler::GetDisclosureSections(
     grpc::ServerContext* context, const common::v1::GetDisclosureSectionsRequest* request,
     common::v1::DisclosureSections* response) {
   Caller caller;
-  if (auto denied =
-          gate_.Authorize(*context, *request, Operation::kReadDisclosureSections, caller, __func__);
-      !denied.ok()) {
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
   if (auto invalid = common::CheckSectionsRequest(*request); !invalid.ok()) {

@@ -1086,6 +1086,64 @@ TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest)
   EXPECT_TRUE(CheckOwnShelter("crisisopvang-utrecht", "crisisopvang-rotterdam").has_value());
 }
 
+TEST(RuleAccessRole, PlacementScopeOf_ServicesAllStaffTheirSheltersRequestersTheirRequests) {
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kService, {Role::kService}}), PlacementScope::kAll);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kFollowUpShelter, {Role::kShelterStaff}}),
+            PlacementScope::kOwnShelters);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kCareCoordination, {Role::kCoordinator}}),
+            PlacementScope::kOwnRequests);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kPolice, {Role::kPartner}}),
+            PlacementScope::kOwnRequests);
+  // A lawyer, a municipality, a privacy officer, a service role at a
+  // shelter: none.
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kLegalAid, {Role::kPartner}}),
+            PlacementScope::kNone);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kMunicipality, {Role::kPartner}}),
+            PlacementScope::kNone);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kCareCoordination, {Role::kPrivacyOfficer}}),
+            PlacementScope::kNone);
+  EXPECT_EQ(PlacementScopeOf({OrganisationType::kCrisisShelter, {Role::kService}}),
+            PlacementScope::kNone);
+  // Who may read placements at all is who has a scope.
+  EXPECT_FALSE(
+      CheckAccess({OrganisationType::kPolice, {Role::kPartner}}, Operation::kReadPlacements));
+  EXPECT_TRUE(
+      CheckAccess({OrganisationType::kLegalAid, {Role::kPartner}}, Operation::kReadPlacements));
+}
+
+TEST(RuleAccessRole, CheckMayCancelPlacement_TheRequesterWithdrawsTheShelterDeclines) {
+  const Principal coordinator{OrganisationType::kCareCoordination, {Role::kCoordinator}};
+  const Principal police{OrganisationType::kPolice, {Role::kPartner}};
+  const Principal staff{OrganisationType::kCrisisShelter, {Role::kShelterStaff}};
+  EXPECT_FALSE(CheckMayCancelPlacement(coordinator, "essm", "essm", "co-rotterdam"));
+  EXPECT_FALSE(CheckMayCancelPlacement(police, "avim", "avim", "co-rotterdam"));
+  EXPECT_FALSE(CheckMayCancelPlacement(staff, "co-rotterdam", "essm", "co-rotterdam"));
+  // Another coordinator's organisation, another shelter's staff: refused.
+  const auto other = CheckMayCancelPlacement(coordinator, "essm-utrecht", "essm", "co-rotterdam");
+  ASSERT_TRUE(other.has_value());
+  EXPECT_EQ(other->rule, rules::kAccessRole);
+  EXPECT_TRUE(CheckMayCancelPlacement(staff, "co-utrecht", "essm", "co-rotterdam"));
+  // A privacy officer of the requesting organisation may not ask for beds,
+  // so she does not withdraw one either.
+  EXPECT_TRUE(
+      CheckMayCancelPlacement({OrganisationType::kCareCoordination, {Role::kPrivacyOfficer}},
+                              "essm", "essm", "co-rotterdam"));
+}
+
+TEST(RuleAccessRole, EveryOperationHasOneNameThatReadsBack) {
+  std::set<std::string_view> names;
+  for (const Operation operation : AllOperations()) {
+    const std::string_view name = NameOf(operation);
+    EXPECT_TRUE(names.insert(name).second) << name << " names two operations";
+    EXPECT_EQ(OperationNamed(name), operation) << name;
+    EXPECT_NE(ToString(operation), "?");
+  }
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(Operation::kAnswerHandoff) + 1)
+      << "an operation missing from the table";
+  EXPECT_FALSE(OperationNamed("manage_trajectory"));
+  EXPECT_FALSE(OperationNamed(""));
+}
+
 TEST(RuleAccessRole, AShelterIsRegisteredByAnOrganisationThatRunsThatKind) {
   EXPECT_FALSE(CheckShelterKindOfOperator(OrganisationType::kCrisisShelter, ShelterKind::kCrisis));
   EXPECT_FALSE(
