@@ -243,8 +243,8 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
       if (now >= current.valid_until) {
         return RuleViolation{rules::kConsentComplete, "the consent's validity has already ended"};
       }
-      out.actions = {
-          {ActionKind::kScheduleDeadline, "consent.expiry", current.valid_until, current.id}};
+      out.actions = {{ConsentActionKind::kScheduleDeadline, "consent.expiry", current.valid_until,
+                      current.id}};
       break;
     case CE::kWithdraw: {
       // R-WITHDRAWAL-IMMEDIATE: the state change denies the next disclosure;
@@ -254,9 +254,9 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
                                         ? "type:" + std::string(ToString(current.recipient_type))
                                         : current.recipient_organisation;
       out.actions = {
-          {ActionKind::kCancelTimers, "consent.withdrawn", now, current.id},
-          {ActionKind::kRevokeHandoffs, "consent.withdrawn", now, recipient},
-          {ActionKind::kNotifyRecipient, "consent.withdrawn", now, recipient},
+          {ConsentActionKind::kCancelTimers, "consent.withdrawn", now, current.id},
+          {ConsentActionKind::kRevokeHandoffs, "consent.withdrawn", now, recipient},
+          {ConsentActionKind::kNotifyRecipient, "consent.withdrawn", now, recipient},
       };
       break;
     }
@@ -264,18 +264,18 @@ Result<ConsentOutcome> ApplyConsent(const ConsentRecord& current, ConsentEvent e
       if (now < current.valid_until) {
         return RuleViolation{rules::kConsentDefaultDeny, "the consent is still valid"};
       }
-      out.actions = {{ActionKind::kCreateTask, "consent.expired", now, current.id}};
+      out.actions = {{ConsentActionKind::kCreateTask, "consent.expired", now, current.id}};
       break;
     case CE::kMinorityEnded:
       if (current.grantor != Grantor::kGuardian) {
         return RuleViolation{rules::kConsentGuardian,
                              "only a guardian's consent ends with her minority; her own stays"};
       }
-      out.actions = {{ActionKind::kCancelTimers, "consent.ended", now, current.id}};
+      out.actions = {{ConsentActionKind::kCancelTimers, "consent.ended", now, current.id}};
       break;
     case CE::kRefuse:
     case CE::kSupersede:
-      out.actions = {{ActionKind::kCancelTimers, "consent.ended", now, current.id}};
+      out.actions = {{ConsentActionKind::kCancelTimers, "consent.ended", now, current.id}};
       break;
   }
   return out;
@@ -314,12 +314,12 @@ Result<OverrideOutcome> RequestOverride(const OverrideRecord& request, AgeStatus
     o.state = OS::kActivePendingApproval;
     o.approval_due_at = std::min(now + kAcuteApprovalWindow, o.expires_at);
     out.actions = {
-        {ActionKind::kCreateTask, "override.approval_needed", now, o.id},
-        {ActionKind::kScheduleDeadline, "override.approval_due", o.approval_due_at, o.id},
+        {ConsentActionKind::kCreateTask, "override.approval_needed", now, o.id},
+        {ConsentActionKind::kScheduleDeadline, "override.approval_due", o.approval_due_at, o.id},
     };
   } else {
     o.state = OS::kRequested;
-    out.actions = {{ActionKind::kCreateTask, "override.approval_needed", now, o.id}};
+    out.actions = {{ConsentActionKind::kCreateTask, "override.approval_needed", now, o.id}};
   }
   return out;
 }
@@ -350,12 +350,13 @@ Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEve
         return RuleViolation{rules::kOverrideComplete, "the override has already expired"};
       }
       out.next.approved_by = actor;
-      out.actions.push_back({ActionKind::kCancelTimers, "override.decided", now, current.id});
+      out.actions.push_back(
+          {ConsentActionKind::kCancelTimers, "override.decided", now, current.id});
       if (event == OE::kApprove) {
-        out.actions.push_back(
-            {ActionKind::kScheduleDeadline, "override.expiry", current.expires_at, current.id});
+        out.actions.push_back({ConsentActionKind::kScheduleDeadline, "override.expiry",
+                               current.expires_at, current.id});
       } else if (was_acting) {
-        out.actions.push_back({ActionKind::kRevokeHandoffs, "override.rejected", now,
+        out.actions.push_back({ConsentActionKind::kRevokeHandoffs, "override.rejected", now,
                                current.recipient_organisation});
       }
       break;
@@ -363,21 +364,21 @@ Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEve
       if (now < current.expires_at) {
         return RuleViolation{rules::kOverrideComplete, "the override has not expired yet"};
       }
-      out.actions = {
-          {ActionKind::kRevokeHandoffs, "override.expired", now, current.recipient_organisation}};
+      out.actions = {{ConsentActionKind::kRevokeHandoffs, "override.expired", now,
+                      current.recipient_organisation}};
       break;
     case OE::kRevoke:
-      out.actions = {
-          {ActionKind::kCancelTimers, "override.revoked", now, current.id},
-          {ActionKind::kRevokeHandoffs, "override.revoked", now, current.recipient_organisation}};
+      out.actions = {{ConsentActionKind::kCancelTimers, "override.revoked", now, current.id},
+                     {ConsentActionKind::kRevokeHandoffs, "override.revoked", now,
+                      current.recipient_organisation}};
       break;
     case OE::kApprovalLapse:
       if (now < current.approval_due_at) {
         return RuleViolation{rules::kOverrideAcute72h, "approval is not due yet"};
       }
-      out.actions = {{ActionKind::kRevokeHandoffs, "override.approval_lapsed", now,
+      out.actions = {{ConsentActionKind::kRevokeHandoffs, "override.approval_lapsed", now,
                       current.recipient_organisation},
-                     {ActionKind::kCreateTask, "override.approval_lapsed", now, current.id}};
+                     {ConsentActionKind::kCreateTask, "override.approval_lapsed", now, current.id}};
       break;
   }
   return out;

@@ -71,7 +71,7 @@ bool EndsWithMinority(const ConsentRecord& consent);
 
 struct ConsentOutcome {
   ConsentRecord next;
-  std::vector<Action> actions;
+  std::vector<ConsentAction> actions;
 };
 
 const MachineSpec<ConsentState, ConsentEvent>& ConsentMachine();
@@ -128,7 +128,7 @@ inline constexpr std::chrono::hours kAcuteApprovalWindow{72};
 
 struct OverrideOutcome {
   OverrideRecord next;
-  std::vector<Action> actions;
+  std::vector<ConsentAction> actions;
 };
 
 /// A new override request. Acute danger (vital interest only) is active at

@@ -4,24 +4,9 @@
 
 namespace ketenregie::workflow {
 
-std::string_view ToString(ActionKind kind) {
-  switch (kind) {
-    case ActionKind::kScheduleReminder:
-      return "schedule_reminder";
-    case ActionKind::kScheduleDeadline:
-      return "schedule_deadline";
-    case ActionKind::kCancelTimers:
-      return "cancel_timers";
-    case ActionKind::kNotifyChildProtection:
-      return "notify_child_protection";
-    case ActionKind::kRevokeHandoffs:
-      return "revoke_handoffs";
-    case ActionKind::kNotifyRecipient:
-      return "notify_recipient";
-    case ActionKind::kCreateTask:
-      return "create_task";
-  }
-  return "unknown";
+std::string TimerTrack(std::string_view what) {
+  const std::string_view track = what.substr(0, what.find('.'));
+  return track == "trajectory" ? std::string() : std::string(track);
 }
 
 RuleViolation NotAllowed(std::string_view machine, std::string_view state, std::string_view event) {

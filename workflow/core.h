@@ -44,37 +44,79 @@ class [[nodiscard]] Result final {
 
 /// What a transition asks the service to do, in the same transaction as the
 /// state change. The service carries actions out; the rules only name them.
-enum class ActionKind {
-  /// A durable timer: remind the responsible coordinator at `at`.
-  kScheduleReminder,
-  /// A durable timer: a deadline (expiry, overdue, approval due) at `at`.
-  kScheduleDeadline,
-  /// Cancel this resource's pending timers.
-  kCancelTimers,
-  /// Notify child protection at once (route A; no consent needed).
-  kNotifyChildProtection,
-  /// Revoke open handoffs to `subject` (an organisation id).
-  kRevokeHandoffs,
-  /// Tell organisation `subject` what happened (e.g. consent withdrawn).
-  kNotifyRecipient,
-  /// Put a task in the coordinator's list.
-  kCreateTask,
-};
-
-struct Action {
-  ActionKind kind;
+/// Each machine has its own kinds of action (below), so a service's
+/// executor handles exactly what its machines emit, and nothing it could
+/// not do.
+template <typename Kind>
+struct ActionOf {
+  Kind kind;
   /// Machine-readable purpose, e.g. "reflection.expires_in_14_days".
   std::string what;
   Instant at{};
   std::string subject;
 
-  friend bool operator==(const Action&, const Action&) = default;
+  friend bool operator==(const ActionOf&, const ActionOf&) = default;
 };
 
-std::string_view ToString(ActionKind kind);
+/// The trajectory's machines (trajectory, reflection period).
+enum class TrajectoryActionKind {
+  /// A durable timer: remind the responsible coordinator at `at`.
+  kScheduleReminder,
+  /// A durable timer: a deadline (expiry, overdue, approval due) at `at`.
+  kScheduleDeadline,
+  /// Cancel pending timers: those of the track `what` names
+  /// ("reflection.*"), or all of them ("trajectory.*").
+  kCancelTimers,
+  /// Notify child protection at once (route A; no consent needed).
+  kNotifyChildProtection,
+  /// Put a task in the coordinator's list.
+  kCreateTask,
+};
+using TrajectoryAction = ActionOf<TrajectoryActionKind>;
+
+/// The placement machine.
+enum class PlacementActionKind {
+  kScheduleReminder,
+  kScheduleDeadline,
+  /// Cancel the placement's pending timers.
+  kCancelTimers,
+  /// A task for the coordinator of the placement's trajectory.
+  kCreateTask,
+};
+using PlacementAction = ActionOf<PlacementActionKind>;
+
+/// The handoff machine.
+enum class HandoffActionKind {
+  kScheduleDeadline,
+  kCancelTimers,
+  /// A task for the coordinator who sent the handoff.
+  kCreateTask,
+  /// Tell the recipient organisation `subject` (its inbox).
+  kNotifyRecipient,
+};
+using HandoffAction = ActionOf<HandoffActionKind>;
+
+/// The consent and override machines.
+enum class ConsentActionKind {
+  kScheduleDeadline,
+  kCancelTimers,
+  /// Revoke open handoffs to `subject` (an organisation id, or "type:..."
+  /// for every organisation of a type).
+  kRevokeHandoffs,
+  /// Tell organisation `subject` what happened (e.g. consent withdrawn).
+  kNotifyRecipient,
+  kCreateTask,
+};
+using ConsentAction = ActionOf<ConsentActionKind>;
+
+/// Which of a resource's pending timers a kCancelTimers action ends: those
+/// of the track its purpose names ("reflection.decided" ends
+/// "reflection.*", "age.date_of_birth_corrected" ends "age.*"), or all of
+/// them (empty) when it names the trajectory itself ("trajectory.closed").
+std::string TimerTrack(std::string_view what);
 
 /// The next state and the actions that come with it.
-template <typename State>
+template <typename State, typename Action>
 struct Outcome {
   State state;
   std::vector<Action> actions;

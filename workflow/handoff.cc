@@ -128,34 +128,36 @@ Result<HandoffOutcome> ApplyHandoff(const HandoffSnapshot& current, const Handof
     case E::kSend:
       out.next.answer_due_at = AddDays(now, policy.answer_days);
       out.actions = {
-          {ActionKind::kNotifyRecipient, "handoff.sent", now, current.recipient_organisation},
-          {ActionKind::kScheduleDeadline, "handoff.answer_due", out.next.answer_due_at, current.id},
+          {HandoffActionKind::kNotifyRecipient, "handoff.sent", now,
+           current.recipient_organisation},
+          {HandoffActionKind::kScheduleDeadline, "handoff.answer_due", out.next.answer_due_at,
+           current.id},
       };
       break;
     case E::kAccept:
-      out.actions = {{ActionKind::kCancelTimers, "handoff.accepted", now, current.id}};
+      out.actions = {{HandoffActionKind::kCancelTimers, "handoff.accepted", now, current.id}};
       break;
     case E::kDecline:
       if (command.reason.empty()) {
         return RuleViolation{rules::kHandoffAnswer, "a partner declines with a reason"};
       }
       out.next.reason = command.reason;
-      out.actions = {{ActionKind::kCancelTimers, "handoff.declined", now, current.id},
-                     {ActionKind::kCreateTask, "handoff.declined", now, current.id}};
+      out.actions = {{HandoffActionKind::kCancelTimers, "handoff.declined", now, current.id},
+                     {HandoffActionKind::kCreateTask, "handoff.declined", now, current.id}};
       break;
     case E::kRevoke:
       out.next.reason = command.reason;
-      out.actions = {{ActionKind::kCancelTimers, "handoff.revoked", now, current.id}};
+      out.actions = {{HandoffActionKind::kCancelTimers, "handoff.revoked", now, current.id}};
       if (current.state != S::kDraft) {
-        out.actions.push_back(
-            {ActionKind::kNotifyRecipient, "handoff.revoked", now, current.recipient_organisation});
+        out.actions.push_back({HandoffActionKind::kNotifyRecipient, "handoff.revoked", now,
+                               current.recipient_organisation});
       }
       break;
     case E::kExpire:
       if (now < current.answer_due_at) {
         return RuleViolation{rules::kHandoffAnswer, "the answer is not due yet"};
       }
-      out.actions = {{ActionKind::kCreateTask, "handoff.unanswered", now, current.id}};
+      out.actions = {{HandoffActionKind::kCreateTask, "handoff.unanswered", now, current.id}};
       break;
     case E::kComplete:
       break;

@@ -80,7 +80,7 @@ struct HandoffCommand {
 
 struct HandoffOutcome {
   HandoffSnapshot next;
-  std::vector<Action> actions;
+  std::vector<HandoffAction> actions;
 };
 
 const MachineSpec<HandoffState, HandoffEvent>& HandoffMachine();

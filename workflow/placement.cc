@@ -231,11 +231,11 @@ Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
       }
       if (crisis) {
         out.actions = {
-            {ActionKind::kScheduleReminder, "placement.limit_in_14_days",
+            {PlacementActionKind::kScheduleReminder, "placement.limit_in_14_days",
              AddDays(current.limit, -14), current.id},
-            {ActionKind::kScheduleReminder, "placement.limit_in_7_days", AddDays(current.limit, -7),
-             current.id},
-            {ActionKind::kScheduleDeadline, "placement.limit", current.limit, current.id},
+            {PlacementActionKind::kScheduleReminder, "placement.limit_in_7_days",
+             AddDays(current.limit, -7), current.id},
+            {PlacementActionKind::kScheduleDeadline, "placement.limit", current.limit, current.id},
         };
       }
       break;
@@ -244,7 +244,7 @@ Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
         return RuleViolation{rules::kCrisisMax3m,
                              "only a crisis placement past its three months is overdue"};
       }
-      out.actions = {{ActionKind::kCreateTask, "placement.overdue", now, current.id}};
+      out.actions = {{PlacementActionKind::kCreateTask, "placement.overdue", now, current.id}};
       break;
     case E::kRecordContinuation:
       if (command.reason.empty()) {
@@ -260,7 +260,7 @@ Result<PlacementOutcome> ApplyPlacement(const PlacementSnapshot& current,
                              "destination unknown, if so)"};
       }
       out.next.move_on = command.move_on;
-      out.actions = {{ActionKind::kCancelTimers, "placement.ended", now, current.id}};
+      out.actions = {{PlacementActionKind::kCancelTimers, "placement.ended", now, current.id}};
       break;
     case E::kCancel:
       break;

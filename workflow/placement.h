@@ -119,7 +119,7 @@ struct PlacementCommand {
 
 struct PlacementOutcome {
   PlacementSnapshot next;
-  std::vector<Action> actions;
+  std::vector<PlacementAction> actions;
 };
 
 const MachineSpec<PlacementState, PlacementEvent>& PlacementMachine();

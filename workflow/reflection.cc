@@ -122,8 +122,8 @@ ReflectionEvent PermitEvent(ReflectionState current, PermitOutcome outcome) {
   return E::kApplyPermit;
 }
 
-std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant now) {
-  std::vector<Action> actions;
+std::vector<TrajectoryAction> ReflectionTimers(const ReflectionSnapshot& period, Instant now) {
+  std::vector<TrajectoryAction> actions;
   if (period.state != S::kRunning) {
     return actions;
   }
@@ -132,10 +132,11 @@ std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant n
        {std::pair{"reflection.ends_in_14_days", 14}, std::pair{"reflection.ends_in_3_days", 3}}) {
     const Instant at = AddDays(period.ends_at, -days);
     if (at >= now) {
-      actions.push_back({ActionKind::kScheduleReminder, what, at, id});
+      actions.push_back({TrajectoryActionKind::kScheduleReminder, what, at, id});
     }
   }
-  actions.push_back({ActionKind::kScheduleDeadline, "reflection.expiry", period.ends_at, id});
+  actions.push_back(
+      {TrajectoryActionKind::kScheduleDeadline, "reflection.expiry", period.ends_at, id});
   return actions;
 }
 
@@ -168,13 +169,13 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
                              "serious reasons, or declined"};
       }
       out.next.decision = command.decision;
-      out.actions = {{ActionKind::kCancelTimers, "reflection.decided", now, id}};
+      out.actions = {{TrajectoryActionKind::kCancelTimers, "reflection.decided", now, id}};
       break;
     case E::kExpire:
       if (now < current.ends_at) {
         return RuleViolation{rules::kReflectionExpiry, "the reflection period has not ended yet"};
       }
-      out.actions = {{ActionKind::kCreateTask, "reflection.expired", now, id}};
+      out.actions = {{TrajectoryActionKind::kCreateTask, "reflection.expired", now, id}};
       break;
     case E::kApplyPermit:
       if (current.decision != ReflectionDecision::kPoliceReport &&
@@ -196,14 +197,14 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
       }
       out.next.permit_valid_until = command.permit_valid_until;
       if (command.event == E::kRenewPermit) {
-        out.actions.push_back({ActionKind::kCancelTimers, "permit.renewed", now, id});
+        out.actions.push_back({TrajectoryActionKind::kCancelTimers, "permit.renewed", now, id});
       }
       out.actions.push_back(
-          {ActionKind::kScheduleReminder, "permit.renewal_due",
+          {TrajectoryActionKind::kScheduleReminder, "permit.renewal_due",
            AddDays(command.permit_valid_until, -policy.permit_renewal_notice_days), id});
       break;
     case E::kRejectPermit:
-      out.actions = {{ActionKind::kCreateTask, "permit.rejected", now, id}};
+      out.actions = {{TrajectoryActionKind::kCreateTask, "permit.rejected", now, id}};
       break;
   }
   return out;

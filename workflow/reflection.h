@@ -83,7 +83,7 @@ struct ReflectionCommand {
 
 struct ReflectionOutcome {
   ReflectionSnapshot next;
-  std::vector<Action> actions;
+  std::vector<TrajectoryAction> actions;
 };
 
 const MachineSpec<ReflectionState, ReflectionEvent>& ReflectionMachine();
@@ -97,7 +97,7 @@ ReflectionEvent PermitEvent(ReflectionState current, PermitOutcome outcome);
 /// before its end (those still ahead of `now`) and the expiry deadline.
 /// Used when it starts and when a closed trajectory is reopened with the
 /// period still running. Nothing for a period that is not running.
-std::vector<Action> ReflectionTimers(const ReflectionSnapshot& period, Instant now);
+std::vector<TrajectoryAction> ReflectionTimers(const ReflectionSnapshot& period, Instant now);
 
 Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
                                           const ReflectionCommand& command, Instant now,

@@ -133,11 +133,11 @@ std::optional<Instant> MinorUntil(std::optional<year_month_day> born, Instant no
 // A person on an adult route who turns out to be (possibly) a child needs
 // route A: the coordinator gets the task at once.
 void AskRouteAIfNowAChild(const TrajectorySnapshot& current, AgeStatus next, Instant now,
-                          std::vector<Action>& actions) {
+                          std::vector<TrajectoryAction>& actions) {
   if (!TreatedAsMinor(current.age) && TreatedAsMinor(next) &&
       (current.state == S::kActive || current.state == S::kDeclinedForNow ||
        current.state == S::kScreened)) {
-    actions.push_back({ActionKind::kCreateTask, "route.a_required", now, current.id});
+    actions.push_back({TrajectoryActionKind::kCreateTask, "route.a_required", now, current.id});
   }
 }
 
@@ -148,7 +148,7 @@ void AskRouteAIfNowAChild(const TrajectorySnapshot& current, AgeStatus next, Ins
 void ComeOfAge(const TrajectorySnapshot& current, Instant now, TrajectoryOutcome& out) {
   out.next.minor_until.reset();
   out.next.age = AgeStatusOn(current, now);
-  out.actions.push_back({ActionKind::kCreateTask, "age.turned_18", now, current.id});
+  out.actions.push_back({TrajectoryActionKind::kCreateTask, "age.turned_18", now, current.id});
 }
 
 }  // namespace
@@ -310,8 +310,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       out.next.age = command.age == AgeStatus::kUnknown && out.next.minor_until ? AgeStatus::kMinor
                                                                                 : command.age;
       if (out.next.minor_until) {
-        out.actions.push_back(
-            {ActionKind::kScheduleDeadline, "age.turns_18", *out.next.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
+                               *out.next.minor_until, current.id});
       }
       break;
     }
@@ -347,13 +347,13 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       // came from the old date or from an assessment, her coordinator
       // decides — never the system, silently.
       if (!out.next.minor_until && current.minor_until && current.age == AgeStatus::kMinor) {
-        out.actions.push_back({ActionKind::kCreateTask, "age.review", now, current.id});
+        out.actions.push_back({TrajectoryActionKind::kCreateTask, "age.review", now, current.id});
       }
       out.actions.push_back(
-          {ActionKind::kCancelTimers, "age.date_of_birth_corrected", now, current.id});
+          {TrajectoryActionKind::kCancelTimers, "age.date_of_birth_corrected", now, current.id});
       if (out.next.minor_until) {
-        out.actions.push_back(
-            {ActionKind::kScheduleDeadline, "age.turns_18", *out.next.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
+                               *out.next.minor_until, current.id});
       }
       break;
     }
@@ -376,8 +376,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
                              "route A is for a child or a doubted age; age is confirmed adult"};
       }
       // Child protection is notified without waiting for consent (legal basis).
-      out.actions.push_back(
-          {ActionKind::kNotifyChildProtection, "route.a.child_protection", now, current.id});
+      out.actions.push_back({TrajectoryActionKind::kNotifyChildProtection,
+                             "route.a.child_protection", now, current.id});
       break;
 
     case E::kDecideRouteB:
@@ -397,7 +397,7 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
                              "route C"};
       }
       if (!b) {
-        out.actions.push_back({ActionKind::kScheduleReminder, "route_c.follow_up",
+        out.actions.push_back({TrajectoryActionKind::kScheduleReminder, "route_c.follow_up",
                                AddDays(now, policy.route_c_follow_up_days), current.id});
       }
       break;
@@ -416,7 +416,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
         return *refusal;
       }
       out.next.closure_reason = ClosureReason::kReferredGeneralHelp;
-      out.actions.push_back({ActionKind::kCancelTimers, "trajectory.closed", now, current.id});
+      out.actions.push_back(
+          {TrajectoryActionKind::kCancelTimers, "trajectory.closed", now, current.id});
       break;
 
     case E::kReactivate:
@@ -432,7 +433,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
         return RuleViolation{rules::kRouteBConsent,
                              "reactivation needs the person's consent to referral"};
       }
-      out.actions.push_back({ActionKind::kCancelTimers, "route_c.follow_up", now, current.id});
+      out.actions.push_back(
+          {TrajectoryActionKind::kCancelTimers, "route_c.follow_up", now, current.id});
       break;
 
     case E::kAssignCoordinator:
@@ -464,7 +466,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
         return *refusal;
       }
       out.next.closure_reason = reason;
-      out.actions.push_back({ActionKind::kCancelTimers, "trajectory.closed", now, current.id});
+      out.actions.push_back(
+          {TrajectoryActionKind::kCancelTimers, "trajectory.closed", now, current.id});
       break;
     }
 
@@ -485,8 +488,8 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       // needs its own back; passed while the trajectory was closed, it takes
       // effect now, as its timer would have.
       if (current.minor_until && now < *current.minor_until) {
-        out.actions.push_back(
-            {ActionKind::kScheduleDeadline, "age.turns_18", *current.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
+                               *current.minor_until, current.id});
       } else if (current.minor_until) {
         ComeOfAge(current, now, out);
       }

@@ -133,7 +133,7 @@ struct TrajectoryPolicy {
 
 struct TrajectoryOutcome {
   TrajectorySnapshot next;
-  std::vector<Action> actions;
+  std::vector<TrajectoryAction> actions;
 };
 
 const MachineSpec<TrajectoryState, TrajectoryEvent>& TrajectoryMachine();

@@ -122,6 +122,82 @@ std::map<std::string, std::string> EventAttributes(const std::string& recipient,
   return {{"recipient", recipient}, {"state", std::string(state)}};
 }
 
+// One change of a consent, or of an override, in progress.
+template <typename Row>
+struct RecordChange {
+  pqxx::work& tx;
+  const Caller& caller;
+  Row row;
+  Instant now;
+};
+using ConsentChange = RecordChange<ConsentRow>;
+using OverrideChange = RecordChange<OverrideRow>;
+
+// Loads a consent or override of the caller's organisation for update, then
+// takes its trajectory's lock: one change of a trajectory's consents at a
+// time. A disclosure check that starts after this commits sees the new state
+// (R-WITHDRAWAL-IMMEDIATE): read committed, no lock needed there.
+template <typename Row, typename Load>
+void OpenRecord(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                Load&& load, std::optional<RecordChange<Row>>& work) {
+  auto row = load(tx, id, /*for_update=*/true);
+  if (row && !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
+    LockTrajectory(tx, row->trajectory_id);
+    work.emplace(RecordChange<Row>{tx, caller, std::move(*row), now});
+  }
+}
+
+// The consents' side of the one mutation path (common::Change).
+struct ConsentAdapter {
+  using Response = v1::Consent;
+  using Work = ConsentChange;
+  static constexpr std::string_view kResource = "consent";
+
+  static grpc::Status Open(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                           std::optional<Work>& work) {
+    OpenRecord<ConsentRow>(tx, caller, id, now, LoadConsent, work);
+    return grpc::Status::OK;
+  }
+  static std::string TrajectoryOf(const Work& c) { return c.row.trajectory_id; }
+  static long long Version(const Work& c) { return c.row.version; }
+  static void Save(Work& c) {
+    UpdateConsentState(c.tx, c.row);
+    // The handoff service follows this feed to revoke open handoffs and
+    // tell the recipient (the workflow's actions for a withdrawal).
+    common::AppendOutbox(c.tx, "consent." + std::string(workflow::ToString(c.row.record.state)),
+                         c.row.trajectory_id, "consents/" + c.row.record.id,
+                         EventAttributes(c.row.record.recipient_organisation,
+                                         workflow::ToString(c.row.record.state)),
+                         c.now);
+  }
+  static void Render(const Work& c, Response* out) { consent::Render(c.row, out); }
+};
+
+// The overrides' side of the one mutation path.
+struct OverrideAdapter {
+  using Response = v1::Override;
+  using Work = OverrideChange;
+  static constexpr std::string_view kResource = "override";
+  const common::KeyringHolder& keys;
+
+  static grpc::Status Open(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                           std::optional<Work>& work) {
+    OpenRecord<OverrideRow>(tx, caller, id, now, LoadOverride, work);
+    return grpc::Status::OK;
+  }
+  static std::string TrajectoryOf(const Work& c) { return c.row.trajectory_id; }
+  static long long Version(const Work& c) { return c.row.version; }
+  static void Save(Work& c) {
+    UpdateOverride(c.tx, c.row);
+    common::AppendOutbox(c.tx, "override." + std::string(workflow::ToString(c.row.record.state)),
+                         c.row.trajectory_id, "overrides/" + c.row.record.id,
+                         EventAttributes(c.row.record.recipient_organisation,
+                                         workflow::ToString(c.row.record.state)),
+                         c.now);
+  }
+  void Render(const Work& c, Response* out) const { consent::Render(c.row, *keys.Get(), out); }
+};
+
 }  // namespace
 
 ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& directory,
@@ -133,7 +209,8 @@ ConsentHandler::ConsentHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       facts_(facts),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_, v1::ConsentService::service_full_name()) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::ConsentService::service_full_name()),
+      mutations_{db_, db_timeout_, keys_, clock_, gate_} {}
 
 grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
                                             const v1::ProposeConsentRequest* request,
@@ -246,66 +323,46 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
       });
 }
 
-grpc::Status ConsentHandler::ChangeConsent(const Caller& caller, std::string_view method,
+grpc::Status ConsentHandler::ChangeConsent(const grpc::ServerContext& context,
+                                           std::string_view method,
                                            const google::protobuf::Message& request,
                                            const std::string& request_id,
                                            const std::string& consent_id, const std::string& etag,
                                            workflow::ConsentEvent event, v1::Consent* response) {
-  if (auto invalid = FirstError(
-          {CheckRequestId(request_id), CheckId("consent_id", consent_id), CheckEtag(etag)});
-      !invalid.ok()) {
-    return invalid;
+  Caller caller;
+  if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
+    return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
-        auto row = LoadConsent(tx, consent_id, /*for_update=*/true);
-        if (!row || row->organisation_id != caller.identity.organisation_id) {
-          return common::NotFound("consent");
-        }
-        // One change of this trajectory's consents at a time. A disclosure
-        // check that starts after this commits sees the new state
-        // (R-WITHDRAWAL-IMMEDIATE): read committed, no lock needed there.
-        LockTrajectory(tx, row->trajectory_id);
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("consent");
-        }
-        const Instant now = clock_.Now();
+  ConsentAdapter adapter;
+  return common::Change(
+      mutations_, caller, method, request, {"consent_id", consent_id, etag, request_id}, response,
+      adapter, [&](ConsentChange& c) -> grpc::Status {
         if (event == workflow::ConsentEvent::kGrant &&
-            row->record.grantor == workflow::Grantor::kGuardian) {
+            c.row.record.grantor == workflow::Grantor::kGuardian) {
           // Her age today, under the trajectory's lock: the feed that ends
           // a guardian's consents waits for it (R-CONSENT-GUARDIAN).
           workflow::PersonFacts person;
-          if (auto unknown = facts_.Get(row->trajectory_id, person); !unknown.ok()) {
+          if (auto unknown = facts_.Get(c.row.trajectory_id, person); !unknown.ok()) {
             return unknown;
           }
-          if (auto refusal = workflow::CheckGuardianMayGrant(row->record, person.age)) {
+          if (auto refusal = workflow::CheckGuardianMayGrant(c.row.record, person.age)) {
             return common::RuleRefusal(*refusal);
           }
         }
-        const auto changed = workflow::ApplyConsent(row->record, event, now);
+        const auto changed = workflow::ApplyConsent(c.row.record, event, c.now);
         if (!changed.ok()) {
           return common::RuleRefusal(changed.violation());
         }
-        row->record = changed.value().next;
-        UpdateConsentState(tx, *row);
-        if (event == workflow::ConsentEvent::kGrant && !row->supersedes.empty()) {
-          auto old = LoadConsent(tx, row->supersedes, /*for_update=*/true);
+        c.row.record = changed.value().next;
+        if (event == workflow::ConsentEvent::kGrant && !c.row.supersedes.empty()) {
+          auto old = LoadConsent(c.tx, c.row.supersedes, /*for_update=*/true);
           const auto superseded =
-              workflow::ApplyConsent(old->record, workflow::ConsentEvent::kSupersede, now);
+              workflow::ApplyConsent(old->record, workflow::ConsentEvent::kSupersede, c.now);
           if (superseded.ok()) {
             old->record = superseded.value().next;
-            UpdateConsentState(tx, *old);
+            UpdateConsentState(c.tx, *old);
           }
         }
-        // The handoff service follows this feed to revoke open handoffs and
-        // tell the recipient (the workflow's actions for a withdrawal).
-        common::AppendOutbox(tx, "consent." + std::string(workflow::ToString(row->record.state)),
-                             row->trajectory_id, "consents/" + row->record.id,
-                             EventAttributes(row->record.recipient_organisation,
-                                             workflow::ToString(row->record.state)),
-                             now);
-        Render(*row, out);
         return grpc::Status::OK;
       });
 }
@@ -313,11 +370,7 @@ grpc::Status ConsentHandler::ChangeConsent(const Caller& caller, std::string_vie
 grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
                                           const v1::GrantConsentRequest* request,
                                           v1::Consent* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return ChangeConsent(caller, "GrantConsent", *request, request->request_id(),
+  return ChangeConsent(*context, "GrantConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kGrant,
                        response);
 }
@@ -325,11 +378,7 @@ grpc::Status ConsentHandler::GrantConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
                                            const v1::RefuseConsentRequest* request,
                                            v1::Consent* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return ChangeConsent(caller, "RefuseConsent", *request, request->request_id(),
+  return ChangeConsent(*context, "RefuseConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kRefuse,
                        response);
 }
@@ -337,11 +386,7 @@ grpc::Status ConsentHandler::RefuseConsent(grpc::ServerContext* context,
 grpc::Status ConsentHandler::WithdrawConsent(grpc::ServerContext* context,
                                              const v1::WithdrawConsentRequest* request,
                                              v1::Consent* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return ChangeConsent(caller, "WithdrawConsent", *request, request->request_id(),
+  return ChangeConsent(*context, "WithdrawConsent", *request, request->request_id(),
                        request->consent_id(), request->etag(), workflow::ConsentEvent::kWithdraw,
                        response);
 }
@@ -464,62 +509,43 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
       });
 }
 
-grpc::Status ConsentHandler::ChangeOverride(const Caller& caller, std::string_view method,
+grpc::Status ConsentHandler::ChangeOverride(const grpc::ServerContext& context,
+                                            std::string_view method,
                                             const google::protobuf::Message& request,
                                             const std::string& request_id,
                                             const std::string& override_id, const std::string& etag,
-                                            workflow::OverrideEvent event, v1::Override* response) {
-  if (auto invalid = FirstError(
-          {CheckRequestId(request_id), CheckId("override_id", override_id), CheckEtag(etag)});
-      !invalid.ok()) {
-    return invalid;
+                                            workflow::OverrideEvent event, v1::Override* response,
+                                            const std::string& reason) {
+  Caller caller;
+  if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
+    return denied;
   }
-  std::string about;  // the override's trajectory, for the record of a refusal
-  grpc::Status status = common::Mutate(
-      db_, db_timeout_, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
-        auto row = LoadOverride(tx, override_id, /*for_update=*/true);
-        if (row) {
-          about = row->trajectory_id;
-        }
-        if (!row || row->organisation_id != caller.identity.organisation_id) {
-          return common::NotFound("override");
-        }
-        LockTrajectory(tx, row->trajectory_id);
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("override");
-        }
-        const Instant now = clock_.Now();
-        // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
-        // decided on the certificate and the directory, never on a field.
-        const auto changed = workflow::ApplyOverride(
-            row->record, event, {caller.identity.organisation_id, caller.identity.actor}, now);
-        if (!changed.ok()) {
-          return changed.violation().rule == workflow::rules::kOverrideFourEyes
-                     ? common::Forbidden(changed.violation())
-                     : common::RuleRefusal(changed.violation());
-        }
-        row->record = changed.value().next;
-        UpdateOverride(tx, *row);
-        common::AppendOutbox(tx, "override." + std::string(workflow::ToString(row->record.state)),
-                             row->trajectory_id, "overrides/" + row->record.id,
-                             EventAttributes(row->record.recipient_organisation,
-                                             workflow::ToString(row->record.state)),
-                             now);
-        Render(*row, *keys_.Get(), out);
-        return grpc::Status::OK;
-      });
-  return gate_.Checked(caller, request, method, std::move(status), about);
+  if (reason.size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  OverrideAdapter adapter{keys_};
+  return common::Change(mutations_, caller, method, request,
+                        {"override_id", override_id, etag, request_id}, response, adapter,
+                        [&](OverrideChange& c) -> grpc::Status {
+                          // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
+                          // decided on the certificate and the directory, never on a field.
+                          const auto changed = workflow::ApplyOverride(
+                              c.row.record, event,
+                              {c.caller.identity.organisation_id, c.caller.identity.actor}, c.now);
+                          if (!changed.ok()) {
+                            return changed.violation().rule == workflow::rules::kOverrideFourEyes
+                                       ? common::Forbidden(changed.violation())
+                                       : common::RuleRefusal(changed.violation());
+                          }
+                          c.row.record = changed.value().next;
+                          return grpc::Status::OK;
+                        });
 }
 
 grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
                                              const v1::ApproveOverrideRequest* request,
                                              v1::Override* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return ChangeOverride(caller, "ApproveOverride", *request, request->request_id(),
+  return ChangeOverride(*context, "ApproveOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kApprove,
                         response);
 }
@@ -527,11 +553,7 @@ grpc::Status ConsentHandler::ApproveOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
                                             const v1::RejectOverrideRequest* request,
                                             v1::Override* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return ChangeOverride(caller, "RejectOverride", *request, request->request_id(),
+  return ChangeOverride(*context, "RejectOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kReject,
                         response);
 }
@@ -539,16 +561,9 @@ grpc::Status ConsentHandler::RejectOverride(grpc::ServerContext* context,
 grpc::Status ConsentHandler::RevokeOverride(grpc::ServerContext* context,
                                             const v1::RevokeOverrideRequest* request,
                                             v1::Override* response) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (request->reason().size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
-  return ChangeOverride(caller, "RevokeOverride", *request, request->request_id(),
+  return ChangeOverride(*context, "RevokeOverride", *request, request->request_id(),
                         request->override_id(), request->etag(), workflow::OverrideEvent::kRevoke,
-                        response);
+                        response, request->reason());
 }
 
 grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,

@@ -4,6 +4,7 @@
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "services/common/audit.h"
+#include "services/common/change.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -59,16 +60,16 @@ class ConsentHandler final : public v1::ConsentService::Service {
                           common::v1::ListEventsResponse*) override;
 
  private:
-  grpc::Status ChangeConsent(const common::Caller& caller, std::string_view method,
+  grpc::Status ChangeConsent(const grpc::ServerContext& context, std::string_view method,
                              const google::protobuf::Message& request,
                              const std::string& request_id, const std::string& consent_id,
                              const std::string& etag, workflow::ConsentEvent event,
                              v1::Consent* response);
-  grpc::Status ChangeOverride(const common::Caller& caller, std::string_view method,
+  grpc::Status ChangeOverride(const grpc::ServerContext& context, std::string_view method,
                               const google::protobuf::Message& request,
                               const std::string& request_id, const std::string& override_id,
                               const std::string& etag, workflow::OverrideEvent event,
-                              v1::Override* response);
+                              v1::Override* response, const std::string& reason = "");
 
   common::DbPool& db_;
   const common::Directory& directory_;
@@ -77,6 +78,7 @@ class ConsentHandler final : public v1::ConsentService::Service {
   common::TrajectoryFacts& facts_;
   std::chrono::milliseconds db_timeout_;
   common::AccessGate gate_;
+  common::Mutations mutations_;
 };
 
 }  // namespace ketenregie::consent

@@ -5,6 +5,7 @@
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/actions.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
@@ -65,31 +66,24 @@ void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* 
   out->set_etag(Etag(row.version));
 }
 
-// Carries out the workflow's actions in the caller's transaction.
+// Carries out the handoff machine's actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const HandoffRow& row,
-                  const std::vector<workflow::Action>& actions, Instant now) {
-  using workflow::ActionKind;
-  for (const auto& action : actions) {
+                  const std::vector<workflow::HandoffAction>& actions, Instant now) {
+  using workflow::HandoffActionKind;
+  common::CarryOut(tx, row.flow.id, actions, now, [&](const workflow::HandoffAction& action) {
     switch (action.kind) {
-      case ActionKind::kScheduleReminder:
-      case ActionKind::kScheduleDeadline:
-        common::InsertTimer(tx, row.flow.id, action.what, action.at);
-        break;
-      case ActionKind::kCancelTimers:
-        common::CancelTimers(tx, row.flow.id, now);
-        break;
-      case ActionKind::kCreateTask:
+      case HandoffActionKind::kCreateTask:
         common::AppendOutbox(tx, "task.requested", row.trajectory_id, "handoffs/" + row.flow.id,
                              {{"task", action.what}}, now);
-        break;
-      case ActionKind::kNotifyRecipient:
+        return;
+      case HandoffActionKind::kNotifyRecipient:
         // The partner's inbox is the notification; the event records it.
-        break;
-      case ActionKind::kNotifyChildProtection:
-      case ActionKind::kRevokeHandoffs:
-        throw std::logic_error("the handoff machine does not emit this action");
+        return;
+      case HandoffActionKind::kScheduleDeadline:
+      case HandoffActionKind::kCancelTimers:
+        return;  // timers: kept by CarryOut
     }
-  }
+  });
 }
 
 // This service's user in the directory, on every call it makes.
@@ -171,7 +165,8 @@ HandoffHandler::HandoffHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       peers_(peers),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_, v1::HandoffService::service_full_name()) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::HandoffService::service_full_name()),
+      mutations_{db_, db_timeout_, keys_, clock_, gate_} {}
 
 grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
                                            const v1::CreateHandoffRequest* request,
@@ -235,120 +230,129 @@ grpc::Status HandoffHandler::CheckTrajectoryOpen(const std::string& trajectory_i
   return grpc::Status::OK;
 }
 
-grpc::Status HandoffHandler::Change(const Caller& caller, std::string_view method,
+// One change of a handoff in progress.
+struct HandoffChange {
+  pqxx::work& tx;
+  const Caller& caller;
+  HandoffRow row;
+  Instant now;
+  std::vector<workflow::HandoffAction> actions;
+};
+
+// The handoffs' side of the one mutation path (common::Change). A handoff
+// is changed by its sender's organisation or, once it reached them, by its
+// recipient's (`by_partner`).
+struct HandoffAdapter {
+  using Response = v1::Handoff;
+  using Work = HandoffChange;
+  static constexpr std::string_view kResource = "handoff";
+  const common::KeyringHolder& keys;
+  bool by_partner;
+  // Asked before the row is locked, never while holding it (sending): a
+  // closing in between is caught by the trajectory feed.
+  std::function<grpc::Status(const HandoffRow& draft)> before_lock;
+
+  grpc::Status Open(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                    std::optional<Work>& work) const {
+    if (before_lock) {
+      const auto draft = LoadHandoff(tx, id, /*for_update=*/false);
+      if (draft && OfSender(*draft, caller)) {
+        if (auto refused = before_lock(*draft); !refused.ok()) {
+          return refused;
+        }
+      }
+    }
+    auto row = LoadHandoff(tx, id, /*for_update=*/true);
+    if (row && (by_partner ? ForRecipient(*row, caller) : OfSender(*row, caller))) {
+      work.emplace(Work{tx, caller, std::move(*row), now, {}});
+    }
+    return grpc::Status::OK;
+  }
+  static std::string TrajectoryOf(const Work& c) { return c.row.trajectory_id; }
+  static long long Version(const Work& c) { return c.row.version; }
+  static void Save(Work& c) {
+    UpdateHandoff(c.tx, c.row);
+    ApplyActions(c.tx, c.row, c.actions, c.now);
+    // The coordinator's timeline and tasks follow this feed.
+    common::AppendOutbox(
+        c.tx, "handoff." + std::string(workflow::ToString(c.row.flow.state)), c.row.trajectory_id,
+        "handoffs/" + c.row.flow.id,
+        {{"recipient", c.row.flow.recipient_organisation},
+         {"purpose", v1::HandoffPurpose_Name(static_cast<v1::HandoffPurpose>(c.row.purpose))}},
+        c.now);
+  }
+  void Render(const Work& c, Response* out) const { handoff::Render(c.row, *keys.Get(), out); }
+};
+
+grpc::Status HandoffHandler::Change(const grpc::ServerContext& context, std::string_view method,
                                     const google::protobuf::Message& request,
                                     const std::string& request_id, const std::string& handoff_id,
                                     const std::string& etag, bool by_partner, HandoffEvent event,
                                     const std::string& reason, const std::string& assigned_office,
                                     v1::Handoff* response) {
-  if (auto invalid = FirstError(
-          {CheckRequestId(request_id), CheckId("handoff_id", handoff_id), CheckEtag(etag)});
-      !invalid.ok()) {
-    return invalid;
+  Caller caller;
+  if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
+    return denied;
   }
-  return common::Mutate(
-      db_, db_timeout_, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
-        if (event == HandoffEvent::kSend) {
-          // Asked before the row is locked, never while holding it; a closing
-          // in between is caught by the trajectory feed (FollowTrajectoryFeed).
-          const auto draft = LoadHandoff(tx, handoff_id, /*for_update=*/false);
-          if (draft && draft->organisation_id == caller.identity.organisation_id) {
-            if (auto refused = CheckTrajectoryOpen(draft->trajectory_id, caller); !refused.ok()) {
-              return refused;
-            }
-          }
-        }
-        auto row = LoadHandoff(tx, handoff_id, /*for_update=*/true);
-        if (!row || !(by_partner ? ForRecipient(*row, caller) : OfSender(*row, caller))) {
-          return common::NotFound("handoff");
-        }
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("handoff");
-        }
-        const Instant now = clock_.Now();
-        const auto changed = workflow::ApplyHandoff(row->flow, {event, reason}, now);
+  if (reason.size() > 1000) {
+    return InvalidArgument("reason", "at most 1000 bytes");
+  }
+  if (assigned_office.size() > 200) {
+    return InvalidArgument("assigned_office", "at most 200 bytes");
+  }
+  HandoffAdapter adapter{keys_, by_partner, nullptr};
+  if (event == HandoffEvent::kSend) {
+    adapter.before_lock = [&](const HandoffRow& draft) {
+      return CheckTrajectoryOpen(draft.trajectory_id, caller);
+    };
+  }
+  return common::Change(
+      mutations_, caller, method, request, {"handoff_id", handoff_id, etag, request_id}, response,
+      adapter, [&](HandoffChange& c) -> grpc::Status {
+        const auto changed = workflow::ApplyHandoff(c.row.flow, {event, reason}, c.now);
         if (!changed.ok()) {
           return common::RuleRefusal(changed.violation());
         }
-        row->flow = changed.value().next;
-        ApplyActions(tx, *row, changed.value().actions, now);
+        c.row.flow = changed.value().next;
+        c.actions = changed.value().actions;
         if (event == HandoffEvent::kSend) {
-          row->sent_at = now;
+          c.row.sent_at = c.now;
         }
         if (event == HandoffEvent::kAccept) {
-          row->assigned_office = assigned_office;
+          c.row.assigned_office = assigned_office;
         }
-        UpdateHandoff(tx, *row);
-        // The coordinator's timeline and tasks follow this feed.
-        common::AppendOutbox(
-            tx, "handoff." + std::string(workflow::ToString(row->flow.state)), row->trajectory_id,
-            "handoffs/" + row->flow.id,
-            {{"recipient", row->flow.recipient_organisation},
-             {"purpose", v1::HandoffPurpose_Name(static_cast<v1::HandoffPurpose>(row->purpose))}},
-            now);
-        Render(*row, *keys_.Get(), out);
         return grpc::Status::OK;
       });
 }
 
 grpc::Status HandoffHandler::SendHandoff(grpc::ServerContext* c, const v1::SendHandoffRequest* r,
                                          v1::Handoff* out) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return Change(caller, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+  return Change(*c, "SendHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
                 HandoffEvent::kSend, "", "", out);
 }
 
 grpc::Status HandoffHandler::RevokeHandoff(grpc::ServerContext* c,
                                            const v1::RevokeHandoffRequest* r, v1::Handoff* out) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (r->reason().size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
-  return Change(caller, "RevokeHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
+  return Change(*c, "RevokeHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), false,
                 HandoffEvent::kRevoke, r->reason(), "", out);
 }
 
 grpc::Status HandoffHandler::AcceptHandoff(grpc::ServerContext* c,
                                            const v1::AcceptHandoffRequest* r, v1::Handoff* out) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (r->assigned_office().size() > 200) {
-    return InvalidArgument("assigned_office", "at most 200 bytes");
-  }
-  return Change(caller, "AcceptHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  return Change(*c, "AcceptHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kAccept, "", r->assigned_office(), out);
 }
 
 grpc::Status HandoffHandler::DeclineHandoff(grpc::ServerContext* c,
                                             const v1::DeclineHandoffRequest* r, v1::Handoff* out) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (r->reason().size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
-  return Change(caller, "DeclineHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  return Change(*c, "DeclineHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kDecline, r->reason(), "", out);
 }
 
 grpc::Status HandoffHandler::CompleteHandoff(grpc::ServerContext* c,
                                              const v1::CompleteHandoffRequest* r,
                                              v1::Handoff* out) {
-  Caller caller;
-  if (auto denied = gate_.Admit(*c, *r, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  return Change(caller, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
+  return Change(*c, "CompleteHandoff", *r, r->request_id(), r->handoff_id(), r->etag(), true,
                 HandoffEvent::kComplete, "", "", out);
 }
 

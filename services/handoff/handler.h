@@ -4,6 +4,7 @@
 
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "services/common/audit.h"
+#include "services/common/change.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -80,7 +81,7 @@ class HandoffHandler final : public v1::HandoffService::Service {
  private:
   /// The caller's organisation keeps the trajectory and it is open.
   grpc::Status CheckTrajectoryOpen(const std::string& trajectory_id, const common::Caller& caller);
-  grpc::Status Change(const common::Caller& caller, std::string_view method,
+  grpc::Status Change(const grpc::ServerContext& context, std::string_view method,
                       const google::protobuf::Message& request, const std::string& request_id,
                       const std::string& handoff_id, const std::string& etag, bool by_partner,
                       workflow::HandoffEvent event, const std::string& reason,
@@ -93,6 +94,7 @@ class HandoffHandler final : public v1::HandoffService::Service {
   Peers peers_;
   std::chrono::milliseconds db_timeout_;
   common::AccessGate gate_;
+  common::Mutations mutations_;
 };
 
 }  // namespace ketenregie::handoff

@@ -7,6 +7,7 @@
 #include <algorithm>
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/actions.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
@@ -25,9 +26,9 @@ namespace {
 
 using common::Caller;
 using common::InvalidArgument;
-using workflow::Action;
-using workflow::ActionKind;
 using workflow::Operation;
+using workflow::PlacementAction;
+using workflow::PlacementActionKind;
 using workflow::PlacementEvent;
 using workflow::PlacementState;
 
@@ -120,28 +121,22 @@ void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajecto
   common::AppendAudit(tx, record);
 }
 
-void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Action>& actions,
-                  Instant now) {
-  for (const Action& action : actions) {
+// Carries out the placement machine's actions in the caller's transaction.
+void ApplyActions(pqxx::work& tx, const PlacementRow& row,
+                  const std::vector<PlacementAction>& actions, Instant now) {
+  common::CarryOut(tx, row.flow.id, actions, now, [&](const PlacementAction& action) {
     switch (action.kind) {
-      case ActionKind::kScheduleReminder:
-      case ActionKind::kScheduleDeadline:
-        common::InsertTimer(tx, row.flow.id, action.what, action.at);
-        break;
-      case ActionKind::kCancelTimers:
-        common::CancelTimers(tx, row.flow.id, now);
-        break;
-      case ActionKind::kCreateTask:
+      case PlacementActionKind::kCreateTask:
         // Tasks live with the coordinator's trajectory: an event asks for it.
         common::AppendOutbox(tx, "task.requested", row.trajectory_id, "placements/" + row.flow.id,
                              {{"task", action.what}}, now);
-        break;
-      case ActionKind::kNotifyChildProtection:
-      case ActionKind::kRevokeHandoffs:
-      case ActionKind::kNotifyRecipient:
-        throw std::logic_error("the placement machine does not emit this action");
+        return;
+      case PlacementActionKind::kScheduleReminder:
+      case PlacementActionKind::kScheduleDeadline:
+      case PlacementActionKind::kCancelTimers:
+        return;  // timers: kept by CarryOut
     }
-  }
+  });
 }
 
 }  // namespace
@@ -151,13 +146,51 @@ void ApplyActions(pqxx::work& tx, const PlacementRow& row, const std::vector<Act
 struct ShelterHandler::PlacementChange {
   pqxx::work& tx;
   const Caller& caller;
-  PlacementRow& row;
-  ShelterRow& shelter;
+  PlacementRow row;
+  // Locked with it: the lock every bed decision of the shelter takes.
+  ShelterRow shelter;
   Instant now;
-  std::vector<Action> actions;
+  std::vector<PlacementAction> actions;
   std::string event;
   std::map<std::string, std::string> attributes;
 };
+
+namespace {
+
+// The placement's side of the one mutation path (common::Change).
+struct PlacementAdapter {
+  using Response = v1::Placement;
+  using Work = ShelterHandler::PlacementChange;
+  static constexpr std::string_view kResource = "placement";
+  const common::KeyringHolder& keys;
+
+  static grpc::Status Open(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                           std::optional<Work>& work) {
+    auto row = LoadPlacement(tx, id, /*for_update=*/true);
+    if (row) {
+      auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
+      work.emplace(Work{tx, caller, std::move(*row), std::move(*shelter), now, {}, {}, {}});
+    }
+    return grpc::Status::OK;
+  }
+  static std::string TrajectoryOf(const Work& c) { return c.row.trajectory_id; }
+  static long long Version(const Work& c) { return c.row.version; }
+  static void Save(Work& c) {
+    UpdatePlacement(c.tx, c.row);
+    ApplyActions(c.tx, c.row, c.actions, c.now);
+    c.attributes["state"] = std::string(workflow::ToString(c.row.flow.state));
+    common::AppendOutbox(c.tx, c.event, c.row.trajectory_id, "placements/" + c.row.flow.id,
+                         c.attributes, c.now);
+  }
+  void Render(const Work& c, Response* out) const {
+    shelter::Render(c.row, *keys.Get(),
+                    !workflow::CheckOwnShelter(c.caller.identity.organisation_id,
+                                               c.shelter.operator_organisation),
+                    out);
+  }
+};
+
+}  // namespace
 
 ShelterHandler::ShelterHandler(common::DbPool& db, const common::Directory& directory,
                                common::KeyringHolder& keys, const common::Clock& clock,
@@ -168,7 +201,8 @@ ShelterHandler::ShelterHandler(common::DbPool& db, const common::Directory& dire
       clock_(clock),
       facts_(facts),
       db_timeout_(db_timeout),
-      gate_(directory_, db_, db_timeout_, clock_, v1::ShelterService::service_full_name()) {}
+      gate_(directory_, db_, db_timeout_, clock_, v1::ShelterService::service_full_name()),
+      mutations_{db_, db_timeout_, keys_, clock_, gate_} {}
 
 grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
                                            const v1::CreateShelterRequest* request,
@@ -393,45 +427,10 @@ grpc::Status ShelterHandler::ChangePlacement(
     const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& placement_id, const std::string& etag,
     v1::Placement* response, const std::function<grpc::Status(PlacementChange&)>& change) {
-  if (auto invalid = CheckRequestId(request_id); !invalid.ok()) {
-    return invalid;
-  }
-  if (auto invalid = CheckId("placement_id", placement_id); !invalid.ok()) {
-    return invalid;
-  }
-  if (auto invalid = CheckEtag(etag); !invalid.ok()) {
-    return invalid;
-  }
-  std::string about;  // the placement's trajectory, for the record of a refusal
-  grpc::Status status =
-      common::Mutate(db_, db_timeout_, caller, method, request, request_id, response, keys_,
-                     [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
-                       auto row = LoadPlacement(tx, placement_id, /*for_update=*/true);
-                       if (!row) {
-                         return common::NotFound("placement");
-                       }
-                       about = row->trajectory_id;
-                       // The shelter row is the lock every bed decision of it takes.
-                       auto shelter = LoadShelter(tx, row->shelter_id, /*for_update=*/true);
-                       if (Etag(row->version) != etag) {
-                         return common::StaleEtag("placement");
-                       }
-                       PlacementChange c{tx, caller, *row, *shelter, clock_.Now(), {}, {}, {}};
-                       if (auto refused = change(c); !refused.ok()) {
-                         return refused;
-                       }
-                       UpdatePlacement(tx, *row);
-                       ApplyActions(tx, *row, c.actions, c.now);
-                       c.attributes["state"] = std::string(workflow::ToString(row->flow.state));
-                       common::AppendOutbox(tx, c.event, row->trajectory_id,
-                                            "placements/" + row->flow.id, c.attributes, c.now);
-                       Render(*row, *keys_.Get(),
-                              !workflow::CheckOwnShelter(caller.identity.organisation_id,
-                                                         shelter->operator_organisation),
-                              out);
-                       return grpc::Status::OK;
-                     });
-  return gate_.Checked(caller, request, method, std::move(status), about);
+  PlacementAdapter adapter{keys_};
+  return common::Change(mutations_, caller, method, request,
+                        {"placement_id", placement_id, etag, request_id}, response, adapter,
+                        change);
 }
 
 namespace {
@@ -448,7 +447,7 @@ grpc::Status CheckRunsIt(const Caller& caller, const ShelterRow& shelter) {
   return grpc::Status::OK;
 }
 
-grpc::Status Step(workflow::PlacementSnapshot& flow, std::vector<Action>& actions,
+grpc::Status Step(workflow::PlacementSnapshot& flow, std::vector<PlacementAction>& actions,
                   const workflow::PlacementCommand& command, Instant now) {
   const auto result = workflow::ApplyPlacement(flow, command, now);
   if (!result.ok()) {
@@ -830,7 +829,7 @@ int ShelterHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
               // A request holds no bed: the placement alone is locked, and
               // decided again under the lock.
               auto row = LoadPlacement(tx, listed.flow.id, /*for_update=*/true);
-              std::vector<Action> actions;
+              std::vector<PlacementAction> actions;
               if (workflow::PlacementOnTrajectoryClosed(row->flow.state) ==
                       workflow::OnTrajectoryClosed::kCancel &&
                   Step(row->flow, actions, {PlacementEvent::kCancel}, now).ok()) {

@@ -12,6 +12,7 @@
 
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/common/audit.h"
+#include "services/common/change.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -73,8 +74,10 @@ class ShelterHandler final : public v1::ShelterService::Service {
   /// coordinator; the three-month limit marks the placement overdue.
   int FireDueTimers(int limit);
 
- private:
+  /// One change of a placement in progress (what a method's step sees).
   struct PlacementChange;
+
+ private:
   grpc::Status ChangePlacement(const common::Caller& caller, std::string_view method,
                                const google::protobuf::Message& request,
                                const std::string& request_id, const std::string& placement_id,
@@ -88,6 +91,7 @@ class ShelterHandler final : public v1::ShelterService::Service {
   TrajectoryFacts& facts_;
   std::chrono::milliseconds db_timeout_;
   common::AccessGate gate_;
+  common::Mutations mutations_;
 };
 
 }  // namespace ketenregie::shelter

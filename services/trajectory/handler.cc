@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <set>
 
+#include "services/common/actions.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
@@ -25,8 +26,9 @@ namespace {
 
 using common::Caller;
 using common::InvalidArgument;
-using workflow::Action;
-using workflow::ActionKind;
+using workflow::TrajectoryAction;
+using workflow::TrajectoryActionKind;
+
 using workflow::Instant;
 using workflow::Operation;
 
@@ -250,38 +252,28 @@ void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajecto
   common::AppendAudit(tx, record);
 }
 
-// Carries out the workflow's actions in the caller's transaction.
-void ApplyActions(pqxx::work& tx, const TrajectoryRow& row, const std::vector<Action>& actions,
-                  Instant now) {
-  for (const Action& action : actions) {
+// Carries out the trajectory machines' actions in the caller's transaction.
+void ApplyActions(pqxx::work& tx, const TrajectoryRow& row,
+                  const std::vector<TrajectoryAction>& actions, Instant now) {
+  common::CarryOut(tx, row.id, actions, now, [&](const TrajectoryAction& action) {
     switch (action.kind) {
-      case ActionKind::kScheduleReminder:
-      case ActionKind::kScheduleDeadline:
-        common::InsertTimer(tx, row.id, action.what, action.at);
-        break;
-      case ActionKind::kCancelTimers: {
-        // "trajectory.*" cancels all of the trajectory's timers; otherwise
-        // those of the track the action names ("reflection", "permit", ...).
-        const std::string track = action.what.substr(0, action.what.find('.'));
-        common::CancelTimers(tx, row.id, now, track == "trajectory" ? "" : track);
-        break;
-      }
-      case ActionKind::kCreateTask:
+      case TrajectoryActionKind::kCreateTask:
         InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id, action.what, action.at, 1,
                         row.flow.coordinator, std::nullopt, 1});
-        break;
-      case ActionKind::kNotifyChildProtection:
+        return;
+      case TrajectoryActionKind::kNotifyChildProtection:
         // Until the handoff service sends it (issue #5), the notification is
         // a task that cannot be missed, due at once.
         InsertTask(
             tx, {common::NewUuid(), row.id, row.organisation_id, "route.a.notify_child_protection",
                  now, 1, row.flow.coordinator, std::nullopt, 1});
-        break;
-      case ActionKind::kRevokeHandoffs:
-      case ActionKind::kNotifyRecipient:
-        throw std::logic_error("the trajectory machines do not emit handoff actions");
+        return;
+      case TrajectoryActionKind::kScheduleReminder:
+      case TrajectoryActionKind::kScheduleDeadline:
+      case TrajectoryActionKind::kCancelTimers:
+        return;  // timers: kept by CarryOut
     }
-  }
+  });
 }
 
 std::string RouteName(int route) {
@@ -325,12 +317,50 @@ void Publish(pqxx::work& tx, const TrajectoryRow& row,
 struct TrajectoryHandler::Change {
   pqxx::work& tx;
   const Caller& caller;
-  TrajectoryRow& row;
+  TrajectoryRow row;
   Instant now;
-  std::vector<Action> actions;
+  std::vector<TrajectoryAction> actions;
   std::string timeline_kind;
   std::map<std::string, std::string> timeline_attributes;
+  // As it was before the change, for what the feed publishes.
+  workflow::TrajectoryState before;
+  workflow::AgeStatus age_before;
 };
+
+namespace {
+
+// The trajectory's side of the one mutation path (common::Change).
+struct TrajectoryAdapter {
+  using Response = v1::Trajectory;
+  using Work = TrajectoryHandler::Change;
+  static constexpr std::string_view kResource = "trajectory";
+  const common::KeyringHolder& keys;
+
+  grpc::Status Open(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                    std::optional<Work>& work) const {
+    auto row = LoadTrajectory(tx, id, /*for_update=*/true);
+    if (row &&
+        !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
+      const auto before = row->flow.state;
+      const auto age_before = row->flow.age;
+      work.emplace(Work{tx, caller, std::move(*row), now, {}, {}, {}, before, age_before});
+    }
+    return grpc::Status::OK;
+  }
+  static std::string TrajectoryOf(const Work& c) { return c.row.id; }
+  static long long Version(const Work& c) { return c.row.version; }
+  void Save(Work& c) const {
+    UpdateTrajectory(c.tx, c.row, c.now);
+    ApplyActions(c.tx, c.row, c.actions, c.now);
+    c.timeline_attributes["state"] = std::string(workflow::ToString(c.row.flow.state));
+    AppendTimeline(c.tx, {0, c.row.id, c.caller.identity.organisation_id, c.caller.identity.actor,
+                          c.now, c.timeline_kind, c.timeline_attributes});
+    Publish(c.tx, c.row, c.before, c.now, c.age_before);
+  }
+  void Render(const Work& c, Response* out) const { trajectory::Render(c.row, *keys.Get(), out); }
+};
+
+}  // namespace
 
 TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory& directory,
                                      common::KeyringHolder& keys, const common::Clock& clock,
@@ -342,43 +372,17 @@ TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory
       open_work_(open_work),
       settings_(std::move(settings)),
       gate_(directory_, db_, settings_.db_timeout, clock_,
-            v1::TrajectoryService::service_full_name()) {}
+            v1::TrajectoryService::service_full_name()),
+      mutations_{db_, settings_.db_timeout, keys_, clock_, gate_} {}
 
 grpc::Status TrajectoryHandler::ChangeTrajectory(
     const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& trajectory_id, const std::string& etag,
     v1::Trajectory* response, const std::function<grpc::Status(Change&)>& change) {
-  if (auto invalid = FirstError(
-          {CheckRequestId(request_id), CheckId("trajectory_id", trajectory_id), CheckEtag(etag)});
-      !invalid.ok()) {
-    return invalid;
-  }
-  return common::Mutate(
-      db_, settings_.db_timeout, caller, method, request, request_id, response, keys_,
-      [&](pqxx::work& tx, v1::Trajectory* out) -> grpc::Status {
-        auto row = LoadTrajectory(tx, trajectory_id, /*for_update=*/true);
-        if (!row || row->organisation_id != caller.identity.organisation_id) {
-          return common::NotFound("trajectory");
-        }
-        if (Etag(row->version) != etag) {
-          return common::StaleEtag("trajectory");
-        }
-        const Instant now = clock_.Now();
-        const workflow::TrajectoryState before = row->flow.state;
-        const workflow::AgeStatus age_before = row->flow.age;
-        Change c{tx, caller, *row, now, {}, {}, {}};
-        if (auto refused = change(c); !refused.ok()) {
-          return refused;
-        }
-        UpdateTrajectory(tx, *row, now);
-        ApplyActions(tx, *row, c.actions, now);
-        c.timeline_attributes["state"] = std::string(workflow::ToString(row->flow.state));
-        AppendTimeline(tx, {0, row->id, caller.identity.organisation_id, caller.identity.actor, now,
-                            c.timeline_kind, c.timeline_attributes});
-        Publish(tx, *row, before, now, age_before);
-        Render(*row, *keys_.Get(), out);
-        return grpc::Status::OK;
-      });
+  TrajectoryAdapter adapter{keys_};
+  return common::Change(mutations_, caller, method, request,
+                        {"trajectory_id", trajectory_id, etag, request_id}, response, adapter,
+                        change);
 }
 
 // --- signals -------------------------------------------------------------------
@@ -666,7 +670,7 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
 namespace {
 
 // Applies one event of the trajectory machine to the change.
-grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<Action>& actions,
+grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<TrajectoryAction>& actions,
                   const workflow::TrajectoryCommand& command, Instant now,
                   const workflow::TrajectoryPolicy& policy) {
   const auto result = workflow::ApplyTrajectory(flow, command, now, policy);
@@ -678,7 +682,7 @@ grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<Action>& actio
   return grpc::Status::OK;
 }
 
-grpc::Status StepReflection(TrajectoryRow& row, std::vector<Action>& actions,
+grpc::Status StepReflection(TrajectoryRow& row, std::vector<TrajectoryAction>& actions,
                             const workflow::ReflectionCommand& command, Instant now,
                             const workflow::ReflectionPolicy& policy) {
   if (auto closed = workflow::CheckTracksOpen(row.flow)) {
@@ -1345,7 +1349,7 @@ int TrajectoryHandler::FireDueTimers(int limit) {
         if (!row || !common::ClaimTimer(tx, timer.id)) {
           return false;  // fired, cancelled, or being fired by another replica
         }
-        std::vector<Action> actions;
+        std::vector<TrajectoryAction> actions;
         std::string kind = "reminder.due";
         if (timer.kind == "reflection.expiry") {
           // The deadline itself: the period expires unless decided first.

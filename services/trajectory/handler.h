@@ -6,6 +6,7 @@
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/audit.h"
+#include "services/common/change.h"
 #include "services/common/clock.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
@@ -105,8 +106,10 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   /// the service runs. Returns how many values it re-encrypted.
   int ReencryptBatch(int limit);
 
- private:
+  /// One change of a trajectory in progress (what a method's step sees).
   struct Change;
+
+ private:
   grpc::Status ChangeTrajectory(const common::Caller& caller, std::string_view method,
                                 const google::protobuf::Message& request,
                                 const std::string& request_id, const std::string& trajectory_id,
@@ -120,6 +123,7 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   OpenWork& open_work_;
   Settings settings_;
   common::AccessGate gate_;
+  common::Mutations mutations_;
 };
 
 }  // namespace ketenregie::trajectory

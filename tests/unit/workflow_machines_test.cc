@@ -14,17 +14,18 @@ namespace ketenregie::workflow {
 namespace {
 
 using namespace testing;
-using AK = ActionKind;
 
 const Instant kNow = Local(2026, 11, 22, 10, 0);
 
 // Turns a machine-specific outcome into Outcome<State> for the walker.
 template <typename State, typename Out>
-Result<Outcome<State>> AsOutcome(const Result<Out>& result) {
+auto AsOutcome(const Result<Out>& result)
+    -> Result<Outcome<State, typename decltype(Out::actions)::value_type>> {
   if (!result.ok()) {
     return result.violation();
   }
-  return Outcome<State>{result.value().next.state, result.value().actions};
+  return Outcome<State, typename decltype(Out::actions)::value_type>{result.value().next.state,
+                                                                     result.value().actions};
 }
 
 // --- trajectory ------------------------------------------------------------
@@ -65,21 +66,23 @@ TEST(TrajectoryMachine, EveryStateEventPair) {
         return AsOutcome<S>(
             ApplyTrajectory(snapshot_for(state, event), command_for(state, event), kNow));
       },
-      [&](S, E event) -> std::vector<Action> {
+      [&](S, E event) -> std::vector<TrajectoryAction> {
         switch (event) {
           case E::kDecideRouteA:
-            return {{AK::kNotifyChildProtection, "route.a.child_protection", kNow, id}};
+            return {{TrajectoryActionKind::kNotifyChildProtection, "route.a.child_protection", kNow,
+                     id}};
           case E::kDecideRouteC:
-            return {{AK::kScheduleReminder, "route_c.follow_up", AddDays(kNow, 28), id}};
+            return {{TrajectoryActionKind::kScheduleReminder, "route_c.follow_up",
+                     AddDays(kNow, 28), id}};
           case E::kDecideRouteD:
           case E::kClose:
-            return {{AK::kCancelTimers, "trajectory.closed", kNow, id}};
+            return {{TrajectoryActionKind::kCancelTimers, "trajectory.closed", kNow, id}};
           case E::kReactivate:
-            return {{AK::kCancelTimers, "route_c.follow_up", kNow, id}};
+            return {{TrajectoryActionKind::kCancelTimers, "route_c.follow_up", kNow, id}};
           case E::kCorrectDateOfBirth:
-            return {{AK::kCancelTimers, "age.date_of_birth_corrected", kNow, id}};
+            return {{TrajectoryActionKind::kCancelTimers, "age.date_of_birth_corrected", kNow, id}};
           case E::kComeOfAge:
-            return {{AK::kCreateTask, "age.turned_18", kNow, id}};
+            return {{TrajectoryActionKind::kCreateTask, "age.turned_18", kNow, id}};
           case E::kRegister:
           case E::kSetAgeStatus:
           case E::kRecordScreening:
@@ -118,26 +121,30 @@ TEST(ReflectionMachine, EveryStateEventPair) {
     return AsOutcome<S>(ApplyReflection(r, c, kNow));
   };
   ExpectEveryPairFollowsTheTable(
-      ReflectionMachine(), apply, [&](S, E event) -> std::vector<Action> {
+      ReflectionMachine(), apply, [&](S, E event) -> std::vector<TrajectoryAction> {
         const Instant ends = AddMonths(start, 3);
         switch (event) {
           case E::kStart:
-            return {{AK::kScheduleReminder, "reflection.ends_in_14_days", AddDays(ends, -14), id},
-                    {AK::kScheduleReminder, "reflection.ends_in_3_days", AddDays(ends, -3), id},
-                    {AK::kScheduleDeadline, "reflection.expiry", ends, id}};
+            return {{TrajectoryActionKind::kScheduleReminder, "reflection.ends_in_14_days",
+                     AddDays(ends, -14), id},
+                    {TrajectoryActionKind::kScheduleReminder, "reflection.ends_in_3_days",
+                     AddDays(ends, -3), id},
+                    {TrajectoryActionKind::kScheduleDeadline, "reflection.expiry", ends, id}};
           case E::kDecide:
-            return {{AK::kCancelTimers, "reflection.decided", kNow, id}};
+            return {{TrajectoryActionKind::kCancelTimers, "reflection.decided", kNow, id}};
           case E::kExpire:
-            return {{AK::kCreateTask, "reflection.expired", kNow, id}};
+            return {{TrajectoryActionKind::kCreateTask, "reflection.expired", kNow, id}};
           case E::kApplyPermit:
             return {};
           case E::kGrantPermit:
-            return {{AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+            return {{TrajectoryActionKind::kScheduleReminder, "permit.renewal_due",
+                     AddDays(permit_until, -56), id}};
           case E::kRenewPermit:
-            return {{AK::kCancelTimers, "permit.renewed", kNow, id},
-                    {AK::kScheduleReminder, "permit.renewal_due", AddDays(permit_until, -56), id}};
+            return {{TrajectoryActionKind::kCancelTimers, "permit.renewed", kNow, id},
+                    {TrajectoryActionKind::kScheduleReminder, "permit.renewal_due",
+                     AddDays(permit_until, -56), id}};
           case E::kRejectPermit:
-            return {{AK::kCreateTask, "permit.rejected", kNow, id}};
+            return {{TrajectoryActionKind::kCreateTask, "permit.rejected", kNow, id}};
         }
         return {};
       });
@@ -166,22 +173,25 @@ TEST(PlacementMachine, EveryStateEventPair) {
     c.move_on = MoveOn::kFollowUpPlace;
     return AsOutcome<S>(ApplyPlacement(p, c, kNow));
   };
-  ExpectEveryPairFollowsTheTable(PlacementMachine(), apply, [&](S, E event) -> std::vector<Action> {
-    switch (event) {
-      case E::kPlace:
-        return {{AK::kScheduleReminder, "placement.limit_in_14_days", AddDays(limit, -14), "p-1"},
-                {AK::kScheduleReminder, "placement.limit_in_7_days", AddDays(limit, -7), "p-1"},
-                {AK::kScheduleDeadline, "placement.limit", limit, "p-1"}};
-      case E::kMarkOverdue:
-        return {{AK::kCreateTask, "placement.overdue", kNow, "p-1"}};
-      case E::kEnd:
-        return {{AK::kCancelTimers, "placement.ended", kNow, "p-1"}};
-      case E::kRecordContinuation:
-      case E::kCancel:
+  ExpectEveryPairFollowsTheTable(
+      PlacementMachine(), apply, [&](S, E event) -> std::vector<PlacementAction> {
+        switch (event) {
+          case E::kPlace:
+            return {{PlacementActionKind::kScheduleReminder, "placement.limit_in_14_days",
+                     AddDays(limit, -14), "p-1"},
+                    {PlacementActionKind::kScheduleReminder, "placement.limit_in_7_days",
+                     AddDays(limit, -7), "p-1"},
+                    {PlacementActionKind::kScheduleDeadline, "placement.limit", limit, "p-1"}};
+          case E::kMarkOverdue:
+            return {{PlacementActionKind::kCreateTask, "placement.overdue", kNow, "p-1"}};
+          case E::kEnd:
+            return {{PlacementActionKind::kCancelTimers, "placement.ended", kNow, "p-1"}};
+          case E::kRecordContinuation:
+          case E::kCancel:
+            return {};
+        }
         return {};
-    }
-    return {};
-  });
+      });
 }
 
 // --- consent ---------------------------------------------------------------
@@ -207,20 +217,22 @@ TEST(ConsentMachine, EveryStateEventPair) {
       [&](S state, E event) {
         return AsOutcome<S>(ApplyConsent(record_for(state, event), event, kNow));
       },
-      [&](S, E event) -> std::vector<Action> {
+      [&](S, E event) -> std::vector<ConsentAction> {
         switch (event) {
           case E::kGrant:
-            return {{AK::kScheduleDeadline, "consent.expiry", until_future, "c-1"}};
+            return {{ConsentActionKind::kScheduleDeadline, "consent.expiry", until_future, "c-1"}};
           case E::kWithdraw:
-            return {{AK::kCancelTimers, "consent.withdrawn", kNow, "c-1"},
-                    {AK::kRevokeHandoffs, "consent.withdrawn", kNow, "advocatenkantoor-demo"},
-                    {AK::kNotifyRecipient, "consent.withdrawn", kNow, "advocatenkantoor-demo"}};
+            return {{ConsentActionKind::kCancelTimers, "consent.withdrawn", kNow, "c-1"},
+                    {ConsentActionKind::kRevokeHandoffs, "consent.withdrawn", kNow,
+                     "advocatenkantoor-demo"},
+                    {ConsentActionKind::kNotifyRecipient, "consent.withdrawn", kNow,
+                     "advocatenkantoor-demo"}};
           case E::kExpire:
-            return {{AK::kCreateTask, "consent.expired", kNow, "c-1"}};
+            return {{ConsentActionKind::kCreateTask, "consent.expired", kNow, "c-1"}};
           case E::kRefuse:
           case E::kSupersede:
           case E::kMinorityEnded:
-            return {{AK::kCancelTimers, "consent.ended", kNow, "c-1"}};
+            return {{ConsentActionKind::kCancelTimers, "consent.ended", kNow, "c-1"}};
         }
         return {};
       });
@@ -254,26 +266,29 @@ TEST(OverrideMachine, EveryStateEventPair) {
       [&](S state, E event) {
         return AsOutcome<S>(ApplyOverride(record_for(state, event), event, second, kNow));
       },
-      [&](S state, E event) -> std::vector<Action> {
+      [&](S state, E event) -> std::vector<ConsentAction> {
         switch (event) {
           case E::kApprove:
-            return {{AK::kCancelTimers, "override.decided", kNow, "o-1"},
-                    {AK::kScheduleDeadline, "override.expiry", expires, "o-1"}};
+            return {{ConsentActionKind::kCancelTimers, "override.decided", kNow, "o-1"},
+                    {ConsentActionKind::kScheduleDeadline, "override.expiry", expires, "o-1"}};
           case E::kReject:
             if (state == S::kActivePendingApproval) {
-              return {{AK::kCancelTimers, "override.decided", kNow, "o-1"},
-                      {AK::kRevokeHandoffs, "override.rejected", kNow, "politie-avim-rotterdam"}};
+              return {{ConsentActionKind::kCancelTimers, "override.decided", kNow, "o-1"},
+                      {ConsentActionKind::kRevokeHandoffs, "override.rejected", kNow,
+                       "politie-avim-rotterdam"}};
             }
-            return {{AK::kCancelTimers, "override.decided", kNow, "o-1"}};
+            return {{ConsentActionKind::kCancelTimers, "override.decided", kNow, "o-1"}};
           case E::kExpire:
-            return {{AK::kRevokeHandoffs, "override.expired", kNow, "politie-avim-rotterdam"}};
+            return {{ConsentActionKind::kRevokeHandoffs, "override.expired", kNow,
+                     "politie-avim-rotterdam"}};
           case E::kRevoke:
-            return {{AK::kCancelTimers, "override.revoked", kNow, "o-1"},
-                    {AK::kRevokeHandoffs, "override.revoked", kNow, "politie-avim-rotterdam"}};
+            return {{ConsentActionKind::kCancelTimers, "override.revoked", kNow, "o-1"},
+                    {ConsentActionKind::kRevokeHandoffs, "override.revoked", kNow,
+                     "politie-avim-rotterdam"}};
           case E::kApprovalLapse:
-            return {
-                {AK::kRevokeHandoffs, "override.approval_lapsed", kNow, "politie-avim-rotterdam"},
-                {AK::kCreateTask, "override.approval_lapsed", kNow, "o-1"}};
+            return {{ConsentActionKind::kRevokeHandoffs, "override.approval_lapsed", kNow,
+                     "politie-avim-rotterdam"},
+                    {ConsentActionKind::kCreateTask, "override.approval_lapsed", kNow, "o-1"}};
         }
         return {};
       });
@@ -294,24 +309,25 @@ TEST(HandoffMachine, EveryStateEventPair) {
     return AsOutcome<S>(ApplyHandoff(h, {event, "geen capaciteit"}, kNow));
   };
   ExpectEveryPairFollowsTheTable(
-      HandoffMachine(), apply, [&](S state, E event) -> std::vector<Action> {
+      HandoffMachine(), apply, [&](S state, E event) -> std::vector<HandoffAction> {
         switch (event) {
           case E::kSend:
-            return {{AK::kNotifyRecipient, "handoff.sent", kNow, partner},
-                    {AK::kScheduleDeadline, "handoff.answer_due", AddDays(kNow, 5), "h-1"}};
+            return {{HandoffActionKind::kNotifyRecipient, "handoff.sent", kNow, partner},
+                    {HandoffActionKind::kScheduleDeadline, "handoff.answer_due", AddDays(kNow, 5),
+                     "h-1"}};
           case E::kAccept:
-            return {{AK::kCancelTimers, "handoff.accepted", kNow, "h-1"}};
+            return {{HandoffActionKind::kCancelTimers, "handoff.accepted", kNow, "h-1"}};
           case E::kDecline:
-            return {{AK::kCancelTimers, "handoff.declined", kNow, "h-1"},
-                    {AK::kCreateTask, "handoff.declined", kNow, "h-1"}};
+            return {{HandoffActionKind::kCancelTimers, "handoff.declined", kNow, "h-1"},
+                    {HandoffActionKind::kCreateTask, "handoff.declined", kNow, "h-1"}};
           case E::kRevoke:
             if (state == S::kDraft) {
-              return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"}};
+              return {{HandoffActionKind::kCancelTimers, "handoff.revoked", kNow, "h-1"}};
             }
-            return {{AK::kCancelTimers, "handoff.revoked", kNow, "h-1"},
-                    {AK::kNotifyRecipient, "handoff.revoked", kNow, partner}};
+            return {{HandoffActionKind::kCancelTimers, "handoff.revoked", kNow, "h-1"},
+                    {HandoffActionKind::kNotifyRecipient, "handoff.revoked", kNow, partner}};
           case E::kExpire:
-            return {{AK::kCreateTask, "handoff.unanswered", kNow, "h-1"}};
+            return {{HandoffActionKind::kCreateTask, "handoff.unanswered", kNow, "h-1"}};
           case E::kComplete:
             return {};
         }

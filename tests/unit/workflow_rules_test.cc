@@ -99,7 +99,7 @@ TEST(RuleAgeDoubt, DoubtArisingOnAnAdultRouteCreatesATaskForRouteA) {
                       {.event = E::kSetAgeStatus, .age = AgeStatus::kDoubted}, kNow);
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result.value().next.age, AgeStatus::kDoubted);
-  EXPECT_EQ(Kinds(result.value().actions), std::vector{ActionKind::kCreateTask});
+  EXPECT_EQ(Kinds(result.value().actions), std::vector{TrajectoryActionKind::kCreateTask});
   EXPECT_EQ(result.value().actions[0].what, "route.a_required");
 }
 
@@ -130,9 +130,9 @@ TEST(RuleAgeDateOfBirth, AChildByHerDateOfBirthIsAMinor_AndHer18thBirthdayIsATim
   EXPECT_EQ(registered.value().next.age, AgeStatus::kMinor);
   const Instant birthday = Local(2026, 12, 22, 0, 0);
   EXPECT_EQ(registered.value().next.minor_until, birthday);
-  EXPECT_EQ(
-      registered.value().actions,
-      (std::vector<Action>{{ActionKind::kScheduleDeadline, "age.turns_18", birthday, "t-1"}}));
+  EXPECT_EQ(registered.value().actions,
+            (std::vector<TrajectoryAction>{
+                {TrajectoryActionKind::kScheduleDeadline, "age.turns_18", birthday, "t-1"}}));
 }
 
 TEST(RuleAgeDateOfBirth, SettingConfirmedAdultIsRefusedUntilTheDateIsCorrected) {
@@ -145,10 +145,11 @@ TEST(RuleAgeDateOfBirth, SettingConfirmedAdultIsRefusedUntilTheDateIsCorrected) 
       t, {.event = E::kCorrectDateOfBirth, .date_of_birth = year{2005} / March / day{3}}, kNow);
   ASSERT_TRUE(corrected.ok());
   EXPECT_FALSE(corrected.value().next.minor_until.has_value());
-  EXPECT_EQ(corrected.value().actions,
-            (std::vector<Action>{
-                {ActionKind::kCreateTask, "age.review", kNow, "t-1"},
-                {ActionKind::kCancelTimers, "age.date_of_birth_corrected", kNow, "t-1"}}));
+  EXPECT_EQ(
+      corrected.value().actions,
+      (std::vector<TrajectoryAction>{
+          {TrajectoryActionKind::kCreateTask, "age.review", kNow, "t-1"},
+          {TrajectoryActionKind::kCancelTimers, "age.date_of_birth_corrected", kNow, "t-1"}}));
   EXPECT_TRUE(ApplyTrajectory(corrected.value().next,
                               {.event = E::kSetAgeStatus, .age = AgeStatus::kConfirmedAdult}, kNow)
                   .ok());
@@ -161,8 +162,8 @@ TEST(RuleAgeDateOfBirth, ACorrectionThatMakesHerAChildTreatsHerAsOne) {
   ASSERT_TRUE(corrected.ok());
   EXPECT_EQ(corrected.value().next.age, AgeStatus::kMinor);
   EXPECT_EQ(Kinds(corrected.value().actions),
-            (std::vector{ActionKind::kCreateTask, ActionKind::kCancelTimers,
-                         ActionKind::kScheduleDeadline}));
+            (std::vector{TrajectoryActionKind::kCreateTask, TrajectoryActionKind::kCancelTimers,
+                         TrajectoryActionKind::kScheduleDeadline}));
   EXPECT_EQ(corrected.value().actions[0].what, "route.a_required");
 }
 
@@ -179,7 +180,7 @@ TEST(RuleAgeDateOfBirth, On18thBirthdayAMinorIsAnAdult_AndTheCoordinatorIsAsked)
   ASSERT_TRUE(of_age.ok());
   EXPECT_EQ(of_age.value().next.age, AgeStatus::kConfirmedAdult);
   EXPECT_FALSE(of_age.value().next.minor_until.has_value());
-  EXPECT_EQ(Kinds(of_age.value().actions), std::vector{ActionKind::kCreateTask});
+  EXPECT_EQ(Kinds(of_age.value().actions), std::vector{TrajectoryActionKind::kCreateTask});
   EXPECT_EQ(of_age.value().actions[0].what, "age.turned_18");
   EXPECT_EQ(AgeEvent(t.age, of_age.value().next.age), "trajectory.adult");
 }
@@ -201,13 +202,15 @@ TEST(RuleAgeDateOfBirth, ReopenedAfterHer18thBirthday_SheIsAnAdultAndTheCoordina
   EXPECT_EQ(reopened.value().next.age, AgeStatus::kConfirmedAdult);
   EXPECT_FALSE(reopened.value().next.minor_until.has_value());
   EXPECT_EQ(reopened.value().actions,
-            (std::vector<Action>{{ActionKind::kCreateTask, "age.turned_18", kNow, "t-1"}}));
+            (std::vector<TrajectoryAction>{
+                {TrajectoryActionKind::kCreateTask, "age.turned_18", kNow, "t-1"}}));
   // Still to come: the timer is back.
   t.minor_until = Local(2027, 1, 1, 0, 0);
   const auto still_minor = ApplyTrajectory(t, {E::kReopen}, kNow);
   ASSERT_TRUE(still_minor.ok());
   EXPECT_EQ(still_minor.value().next.age, AgeStatus::kMinor);
-  EXPECT_EQ(Kinds(still_minor.value().actions), std::vector{ActionKind::kScheduleDeadline});
+  EXPECT_EQ(Kinds(still_minor.value().actions),
+            std::vector{TrajectoryActionKind::kScheduleDeadline});
 }
 
 TEST(RuleAgeDateOfBirth, ACorrectionAppliesTheRegistrationRule_AndAMinorMadeAdultIsReviewed) {
@@ -307,7 +310,7 @@ TEST(RuleRouteAChild, RouteANotifiesChildProtectionWithoutWaitingForConsent) {
       ApplyTrajectory(Trajectory(S::kScreened, AgeStatus::kMinor), {E::kDecideRouteA}, kNow);
   ASSERT_TRUE(a.ok());
   EXPECT_EQ(a.value().next.state, S::kChildProtection);
-  EXPECT_EQ(Kinds(a.value().actions), std::vector{ActionKind::kNotifyChildProtection});
+  EXPECT_EQ(Kinds(a.value().actions), std::vector{TrajectoryActionKind::kNotifyChildProtection});
 }
 
 TEST(RuleRouteAChild, AChildTakesNoAdultRoute) {
@@ -841,8 +844,8 @@ TEST(RuleWithdrawalImmediate, TheNextDisclosureIsDeniedAndHandoffsRevoked) {
       ApplyConsent(LegalAidConsent(ConsentState::kGranted), ConsentEvent::kWithdraw, kNow);
   ASSERT_TRUE(withdrawn.ok());
   EXPECT_EQ(Kinds(withdrawn.value().actions),
-            (std::vector{ActionKind::kCancelTimers, ActionKind::kRevokeHandoffs,
-                         ActionKind::kNotifyRecipient}));
+            (std::vector{ConsentActionKind::kCancelTimers, ConsentActionKind::kRevokeHandoffs,
+                         ConsentActionKind::kNotifyRecipient}));
   const std::vector consents = {withdrawn.value().next};
   // Denied even for a moment inside the original validity.
   const auto d = DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kIdentity, kNow));

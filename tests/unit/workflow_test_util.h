@@ -19,8 +19,9 @@ inline Instant Local(int y, unsigned m, unsigned d, int hh = 12, int mm = 0) {
   return FromAmsterdam({year_month_day{year{y}, month{m}, day{d}}, hours{hh} + minutes{mm}});
 }
 
-inline std::vector<ActionKind> Kinds(const std::vector<Action>& actions) {
-  std::vector<ActionKind> kinds;
+template <typename Kind>
+std::vector<Kind> Kinds(const std::vector<ActionOf<Kind>>& actions) {
+  std::vector<Kind> kinds;
   for (const auto& a : actions) {
     kinds.push_back(a.kind);
   }
