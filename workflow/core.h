@@ -35,6 +35,7 @@ class [[nodiscard]] Result final {
 
   bool ok() const { return std::holds_alternative<T>(value_); }
   const T& value() const& { return std::get<T>(value_); }
+  T& value() & { return std::get<T>(value_); }
   T&& value() && { return std::get<T>(std::move(value_)); }
   const RuleViolation& violation() const { return std::get<RuleViolation>(value_); }
 

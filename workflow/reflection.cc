@@ -210,4 +210,15 @@ Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
   return out;
 }
 
+Result<TrajectoryOutcome> ReopenTrajectory(const TrajectorySnapshot& trajectory,
+                                           const std::optional<ReflectionSnapshot>& period,
+                                           Instant now, const TrajectoryPolicy& policy) {
+  auto reopened = ApplyTrajectory(trajectory, {TrajectoryEvent::kReopen}, now, policy);
+  if (reopened.ok() && period) {
+    const auto timers = ReflectionTimers(*period, now);
+    reopened.value().actions.insert(reopened.value().actions.end(), timers.begin(), timers.end());
+  }
+  return reopened;
+}
+
 }  // namespace ketenregie::workflow

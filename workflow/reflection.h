@@ -9,6 +9,7 @@
 
 #include "workflow/calendar.h"
 #include "workflow/core.h"
+#include "workflow/trajectory.h"
 
 namespace ketenregie::workflow {
 
@@ -102,5 +103,12 @@ std::vector<TrajectoryAction> ReflectionTimers(const ReflectionSnapshot& period,
 Result<ReflectionOutcome> ApplyReflection(const ReflectionSnapshot& current,
                                           const ReflectionCommand& command, Instant now,
                                           const ReflectionPolicy& policy = {});
+
+/// Reopens a closed trajectory (R-REOPEN): the trajectory machine's
+/// kReopen, and — closing cancelled every timer — the reminders and expiry
+/// of a reflection period still running (`period`, when it has one) back.
+Result<TrajectoryOutcome> ReopenTrajectory(const TrajectorySnapshot& trajectory,
+                                           const std::optional<ReflectionSnapshot>& period,
+                                           Instant now, const TrajectoryPolicy& policy = {});
 
 }  // namespace ketenregie::workflow

@@ -508,4 +508,27 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
   return out;
 }
 
+bool ClosesTrajectory(TrajectoryEvent event) {
+  return std::any_of(kTransitions.begin(), kTransitions.end(), [&](const auto& t) {
+    return t.event == event && t.from != S::kClosed && t.to == S::kClosed;
+  });
+}
+
+std::string_view ToString(TaskState state) {
+  switch (state) {
+    case TaskState::kOpen:
+      return "open";
+    case TaskState::kDone:
+      return "done";
+  }
+  return "?";
+}
+
+std::optional<RuleViolation> CheckTaskOpen(TaskState state) {
+  if (state == TaskState::kDone) {
+    return RuleViolation{rules::kStateOrder, "the task is already done"};
+  }
+  return std::nullopt;
+}
+
 }  // namespace ketenregie::workflow

@@ -148,4 +148,17 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
                                           const TrajectoryCommand& command, Instant now,
                                           const TrajectoryPolicy& policy = {});
 
+/// Whether `event` closes an open trajectory (closing, route D), read from
+/// the transition table: what closes must first know the open placements
+/// and unanswered handoffs (R-CLOSE-REQUIRES).
+bool ClosesTrajectory(TrajectoryEvent event);
+
+/// A coordinator's task: open until it is done, done once.
+enum class TaskState { kOpen, kDone };
+std::string_view ToString(TaskState state);
+
+/// R-STATE-ORDER for tasks: a task is done once; completing a done task is
+/// refused (its first completion, by whom and when, stays).
+std::optional<RuleViolation> CheckTaskOpen(TaskState state);
+
 }  // namespace ketenregie::workflow

@@ -72,8 +72,7 @@ grpc::Status ListEventsOf(PeerChannel& peer, std::string_view actor,
     return {grpc::StatusCode::UNAVAILABLE, "service address unknown"};
   }
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  context.AddMetadata("x-actor", std::string(actor));
+  PreparePeerCall(context, actor);
   ketenregie::common::v1::ListEventsRequest request;
   request.set_after_cursor(after_cursor);
   request.set_max_events(max_events);

@@ -4,7 +4,9 @@
 
 #include <filesystem>
 
+#include "services/common/identity.h"
 #include "services/common/stack_env.h"
+#include "services/common/status.h"
 #include "services/common/tls.h"
 
 namespace ketenregie::common {
@@ -45,6 +47,39 @@ std::function<std::string()> PeerAddress(std::string explicit_address, std::stri
     }
     return "";
   };
+}
+
+void PreparePeerCall(grpc::ClientContext& context, std::string_view actor) {
+  context.set_deadline(std::chrono::system_clock::now() + kPeerDeadline);
+  context.AddMetadata(std::string(kActorMetadataKey), std::string(actor));
+}
+
+grpc::Status FromPeer(const grpc::Status& peer_status, std::string_view peer,
+                      std::string_view consequence, std::string_view resource) {
+  switch (peer_status.error_code()) {
+    case grpc::StatusCode::OK:
+      return grpc::Status::OK;
+    case grpc::StatusCode::NOT_FOUND:
+      if (!resource.empty()) {
+        return NotFound(resource);
+      }
+      break;
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::ABORTED:
+      return PeerUnavailable(peer, consequence);
+    default:
+      break;
+  }
+  return {grpc::StatusCode::INTERNAL, std::string(peer) + " refused (code " +
+                                          std::to_string(peer_status.error_code()) +
+                                          "): " + std::string(consequence)};
+}
+
+grpc::Status PeerUnavailable(std::string_view peer, std::string_view consequence) {
+  return {grpc::StatusCode::UNAVAILABLE,
+          std::string(peer) + " unavailable: " + std::string(consequence) + ", retry"};
 }
 
 }  // namespace ketenregie::common

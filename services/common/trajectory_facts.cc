@@ -31,23 +31,19 @@ grpc::Status RemoteTrajectoryFacts::Get(const std::string& trajectory_id,
                                         workflow::PersonFacts& facts) {
   const std::shared_ptr<grpc::Channel> channel = channel_.Get();
   if (channel == nullptr) {
-    return {grpc::StatusCode::UNAVAILABLE, "trajectory service unknown: eligibility not checked"};
+    return PeerUnavailable("trajectory service", "eligibility not checked, nothing changed");
   }
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  context.AddMetadata("x-actor", actor_);
+  PreparePeerCall(context, actor_);
   trajectory::v1::GetEligibilityFactsRequest request;
   request.set_trajectory_id(trajectory_id);
   trajectory::v1::EligibilityFacts response;
   const grpc::Status status =
       trajectory::v1::TrajectoryService::NewStub(channel)->GetEligibilityFacts(&context, request,
                                                                                &response);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) {
-    return NotFound("trajectory");
-  }
   if (!status.ok()) {
-    return {grpc::StatusCode::UNAVAILABLE,
-            "trajectory service cannot confirm eligibility; nothing placed, retry"};
+    return FromPeer(status, "trajectory service", "eligibility not checked, nothing changed",
+                    "trajectory");
   }
   switch (response.age_status()) {
     case trajectory::v1::AGE_STATUS_CONFIRMED_ADULT:

@@ -4,14 +4,16 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/storage.h"
 
 namespace ketenregie::consent {
 namespace {
 
-using workflow::Instant;
+using common::EpochOf;
+using common::InstantOf;
+using common::Sql;
 
-long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
-Instant InstantOf(const pqxx::field& f) { return Instant{std::chrono::seconds{f.as<long long>()}}; }
+using workflow::Instant;
 
 std::string Categories(const std::set<workflow::DataCategory>& categories) {
   std::string out;
@@ -29,8 +31,6 @@ std::set<workflow::DataCategory> CategoriesOf(const pqxx::field& f) {
   }
   return out;
 }
-
-const char* Nullable(const std::string& s) { return s.empty() ? nullptr : s.c_str(); }
 
 constexpr const char* kConsentColumns =
     "id::text, trajectory_id::text, organisation_id, state, grantor, "
@@ -51,7 +51,7 @@ ConsentRow ConsentOf(const pqxx::row& r) {
   c.id = r[0].as<std::string>();
   row.trajectory_id = r[1].as<std::string>();
   row.organisation_id = r[2].as<std::string>();
-  c.state = static_cast<workflow::ConsentState>(r[3].as<int>());
+  c.state = kConsentStates.From(r[3].as<int>());
   c.grantor = static_cast<workflow::Grantor>(r[4].as<int>());
   row.guardian_organisation_id = r[5].as<std::string>();
   c.recipient_organisation = r[6].as<std::string>();
@@ -75,7 +75,7 @@ OverrideRow OverrideOf(const pqxx::row& r) {
   o.id = r[0].as<std::string>();
   row.trajectory_id = r[1].as<std::string>();
   row.organisation_id = r[2].as<std::string>();
-  o.state = static_cast<workflow::OverrideState>(r[3].as<int>());
+  o.state = kOverrideStates.From(r[3].as<int>());
   o.basis = static_cast<workflow::LegalBasis>(r[4].as<int>());
   o.acute_danger = r[5].as<bool>();
   row.justification_sealed = pqxx::binarystring(r[6]).str();
@@ -92,10 +92,6 @@ OverrideRow OverrideOf(const pqxx::row& r) {
   o.approval_due_at = r[15].is_null() ? Instant{} : InstantOf(r[15]);
   row.version = r[16].as<long long>();
   return row;
-}
-
-std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
-  return std::string(a) + std::string(b) + std::string(c);
 }
 
 // The disclosure basis of one trajectory in one statement, only the columns
@@ -171,13 +167,13 @@ void Prepare(pqxx::connection& c) {
 
 void InsertConsent(pqxx::work& tx, const ConsentRow& row) {
   const auto& c = row.record;
-  tx.exec_prepared("consent_insert", c.id, row.trajectory_id, row.organisation_id,
-                   static_cast<int>(c.state), static_cast<int>(c.grantor),
-                   Nullable(row.guardian_organisation_id), Nullable(c.recipient_organisation),
-                   static_cast<int>(c.recipient_type), Categories(c.categories),
-                   static_cast<int>(c.purpose), static_cast<int>(c.method), c.interpreter_used,
-                   row.recorded_by, EpochOf(c.valid_from), EpochOf(c.valid_until),
-                   Nullable(row.supersedes), EpochOf(row.created_at));
+  tx.exec_prepared(
+      "consent_insert", c.id, row.trajectory_id, row.organisation_id, kConsentStates.Of(c.state),
+      static_cast<int>(c.grantor), common::NullableText(row.guardian_organisation_id).get(),
+      common::NullableText(c.recipient_organisation).get(), static_cast<int>(c.recipient_type),
+      Categories(c.categories), static_cast<int>(c.purpose), static_cast<int>(c.method),
+      c.interpreter_used, row.recorded_by, EpochOf(c.valid_from), EpochOf(c.valid_until),
+      common::NullableText(row.supersedes).get(), EpochOf(row.created_at));
 }
 
 std::optional<ConsentRow> LoadConsent(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -189,7 +185,7 @@ std::optional<ConsentRow> LoadConsent(pqxx::work& tx, const std::string& id, boo
 }
 
 void UpdateConsentState(pqxx::work& tx, ConsentRow& row) {
-  tx.exec_prepared("consent_state", row.record.id, static_cast<int>(row.record.state));
+  tx.exec_prepared("consent_state", row.record.id, kConsentStates.Of(row.record.state));
   row.version += 1;
 }
 
@@ -200,7 +196,8 @@ std::vector<ConsentRow> ConsentsOf(pqxx::work& tx, const std::string& trajectory
   const std::string after_id = after ? after->second : "";
   std::vector<ConsentRow> out;
   for (const auto& r : tx.exec_prepared("consents_of", trajectory_id, organisation_id,
-                                        Nullable(after_key), Nullable(after_id), limit)) {
+                                        common::NullableText(after_key).get(),
+                                        common::NullableText(after_id).get(), limit)) {
     out.push_back(ConsentOf(r));
   }
   return out;
@@ -220,11 +217,11 @@ void InsertOverride(pqxx::work& tx, const OverrideRow& row) {
   const std::string due =
       o.approval_due_at == Instant{} ? "" : std::to_string(EpochOf(o.approval_due_at));
   tx.exec_prepared("override_insert", o.id, row.trajectory_id, row.organisation_id,
-                   static_cast<int>(o.state), static_cast<int>(o.basis), o.acute_danger,
+                   kOverrideStates.Of(o.state), static_cast<int>(o.basis), o.acute_danger,
                    pqxx::binarystring(row.justification_sealed), o.recipient_organisation,
                    static_cast<int>(o.recipient_type), Categories(o.categories),
                    static_cast<int>(o.purpose), o.requested_by.user, EpochOf(o.requested_at),
-                   EpochOf(o.expires_at), Nullable(due));
+                   EpochOf(o.expires_at), common::NullableText(due).get());
 }
 
 std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -236,8 +233,8 @@ std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, b
 }
 
 void UpdateOverride(pqxx::work& tx, OverrideRow& row) {
-  tx.exec_prepared("override_update", row.record.id, static_cast<int>(row.record.state),
-                   Nullable(row.record.approved_by.user));
+  tx.exec_prepared("override_update", row.record.id, kOverrideStates.Of(row.record.state),
+                   common::NullableText(row.record.approved_by.user).get());
   row.version += 1;
 }
 
@@ -248,7 +245,8 @@ std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajecto
   const std::string after_id = after ? after->second : "";
   std::vector<OverrideRow> out;
   for (const auto& r : tx.exec_prepared("overrides_of", trajectory_id, organisation_id,
-                                        Nullable(after_key), Nullable(after_id), limit)) {
+                                        common::NullableText(after_key).get(),
+                                        common::NullableText(after_id).get(), limit)) {
     out.push_back(OverrideOf(r));
   }
   return out;
@@ -260,7 +258,7 @@ DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string&
     if (r[0].as<int>() == 1) {
       auto& c = basis.consents.emplace_back();
       c.id = r[2].as<std::string>();
-      c.state = static_cast<workflow::ConsentState>(r[3].as<int>());
+      c.state = kConsentStates.From(r[3].as<int>());
       c.recipient_organisation = r[4].as<std::string>();
       c.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
       c.categories = CategoriesOf(r[6]);
@@ -270,7 +268,7 @@ DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string&
     } else {
       auto& o = basis.overrides.emplace_back();
       o.id = r[2].as<std::string>();
-      o.state = static_cast<workflow::OverrideState>(r[3].as<int>());
+      o.state = kOverrideStates.From(r[3].as<int>());
       o.recipient_organisation = r[4].as<std::string>();
       o.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
       o.categories = CategoriesOf(r[6]);

@@ -8,9 +8,32 @@
 #include <utility>
 #include <vector>
 
+#include "services/common/storage.h"
 #include "workflow/consent.h"
 
 namespace ketenregie::consent {
+
+/// The codes stored for consent and override states (common::StoredCodes):
+/// the positions they were first stored as, written out; pinned by
+/// tests/unit/stored_codes_test.cc.
+inline constexpr common::StoredCodes kConsentStates{
+    "consent.consents.state", std::array<common::StoredCode<workflow::ConsentState>, 6>{{
+                                  {workflow::ConsentState::kProposed, 0},
+                                  {workflow::ConsentState::kGranted, 1},
+                                  {workflow::ConsentState::kRefused, 2},
+                                  {workflow::ConsentState::kWithdrawn, 3},
+                                  {workflow::ConsentState::kExpired, 4},
+                                  {workflow::ConsentState::kSuperseded, 5},
+                              }}};
+inline constexpr common::StoredCodes kOverrideStates{
+    "consent.overrides.state", std::array<common::StoredCode<workflow::OverrideState>, 6>{{
+                                   {workflow::OverrideState::kRequested, 0},
+                                   {workflow::OverrideState::kActivePendingApproval, 1},
+                                   {workflow::OverrideState::kActive, 2},
+                                   {workflow::OverrideState::kRejected, 3},
+                                   {workflow::OverrideState::kExpired, 4},
+                                   {workflow::OverrideState::kRevoked, 5},
+                               }}};
 
 void Prepare(pqxx::connection& connection);
 

@@ -89,10 +89,10 @@ void ApplyActions(pqxx::work& tx, const HandoffRow& row,
 // This service's user in the directory, on every call it makes.
 constexpr std::string_view kActor = "handoff-service";
 
+// The context of every call this service makes (common::PreparePeerCall).
 std::unique_ptr<grpc::ClientContext> ServiceContext() {
   auto context = std::make_unique<grpc::ClientContext>();
-  context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(3));
-  context->AddMetadata("x-actor", std::string(kActor));
+  common::PreparePeerCall(*context, kActor);
   return context;
 }
 
@@ -131,22 +131,16 @@ grpc::Status FetchSections(common::PeerChannel& peer,
     return grpc::Status::OK;
   }
   const auto channel = peer.Get();
-  common::v1::DisclosureSections sections;
-  const grpc::Status status = channel == nullptr
-                                  ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "unknown address")
-                                  : Service::NewStub(channel)->GetDisclosureSections(
-                                        ServiceContext().get(), request, &sections);
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return {grpc::StatusCode::UNAVAILABLE,
-            std::string(Service::service_full_name()) + " unavailable: nothing is shared, retry"};
+  const std::string name(Service::service_full_name());
+  if (channel == nullptr) {
+    return common::PeerUnavailable(name, "nothing is shared");
   }
-  if (!status.ok()) {
-    // A refusal or a bug between the services, not a passing outage: no
-    // retry mends it, and nothing is shared.
-    return {grpc::StatusCode::INTERNAL,
-            std::string(Service::service_full_name()) + " refused the sections (code " +
-                std::to_string(status.error_code()) + "): nothing is shared"};
+  common::v1::DisclosureSections sections;
+  if (auto failed = common::FromPeer(Service::NewStub(channel)->GetDisclosureSections(
+                                         ServiceContext().get(), request, &sections),
+                                     name, "nothing is shared");
+      !failed.ok()) {
+    return failed;
   }
   for (auto& section : *sections.mutable_sections()) {
     *into.add_sections() = std::move(section);
@@ -425,7 +419,11 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     common::FillPage(
-        Inbox(tx, caller.identity.organisation_id, request->state() - 1, page.after, page.size + 1),
+        Inbox(tx, caller.identity.organisation_id,
+              request->state() == v1::HANDOFF_STATE_UNSPECIFIED
+                  ? std::nullopt
+                  : std::optional(static_cast<workflow::HandoffState>(request->state() - 1)),
+              page.after, page.size + 1),
         page.size, [&](const HandoffRow& row) { Render(row, *keyring, response->add_handoffs()); },
         [](const HandoffRow& row) {
           return std::pair{row.created_at.time_since_epoch().count(), row.flow.id};
@@ -474,7 +472,7 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
   // service that holds it.
   const auto consent_channel = peers_.consent.Get();
   if (consent_channel == nullptr) {
-    return {grpc::StatusCode::UNAVAILABLE, "consent service unknown: nothing is shared"};
+    return common::PeerUnavailable("consent service", "nothing is shared");
   }
   consent::v1::CheckDisclosureRequest check;
   check.set_trajectory_id(handoff->trajectory_id);
@@ -484,10 +482,12 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     check.add_categories(static_cast<common::v1::DataCategory>(c));
   }
   consent::v1::DisclosureDecision decision;
-  if (!consent::v1::ConsentService::NewStub(consent_channel)
-           ->CheckDisclosure(ServiceContext().get(), check, &decision)
-           .ok()) {
-    return {grpc::StatusCode::UNAVAILABLE, "no disclosure decision: nothing is shared, retry"};
+  if (auto failed =
+          common::FromPeer(consent::v1::ConsentService::NewStub(consent_channel)
+                               ->CheckDisclosure(ServiceContext().get(), check, &decision),
+                           "consent service", "no disclosure decision, nothing is shared");
+      !failed.ok()) {
+    return failed;
   }
   common::v1::GetDisclosureSectionsRequest from_trajectory;
   common::v1::GetDisclosureSectionsRequest from_shelter;

@@ -2,14 +2,16 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/storage.h"
 #include "services/common/timers.h"
 
 namespace ketenregie::handoff {
 namespace {
 
-using workflow::Instant;
+using common::EpochOf;
+using common::Sql;
 
-long long EpochOf(Instant i) { return i.time_since_epoch().count(); }
+using workflow::Instant;
 
 constexpr const char* kColumns =
     "id::text, trajectory_id::text, organisation_id, recipient_organisation_id, purpose, state, "
@@ -24,7 +26,7 @@ HandoffRow RowOf(const pqxx::row& r) {
   row.organisation_id = r[2].as<std::string>();
   row.flow.recipient_organisation = r[3].as<std::string>();
   row.purpose = r[4].as<int>();
-  row.flow.state = static_cast<workflow::HandoffState>(r[5].as<int>());
+  row.flow.state = kHandoffStates.From(r[5].as<int>());
   row.message_sealed = pqxx::binarystring(r[6]).str();
   row.flow.reason = r[7].as<std::string>();
   row.assigned_office = r[8].as<std::string>();
@@ -35,18 +37,6 @@ HandoffRow RowOf(const pqxx::row& r) {
   row.created_at = Instant{std::chrono::seconds{r[12].as<long long>()}};
   row.version = r[13].as<long long>();
   return row;
-}
-
-std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
-  return std::string(a) + std::string(b) + std::string(c);
-}
-
-const char* NullableEpoch(Instant i, std::string& holder) {
-  if (i == Instant{}) {
-    return nullptr;
-  }
-  holder = std::to_string(EpochOf(i));
-  return holder.c_str();
 }
 
 }  // namespace
@@ -78,8 +68,9 @@ void Prepare(pqxx::connection& c) {
   // workflow::ReachedRecipient), newest first.
   c.prepare("inbox",
             Sql("SELECT ", kColumns,
-                " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND state <> 0 AND "
-                "($2 < 0 OR state = $2) AND ($3::bigint IS NULL OR (created_at, id) < "
+                " FROM handoff.handoffs WHERE recipient_organisation_id = $1 AND "
+                "state = ANY($6::smallint[]) AND ($2::smallint IS NULL OR state = $2) AND "
+                "($3::bigint IS NULL OR (created_at, id) < "
                 "(to_timestamp($3), $4::uuid)) ORDER BY handoffs.created_at DESC, handoffs.id DESC "
                 "LIMIT $5"));
   c.prepare(
@@ -93,7 +84,7 @@ void Prepare(pqxx::connection& c) {
 
 void InsertHandoff(pqxx::work& tx, const HandoffRow& r) {
   tx.exec_prepared("handoff_insert", r.flow.id, r.trajectory_id, r.organisation_id,
-                   r.flow.recipient_organisation, r.purpose, static_cast<int>(r.flow.state),
+                   r.flow.recipient_organisation, r.purpose, kHandoffStates.Of(r.flow.state),
                    pqxx::binarystring(r.message_sealed), r.created_by, EpochOf(r.created_at));
 }
 
@@ -106,11 +97,9 @@ std::optional<HandoffRow> LoadHandoff(pqxx::work& tx, const std::string& id, boo
 }
 
 void UpdateHandoff(pqxx::work& tx, HandoffRow& r) {
-  std::string sent;
-  std::string due;
-  tx.exec_prepared("handoff_update", r.flow.id, static_cast<int>(r.flow.state), r.flow.reason,
-                   r.assigned_office, NullableEpoch(r.sent_at, sent),
-                   NullableEpoch(r.flow.answer_due_at, due));
+  tx.exec_prepared("handoff_update", r.flow.id, kHandoffStates.Of(r.flow.state), r.flow.reason,
+                   r.assigned_office, common::NullableEpoch(r.sent_at).get(),
+                   common::NullableEpoch(r.flow.answer_due_at).get());
   r.version += 1;
 }
 
@@ -124,7 +113,8 @@ std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& 
   return out;
 }
 
-std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
+std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
+                              std::optional<workflow::HandoffState> state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit) {
   std::string key;
@@ -136,7 +126,12 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int 
     id_ptr = after->second.c_str();
   }
   std::vector<HandoffRow> out;
-  for (const auto& r : tx.exec_prepared("inbox", recipient, state, key_ptr, id_ptr, limit)) {
+  const common::Nullable code =
+      state ? common::Nullable{std::to_string(kHandoffStates.Of(*state))} : common::Nullable{};
+  // What reached the recipient (drafts never do): workflow's rule.
+  const std::string reached = kHandoffStates.CodesWhere(workflow::ReachedRecipient);
+  for (const auto& r :
+       tx.exec_prepared("inbox", recipient, code.get(), key_ptr, id_ptr, limit, reached)) {
     out.push_back(RowOf(r));
   }
   return out;

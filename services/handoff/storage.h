@@ -7,9 +7,24 @@
 #include <string>
 #include <vector>
 
+#include "services/common/storage.h"
 #include "workflow/handoff.h"
 
 namespace ketenregie::handoff {
+
+/// The codes stored for a handoff's state (common::StoredCodes): the
+/// positions they were first stored as, written out; pinned by
+/// tests/unit/stored_codes_test.cc.
+inline constexpr common::StoredCodes kHandoffStates{
+    "handoff.handoffs.state", std::array<common::StoredCode<workflow::HandoffState>, 7>{{
+                                  {workflow::HandoffState::kDraft, 0},
+                                  {workflow::HandoffState::kSent, 1},
+                                  {workflow::HandoffState::kAccepted, 2},
+                                  {workflow::HandoffState::kDeclined, 3},
+                                  {workflow::HandoffState::kRevoked, 4},
+                                  {workflow::HandoffState::kExpired, 5},
+                                  {workflow::HandoffState::kCompleted, 6},
+                              }}};
 
 void Prepare(pqxx::connection& connection);
 
@@ -32,7 +47,8 @@ void UpdateHandoff(pqxx::work& tx, HandoffRow& row);
 /// Every handoff of a trajectory, oldest first; locked when `for_update`.
 std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
                                              bool for_update = false);
-std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient, int state,
+std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
+                              std::optional<workflow::HandoffState> state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit);
 /// Every handoff of a trajectory to a recipient, oldest first, locked.

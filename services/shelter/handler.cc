@@ -583,6 +583,23 @@ namespace {
 
 // The placements a caller sees (workflow::PlacementScopeOf), as a filter;
 // false for none (the gate lets in only callers with a scope).
+// A placement state asked for (PLACEMENT_STATE_UNSPECIFIED: any; placed
+// includes overdue, as it always has).
+std::optional<PlacementState> PlacementStateOf(int state) {
+  switch (state) {
+    case v1::PLACEMENT_STATE_REQUESTED:
+      return PlacementState::kRequested;
+    case v1::PLACEMENT_STATE_PLACED:
+      return PlacementState::kPlaced;
+    case v1::PLACEMENT_STATE_ENDED:
+      return PlacementState::kEnded;
+    case v1::PLACEMENT_STATE_CANCELLED:
+      return PlacementState::kCancelled;
+    default:
+      return std::nullopt;
+  }
+}
+
 bool ScopeFor(const Caller& caller, PlacementFilter& filter) {
   switch (workflow::PlacementScopeOf(caller.principal)) {
     case workflow::PlacementScope::kOwnShelters:
@@ -663,7 +680,7 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
   }
   PlacementFilter filter{request->shelter_id(),
                          request->trajectory_id(),
-                         request->state(),
+                         PlacementStateOf(request->state()),
                          request->overdue_only(),
                          "",
                          ""};

@@ -2,41 +2,21 @@
 
 #include "services/common/audit.h"
 #include "services/common/outbox.h"
+#include "services/common/storage.h"
 #include "services/common/timers.h"
 
 namespace ketenregie::shelter {
 namespace {
 
+using common::EpochOf;
+using common::InstantOf;
+using common::Nullable;
+using common::Sql;
+
+// The codes of the states that hold beds (workflow::HoldsBeds).
+std::string BedHolding() { return kPlacementStates.CodesWhere(workflow::HoldsBeds); }
+
 using workflow::PlacementState;
-
-long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
-Instant InstantOf(const pqxx::field& field) {
-  return Instant{std::chrono::seconds{field.as<long long>()}};
-}
-
-struct Nullable {
-  std::optional<std::string> text;
-  const char* get() const { return text ? text->c_str() : nullptr; }
-};
-Nullable Epoch(Instant instant) {
-  return {instant == Instant{} ? std::nullopt : std::optional(std::to_string(EpochOf(instant)))};
-}
-
-// Protobuf PlacementState numbers, stored; workflow adds "overdue" as a state.
-int StoredState(PlacementState state) {
-  switch (state) {
-    case PlacementState::kRequested:
-      return 1;
-    case PlacementState::kPlaced:
-    case PlacementState::kOverdue:
-      return 2;
-    case PlacementState::kEnded:
-      return 3;
-    case PlacementState::kCancelled:
-      return 4;
-  }
-  return 0;
-}
 
 constexpr const char* kShelterColumns =
     "id::text, display_name, kind, operator_organisation_id, capacity_beds, address, key_id, "
@@ -62,10 +42,10 @@ PlacementRow PlacementOf(const pqxx::row& r) {
   row.trajectory_id = r[2].as<std::string>();
   const int state = r[3].as<int>();
   const bool overdue = r[17].as<bool>();
-  row.flow.state = state == 1   ? PlacementState::kRequested
-                   : state == 2 ? (overdue ? PlacementState::kOverdue : PlacementState::kPlaced)
-                   : state == 3 ? PlacementState::kEnded
-                                : PlacementState::kCancelled;
+  row.flow.state = kPlacementStates.From(state);
+  if (row.flow.state == PlacementState::kPlaced && overdue) {
+    row.flow.state = PlacementState::kOverdue;
+  }
   row.accompanying_children = r[4].as<int>();
   row.flow.beds_needed = r[5].as<int>();
   row.flow.starts_at = InstantOf(r[6]);
@@ -85,10 +65,6 @@ PlacementRow PlacementOf(const pqxx::row& r) {
   // protobuf ShelterKind 1..3 → workflow kCrisis.. in the same order.
   row.flow.kind = static_cast<workflow::ShelterKind>(r[16].as<int>() - 1);
   return row;
-}
-
-std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
-  return std::string(a) + std::string(b) + std::string(c);
 }
 
 }  // namespace
@@ -116,7 +92,7 @@ void Prepare(pqxx::connection& c) {
           "shelters.id DESC LIMIT $4"));
   c.prepare("occupied_beds",
             "SELECT coalesce(sum(beds), 0) FROM shelter.placements WHERE shelter_id = $1::uuid "
-            "AND state = 2");
+            "AND state = ANY($2::smallint[])");
   c.prepare("placement_insert",
             "INSERT INTO shelter.placements (id, shelter_id, trajectory_id, state, "
             "accompanying_children, beds, starts_at, planned_end_at, limit_at, "
@@ -135,14 +111,15 @@ void Prepare(pqxx::connection& c) {
             "UPDATE shelter.placements SET state = $2, overdue = $3, ended_at = to_timestamp($4), "
             "move_on = $5, continuation_reason = NULLIF($6, ''::bytea), version = version + 1 "
             "WHERE id = $1::uuid");
-  c.prepare("placements_list",
-            Sql("SELECT ", kPlacementColumns,
-                " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id WHERE "
-                "($1 = '' OR p.shelter_id = $1::uuid) AND ($2 = '' OR p.trajectory_id = $2::uuid) "
-                "AND ($3 = 0 OR p.state = $3) AND (NOT $4 OR p.overdue) AND ($5 = '' OR "
-                "s.operator_organisation_id = $5) AND ($6 = '' OR p.requested_by_organisation = "
-                "$6) AND ($7::bigint IS NULL OR (p.created_at, p.id) < (to_timestamp($7), "
-                "$8::uuid)) ORDER BY p.created_at DESC, p.id DESC LIMIT $9"));
+  c.prepare(
+      "placements_list",
+      Sql("SELECT ", kPlacementColumns,
+          " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id WHERE "
+          "($1 = '' OR p.shelter_id = $1::uuid) AND ($2 = '' OR p.trajectory_id = $2::uuid) "
+          "AND ($3::smallint IS NULL OR p.state = $3) AND (NOT $4 OR p.overdue) AND ($5 = '' OR "
+          "s.operator_organisation_id = $5) AND ($6 = '' OR p.requested_by_organisation = "
+          "$6) AND ($7::bigint IS NULL OR (p.created_at, p.id) < (to_timestamp($7), "
+          "$8::uuid)) ORDER BY p.created_at DESC, p.id DESC LIMIT $9"));
   // One trajectory's placements, for the packet sections and the closing:
   // its own statement, so its generic plan stays on the index whatever the
   // list above is used for.
@@ -152,9 +129,9 @@ void Prepare(pqxx::connection& c) {
                 "WHERE p.trajectory_id = $1::uuid ORDER BY p.created_at DESC, p.id DESC LIMIT $2"));
   c.prepare("occupancy",
             "SELECT s.id::text, s.display_name, s.kind, s.capacity_beds, "
-            "coalesce(sum(p.beds) FILTER (WHERE p.state = 2), 0), "
-            "count(*) FILTER (WHERE p.state = 2 AND NOT p.overdue AND p.limit_at < "
-            "to_timestamp($2)), count(*) FILTER (WHERE p.state = 2 AND p.overdue) "
+            "coalesce(sum(p.beds) FILTER (WHERE p.state = ANY($3::smallint[])), 0), "
+            "count(*) FILTER (WHERE p.state = $4 AND NOT p.overdue AND p.limit_at < "
+            "to_timestamp($2)), count(*) FILTER (WHERE p.state = $4 AND p.overdue) "
             "FROM shelter.shelters s LEFT JOIN shelter.placements p ON p.shelter_id = s.id "
             "WHERE ($1 = 0 OR s.kind = $1) GROUP BY s.id ORDER BY s.display_name, s.id");
   common::PrepareTimers(c, "shelter", "placement_id");
@@ -192,15 +169,15 @@ std::vector<ShelterRow> ListShelters(pqxx::work& tx, int kind,
 }
 
 int OccupiedBeds(pqxx::work& tx, const std::string& shelter_id) {
-  return tx.exec_prepared1("occupied_beds", shelter_id)[0].as<int>();
+  return tx.exec_prepared1("occupied_beds", shelter_id, BedHolding())[0].as<int>();
 }
 
 void InsertPlacement(pqxx::work& tx, const PlacementRow& r) {
   tx.exec_prepared("placement_insert", r.flow.id, r.shelter_id, r.trajectory_id,
-                   StoredState(r.flow.state), r.accompanying_children, r.flow.beds_needed,
-                   EpochOf(r.flow.starts_at), Epoch(r.flow.planned_end).get(),
-                   Epoch(r.flow.limit).get(), r.requested_by_organisation, r.requested_by_user,
-                   EpochOf(r.created_at));
+                   kPlacementStates.Of(r.flow.state), r.accompanying_children, r.flow.beds_needed,
+                   EpochOf(r.flow.starts_at), common::NullableEpoch(r.flow.planned_end).get(),
+                   common::NullableEpoch(r.flow.limit).get(), r.requested_by_organisation,
+                   r.requested_by_user, EpochOf(r.created_at));
 }
 
 std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -212,9 +189,10 @@ std::optional<PlacementRow> LoadPlacement(pqxx::work& tx, const std::string& id,
 }
 
 void UpdatePlacement(pqxx::work& tx, PlacementRow& r) {
-  tx.exec_prepared("placement_update", r.flow.id, StoredState(r.flow.state),
+  tx.exec_prepared("placement_update", r.flow.id, kPlacementStates.Of(r.flow.state),
                    r.flow.state == PlacementState::kOverdue,
-                   Epoch(r.ended_at.value_or(Instant{})).get(), static_cast<int>(r.flow.move_on),
+                   common::NullableEpoch(r.ended_at.value_or(Instant{})).get(),
+                   static_cast<int>(r.flow.move_on),
                    pqxx::binarystring(r.continuation_sealed.value_or("")));
   r.version += 1;
 }
@@ -225,8 +203,10 @@ std::vector<PlacementRow> ListPlacements(
   const Nullable key = after ? Nullable{std::to_string(after->first)} : Nullable{};
   const Nullable id = after ? Nullable{after->second} : Nullable{};
   std::vector<PlacementRow> out;
-  for (const auto& r : tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id, f.state,
-                                        f.overdue_only, f.operator_organisation,
+  const Nullable state =
+      f.state ? Nullable{std::to_string(kPlacementStates.Of(*f.state))} : Nullable{};
+  for (const auto& r : tx.exec_prepared("placements_list", f.shelter_id, f.trajectory_id,
+                                        state.get(), f.overdue_only, f.operator_organisation,
                                         f.requested_by_organisation, key.get(), id.get(), limit)) {
     out.push_back(PlacementOf(r));
   }
@@ -244,7 +224,8 @@ std::vector<PlacementRow> PlacementsOfTrajectory(pqxx::work& tx, const std::stri
 
 std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_before) {
   std::vector<OccupancyRow> out;
-  for (const auto& r : tx.exec_prepared("occupancy", kind, EpochOf(nearing_before))) {
+  for (const auto& r : tx.exec_prepared("occupancy", kind, EpochOf(nearing_before), BedHolding(),
+                                        kPlacementStates.Of(PlacementState::kPlaced))) {
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(),
                    r[4].as<int>(), r[5].as<int>(), r[6].as<int>()});
   }

@@ -7,9 +7,23 @@
 #include <string>
 #include <vector>
 
+#include "services/common/storage.h"
 #include "workflow/placement.h"
 
 namespace ketenregie::shelter {
+
+/// The codes stored for a placement's state (common::StoredCodes), the
+/// protobuf numbers they were first stored as. Overdue is stored as placed
+/// with the `overdue` flag set, so both have code 2. Pinned by
+/// tests/unit/stored_codes_test.cc.
+inline constexpr common::StoredCodes kPlacementStates{
+    "shelter.placements.state", std::array<common::StoredCode<workflow::PlacementState>, 5>{{
+                                    {workflow::PlacementState::kRequested, 1},
+                                    {workflow::PlacementState::kPlaced, 2},
+                                    {workflow::PlacementState::kOverdue, 2},
+                                    {workflow::PlacementState::kEnded, 3},
+                                    {workflow::PlacementState::kCancelled, 4},
+                                }}};
 
 using workflow::Instant;
 
@@ -56,7 +70,7 @@ void UpdatePlacement(pqxx::work& tx, PlacementRow& row);
 struct PlacementFilter {
   std::string shelter_id;
   std::string trajectory_id;
-  int state = 0;  // protobuf PlacementState, 0 = any
+  std::optional<workflow::PlacementState> state;  // nullopt: any
   bool overdue_only = false;
   /// Limits what the caller may see: placements of shelters run by this
   /// organisation, or requested by it (empty: no limit, for services).

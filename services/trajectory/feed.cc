@@ -35,9 +35,9 @@ int EventConsumer::PullOnce(int max_events, int fail_after) {
           AppendTimeline(tx, {0, row->id, row->organisation_id, source_name_ + "-service", at,
                               event.type(), attributes});
           if (event.type() == "task.requested" && event.attributes().contains("task")) {
-            InsertTask(
-                tx, {common::NewUuid(), row->id, row->organisation_id,
-                     event.attributes().at("task"), at, 1, row->flow.coordinator, std::nullopt, 1});
+            InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id,
+                            event.attributes().at("task"), at, workflow::TaskState::kOpen,
+                            row->flow.coordinator, std::nullopt, 1});
           }
         }
         return true;

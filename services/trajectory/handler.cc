@@ -206,7 +206,7 @@ void Render(const TrajectoryRow& row, const common::Keyring& keyring, v1::Trajec
 
 void Render(const Summary& s, v1::TrajectorySummary* out) {
   out->set_id(s.id);
-  out->set_state(static_cast<v1::TrajectoryState>(s.state));
+  out->set_state(ToProto(s.state));
   out->set_route(static_cast<v1::Route>(s.route));
   *out->mutable_created_at() = ToTimestamp(s.created_at);
   out->set_closure_reason(static_cast<v1::ClosureReason>(s.closure_reason));
@@ -231,7 +231,7 @@ void Render(const TaskRow& t, v1::Task* out) {
   out->set_trajectory_id(t.trajectory_id);
   out->set_kind(t.kind);
   *out->mutable_due_at() = ToTimestamp(t.due_at);
-  out->set_state(static_cast<v1::TaskState>(t.state));
+  out->set_state(t.state == workflow::TaskState::kDone ? v1::TASK_STATE_DONE : v1::TASK_STATE_OPEN);
   out->set_assignee_user_id(t.assignee);
   out->set_etag(Etag(t.version));
 }
@@ -258,15 +258,15 @@ void ApplyActions(pqxx::work& tx, const TrajectoryRow& row,
   common::CarryOut(tx, row.id, actions, now, [&](const TrajectoryAction& action) {
     switch (action.kind) {
       case TrajectoryActionKind::kCreateTask:
-        InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id, action.what, action.at, 1,
-                        row.flow.coordinator, std::nullopt, 1});
+        InsertTask(tx, {common::NewUuid(), row.id, row.organisation_id, action.what, action.at,
+                        workflow::TaskState::kOpen, row.flow.coordinator, std::nullopt, 1});
         return;
       case TrajectoryActionKind::kNotifyChildProtection:
         // Until the handoff service sends it (issue #5), the notification is
         // a task that cannot be missed, due at once.
         InsertTask(
             tx, {common::NewUuid(), row.id, row.organisation_id, "route.a.notify_child_protection",
-                 now, 1, row.flow.coordinator, std::nullopt, 1});
+                 now, workflow::TaskState::kOpen, row.flow.coordinator, std::nullopt, 1});
         return;
       case TrajectoryActionKind::kScheduleReminder:
       case TrajectoryActionKind::kScheduleDeadline:
@@ -274,6 +274,18 @@ void ApplyActions(pqxx::work& tx, const TrajectoryRow& row,
         return;  // timers: kept by CarryOut
     }
   });
+}
+
+// A task state asked for (TASK_STATE_UNSPECIFIED: any).
+std::optional<workflow::TaskState> TaskStateOf(int state) {
+  switch (state) {
+    case v1::TASK_STATE_OPEN:
+      return workflow::TaskState::kOpen;
+    case v1::TASK_STATE_DONE:
+      return workflow::TaskState::kDone;
+    default:
+      return std::nullopt;
+  }
 }
 
 std::string RouteName(int route) {
@@ -645,8 +657,11 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
       !ReasonableTimestamp(request->reflection_ends_before())) {
     return InvalidArgument("reflection_ends_before", "a time between 1970 and 2100");
   }
-  ListFilter filter{caller.identity.organisation_id, request->state(),
-                    request->coordinator_user_id(), request->route(), std::nullopt};
+  ListFilter filter{caller.identity.organisation_id, std::nullopt, request->coordinator_user_id(),
+                    request->route(), std::nullopt};
+  if (request->state() != v1::TRAJECTORY_STATE_UNSPECIFIED) {
+    filter.state = ToWorkflow(request->state());
+  }
   if (request->has_reflection_ends_before()) {
     filter.reflection_ends_before = ToInstant(request->reflection_ends_before());
   }
@@ -670,16 +685,21 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
 namespace {
 
 // Applies one event of the trajectory machine to the change.
-grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<TrajectoryAction>& actions,
-                  const workflow::TrajectoryCommand& command, Instant now,
-                  const workflow::TrajectoryPolicy& policy) {
-  const auto result = workflow::ApplyTrajectory(flow, command, now, policy);
+// Takes the workflow's outcome into the change, or its refusal.
+grpc::Status Took(const workflow::Result<workflow::TrajectoryOutcome>& result,
+                  workflow::TrajectorySnapshot& flow, std::vector<TrajectoryAction>& actions) {
   if (!result.ok()) {
     return common::RuleRefusal(result.violation());
   }
   flow = result.value().next;
   actions.insert(actions.end(), result.value().actions.begin(), result.value().actions.end());
   return grpc::Status::OK;
+}
+
+grpc::Status Step(workflow::TrajectorySnapshot& flow, std::vector<TrajectoryAction>& actions,
+                  const workflow::TrajectoryCommand& command, Instant now,
+                  const workflow::TrajectoryPolicy& policy) {
+  return Took(workflow::ApplyTrajectory(flow, command, now, policy), flow, actions);
 }
 
 grpc::Status StepReflection(TrajectoryRow& row, std::vector<TrajectoryAction>& actions,
@@ -828,10 +848,16 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
     default:
       return InvalidArgument("route", "A, B, C or D");
   }
-  const bool closes = event == E::kDecideRouteD;
   int open_placements = 0;
   int unanswered_handoffs = 0;
-  if (closes && common::IsUuid(request->trajectory_id())) {
+  if (workflow::ClosesTrajectory(event)) {
+    // What closes must know the open work (R-CLOSE-REQUIRES): asked of the
+    // other services once the request itself is known to be well formed.
+    if (auto invalid = common::CheckChangeTarget(
+            {"trajectory_id", request->trajectory_id(), request->etag(), request->request_id()});
+        !invalid.ok()) {
+      return invalid;
+    }
     if (auto unavailable =
             open_work_.Count(request->trajectory_id(), open_placements, unanswered_handoffs);
         !unavailable.ok()) {
@@ -1020,7 +1046,12 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
   }
   int open_placements = 0;
   int unanswered_handoffs = 0;
-  if (common::IsUuid(request->trajectory_id())) {
+  {
+    if (auto invalid = common::CheckChangeTarget(
+            {"trajectory_id", request->trajectory_id(), request->etag(), request->request_id()});
+        !invalid.ok()) {
+      return invalid;
+    }
     if (auto unavailable =
             open_work_.Count(request->trajectory_id(), open_placements, unanswered_handoffs);
         !unavailable.ok()) {
@@ -1053,18 +1084,16 @@ grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
         c.timeline_kind = "trajectory.reopened";
         c.timeline_attributes["previous_reason"] =
             std::string(workflow::ToString(c.row.flow.closure_reason));
-        auto status = Step(c.row.flow, c.actions, {workflow::TrajectoryEvent::kReopen}, c.now,
-                           settings_.trajectory_policy);
+        auto status = Took(
+            workflow::ReopenTrajectory(
+                c.row.flow, c.row.has_reflection ? std::optional(c.row.reflection) : std::nullopt,
+                c.now, settings_.trajectory_policy),
+            c.row.flow, c.actions);
         if (status.ok()) {
-          // Screened afresh: the earlier screening stays in the timeline.
+          // Screened afresh (the workflow dropped the outcome): the earlier
+          // screening stays in the timeline, and the route goes with it.
           c.row.screening_sealed.reset();
           c.row.route = v1::ROUTE_UNSPECIFIED;
-          // Closing cancelled every timer; a reflection period still
-          // running needs its reminders and expiry back.
-          if (c.row.has_reflection) {
-            const auto timers = workflow::ReflectionTimers(c.row.reflection, c.now);
-            c.actions.insert(c.actions.end(), timers.begin(), timers.end());
-          }
         }
         return status;
       });
@@ -1165,7 +1194,7 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     common::FillPage(
         trajectory::ListTasks(tx, caller.identity.organisation_id, request->assignee_user_id(),
-                              request->state(), request->trajectory_id(), page.after,
+                              TaskStateOf(request->state()), request->trajectory_id(), page.after,
                               page.size + 1),
         page.size, [&](const TaskRow& row) { Render(row, response->add_tasks()); },
         [](const TaskRow& row) {
@@ -1189,30 +1218,30 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
       !invalid.ok()) {
     return invalid;
   }
-  return common::Mutate(
-      db_, settings_.db_timeout, caller, "CompleteTask", *request, request->request_id(), response,
-      keys_, [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
-        auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
-        if (!task || task->organisation_id != caller.identity.organisation_id) {
-          return common::NotFound("task");
-        }
-        if (Etag(task->version) != request->etag()) {
-          return common::StaleEtag("task");
-        }
-        if (task->state == v1::TASK_STATE_DONE) {
-          return common::RuleRefusal({workflow::rules::kStateOrder, "the task is already done"});
-        }
-        trajectory::CompleteTask(tx, *task, caller.identity.actor);
-        AppendTimeline(tx, {0,
-                            task->trajectory_id,
-                            caller.identity.organisation_id,
-                            caller.identity.actor,
-                            clock_.Now(),
-                            "task.done",
-                            {{"task", task->kind}, {"task_id", task->id}}});
-        Render(*task, out);
-        return grpc::Status::OK;
-      });
+  return common::Mutate(db_, settings_.db_timeout, caller, "CompleteTask", *request,
+                        request->request_id(), response, keys_,
+                        [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
+                          auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
+                          if (!task || task->organisation_id != caller.identity.organisation_id) {
+                            return common::NotFound("task");
+                          }
+                          if (Etag(task->version) != request->etag()) {
+                            return common::StaleEtag("task");
+                          }
+                          if (auto done = workflow::CheckTaskOpen(task->state)) {
+                            return common::RuleRefusal(*done);
+                          }
+                          trajectory::CompleteTask(tx, *task, caller.identity.actor);
+                          AppendTimeline(tx, {0,
+                                              task->trajectory_id,
+                                              caller.identity.organisation_id,
+                                              caller.identity.actor,
+                                              clock_.Now(),
+                                              "task.done",
+                                              {{"task", task->kind}, {"task_id", task->id}}});
+                          Render(*task, out);
+                          return grpc::Status::OK;
+                        });
 }
 
 grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context,
@@ -1380,8 +1409,9 @@ int TrajectoryHandler::FireDueTimers(int limit) {
             kind.clear();  // the date was corrected, or the trajectory closed
           }
         } else {
-          InsertTask(tx, {common::NewUuid(), row->id, row->organisation_id, timer.kind,
-                          timer.due_at, 1, row->flow.coordinator, timer.id, 1});
+          InsertTask(tx,
+                     {common::NewUuid(), row->id, row->organisation_id, timer.kind, timer.due_at,
+                      workflow::TaskState::kOpen, row->flow.coordinator, timer.id, 1});
         }
         ApplyActions(tx, *row, actions, now);
         if (!kind.empty()) {

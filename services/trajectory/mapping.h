@@ -33,10 +33,6 @@ pb::ReflectionDecision ToProto(workflow::ReflectionDecision decision);
 
 workflow::Screening ToWorkflow(const pb::Screening& screening);
 
-/// Reflection machine state as stored: 0 none, else workflow state + 1.
-int StoredReflectionState(workflow::ReflectionState state);
-workflow::ReflectionState ReflectionStateFromStored(int stored);
-
 using common::ToInstant;
 using common::ToTimestamp;
 

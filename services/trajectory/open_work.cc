@@ -9,17 +9,6 @@
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 
 namespace ketenregie::trajectory {
-namespace {
-
-constexpr auto kDeadline = std::chrono::seconds(3);
-
-void Prepare(grpc::ClientContext& context, const std::string& actor) {
-  context.set_deadline(std::chrono::system_clock::now() + kDeadline);
-  context.AddMetadata("x-actor", actor);
-}
-
-}  // namespace
-
 RemoteOpenWork::RemoteOpenWork(std::function<std::string(const std::string&)> resolve,
                                std::shared_ptr<grpc::ChannelCredentials> credentials,
                                std::string actor)
@@ -34,13 +23,13 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
   const auto shelter = shelter_.Get();
   const auto handoff = handoff_.Get();
   if (shelter == nullptr || handoff == nullptr) {
-    return {grpc::StatusCode::UNAVAILABLE,
-            "cannot check open placements and handoffs: shelter or handoff service unknown"};
+    return common::PeerUnavailable(shelter == nullptr ? "shelter service" : "handoff service",
+                                   "open placements and handoffs not checked, closing waits");
   }
   for (const auto state :
        {shelter::v1::PLACEMENT_STATE_REQUESTED, shelter::v1::PLACEMENT_STATE_PLACED}) {
     grpc::ClientContext context;
-    Prepare(context, actor_);
+    common::PreparePeerCall(context, actor_);
     shelter::v1::ListPlacementsRequest request;
     request.set_trajectory_id(trajectory_id);
     request.set_state(state);
@@ -49,9 +38,8 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     const grpc::Status status =
         shelter::v1::ShelterService::NewStub(shelter)->ListPlacements(&context, request, &response);
     if (!status.ok()) {
-      return {grpc::StatusCode::UNAVAILABLE,
-              "shelter service cannot say whether placements are "
-              "open; closing waits"};
+      return common::FromPeer(status, "shelter service",
+                              "open placements not checked, closing waits");
     }
     open_placements += response.placements_size();
   }
@@ -60,13 +48,13 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
   request.mutable_page()->set_page_size(500);
   do {
     grpc::ClientContext context;
-    Prepare(context, actor_);
+    common::PreparePeerCall(context, actor_);
     handoff::v1::ListHandoffsResponse response;
     const grpc::Status status =
         handoff::v1::HandoffService::NewStub(handoff)->ListHandoffs(&context, request, &response);
     if (!status.ok()) {
-      return {grpc::StatusCode::UNAVAILABLE,
-              "handoff service cannot say whether handoffs are unanswered; closing waits"};
+      return common::FromPeer(status, "handoff service",
+                              "unanswered handoffs not checked, closing waits");
     }
     for (const auto& h : response.handoffs()) {
       if (h.state() == handoff::v1::HANDOFF_STATE_SENT) {

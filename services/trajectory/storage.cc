@@ -11,30 +11,11 @@
 namespace ketenregie::trajectory {
 namespace {
 
-// Nullable values travel as text or SQL NULL (a null const char*).
-struct Nullable {
-  std::optional<std::string> text;
-  const char* get() const { return text ? text->c_str() : nullptr; }
-};
-
-Nullable Epoch(std::optional<Instant> instant) {
-  return {instant ? std::optional<std::string>(std::to_string(instant->time_since_epoch().count()))
-                  : std::nullopt};
-}
-Nullable Text(const std::string& value) {
-  return {value.empty() ? std::nullopt : std::optional<std::string>(value)};
-}
-
-long long EpochOf(Instant instant) { return instant.time_since_epoch().count(); }
-Instant InstantOf(const pqxx::field& field) {
-  return Instant{std::chrono::seconds{field.as<long long>()}};
-}
-std::optional<Instant> OptionalInstantOf(const pqxx::field& field) {
-  if (field.is_null()) {
-    return std::nullopt;
-  }
-  return InstantOf(field);
-}
+using common::EpochOf;
+using common::InstantOf;
+using common::Nullable;
+using common::OptionalInstantOf;
+using common::Sql;
 
 constexpr const char* kTrajectoryColumns =
     "id::text, coalesce(person_id::text, ''), organisation_id, state, age_status, "
@@ -56,7 +37,7 @@ TrajectoryRow RowOf(const pqxx::row& r) {
   row.person_id = r[1].as<std::string>();
   row.organisation_id = r[2].as<std::string>();
   row.flow.id = row.id;
-  row.flow.state = ToWorkflow(static_cast<pb::TrajectoryState>(r[3].as<int>()));
+  row.flow.state = kTrajectoryStates.From(r[3].as<int>());
   row.flow.age = ToWorkflow(static_cast<pb::AgeStatus>(r[4].as<int>()));
   row.gender_identity = r[5].as<int>();
   row.accompanying_children = r[6].as<int>();
@@ -70,10 +51,10 @@ TrajectoryRow RowOf(const pqxx::row& r) {
   row.flow.coordinator = r[10].as<std::string>();
   row.flow.non_punishment = r[11].as<bool>();
   const int reflection = r[12].as<int>();
-  row.has_reflection = reflection != 0;
+  row.has_reflection = reflection != kNoReflectionPeriod;
   row.reflection.trajectory_id = row.id;
   if (row.has_reflection) {
-    row.reflection.state = ReflectionStateFromStored(reflection);
+    row.reflection.state = kReflectionStates.From(reflection);
   }
   row.reflection.starts_at = OptionalInstantOf(r[13]).value_or(Instant{});
   row.reflection.ends_at = OptionalInstantOf(r[14]).value_or(Instant{});
@@ -93,8 +74,10 @@ TrajectoryRow RowOf(const pqxx::row& r) {
 }
 
 Summary SummaryOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<int>(),         r[2].as<int>(),         InstantOf(r[3]),
-          r[4].as<int>(),         r[5].as<std::string>(), OptionalInstantOf(r[6])};
+  return {r[0].as<std::string>(), kTrajectoryStates.From(r[1].as<int>()),
+          r[2].as<int>(),         InstantOf(r[3]),
+          r[4].as<int>(),         r[5].as<std::string>(),
+          OptionalInstantOf(r[6])};
 }
 
 SignalRow SignalOf(const pqxx::row& r) {
@@ -110,7 +93,7 @@ TaskRow TaskOf(const pqxx::row& r) {
   task.organisation_id = r[2].as<std::string>();
   task.kind = r[3].as<std::string>();
   task.due_at = InstantOf(r[4]);
-  task.state = r[5].as<int>();
+  task.state = kTaskStates.From(r[5].as<int>());
   task.assignee = r[6].is_null() ? "" : r[6].as<std::string>();
   if (!r[7].is_null()) {
     task.timer_id = r[7].as<long long>();
@@ -122,10 +105,6 @@ TaskRow TaskOf(const pqxx::row& r) {
 constexpr const char* kTaskColumns =
     "id::text, trajectory_id::text, organisation_id, kind, extract(epoch from due_at)::bigint, "
     "state, assignee_user_id, timer_id, version";
-
-std::string Sql(std::string_view a, std::string_view b = "", std::string_view c = "") {
-  return std::string(a) + std::string(b) + std::string(c);
-}
 
 }  // namespace
 
@@ -165,19 +144,20 @@ void Prepare(pqxx::connection& c) {
                 "trajectories.created_at DESC, trajectories.id DESC"));
   // One statement per sort order; the filters are all parameters, an unused
   // one given as its neutral value.
-  c.prepare("trajectories_list",
-            Sql("SELECT ", kSummaryColumns,
-                " FROM trajectory.trajectories WHERE organisation_id = $1 "
-                "AND ($2 = 0 OR state = $2) AND ($3 = '' OR coordinator_user_id = $3) "
-                "AND ($4 = 0 OR route = $4) "
-                "AND ($5::bigint IS NULL OR (created_at, id) < (to_timestamp($5), $6::uuid)) "
-                "ORDER BY trajectories.created_at DESC, trajectories.id DESC LIMIT $7"));
+  c.prepare(
+      "trajectories_list",
+      Sql("SELECT ", kSummaryColumns,
+          " FROM trajectory.trajectories WHERE organisation_id = $1 "
+          "AND ($2::smallint IS NULL OR state = $2) AND ($3 = '' OR coordinator_user_id = $3) "
+          "AND ($4 = 0 OR route = $4) "
+          "AND ($5::bigint IS NULL OR (created_at, id) < (to_timestamp($5), $6::uuid)) "
+          "ORDER BY trajectories.created_at DESC, trajectories.id DESC LIMIT $7"));
   c.prepare(
       "trajectories_list_ending",
       Sql("SELECT ", kSummaryColumns,
-          " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = 2 "
-          "AND state <> 6 AND reflection_ends_at < to_timestamp($2) "
-          "AND ($3 = 0 OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
+          " FROM trajectory.trajectories WHERE organisation_id = $1 AND reflection_state = $9 "
+          "AND state <> $10 AND reflection_ends_at < to_timestamp($2) "
+          "AND ($3::smallint IS NULL OR state = $3) AND ($4 = '' OR coordinator_user_id = $4) "
           "AND ($5 = 0 OR route = $5) "
           "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
           "ORDER BY trajectories.reflection_ends_at, trajectories.id LIMIT $8"));
@@ -214,12 +194,13 @@ void Prepare(pqxx::connection& c) {
   c.prepare("task_load_for_update",
             Sql("SELECT ", kTaskColumns, " FROM trajectory.tasks WHERE id = $1::uuid FOR UPDATE"));
   c.prepare("task_complete",
-            "UPDATE trajectory.tasks SET state = 2, completed_by = $2, version = version + 1 "
+            "UPDATE trajectory.tasks SET state = $3, completed_by = $2, version = version + 1 "
             "WHERE id = $1::uuid");
   c.prepare("tasks_list",
             Sql("SELECT ", kTaskColumns,
                 " FROM trajectory.tasks WHERE organisation_id = $1 AND ($2 = '' OR "
-                "assignee_user_id = $2) AND ($3 = 0 OR state = $3) AND ($4::bigint IS NULL OR "
+                "assignee_user_id = $2) AND ($3::smallint IS NULL OR state = $3) AND ($4::bigint "
+                "IS NULL OR "
                 "(due_at, id) > (to_timestamp($4), $5::uuid)) AND ($7::uuid IS NULL OR "
                 "trajectory_id = $7::uuid) ORDER BY tasks.due_at, tasks.id LIMIT $6"));
   c.prepare("persons_stale",
@@ -272,7 +253,7 @@ void UpdatePersonKeys(pqxx::work& tx, const std::string& id, const std::string& 
                       const std::string& blind_key_id) {
   tx.exec_prepared("person_rekey", id, pqxx::binarystring(sealed), key_id,
                    pqxx::binarystring(blind_index.value_or("")),
-                   Text(blind_index ? blind_key_id : "").get());
+                   common::NullableText(blind_index ? blind_key_id : "").get());
 }
 
 std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& active_key,
@@ -304,8 +285,8 @@ std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& i
 }
 
 void InsertTrajectory(pqxx::work& tx, const TrajectoryRow& row) {
-  tx.exec_prepared("trajectory_insert", row.id, Text(row.person_id).get(), row.organisation_id,
-                   static_cast<int>(ToProto(row.flow.state)),
+  tx.exec_prepared("trajectory_insert", row.id, common::NullableText(row.person_id).get(),
+                   row.organisation_id, kTrajectoryStates.Of(row.flow.state),
                    static_cast<int>(ToProto(row.flow.age)), row.gender_identity,
                    row.accompanying_children, EpochOf(row.created_at));
 }
@@ -320,19 +301,20 @@ void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now) {
       row.flow.screening ? Nullable{std::to_string(static_cast<int>(ToProto(*row.flow.screening)))}
                          : Nullable{};
   tx.exec_prepared(
-      "trajectory_update", row.id, Text(row.person_id).get(),
-      static_cast<int>(ToProto(row.flow.state)), static_cast<int>(ToProto(row.flow.age)),
+      "trajectory_update", row.id, common::NullableText(row.person_id).get(),
+      kTrajectoryStates.Of(row.flow.state), static_cast<int>(ToProto(row.flow.age)),
       row.gender_identity, row.accompanying_children, row.route,
       pqxx::binarystring(row.screening_sealed.value_or("")), screening_outcome.get(),
-      Text(row.flow.coordinator).get(), row.flow.non_punishment,
-      row.has_reflection ? StoredReflectionState(r.state) : 0,
-      Epoch(row.has_reflection ? std::optional(r.starts_at) : std::nullopt).get(),
-      Epoch(row.has_reflection ? std::optional(r.ends_at) : std::nullopt).get(), r.dublin_case,
-      static_cast<int>(ToProto(r.decision)),
-      Epoch(r.permit_valid_until == Instant{} ? std::nullopt : std::optional(r.permit_valid_until))
+      common::NullableText(row.flow.coordinator).get(), row.flow.non_punishment,
+      row.has_reflection ? kReflectionStates.Of(r.state) : kNoReflectionPeriod,
+      common::NullableEpoch(row.has_reflection ? std::optional(r.starts_at) : std::nullopt).get(),
+      common::NullableEpoch(row.has_reflection ? std::optional(r.ends_at) : std::nullopt).get(),
+      r.dublin_case, static_cast<int>(ToProto(r.decision)),
+      common::NullableEpoch(r.permit_valid_until == Instant{} ? std::nullopt
+                                                              : std::optional(r.permit_valid_until))
           .get(),
       static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now),
-      Epoch(row.flow.minor_until).get());
+      common::NullableEpoch(row.flow.minor_until).get());
   row.version += 1;
   row.updated_at = now;
 }
@@ -349,7 +331,7 @@ void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& iden
                   const std::string& blind_key_id, Instant now) {
   tx.exec_prepared("person_insert", id, pqxx::binarystring(identity_sealed), key_id,
                    pqxx::binarystring(blind_index.value_or("")),
-                   Text(blind_index ? blind_key_id : "").get(), EpochOf(now));
+                   common::NullableText(blind_index ? blind_key_id : "").get(), EpochOf(now));
 }
 
 std::optional<std::string> LoadIdentitySealed(pqxx::work& tx, const std::string& person_id) {
@@ -375,14 +357,19 @@ std::vector<Summary> ListTrajectories(pqxx::work& tx, const ListFilter& f,
                                       int limit) {
   const Nullable after_key = after ? Nullable{std::to_string(after->first)} : Nullable{};
   const Nullable after_id = after ? Nullable{after->second} : Nullable{};
+  const Nullable state =
+      f.state ? Nullable{std::to_string(kTrajectoryStates.Of(*f.state))} : Nullable{};
   pqxx::result r;
   if (f.reflection_ends_before) {
+    // Running periods of open trajectories: the deadline window.
     r = tx.exec_prepared("trajectories_list_ending", f.organisation_id,
-                         EpochOf(*f.reflection_ends_before), f.state, f.coordinator, f.route,
-                         after_key.get(), after_id.get(), limit);
+                         EpochOf(*f.reflection_ends_before), state.get(), f.coordinator, f.route,
+                         after_key.get(), after_id.get(), limit,
+                         kReflectionStates.Of(workflow::ReflectionState::kRunning),
+                         kTrajectoryStates.Of(workflow::TrajectoryState::kClosed));
   } else {
-    r = tx.exec_prepared("trajectories_list", f.organisation_id, f.state, f.coordinator, f.route,
-                         after_key.get(), after_id.get(), limit);
+    r = tx.exec_prepared("trajectories_list", f.organisation_id, state.get(), f.coordinator,
+                         f.route, after_key.get(), after_id.get(), limit);
   }
   std::vector<Summary> out;
   for (const auto& row : r) {
@@ -445,7 +432,8 @@ std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& traject
 void InsertTask(pqxx::work& tx, const TaskRow& t) {
   const Nullable timer = t.timer_id ? Nullable{std::to_string(*t.timer_id)} : Nullable{};
   tx.exec_prepared("task_insert", t.id, t.trajectory_id, t.organisation_id, t.kind,
-                   EpochOf(t.due_at), t.state, Text(t.assignee).get(), timer.get());
+                   EpochOf(t.due_at), kTaskStates.Of(t.state),
+                   common::NullableText(t.assignee).get(), timer.get());
 }
 
 std::optional<TaskRow> LoadTask(pqxx::work& tx, const std::string& id, bool for_update) {
@@ -457,13 +445,14 @@ std::optional<TaskRow> LoadTask(pqxx::work& tx, const std::string& id, bool for_
 }
 
 void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor) {
-  tx.exec_prepared("task_complete", row.id, actor);
-  row.state = 2;
+  tx.exec_prepared("task_complete", row.id, actor, kTaskStates.Of(workflow::TaskState::kDone));
+  row.state = workflow::TaskState::kDone;
   row.version += 1;
 }
 
 std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
-                               const std::string& assignee, int state,
+                               const std::string& assignee,
+                               std::optional<workflow::TaskState> state,
                                const std::string& trajectory_id,
                                const std::optional<std::pair<long long, std::string>>& after,
                                int limit) {
@@ -471,7 +460,8 @@ std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_i
   const Nullable after_id = after ? Nullable{after->second} : Nullable{};
   const Nullable trajectory = trajectory_id.empty() ? Nullable{} : Nullable{trajectory_id};
   std::vector<TaskRow> out;
-  for (const auto& r : tx.exec_prepared("tasks_list", organisation_id, assignee, state,
+  const Nullable code = state ? Nullable{std::to_string(kTaskStates.Of(*state))} : Nullable{};
+  for (const auto& r : tx.exec_prepared("tasks_list", organisation_id, assignee, code.get(),
                                         after_key.get(), after_id.get(), limit, trajectory.get())) {
     out.push_back(TaskOf(r));
   }

@@ -9,10 +9,43 @@
 #include <string>
 #include <vector>
 
+#include "services/common/storage.h"
 #include "workflow/reflection.h"
 #include "workflow/trajectory.h"
 
 namespace ketenregie::trajectory {
+
+/// The codes stored for the trajectory's states (common::StoredCodes). The
+/// trajectory's are the protobuf numbers they were first stored as, the
+/// reflection period's 1..7 with 0 for "no period"; pinned by
+/// tests/unit/stored_codes_test.cc.
+inline constexpr common::StoredCodes kTrajectoryStates{
+    "trajectory.trajectories.state", std::array<common::StoredCode<workflow::TrajectoryState>, 7>{{
+                                         {workflow::TrajectoryState::kRegistered, 1},
+                                         {workflow::TrajectoryState::kScreened, 2},
+                                         {workflow::TrajectoryState::kChildProtection, 3},
+                                         {workflow::TrajectoryState::kActive, 4},
+                                         {workflow::TrajectoryState::kDeclinedForNow, 5},
+                                         {workflow::TrajectoryState::kClosed, 6},
+                                         {workflow::TrajectoryState::kSignalled, 7},
+                                     }}};
+inline constexpr int kNoReflectionPeriod = 0;
+inline constexpr common::StoredCodes kReflectionStates{
+    "trajectory.trajectories.reflection_state",
+    std::array<common::StoredCode<workflow::ReflectionState>, 7>{{
+        {workflow::ReflectionState::kOffered, 1},
+        {workflow::ReflectionState::kRunning, 2},
+        {workflow::ReflectionState::kDecided, 3},
+        {workflow::ReflectionState::kExpired, 4},
+        {workflow::ReflectionState::kPermitApplied, 5},
+        {workflow::ReflectionState::kPermitGranted, 6},
+        {workflow::ReflectionState::kPermitRejected, 7},
+    }}};
+inline constexpr common::StoredCodes kTaskStates{
+    "trajectory.tasks.state", std::array<common::StoredCode<workflow::TaskState>, 2>{{
+                                  {workflow::TaskState::kOpen, 1},
+                                  {workflow::TaskState::kDone, 2},
+                              }}};
 
 using workflow::Instant;
 
@@ -51,7 +84,7 @@ void CorrectPerson(pqxx::work& tx, const std::string& id, const std::string& ide
 
 struct Summary {
   std::string id;
-  int state = 0;
+  workflow::TrajectoryState state = workflow::TrajectoryState::kSignalled;
   int route = 0;
   Instant created_at{};
   int closure_reason = 0;
@@ -70,7 +103,7 @@ std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string&
 
 struct ListFilter {
   std::string organisation_id;
-  int state = 0;
+  std::optional<workflow::TrajectoryState> state;
   std::string coordinator;
   int route = 0;
   std::optional<Instant> reflection_ends_before;
@@ -118,7 +151,7 @@ struct TaskRow {
   std::string organisation_id;
   std::string kind;
   Instant due_at{};
-  int state = 1;  // protobuf TaskState
+  workflow::TaskState state = workflow::TaskState::kOpen;
   std::string assignee;
   std::optional<long long> timer_id;
   long long version = 1;
@@ -129,7 +162,8 @@ void CompleteTask(pqxx::work& tx, TaskRow& row, const std::string& actor);
 /// Tasks of one organisation, filtered by assignee, state and trajectory
 /// (each empty or 0: any).
 std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_id,
-                               const std::string& assignee, int state,
+                               const std::string& assignee,
+                               std::optional<workflow::TaskState> state,
                                const std::string& trajectory_id,
                                const std::optional<std::pair<long long, std::string>>& after,
                                int limit);

@@ -25,11 +25,10 @@ namespace {
 // links that file's descriptors into this binary).
 std::vector<const google::protobuf::ServiceDescriptor*> EveryService() {
   std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const auto* file : {trajectory::v1::Trajectory::descriptor()->file(),
-                           shelter::v1::Shelter::descriptor()->file(),
-                           consent::v1::Consent::descriptor()->file(),
-                           handoff::v1::Handoff::descriptor()->file(),
-                           audit::v1::AuditRecord::descriptor()->file()}) {
+  for (const auto* file :
+       {trajectory::v1::Trajectory::descriptor()->file(),
+        shelter::v1::Shelter::descriptor()->file(), consent::v1::Consent::descriptor()->file(),
+        handoff::v1::Handoff::descriptor()->file(), audit::v1::AuditRecord::descriptor()->file()}) {
     for (int i = 0; i < file->service_count(); ++i) {
       services.push_back(file->service(i));
     }
@@ -89,9 +88,8 @@ TEST(AccessTable, ExamplesOfWhatTheApiDeclares) {
                                              ->full_name());
   EXPECT_EQ(trajectory.at("CreateSignal"), std::vector{Operation::kRecordSignal});
   EXPECT_EQ(trajectory.at("ListEvents"), std::vector{Operation::kReadEvents});
-  const auto shelter =
-      MethodAccessOf(*shelter::v1::Shelter::descriptor()->file()->FindServiceByName(
-          "ShelterService"));
+  const auto shelter = MethodAccessOf(
+      *shelter::v1::Shelter::descriptor()->file()->FindServiceByName("ShelterService"));
   EXPECT_EQ(shelter.at("CancelPlacement"),
             (std::vector{Operation::kRequestPlacement, Operation::kRunPlacement}));
   EXPECT_EQ(shelter.at("ListPlacements"), std::vector{Operation::kReadPlacements});

@@ -683,6 +683,28 @@ TEST(RuleCloseRequires, ConsultationOnlyIsForSignalsAlone) {
                 rules::kCloseRequires);
 }
 
+TEST(RuleCloseRequires, ClosesTrajectory_ClosingAndRouteDAndNothingElse) {
+  for (const E event : TrajectoryMachine().events) {
+    const bool closes = event == E::kClose || event == E::kDecideRouteD;
+    EXPECT_EQ(ClosesTrajectory(event), closes) << ToString(event);
+  }
+}
+
+TEST(RuleStateOrder, CheckTaskOpen_ATaskIsDoneOnce) {
+  EXPECT_FALSE(CheckTaskOpen(TaskState::kOpen));
+  const auto again = CheckTaskOpen(TaskState::kDone);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(again->rule, rules::kStateOrder);
+}
+
+TEST(RuleStateOrder, TimerTrack_ACancelEndsItsTrackOrEveryTimerOfTheTrajectory) {
+  EXPECT_EQ(TimerTrack("reflection.decided"), "reflection");
+  EXPECT_EQ(TimerTrack("age.date_of_birth_corrected"), "age");
+  EXPECT_EQ(TimerTrack("route_c.follow_up"), "route_c");
+  EXPECT_EQ(TimerTrack("trajectory.closed"), "");
+  EXPECT_EQ(TimerTrack("placement.ended"), "placement");
+}
+
 TEST(RuleReopen, AClosedTrajectoryReopensForRepeatVictimisation) {
   auto t = Trajectory(S::kClosed, AgeStatus::kConfirmedAdult, ScreeningOutcome::kPossibleVictim);
   t.closure_reason = ClosureReason::kContactLost;
@@ -690,6 +712,26 @@ TEST(RuleReopen, AClosedTrajectoryReopensForRepeatVictimisation) {
   ASSERT_TRUE(reopened.ok());
   EXPECT_EQ(reopened.value().next.state, S::kRegistered);
   EXPECT_FALSE(reopened.value().next.screening.has_value()) << "screened afresh";
+}
+
+TEST(RuleReopen, ReopenTrajectory_BringsBackTheTimersOfARunningReflectionPeriod) {
+  auto t = Trajectory(S::kClosed, AgeStatus::kConfirmedAdult, ScreeningOutcome::kPossibleVictim);
+  t.closure_reason = ClosureReason::kContactLost;
+  ReflectionSnapshot period;
+  period.trajectory_id = "t-1";
+  period.state = ReflectionState::kRunning;
+  period.ends_at = kNow + days{10};
+  const auto reopened = ReopenTrajectory(t, period, kNow);
+  ASSERT_TRUE(reopened.ok());
+  EXPECT_EQ(reopened.value().next.state, S::kRegistered);
+  EXPECT_EQ(reopened.value().actions, ReflectionTimers(period, kNow));
+  // No period, or one decided: nothing to bring back.
+  EXPECT_TRUE(ReopenTrajectory(t, std::nullopt, kNow).value().actions.empty());
+  period.state = ReflectionState::kDecided;
+  EXPECT_TRUE(ReopenTrajectory(t, period, kNow).value().actions.empty());
+  // Refused as the machine refuses it.
+  t.closure_reason = ClosureReason::kDeceased;
+  ExpectRefused(ReopenTrajectory(t, period, kNow), rules::kReopen);
 }
 
 TEST(RuleReopen, NotAfterDeath) {
