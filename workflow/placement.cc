@@ -136,6 +136,10 @@ OnTrajectoryClosed PlacementOnTrajectoryClosed(PlacementState state) {
   return HoldsBeds(state) ? OnTrajectoryClosed::kAskCoordinator : OnTrajectoryClosed::kNothing;
 }
 
+bool KeepsTrajectoryOpen(PlacementState state) {
+  return state == S::kRequested || HoldsBeds(state);
+}
+
 bool HoldsBeds(PlacementState state) {
   switch (state) {
     case S::kPlaced:

@@ -134,6 +134,10 @@ std::optional<RuleViolation> CheckCapacity(int new_capacity, int occupied_beds);
 /// True while the placement holds beds.
 bool HoldsBeds(PlacementState state);
 
+/// R-CLOSE-REQUIRES: a placement asked for or holding beds keeps its
+/// trajectory from closing; one ended or cancelled does not.
+bool KeepsTrajectoryOpen(PlacementState state);
+
 /// What the shelter does with a placement when its trajectory closes
 /// (R-CLOSE-REQUIRES: a closed trajectory has no open placement). A request
 /// not yet placed is cancelled; a placement holding a bed is not ended by

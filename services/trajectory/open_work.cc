@@ -4,11 +4,49 @@
 #include <grpcpp/create_channel.h>
 
 #include <chrono>
+#include <optional>
+#include <utility>
 
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
+#include "workflow/handoff.h"
+#include "workflow/placement.h"
 
 namespace ketenregie::trajectory {
+namespace {
+
+// The shelter service's placement states, as the workflow knows them (placed
+// includes overdue there).
+constexpr std::pair<shelter::v1::PlacementState, workflow::PlacementState> kPlacementStates[] = {
+    {shelter::v1::PLACEMENT_STATE_REQUESTED, workflow::PlacementState::kRequested},
+    {shelter::v1::PLACEMENT_STATE_PLACED, workflow::PlacementState::kPlaced},
+    {shelter::v1::PLACEMENT_STATE_ENDED, workflow::PlacementState::kEnded},
+    {shelter::v1::PLACEMENT_STATE_CANCELLED, workflow::PlacementState::kCancelled},
+};
+
+std::optional<workflow::HandoffState> HandoffStateOf(handoff::v1::HandoffState state) {
+  using H = workflow::HandoffState;
+  switch (state) {
+    case handoff::v1::HANDOFF_STATE_DRAFT:
+      return H::kDraft;
+    case handoff::v1::HANDOFF_STATE_SENT:
+      return H::kSent;
+    case handoff::v1::HANDOFF_STATE_ACCEPTED:
+      return H::kAccepted;
+    case handoff::v1::HANDOFF_STATE_DECLINED:
+      return H::kDeclined;
+    case handoff::v1::HANDOFF_STATE_REVOKED:
+      return H::kRevoked;
+    case handoff::v1::HANDOFF_STATE_EXPIRED:
+      return H::kExpired;
+    case handoff::v1::HANDOFF_STATE_COMPLETED:
+      return H::kCompleted;
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
 RemoteOpenWork::RemoteOpenWork(std::function<std::string(const std::string&)> resolve,
                                std::shared_ptr<grpc::ChannelCredentials> credentials,
                                std::string actor)
@@ -26,8 +64,12 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
     return common::PeerUnavailable(shelter == nullptr ? "shelter service" : "handoff service",
                                    "open placements and handoffs not checked, closing waits");
   }
-  for (const auto state :
-       {shelter::v1::PLACEMENT_STATE_REQUESTED, shelter::v1::PLACEMENT_STATE_PLACED}) {
+  // The placements that keep a trajectory open (workflow::KeepsTrajectoryOpen),
+  // asked for by the states the shelter service answers with.
+  for (const auto& [state, as] : kPlacementStates) {
+    if (!workflow::KeepsTrajectoryOpen(as)) {
+      continue;
+    }
     grpc::ClientContext context;
     common::PreparePeerCall(context, actor_);
     shelter::v1::ListPlacementsRequest request;
@@ -57,7 +99,7 @@ grpc::Status RemoteOpenWork::Count(const std::string& trajectory_id, int& open_p
                               "unanswered handoffs not checked, closing waits");
     }
     for (const auto& h : response.handoffs()) {
-      if (h.state() == handoff::v1::HANDOFF_STATE_SENT) {
+      if (const auto state = HandoffStateOf(h.state()); state && workflow::IsUnanswered(*state)) {
         ++unanswered_handoffs;
       }
     }

@@ -690,6 +690,16 @@ TEST(RuleCloseRequires, ClosesTrajectory_ClosingAndRouteDAndNothingElse) {
   }
 }
 
+TEST(RuleCloseRequires, KeepsTrajectoryOpen_APlacementAskedForOrHoldingBeds) {
+  EXPECT_TRUE(KeepsTrajectoryOpen(PlacementState::kRequested));
+  EXPECT_TRUE(KeepsTrajectoryOpen(PlacementState::kPlaced));
+  EXPECT_TRUE(KeepsTrajectoryOpen(PlacementState::kOverdue));
+  EXPECT_FALSE(KeepsTrajectoryOpen(PlacementState::kEnded));
+  EXPECT_FALSE(KeepsTrajectoryOpen(PlacementState::kCancelled));
+  EXPECT_TRUE(IsUnanswered(HandoffState::kSent));
+  EXPECT_FALSE(IsUnanswered(HandoffState::kAccepted));
+}
+
 TEST(RuleStateOrder, CheckTaskOpen_ATaskIsDoneOnce) {
   EXPECT_FALSE(CheckTaskOpen(TaskState::kOpen));
   const auto again = CheckTaskOpen(TaskState::kDone);
