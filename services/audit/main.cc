@@ -37,6 +37,8 @@ int main(int argc, char** argv) {
         common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), audit::v1::AuditService::service_full_name()});
+        // The checkpoint's MAC moves to a new key with the next checkpoint.
+        parts.RotateKeys(keys, db, config.db_acquire_timeout, {});
         parts.background.push_back({"checkpoint", [handler] { handler->Checkpoint(); },
                                     std::chrono::seconds(60), /*run_on_stop=*/true});
         parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, handler});

@@ -3,6 +3,7 @@
 //   ketenregie health  --env .local/stack.env [--org ORG]
 //   ketenregie demo    --env .local/stack.env
 //   ketenregie rotate-key --file .local/keys/trajectory.keys --id k2 [--blind]
+//   ketenregie retire-key --file .local/keys/trajectory.keys --id k1
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <pqxx/pqxx>
@@ -109,6 +110,13 @@ int main(int argc, char** argv) {
   activate->add_option("--id", activate_id, "encryption key id");
   activate->add_option("--blind-id", activate_blind_id, "blind-index key id");
 
+  std::string retire_id;
+  auto* retire = app.add_subcommand(
+      "retire-key", "remove an old key from a key file once the service has moved every value");
+  retire->add_option("--file", key_file, "the service's key file")->required();
+  retire->add_option("--id", retire_id, "the old key's id (a blind-index key by its own id)")
+      ->required();
+
   CLI11_PARSE(app, argc, argv);
   try {
     if (*migrate) {
@@ -117,6 +125,11 @@ int main(int argc, char** argv) {
     if (*keys) {
       ketenregie::common::RotateKeyFile(key_file, blind, key_id, !add_only);
       std::cout << (add_only ? "added key " : "active key is now ") << key_id << '\n';
+      return 0;
+    }
+    if (*retire) {
+      ketenregie::common::RetireKey(key_file, retire_id);
+      std::cout << "retired key " << retire_id << '\n';
       return 0;
     }
     if (*activate) {

@@ -328,6 +328,26 @@ void ActivateKey(const std::string& path, const std::string& aead_id, const std:
       append);
 }
 
+void RetireKey(const std::string& path, const std::string& id) {
+  const Keyring current = Keyring::Load(path);  // refuse to change a broken file
+  if (id == current.active_key_id() || id == current.active_blind_key_id()) {
+    throw std::runtime_error("key " + id + " is active; activate another key first");
+  }
+  bool found = false;
+  RewriteKeyFile(
+      path,
+      [&](const std::string& line) {
+        const auto [kind, key_id] = KindAndId(line);
+        const bool retired = (kind == "aead" || kind == "blind") && key_id == id;
+        found = found || retired;
+        return !retired;
+      },
+      "");
+  if (!found) {
+    throw std::runtime_error("no key " + id + " in " + path);
+  }
+}
+
 std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id,
                           bool activate) {
   EnsureSodium();

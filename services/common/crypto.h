@@ -90,6 +90,12 @@ class KeyringHolder final {
 std::string RotateKeyFile(const std::string& path, bool blind, const std::string& new_id,
                           bool activate = true);
 
+/// Retires key `id` (and "<id>" as a blind-index key) from a key file once
+/// no value is sealed under it any more: every service re-encrypts on its
+/// own (ServiceParts::RotateKeys). Refuses the active keys and an id the
+/// file does not have.
+void RetireKey(const std::string& path, const std::string& id);
+
 /// Makes keys already in the file active (an empty id leaves that one).
 void ActivateKey(const std::string& path, const std::string& aead_id, const std::string& blind_id);
 

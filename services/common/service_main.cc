@@ -38,8 +38,34 @@ void ServiceParts::Drain(std::string name, std::chrono::milliseconds interval,
                         interval});
 }
 
-void ServiceParts::ReloadKeys(const std::shared_ptr<KeyringHolder>& keys) {
-  background.push_back({"key file", [keys] { keys->ReloadIfChanged(); }, std::chrono::seconds(10)});
+void ServiceParts::RotateKeys(const std::shared_ptr<KeyringHolder>& keys, DbPool& db,
+                              std::chrono::milliseconds db_timeout,
+                              std::vector<SealedColumn> columns,
+                              std::function<int(pqxx::work&, const Keyring&, int)> also) {
+  auto rounds = std::make_shared<int>(0);
+  background.push_back(
+      {"key rotation",
+       [keys, &db, db_timeout, columns = std::move(columns), also = std::move(also), rounds] {
+         if (keys->ReloadIfChanged()) {
+           *rounds = 0;
+         }
+         if ((*rounds)++ % 60 != 0) {
+           return;
+         }
+         const auto keyring = keys->Get();
+         long long total = 0;
+         for (int moved = 1; moved > 0; total += moved) {
+           moved = RunTransaction(db, db_timeout, [&](pqxx::work& tx) {
+             return ReencryptColumns(tx, *keyring, columns, 100) +
+                    (also ? also(tx, *keyring, 100) : 0);
+           });
+         }
+         if (total > 0) {
+           // Counts and a key id only: never a value.
+           spdlog::info("key rotation: {} values moved to key {}", total, keyring->active_key_id());
+         }
+       },
+       std::chrono::seconds(10)});
 }
 
 void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& organisations,

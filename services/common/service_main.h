@@ -8,6 +8,9 @@
 #include <vector>
 
 #include "services/common/config.h"
+#include "services/common/crypto.h"
+#include "services/common/db_pool.h"
+#include "services/common/sealed.h"
 #include "services/common/server.h"
 
 namespace CLI {
@@ -39,8 +42,16 @@ struct ServiceParts {
   /// Every `interval`, runs `step` until it returns 0: a backlog (due
   /// timers, a feed's pages) drains in one round.
   void Drain(std::string name, std::chrono::milliseconds interval, std::function<int()> step);
-  /// Every ten seconds, picks up a changed key file.
-  void ReloadKeys(const std::shared_ptr<KeyringHolder>& keys);
+  /// Key rotation without downtime (DESIGN.md §6): every ten seconds picks
+  /// up a changed key file, and moves every value of `columns` still sealed
+  /// under an older key to the active one, in batches — after start-up,
+  /// after a key file change, and every ten minutes (a replica that picked
+  /// up the new key later may have written under the old one meanwhile).
+  /// `also` moves what the service moves itself (SealedColumn::
+  /// moved_by_service), returning how many values it moved.
+  void RotateKeys(const std::shared_ptr<KeyringHolder>& keys, DbPool& db,
+                  std::chrono::milliseconds db_timeout, std::vector<SealedColumn> columns,
+                  std::function<int(pqxx::work&, const Keyring&, int limit)> also = nullptr);
 };
 using FlagAdder = std::function<void(CLI::App& app)>;
 using ServiceFactory = std::function<ServiceParts(const ServiceConfig& config, DbPool& db)>;

@@ -28,7 +28,6 @@ using common::ToTimestamp;
 using workflow::Instant;
 using workflow::Operation;
 
-std::string JustificationContext(const std::string& id) { return "overrides.justification/" + id; }
 
 // Protobuf numbers: categories, purposes and organisation types are the
 // same in both; the state enums are offset (protobuf 0 = unspecified).

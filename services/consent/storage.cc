@@ -162,6 +162,7 @@ void Prepare(pqxx::connection& c) {
                 " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY consents.id "
                 "FOR UPDATE"));
   common::PrepareFeedCursors(c, "consent");
+  common::PrepareReencryption(c, SealedColumns());
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
 }
 
@@ -284,6 +285,19 @@ DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string&
 
 void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id) {
   tx.exec_prepared("trajectory_lock", trajectory_id);
+}
+
+std::string JustificationContext(const std::string& id) { return "overrides.justification/" + id; }
+
+const std::vector<common::SealedColumn>& SealedColumns() {
+  static const std::vector<common::SealedColumn> columns = {
+      {"consent.overrides",
+       "justification",
+       {"id"},
+       [](const std::vector<std::string>& k) { return JustificationContext(k[0]); }},
+      common::RequestLogColumn("consent"),
+  };
+  return columns;
 }
 
 }  // namespace ketenregie::consent

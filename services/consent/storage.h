@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/common/sealed.h"
 #include "services/common/storage.h"
 #include "workflow/consent.h"
 
@@ -92,5 +93,13 @@ DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string&
 /// Serialises changes to one trajectory's consents and overrides (e.g. a
 /// grant that supersedes an older consent).
 void LockTrajectory(pqxx::work& tx, const std::string& trajectory_id);
+
+/// The contexts sealed values are bound to (common::Keyring::Seal): a value
+/// copied to another row or column does not open there.
+std::string JustificationContext(const std::string& id);
+
+/// Every column this service keeps sealed, for key rotation
+/// (common::ReencryptColumns) and its all-services test.
+const std::vector<common::SealedColumn>& SealedColumns();
 
 }  // namespace ketenregie::consent

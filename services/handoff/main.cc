@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
         parts.Drain("trajectory events", every,
                     [handler] { return handler->FollowTrajectoryFeed(); });
         parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
-        parts.ReloadKeys(keys);
+        parts.RotateKeys(keys, db, config.db_acquire_timeout, handoff::SealedColumns());
         parts.keep_alive.insert(parts.keep_alive.end(), {directory, keys, clock, consent,
                                                          trajectory, shelter, facts, handler});
         return parts;

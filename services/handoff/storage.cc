@@ -80,6 +80,7 @@ void Prepare(pqxx::connection& c) {
           "recipient_organisation_id = $2 ORDER BY handoffs.created_at, handoffs.id FOR UPDATE"));
   common::PrepareTimers(c, "handoff", "handoff_id");
   common::PrepareFeedCursors(c, "handoff");
+  common::PrepareReencryption(c, SealedColumns());
 }
 
 void InsertHandoff(pqxx::work& tx, const HandoffRow& r) {
@@ -144,6 +145,19 @@ std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory
     out.push_back(RowOf(r));
   }
   return out;
+}
+
+std::string MessageContext(const std::string& id) { return "handoffs.message/" + id; }
+
+const std::vector<common::SealedColumn>& SealedColumns() {
+  static const std::vector<common::SealedColumn> columns = {
+      {"handoff.handoffs",
+       "message",
+       {"id"},
+       [](const std::vector<std::string>& k) { return MessageContext(k[0]); }},
+      common::RequestLogColumn("handoff"),
+  };
+  return columns;
 }
 
 }  // namespace ketenregie::handoff

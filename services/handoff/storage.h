@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "services/common/sealed.h"
 #include "services/common/storage.h"
 #include "workflow/handoff.h"
 
@@ -54,5 +55,13 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
 /// Every handoff of a trajectory to a recipient, oldest first, locked.
 std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
                                    const std::string& recipient);
+
+/// The contexts sealed values are bound to (common::Keyring::Seal): a value
+/// copied to another row or column does not open there.
+std::string MessageContext(const std::string& id);
+
+/// Every column this service keeps sealed, for key rotation
+/// (common::ReencryptColumns) and its all-services test.
+const std::vector<common::SealedColumn>& SealedColumns();
 
 }  // namespace ketenregie::handoff

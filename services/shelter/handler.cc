@@ -32,8 +32,6 @@ using workflow::PlacementActionKind;
 using workflow::PlacementEvent;
 using workflow::PlacementState;
 
-std::string AddressContext(const std::string& id) { return "shelters.address/" + id; }
-std::string ContinuationContext(const std::string& id) { return "placements.continuation/" + id; }
 
 using common::CheckEtag;
 using common::CheckId;

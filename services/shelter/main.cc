@@ -58,7 +58,7 @@ int main(int argc, char** argv) {
         parts.Drain("trajectory events", every,
                     [handler, trajectory] { return handler->FollowTrajectoryFeed(*trajectory); });
         parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
-        parts.ReloadKeys(keys);
+        parts.RotateKeys(keys, db, config.db_acquire_timeout, shelter::SealedColumns());
         parts.keep_alive.insert(parts.keep_alive.end(),
                                 {directory, keys, clock, facts, trajectory, handler});
         return parts;

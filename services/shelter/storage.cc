@@ -71,6 +71,7 @@ PlacementRow PlacementOf(const pqxx::row& r) {
 
 void Prepare(pqxx::connection& c) {
   common::PrepareFeedCursors(c, "shelter");
+  common::PrepareReencryption(c, SealedColumns());
   common::PrepareAudit(c);
   c.prepare("shelter_insert",
             "INSERT INTO shelter.shelters (id, display_name, kind, operator_organisation_id, "
@@ -230,6 +231,26 @@ std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_be
                    r[4].as<int>(), r[5].as<int>(), r[6].as<int>()});
   }
   return out;
+}
+
+std::string AddressContext(const std::string& id) { return "shelters.address/" + id; }
+
+std::string ContinuationContext(const std::string& id) { return "placements.continuation/" + id; }
+
+const std::vector<common::SealedColumn>& SealedColumns() {
+  static const std::vector<common::SealedColumn> columns = {
+      {"shelter.shelters",
+       "address",
+       {"id"},
+       [](const std::vector<std::string>& k) { return AddressContext(k[0]); },
+       "key_id"},
+      {"shelter.placements",
+       "continuation_reason",
+       {"id"},
+       [](const std::vector<std::string>& k) { return ContinuationContext(k[0]); }},
+      common::RequestLogColumn("shelter"),
+  };
+  return columns;
 }
 
 }  // namespace ketenregie::shelter

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "services/common/sealed.h"
 #include "services/common/storage.h"
 #include "workflow/placement.h"
 
@@ -95,5 +96,14 @@ struct OccupancyRow {
   int overdue = 0;
 };
 std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_before);
+
+/// The contexts sealed values are bound to (common::Keyring::Seal): a value
+/// copied to another row or column does not open there.
+std::string AddressContext(const std::string& id);
+std::string ContinuationContext(const std::string& id);
+
+/// Every column this service keeps sealed, for key rotation
+/// (common::ReencryptColumns) and its all-services test.
+const std::vector<common::SealedColumn>& SealedColumns();
 
 }  // namespace ketenregie::shelter

@@ -35,11 +35,6 @@ using workflow::Operation;
 constexpr std::size_t kMaxName = 200;
 constexpr std::size_t kMaxText = 10'000;
 
-std::string IdentityContext(const std::string& person_id) {
-  return "persons.identity/" + person_id;
-}
-std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
-
 std::optional<std::chrono::year_month_day> BirthDateOf(const v1::PersonIdentity& identity) {
   if (!identity.has_date_of_birth()) {
     return std::nullopt;
@@ -48,7 +43,6 @@ std::optional<std::chrono::year_month_day> BirthDateOf(const v1::PersonIdentity&
   return std::chrono::year{d.year()} / std::chrono::month{static_cast<unsigned>(d.month())} /
          std::chrono::day{static_cast<unsigned>(d.day())};
 }
-std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
 
 // --- validation -------------------------------------------------------------
 
@@ -1424,39 +1418,27 @@ int TrajectoryHandler::FireDueTimers(int limit) {
 
 // --- key rotation ------------------------------------------------------------------
 
+int TrajectoryHandler::ReencryptIdentities(pqxx::work& tx, const common::Keyring& keyring,
+                                           int limit) {
+  int moved = 0;
+  for (const auto& stale :
+       StaleIdentities(tx, keyring.active_key_id(), keyring.active_blind_key_id(), limit)) {
+    const std::string plaintext = keyring.Open(stale.sealed, IdentityContext(stale.id));
+    v1::PersonIdentity identity;
+    identity.ParseFromString(plaintext);
+    const std::optional<std::string> blind_index = BlindIndexOf(keyring, identity);
+    UpdatePersonKeys(tx, stale.id, keyring.Seal(plaintext, IdentityContext(stale.id)),
+                     keyring.active_key_id(), blind_index, keyring.active_blind_key_id());
+    ++moved;
+  }
+  return moved;
+}
+
 int TrajectoryHandler::ReencryptBatch(int limit) {
   const auto keyring = keys_.Get();
   return common::RunTransaction(db_, settings_.db_timeout, [&](pqxx::work& tx) {
-    int moved = 0;
-    for (const auto& stale :
-         StaleIdentities(tx, keyring->active_key_id(), keyring->active_blind_key_id(), limit)) {
-      const std::string plaintext = keyring->Open(stale.sealed, IdentityContext(stale.id));
-      v1::PersonIdentity identity;
-      identity.ParseFromString(plaintext);
-      const std::optional<std::string> blind_index = BlindIndexOf(*keyring, identity);
-      UpdatePersonKeys(tx, stale.id, keyring->Seal(plaintext, IdentityContext(stale.id)),
-                       keyring->active_key_id(), blind_index, keyring->active_blind_key_id());
-      ++moved;
-    }
-    for (const auto& stale : StaleObservations(tx, keyring->active_key_id(), limit)) {
-      const std::string plaintext = keyring->Open(stale.sealed, ObservationContext(stale.id));
-      UpdateObservation(tx, stale.id, keyring->Seal(plaintext, ObservationContext(stale.id)),
-                        keyring->active_key_id());
-      ++moved;
-    }
-    for (auto& entry : StaleLogEntries(tx, keyring->active_key_id(), limit)) {
-      const std::string context =
-          common::RequestLogContext(entry.organisation_id, entry.request_id);
-      entry.sealed = keyring->Seal(keyring->Open(entry.sealed, context), context);
-      UpdateLogEntry(tx, entry);
-      ++moved;
-    }
-    for (const auto& stale : StaleScreenings(tx, keyring->active_key_id(), limit)) {
-      const std::string plaintext = keyring->Open(stale.sealed, ScreeningContext(stale.id));
-      UpdateScreening(tx, stale.id, keyring->Seal(plaintext, ScreeningContext(stale.id)));
-      ++moved;
-    }
-    return moved;
+    return ReencryptIdentities(tx, *keyring, limit) +
+           common::ReencryptColumns(tx, *keyring, SealedColumns(), limit);
   });
 }
 

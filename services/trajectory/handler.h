@@ -105,6 +105,9 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   /// their blind index, observations, screenings) to the active keys, while
   /// the service runs. Returns how many values it re-encrypted.
   int ReencryptBatch(int limit);
+  /// The persons' identities with their blind index (which the common job
+  /// cannot recompute), in `tx`.
+  static int ReencryptIdentities(pqxx::work& tx, const common::Keyring& keyring, int limit);
 
   /// One change of a trajectory in progress (what a method's step sees).
   struct Change;

@@ -86,23 +86,8 @@ int main(int argc, char** argv) {
         parts.Drain("handoff events", every,
                     [handoff_consumer] { return handoff_consumer->PullOnce(); });
         parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
-        // Key rotation without downtime: pick up a changed key file, then move
-        // stored values to the active keys in small batches.
-        // Scans after start-up, after a key file change, and every ten
-        // minutes (a replica that picked up the new key later may have
-        // written under the old one meanwhile).
-        auto pending = std::make_shared<std::atomic<int>>(0);
-        parts.background.push_back({"key rotation",
-                                    [handler, keyring, pending] {
-                                      if (keyring->ReloadIfChanged()) {
-                                        *pending = 0;
-                                      }
-                                      if (pending->fetch_add(1) % 60 == 0) {
-                                        while (handler->ReencryptBatch(100) > 0) {
-                                        }
-                                      }
-                                    },
-                                    std::chrono::seconds(10)});
+        parts.RotateKeys(keyring, db, config.db_acquire_timeout, trajectory::SealedColumns(),
+                         &trajectory::TrajectoryHandler::ReencryptIdentities);
         parts.keep_alive.insert(parts.keep_alive.end(),
                                 {directory, keyring, clock, open_work, handler, shelter_feed,
                                  handoff_feed, consumer, handoff_consumer});

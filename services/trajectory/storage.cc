@@ -209,26 +209,8 @@ void Prepare(pqxx::connection& c) {
   c.prepare("person_rekey",
             "UPDATE trajectory.persons SET identity = $2, key_id = $3, blind_index = NULLIF($4, "
             "''::bytea), blind_key_id = $5 WHERE id = $1::uuid");
-  c.prepare("signals_stale",
-            "SELECT id::text, observation FROM trajectory.signals WHERE key_id <> $1 LIMIT $2 "
-            "FOR UPDATE SKIP LOCKED");
-  c.prepare("signal_rekey",
-            "UPDATE trajectory.signals SET observation = $2, key_id = $3 WHERE id = $1::uuid");
-  // The key id is inside the envelope: version byte, length byte, key id.
-  c.prepare("screenings_stale",
-            "SELECT id::text, screening FROM trajectory.trajectories WHERE screening IS NOT NULL "
-            "AND substring(screening from 3 for get_byte(screening, 1)) <> convert_to($1, "
-            "'UTF8') LIMIT $2 FOR UPDATE SKIP LOCKED");
-  c.prepare("request_log_stale",
-            "SELECT organisation_id, request_id, response FROM trajectory.request_log WHERE "
-            "substring(response from 3 for get_byte(response, 1)) <> convert_to($1, 'UTF8') "
-            "LIMIT $2 FOR UPDATE SKIP LOCKED");
-  c.prepare("request_log_rekey",
-            "UPDATE trajectory.request_log SET response = $3 WHERE organisation_id = $1 AND "
-            "request_id = $2");
   common::PrepareFeedCursors(c, "trajectory");
-  c.prepare("screening_rekey",
-            "UPDATE trajectory.trajectories SET screening = $2 WHERE id = $1::uuid");
+  common::PrepareReencryption(c, SealedColumns());
 }
 
 namespace {
@@ -254,24 +236,6 @@ void UpdatePersonKeys(pqxx::work& tx, const std::string& id, const std::string& 
   tx.exec_prepared("person_rekey", id, pqxx::binarystring(sealed), key_id,
                    pqxx::binarystring(blind_index.value_or("")),
                    common::NullableText(blind_index ? blind_key_id : "").get());
-}
-
-std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& active_key,
-                                           int limit) {
-  return Sealed(tx.exec_prepared("signals_stale", active_key, limit));
-}
-
-void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string& sealed,
-                       const std::string& key_id) {
-  tx.exec_prepared("signal_rekey", id, pqxx::binarystring(sealed), key_id);
-}
-
-std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key, int limit) {
-  return Sealed(tx.exec_prepared("screenings_stale", active_key, limit));
-}
-
-void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed) {
-  tx.exec_prepared("screening_rekey", id, pqxx::binarystring(sealed));
 }
 
 std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& id,
@@ -468,18 +432,34 @@ std::vector<TaskRow> ListTasks(pqxx::work& tx, const std::string& organisation_i
   return out;
 }
 
-std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key,
-                                            int limit) {
-  std::vector<SealedLogEntry> out;
-  for (const auto& r : tx.exec_prepared("request_log_stale", active_key, limit)) {
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), pqxx::binarystring(r[2]).str()});
-  }
-  return out;
+std::string IdentityContext(const std::string& person_id) {
+  return "persons.identity/" + person_id;
 }
 
-void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry) {
-  tx.exec_prepared("request_log_rekey", entry.organisation_id, entry.request_id,
-                   pqxx::binarystring(entry.sealed));
+std::string ScreeningContext(const std::string& id) { return "trajectories.screening/" + id; }
+
+std::string ObservationContext(const std::string& id) { return "signals.observation/" + id; }
+
+const std::vector<common::SealedColumn>& SealedColumns() {
+  static const std::vector<common::SealedColumn> columns = {
+      {"trajectory.persons",
+       "identity",
+       {"id"},
+       [](const std::vector<std::string>& k) { return IdentityContext(k[0]); },
+       "key_id",
+       /*moved_by_service=*/true},
+      {"trajectory.signals",
+       "observation",
+       {"id"},
+       [](const std::vector<std::string>& k) { return ObservationContext(k[0]); },
+       "key_id"},
+      {"trajectory.trajectories",
+       "screening",
+       {"id"},
+       [](const std::vector<std::string>& k) { return ScreeningContext(k[0]); }},
+      common::RequestLogColumn("trajectory"),
+  };
+  return columns;
 }
 
 }  // namespace ketenregie::trajectory

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "services/common/sealed.h"
 #include "services/common/storage.h"
 #include "workflow/reflection.h"
 #include "workflow/trajectory.h"
@@ -179,19 +180,15 @@ std::vector<SealedValue> StaleIdentities(pqxx::work& tx, const std::string& acti
 void UpdatePersonKeys(pqxx::work& tx, const std::string& id, const std::string& sealed,
                       const std::string& key_id, const std::optional<std::string>& blind_index,
                       const std::string& blind_key_id);
-std::vector<SealedValue> StaleObservations(pqxx::work& tx, const std::string& active_key,
-                                           int limit);
-void UpdateObservation(pqxx::work& tx, const std::string& id, const std::string& sealed,
-                       const std::string& key_id);
-std::vector<SealedValue> StaleScreenings(pqxx::work& tx, const std::string& active_key, int limit);
-void UpdateScreening(pqxx::work& tx, const std::string& id, const std::string& sealed);
-struct SealedLogEntry {
-  std::string organisation_id;
-  std::string request_id;
-  std::string sealed;
-};
-std::vector<SealedLogEntry> StaleLogEntries(pqxx::work& tx, const std::string& active_key,
-                                            int limit);
-void UpdateLogEntry(pqxx::work& tx, const SealedLogEntry& entry);
+
+/// The contexts sealed values are bound to (common::Keyring::Seal): a value
+/// copied to another row or column does not open there.
+std::string IdentityContext(const std::string& person_id);
+std::string ScreeningContext(const std::string& id);
+std::string ObservationContext(const std::string& id);
+
+/// Every column this service keeps sealed, for key rotation
+/// (common::ReencryptColumns) and its all-services test.
+const std::vector<common::SealedColumn>& SealedColumns();
 
 }  // namespace ketenregie::trajectory

@@ -108,6 +108,28 @@ TEST(Keyring, RotatingAKeyFileKeepsOldKeysAndActivatesTheNewOne) {
   std::filesystem::remove(path);
 }
 
+TEST(Keyring, RetiringAKeyRemovesItButNeverAnActiveOne) {
+  const auto path = std::filesystem::temp_directory_path() / "ketenregie-retire.keys";
+  {
+    std::ofstream out(path);
+    out << "aead k1 " << std::string(64, 'a') << "\nblind b1 " << std::string(64, 'b')
+        << "\nactive k1\nactive-blind b1\n";
+  }
+  const std::string old = Keyring::Load(path.string()).Seal("waarde", "ctx");
+  RotateKeyFile(path.string(), /*blind=*/true, "k2");
+  EXPECT_THROW(RetireKey(path.string(), "k2"), std::runtime_error) << "the active key";
+  EXPECT_THROW(RetireKey(path.string(), "k2-blind"), std::runtime_error) << "the active blind key";
+  EXPECT_THROW(RetireKey(path.string(), "k9"), std::runtime_error) << "not in the file";
+  RetireKey(path.string(), "k1");
+  RetireKey(path.string(), "b1");
+  const Keyring left = Keyring::Load(path.string());
+  EXPECT_EQ(left.active_key_id(), "k2");
+  EXPECT_THROW(left.Open(old, "ctx"), std::runtime_error) << "k1 is gone";
+  EXPECT_EQ(left.Open(left.Seal("nieuw", "ctx"), "ctx"), "nieuw");
+  EXPECT_EQ(left.BlindIndexCandidates("x").size(), 1u);
+  std::filesystem::remove(path);
+}
+
 TEST(NormalisePersonKey, KeepsOtherScriptsAndRefusesAnEmptyName) {
   // Cyrillic and Romanian letters are part of the name, not separators.
   const auto ivan = NormalisePersonKey("\xD0\x98\xD0\xB2\xD0\xB0\xD0\xBD", "Petrov", 1990, 1, 1);
