@@ -28,7 +28,6 @@ using common::ToTimestamp;
 using workflow::Instant;
 using workflow::Operation;
 
-
 // Protobuf numbers: categories, purposes and organisation types are the
 // same in both; the state enums are offset (protobuf 0 = unspecified).
 v1::ConsentState ProtoState(workflow::ConsentState s) {

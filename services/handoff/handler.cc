@@ -34,7 +34,6 @@ using workflow::HandoffState;
 using workflow::Instant;
 using workflow::Operation;
 
-
 v1::HandoffState ProtoState(HandoffState s) {
   return static_cast<v1::HandoffState>(static_cast<int>(s) + 1);
 }

@@ -32,7 +32,6 @@ using workflow::PlacementActionKind;
 using workflow::PlacementEvent;
 using workflow::PlacementState;
 
-
 using common::CheckEtag;
 using common::CheckId;
 using common::CheckRequestId;
