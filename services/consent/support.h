@@ -1,0 +1,76 @@
+#pragma once
+
+/// What the consent service's handler files share (private to the
+/// service): rendering, the mapping to the API's states, and the one
+/// change of a consent or an override.
+
+#include <map>
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+
+#include "ketenregie/consent/v1/consent.pb.h"
+#include "services/common/crypto.h"
+#include "services/common/identity.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+#include "services/consent/storage.h"
+#include "workflow/access.h"
+
+namespace ketenregie::consent {
+
+using common::Caller;
+using common::CheckEtag;
+using common::CheckId;
+using common::CheckRequestId;
+using common::Etag;
+using common::FirstError;
+using common::InvalidArgument;
+using common::ToInstant;
+using common::ToTimestamp;
+using workflow::Instant;
+using workflow::Operation;
+
+// Protobuf numbers: categories, purposes and organisation types are the
+// same in both; the state enums are offset (protobuf 0 = unspecified).
+v1::ConsentState ProtoState(workflow::ConsentState s);
+
+v1::OverrideState ProtoState(workflow::OverrideState s);
+
+grpc::Status ReadCategories(const google::protobuf::RepeatedField<int>& in,
+                            std::set<workflow::DataCategory>& out);
+
+void Render(const ConsentRow& row, v1::Consent* out);
+
+void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out);
+
+std::map<std::string, std::string> EventAttributes(const std::string& recipient,
+                                                   std::string_view state);
+
+// One change of a consent, or of an override, in progress.
+template <typename Row>
+struct RecordChange {
+  pqxx::work& tx;
+  const Caller& caller;
+  Row row;
+  Instant now;
+};
+using ConsentChange = RecordChange<ConsentRow>;
+using OverrideChange = RecordChange<OverrideRow>;
+
+// Loads a consent or override of the caller's organisation for update, then
+// takes its trajectory's lock: one change of a trajectory's consents at a
+// time. A disclosure check that starts after this commits sees the new state
+// (R-WITHDRAWAL-IMMEDIATE): read committed, no lock needed there.
+template <typename Row, typename Load>
+void OpenRecord(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
+                Load&& load, std::optional<RecordChange<Row>>& work) {
+  auto row = load(tx, id, /*for_update=*/true);
+  if (row && !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
+    LockTrajectory(tx, row->trajectory_id);
+    work.emplace(RecordChange<Row>{tx, caller, std::move(*row), now});
+  }
+}
+
+}  // namespace ketenregie::consent
