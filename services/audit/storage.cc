@@ -9,28 +9,30 @@
 namespace ketenregie::audit {
 namespace {
 
+// Every column a reader takes is named (AS), and read by that name.
 constexpr const char* kColumns =
-    "sequence, extract(epoch from occurred_at)::bigint, organisation_id, actor, "
-    "coalesce(trajectory_id::text, ''), action, array_to_string(categories, ','), basis_id, "
-    "decision, method, previous_hash, hash";
+    "sequence, extract(epoch from occurred_at)::bigint AS occurred_at, organisation_id, actor, "
+    "coalesce(trajectory_id::text, '') AS trajectory_id, action, "
+    "array_to_string(categories, ',') AS categories, basis_id, decision, method, previous_hash, "
+    "hash";
 
 v1::AuditRecord RecordOf(const pqxx::row& row) {
   v1::AuditRecord out;
-  out.set_sequence(row[0].as<long long>());
-  out.mutable_occurred_at()->set_seconds(row[1].as<long long>());
-  out.mutable_actor()->set_organisation_id(row[2].as<std::string>());
-  out.mutable_actor()->set_user_id(row[3].as<std::string>());
-  out.set_trajectory_id(row[4].as<std::string>());
-  out.set_action(static_cast<v1::AuditAction>(row[5].as<int>()));
-  std::stringstream categories(row[6].as<std::string>());
+  out.set_sequence(row["sequence"].as<long long>());
+  out.mutable_occurred_at()->set_seconds(row["occurred_at"].as<long long>());
+  out.mutable_actor()->set_organisation_id(row["organisation_id"].as<std::string>());
+  out.mutable_actor()->set_user_id(row["actor"].as<std::string>());
+  out.set_trajectory_id(row["trajectory_id"].as<std::string>());
+  out.set_action(static_cast<v1::AuditAction>(row["action"].as<int>()));
+  std::stringstream categories(row["categories"].as<std::string>());
   for (std::string c; std::getline(categories, c, ',');) {
     out.add_categories(static_cast<common::v1::DataCategory>(std::stoi(c)));
   }
-  out.set_basis_id(row[7].as<std::string>());
-  out.set_decision(static_cast<v1::Decision>(row[8].as<int>()));
-  out.set_method(row[9].as<std::string>());
-  out.set_previous_hash(pqxx::binarystring(row[10]).str());
-  out.set_hash(pqxx::binarystring(row[11]).str());
+  out.set_basis_id(row["basis_id"].as<std::string>());
+  out.set_decision(static_cast<v1::Decision>(row["decision"].as<int>()));
+  out.set_method(row["method"].as<std::string>());
+  out.set_previous_hash(pqxx::binarystring(row["previous_hash"]).str());
+  out.set_hash(pqxx::binarystring(row["hash"]).str());
   return out;
 }
 

@@ -39,7 +39,7 @@ std::string MacInput(long long sequence, const std::string& hash) {
 
 Checkpoint WriteCheckpoint(pqxx::work& tx, const common::Keyring& keys, const std::string& path) {
   const pqxx::row head = tx.exec1("SELECT sequence, hash FROM audit.head WHERE id = 1");
-  Checkpoint checkpoint{head[0].as<long long>(), pqxx::binarystring(head[1]).str()};
+  Checkpoint checkpoint{head["sequence"].as<long long>(), pqxx::binarystring(head["hash"]).str()};
   const std::string temporary = path + ".new";
   {
     std::ofstream out(temporary, std::ios::trunc);
@@ -87,9 +87,10 @@ Verification VerifyChain(pqxx::work& tx, const std::optional<Checkpoint>& checkp
   };
   tx.exec(
       "DECLARE audit_chain NO SCROLL CURSOR FOR SELECT sequence, extract(epoch from "
-      "occurred_at)::bigint, organisation_id, actor, coalesce(trajectory_id::text, ''), action, "
-      "array_to_string(categories, ','), basis_id, decision, method, previous_hash, hash FROM "
-      "audit.records ORDER BY sequence");
+      "occurred_at)::bigint AS occurred_at, organisation_id, actor, "
+      "coalesce(trajectory_id::text, '') AS trajectory_id, action, "
+      "array_to_string(categories, ',') AS categories, basis_id, decision, method, "
+      "previous_hash, hash FROM audit.records ORDER BY sequence");
   std::string previous(32, '\0');
   long long expected = 1;
   bool checkpoint_seen = !checkpoint || checkpoint->sequence == 0;
@@ -100,21 +101,21 @@ Verification VerifyChain(pqxx::work& tx, const std::optional<Checkpoint>& checkp
     }
     for (const auto& row : batch) {
       common::AuditRecord r;
-      r.sequence = row[0].as<long long>();
-      r.occurred_at = workflow::Instant{std::chrono::seconds{row[1].as<long long>()}};
-      r.organisation_id = row[2].as<std::string>();
-      r.actor = row[3].as<std::string>();
-      r.trajectory_id = row[4].as<std::string>();
-      r.action = static_cast<common::AuditAction>(row[5].as<int>());
-      std::stringstream categories(row[6].as<std::string>());
+      r.sequence = row["sequence"].as<long long>();
+      r.occurred_at = workflow::Instant{std::chrono::seconds{row["occurred_at"].as<long long>()}};
+      r.organisation_id = row["organisation_id"].as<std::string>();
+      r.actor = row["actor"].as<std::string>();
+      r.trajectory_id = row["trajectory_id"].as<std::string>();
+      r.action = static_cast<common::AuditAction>(row["action"].as<int>());
+      std::stringstream categories(row["categories"].as<std::string>());
       for (std::string c; std::getline(categories, c, ',');) {
         r.categories.insert(static_cast<workflow::DataCategory>(std::stoi(c)));
       }
-      r.basis_id = row[7].as<std::string>();
-      r.decision = static_cast<common::AuditDecision>(row[8].as<int>());
-      r.method = row[9].as<std::string>();
-      const std::string stored_previous = pqxx::binarystring(row[10]).str();
-      const std::string stored = pqxx::binarystring(row[11]).str();
+      r.basis_id = row["basis_id"].as<std::string>();
+      r.decision = static_cast<common::AuditDecision>(row["decision"].as<int>());
+      r.method = row["method"].as<std::string>();
+      const std::string stored_previous = pqxx::binarystring(row["previous_hash"]).str();
+      const std::string stored = pqxx::binarystring(row["hash"]).str();
       ++result.records_checked;
       if (r.sequence != expected) {
         broken(expected, "record missing");

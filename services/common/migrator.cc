@@ -130,8 +130,8 @@ MigrateReport Migrate(pqxx::connection& connection, const std::vector<Migration>
     pqxx::read_transaction tx(connection);
     for (const auto& row : tx.exec("SELECT schema_name, version, file_name, checksum "
                                    "FROM ketenregie_meta.schema_migrations")) {
-      landed[{row[0].as<std::string>(), row[1].as<int>()}] =
-          Landed{row[2].as<std::string>(), row[3].as<std::string>()};
+      landed[{row["schema_name"].as<std::string>(), row["version"].as<int>()}] =
+          Landed{row["file_name"].as<std::string>(), row["checksum"].as<std::string>()};
     }
   }
 

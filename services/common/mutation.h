@@ -67,8 +67,8 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
             tx.exec_prepared("request_log_find", caller.identity.organisation_id, request_id);
         if (!found.empty()) {
           const std::string entry =
-              keys.Get()->Open(pqxx::binarystring(found[0][1]).str(), context);
-          if (found[0][0].as<std::string>() != method ||
+              keys.Get()->Open(pqxx::binarystring(found[0]["response"]).str(), context);
+          if (found[0]["method"].as<std::string>() != method ||
               entry.compare(0, digest.size(), digest) != 0) {
             throw internal::Refused{
                 InvalidArgument("request_id", "already used for a different request")};

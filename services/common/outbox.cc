@@ -19,8 +19,9 @@ void PrepareOutbox(pqxx::connection& connection, std::string_view schema) {
   // sort the feed as text ("1006" before "932").
   connection.prepare(
       "outbox_list",
-      "SELECT o.sequence, o.event_type, coalesce(o.trajectory_id::text, ''), o.subject, "
-      "o.attributes::text, extract(epoch from o.occurred_at)::bigint, o.transaction_id::text "
+      "SELECT o.sequence, o.event_type, coalesce(o.trajectory_id::text, '') AS trajectory_id, "
+      "o.subject, o.attributes::text AS attributes, "
+      "extract(epoch from o.occurred_at)::bigint AS occurred_at, o.transaction_id::text "
       "AS xid FROM " +
           table +
           " o WHERE o.transaction_id < pg_snapshot_xmin(pg_current_snapshot()) AND "
@@ -53,16 +54,16 @@ std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work&
   ketenregie::common::v1::ListEventsResponse response;
   for (const auto& r : tx.exec_prepared("outbox_list", xid, sequence, limit)) {
     auto* event = response.add_events();
-    event->set_sequence(r[0].as<long long>());
-    event->set_type(r[1].as<std::string>());
-    event->set_trajectory_id(r[2].as<std::string>());
-    event->set_subject(r[3].as<std::string>());
-    for (const auto& [key, value] :
-         nlohmann::json::parse(r[4].as<std::string>()).get<std::map<std::string, std::string>>()) {
+    event->set_sequence(r["sequence"].as<long long>());
+    event->set_type(r["event_type"].as<std::string>());
+    event->set_trajectory_id(r["trajectory_id"].as<std::string>());
+    event->set_subject(r["subject"].as<std::string>());
+    for (const auto& [key, value] : nlohmann::json::parse(r["attributes"].as<std::string>())
+                                        .get<std::map<std::string, std::string>>()) {
       (*event->mutable_attributes())[key] = value;
     }
-    event->mutable_occurred_at()->set_seconds(r[5].as<long long>());
-    event->set_cursor(r[6].as<std::string>() + "." + r[0].as<std::string>());
+    event->mutable_occurred_at()->set_seconds(r["occurred_at"].as<long long>());
+    event->set_cursor(r["xid"].as<std::string>() + "." + r["sequence"].as<std::string>());
   }
   return response;
 }

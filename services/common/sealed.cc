@@ -19,7 +19,7 @@ std::string StatementName(std::string_view verb, const SealedColumn& c) {
 std::string KeyList(const SealedColumn& c) {
   std::string out;
   for (const auto& key : c.key_columns) {
-    out += key + "::text, ";
+    out += key + "::text AS " + key + ", ";
   }
   return out;
 }
@@ -31,10 +31,10 @@ std::string StaleCondition(const SealedColumn& c) {
          ", 1)) <> convert_to($1, 'UTF8')";
 }
 
-std::vector<std::string> KeysOf(const pqxx::row& r, std::size_t first, std::size_t count) {
+std::vector<std::string> KeysOf(const pqxx::row& r, const SealedColumn& c) {
   std::vector<std::string> keys;
-  for (std::size_t i = 0; i < count; ++i) {
-    keys.push_back(r[static_cast<int>(first + i)].as<std::string>());
+  for (const auto& key : c.key_columns) {
+    keys.push_back(r[key].as<std::string>());
   }
   return keys;
 }
@@ -58,7 +58,7 @@ void PrepareReencryption(pqxx::connection& connection, std::span<const SealedCol
       continue;
     }
     connection.prepare(StatementName("stale", c),
-                       Sql("SELECT ctid::text, ", KeyList(c), c.column, " FROM ", c.table,
+                       Sql("SELECT ctid::text AS tid, ", KeyList(c), c.column, " FROM ", c.table,
                            " WHERE ", StaleCondition(c), " LIMIT $2 FOR UPDATE SKIP LOCKED"));
     const std::string key_id = c.key_id_column.empty() ? "" : ", " + c.key_id_column + " = $3";
     connection.prepare(StatementName("move", c), Sql("UPDATE ", c.table, " SET ", c.column, " = $2",
@@ -73,12 +73,11 @@ int ReencryptColumns(pqxx::work& tx, const Keyring& keys, std::span<const Sealed
     if (c.moved_by_service) {
       continue;
     }
-    const std::size_t n = c.key_columns.size();
     for (const auto& r : tx.exec_prepared(StatementName("stale", c), keys.active_key_id(), limit)) {
-      const std::string context = c.context(KeysOf(r, 1, n));
-      const std::string sealed = keys.Seal(
-          keys.Open(pqxx::binarystring(r[static_cast<int>(n + 1)]).str(), context), context);
-      const std::string tid = r[0].as<std::string>();
+      const std::string context = c.context(KeysOf(r, c));
+      const std::string sealed =
+          keys.Seal(keys.Open(pqxx::binarystring(r[c.column]).str(), context), context);
+      const std::string tid = r["tid"].as<std::string>();
       if (c.key_id_column.empty()) {
         tx.exec_prepared(StatementName("move", c), tid, pqxx::binarystring(sealed));
       } else {
@@ -101,10 +100,9 @@ long long CountStale(pqxx::transaction_base& tx, const SealedColumn& c,
 
 std::vector<SealedValueOf> AllValues(pqxx::transaction_base& tx, const SealedColumn& c) {
   std::vector<SealedValueOf> out;
-  const std::size_t n = c.key_columns.size();
   for (const auto& r : tx.exec(Sql("SELECT ", KeyList(c), c.column, " FROM ", c.table, " WHERE ",
                                    c.column, " IS NOT NULL"))) {
-    out.push_back({c.context(KeysOf(r, 0, n)), pqxx::binarystring(r[static_cast<int>(n)]).str()});
+    out.push_back({c.context(KeysOf(r, c)), pqxx::binarystring(r[c.column]).str()});
   }
   return out;
 }

@@ -19,7 +19,9 @@ void PrepareTimers(pqxx::connection& connection, std::string_view schema,
                          "OR starts_with(kind, $2 || '.'))");
   connection.prepare("timers_due",
                      "SELECT id, " + owner +
-                         "::text, kind, extract(epoch from due_at)::bigint FROM " + table +
+                         "::text AS owner, kind, extract(epoch from due_at)::bigint AS due_at "
+                         "FROM " +
+                         table +
                          " WHERE fired_at IS NULL AND cancelled_at IS NULL AND "
                          "due_at <= to_timestamp($1) ORDER BY timers.due_at, timers.id LIMIT $2");
   connection.prepare("timer_claim", "SELECT id FROM " + table +
@@ -42,8 +44,9 @@ void CancelTimers(pqxx::work& tx, const std::string& owner_id, workflow::Instant
 std::vector<DueTimer> DueTimers(pqxx::work& tx, workflow::Instant now, int limit) {
   std::vector<DueTimer> out;
   for (const auto& r : tx.exec_prepared("timers_due", EpochOf(now), limit)) {
-    out.push_back({r[0].as<long long>(), r[1].as<std::string>(), r[2].as<std::string>(),
-                   workflow::Instant{std::chrono::seconds{r[3].as<long long>()}}});
+    out.push_back({r["id"].as<long long>(), r["owner"].as<std::string>(),
+                   r["kind"].as<std::string>(),
+                   workflow::Instant{std::chrono::seconds{r["due_at"].as<long long>()}}});
   }
   return out;
 }

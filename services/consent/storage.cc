@@ -32,77 +32,87 @@ std::set<workflow::DataCategory> CategoriesOf(const pqxx::field& f) {
   return out;
 }
 
+// Every column a reader takes is named (AS), and read by that name.
 constexpr const char* kConsentColumns =
-    "id::text, trajectory_id::text, organisation_id, state, grantor, "
-    "coalesce(guardian_organisation_id, ''), coalesce(recipient_organisation_id, ''), "
-    "recipient_type, array_to_string(categories, ','), purpose, method, interpreter_used, "
-    "recorded_by, extract(epoch from valid_from)::bigint, extract(epoch from valid_until)::bigint, "
-    "coalesce(supersedes::text, ''), extract(epoch from created_at)::bigint, version";
+    "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, state, grantor, "
+    "coalesce(guardian_organisation_id, '') AS guardian_organisation_id, "
+    "coalesce(recipient_organisation_id, '') AS recipient_organisation_id, recipient_type, "
+    "array_to_string(categories, ',') AS categories, purpose, method, interpreter_used, "
+    "recorded_by, extract(epoch from valid_from)::bigint AS valid_from, "
+    "extract(epoch from valid_until)::bigint AS valid_until, "
+    "coalesce(supersedes::text, '') AS supersedes, "
+    "extract(epoch from created_at)::bigint AS created_at, version";
 
 constexpr const char* kOverrideColumns =
-    "id::text, trajectory_id::text, organisation_id, state, basis, acute_danger, justification, "
-    "recipient_organisation_id, recipient_type, array_to_string(categories, ','), purpose, "
-    "requested_by, coalesce(approved_by, ''), extract(epoch from requested_at)::bigint, "
-    "extract(epoch from expires_at)::bigint, extract(epoch from approval_due_at)::bigint, version";
+    "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, state, basis, "
+    "acute_danger, justification, recipient_organisation_id, recipient_type, "
+    "array_to_string(categories, ',') AS categories, purpose, requested_by, "
+    "coalesce(approved_by, '') AS approved_by, "
+    "extract(epoch from requested_at)::bigint AS requested_at, "
+    "extract(epoch from expires_at)::bigint AS expires_at, "
+    "extract(epoch from approval_due_at)::bigint AS approval_due_at, version";
 
 ConsentRow ConsentOf(const pqxx::row& r) {
   ConsentRow row;
   auto& c = row.record;
-  c.id = r[0].as<std::string>();
-  row.trajectory_id = r[1].as<std::string>();
-  row.organisation_id = r[2].as<std::string>();
-  c.state = kConsentStates.From(r[3].as<int>());
-  c.grantor = static_cast<workflow::Grantor>(r[4].as<int>());
-  row.guardian_organisation_id = r[5].as<std::string>();
-  c.recipient_organisation = r[6].as<std::string>();
-  c.recipient_type = static_cast<workflow::OrganisationType>(r[7].as<int>());
-  c.categories = CategoriesOf(r[8]);
-  c.purpose = static_cast<workflow::Purpose>(r[9].as<int>());
-  c.method = static_cast<workflow::ConsentMethod>(r[10].as<int>());
-  c.interpreter_used = r[11].as<bool>();
-  row.recorded_by = r[12].as<std::string>();
-  c.valid_from = InstantOf(r[13]);
-  c.valid_until = InstantOf(r[14]);
-  row.supersedes = r[15].as<std::string>();
-  row.created_at = InstantOf(r[16]);
-  row.version = r[17].as<long long>();
+  c.id = r["id"].as<std::string>();
+  row.trajectory_id = r["trajectory_id"].as<std::string>();
+  row.organisation_id = r["organisation_id"].as<std::string>();
+  c.state = kConsentStates.From(r["state"].as<int>());
+  c.grantor = static_cast<workflow::Grantor>(r["grantor"].as<int>());
+  row.guardian_organisation_id = r["guardian_organisation_id"].as<std::string>();
+  c.recipient_organisation = r["recipient_organisation_id"].as<std::string>();
+  c.recipient_type = static_cast<workflow::OrganisationType>(r["recipient_type"].as<int>());
+  c.categories = CategoriesOf(r["categories"]);
+  c.purpose = static_cast<workflow::Purpose>(r["purpose"].as<int>());
+  c.method = static_cast<workflow::ConsentMethod>(r["method"].as<int>());
+  c.interpreter_used = r["interpreter_used"].as<bool>();
+  row.recorded_by = r["recorded_by"].as<std::string>();
+  c.valid_from = InstantOf(r["valid_from"]);
+  c.valid_until = InstantOf(r["valid_until"]);
+  row.supersedes = r["supersedes"].as<std::string>();
+  row.created_at = InstantOf(r["created_at"]);
+  row.version = r["version"].as<long long>();
   return row;
 }
 
 OverrideRow OverrideOf(const pqxx::row& r) {
   OverrideRow row;
   auto& o = row.record;
-  o.id = r[0].as<std::string>();
-  row.trajectory_id = r[1].as<std::string>();
-  row.organisation_id = r[2].as<std::string>();
-  o.state = kOverrideStates.From(r[3].as<int>());
-  o.basis = static_cast<workflow::LegalBasis>(r[4].as<int>());
-  o.acute_danger = r[5].as<bool>();
-  row.justification_sealed = pqxx::binarystring(r[6]).str();
-  o.recipient_organisation = r[7].as<std::string>();
-  o.recipient_type = static_cast<workflow::OrganisationType>(r[8].as<int>());
-  o.categories = CategoriesOf(r[9]);
-  o.purpose = static_cast<workflow::Purpose>(r[10].as<int>());
-  o.requested_by = {row.organisation_id, r[11].as<std::string>()};
-  if (!r[12].as<std::string>().empty()) {
-    o.approved_by = {row.organisation_id, r[12].as<std::string>()};
+  o.id = r["id"].as<std::string>();
+  row.trajectory_id = r["trajectory_id"].as<std::string>();
+  row.organisation_id = r["organisation_id"].as<std::string>();
+  o.state = kOverrideStates.From(r["state"].as<int>());
+  o.basis = static_cast<workflow::LegalBasis>(r["basis"].as<int>());
+  o.acute_danger = r["acute_danger"].as<bool>();
+  row.justification_sealed = pqxx::binarystring(r["justification"]).str();
+  o.recipient_organisation = r["recipient_organisation_id"].as<std::string>();
+  o.recipient_type = static_cast<workflow::OrganisationType>(r["recipient_type"].as<int>());
+  o.categories = CategoriesOf(r["categories"]);
+  o.purpose = static_cast<workflow::Purpose>(r["purpose"].as<int>());
+  o.requested_by = {row.organisation_id, r["requested_by"].as<std::string>()};
+  if (!r["approved_by"].as<std::string>().empty()) {
+    o.approved_by = {row.organisation_id, r["approved_by"].as<std::string>()};
   }
-  o.requested_at = InstantOf(r[13]);
-  o.expires_at = InstantOf(r[14]);
-  o.approval_due_at = r[15].is_null() ? Instant{} : InstantOf(r[15]);
-  row.version = r[16].as<long long>();
+  o.requested_at = InstantOf(r["requested_at"]);
+  o.expires_at = InstantOf(r["expires_at"]);
+  o.approval_due_at = common::InstantOrZeroOf(r["approval_due_at"]);
+  row.version = r["version"].as<long long>();
   return row;
 }
 
 // The disclosure basis of one trajectory in one statement, only the columns
-// the decision reads, in one layout for both kinds: kind, sort time, id,
-// state, recipient organisation, recipient type, categories, purpose, from,
-// until, acute danger, approval due.
+// the decision reads, in one layout for both kinds (a UNION takes its names
+// from the first part): kind, sort time, id, state, recipient organisation,
+// recipient type, categories, purpose, from, until, acute danger, approval
+// due.
 constexpr const char* kDisclosureBasisSql =
     "SELECT 1 AS kind, created_at AS sort_at, id::text AS id, state, "
-    "coalesce(recipient_organisation_id, ''), recipient_type, array_to_string(categories, ','), "
-    "purpose, extract(epoch from valid_from)::bigint, extract(epoch from valid_until)::bigint, "
-    "false, NULL::bigint FROM consent.consents WHERE trajectory_id = $1::uuid "
+    "coalesce(recipient_organisation_id, '') AS recipient_organisation_id, recipient_type, "
+    "array_to_string(categories, ',') AS categories, purpose, "
+    "extract(epoch from valid_from)::bigint AS valid_from, "
+    "extract(epoch from valid_until)::bigint AS valid_until, false AS acute_danger, "
+    "NULL::bigint AS approval_due_at FROM consent.consents WHERE trajectory_id = $1::uuid "
     "UNION ALL "
     "SELECT 2, requested_at, id::text, state, recipient_organisation_id, recipient_type, "
     "array_to_string(categories, ','), purpose, extract(epoch from requested_at)::bigint, "
@@ -256,28 +266,28 @@ std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajecto
 DisclosureBasis DisclosureBasisOf(pqxx::transaction_base& tx, const std::string& trajectory_id) {
   DisclosureBasis basis;
   for (const auto& r : tx.exec_prepared("disclosure_basis", trajectory_id)) {
-    if (r[0].as<int>() == 1) {
+    if (r["kind"].as<int>() == 1) {
       auto& c = basis.consents.emplace_back();
-      c.id = r[2].as<std::string>();
-      c.state = kConsentStates.From(r[3].as<int>());
-      c.recipient_organisation = r[4].as<std::string>();
-      c.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
-      c.categories = CategoriesOf(r[6]);
-      c.purpose = static_cast<workflow::Purpose>(r[7].as<int>());
-      c.valid_from = InstantOf(r[8]);
-      c.valid_until = InstantOf(r[9]);
+      c.id = r["id"].as<std::string>();
+      c.state = kConsentStates.From(r["state"].as<int>());
+      c.recipient_organisation = r["recipient_organisation_id"].as<std::string>();
+      c.recipient_type = static_cast<workflow::OrganisationType>(r["recipient_type"].as<int>());
+      c.categories = CategoriesOf(r["categories"]);
+      c.purpose = static_cast<workflow::Purpose>(r["purpose"].as<int>());
+      c.valid_from = InstantOf(r["valid_from"]);
+      c.valid_until = InstantOf(r["valid_until"]);
     } else {
       auto& o = basis.overrides.emplace_back();
-      o.id = r[2].as<std::string>();
-      o.state = kOverrideStates.From(r[3].as<int>());
-      o.recipient_organisation = r[4].as<std::string>();
-      o.recipient_type = static_cast<workflow::OrganisationType>(r[5].as<int>());
-      o.categories = CategoriesOf(r[6]);
-      o.purpose = static_cast<workflow::Purpose>(r[7].as<int>());
-      o.requested_at = InstantOf(r[8]);
-      o.expires_at = InstantOf(r[9]);
-      o.acute_danger = r[10].as<bool>();
-      o.approval_due_at = r[11].is_null() ? Instant{} : InstantOf(r[11]);
+      o.id = r["id"].as<std::string>();
+      o.state = kOverrideStates.From(r["state"].as<int>());
+      o.recipient_organisation = r["recipient_organisation_id"].as<std::string>();
+      o.recipient_type = static_cast<workflow::OrganisationType>(r["recipient_type"].as<int>());
+      o.categories = CategoriesOf(r["categories"]);
+      o.purpose = static_cast<workflow::Purpose>(r["purpose"].as<int>());
+      o.requested_at = InstantOf(r["valid_from"]);
+      o.expires_at = InstantOf(r["valid_until"]);
+      o.acute_danger = r["acute_danger"].as<bool>();
+      o.approval_due_at = common::InstantOrZeroOf(r["approval_due_at"]);
     }
   }
   return basis;

@@ -13,29 +13,30 @@ using common::Sql;
 
 using workflow::Instant;
 
+// Every column a reader takes is named (AS), and read by that name.
 constexpr const char* kColumns =
-    "id::text, trajectory_id::text, organisation_id, recipient_organisation_id, purpose, state, "
-    "message, reason, assigned_office, extract(epoch from sent_at)::bigint, "
-    "extract(epoch from answer_due_at)::bigint, created_by, "
-    "extract(epoch from created_at)::bigint, version";
+    "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, "
+    "recipient_organisation_id, purpose, state, message, reason, assigned_office, "
+    "extract(epoch from sent_at)::bigint AS sent_at, "
+    "extract(epoch from answer_due_at)::bigint AS answer_due_at, created_by, "
+    "extract(epoch from created_at)::bigint AS created_at, version";
 
 HandoffRow RowOf(const pqxx::row& r) {
   HandoffRow row;
-  row.flow.id = r[0].as<std::string>();
-  row.trajectory_id = r[1].as<std::string>();
-  row.organisation_id = r[2].as<std::string>();
-  row.flow.recipient_organisation = r[3].as<std::string>();
-  row.purpose = r[4].as<int>();
-  row.flow.state = kHandoffStates.From(r[5].as<int>());
-  row.message_sealed = pqxx::binarystring(r[6]).str();
-  row.flow.reason = r[7].as<std::string>();
-  row.assigned_office = r[8].as<std::string>();
-  row.sent_at = r[9].is_null() ? Instant{} : Instant{std::chrono::seconds{r[9].as<long long>()}};
-  row.flow.answer_due_at =
-      r[10].is_null() ? Instant{} : Instant{std::chrono::seconds{r[10].as<long long>()}};
-  row.created_by = r[11].as<std::string>();
-  row.created_at = Instant{std::chrono::seconds{r[12].as<long long>()}};
-  row.version = r[13].as<long long>();
+  row.flow.id = r["id"].as<std::string>();
+  row.trajectory_id = r["trajectory_id"].as<std::string>();
+  row.organisation_id = r["organisation_id"].as<std::string>();
+  row.flow.recipient_organisation = r["recipient_organisation_id"].as<std::string>();
+  row.purpose = r["purpose"].as<int>();
+  row.flow.state = kHandoffStates.From(r["state"].as<int>());
+  row.message_sealed = pqxx::binarystring(r["message"]).str();
+  row.flow.reason = r["reason"].as<std::string>();
+  row.assigned_office = r["assigned_office"].as<std::string>();
+  row.sent_at = common::InstantOrZeroOf(r["sent_at"]);
+  row.flow.answer_due_at = common::InstantOrZeroOf(r["answer_due_at"]);
+  row.created_by = r["created_by"].as<std::string>();
+  row.created_at = common::InstantOf(r["created_at"]);
+  row.version = r["version"].as<long long>();
   return row;
 }
 

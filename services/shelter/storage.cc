@@ -11,6 +11,7 @@ namespace {
 using common::EpochOf;
 using common::InstantOf;
 using common::Nullable;
+using common::OptionalInstantOf;
 using common::Sql;
 
 // The codes of the states that hold beds (workflow::HoldsBeds).
@@ -18,52 +19,60 @@ std::string BedHolding() { return kPlacementStates.CodesWhere(workflow::HoldsBed
 
 using workflow::PlacementState;
 
+// Every column a reader takes is named (AS), and read by that name.
 constexpr const char* kShelterColumns =
-    "id::text, display_name, kind, operator_organisation_id, capacity_beds, address, key_id, "
-    "extract(epoch from created_at)::bigint, version";
+    "id::text AS id, display_name, kind, operator_organisation_id, capacity_beds, address, "
+    "key_id, extract(epoch from created_at)::bigint AS created_at, version";
 constexpr const char* kPlacementColumns =
-    "p.id::text, p.shelter_id::text, p.trajectory_id::text, p.state, p.accompanying_children, "
-    "p.beds, extract(epoch from p.starts_at)::bigint, extract(epoch from "
-    "p.planned_end_at)::bigint, "
-    "extract(epoch from p.limit_at)::bigint, extract(epoch from p.ended_at)::bigint, p.move_on, "
-    "p.continuation_reason, p.requested_by_organisation, p.requested_by_user, "
-    "extract(epoch from p.created_at)::bigint, p.version, s.kind, p.overdue";
+    "p.id::text AS id, p.shelter_id::text AS shelter_id, p.trajectory_id::text AS "
+    "trajectory_id, p.state, p.accompanying_children, p.beds, "
+    "extract(epoch from p.starts_at)::bigint AS starts_at, "
+    "extract(epoch from p.planned_end_at)::bigint AS planned_end_at, "
+    "extract(epoch from p.limit_at)::bigint AS limit_at, "
+    "extract(epoch from p.ended_at)::bigint AS ended_at, p.move_on, p.continuation_reason, "
+    "p.requested_by_organisation, p.requested_by_user, "
+    "extract(epoch from p.created_at)::bigint AS created_at, p.version, s.kind AS shelter_kind, "
+    "p.overdue";
 
 ShelterRow ShelterOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(),
-          r[3].as<std::string>(), r[4].as<int>(),         pqxx::binarystring(r[5]).str(),
-          r[6].as<std::string>(), InstantOf(r[7]),        r[8].as<long long>()};
+  ShelterRow row;
+  row.id = r["id"].as<std::string>();
+  row.display_name = r["display_name"].as<std::string>();
+  row.kind = r["kind"].as<int>();
+  row.operator_organisation = r["operator_organisation_id"].as<std::string>();
+  row.capacity_beds = r["capacity_beds"].as<int>();
+  row.address_sealed = pqxx::binarystring(r["address"]).str();
+  row.key_id = r["key_id"].as<std::string>();
+  row.created_at = InstantOf(r["created_at"]);
+  row.version = r["version"].as<long long>();
+  return row;
 }
 
 PlacementRow PlacementOf(const pqxx::row& r) {
   PlacementRow row;
-  row.flow.id = r[0].as<std::string>();
-  row.shelter_id = r[1].as<std::string>();
-  row.trajectory_id = r[2].as<std::string>();
-  const int state = r[3].as<int>();
-  const bool overdue = r[17].as<bool>();
-  row.flow.state = kPlacementStates.From(state);
-  if (row.flow.state == PlacementState::kPlaced && overdue) {
+  row.flow.id = r["id"].as<std::string>();
+  row.shelter_id = r["shelter_id"].as<std::string>();
+  row.trajectory_id = r["trajectory_id"].as<std::string>();
+  row.flow.state = kPlacementStates.From(r["state"].as<int>());
+  if (row.flow.state == PlacementState::kPlaced && r["overdue"].as<bool>()) {
     row.flow.state = PlacementState::kOverdue;
   }
-  row.accompanying_children = r[4].as<int>();
-  row.flow.beds_needed = r[5].as<int>();
-  row.flow.starts_at = InstantOf(r[6]);
-  row.flow.planned_end = r[7].is_null() ? Instant{} : InstantOf(r[7]);
-  row.flow.limit = r[8].is_null() ? Instant{} : InstantOf(r[8]);
-  if (!r[9].is_null()) {
-    row.ended_at = InstantOf(r[9]);
+  row.accompanying_children = r["accompanying_children"].as<int>();
+  row.flow.beds_needed = r["beds"].as<int>();
+  row.flow.starts_at = InstantOf(r["starts_at"]);
+  row.flow.planned_end = common::InstantOrZeroOf(r["planned_end_at"]);
+  row.flow.limit = common::InstantOrZeroOf(r["limit_at"]);
+  row.ended_at = OptionalInstantOf(r["ended_at"]);
+  row.flow.move_on = static_cast<workflow::MoveOn>(r["move_on"].as<int>());
+  if (!r["continuation_reason"].is_null()) {
+    row.continuation_sealed = pqxx::binarystring(r["continuation_reason"]).str();
   }
-  row.flow.move_on = static_cast<workflow::MoveOn>(r[10].as<int>());
-  if (!r[11].is_null()) {
-    row.continuation_sealed = pqxx::binarystring(r[11]).str();
-  }
-  row.requested_by_organisation = r[12].as<std::string>();
-  row.requested_by_user = r[13].as<std::string>();
-  row.created_at = InstantOf(r[14]);
-  row.version = r[15].as<long long>();
+  row.requested_by_organisation = r["requested_by_organisation"].as<std::string>();
+  row.requested_by_user = r["requested_by_user"].as<std::string>();
+  row.created_at = InstantOf(r["created_at"]);
+  row.version = r["version"].as<long long>();
   // protobuf ShelterKind 1..3 → workflow kCrisis.. in the same order.
-  row.flow.kind = static_cast<workflow::ShelterKind>(r[16].as<int>() - 1);
+  row.flow.kind = static_cast<workflow::ShelterKind>(r["shelter_kind"].as<int>() - 1);
   return row;
 }
 
@@ -129,10 +138,11 @@ void Prepare(pqxx::connection& c) {
                 " FROM shelter.placements p JOIN shelter.shelters s ON s.id = p.shelter_id "
                 "WHERE p.trajectory_id = $1::uuid ORDER BY p.created_at DESC, p.id DESC LIMIT $2"));
   c.prepare("occupancy",
-            "SELECT s.id::text, s.display_name, s.kind, s.capacity_beds, "
-            "coalesce(sum(p.beds) FILTER (WHERE p.state = ANY($3::smallint[])), 0), "
+            "SELECT s.id::text AS id, s.display_name, s.kind, s.capacity_beds, "
+            "coalesce(sum(p.beds) FILTER (WHERE p.state = ANY($3::smallint[])), 0) AS occupied, "
             "count(*) FILTER (WHERE p.state = $4 AND NOT p.overdue AND p.limit_at < "
-            "to_timestamp($2)), count(*) FILTER (WHERE p.state = $4 AND p.overdue) "
+            "to_timestamp($2)) AS nearing_limit, count(*) FILTER (WHERE p.state = $4 AND "
+            "p.overdue) AS overdue "
             "FROM shelter.shelters s LEFT JOIN shelter.placements p ON p.shelter_id = s.id "
             "WHERE ($1 = 0 OR s.kind = $1) GROUP BY s.id ORDER BY s.display_name, s.id");
   common::PrepareTimers(c, "shelter", "placement_id");
@@ -227,8 +237,9 @@ std::vector<OccupancyRow> Occupancy(pqxx::work& tx, int kind, Instant nearing_be
   std::vector<OccupancyRow> out;
   for (const auto& r : tx.exec_prepared("occupancy", kind, EpochOf(nearing_before), BedHolding(),
                                         kPlacementStates.Of(PlacementState::kPlaced))) {
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int>(), r[3].as<int>(),
-                   r[4].as<int>(), r[5].as<int>(), r[6].as<int>()});
+    out.push_back({r["id"].as<std::string>(), r["display_name"].as<std::string>(),
+                   r["kind"].as<int>(), r["capacity_beds"].as<int>(), r["occupied"].as<int>(),
+                   r["nearing_limit"].as<int>(), r["overdue"].as<int>()});
   }
   return out;
 }

@@ -17,94 +17,120 @@ using common::Nullable;
 using common::OptionalInstantOf;
 using common::Sql;
 
+// Every column a reader takes is named (AS), and read by that name.
 constexpr const char* kTrajectoryColumns =
-    "id::text, coalesce(person_id::text, ''), organisation_id, state, age_status, "
-    "gender_identity, accompanying_children, route, screening, screening_outcome, "
-    "coalesce(coordinator_user_id, ''), non_punishment, reflection_state, "
-    "extract(epoch from reflection_starts_at)::bigint, extract(epoch from "
-    "reflection_ends_at)::bigint, "
-    "dublin_case, reflection_decision, extract(epoch from permit_valid_until)::bigint, "
-    "closure_reason, array_to_string(linked, ','), extract(epoch from created_at)::bigint, "
-    "extract(epoch from updated_at)::bigint, version, extract(epoch from minor_until)::bigint";
+    "id::text AS id, coalesce(person_id::text, '') AS person_id, organisation_id, state, "
+    "age_status, gender_identity, accompanying_children, route, screening, screening_outcome, "
+    "coalesce(coordinator_user_id, '') AS coordinator, non_punishment, reflection_state, "
+    "extract(epoch from reflection_starts_at)::bigint AS reflection_starts_at, "
+    "extract(epoch from reflection_ends_at)::bigint AS reflection_ends_at, dublin_case, "
+    "reflection_decision, extract(epoch from permit_valid_until)::bigint AS permit_valid_until, "
+    "closure_reason, array_to_string(linked, ',') AS linked, "
+    "extract(epoch from created_at)::bigint AS created_at, "
+    "extract(epoch from updated_at)::bigint AS updated_at, version, "
+    "extract(epoch from minor_until)::bigint AS minor_until";
 
 constexpr const char* kSummaryColumns =
-    "id::text, state, route, extract(epoch from created_at)::bigint, closure_reason, "
-    "coalesce(coordinator_user_id, ''), extract(epoch from reflection_ends_at)::bigint";
+    "id::text AS id, state, route, extract(epoch from created_at)::bigint AS created_at, "
+    "closure_reason, coalesce(coordinator_user_id, '') AS coordinator, "
+    "extract(epoch from reflection_ends_at)::bigint AS reflection_ends_at";
+
+constexpr const char* kSignalColumns =
+    "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, reporter_kind, "
+    "anonymous, observation, key_id, extract(epoch from received_at)::bigint AS received_at, "
+    "version";
+
+constexpr const char* kTaskColumns =
+    "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, kind, "
+    "extract(epoch from due_at)::bigint AS due_at, state, assignee_user_id, timer_id, version";
 
 TrajectoryRow RowOf(const pqxx::row& r) {
   TrajectoryRow row;
-  row.id = r[0].as<std::string>();
-  row.person_id = r[1].as<std::string>();
-  row.organisation_id = r[2].as<std::string>();
+  row.id = r["id"].as<std::string>();
+  row.person_id = r["person_id"].as<std::string>();
+  row.organisation_id = r["organisation_id"].as<std::string>();
   row.flow.id = row.id;
-  row.flow.state = kTrajectoryStates.From(r[3].as<int>());
-  row.flow.age = ToWorkflow(static_cast<pb::AgeStatus>(r[4].as<int>()));
-  row.gender_identity = r[5].as<int>();
-  row.accompanying_children = r[6].as<int>();
-  row.route = r[7].as<int>();
-  if (!r[8].is_null()) {
-    row.screening_sealed = pqxx::binarystring(r[8]).str();
+  row.flow.state = kTrajectoryStates.From(r["state"].as<int>());
+  row.flow.age = ToWorkflow(static_cast<pb::AgeStatus>(r["age_status"].as<int>()));
+  row.gender_identity = r["gender_identity"].as<int>();
+  row.accompanying_children = r["accompanying_children"].as<int>();
+  row.route = r["route"].as<int>();
+  if (!r["screening"].is_null()) {
+    row.screening_sealed = pqxx::binarystring(r["screening"]).str();
   }
-  if (!r[9].is_null()) {
-    row.flow.screening = ToWorkflow(static_cast<pb::ScreeningOutcome>(r[9].as<int>()));
+  if (!r["screening_outcome"].is_null()) {
+    row.flow.screening =
+        ToWorkflow(static_cast<pb::ScreeningOutcome>(r["screening_outcome"].as<int>()));
   }
-  row.flow.coordinator = r[10].as<std::string>();
-  row.flow.non_punishment = r[11].as<bool>();
-  const int reflection = r[12].as<int>();
+  row.flow.coordinator = r["coordinator"].as<std::string>();
+  row.flow.non_punishment = r["non_punishment"].as<bool>();
+  const int reflection = r["reflection_state"].as<int>();
   row.has_reflection = reflection != kNoReflectionPeriod;
   row.reflection.trajectory_id = row.id;
   if (row.has_reflection) {
     row.reflection.state = kReflectionStates.From(reflection);
   }
-  row.reflection.starts_at = OptionalInstantOf(r[13]).value_or(Instant{});
-  row.reflection.ends_at = OptionalInstantOf(r[14]).value_or(Instant{});
-  row.reflection.dublin_case = r[15].as<bool>();
-  row.reflection.decision = ToWorkflow(static_cast<pb::ReflectionDecision>(r[16].as<int>()));
-  row.reflection.permit_valid_until = OptionalInstantOf(r[17]).value_or(Instant{});
-  row.flow.closure_reason = ToWorkflow(static_cast<pb::ClosureReason>(r[18].as<int>()));
-  std::stringstream linked(r[19].as<std::string>());
+  row.reflection.starts_at = OptionalInstantOf(r["reflection_starts_at"]).value_or(Instant{});
+  row.reflection.ends_at = OptionalInstantOf(r["reflection_ends_at"]).value_or(Instant{});
+  row.reflection.dublin_case = r["dublin_case"].as<bool>();
+  row.reflection.decision =
+      ToWorkflow(static_cast<pb::ReflectionDecision>(r["reflection_decision"].as<int>()));
+  row.reflection.permit_valid_until =
+      OptionalInstantOf(r["permit_valid_until"]).value_or(Instant{});
+  row.flow.closure_reason =
+      ToWorkflow(static_cast<pb::ClosureReason>(r["closure_reason"].as<int>()));
+  std::stringstream linked(r["linked"].as<std::string>());
   for (std::string id; std::getline(linked, id, ',');) {
     row.flow.linked.push_back(id);
   }
-  row.created_at = InstantOf(r[20]);
-  row.updated_at = InstantOf(r[21]);
-  row.version = r[22].as<long long>();
-  row.flow.minor_until = OptionalInstantOf(r[23]);
+  row.created_at = InstantOf(r["created_at"]);
+  row.updated_at = InstantOf(r["updated_at"]);
+  row.version = r["version"].as<long long>();
+  row.flow.minor_until = OptionalInstantOf(r["minor_until"]);
   return row;
 }
 
 Summary SummaryOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(), kTrajectoryStates.From(r[1].as<int>()),
-          r[2].as<int>(),         InstantOf(r[3]),
-          r[4].as<int>(),         r[5].as<std::string>(),
-          OptionalInstantOf(r[6])};
+  Summary s;
+  s.id = r["id"].as<std::string>();
+  s.state = kTrajectoryStates.From(r["state"].as<int>());
+  s.route = r["route"].as<int>();
+  s.created_at = InstantOf(r["created_at"]);
+  s.closure_reason = r["closure_reason"].as<int>();
+  s.coordinator = r["coordinator"].as<std::string>();
+  s.reflection_ends_at = OptionalInstantOf(r["reflection_ends_at"]);
+  return s;
 }
 
 SignalRow SignalOf(const pqxx::row& r) {
-  return {r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
-          r[3].as<int>(),         r[4].as<bool>(),        pqxx::binarystring(r[5]).str(),
-          r[6].as<std::string>(), InstantOf(r[7]),        r[8].as<long long>()};
+  SignalRow s;
+  s.id = r["id"].as<std::string>();
+  s.trajectory_id = r["trajectory_id"].as<std::string>();
+  s.organisation_id = r["organisation_id"].as<std::string>();
+  s.reporter_kind = r["reporter_kind"].as<int>();
+  s.anonymous = r["anonymous"].as<bool>();
+  s.observation_sealed = pqxx::binarystring(r["observation"]).str();
+  s.key_id = r["key_id"].as<std::string>();
+  s.received_at = InstantOf(r["received_at"]);
+  s.version = r["version"].as<long long>();
+  return s;
 }
 
 TaskRow TaskOf(const pqxx::row& r) {
   TaskRow task;
-  task.id = r[0].as<std::string>();
-  task.trajectory_id = r[1].as<std::string>();
-  task.organisation_id = r[2].as<std::string>();
-  task.kind = r[3].as<std::string>();
-  task.due_at = InstantOf(r[4]);
-  task.state = kTaskStates.From(r[5].as<int>());
-  task.assignee = r[6].is_null() ? "" : r[6].as<std::string>();
-  if (!r[7].is_null()) {
-    task.timer_id = r[7].as<long long>();
+  task.id = r["id"].as<std::string>();
+  task.trajectory_id = r["trajectory_id"].as<std::string>();
+  task.organisation_id = r["organisation_id"].as<std::string>();
+  task.kind = r["kind"].as<std::string>();
+  task.due_at = InstantOf(r["due_at"]);
+  task.state = kTaskStates.From(r["state"].as<int>());
+  task.assignee = r["assignee_user_id"].is_null() ? "" : r["assignee_user_id"].as<std::string>();
+  if (!r["timer_id"].is_null()) {
+    task.timer_id = r["timer_id"].as<long long>();
   }
-  task.version = r[8].as<long long>();
+  task.version = r["version"].as<long long>();
   return task;
 }
-
-constexpr const char* kTaskColumns =
-    "id::text, trajectory_id::text, organisation_id, kind, extract(epoch from due_at)::bigint, "
-    "state, assignee_user_id, timer_id, version";
 
 }  // namespace
 
@@ -165,9 +191,6 @@ void Prepare(pqxx::connection& c) {
             "INSERT INTO trajectory.signals (id, trajectory_id, organisation_id, reporter_kind, "
             "anonymous, observation, key_id, received_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, "
             "$6, $7, to_timestamp($8))");
-  constexpr const char* kSignalColumns =
-      "id::text, trajectory_id::text, organisation_id, reporter_kind, anonymous, observation, "
-      "key_id, extract(epoch from received_at)::bigint, version";
   c.prepare("signal_load",
             Sql("SELECT ", kSignalColumns, " FROM trajectory.signals WHERE id = $1::uuid"));
   c.prepare(
@@ -180,8 +203,9 @@ void Prepare(pqxx::connection& c) {
             "INSERT INTO trajectory.timeline (trajectory_id, organisation_id, actor, occurred_at, "
             "kind, attributes) VALUES ($1::uuid, $2, $3, to_timestamp($4), $5, $6::jsonb)");
   c.prepare("timeline_list",
-            "SELECT sequence, trajectory_id::text, organisation_id, actor, "
-            "extract(epoch from occurred_at)::bigint, kind, attributes::text FROM "
+            "SELECT sequence, trajectory_id::text AS trajectory_id, organisation_id, actor, "
+            "extract(epoch from occurred_at)::bigint AS occurred_at, kind, "
+            "attributes::text AS attributes FROM "
             "trajectory.timeline WHERE trajectory_id = $1::uuid AND sequence > $2 ORDER BY "
             "sequence LIMIT $3");
   common::PrepareTimers(c, "trajectory", "trajectory_id");
@@ -204,7 +228,7 @@ void Prepare(pqxx::connection& c) {
                 "(due_at, id) > (to_timestamp($4), $5::uuid)) AND ($7::uuid IS NULL OR "
                 "trajectory_id = $7::uuid) ORDER BY tasks.due_at, tasks.id LIMIT $6"));
   c.prepare("persons_stale",
-            "SELECT id::text, identity FROM trajectory.persons WHERE key_id <> $1 OR "
+            "SELECT id::text AS id, identity FROM trajectory.persons WHERE key_id <> $1 OR "
             "(blind_index IS NOT NULL AND blind_key_id <> $2) LIMIT $3 FOR UPDATE SKIP LOCKED");
   c.prepare("person_rekey",
             "UPDATE trajectory.persons SET identity = $2, key_id = $3, blind_index = NULLIF($4, "
@@ -218,7 +242,7 @@ namespace {
 std::vector<SealedValue> Sealed(const pqxx::result& r) {
   std::vector<SealedValue> out;
   for (const auto& row : r) {
-    out.push_back({row[0].as<std::string>(), pqxx::binarystring(row[1]).str()});
+    out.push_back({row["id"].as<std::string>(), pqxx::binarystring(row["identity"]).str()});
   }
   return out;
 }
@@ -303,7 +327,7 @@ std::optional<std::string> LoadIdentitySealed(pqxx::work& tx, const std::string&
   if (r.empty()) {
     return std::nullopt;
   }
-  return pqxx::binarystring(r[0][0]).str();
+  return pqxx::binarystring(r[0]["identity"]).str();
 }
 
 std::vector<Summary> TrajectoriesByBlindIndex(pqxx::work& tx, const std::string& blind_index,
@@ -380,14 +404,14 @@ std::vector<TimelineRow> ListTimeline(pqxx::work& tx, const std::string& traject
   std::vector<TimelineRow> out;
   for (const auto& r : tx.exec_prepared("timeline_list", trajectory_id, after_sequence, limit)) {
     TimelineRow row;
-    row.sequence = r[0].as<long long>();
-    row.trajectory_id = r[1].as<std::string>();
-    row.organisation_id = r[2].as<std::string>();
-    row.actor = r[3].as<std::string>();
-    row.occurred_at = InstantOf(r[4]);
-    row.kind = r[5].as<std::string>();
-    row.attributes =
-        nlohmann::json::parse(r[6].as<std::string>()).get<std::map<std::string, std::string>>();
+    row.sequence = r["sequence"].as<long long>();
+    row.trajectory_id = r["trajectory_id"].as<std::string>();
+    row.organisation_id = r["organisation_id"].as<std::string>();
+    row.actor = r["actor"].as<std::string>();
+    row.occurred_at = InstantOf(r["occurred_at"]);
+    row.kind = r["kind"].as<std::string>();
+    row.attributes = nlohmann::json::parse(r["attributes"].as<std::string>())
+                         .get<std::map<std::string, std::string>>();
     out.push_back(std::move(row));
   }
   return out;
