@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
             ->required();
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
-        db.SetPrepare([](pqxx::connection& connection) { audit::Prepare(connection); });
+        db.SetPrepare(&audit::Prepare);
         auto directory =
             std::make_shared<common::Directory>(common::Directory::Load(organisations, users));
         auto keys = std::make_shared<common::KeyringHolder>(key_file);

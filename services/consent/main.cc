@@ -26,11 +26,7 @@ int main(int argc, char** argv) {
             ->envname("KETENREGIE_TRAJECTORY_ADDR");
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
-        db.SetPrepare([](pqxx::connection& connection) {
-          common::PrepareRequestLog(connection, "consent");
-          common::PrepareOutbox(connection, "consent");
-          consent::Prepare(connection);
-        });
+        db.SetPrepare(&consent::Prepare);
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);

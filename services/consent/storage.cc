@@ -3,6 +3,7 @@
 #include <sstream>
 
 #include "services/common/audit.h"
+#include "services/common/mutation.h"
 #include "services/common/outbox.h"
 #include "services/common/storage.h"
 
@@ -124,6 +125,8 @@ constexpr const char* kDisclosureBasisSql =
 
 // States are stored as the workflow enums' numbers.
 void Prepare(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "consent");
+  common::PrepareOutbox(c, "consent");
   common::PrepareAudit(c);
   c.prepare("consent_insert",
             "INSERT INTO consent.consents (id, trajectory_id, organisation_id, state, grantor, "

@@ -32,11 +32,7 @@ int main(int argc, char** argv) {
             ->envname("KETENREGIE_SHELTER_ADDR");
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
-        db.SetPrepare([](pqxx::connection& connection) {
-          common::PrepareRequestLog(connection, "handoff");
-          common::PrepareOutbox(connection, "handoff");
-          handoff::Prepare(connection);
-        });
+        db.SetPrepare(&handoff::Prepare);
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.organisations, flags.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);

@@ -1,6 +1,7 @@
 #include "services/handoff/storage.h"
 
 #include "services/common/audit.h"
+#include "services/common/mutation.h"
 #include "services/common/outbox.h"
 #include "services/common/storage.h"
 #include "services/common/timers.h"
@@ -43,6 +44,8 @@ HandoffRow RowOf(const pqxx::row& r) {
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "handoff");
+  common::PrepareOutbox(c, "handoff");
   common::PrepareAudit(c);
   c.prepare("handoff_insert",
             "INSERT INTO handoff.handoffs (id, trajectory_id, organisation_id, "

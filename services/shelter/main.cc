@@ -33,11 +33,7 @@ int main(int argc, char** argv) {
             ->envname("KETENREGIE_TRAJECTORY_ADDR");
       },
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
-        db.SetPrepare([](pqxx::connection& connection) {
-          common::PrepareRequestLog(connection, "shelter");
-          common::PrepareOutbox(connection, "shelter");
-          shelter::Prepare(connection);
-        });
+        db.SetPrepare(&shelter::Prepare);
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.common.organisations, flags.common.users));
         auto keys = std::make_shared<common::KeyringHolder>(flags.common.key_file);

@@ -1,6 +1,7 @@
 #include "services/shelter/storage.h"
 
 #include "services/common/audit.h"
+#include "services/common/mutation.h"
 #include "services/common/outbox.h"
 #include "services/common/storage.h"
 #include "services/common/timers.h"
@@ -79,6 +80,8 @@ PlacementRow PlacementOf(const pqxx::row& r) {
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "shelter");
+  common::PrepareOutbox(c, "shelter");
   common::PrepareFeedCursors(c, "shelter");
   common::PrepareReencryption(c, SealedColumns());
   common::PrepareAudit(c);

@@ -42,10 +42,7 @@ int main(int argc, char** argv) {
       },
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
         // Statements are registered on every new connection of the pool.
-        db.SetPrepare([](pqxx::connection& connection) {
-          common::PrepareRequestLog(connection, "trajectory");
-          trajectory::Prepare(connection);
-        });
+        db.SetPrepare(&trajectory::Prepare);
         auto directory = std::make_shared<common::Directory>(
             common::Directory::Load(flags.common.organisations, flags.common.users));
         auto keyring = std::make_shared<common::KeyringHolder>(flags.common.key_file);

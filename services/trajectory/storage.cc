@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "services/common/audit.h"
+#include "services/common/mutation.h"
 #include "services/common/outbox.h"
 #include "services/common/timers.h"
 #include "services/trajectory/mapping.h"
@@ -135,6 +136,7 @@ TaskRow TaskOf(const pqxx::row& r) {
 }  // namespace
 
 void Prepare(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "trajectory");
   common::PrepareAudit(c);
   common::PrepareOutbox(c, "trajectory");
   c.prepare("trajectory_load", Sql("SELECT ", kTrajectoryColumns,

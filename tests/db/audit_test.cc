@@ -27,13 +27,6 @@ using testing::ContextAs;
 namespace apb = ketenregie::audit::v1;
 namespace tpb = ketenregie::trajectory::v1;
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
 class NoOpenWork final : public trajectory::OpenWork {
  public:
   grpc::Status Count(const std::string&, int& p, int& h) override {
@@ -47,17 +40,14 @@ class AuditTest : public ::testing::Test {
   AuditTest()
       : checkpoint_(
             (std::filesystem::temp_directory_path() / ("audit-checkpoint-" + db_.name())).string()),
-        audit_pool_(db_.Dsn("ketenregie_audit"), 2, [](pqxx::connection& c) { audit::Prepare(c); }),
-        trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 2,
-                         [](pqxx::connection& c) {
-                           common::PrepareRequestLog(c, "trajectory");
-                           trajectory::Prepare(c);
-                         }),
+        audit_pool_(db_.Dsn("ketenregie_audit"), 2, &audit::Prepare),
+        trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 2, &trajectory::Prepare),
         keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
                                         {{"b1", std::string(32, 'm')}}, "b1")),
         clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch()}),
-        audit_(audit_pool_, TestDirectory(), keys_, clock_, checkpoint_, milliseconds(5000)),
-        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        audit_(audit_pool_, testing::TestDirectory(), keys_, clock_, checkpoint_,
+               milliseconds(5000)),
+        trajectories_(trajectory_pool_, testing::TestDirectory(), keys_, clock_, open_work_, {}),
         audit_server_(audit_),
         trajectory_server_(trajectories_),
         privacy_(apb::AuditService::NewStub(testing::ChannelAs(audit_server_, "essm-rotterdam"))),

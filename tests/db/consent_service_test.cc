@@ -67,13 +67,6 @@ class FakeTrajectoryFeed final : public trajectory::v1::TrajectoryService::Servi
   std::vector<cpb::OutboxEvent> events;
 };
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
 const workflow::Instant kNow{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}};
 
 std::string TrajectoryId(int n) {
@@ -84,16 +77,11 @@ std::string TrajectoryId(int n) {
 class ConsentServiceTest : public ::testing::Test {
  protected:
   ConsentServiceTest()
-      : pool_(db_.Dsn("ketenregie_consent"), 8,
-              [](pqxx::connection& c) {
-                common::PrepareRequestLog(c, "consent");
-                common::PrepareOutbox(c, "consent");
-                Prepare(c);
-              }),
+      : pool_(db_.Dsn("ketenregie_consent"), 8, &consent::Prepare),
         keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
                                         {{"b1", std::string(32, 'b')}}, "b1")),
         clock_(kNow),
-        handler_(pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        handler_(pool_, testing::TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
         server_(handler_),
         essm_(pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
         handoff_service_(pb::ConsentService::NewStub(testing::ChannelAs(server_, "svc-handoff"))) {}

@@ -49,32 +49,17 @@ class FactsFrom final : public shelter::TrajectoryFacts {
   std::set<std::string> closed;
 };
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
 class EventFeedTest : public ::testing::Test {
  protected:
   EventFeedTest()
-      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4,
-                         [](pqxx::connection& c) {
-                           common::PrepareRequestLog(c, "trajectory");
-                           trajectory::Prepare(c);
-                         }),
-        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4,
-                      [](pqxx::connection& c) {
-                        common::PrepareRequestLog(c, "shelter");
-                        common::PrepareOutbox(c, "shelter");
-                        shelter::Prepare(c);
-                      }),
+      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4, &trajectory::Prepare),
+        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4, &shelter::Prepare),
         keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
                                         {{"b1", std::string(32, 'b')}}, "b1")),
         clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}}),
-        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
-        shelters_(shelter_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        trajectories_(trajectory_pool_, testing::TestDirectory(), keys_, clock_, open_work_, {}),
+        shelters_(shelter_pool_, testing::TestDirectory(), keys_, clock_, facts_,
+                  milliseconds(5000)),
         trajectory_server_(trajectories_),
         shelter_server_(shelters_),
         source_([this] { return shelter_server_.address(); },

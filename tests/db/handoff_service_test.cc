@@ -39,13 +39,6 @@ namespace hpb = ketenregie::handoff::v1;
 namespace spb = ketenregie::shelter::v1;
 namespace tpb = ketenregie::trajectory::v1;
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
 class NoOpenWork final : public trajectory::OpenWork {
  public:
   grpc::Status Count(const std::string&, int& p, int& h) override {
@@ -72,35 +65,18 @@ std::shared_ptr<grpc::ChannelCredentials> ServiceCredentials(const std::string& 
 class HandoffServiceTest : public ::testing::Test {
  protected:
   HandoffServiceTest()
-      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4,
-                         [](pqxx::connection& c) {
-                           common::PrepareRequestLog(c, "trajectory");
-                           trajectory::Prepare(c);
-                         }),
-        consent_pool_(db_.Dsn("ketenregie_consent"), 4,
-                      [](pqxx::connection& c) {
-                        common::PrepareRequestLog(c, "consent");
-                        common::PrepareOutbox(c, "consent");
-                        consent::Prepare(c);
-                      }),
-        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4,
-                      [](pqxx::connection& c) {
-                        common::PrepareRequestLog(c, "shelter");
-                        common::PrepareOutbox(c, "shelter");
-                        shelter::Prepare(c);
-                      }),
-        handoff_pool_(db_.Dsn("ketenregie_handoff"), 4,
-                      [](pqxx::connection& c) {
-                        common::PrepareRequestLog(c, "handoff");
-                        common::PrepareOutbox(c, "handoff");
-                        handoff::Prepare(c);
-                      }),
+      : trajectory_pool_(db_.Dsn("ketenregie_trajectory"), 4, &trajectory::Prepare),
+        consent_pool_(db_.Dsn("ketenregie_consent"), 4, &consent::Prepare),
+        shelter_pool_(db_.Dsn("ketenregie_shelter"), 4, &shelter::Prepare),
+        handoff_pool_(db_.Dsn("ketenregie_handoff"), 4, &handoff::Prepare),
         keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
                                         {{"b1", std::string(32, 'b')}}, "b1")),
         clock_(workflow::Instant{sys_days{2026y / November / 22}.time_since_epoch() + hours{9}}),
-        trajectories_(trajectory_pool_, TestDirectory(), keys_, clock_, open_work_, {}),
-        consents_(consent_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
-        shelters_(shelter_pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        trajectories_(trajectory_pool_, testing::TestDirectory(), keys_, clock_, open_work_, {}),
+        consents_(consent_pool_, testing::TestDirectory(), keys_, clock_, facts_,
+                  milliseconds(5000)),
+        shelters_(shelter_pool_, testing::TestDirectory(), keys_, clock_, facts_,
+                  milliseconds(5000)),
         trajectory_server_(trajectories_),
         consent_server_(consents_),
         shelter_server_(shelters_),
@@ -110,7 +86,7 @@ class HandoffServiceTest : public ::testing::Test {
         shelter_peer_([this] { return shelter_server_.address(); }, ServiceCredentials("handoff")),
         trajectory_facts_([this] { return trajectory_server_.address(); },
                           ServiceCredentials("handoff"), "handoff-service"),
-        handoffs_(handoff_pool_, TestDirectory(), keys_, clock_,
+        handoffs_(handoff_pool_, testing::TestDirectory(), keys_, clock_,
                   {consent_peer_, trajectory_peer_, shelter_peer_, trajectory_facts_},
                   milliseconds(5000)),
         handoff_server_(handoffs_),

@@ -43,30 +43,17 @@ class FakeFacts final : public TrajectoryFacts {
   std::mutex mutex_;
 };
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
-void PrepareAll(pqxx::connection& c) {
-  common::PrepareRequestLog(c, "shelter");
-  common::PrepareOutbox(c, "shelter");
-  Prepare(c);
-}
-
 const workflow::Instant kStart =
     workflow::FromAmsterdam({year_month_day{year{2026}, November, day{30}}, hours{15}});
 
 class ShelterServiceTest : public ::testing::Test {
  protected:
   ShelterServiceTest()
-      : pool_(db_.Dsn("ketenregie_shelter"), 8, PrepareAll),
+      : pool_(db_.Dsn("ketenregie_shelter"), 8, &Prepare),
         keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
                                         {{"b1", std::string(32, 'b')}}, "b1")),
         clock_(kStart),
-        handler_(pool_, TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
+        handler_(pool_, testing::TestDirectory(), keys_, clock_, facts_, milliseconds(5000)),
         server_(handler_),
         staff_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "crisisopvang-rotterdam"))),
         essm_(pb::ShelterService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),

@@ -44,18 +44,6 @@ common::Keyring TestKeys(const std::string& active = "k1") {
                                    active, {{"b1", std::string(32, 'c')}}, "b1");
 }
 
-const common::Directory& TestDirectory() {
-  static const common::Directory directory = common::Directory::Load(
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
-      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
-  return directory;
-}
-
-void PrepareAll(pqxx::connection& c) {
-  common::PrepareRequestLog(c, "trajectory");
-  Prepare(c);
-}
-
 // 2026-11-22 10:00 Amsterdam.
 const workflow::Instant kStart =
     workflow::FromAmsterdam({year_month_day{year{2026}, November, day{22}}, hours{10}});
@@ -63,10 +51,10 @@ const workflow::Instant kStart =
 class TrajectoryServiceTest : public ::testing::Test {
  protected:
   TrajectoryServiceTest()
-      : pool_(db_.Dsn("ketenregie_trajectory"), 4, PrepareAll),
+      : pool_(db_.Dsn("ketenregie_trajectory"), 4, &Prepare),
         keys_(TestKeys()),
         clock_(kStart),
-        handler_(pool_, TestDirectory(), keys_, clock_, open_work_, {}),
+        handler_(pool_, testing::TestDirectory(), keys_, clock_, open_work_, {}),
         server_(handler_),
         essm_(pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
         gemeente_(
@@ -455,7 +443,7 @@ TEST_F(TrajectoryServiceTest, Retry_ReturnsTheFirstAnswerAndWritesNothingEvenAft
   const long long before = RowsWritten();
   // A new handler over the same database: as after a restart.
   FakeOpenWork open_work;
-  TrajectoryHandler restarted(pool_, TestDirectory(), keys_, clock_, open_work, {});
+  TrajectoryHandler restarted(pool_, testing::TestDirectory(), keys_, clock_, open_work, {});
   testing::TestServer server(restarted);
   auto stub = pb::TrajectoryService::NewStub(testing::ChannelAs(server, "essm-rotterdam"));
   pb::RegisterPersonRequest request;
@@ -850,9 +838,9 @@ TEST_F(TrajectoryServiceTest, DueTimers_FireExactlyOnceAcrossTwoReplicas) {
   }
   // Three months and a day later every reminder and every expiry is due.
   clock_.Advance(days{93});
-  common::DbPool second_pool(db_.Dsn("ketenregie_trajectory"), 4, PrepareAll);
+  common::DbPool second_pool(db_.Dsn("ketenregie_trajectory"), 4, &Prepare);
   FakeOpenWork open_work;
-  TrajectoryHandler replica(second_pool, TestDirectory(), keys_, clock_, open_work, {});
+  TrajectoryHandler replica(second_pool, testing::TestDirectory(), keys_, clock_, open_work, {});
   auto fire_all = [](TrajectoryHandler& h) {
     int fired = 0;
     for (int n = h.FireDueTimers(7); n > 0; n = h.FireDueTimers(7)) {

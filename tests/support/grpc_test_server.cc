@@ -13,6 +13,13 @@
 
 namespace ketenregie::testing {
 
+const common::Directory& TestDirectory() {
+  static const common::Directory directory = common::Directory::Load(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv");
+  return directory;
+}
+
 const std::string& TestCertsDir() {
   static const std::string dir = [] {
     const std::string path = (std::filesystem::temp_directory_path() /

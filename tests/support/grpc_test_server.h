@@ -12,12 +12,17 @@
 
 #include "ketenregie/common/v1/common.pb.h"
 #include "services/common/clock.h"
+#include "services/common/directory.h"
 
 namespace ketenregie::testing {
 
 /// Development certificates made once per test binary by
 /// deploy/local/gen-certs (CA, server, one per organisation and service).
 const std::string& TestCertsDir();
+
+/// The local stack's directory (deploy/local/organisations.tsv, users.tsv):
+/// the organisations, users and roles every test acts as.
+const common::Directory& TestDirectory();
 
 /// Serves `service` on 127.0.0.1:<any port> with mutual TLS, as the
 /// services do, until destroyed.
