@@ -173,8 +173,14 @@ psql_super() {
   psql "$(pg_superuser_dsn "$dir" "$db")" -v ON_ERROR_STOP=1 -qAt "$@"
 }
 
-# The service roles, as the migrations create them.
-KETENREGIE_SERVICES=(trajectory shelter consent handoff audit)
+# The services, from their one list (services/services.list): each has a
+# database role as its migrations create it, a process in the local stack.
+mapfile -t KETENREGIE_SERVICES < <(awk '/^[a-z]/ {print $1}' "$KETENREGIE_ROOT/services/services.list")
+
+# service_kind NAME: its kind in services/services.list (domain, audit).
+service_kind() {
+  awk -v name="$1" '$1 == name {print $3}' "$KETENREGIE_ROOT/services/services.list"
+}
 
 # pg_write_pgpass DIR: the libpq passfile DIR/pgpass, from the superuser's
 # password and the service roles' in DIR/roles/. Any port: the file stays

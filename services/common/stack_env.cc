@@ -3,17 +3,19 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "services/common/service_list.h"
+
 namespace ketenregie::common {
 
 const std::vector<ServiceEndpoint>& KetenregieServices() {
-  static const std::vector<ServiceEndpoint> kServices = {
-      {"KETENREGIE_TRAJECTORY_ADDR", "ketenregie.trajectory.v1.TrajectoryService"},
-      {"KETENREGIE_SHELTER_ADDR", "ketenregie.shelter.v1.ShelterService"},
-      {"KETENREGIE_CONSENT_ADDR", "ketenregie.consent.v1.ConsentService"},
-      {"KETENREGIE_HANDOFF_ADDR", "ketenregie.handoff.v1.HandoffService"},
-      {"KETENREGIE_AUDIT_ADDR", "ketenregie.audit.v1.AuditService"},
-  };
-  return kServices;
+  static const std::vector<ServiceEndpoint> endpoints = [] {
+    std::vector<ServiceEndpoint> out;
+    for (const auto& service : kServices) {
+      out.push_back({std::string(service.address_key), std::string(service.grpc_service)});
+    }
+    return out;
+  }();
+  return endpoints;
 }
 
 const std::string& StackEnv::At(const std::string& key) const {

@@ -12,6 +12,7 @@ struct ServiceEndpoint {
   std::string env_key;
   std::string full_name;
 };
+/// Every service of services/services.list, by its stack.env key.
 const std::vector<ServiceEndpoint>& KetenregieServices();
 
 /// What a client of the local stack needs, read from .local/stack.env.

@@ -6,16 +6,31 @@
 #include <string>
 #include <vector>
 
+#include "services/common/service_list.h"
 #include "tests/support/test_database.h"
 
 namespace {
 
 using ketenregie::testing::TestDatabase;
 
-const std::vector<std::string> kServices = {"trajectory", "shelter", "consent", "handoff", "audit"};
-// Schemas that have a table every service keeps (request_log).
-const std::vector<std::string> kSchemasWithRequestLog = {"trajectory", "shelter", "consent",
-                                                         "handoff"};
+// Every service of services/services.list, and those with a request log
+// (the domain services).
+const std::vector<std::string> kServices = [] {
+  std::vector<std::string> out;
+  for (const auto& service : ketenregie::common::kServices) {
+    out.emplace_back(service.name);
+  }
+  return out;
+}();
+const std::vector<std::string> kSchemasWithRequestLog = [] {
+  std::vector<std::string> out;
+  for (const auto& service : ketenregie::common::kServices) {
+    if (service.kind == ketenregie::common::ServiceKind::kDomain) {
+      out.emplace_back(service.name);
+    }
+  }
+  return out;
+}();
 
 class ServiceRolesTest : public ::testing::Test {
  protected:

@@ -31,6 +31,7 @@
 #include "services/common/crypto.h"
 #include "services/common/peer.h"
 #include "services/common/sealed.h"
+#include "services/common/service_list.h"
 #include "services/common/tls.h"
 #include "services/consent/storage.h"
 #include "services/handoff/storage.h"
@@ -223,8 +224,11 @@ TEST_F(RunningStackTest, StartingAgain_KeepsWhatRunsAndChangesNothing) {
 TEST_F(RunningStackTest, StatusSaysWhatRuns) {
   const CommandResult status = stack_->Run("status");
   EXPECT_EQ(status.exit_code, 0);
-  for (const std::string name :
-       {"trajectory", "shelter", "consent", "handoff", "audit", "postgresql"}) {
+  std::vector<std::string> names = {"postgresql"};
+  for (const auto& service : common::kServices) {
+    names.emplace_back(service.name);
+  }
+  for (const std::string& name : names) {
     EXPECT_NE(status.output.find(name + ": running"), std::string::npos) << status.output;
   }
 }
@@ -740,7 +744,8 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   kill(bystander_pid, SIGTERM);
 
   // Each service shut down on SIGTERM by itself, not by the KILL fallback.
-  for (const std::string service : {"trajectory", "shelter", "consent", "handoff", "audit"}) {
+  for (const auto& entry : common::kServices) {
+    const std::string service(entry.name);
     std::ifstream log(stack.dir() + "/log/" + service + ".log");
     const std::string text((std::istreambuf_iterator<char>(log)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find("signal 15: shutting down"), std::string::npos) << service << "\n" << text;

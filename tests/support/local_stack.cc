@@ -11,6 +11,8 @@
 #include <fstream>
 #include <stdexcept>
 
+#include "services/common/service_list.h"
+
 namespace ketenregie::testing {
 
 CommandResult RunCommand(const std::string& command) {
@@ -72,8 +74,8 @@ std::shared_ptr<grpc::Channel> LocalStack::Channel(const std::string& address_ke
 
 std::vector<int> LocalStack::RecordedPids() const {
   std::vector<int> pids;
-  for (const auto& service : {"trajectory", "shelter", "consent", "handoff", "audit"}) {
-    std::ifstream in(dir_ + "/run/" + service + ".pid");
+  for (const auto& service : common::kServices) {
+    std::ifstream in(dir_ + "/run/" + std::string(service.name) + ".pid");
     int pid = 0;
     if (in >> pid) {
       pids.push_back(pid);

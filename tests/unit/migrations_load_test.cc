@@ -5,6 +5,7 @@
 #include <set>
 
 #include "services/common/migrator.h"
+#include "services/common/service_list.h"
 
 namespace ketenregie::common {
 namespace {
@@ -89,8 +90,12 @@ TEST(ProjectMigrations, OneSchemaPerServiceEachCreatingItsRole) {
           << migration.Label();
     }
   }
-  EXPECT_EQ(schemas,
-            (std::set<std::string>{"audit", "consent", "handoff", "shelter", "trajectory"}));
+  // One schema, with its role, per service of services/services.list.
+  std::set<std::string> services;
+  for (const auto& service : common::kServices) {
+    services.emplace(service.name);
+  }
+  EXPECT_EQ(schemas, services);
 }
 
 }  // namespace
