@@ -34,6 +34,8 @@ struct ConsentAdapter {
   static long long Version(const Work& c) { return c.row.version; }
   static void Save(Work& c) {
     UpdateConsentState(c.tx, c.row);
+    CarryOutConsentActions(c.tx, c.row.trajectory_id, c.row.record.id, "consents", c.actions,
+                           c.now);
     // The handoff service follows this feed to revoke open handoffs and
     // tell the recipient (the workflow's actions for a withdrawal).
     common::AppendOutbox(c.tx, "consent." + std::string(workflow::ToString(c.row.record.state)),
@@ -189,6 +191,7 @@ grpc::Status ConsentHandler::ChangeConsent(const grpc::ServerContext& context,
           return common::RuleRefusal(changed.violation());
         }
         c.row.record = changed.value().next;
+        c.actions = changed.value().actions;
         if (event == workflow::ConsentEvent::kGrant && !c.row.supersedes.empty()) {
           auto old = LoadConsent(c.tx, c.row.supersedes, /*for_update=*/true);
           const auto superseded =
@@ -196,6 +199,8 @@ grpc::Status ConsentHandler::ChangeConsent(const grpc::ServerContext& context,
           if (superseded.ok()) {
             old->record = superseded.value().next;
             UpdateConsentState(c.tx, *old);
+            CarryOutConsentActions(c.tx, old->trajectory_id, old->record.id, "consents",
+                                   superseded.value().actions, c.now);
           }
         }
         return grpc::Status::OK;

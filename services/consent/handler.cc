@@ -11,6 +11,7 @@
 #include "services/common/outbox.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
+#include "services/common/timers.h"
 #include "services/common/validation.h"
 #include "services/consent/storage.h"
 #include "services/consent/support.h"
@@ -49,6 +50,8 @@ struct OverrideAdapter {
   static long long Version(const Work& c) { return c.row.version; }
   static void Save(Work& c) {
     UpdateOverride(c.tx, c.row);
+    CarryOutConsentActions(c.tx, c.row.trajectory_id, c.row.record.id, "overrides", c.actions,
+                           c.now);
     common::AppendOutbox(c.tx, "override." + std::string(workflow::ToString(c.row.record.state)),
                          c.row.trajectory_id, "overrides/" + c.row.record.id,
                          EventAttributes(c.row.record.recipient_organisation,
@@ -126,6 +129,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
         common::AppendOutbox(
             tx, "override.requested", row.trajectory_id, "overrides/" + o.id,
             EventAttributes(o.recipient_organisation, workflow::ToString(row.record.state)), now);
+        CarryOutConsentActions(tx, row.trajectory_id, o.id, "overrides", requested.value().actions,
+                               now);
         Render(row, *keyring, out);
         return grpc::Status::OK;
       });
@@ -160,6 +165,7 @@ grpc::Status ConsentHandler::ChangeOverride(const grpc::ServerContext& context,
                                        : common::RuleRefusal(changed.violation());
                           }
                           c.row.record = changed.value().next;
+                          c.actions = changed.value().actions;
                           return grpc::Status::OK;
                         });
 }
@@ -310,10 +316,68 @@ int ConsentHandler::FollowTrajectoryFeed(common::PeerChannel& trajectory, int ma
           }
           row.record = expired.value().next;
           UpdateConsentState(tx, row);
+          CarryOutConsentActions(tx, row.trajectory_id, row.record.id, "consents",
+                                 expired.value().actions, now);
           common::AppendOutbox(
               tx, "consent.expired", row.trajectory_id, "consents/" + row.record.id,
               {{"reason", "no_longer_a_minor"}, {"recipient", row.record.recipient_organisation}},
               now);
+        }
+        return true;
+      });
+}
+
+int ConsentHandler::FireDueTimers(int limit) {
+  const Instant now = clock_.Now();
+  return common::FireTimers(
+      db_, db_timeout_, now, limit, [&](pqxx::work& tx, const common::DueTimer& timer) {
+        // The owner first (the lock order of every change), then the timer.
+        if (timer.kind.rfind("consent.", 0) == 0) {
+          auto row = LoadConsent(tx, timer.owner_id, /*for_update=*/true);
+          if (!row) {
+            return common::ClaimTimer(tx, timer.id);  // nothing to act on
+          }
+          LockTrajectory(tx, row->trajectory_id);
+          if (!common::ClaimTimer(tx, timer.id)) {
+            return false;
+          }
+          const auto expired =
+              workflow::ApplyConsent(row->record, workflow::ConsentEvent::kExpire, now);
+          if (expired.ok()) {
+            row->record = expired.value().next;
+            UpdateConsentState(tx, *row);
+            common::AppendOutbox(tx, "consent.expired", row->trajectory_id,
+                                 "consents/" + row->record.id,
+                                 EventAttributes(row->record.recipient_organisation,
+                                                 workflow::ToString(row->record.state)),
+                                 now);
+            CarryOutConsentActions(tx, row->trajectory_id, row->record.id, "consents",
+                                   expired.value().actions, now);
+          }
+          return true;
+        }
+        auto row = LoadOverride(tx, timer.owner_id, /*for_update=*/true);
+        if (!row) {
+          return common::ClaimTimer(tx, timer.id);
+        }
+        LockTrajectory(tx, row->trajectory_id);
+        if (!common::ClaimTimer(tx, timer.id)) {
+          return false;
+        }
+        const auto event = timer.kind == "override.approval_due"
+                               ? workflow::OverrideEvent::kApprovalLapse
+                               : workflow::OverrideEvent::kExpire;
+        const auto changed = workflow::ApplyOverride(row->record, event, {}, now);
+        if (changed.ok()) {
+          row->record = changed.value().next;
+          UpdateOverride(tx, *row);
+          common::AppendOutbox(tx, "override." + std::string(workflow::ToString(row->record.state)),
+                               row->trajectory_id, "overrides/" + row->record.id,
+                               EventAttributes(row->record.recipient_organisation,
+                                               workflow::ToString(row->record.state)),
+                               now);
+          CarryOutConsentActions(tx, row->trajectory_id, row->record.id, "overrides",
+                                 changed.value().actions, now);
         }
         return true;
       });

@@ -54,6 +54,12 @@ class ConsentHandler final : public v1::ConsentService::Service {
   /// for her expired (R-CONSENT-GUARDIAN). Returns the events passed.
   int FollowTrajectoryFeed(common::PeerChannel& trajectory, int max_events = 100);
 
+  /// Fires due timers, each with its effect in one transaction (any number
+  /// of replicas): a granted consent expires at its end; an acute override
+  /// not approved within 72 hours lapses (its handoffs revoked); an override
+  /// expires. Returns how many fired.
+  int FireDueTimers(int limit);
+
   grpc::Status CheckDisclosure(grpc::ServerContext*, const v1::CheckDisclosureRequest*,
                                v1::DisclosureDecision*) override;
   grpc::Status ListEvents(grpc::ServerContext*, const common::v1::ListEventsRequest*,

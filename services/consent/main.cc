@@ -46,6 +46,8 @@ int main(int argc, char** argv) {
         parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
         parts.Drain("trajectory events", std::chrono::milliseconds(flags.timer_interval_ms),
                     [handler, trajectory] { return handler->FollowTrajectoryFeed(*trajectory); });
+        parts.Drain("timers", std::chrono::milliseconds(flags.timer_interval_ms),
+                    [handler] { return handler->FireDueTimers(100); });
         parts.RotateKeys(keys, db, config.db_acquire_timeout, consent::SealedColumns());
         parts.keep_alive.insert(parts.keep_alive.end(),
                                 {directory, keys, clock, facts, trajectory, handler});

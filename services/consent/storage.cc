@@ -6,6 +6,7 @@
 #include "services/common/mutation.h"
 #include "services/common/outbox.h"
 #include "services/common/storage.h"
+#include "services/common/timers.h"
 
 namespace ketenregie::consent {
 namespace {
@@ -175,6 +176,7 @@ void Prepare(pqxx::connection& c) {
                 " FROM consent.consents WHERE trajectory_id = $1::uuid ORDER BY consents.id "
                 "FOR UPDATE"));
   common::PrepareFeedCursors(c, "consent");
+  common::PrepareTimers(c, "consent", "record_id");
   common::PrepareReencryption(c, SealedColumns());
   c.prepare("trajectory_lock", "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))");
 }

@@ -3,6 +3,7 @@
 #include "services/consent/support.h"
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/actions.h"
 #include "services/common/audit.h"
 #include "services/common/identity.h"
 #include "services/common/ids.h"
@@ -108,6 +109,35 @@ void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override
 std::map<std::string, std::string> EventAttributes(const std::string& recipient,
                                                    std::string_view state) {
   return {{"recipient", recipient}, {"state", std::string(state)}};
+}
+
+void CarryOutConsentActions(pqxx::work& tx, const std::string& trajectory_id,
+                            const std::string& record_id, std::string_view resource,
+                            const std::vector<workflow::ConsentAction>& actions, Instant now) {
+  using workflow::ConsentActionKind;
+  const std::string subject = std::string(resource) + "/" + record_id;
+  common::CarryOut(tx, record_id, actions, now, [&](const workflow::ConsentAction& action) {
+    switch (action.kind) {
+      case ConsentActionKind::kCreateTask:
+        // Tasks live with the coordinator's trajectory: an event asks for it.
+        common::AppendOutbox(tx, "task.requested", trajectory_id, subject, {{"task", action.what}},
+                             now);
+        return;
+      case ConsentActionKind::kRevokeHandoffs:
+        // The handoff service follows this feed and revokes what is open
+        // to `recipient` (an organisation, or "type:<TYPE>" for all of one).
+        common::AppendOutbox(tx, "handoffs.revoke", trajectory_id, subject,
+                             {{"recipient", action.subject}, {"reason", action.what}}, now);
+        return;
+      case ConsentActionKind::kNotifyRecipient:
+        // The recipient's inbox shows the revoked handoff: that is the
+        // notification, and the event above records it.
+        return;
+      case ConsentActionKind::kScheduleDeadline:
+      case ConsentActionKind::kCancelTimers:
+        return;  // timers: kept by CarryOut
+    }
+  });
 }
 
 }  // namespace ketenregie::consent

@@ -55,8 +55,20 @@ struct RecordChange {
   const Caller& caller;
   Row row;
   Instant now;
+  /// What the consent or override machine asks for (CarryOutConsentActions).
+  std::vector<workflow::ConsentAction> actions;
 };
 using ConsentChange = RecordChange<ConsentRow>;
+
+/// Carries out the consent and override machines' actions for the record
+/// `resource` ("consents/<id>", "overrides/<id>") of `trajectory_id`, in the
+/// caller's transaction: its timers (expiry, the approval deadline) in
+/// consent.timers; a task for the coordinator and the revocation of
+/// handoffs as events of this service's feed, which the trajectory and
+/// handoff services follow.
+void CarryOutConsentActions(pqxx::work& tx, const std::string& trajectory_id,
+                            const std::string& record_id, std::string_view resource,
+                            const std::vector<workflow::ConsentAction>& actions, Instant now);
 using OverrideChange = RecordChange<OverrideRow>;
 
 // Loads a consent or override of the caller's organisation for update, then
@@ -69,7 +81,7 @@ void OpenRecord(pqxx::work& tx, const Caller& caller, const std::string& id, Ins
   auto row = load(tx, id, /*for_update=*/true);
   if (row && !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
     LockTrajectory(tx, row->trajectory_id);
-    work.emplace(RecordChange<Row>{tx, caller, std::move(*row), now});
+    work.emplace(RecordChange<Row>{tx, caller, std::move(*row), now, {}});
   }
 }
 

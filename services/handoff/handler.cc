@@ -5,6 +5,8 @@
 
 #include <grpcpp/client_context.h>
 
+#include <algorithm>
+
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
@@ -334,17 +336,47 @@ int HandoffHandler::FireDueTimers(int limit) {
       });
 }
 
+namespace {
+
+// Whether `row` goes to `recipient`: an organisation, or "type:<TYPE>" (a
+// type-wide consent: every organisation of that type in the directory).
+bool RevokedWith(const common::Directory& directory, const HandoffRow& row,
+                 const std::string& recipient) {
+  constexpr std::string_view kTypePrefix = "type:";
+  if (recipient.rfind(kTypePrefix, 0) != 0) {
+    return row.flow.recipient_organisation == recipient;
+  }
+  const auto* organisation = directory.FindOrganisation(row.flow.recipient_organisation);
+  return organisation != nullptr &&
+         workflow::ToString(organisation->type) == recipient.substr(kTypePrefix.size());
+}
+
+}  // namespace
+
 int HandoffHandler::FollowConsentFeed(int max_events) {
   return common::FollowFeed<consent::v1::ConsentService>(
       db_, db_timeout_, peers_.consent, kActor, "consent", max_events,
       [&](pqxx::work& tx, const common::v1::OutboxEvent& event) {
-        if (event.type() != "consent.withdrawn" || !event.attributes().contains("recipient")) {
+        // The consent and override machines' "revoke handoffs" action
+        // (a withdrawal; an override rejected, lapsed, expired or revoked);
+        // "consent.withdrawn" also, as events written before that action
+        // was carried out say it.
+        const bool revoke = event.type() == "handoffs.revoke";
+        if ((!revoke && event.type() != "consent.withdrawn") ||
+            !event.attributes().contains("recipient")) {
           return true;
         }
-        for (auto& row :
-             HandoffsTo(tx, event.trajectory_id(), event.attributes().at("recipient"))) {
-          if (workflow::IsRevokedOnWithdrawal(row.flow.state)) {
-            Revoke(tx, row, "consent withdrawn", clock_.Now());
+        const std::string& recipient = event.attributes().at("recipient");
+        // The partner is told why, in words: "consent.withdrawn" → "consent withdrawn".
+        std::string reason = revoke && event.attributes().contains("reason")
+                                 ? event.attributes().at("reason")
+                                 : "consent withdrawn";
+        std::replace_if(
+            reason.begin(), reason.end(), [](char ch) { return ch == '.' || ch == '_'; }, ' ');
+        for (auto& row : HandoffsOfTrajectory(tx, event.trajectory_id(), /*for_update=*/true)) {
+          if (RevokedWith(directory_, row, recipient) &&
+              workflow::IsRevokedOnWithdrawal(row.flow.state)) {
+            Revoke(tx, row, reason, clock_.Now());
           }
         }
         return true;

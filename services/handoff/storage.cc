@@ -77,11 +77,6 @@ void Prepare(pqxx::connection& c) {
                 "($3::bigint IS NULL OR (created_at, id) < "
                 "(to_timestamp($3), $4::uuid)) ORDER BY handoffs.created_at DESC, handoffs.id DESC "
                 "LIMIT $5"));
-  c.prepare(
-      "handoffs_to",
-      Sql("SELECT ", kColumns,
-          " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
-          "recipient_organisation_id = $2 ORDER BY handoffs.created_at, handoffs.id FOR UPDATE"));
   common::PrepareTimers(c, "handoff", "handoff_id");
   common::PrepareFeedCursors(c, "handoff");
   common::PrepareReencryption(c, SealedColumns());
@@ -137,15 +132,6 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
   const std::string reached = kHandoffStates.CodesWhere(workflow::ReachedRecipient);
   for (const auto& r :
        tx.exec_prepared("inbox", recipient, code.get(), key_ptr, id_ptr, limit, reached)) {
-    out.push_back(RowOf(r));
-  }
-  return out;
-}
-
-std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
-                                   const std::string& recipient) {
-  std::vector<HandoffRow> out;
-  for (const auto& r : tx.exec_prepared("handoffs_to", trajectory_id, recipient)) {
     out.push_back(RowOf(r));
   }
   return out;

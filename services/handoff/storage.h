@@ -52,9 +52,6 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
                               std::optional<workflow::HandoffState> state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit);
-/// Every handoff of a trajectory to a recipient, oldest first, locked.
-std::vector<HandoffRow> HandoffsTo(pqxx::work& tx, const std::string& trajectory_id,
-                                   const std::string& recipient);
 
 /// The contexts sealed values are bound to (common::Keyring::Seal): a value
 /// copied to another row or column does not open there.

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "services/common/clock.h"
@@ -24,6 +25,7 @@ struct Flags {
   ketenregie::common::DomainServiceFlags common;
   std::string shelter_addr;
   std::string handoff_addr;
+  std::string consent_addr;
 };
 
 }  // namespace
@@ -39,6 +41,8 @@ int main(int argc, char** argv) {
             ->envname("KETENREGIE_SHELTER_ADDR");
         app.add_option("--handoff-addr", flags.handoff_addr, "handoff service address")
             ->envname("KETENREGIE_HANDOFF_ADDR");
+        app.add_option("--consent-addr", flags.consent_addr, "consent service address")
+            ->envname("KETENREGIE_CONSENT_ADDR");
       },
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
         // Statements are registered on every new connection of the pool.
@@ -70,6 +74,13 @@ int main(int argc, char** argv) {
         auto handoff_feed =
             std::make_shared<trajectory::ServiceEventSource<handoff::v1::HandoffService>>(
                 handoff_address, credentials, "trajectory-service");
+        auto consent_feed =
+            std::make_shared<trajectory::ServiceEventSource<consent::v1::ConsentService>>(
+                common::PeerAddress(flags.consent_addr, flags.common.peers_file,
+                                    "KETENREGIE_CONSENT_ADDR"),
+                credentials, "trajectory-service");
+        auto consent_consumer = std::make_shared<trajectory::EventConsumer>(
+            db, *consent_feed, "consent", config.db_acquire_timeout);
         auto consumer = std::make_shared<trajectory::EventConsumer>(db, *shelter_feed, "shelter",
                                                                     config.db_acquire_timeout);
         auto handoff_consumer = std::make_shared<trajectory::EventConsumer>(
@@ -82,12 +93,15 @@ int main(int argc, char** argv) {
         parts.Drain("shelter events", every, [consumer] { return consumer->PullOnce(); });
         parts.Drain("handoff events", every,
                     [handoff_consumer] { return handoff_consumer->PullOnce(); });
+        parts.Drain("consent events", every,
+                    [consent_consumer] { return consent_consumer->PullOnce(); });
         parts.Drain("timers", every, [handler] { return handler->FireDueTimers(100); });
         parts.RotateKeys(keyring, db, config.db_acquire_timeout, trajectory::SealedColumns(),
                          &trajectory::TrajectoryHandler::ReencryptIdentities);
-        parts.keep_alive.insert(parts.keep_alive.end(),
-                                {directory, keyring, clock, open_work, handler, shelter_feed,
-                                 handoff_feed, consumer, handoff_consumer});
+        parts.keep_alive.insert(
+            parts.keep_alive.end(),
+            {directory, keyring, clock, open_work, handler, shelter_feed, handoff_feed, consumer,
+             handoff_consumer, consent_feed, consent_consumer});
         return parts;
       });
 }

@@ -337,6 +337,98 @@ TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
   EXPECT_TRUE(essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out).ok());
 }
 
+// The override machine's actions are carried out (one executor): an acute
+// override asks a second coordinator for approval (a task, through the
+// feed), its 72-hour deadline is a timer, and when it lapses the handoffs to
+// the recipient are revoked and the coordinator is told.
+TEST_F(ConsentServiceTest, AcuteOverride_TaskForTheApprover_LapsesOnItsTimer_RevokingHandoffs) {
+  const std::string t = TrajectoryId(4);
+  auto acute =
+      RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, true, "l1");
+  ASSERT_EQ(acute.state(), pb::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL);
+  auto events_of = [&](const std::string& type) {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    std::vector<std::string> out;
+    for (const auto& r : tx.exec_params(
+             "SELECT coalesce(attributes->>'task', attributes->>'recipient') AS what FROM "
+             "consent.outbox WHERE event_type = $1 AND trajectory_id = $2::uuid ORDER BY sequence",
+             type, t)) {
+      out.push_back(r["what"].as<std::string>());
+    }
+    return out;
+  };
+  EXPECT_EQ(events_of("task.requested"), std::vector<std::string>{"override.approval_needed"});
+  EXPECT_EQ(handler_.FireDueTimers(10), 0) << "nothing is due before 72 hours";
+
+  clock_.Advance(hours{72});
+  EXPECT_EQ(handler_.FireDueTimers(10), 1);
+  EXPECT_EQ(handler_.FireDueTimers(10), 0) << "a timer fires once";
+  pb::GetOverrideRequest get;
+  get.set_id(acute.id());
+  pb::Override lapsed;
+  ASSERT_TRUE(essm_->GetOverride(ContextAs("coordinator-1").get(), get, &lapsed).ok());
+  EXPECT_EQ(lapsed.state(), pb::OVERRIDE_STATE_REVOKED);
+  EXPECT_EQ(events_of("handoffs.revoke"), std::vector<std::string>{"politie-avim-rotterdam"});
+  EXPECT_EQ(events_of("task.requested"),
+            (std::vector<std::string>{"override.approval_needed", "override.approval_lapsed"}));
+
+  // Approved in time, the deadline is gone and the expiry takes its place.
+  clock_.Set(kNow);
+  const std::string t2 = TrajectoryId(5);
+  auto approved =
+      RequestOverride(t2, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, true, "l2");
+  ASSERT_TRUE(Decide(approved, "coordinator-2", true, "l3").ok());
+  clock_.Advance(hours{72});
+  EXPECT_EQ(handler_.FireDueTimers(10), 0) << "approved: no lapse";
+  clock_.Set(kNow + days{7});
+  EXPECT_EQ(handler_.FireDueTimers(10), 1) << "the override expires at its end";
+  get.set_id(approved.id());
+  pb::Override expired;
+  ASSERT_TRUE(essm_->GetOverride(ContextAs("coordinator-1").get(), get, &expired).ok());
+  EXPECT_EQ(expired.state(), pb::OVERRIDE_STATE_EXPIRED);
+}
+
+// A granted consent expires on its timer and the coordinator gets a task; a
+// withdrawn one has no timer left.
+TEST_F(ConsentServiceTest, GrantedConsent_ExpiresOnItsTimer_WithdrawnHasNone) {
+  const std::string t = TrajectoryId(6);
+  auto granted = Change(&pb::ConsentService::Stub::GrantConsent,
+                        Propose(t, "advocatenkantoor-demo", {cpb::DATA_CATEGORY_IDENTITY},
+                                cpb::PURPOSE_LEGAL_AID, "e1"),
+                        "e2");
+  ASSERT_EQ(granted.state(), pb::CONSENT_STATE_GRANTED);
+  auto withdrawn = Change(&pb::ConsentService::Stub::WithdrawConsent,
+                          Change(&pb::ConsentService::Stub::GrantConsent,
+                                 Propose(t, "advocatenkantoor-demo", {cpb::DATA_CATEGORY_IDENTITY},
+                                         cpb::PURPOSE_LEGAL_AID, "e3"),
+                                 "e4"),
+                          "e5");
+  ASSERT_EQ(withdrawn.state(), pb::CONSENT_STATE_WITHDRAWN);
+  clock_.Set(kNow + days{90});
+  EXPECT_EQ(handler_.FireDueTimers(10), 1) << "only the granted consent's expiry";
+  pb::GetConsentRequest get;
+  get.set_id(granted.id());
+  pb::Consent read;
+  ASSERT_TRUE(essm_->GetConsent(ContextAs("coordinator-1").get(), get, &read).ok());
+  EXPECT_EQ(read.state(), pb::CONSENT_STATE_EXPIRED);
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM consent.outbox WHERE event_type = "
+                            "'task.requested' AND attributes->>'task' = 'consent.expired' AND "
+                            "trajectory_id = $1::uuid",
+                            t)[0]
+                .as<int>(),
+            1);
+  // The withdrawal asked for its handoffs to be revoked, type-wide or not.
+  EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM consent.outbox WHERE event_type = "
+                            "'handoffs.revoke' AND attributes->>'recipient' = "
+                            "'advocatenkantoor-demo' AND trajectory_id = $1::uuid",
+                            t)[0]
+                .as<int>(),
+            1);
+}
+
 TEST_F(ConsentServiceTest, LocationToAWholeTypeIsRefused_AndAMinorsConsentComesFromTheGuardian) {
   pb::ProposeConsentRequest request;
   request.set_request_id("p1");

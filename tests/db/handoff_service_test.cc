@@ -343,6 +343,47 @@ TEST_F(HandoffServiceTest, Withdrawal_DeniesTheNextReadThenRevokesTheHandoff) {
       1);
 }
 
+// A consent to a whole type of organisation (every legal-aid office): its
+// withdrawal revokes the handoffs to each organisation of that type.
+TEST_F(HandoffServiceTest, TypeWideWithdrawal_RevokesTheHandoffsToEveryOrganisationOfThatType) {
+  Send();
+  kpb::ProposeConsentRequest propose;
+  propose.set_request_id("type-wide");
+  auto* c = propose.mutable_consent();
+  c->set_trajectory_id(trajectory_id_);
+  c->set_grantor(kpb::GRANTOR_PERSON);
+  c->set_recipient_type(cpb::ORGANISATION_TYPE_LEGAL_AID);
+  c->add_categories(cpb::DATA_CATEGORY_IDENTITY);
+  c->set_purpose(cpb::PURPOSE_LEGAL_AID);
+  c->set_method(kpb::CONSENT_METHOD_WRITTEN);
+  c->mutable_valid_until()->set_seconds((clock_.Now() + days{30}).time_since_epoch().count());
+  kpb::Consent type_wide;
+  const auto proposed =
+      essm_consent_->ProposeConsent(ContextAs("coordinator-1").get(), propose, &type_wide);
+  ASSERT_TRUE(proposed.ok()) << proposed.error_message();
+  kpb::GrantConsentRequest grant;
+  grant.set_request_id("type-wide-grant");
+  grant.set_consent_id(type_wide.id());
+  grant.set_etag(type_wide.etag());
+  ASSERT_TRUE(
+      essm_consent_->GrantConsent(ContextAs("coordinator-1").get(), grant, &type_wide).ok());
+  kpb::WithdrawConsentRequest withdraw;
+  withdraw.set_request_id("type-wide-withdraw");
+  withdraw.set_consent_id(type_wide.id());
+  withdraw.set_etag(type_wide.etag());
+  const auto withdrawn =
+      essm_consent_->WithdrawConsent(ContextAs("coordinator-1").get(), withdraw, &type_wide);
+  ASSERT_TRUE(withdrawn.ok()) << withdrawn.error_message();
+
+  EXPECT_GT(handoffs_.FollowConsentFeed(), 0);
+  hpb::GetHandoffRequest get;
+  get.set_id(handoff_.id());
+  hpb::Handoff after;
+  ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), get, &after).ok());
+  EXPECT_EQ(after.state(), hpb::HANDOFF_STATE_REVOKED) << "the lawyer's office is LEGAL_AID";
+  EXPECT_EQ(after.reason(), "consent withdrawn");
+}
+
 TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCarePlan) {
   Send();
   hpb::DeclineHandoffRequest decline;

@@ -398,6 +398,62 @@ TEST_F(RunningStackTest, KeyRotation_EveryValueOfEveryServiceMovesAndReadsWithou
   EXPECT_NE(after.output.find("intact"), std::string::npos) << after.output;
 }
 
+// The consent service's actions reach the coordinator through its feed: an
+// acute override asks a second coordinator to approve it within 72 hours,
+// as a task in the trajectory service.
+TEST_F(RunningStackTest, AcuteOverride_ASecondCoordinatorGetsTheApprovalTask) {
+  auto trajectories =
+      trajectory::v1::TrajectoryService::NewStub(stack_->Channel("KETENREGIE_TRAJECTORY_ADDR"));
+  grpc::ClientContext list_context;
+  list_context.AddMetadata("x-actor", "coordinator-1");
+  trajectory::v1::ListTrajectoriesRequest list;
+  trajectory::v1::ListTrajectoriesResponse listed;
+  const CommandResult demo =
+      RunCommand(std::string(KETENREGIE_BINARY_DIR) + "/services/cli/ketenregie demo --env '" +
+                 stack_->dir() + "/stack.env'");
+  ASSERT_EQ(demo.exit_code, 0) << demo.output;
+  ASSERT_TRUE(trajectories->ListTrajectories(&list_context, list, &listed).ok());
+  ASSERT_GT(listed.trajectories_size(), 0);
+  const std::string trajectory_id = listed.trajectories(0).id();
+
+  consent::v1::RequestOverrideRequest request;
+  request.set_request_id("acute-override-task");
+  auto* o = request.mutable_override();
+  o->set_trajectory_id(trajectory_id);
+  o->set_basis(consent::v1::LEGAL_BASIS_VITAL_INTEREST);
+  o->set_acute_danger(true);
+  o->set_justification("acuut gevaar");
+  o->set_recipient_organisation_id("politie-avim-rotterdam");
+  o->add_categories(common::v1::DATA_CATEGORY_LOCATION);
+  o->set_purpose(common::v1::PURPOSE_CRIMINAL_INVESTIGATION);
+  o->mutable_expires_at()->set_seconds(4'000'000'000);
+  grpc::ClientContext context;
+  context.AddMetadata("x-actor", "coordinator-1");
+  consent::v1::Override answer;
+  const grpc::Status requested =
+      consent::v1::ConsentService::NewStub(stack_->Channel("KETENREGIE_CONSENT_ADDR"))
+          ->RequestOverride(&context, request, &answer);
+  ASSERT_TRUE(requested.ok()) << requested.error_message();
+
+  bool found = false;
+  const auto give_up = std::chrono::steady_clock::now() + 20s;
+  while (!found && std::chrono::steady_clock::now() < give_up) {
+    grpc::ClientContext tasks_context;
+    tasks_context.AddMetadata("x-actor", "coordinator-1");
+    trajectory::v1::ListTasksRequest tasks;
+    tasks.set_trajectory_id(trajectory_id);
+    trajectory::v1::ListTasksResponse open;
+    ASSERT_TRUE(trajectories->ListTasks(&tasks_context, tasks, &open).ok());
+    for (const auto& task : open.tasks()) {
+      found = found || task.kind() == "override.approval_needed";
+    }
+    if (!found) {
+      std::this_thread::sleep_for(250ms);
+    }
+  }
+  EXPECT_TRUE(found) << "no approval task reached the coordinator";
+}
+
 TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
   const std::string certs = stack_->env().At("KETENREGIE_CERTS_DIR");
   const CommandResult refused = RunCommand(
