@@ -10,15 +10,21 @@ namespace ketenregie::common {
 
 void PrepareRequestLog(pqxx::connection& connection, std::string_view schema) {
   const std::string table = std::string(schema) + ".request_log";
-  connection.prepare("request_lock",
-                     "SELECT pg_advisory_xact_lock(hashtextextended($1 || '/' || $2, 0))");
+  // Claims the request id with a row of its own, empty until the answer is
+  // known: a second call with the same id waits on that row until the first
+  // commits (then finds its answer) or rolls back (then runs). One round trip
+  // where a lock and a lookup took two.
+  connection.prepare("request_claim",
+                     "INSERT INTO " + table +
+                         " (organisation_id, request_id, method, request_digest, response) "
+                         "VALUES ($1, $2, $3, ''::bytea, ''::bytea) ON CONFLICT DO NOTHING "
+                         "RETURNING 1 AS claimed");
   connection.prepare("request_log_find", "SELECT method, response FROM " + table +
                                              " WHERE organisation_id = $1 AND request_id = $2");
   // The digest column stays empty: the digest travels sealed with the answer.
-  connection.prepare("request_log_insert",
-                     "INSERT INTO " + table +
-                         " (organisation_id, request_id, method, request_digest, response) "
-                         "VALUES ($1, $2, $3, ''::bytea, $4)");
+  connection.prepare("request_log_answer", "UPDATE " + table +
+                                               " SET response = $3 WHERE organisation_id = $1 "
+                                               "AND request_id = $2");
 }
 
 std::string RequestDigest(std::string_view method, const google::protobuf::Message& request) {

@@ -42,9 +42,10 @@ struct Refused {
 ///  * the same request_id with a different request is INVALID_ARGUMENT;
 ///  * `body(tx, response)` returns a non-OK status to refuse: the whole
 ///    transaction rolls back and nothing is written or recorded;
-///  * two concurrent calls with one request_id: a transaction-scoped advisory
-///    lock on (organisation, request_id) makes the second wait for the first
-///    and then find its answer, never a stale etag for work that succeeded;
+///  * two concurrent calls with one request_id: the first claims the id with
+///    its request-log row at once (empty until it answers), the second waits
+///    on that row and then finds the first's answer, never a stale etag for
+///    work that succeeded;
 ///  * the stored answer holds what the caller was shown, so it is sealed
 ///    with the service's keys (with the request digest inside), like any
 ///    other personal data at rest.
@@ -62,10 +63,12 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
     try {
       RunTransaction(pool, acquire_timeout, [&](pqxx::work& tx) {
         response->Clear();
-        tx.exec_prepared("request_lock", caller.identity.organisation_id, request_id);
-        const pqxx::result found =
-            tx.exec_prepared("request_log_find", caller.identity.organisation_id, request_id);
-        if (!found.empty()) {
+        const pqxx::result claimed = tx.exec_prepared(
+            "request_claim", caller.identity.organisation_id, request_id, std::string(method));
+        if (claimed.empty()) {
+          // Answered already (or just now, by the call this one waited for).
+          const pqxx::result found =
+              tx.exec_prepared("request_log_find", caller.identity.organisation_id, request_id);
           const std::string entry =
               keys.Get()->Open(pqxx::binarystring(found[0]["response"]).str(), context);
           if (found[0]["method"].as<std::string>() != method ||
@@ -81,7 +84,7 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
           throw internal::Refused{std::move(status)};
         }
         tx.exec_prepared(
-            "request_log_insert", caller.identity.organisation_id, request_id, std::string(method),
+            "request_log_answer", caller.identity.organisation_id, request_id,
             pqxx::binarystring(keys.Get()->Seal(digest + response->SerializeAsString(), context)));
       });
       return grpc::Status::OK;

@@ -45,11 +45,17 @@ struct TrajectoryAdapter {
   static std::string TrajectoryOf(const Work& c) { return c.row.id; }
   static long long Version(const Work& c) { return c.row.version; }
   void Save(Work& c) const {
-    UpdateTrajectory(c.tx, c.row, c.now);
-    ApplyActions(c.tx, c.row, c.actions, c.now);
+    // The change and its timeline entry in one statement.
     c.timeline_attributes["state"] = std::string(workflow::ToString(c.row.flow.state));
-    AppendTimeline(c.tx, {0, c.row.id, c.caller.identity.organisation_id, c.caller.identity.actor,
-                          c.now, c.timeline_kind, c.timeline_attributes});
+    const TimelineRow entry{0,
+                            c.row.id,
+                            c.caller.identity.organisation_id,
+                            c.caller.identity.actor,
+                            c.now,
+                            c.timeline_kind,
+                            c.timeline_attributes};
+    UpdateTrajectory(c.tx, c.row, c.now, &entry);
+    ApplyActions(c.tx, c.row, c.actions, c.now);
     Publish(c.tx, c.row, c.before, c.now, c.age_before);
   }
   void Render(const Work& c, Response* out) const { trajectory::Render(c.row, *keys.Get(), out); }

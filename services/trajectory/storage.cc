@@ -148,8 +148,9 @@ void Prepare(pqxx::connection& c) {
             "INSERT INTO trajectory.trajectories (id, person_id, organisation_id, state, "
             "age_status, gender_identity, accompanying_children, created_at, updated_at) "
             "VALUES ($1::uuid, $2::uuid, $3, $4, $5, $6, $7, to_timestamp($8), to_timestamp($8))");
-  c.prepare(
-      "trajectory_update",
+  // A change of a trajectory and its timeline entry: one statement, one
+  // round trip (a data-modifying CTE), or the update alone.
+  const std::string update =
       "UPDATE trajectory.trajectories SET person_id = $2::uuid, state = $3, age_status = $4, "
       "gender_identity = $5, accompanying_children = $6, route = $7, "
       "screening = NULLIF($8, ''::bytea), screening_outcome = $9, coordinator_user_id = $10, "
@@ -157,7 +158,13 @@ void Prepare(pqxx::connection& c) {
       "reflection_ends_at = to_timestamp($14), dublin_case = $15, reflection_decision = $16, "
       "permit_valid_until = to_timestamp($17), closure_reason = $18, "
       "linked = string_to_array($19, ',')::uuid[], updated_at = to_timestamp($20), "
-      "minor_until = to_timestamp($21), version = version + 1 WHERE id = $1::uuid");
+      "minor_until = to_timestamp($21), version = version + 1 WHERE id = $1::uuid";
+  c.prepare("trajectory_update", update);
+  c.prepare("trajectory_update_with_timeline",
+            Sql("WITH updated AS (", update,
+                " RETURNING id) INSERT INTO trajectory.timeline (trajectory_id, organisation_id, "
+                "actor, occurred_at, kind, attributes) SELECT id, $22, $23, to_timestamp($24), "
+                "$25, $26::jsonb FROM updated"));
   c.prepare("person_insert",
             "INSERT INTO trajectory.persons (id, identity, key_id, blind_index, blind_key_id, "
             "created_at) VALUES ($1::uuid, $2, $3, NULLIF($4, ''::bytea), $5, to_timestamp($6))");
@@ -281,7 +288,7 @@ void InsertTrajectory(pqxx::work& tx, const TrajectoryRow& row) {
                    row.accompanying_children, EpochOf(row.created_at));
 }
 
-void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now) {
+void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now, const TimelineRow* entry) {
   std::string linked;
   for (const auto& id : row.flow.linked) {
     linked += (linked.empty() ? "" : ",") + id;
@@ -290,21 +297,30 @@ void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now) {
   const auto screening_outcome =
       row.flow.screening ? Nullable{std::to_string(static_cast<int>(ToProto(*row.flow.screening)))}
                          : Nullable{};
-  tx.exec_prepared(
-      "trajectory_update", row.id, common::NullableText(row.person_id).get(),
-      kTrajectoryStates.Of(row.flow.state), static_cast<int>(ToProto(row.flow.age)),
-      row.gender_identity, row.accompanying_children, row.route,
-      pqxx::binarystring(row.screening_sealed.value_or("")), screening_outcome.get(),
-      common::NullableText(row.flow.coordinator).get(), row.flow.non_punishment,
-      row.has_reflection ? kReflectionStates.Of(r.state) : kNoReflectionPeriod,
-      common::NullableEpoch(row.has_reflection ? std::optional(r.starts_at) : std::nullopt).get(),
-      common::NullableEpoch(row.has_reflection ? std::optional(r.ends_at) : std::nullopt).get(),
-      r.dublin_case, static_cast<int>(ToProto(r.decision)),
-      common::NullableEpoch(r.permit_valid_until == Instant{} ? std::nullopt
-                                                              : std::optional(r.permit_valid_until))
-          .get(),
-      static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now),
-      common::NullableEpoch(row.flow.minor_until).get());
+  const std::string attributes = entry ? nlohmann::json(entry->attributes).dump() : "";
+  const auto with = [&](auto&&... timeline) {
+    return tx.exec_prepared(
+        entry ? "trajectory_update_with_timeline" : "trajectory_update", row.id,
+        common::NullableText(row.person_id).get(), kTrajectoryStates.Of(row.flow.state),
+        static_cast<int>(ToProto(row.flow.age)), row.gender_identity, row.accompanying_children,
+        row.route, pqxx::binarystring(row.screening_sealed.value_or("")), screening_outcome.get(),
+        common::NullableText(row.flow.coordinator).get(), row.flow.non_punishment,
+        row.has_reflection ? kReflectionStates.Of(r.state) : kNoReflectionPeriod,
+        common::NullableEpoch(row.has_reflection ? std::optional(r.starts_at) : std::nullopt).get(),
+        common::NullableEpoch(row.has_reflection ? std::optional(r.ends_at) : std::nullopt).get(),
+        r.dublin_case, static_cast<int>(ToProto(r.decision)),
+        common::NullableEpoch(
+            r.permit_valid_until == Instant{} ? std::nullopt : std::optional(r.permit_valid_until))
+            .get(),
+        static_cast<int>(ToProto(row.flow.closure_reason)), linked, EpochOf(now),
+        common::NullableEpoch(row.flow.minor_until).get(), timeline...);
+  };
+  if (entry) {
+    with(entry->organisation_id, entry->actor, EpochOf(entry->occurred_at), entry->kind,
+         attributes);
+  } else {
+    with();
+  }
   row.version += 1;
   row.updated_at = now;
 }

@@ -72,7 +72,11 @@ struct TrajectoryRow {
 std::optional<TrajectoryRow> LoadTrajectory(pqxx::work& tx, const std::string& id, bool for_update);
 void InsertTrajectory(pqxx::work& tx, const TrajectoryRow& row);
 /// Writes the row and bumps its version (the caller holds the row lock).
-void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now);
+/// Stores a changed trajectory; with `entry`, its timeline entry in the same
+/// statement (the entry's trajectory is `row`'s).
+struct TimelineRow;
+void UpdateTrajectory(pqxx::work& tx, TrajectoryRow& row, Instant now,
+                      const TimelineRow* entry = nullptr);
 
 void InsertPerson(pqxx::work& tx, const std::string& id, const std::string& identity_sealed,
                   const std::string& key_id, const std::optional<std::string>& blind_index,
