@@ -364,13 +364,20 @@ Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEve
       if (now < current.expires_at) {
         return RuleViolation{rules::kOverrideComplete, "the override has not expired yet"};
       }
-      out.actions = {{ConsentActionKind::kRevokeHandoffs, "override.expired", now,
-                      current.recipient_organisation}};
+      if (was_acting || current.state == OS::kActive) {  // as for kRevoke
+        out.actions = {{ConsentActionKind::kRevokeHandoffs, "override.expired", now,
+                        current.recipient_organisation}};
+      }
       break;
     case OE::kRevoke:
-      out.actions = {{ConsentActionKind::kCancelTimers, "override.revoked", now, current.id},
-                     {ConsentActionKind::kRevokeHandoffs, "override.revoked", now,
-                      current.recipient_organisation}};
+      out.actions = {{ConsentActionKind::kCancelTimers, "override.revoked", now, current.id}};
+      // Only an override that let something be disclosed (acting, or
+      // approved) takes handoffs back: one never acted on revokes nothing,
+      // so handoffs sent on a consent are left alone.
+      if (was_acting || current.state == OS::kActive) {
+        out.actions.push_back({ConsentActionKind::kRevokeHandoffs, "override.revoked", now,
+                               current.recipient_organisation});
+      }
       break;
     case OE::kApprovalLapse:
       if (now < current.approval_due_at) {

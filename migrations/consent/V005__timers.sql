@@ -23,3 +23,11 @@ INSERT INTO consent.timers (record_id, kind, due_at)
   WHERE state = 1 AND approval_due_at IS NOT NULL;
 INSERT INTO consent.timers (record_id, kind, due_at)
   SELECT id, 'override.expiry', expires_at FROM consent.overrides WHERE state = 2;
+
+-- And the task a second coordinator needs for an override still waiting for
+-- approval, which the override machine asks for when it is requested
+-- (through the feed the trajectory service follows).
+INSERT INTO consent.outbox (event_type, trajectory_id, subject, attributes, occurred_at)
+  SELECT 'task.requested', trajectory_id, 'overrides/' || id::text,
+         jsonb_build_object('task', 'override.approval_needed'), now()
+  FROM consent.overrides WHERE state IN (0, 1);

@@ -331,13 +331,13 @@ int ConsentHandler::FireDueTimers(int limit) {
   const Instant now = clock_.Now();
   return common::FireTimers(
       db_, db_timeout_, now, limit, [&](pqxx::work& tx, const common::DueTimer& timer) {
-        // The owner first (the lock order of every change), then the timer.
+        // The trajectory, then the record (LockRecord: the lock order of
+        // every change), then the timer.
         if (timer.kind.rfind("consent.", 0) == 0) {
-          auto row = LoadConsent(tx, timer.owner_id, /*for_update=*/true);
+          auto row = LockRecord<ConsentRow>(tx, timer.owner_id, LoadConsent);
           if (!row) {
             return common::ClaimTimer(tx, timer.id);  // nothing to act on
           }
-          LockTrajectory(tx, row->trajectory_id);
           if (!common::ClaimTimer(tx, timer.id)) {
             return false;
           }
@@ -356,11 +356,10 @@ int ConsentHandler::FireDueTimers(int limit) {
           }
           return true;
         }
-        auto row = LoadOverride(tx, timer.owner_id, /*for_update=*/true);
+        auto row = LockRecord<OverrideRow>(tx, timer.owner_id, LoadOverride);
         if (!row) {
           return common::ClaimTimer(tx, timer.id);
         }
-        LockTrajectory(tx, row->trajectory_id);
         if (!common::ClaimTimer(tx, timer.id)) {
           return false;
         }

@@ -71,16 +71,27 @@ void CarryOutConsentActions(pqxx::work& tx, const std::string& trajectory_id,
                             const std::vector<workflow::ConsentAction>& actions, Instant now);
 using OverrideChange = RecordChange<OverrideRow>;
 
-// Loads a consent or override of the caller's organisation for update, then
-// takes its trajectory's lock: one change of a trajectory's consents at a
-// time. A disclosure check that starts after this commits sees the new state
+// Takes the lock of the trajectory of a consent or override of the caller's
+// organisation, then the record for update: one change of a trajectory's
+// consents at a time, and always in that order (the trajectory, then its
+// records), as the feed, a proposal that supersedes and the timers take them.
+// A disclosure check that starts after this commits sees the new state
 // (R-WITHDRAWAL-IMMEDIATE): read committed, no lock needed there.
+template <typename Row, typename Load>
+std::optional<Row> LockRecord(pqxx::work& tx, const std::string& id, Load&& load) {
+  const auto seen = load(tx, id, /*for_update=*/false);
+  if (!seen) {
+    return std::nullopt;
+  }
+  LockTrajectory(tx, seen->trajectory_id);  // a record never changes trajectory
+  return load(tx, id, /*for_update=*/true);
+}
+
 template <typename Row, typename Load>
 void OpenRecord(pqxx::work& tx, const Caller& caller, const std::string& id, Instant now,
                 Load&& load, std::optional<RecordChange<Row>>& work) {
-  auto row = load(tx, id, /*for_update=*/true);
+  auto row = LockRecord<Row>(tx, id, load);
   if (row && !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
-    LockTrajectory(tx, row->trajectory_id);
     work.emplace(RecordChange<Row>{tx, caller, std::move(*row), now, {}});
   }
 }

@@ -279,9 +279,15 @@ TEST(OverrideMachine, EveryStateEventPair) {
             }
             return {{ConsentActionKind::kCancelTimers, "override.decided", kNow, "o-1"}};
           case E::kExpire:
+            if (state == S::kRequested) {  // never acted on: nothing to take back
+              return {};
+            }
             return {{ConsentActionKind::kRevokeHandoffs, "override.expired", kNow,
                      "politie-avim-rotterdam"}};
           case E::kRevoke:
+            if (state == S::kRequested) {  // never acted on: nothing to take back
+              return {{ConsentActionKind::kCancelTimers, "override.revoked", kNow, "o-1"}};
+            }
             return {{ConsentActionKind::kCancelTimers, "override.revoked", kNow, "o-1"},
                     {ConsentActionKind::kRevokeHandoffs, "override.revoked", kNow,
                      "politie-avim-rotterdam"}};

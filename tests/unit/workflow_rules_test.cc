@@ -928,6 +928,34 @@ DisclosureQuery PoliceAsks(DataCategory category, Instant at = kNow) {
           Purpose::kCriminalInvestigation, at};
 }
 
+TEST(RuleWithdrawalImmediate, AnOverrideNeverActedOnTakesNoHandoffsBack) {
+  auto revokes = [](const Result<OverrideOutcome>& result) {
+    EXPECT_TRUE(result.ok());
+    for (const auto& action : result.value().actions) {
+      if (action.kind == ConsentActionKind::kRevokeHandoffs) {
+        return true;
+      }
+    }
+    return false;
+  };
+  const Person second{"essm-rotterdam", "coordinator-2"};
+  // Requested, never approved: revoking or letting it expire leaves the
+  // handoffs sent on a consent alone.
+  EXPECT_FALSE(revokes(ApplyOverride(PoliceOverride(OverrideState::kRequested, false),
+                                     OverrideEvent::kRevoke, second, kNow)));
+  auto requested = PoliceOverride(OverrideState::kRequested, false);
+  requested.expires_at = kNow;
+  EXPECT_FALSE(revokes(ApplyOverride(requested, OverrideEvent::kExpire, second, kNow)));
+  // Acting or approved: what it let out is taken back.
+  EXPECT_TRUE(revokes(ApplyOverride(PoliceOverride(OverrideState::kActivePendingApproval, true),
+                                    OverrideEvent::kRevoke, second, kNow)));
+  EXPECT_TRUE(revokes(ApplyOverride(PoliceOverride(OverrideState::kActive, false),
+                                    OverrideEvent::kRevoke, second, kNow)));
+  auto active = PoliceOverride(OverrideState::kActive, false);
+  active.expires_at = kNow;
+  EXPECT_TRUE(revokes(ApplyOverride(active, OverrideEvent::kExpire, second, kNow)));
+}
+
 TEST(RuleOverrideComplete, BasisJustificationRecipientCategoriesAndExpiry) {
   auto o = PoliceOverride(OverrideState::kRequested, false);
   EXPECT_TRUE(RequestOverride(o, AgeStatus::kConfirmedAdult, kNow).ok());
