@@ -90,6 +90,22 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
   tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
 }
 
+void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
+               std::set<workflow::DataCategory> categories, std::string_view method,
+               workflow::Instant now, const std::string& basis_id) {
+  AuditRecord record;
+  record.occurred_at = now;
+  record.organisation_id = caller.identity.organisation_id;
+  record.actor = caller.identity.actor;
+  record.trajectory_id = trajectory_id;
+  record.action = AuditAction::kRead;
+  record.categories = std::move(categories);
+  record.decision = AuditDecision::kPermitted;
+  record.method = std::string(method);
+  record.basis_id = basis_id;
+  AppendAudit(tx, record);
+}
+
 std::string TrajectoryNamedBy(const google::protobuf::Message& request) {
   using google::protobuf::FieldDescriptor;
   const auto* descriptor = request.GetDescriptor();

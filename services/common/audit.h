@@ -56,6 +56,13 @@ void PrepareAudit(pqxx::connection& connection);
 void AppendAudit(pqxx::work& tx, AuditRecord& record);
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
 
+/// Puts a permitted read of personal data of `trajectory_id` on the trail,
+/// in the reader's transaction (AppendAudit: if the trail cannot take it,
+/// the read fails).
+void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
+               std::set<workflow::DataCategory> categories, std::string_view method,
+               workflow::Instant now, const std::string& basis_id = "");
+
 /// The trajectory a request names, for the audit record of its refusal: a
 /// string field `trajectory_id` (or one marked
 /// `(ketenregie.common.v1.trajectory_ref)`) of the request, or of a message
@@ -92,7 +99,7 @@ class AccessGate final {
                      Caller& caller, std::string_view method) const;
 
   /// Records `refusal` (AUDIT_ACTION_DENIED), decided on the data after
-  /// Identify, and returns it.
+  /// Admit, and returns it.
   grpc::Status Refuse(const Caller& caller, const std::string& trajectory_id,
                       std::string_view method, grpc::Status refusal) const;
 

@@ -129,7 +129,7 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
   const common::Nullable code =
       state ? common::Nullable{std::to_string(kHandoffStates.Of(*state))} : common::Nullable{};
   // What reached the recipient (drafts never do): workflow's rule.
-  const std::string reached = kHandoffStates.CodesWhere(workflow::ReachedRecipient);
+  static const std::string reached = kHandoffStates.CodesWhere(workflow::ReachedRecipient);
   for (const auto& r :
        tx.exec_prepared("inbox", recipient, code.get(), key_ptr, id_ptr, limit, reached)) {
     out.push_back(RowOf(r));

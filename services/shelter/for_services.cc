@@ -80,7 +80,7 @@ grpc::Status ShelterHandler::GetDisclosureSections(
     if (wanted(common::v1::DATA_CATEGORY_LOCATION) && current != placements.end()) {
       const auto shelter = LoadShelter(tx, current->shelter_id, false);
       if (shelter) {
-        AuditRead(tx, caller, request->trajectory_id(), workflow::DataCategory::kLocation,
+        AuditRead(tx, caller, request->trajectory_id(), {workflow::DataCategory::kLocation},
                   "GetDisclosureSections", clock_.Now(), request->basis_id());
         auto* section = response->add_sections();
         section->set_category(common::v1::DATA_CATEGORY_LOCATION);

@@ -101,7 +101,7 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
     const bool own =
         !workflow::CheckOwnShelter(caller.identity.organisation_id, row->operator_organisation);
     if (own) {
-      AuditRead(tx, caller, "", workflow::DataCategory::kLocation, "GetShelter", clock_.Now());
+      AuditRead(tx, caller, "", {workflow::DataCategory::kLocation}, "GetShelter", clock_.Now());
     }
     Render(*row, *keys_.Get(), own, response);
     return grpc::Status::OK;

@@ -332,7 +332,7 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
     if (!own && !requested && !service) {
       return common::NotFound("placement");
     }
-    AuditRead(tx, caller, row->trajectory_id, workflow::DataCategory::kCarePlan, "GetPlacement",
+    AuditRead(tx, caller, row->trajectory_id, {workflow::DataCategory::kCarePlan}, "GetPlacement",
               clock_.Now());
     Render(*row, *keys_.Get(), own, response);
     return grpc::Status::OK;
@@ -373,7 +373,7 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
     common::FillPage(
         shelter::ListPlacements(tx, filter, page.after, page.size + 1), page.size,
         [&](const PlacementRow& row) {
-          AuditRead(tx, caller, row.trajectory_id, workflow::DataCategory::kCarePlan,
+          AuditRead(tx, caller, row.trajectory_id, {workflow::DataCategory::kCarePlan},
                     "ListPlacements", clock_.Now());
           Render(row, *keyring, !filter.operator_organisation.empty(), response->add_placements());
         },

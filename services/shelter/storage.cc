@@ -15,8 +15,11 @@ using common::Nullable;
 using common::OptionalInstantOf;
 using common::Sql;
 
-// The codes of the states that hold beds (workflow::HoldsBeds).
-std::string BedHolding() { return kPlacementStates.CodesWhere(workflow::HoldsBeds); }
+// The codes of the states that hold beds (workflow::HoldsBeds), made once.
+const std::string& BedHolding() {
+  static const std::string codes = kPlacementStates.CodesWhere(workflow::HoldsBeds);
+  return codes;
+}
 
 using workflow::PlacementState;
 

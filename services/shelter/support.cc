@@ -84,24 +84,6 @@ void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_sh
   out->set_etag(Etag(row.version));
 }
 
-// A read that shows personal or LOCATION data goes on the audit trail in
-// the same transaction (fail closed).
-void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               workflow::DataCategory category, std::string_view method, Instant now,
-               const std::string& basis_id) {
-  common::AuditRecord record;
-  record.occurred_at = now;
-  record.organisation_id = caller.identity.organisation_id;
-  record.actor = caller.identity.actor;
-  record.trajectory_id = trajectory_id;
-  record.action = common::AuditAction::kRead;
-  record.categories = {category};
-  record.decision = common::AuditDecision::kPermitted;
-  record.method = std::string(method);
-  record.basis_id = basis_id;
-  common::AppendAudit(tx, record);
-}
-
 // Carries out the placement machine's actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const PlacementRow& row,
                   const std::vector<PlacementAction>& actions, Instant now) {

@@ -47,11 +47,7 @@ void Render(const ShelterRow& row, const common::Keyring& keyring, bool own, v1:
 void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_shelter,
             v1::Placement* out);
 
-// A read that shows personal or LOCATION data goes on the audit trail in
-// the same transaction (fail closed).
-void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               workflow::DataCategory category, std::string_view method, Instant now,
-               const std::string& basis_id = "");
+using common::AuditRead;
 
 // Carries out the placement machine's actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const PlacementRow& row,

@@ -213,22 +213,6 @@ void Render(const TaskRow& t, v1::Task* out) {
   out->set_etag(Etag(t.version));
 }
 
-// Every read of personal data goes on the audit trail in the same
-// transaction: if the append fails, the read fails (fail closed).
-void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               std::set<workflow::DataCategory> categories, std::string_view method, Instant now) {
-  common::AuditRecord record;
-  record.occurred_at = now;
-  record.organisation_id = caller.identity.organisation_id;
-  record.actor = caller.identity.actor;
-  record.trajectory_id = trajectory_id;
-  record.action = common::AuditAction::kRead;
-  record.categories = std::move(categories);
-  record.decision = common::AuditDecision::kPermitted;
-  record.method = std::string(method);
-  common::AppendAudit(tx, record);
-}
-
 // Carries out the trajectory machines' actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const TrajectoryRow& row,
                   const std::vector<TrajectoryAction>& actions, Instant now) {

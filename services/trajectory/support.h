@@ -64,10 +64,7 @@ void Render(const SignalRow& s, const common::Keyring& keyring, v1::Signal* out)
 
 void Render(const TaskRow& t, v1::Task* out);
 
-// Every read of personal data goes on the audit trail in the same
-// transaction: if the append fails, the read fails (fail closed).
-void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
-               std::set<workflow::DataCategory> categories, std::string_view method, Instant now);
+using common::AuditRead;
 
 // Carries out the trajectory machines' actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const TrajectoryRow& row,
