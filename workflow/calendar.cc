@@ -36,6 +36,16 @@ std::string FormatAmsterdam(Instant instant) {
          two(minutes % 60) + " Europe/Amsterdam";
 }
 
+std::string FormatUtc(Instant instant) {
+  const sys_days day = floor<days>(instant);
+  const year_month_day date{day};
+  const long long seconds = (instant - day).count();
+  auto two = [](long long n) { return std::string(n < 10 ? "0" : "") + std::to_string(n); };
+  return std::to_string(static_cast<int>(date.year())) + "-" +
+         two(static_cast<unsigned>(date.month())) + "-" + two(static_cast<unsigned>(date.day())) +
+         "T" + two(seconds / 3600) + ":" + two(seconds / 60 % 60) + ":" + two(seconds % 60) + "Z";
+}
+
 Instant FromAmsterdam(const LocalDateTime& local) {
   const Instant wall{sys_days{local.date}.time_since_epoch() + local.time_of_day};
   const Instant as_summer = wall - hours{2};

@@ -51,6 +51,10 @@ LocalDateTime ToAmsterdam(Instant instant);
 /// for rule messages that name a deadline.
 std::string FormatAmsterdam(Instant instant);
 
+/// "2028-02-29T09:00:00Z": a moment as RFC 3339 in UTC, for programs (the
+/// facts of a rule violation).
+std::string FormatUtc(Instant instant);
+
 /// The instant of a local Amsterdam wall-clock time (see the gap and
 /// overlap rules above).
 Instant FromAmsterdam(const LocalDateTime& local);

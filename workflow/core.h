@@ -24,6 +24,9 @@ using Instant = std::chrono::sys_seconds;
 struct RuleViolation {
   std::string_view rule;
   std::string message;
+  /// What a client can act on, by name ({"latest_end", "2027-02-28T14:00:00Z"}):
+  /// facts of the rule, never personal data.
+  std::vector<std::pair<std::string, std::string>> facts{};
 };
 
 /// Either a value or the rule that refuses it.

@@ -197,7 +197,8 @@ Result<PlacementSnapshot> RequestPlacement(const PlacementRequest& request) {
       return RuleViolation{rules::kCrisisMax3m,
                            "a crisis placement is planned for at most three months: it ends at "
                            "the latest " +
-                               FormatAmsterdam(placement.limit)};
+                               FormatAmsterdam(placement.limit),
+                           {{"latest_end", FormatUtc(placement.limit)}}};
     }
   }
   return placement;

@@ -35,39 +35,30 @@ grpc::Status AuditHandler::ListRecords(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  using common::FieldReason;
+  common::FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
-    return invalid;
-  }
+  common::ParsePage(errors, request->page(), page);
   audit::RecordFilter filter;
-  if (!request->trajectory_id().empty()) {
-    if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-      return invalid;
-    }
-    filter.trajectory_id = request->trajectory_id();
+  common::CheckOptionalId(errors, "trajectory_id", request->trajectory_id());
+  filter.trajectory_id = request->trajectory_id();
+  errors.Require(
+      request->organisation_id().empty() || common::IsValidPrincipalId(request->organisation_id()),
+      "organisation_id", FieldReason::kNotAnId, "an organisation id, or empty");
+  errors.Require(request->actor().empty() || common::IsValidPrincipalId(request->actor()), "actor",
+                 FieldReason::kNotAnId, "a user id, or empty");
+  common::CheckEnum(errors, "action", request->action(), v1::AuditAction_IsValid, false);
+  common::CheckEnum(errors, "decision", request->decision(), v1::Decision_IsValid, false);
+  const bool after = !request->has_occurred_after() ||
+                     common::CheckTime(errors, "occurred_after", request->occurred_after());
+  const bool before = !request->has_occurred_before() ||
+                      common::CheckTime(errors, "occurred_before", request->occurred_before());
+  if (after && before && request->has_occurred_after() && request->has_occurred_before()) {
+    errors.Require(request->occurred_before().seconds() > request->occurred_after().seconds(),
+                   "occurred_before", FieldReason::kOutOfRange, "after occurred_after");
   }
-  if (!request->organisation_id().empty() &&
-      !common::IsValidPrincipalId(request->organisation_id())) {
-    return common::InvalidArgument("organisation_id", "an organisation id, or empty");
-  }
-  if (!request->actor().empty() && !common::IsValidPrincipalId(request->actor())) {
-    return common::InvalidArgument("actor", "a user id, or empty");
-  }
-  if (!v1::AuditAction_IsValid(request->action())) {
-    return common::InvalidArgument("action", "unknown value");
-  }
-  if (!v1::Decision_IsValid(request->decision())) {
-    return common::InvalidArgument("decision", "unknown value");
-  }
-  if (request->has_occurred_after() && !common::ReasonableTimestamp(request->occurred_after())) {
-    return common::InvalidArgument("occurred_after", "a time between 1970 and 2100");
-  }
-  if (request->has_occurred_before() && !common::ReasonableTimestamp(request->occurred_before())) {
-    return common::InvalidArgument("occurred_before", "a time between 1970 and 2100");
-  }
-  if (request->has_occurred_after() && request->has_occurred_before() &&
-      request->occurred_before().seconds() <= request->occurred_after().seconds()) {
-    return common::InvalidArgument("occurred_before", "after occurred_after");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   filter.organisation_id = request->organisation_id();
   filter.actor = request->actor();
@@ -125,7 +116,8 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = common::CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
+      !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {

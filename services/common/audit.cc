@@ -10,6 +10,7 @@
 #include "services/common/db_pool.h"
 #include "services/common/ids.h"
 #include "services/common/status.h"
+#include "workflow/rules.h"
 
 namespace ketenregie::common {
 namespace {
@@ -186,7 +187,7 @@ grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
   if (declared == access_.end()) {
     // A handler that names a method its service does not have: fail closed.
     return Refuse(caller, TrajectoryNamedBy(request), method,
-                  {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: no such method"});
+                  Forbidden({workflow::rules::kAccessRole, "no such method"}));
   }
   std::optional<workflow::RuleViolation> refusal;
   for (const workflow::Operation operation : declared->second) {

@@ -2,9 +2,10 @@
 
 namespace ketenregie::common {
 
-grpc::Status CheckChangeTarget(const ChangeTarget& target) {
-  return FirstError({CheckRequestId(target.request_id), CheckId(target.id_field, target.id),
-                     CheckEtag(target.etag)});
+void CheckChangeTarget(FieldErrors& errors, const ChangeTarget& target) {
+  CheckRequestId(errors, target.request_id);
+  CheckId(errors, target.id_field, target.id);
+  CheckEtag(errors, target.etag);
 }
 
 }  // namespace ketenregie::common

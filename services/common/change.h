@@ -43,15 +43,16 @@ struct ChangeTarget {
   const std::string& request_id;
 };
 
-/// INVALID_ARGUMENT naming the first bad field of `target`, else OK. Change
-/// checks it first; a method that must ask another service before its
-/// change (DecideRoute) checks it before that call.
-grpc::Status CheckChangeTarget(const ChangeTarget& target);
+/// Adds the bad fields of `target` to `errors`. Change checks them with the
+/// method's own fields; a method that must ask another service before its
+/// change (DecideRoute) checks them before that call.
+void CheckChangeTarget(FieldErrors& errors, const ChangeTarget& target);
 
 /// Runs one change, exactly once per request_id (Mutate), in one
 /// transaction:
 ///
-///   check the target → adapter.Open (the resource locked for update, and
+///   check the target with the method's own field checks (`errors`, every
+///   bad field at once) → adapter.Open (the resource locked for update, and
 ///   whatever else its change must hold) → the etag the caller saw →
 ///   step(work), the workflow's decision → adapter.Save (store it, carry
 ///   out the workflow's actions, publish, timeline) → adapter.Render.
@@ -74,8 +75,10 @@ grpc::Status CheckChangeTarget(const ChangeTarget& target);
 template <typename Adapter, typename Step>
 grpc::Status Change(const Mutations& m, const Caller& caller, std::string_view method,
                     const google::protobuf::Message& request, const ChangeTarget& target,
-                    typename Adapter::Response* response, Adapter& adapter, Step&& step) {
-  if (auto invalid = CheckChangeTarget(target); !invalid.ok()) {
+                    FieldErrors errors, typename Adapter::Response* response, Adapter& adapter,
+                    Step&& step) {
+  CheckChangeTarget(errors, target);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   std::string about;  // the resource's trajectory, for the record of a refusal

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 
+#include "services/common/status.h"
+#include "workflow/rules.h"
+
 namespace ketenregie::common {
 namespace {
 
@@ -28,30 +31,34 @@ bool IsValidPrincipalId(std::string_view id) {
 grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity) {
   const auto auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) {
-    return {grpc::StatusCode::UNAUTHENTICATED, "a verified client certificate is required"};
+    return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kUnauthenticated,
+                       "a verified client certificate is required");
   }
   const auto names = auth->FindPropertyValues(GRPC_X509_CN_PROPERTY_NAME);
   if (names.size() != 1) {
-    return {grpc::StatusCode::UNAUTHENTICATED, "client certificate has no single common name"};
+    return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kUnauthenticated,
+                       "client certificate has no single common name");
   }
   const std::string organisation(names.front().data(), names.front().size());
   if (!IsValidPrincipalId(organisation)) {
-    return {grpc::StatusCode::UNAUTHENTICATED, "client certificate common name is not an org id"};
+    return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kUnauthenticated,
+                       "client certificate common name is not an org id");
   }
 
   const auto& metadata = context.client_metadata();
   const auto range =
       metadata.equal_range(grpc::string_ref(kActorMetadataKey.data(), kActorMetadataKey.size()));
   if (range.first == range.second) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "x-actor: required"};
+    return InvalidArgument(kActorMetadataKey, FieldReason::kRequired,
+                           "required: the acting user (request metadata)");
   }
   if (std::next(range.first) != range.second) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "x-actor: given more than once"};
+    return InvalidArgument(kActorMetadataKey, FieldReason::kDuplicate, "given more than once");
   }
   const std::string actor(range.first->second.data(), range.first->second.size());
   if (!IsValidPrincipalId(actor)) {
-    return {grpc::StatusCode::INVALID_ARGUMENT,
-            "x-actor: must be 1-128 characters of a-z 0-9 . _ @ -"};
+    return InvalidArgument(kActorMetadataKey, FieldReason::kNotAnId,
+                           "must be 1-128 characters of a-z 0-9 . _ @ -");
   }
   identity.organisation_id = organisation;
   identity.actor = actor;
@@ -66,8 +73,8 @@ grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directo
   const auto principal =
       directory.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
   if (!principal) {
-    return {grpc::StatusCode::PERMISSION_DENIED,
-            "R-ACCESS-ROLE: x-actor is not a registered user of the calling organisation"};
+    return Forbidden({workflow::rules::kAccessRole,
+                      "x-actor is not a registered user of the calling organisation"});
   }
   caller.principal = *principal;
   return grpc::Status::OK;

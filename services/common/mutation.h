@@ -73,8 +73,8 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
               keys.Get()->Open(pqxx::binarystring(found[0]["response"]).str(), context);
           if (found[0]["method"].as<std::string>() != method ||
               entry.compare(0, digest.size(), digest) != 0) {
-            throw internal::Refused{
-                InvalidArgument("request_id", "already used for a different request")};
+            throw internal::Refused{InvalidArgument("request_id", FieldReason::kReused,
+                                                    "already used for a different request")};
           }
           response->ParseFromString(entry.substr(digest.size()));
           return;
@@ -92,7 +92,7 @@ grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, con
       return refused.status;
     } catch (const pqxx::unique_violation&) {
       if (attempt >= 3) {
-        return {grpc::StatusCode::ABORTED, "concurrent change; retry"};
+        return FromStorageError(StorageError(StorageError::Kind::kConflict, "unique violation"));
       }
     } catch (const StorageError& error) {
       return FromStorageError(error);

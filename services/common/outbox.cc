@@ -104,14 +104,18 @@ grpc::Status ServeEvents(const grpc::ServerContext& context, const AccessGate& g
   if (auto denied = gate.Admit(context, request, caller, "ListEvents"); !denied.ok()) {
     return denied;
   }
-  if (request.max_events() < 0 || request.max_events() > 1000) {
-    return InvalidArgument("max_events", "0 to 1000");
+  FieldErrors errors(request);
+  errors.Require(request.max_events() >= 0 && request.max_events() <= 1000, "max_events",
+                 FieldReason::kOutOfRange, "0 to 1000");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   return Read(db, db_timeout, [&](pqxx::work& tx) {
     auto events = ListOutbox(tx, request.after_cursor(),
                              request.max_events() == 0 ? 100 : request.max_events());
     if (!events) {
-      return InvalidArgument("after_cursor", "not a cursor of this feed");
+      return InvalidArgument("after_cursor", FieldReason::kInvalidToken,
+                             "not a cursor of this feed");
     }
     response = std::move(*events);
     return grpc::Status::OK;

@@ -39,20 +39,19 @@ std::optional<std::pair<long long, std::string>> DecodePageToken(const std::stri
   }
 }
 
-grpc::Status ParsePage(const ketenregie::common::v1::PageRequest& page, PageQuery& query) {
+bool ParsePage(FieldErrors& errors, const ketenregie::common::v1::PageRequest& page,
+               PageQuery& query) {
   const auto size = PageSize(page);
-  if (!size) {
-    return {grpc::StatusCode::INVALID_ARGUMENT, "page.page_size: cannot be negative"};
-  }
-  query.size = *size;
+  errors.Require(size.has_value(), "page.page_size", FieldReason::kOutOfRange,
+                 "cannot be negative");
+  query.size = size.value_or(0);
   query.after.reset();
   if (!page.page_token().empty()) {
     query.after = DecodePageToken(page.page_token());
-    if (!query.after) {
-      return {grpc::StatusCode::INVALID_ARGUMENT, "page.page_token: not a token from this list"};
-    }
+    errors.Require(query.after.has_value(), "page.page_token", FieldReason::kInvalidToken,
+                   "not a token from this list");
   }
-  return grpc::Status::OK;
+  return size && (page.page_token().empty() || query.after);
 }
 
 }  // namespace ketenregie::common

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "ketenregie/common/v1/common.pb.h"
+#include "services/common/status.h"
 
 namespace ketenregie::common {
 
@@ -22,13 +23,15 @@ std::optional<int> PageSize(const ketenregie::common::v1::PageRequest& page);
 std::string EncodePageToken(long long key, const std::string& id);
 std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token);
 
-/// A list request's page, checked: INVALID_ARGUMENT naming page.page_size
-/// or page.page_token otherwise.
+/// A list request's page, checked.
 struct PageQuery {
   int size = kDefaultPageSize;
   std::optional<std::pair<long long, std::string>> after;
 };
-grpc::Status ParsePage(const ketenregie::common::v1::PageRequest& page, PageQuery& query);
+/// Adds page.page_size or page.page_token to `errors` when wrong; returns
+/// whether both are right.
+bool ParsePage(FieldErrors& errors, const ketenregie::common::v1::PageRequest& page,
+               PageQuery& query);
 
 /// Renders the first `size` of `rows` (fetched as size + 1) and sets the
 /// token of the next page when there is one; `key(row)` gives the sort key

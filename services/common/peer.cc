@@ -72,14 +72,17 @@ grpc::Status FromPeer(const grpc::Status& peer_status, std::string_view peer,
     default:
       break;
   }
-  return {grpc::StatusCode::INTERNAL, std::string(peer) + " refused (code " +
-                                          std::to_string(peer_status.error_code()) +
-                                          "): " + std::string(consequence)};
+  return ErrorStatus(
+      grpc::StatusCode::INTERNAL, ErrorKind::kPeerRefused,
+      std::string(peer) + " refused (code " + std::to_string(peer_status.error_code()) +
+          "): " + std::string(consequence),
+      {{"peer", std::string(peer)}, {"peer_code", std::to_string(peer_status.error_code())}});
 }
 
 grpc::Status PeerUnavailable(std::string_view peer, std::string_view consequence) {
-  return {grpc::StatusCode::UNAVAILABLE,
-          std::string(peer) + " unavailable: " + std::string(consequence) + ", retry"};
+  return ErrorStatus(grpc::StatusCode::UNAVAILABLE, ErrorKind::kPeerUnavailable,
+                     std::string(peer) + " unavailable: " + std::string(consequence) + ", retry",
+                     {{"peer", std::string(peer)}}, std::chrono::milliseconds{1000});
 }
 
 }  // namespace ketenregie::common

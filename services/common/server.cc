@@ -17,6 +17,7 @@
 #include <thread>
 
 #include "services/common/db_pool.h"
+#include "services/common/error_details.h"
 #include "services/common/tls.h"
 
 namespace ketenregie::common {
@@ -65,6 +66,7 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
   for (const auto& served : services) {
     builder.RegisterService(served.service);
   }
+  builder.experimental().SetInterceptorCreators(ServerInterceptors());
   // Keep enough polling threads alive for the pool's workers, so that a
   // steady load does not create and destroy a thread per burst of calls.
   builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,

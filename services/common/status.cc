@@ -1,41 +1,325 @@
 #include "services/common/status.h"
 
+#include <google/protobuf/duration.pb.h>
+
+#include <algorithm>
+#include <array>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/common/catalogue.h"
+#include "services/common/validation.h"
+
 namespace ketenregie::common {
+namespace {
 
-grpc::Status InvalidArgument(std::string_view field, std::string_view problem) {
-  return {grpc::StatusCode::INVALID_ARGUMENT, std::string(field) + ": " + std::string(problem)};
+using Metadata = std::vector<std::pair<std::string, std::string>>;
+
+constexpr std::array kErrorKinds = {
+    ErrorKind::kFieldInvalid,     ErrorKind::kRequestIdReused, ErrorKind::kStaleEtag,
+    ErrorKind::kConcurrentChange, ErrorKind::kNotFound,        ErrorKind::kDatabaseUnavailable,
+    ErrorKind::kOutcomeUnknown,   ErrorKind::kPeerUnavailable, ErrorKind::kPeerRefused,
+    ErrorKind::kUnauthenticated,  ErrorKind::kInternal,        ErrorKind::kCancelled,
+    ErrorKind::kDeadlineExceeded, ErrorKind::kUnimplemented,   ErrorKind::kResourceExhausted,
+};
+
+constexpr std::array kFieldReasons = {
+    FieldReason::kRequired,
+    FieldReason::kTooLong,
+    FieldReason::kTooMany,
+    FieldReason::kNotAnId,
+    FieldReason::kUnknownValue,
+    FieldReason::kDuplicate,
+    FieldReason::kOutOfRange,
+    FieldReason::kControlCharacter,
+    FieldReason::kUnknownOrganisation,
+    FieldReason::kUnknownReference,
+    FieldReason::kNotApplicable,
+    FieldReason::kInvalidToken,
+    FieldReason::kReused,
+};
+
+// How soon a retry may help, where one does.
+constexpr std::chrono::milliseconds kRetrySoon{1000};
+constexpr std::chrono::milliseconds kRetryAtOnce{100};
+
+template <typename Detail>
+void Pack(google::rpc::Status& status, const Detail& detail) {
+  status.add_details()->PackFrom(detail);
 }
 
-grpc::Status RuleRefusal(const workflow::RuleViolation& violation) {
-  return {grpc::StatusCode::FAILED_PRECONDITION,
-          std::string(violation.rule) + ": " + violation.message};
+google::rpc::LocalizedMessage Dutch(std::string_view code) {
+  google::rpc::LocalizedMessage message;
+  message.set_locale(std::string(kDutch));
+  message.set_message(std::string(DutchFor(code)));
+  return message;
 }
 
-grpc::Status Forbidden(const workflow::RuleViolation& violation) {
-  return {grpc::StatusCode::PERMISSION_DENIED,
-          std::string(violation.rule) + ": " + violation.message};
+// The status with its details: ErrorInfo, the Dutch sentence, and what else
+// the caller adds to `details` first.
+grpc::Status Build(grpc::StatusCode code, std::string message, std::string_view reason,
+                   const Metadata& metadata, google::rpc::Status details) {
+  details.set_code(static_cast<int>(code));
+  details.set_message(message);
+  google::rpc::ErrorInfo info;
+  info.set_reason(std::string(reason));
+  info.set_domain(std::string(kErrorDomain));
+  for (const auto& [key, value] : metadata) {
+    (*info.mutable_metadata())[key] = value;
+  }
+  // ErrorInfo first: the one detail every client looks for.
+  google::rpc::Status ordered;
+  ordered.set_code(details.code());
+  ordered.set_message(details.message());
+  Pack(ordered, info);
+  Pack(ordered, Dutch(reason));
+  for (const auto& detail : details.details()) {
+    *ordered.add_details() = detail;
+  }
+  return {code, std::move(message), ordered.SerializeAsString()};
+}
+
+grpc::Status RuleStatus(grpc::StatusCode code, const workflow::RuleViolation& violation,
+                        std::string_view resource) {
+  Metadata metadata(violation.facts.begin(), violation.facts.end());
+  if (!resource.empty()) {
+    metadata.emplace_back("resource", std::string(resource));
+  }
+  return Build(code, std::string(violation.rule) + ": " + violation.message, violation.rule,
+               metadata, {});
+}
+
+ErrorKind KindOfCode(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return ErrorKind::kFieldInvalid;
+    case grpc::StatusCode::ABORTED:
+      return ErrorKind::kConcurrentChange;
+    case grpc::StatusCode::NOT_FOUND:
+      return ErrorKind::kNotFound;
+    case grpc::StatusCode::UNAVAILABLE:
+      return ErrorKind::kPeerUnavailable;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return ErrorKind::kUnauthenticated;
+    case grpc::StatusCode::CANCELLED:
+      return ErrorKind::kCancelled;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return ErrorKind::kDeadlineExceeded;
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return ErrorKind::kUnimplemented;
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return ErrorKind::kResourceExhausted;
+    default:
+      return ErrorKind::kInternal;
+  }
+}
+
+}  // namespace
+
+std::span<const ErrorKind> AllErrorKinds() { return kErrorKinds; }
+
+std::string_view CodeOf(ErrorKind kind) {
+  switch (kind) {
+    case ErrorKind::kFieldInvalid:
+      return "FIELD_INVALID";
+    case ErrorKind::kRequestIdReused:
+      return "REQUEST_ID_REUSED";
+    case ErrorKind::kStaleEtag:
+      return "STALE_ETAG";
+    case ErrorKind::kConcurrentChange:
+      return "CONCURRENT_CHANGE";
+    case ErrorKind::kNotFound:
+      return "NOT_FOUND";
+    case ErrorKind::kDatabaseUnavailable:
+      return "DATABASE_UNAVAILABLE";
+    case ErrorKind::kOutcomeUnknown:
+      return "OUTCOME_UNKNOWN";
+    case ErrorKind::kPeerUnavailable:
+      return "PEER_UNAVAILABLE";
+    case ErrorKind::kPeerRefused:
+      return "PEER_REFUSED";
+    case ErrorKind::kUnauthenticated:
+      return "UNAUTHENTICATED";
+    case ErrorKind::kInternal:
+      return "INTERNAL";
+    case ErrorKind::kCancelled:
+      return "CANCELLED";
+    case ErrorKind::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
+    case ErrorKind::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case ErrorKind::kResourceExhausted:
+      return "RESOURCE_EXHAUSTED";
+  }
+  return "INTERNAL";
+}
+
+std::span<const FieldReason> AllFieldReasons() { return kFieldReasons; }
+
+std::string_view CodeOf(FieldReason reason) {
+  switch (reason) {
+    case FieldReason::kRequired:
+      return "REQUIRED";
+    case FieldReason::kTooLong:
+      return "TOO_LONG";
+    case FieldReason::kTooMany:
+      return "TOO_MANY";
+    case FieldReason::kNotAnId:
+      return "NOT_AN_ID";
+    case FieldReason::kUnknownValue:
+      return "UNKNOWN_VALUE";
+    case FieldReason::kDuplicate:
+      return "DUPLICATE";
+    case FieldReason::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case FieldReason::kControlCharacter:
+      return "CONTROL_CHARACTER";
+    case FieldReason::kUnknownOrganisation:
+      return "UNKNOWN_ORGANISATION";
+    case FieldReason::kUnknownReference:
+      return "UNKNOWN_REFERENCE";
+    case FieldReason::kNotApplicable:
+      return "NOT_APPLICABLE";
+    case FieldReason::kInvalidToken:
+      return "INVALID_TOKEN";
+    case FieldReason::kReused:
+      return "REUSED";
+  }
+  return "REQUIRED";
+}
+
+// --- field errors ------------------------------------------------------------------
+
+FieldErrors::FieldErrors(const google::protobuf::Message& request) { CheckText(*this, request); }
+
+void FieldErrors::Add(std::string_view field, FieldReason reason, std::string_view description) {
+  if (!Names(field)) {
+    problems_.push_back({std::string(field), reason, std::string(description)});
+  }
+}
+
+bool FieldErrors::Require(bool ok, std::string_view field, FieldReason reason,
+                          std::string_view description) {
+  if (!ok) {
+    Add(field, reason, description);
+  }
+  return ok;
+}
+
+bool FieldErrors::Names(std::string_view field) const {
+  return std::any_of(problems_.begin(), problems_.end(),
+                     [&](const FieldProblem& problem) { return problem.field == field; });
+}
+
+grpc::Status FieldErrors::Status() const {
+  if (problems_.empty()) {
+    return grpc::Status::OK;
+  }
+  google::rpc::BadRequest bad_request;
+  std::string message;
+  for (const FieldProblem& problem : problems_) {
+    auto* violation = bad_request.add_field_violations();
+    violation->set_field(problem.field);
+    violation->set_description(problem.description);
+    violation->set_reason(std::string(CodeOf(problem.reason)));
+    *violation->mutable_localized_message() = Dutch(CodeOf(problem.reason));
+    message += (message.empty() ? "" : "; ") + problem.field + ": " + problem.description;
+  }
+  google::rpc::Status details;
+  Pack(details, bad_request);
+  const bool reused = problems_.size() == 1 && problems_.front().reason == FieldReason::kReused;
+  return Build(grpc::StatusCode::INVALID_ARGUMENT, std::move(message),
+               CodeOf(reused ? ErrorKind::kRequestIdReused : ErrorKind::kFieldInvalid), {},
+               std::move(details));
+}
+
+// --- statuses ------------------------------------------------------------------------
+
+grpc::Status InvalidArgument(std::string_view field, FieldReason reason,
+                             std::string_view description) {
+  FieldErrors errors;
+  errors.Add(field, reason, description);
+  return errors.Status();
+}
+
+grpc::Status RuleRefusal(const workflow::RuleViolation& violation, std::string_view resource) {
+  return RuleStatus(grpc::StatusCode::FAILED_PRECONDITION, violation, resource);
+}
+
+grpc::Status Forbidden(const workflow::RuleViolation& violation, std::string_view resource) {
+  return RuleStatus(grpc::StatusCode::PERMISSION_DENIED, violation, resource);
 }
 
 grpc::Status StaleEtag(std::string_view resource) {
-  return {grpc::StatusCode::ABORTED,
-          std::string(resource) + " changed since it was read (stale etag): read it again"};
+  return ErrorStatus(
+      grpc::StatusCode::ABORTED, ErrorKind::kStaleEtag,
+      std::string(resource) + " changed since it was read (stale etag): read it again",
+      {{"resource_type", std::string(resource)}});
 }
 
 grpc::Status NotFound(std::string_view resource) {
-  return {grpc::StatusCode::NOT_FOUND, std::string(resource) + " not found"};
+  return ErrorStatus(grpc::StatusCode::NOT_FOUND, ErrorKind::kNotFound,
+                     std::string(resource) + " not found",
+                     {{"resource_type", std::string(resource)}});
+}
+
+grpc::Status Internal(std::string_view message) {
+  return ErrorStatus(grpc::StatusCode::INTERNAL, ErrorKind::kInternal, message);
+}
+
+grpc::Status ErrorStatus(grpc::StatusCode code, ErrorKind kind, std::string_view message,
+                         Metadata metadata, std::optional<std::chrono::milliseconds> retry_after) {
+  google::rpc::Status details;
+  if (retry_after) {
+    google::rpc::RetryInfo retry;
+    retry.mutable_retry_delay()->set_seconds(retry_after->count() / 1000);
+    retry.mutable_retry_delay()->set_nanos(static_cast<int>(retry_after->count() % 1000) *
+                                           1'000'000);
+    Pack(details, retry);
+  }
+  return Build(code, std::string(message), CodeOf(kind), metadata, std::move(details));
 }
 
 grpc::Status FromStorageError(const StorageError& error) {
   switch (error.kind()) {
     case StorageError::Kind::kUnavailable:
-      return {grpc::StatusCode::UNAVAILABLE, "database unavailable; safe to retry"};
+      return ErrorStatus(grpc::StatusCode::UNAVAILABLE, ErrorKind::kDatabaseUnavailable,
+                         "database unavailable; safe to retry", {}, kRetrySoon);
     case StorageError::Kind::kConflict:
-      return {grpc::StatusCode::ABORTED, "concurrent change; retry"};
+      return ErrorStatus(grpc::StatusCode::ABORTED, ErrorKind::kConcurrentChange,
+                         "concurrent change; retry", {}, kRetryAtOnce);
     case StorageError::Kind::kInDoubt:
       // The same request_id finds the outcome on retry.
-      return {grpc::StatusCode::UNAVAILABLE, "outcome unknown; retry with the same request_id"};
+      return ErrorStatus(grpc::StatusCode::UNAVAILABLE, ErrorKind::kOutcomeUnknown,
+                         "outcome unknown; retry with the same request_id", {}, kRetrySoon);
   }
-  return {grpc::StatusCode::INTERNAL, "storage error"};
+  return Internal("storage error");
+}
+
+std::string ReasonOf(const grpc::Status& status) {
+  google::rpc::Status details;
+  if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
+    return {};
+  }
+  for (const auto& detail : details.details()) {
+    google::rpc::ErrorInfo info;
+    if (detail.UnpackTo(&info) && info.domain() == kErrorDomain) {
+      return info.reason();
+    }
+  }
+  return {};
+}
+
+grpc::Status WithDetails(const grpc::Status& status) {
+  if (status.ok() || !status.error_details().empty()) {
+    return status;
+  }
+  const ErrorKind kind = KindOfCode(status.error_code());
+  std::optional<std::chrono::milliseconds> retry;
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE) {
+    retry = kRetrySoon;
+  }
+  return ErrorStatus(status.error_code(), kind, status.error_message(), {}, retry);
 }
 
 }  // namespace ketenregie::common

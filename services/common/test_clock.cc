@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "services/common/identity.h"
+#include "services/common/status.h"
 
 namespace ketenregie::common {
 
@@ -72,7 +73,7 @@ grpc::Status TestClockService::SetTime(grpc::ServerContext* context,
       clock_.Set(workflow::Instant{std::chrono::seconds{request->now().seconds()}});
     }
   } catch (const std::runtime_error& e) {
-    return {grpc::StatusCode::INTERNAL, e.what()};
+    return Internal(e.what());
   }
   const auto now = clock_.Now();
   spdlog::warn("test clock set by {} to {}", identity.organisation_id,

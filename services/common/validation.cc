@@ -33,8 +33,10 @@ bool HasControl(std::string_view text, bool multiline) {
   return false;
 }
 
-std::optional<std::string> FirstControl(const google::protobuf::Message& message,
-                                        const std::string& prefix) {
+// Adds every string field of `message` (nested and repeated ones, map keys
+// and values) that holds a control character, named by its path.
+void AddControls(FieldErrors& errors, const google::protobuf::Message& message,
+                 const std::string& prefix) {
   const auto* reflection = message.GetReflection();
   std::vector<const FieldDescriptor*> fields;
   reflection->ListFields(message, &fields);
@@ -42,67 +44,105 @@ std::optional<std::string> FirstControl(const google::protobuf::Message& message
     const std::string path = prefix + field->name();
     if (field->type() == FieldDescriptor::TYPE_STRING) {
       const bool multiline = field->options().GetExtension(v1::multiline);
+      bool found = false;
       if (field->is_repeated()) {
-        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          if (HasControl(reflection->GetRepeatedString(message, field, i), multiline)) {
-            return path;
-          }
+        for (int i = 0; i < reflection->FieldSize(message, field) && !found; ++i) {
+          found = HasControl(reflection->GetRepeatedString(message, field, i), multiline);
         }
-      } else if (HasControl(reflection->GetString(message, field), multiline)) {
-        return path;
+      } else {
+        found = HasControl(reflection->GetString(message, field), multiline);
+      }
+      if (found) {
+        errors.Add(path, FieldReason::kControlCharacter,
+                   "holds a control character (NUL, or a line break where one line is meant)");
       }
     } else if (field->type() == FieldDescriptor::TYPE_MESSAGE) {
-      if (field->is_repeated()) {
+      if (field->is_map()) {
+        // A map's entries are messages too: named by the map.
+        FieldErrors entries;
         for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
-          if (auto found =
-                  FirstControl(reflection->GetRepeatedMessage(message, field, i), path + ".")) {
-            // A map's entries are messages too: named by the map.
-            return field->is_map() ? path : *found;
-          }
+          AddControls(entries, reflection->GetRepeatedMessage(message, field, i), "");
         }
-      } else if (auto found = FirstControl(reflection->GetMessage(message, field), path + ".")) {
-        return found;
+        if (!entries.empty()) {
+          errors.Add(path, FieldReason::kControlCharacter,
+                     "holds a control character (NUL, or a line break where one line is meant)");
+        }
+      } else if (field->is_repeated()) {
+        for (int i = 0; i < reflection->FieldSize(message, field); ++i) {
+          AddControls(errors, reflection->GetRepeatedMessage(message, field, i), path + ".");
+        }
+      } else {
+        AddControls(errors, reflection->GetMessage(message, field), path + ".");
       }
     }
   }
-  return std::nullopt;
 }
 
 }  // namespace
 
+void CheckText(FieldErrors& errors, const google::protobuf::Message& message) {
+  AddControls(errors, message, "");
+}
+
 grpc::Status CheckText(const google::protobuf::Message& message) {
-  if (const auto field = FirstControl(message, "")) {
-    return InvalidArgument(*field,
-                           "holds a control character (NUL, or a line break where one line "
-                           "is meant)");
+  return FieldErrors(message).Status();
+}
+
+bool CheckRequestId(FieldErrors& errors, const std::string& request_id) {
+  return errors.Require(IsRequestId(request_id), "request_id",
+                        request_id.empty() ? FieldReason::kRequired : FieldReason::kOutOfRange,
+                        "required, 1-128 printable ASCII characters");
+}
+
+bool CheckId(FieldErrors& errors, std::string_view field, const std::string& id) {
+  return errors.Require(IsUuid(id), field,
+                        id.empty() ? FieldReason::kRequired : FieldReason::kNotAnId,
+                        "must be a UUID");
+}
+
+bool CheckOptionalId(FieldErrors& errors, std::string_view field, const std::string& id) {
+  return errors.Require(id.empty() || IsUuid(id), field, FieldReason::kNotAnId,
+                        "must be a UUID, or empty");
+}
+
+bool CheckEtag(FieldErrors& errors, const std::string& etag) {
+  return errors.Require(!etag.empty() && etag.size() <= 20 &&
+                            etag.find_first_not_of("0123456789") == std::string::npos,
+                        "etag", etag.empty() ? FieldReason::kRequired : FieldReason::kUnknownValue,
+                        "required: the etag of the resource as last read");
+}
+
+bool CheckTime(FieldErrors& errors, std::string_view field,
+               const google::protobuf::Timestamp& time) {
+  return errors.Require(ReasonableTimestamp(time), field, FieldReason::kOutOfRange,
+                        "a time between 1970 and 2100");
+}
+
+grpc::Status CheckIdRequest(const google::protobuf::Message& request, std::string_view field,
+                            const std::string& id) {
+  FieldErrors errors(request);
+  CheckId(errors, field, id);
+  return errors.Status();
+}
+
+bool CheckEnum(FieldErrors& errors, std::string_view field, int value, bool (*is_valid)(int),
+               bool required, std::string_view description) {
+  if (required && value == 0) {
+    errors.Add(field, FieldReason::kRequired, description);
+    return false;
   }
-  return grpc::Status::OK;
+  return errors.Require(is_valid(value), field, FieldReason::kUnknownValue, description);
 }
 
-grpc::Status CheckRequestId(const std::string& request_id) {
-  return IsRequestId(request_id)
-             ? grpc::Status::OK
-             : InvalidArgument("request_id", "required, 1-128 printable ASCII characters");
-}
-
-grpc::Status CheckId(std::string_view field, const std::string& id) {
-  return IsUuid(id) ? grpc::Status::OK : InvalidArgument(field, "must be a UUID");
-}
-
-grpc::Status CheckEtag(const std::string& etag) {
-  return !etag.empty() && etag.size() <= 20 &&
-                 etag.find_first_not_of("0123456789") == std::string::npos
-             ? grpc::Status::OK
-             : InvalidArgument("etag", "required: the etag of the resource as last read");
-}
-
-grpc::Status FirstError(std::initializer_list<grpc::Status> checks) {
-  for (const auto& check : checks) {
-    if (!check.ok()) {
-      return check;
-    }
+bool CheckLength(FieldErrors& errors, std::string_view field, const std::string& text,
+                 std::size_t max, bool required) {
+  if (required && text.empty()) {
+    errors.Add(field, FieldReason::kRequired,
+               "required, at most " + std::to_string(max) + " bytes");
+    return false;
   }
-  return grpc::Status::OK;
+  return errors.Require(text.size() <= max, field, FieldReason::kTooLong,
+                        "at most " + std::to_string(max) + " bytes");
 }
 
 std::string Etag(long long version) { return std::to_string(version); }
@@ -123,18 +163,14 @@ workflow::Instant ToInstant(const google::protobuf::Timestamp& timestamp) {
 }
 
 grpc::Status CheckSectionsRequest(const v1::GetDisclosureSectionsRequest& request) {
-  if (auto invalid = CheckId("trajectory_id", request.trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(request);
+  CheckId(errors, "trajectory_id", request.trajectory_id());
   for (const int category : request.categories()) {
-    if (category < 1 || !v1::DataCategory_IsValid(category)) {
-      return InvalidArgument("categories", "known data categories");
-    }
+    errors.Require(category >= 1 && v1::DataCategory_IsValid(category), "categories",
+                   FieldReason::kUnknownValue, "known data categories");
   }
-  if (request.basis_id().size() > 2000) {
-    return InvalidArgument("basis_id", "at most 2000 bytes");
-  }
-  return grpc::Status::OK;
+  CheckLength(errors, "basis_id", request.basis_id(), 2000);
+  return errors.Status();
 }
 
 }  // namespace ketenregie::common

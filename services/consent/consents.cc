@@ -57,50 +57,47 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     return denied;
   }
   const auto& in = request->consent();
-  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
-                                 CheckId("consent.trajectory_id", in.trajectory_id())});
-      !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "consent.trajectory_id", in.trajectory_id());
   workflow::ConsentRecord proposal;
-  if (auto invalid = ReadCategories(in.categories(), proposal.categories); !invalid.ok()) {
-    return InvalidArgument("consent.categories", invalid.error_message());
+  ReadCategories(errors, "consent.categories", in.categories(), proposal.categories);
+  if (in.recipient_organisation_id().empty()) {
+    CheckEnum(errors, "consent.recipient_organisation_id", in.recipient_type(),
+              common::v1::OrganisationType_IsValid, true,
+              "a recipient organisation, or an organisation type");
+  } else {
+    errors.Require(directory_.FindOrganisation(in.recipient_organisation_id()) != nullptr,
+                   "consent.recipient_organisation_id", FieldReason::kUnknownOrganisation,
+                   "not an organisation of the chain");
   }
-  if (in.recipient_organisation_id().empty() &&
-      (in.recipient_type() == common::v1::ORGANISATION_TYPE_UNSPECIFIED ||
-       !common::v1::OrganisationType_IsValid(in.recipient_type()))) {
-    return InvalidArgument("consent.recipient_organisation_id",
-                           "a recipient organisation, or an organisation type");
+  CheckEnum(errors, "consent.purpose", in.purpose(), common::v1::Purpose_IsValid, true,
+            "a purpose");
+  CheckEnum(errors, "consent.method", in.method(), v1::ConsentMethod_IsValid, true,
+            "verbal or written");
+  CheckEnum(errors, "consent.grantor", in.grantor(), v1::Grantor_IsValid, true,
+            "the person or a guardian");
+  if (errors.Require(in.has_valid_until(), "consent.valid_until", FieldReason::kRequired,
+                     "a time between 1970 and 2100")) {
+    CheckTime(errors, "consent.valid_until", in.valid_until());
   }
-  if (!in.recipient_organisation_id().empty() &&
-      directory_.FindOrganisation(in.recipient_organisation_id()) == nullptr) {
-    return InvalidArgument("consent.recipient_organisation_id", "not an organisation of the chain");
-  }
-  if (in.purpose() == common::v1::PURPOSE_UNSPECIFIED ||
-      !common::v1::Purpose_IsValid(in.purpose())) {
-    return InvalidArgument("consent.purpose", "a purpose");
-  }
-  if (in.method() == v1::CONSENT_METHOD_UNSPECIFIED || !v1::ConsentMethod_IsValid(in.method())) {
-    return InvalidArgument("consent.method", "verbal or written");
-  }
-  if (in.grantor() == v1::GRANTOR_UNSPECIFIED || !v1::Grantor_IsValid(in.grantor())) {
-    return InvalidArgument("consent.grantor", "the person or a guardian");
-  }
-  if (!in.has_valid_until() || !common::ReasonableTimestamp(in.valid_until())) {
-    return InvalidArgument("consent.valid_until", "a time between 1970 and 2100");
-  }
-  if (in.has_valid_from() && !common::ReasonableTimestamp(in.valid_from())) {
-    return InvalidArgument("consent.valid_from", "a time between 1970 and 2100");
+  if (in.has_valid_from()) {
+    CheckTime(errors, "consent.valid_from", in.valid_from());
   }
   const bool by_guardian = in.grantor() == v1::GRANTOR_GUARDIAN;
   const auto* guardian = directory_.FindOrganisation(in.guardian_organisation_id());
-  if (by_guardian && guardian == nullptr) {
-    return InvalidArgument("consent.guardian_organisation_id",
-                           "the guardian, an organisation of the chain");
+  if (by_guardian) {
+    errors.Require(guardian != nullptr, "consent.guardian_organisation_id",
+                   in.guardian_organisation_id().empty() ? FieldReason::kRequired
+                                                         : FieldReason::kUnknownOrganisation,
+                   "the guardian, an organisation of the chain");
+  } else {
+    errors.Require(in.guardian_organisation_id().empty(), "consent.guardian_organisation_id",
+                   FieldReason::kNotApplicable, "only for a consent granted by a guardian");
   }
-  if (!by_guardian && !in.guardian_organisation_id().empty()) {
-    return InvalidArgument("consent.guardian_organisation_id",
-                           "only for a consent granted by a guardian");
+  CheckOptionalId(errors, "consent.supersedes_consent_id", in.supersedes_consent_id());
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   if (by_guardian) {
     if (auto refusal = workflow::CheckGuardianOrganisation(guardian->type)) {
@@ -151,7 +148,8 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
         if (!row.supersedes.empty()) {
           auto old = LoadConsent(tx, row.supersedes, /*for_update=*/true);
           if (!old || old->trajectory_id != row.trajectory_id) {
-            return InvalidArgument("consent.supersedes_consent_id", "a consent of this trajectory");
+            return InvalidArgument("consent.supersedes_consent_id", FieldReason::kUnknownReference,
+                                   "a consent of this trajectory");
           }
         }
         InsertConsent(tx, row);
@@ -172,8 +170,8 @@ grpc::Status ConsentHandler::ChangeConsent(const grpc::ServerContext& context,
   }
   ConsentAdapter adapter;
   return common::Change(
-      mutations_, caller, method, request, {"consent_id", consent_id, etag, request_id}, response,
-      adapter, [&](ConsentChange& c) -> grpc::Status {
+      mutations_, caller, method, request, {"consent_id", consent_id, etag, request_id},
+      FieldErrors(request), response, adapter, [&](ConsentChange& c) -> grpc::Status {
         if (event == workflow::ConsentEvent::kGrant &&
             c.row.record.grantor == workflow::Grantor::kGuardian) {
           // Her age today, under the trajectory's lock: the feed that ends
@@ -238,7 +236,7 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -258,11 +256,11 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "trajectory_id", request->trajectory_id());
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {

@@ -71,31 +71,26 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return denied;
   }
   const auto& in = request->override();
-  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
-                                 CheckId("override.trajectory_id", in.trajectory_id())});
-      !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "override.trajectory_id", in.trajectory_id());
   workflow::OverrideRecord o;
-  if (auto invalid = ReadCategories(in.categories(), o.categories); !invalid.ok()) {
-    return InvalidArgument("override.categories", invalid.error_message());
-  }
-  if (in.basis() == v1::LEGAL_BASIS_UNSPECIFIED || !v1::LegalBasis_IsValid(in.basis())) {
-    return InvalidArgument("override.basis",
-                           "child protection, vital interest or legal obligation");
-  }
-  if (in.justification().empty() || in.justification().size() > 4000) {
-    return InvalidArgument("override.justification", "required, at most 4000 bytes");
-  }
+  ReadCategories(errors, "override.categories", in.categories(), o.categories);
+  CheckEnum(errors, "override.basis", in.basis(), v1::LegalBasis_IsValid, true,
+            "child protection, vital interest or legal obligation");
+  CheckLength(errors, "override.justification", in.justification(), 4000, /*required=*/true);
   const auto* recipient = directory_.FindOrganisation(in.recipient_organisation_id());
-  if (recipient == nullptr) {
-    return InvalidArgument("override.recipient_organisation_id", "an organisation of the chain");
+  errors.Require(recipient != nullptr, "override.recipient_organisation_id",
+                 in.recipient_organisation_id().empty() ? FieldReason::kRequired
+                                                        : FieldReason::kUnknownOrganisation,
+                 "an organisation of the chain");
+  CheckEnum(errors, "override.purpose", in.purpose(), common::v1::Purpose_IsValid, false);
+  if (errors.Require(in.has_expires_at(), "override.expires_at", FieldReason::kRequired,
+                     "a time between 1970 and 2100")) {
+    CheckTime(errors, "override.expires_at", in.expires_at());
   }
-  if (!common::v1::Purpose_IsValid(in.purpose())) {
-    return InvalidArgument("override.purpose", "unknown value");
-  }
-  if (!in.has_expires_at() || !common::ReasonableTimestamp(in.expires_at())) {
-    return InvalidArgument("override.expires_at", "a time between 1970 and 2100");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   return common::Mutate(
       db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,
@@ -147,13 +142,12 @@ grpc::Status ConsentHandler::ChangeOverride(const grpc::ServerContext& context,
   if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
     return denied;
   }
-  if (reason.size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
+  FieldErrors errors(request);
+  CheckLength(errors, "reason", reason, 1000);
   OverrideAdapter adapter{keys_};
   return common::Change(mutations_, caller, method, request,
-                        {"override_id", override_id, etag, request_id}, response, adapter,
-                        [&](OverrideChange& c) -> grpc::Status {
+                        {"override_id", override_id, etag, request_id}, std::move(errors), response,
+                        adapter, [&](OverrideChange& c) -> grpc::Status {
                           // The approver is the authenticated caller: R-OVERRIDE-FOUR-EYES is
                           // decided on the certificate and the directory, never on a field.
                           const auto changed = workflow::ApplyOverride(
@@ -201,7 +195,7 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -221,11 +215,11 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "trajectory_id", request->trajectory_id());
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -250,18 +244,20 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "trajectory_id", request->trajectory_id());
   const auto* recipient = directory_.FindOrganisation(request->recipient_organisation_id());
-  if (recipient == nullptr) {
-    return InvalidArgument("recipient_organisation_id", "an organisation of the chain");
-  }
-  if (request->categories().empty() || request->categories_size() > 20) {
-    return InvalidArgument("categories", "1 to 20 categories");
-  }
-  if (!common::v1::Purpose_IsValid(request->purpose())) {
-    return InvalidArgument("purpose", "unknown value");
+  errors.Require(recipient != nullptr, "recipient_organisation_id",
+                 request->recipient_organisation_id().empty() ? FieldReason::kRequired
+                                                              : FieldReason::kUnknownOrganisation,
+                 "an organisation of the chain");
+  errors.Require(!request->categories().empty(), "categories", FieldReason::kRequired,
+                 "1 to 20 categories");
+  errors.Require(request->categories_size() <= 20, "categories", FieldReason::kTooMany,
+                 "1 to 20 categories");
+  CheckEnum(errors, "purpose", request->purpose(), common::v1::Purpose_IsValid, false);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   return common::ReadOneStatement(db_, db_timeout_, [&](pqxx::nontransaction& tx) {
     // One statement on its own snapshot: a check that starts after a

@@ -43,18 +43,22 @@ v1::OverrideState ProtoState(workflow::OverrideState s) {
   return v1::OVERRIDE_STATE_UNSPECIFIED;
 }
 
-grpc::Status ReadCategories(const google::protobuf::RepeatedField<int>& in,
-                            std::set<workflow::DataCategory>& out) {
+bool ReadCategories(FieldErrors& errors, std::string_view field,
+                    const google::protobuf::RepeatedField<int>& in,
+                    std::set<workflow::DataCategory>& out) {
+  bool known = true;
   for (const int c : in) {
     if (c < 1 || !common::v1::DataCategory_IsValid(c)) {
-      return InvalidArgument("categories", "known data categories");
+      known = false;
+    } else {
+      out.insert(static_cast<workflow::DataCategory>(c));
     }
-    out.insert(static_cast<workflow::DataCategory>(c));
   }
-  if (out.empty()) {
-    return InvalidArgument("categories", "at least one");
+  if (!known) {
+    errors.Add(field, FieldReason::kUnknownValue, "known data categories");
+    return false;
   }
-  return grpc::Status::OK;
+  return errors.Require(!out.empty(), field, FieldReason::kRequired, "at least one");
 }
 
 void Render(const ConsentRow& row, v1::Consent* out) {

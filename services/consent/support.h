@@ -21,11 +21,16 @@
 namespace ketenregie::consent {
 
 using common::Caller;
+using common::CheckEnum;
 using common::CheckEtag;
 using common::CheckId;
+using common::CheckLength;
+using common::CheckOptionalId;
 using common::CheckRequestId;
+using common::CheckTime;
 using common::Etag;
-using common::FirstError;
+using common::FieldErrors;
+using common::FieldReason;
 using common::InvalidArgument;
 using common::ToInstant;
 using common::ToTimestamp;
@@ -38,8 +43,11 @@ v1::ConsentState ProtoState(workflow::ConsentState s);
 
 v1::OverrideState ProtoState(workflow::OverrideState s);
 
-grpc::Status ReadCategories(const google::protobuf::RepeatedField<int>& in,
-                            std::set<workflow::DataCategory>& out);
+/// The data categories `in` names, into `out`; adds `field` to `errors`
+/// when one is unknown or none is given.
+bool ReadCategories(FieldErrors& errors, std::string_view field,
+                    const google::protobuf::RepeatedField<int>& in,
+                    std::set<workflow::DataCategory>& out);
 
 void Render(const ConsentRow& row, v1::Consent* out);
 

@@ -45,22 +45,19 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = FirstError({CheckRequestId(request->request_id()),
-                                 CheckId("trajectory_id", request->trajectory_id())});
-      !invalid.ok()) {
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "trajectory_id", request->trajectory_id());
+  errors.Require(directory_.FindOrganisation(request->recipient_organisation_id()) != nullptr,
+                 "recipient_organisation_id",
+                 request->recipient_organisation_id().empty() ? FieldReason::kRequired
+                                                              : FieldReason::kUnknownOrganisation,
+                 "an organisation of the chain");
+  CheckEnum(errors, "purpose", request->purpose(), v1::HandoffPurpose_IsValid, true,
+            "care referral, legal aid, shelter request, police, municipality or child protection");
+  CheckLength(errors, "message", request->message(), 10'000);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (directory_.FindOrganisation(request->recipient_organisation_id()) == nullptr) {
-    return InvalidArgument("recipient_organisation_id", "an organisation of the chain");
-  }
-  if (request->purpose() == v1::HANDOFF_PURPOSE_UNSPECIFIED ||
-      !v1::HandoffPurpose_IsValid(request->purpose())) {
-    return InvalidArgument("purpose",
-                           "care referral, legal aid, shelter request, police, "
-                           "municipality or child protection");
-  }
-  if (request->message().size() > 10'000) {
-    return InvalidArgument("message", "at most 10000 bytes");
   }
   return common::Mutate(
       db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
@@ -164,12 +161,9 @@ grpc::Status HandoffHandler::Change(const grpc::ServerContext& context, std::str
   if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
     return denied;
   }
-  if (reason.size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
-  if (assigned_office.size() > 200) {
-    return InvalidArgument("assigned_office", "at most 200 bytes");
-  }
+  FieldErrors errors(request);
+  CheckLength(errors, "reason", reason, 1000);
+  CheckLength(errors, "assigned_office", assigned_office, 200);
   HandoffAdapter adapter{keys_, by_partner, nullptr};
   if (event == HandoffEvent::kSend) {
     adapter.before_lock = [&](const HandoffRow& draft) {
@@ -177,8 +171,8 @@ grpc::Status HandoffHandler::Change(const grpc::ServerContext& context, std::str
     };
   }
   return common::Change(
-      mutations_, caller, method, request, {"handoff_id", handoff_id, etag, request_id}, response,
-      adapter, [&](HandoffChange& c) -> grpc::Status {
+      mutations_, caller, method, request, {"handoff_id", handoff_id, etag, request_id},
+      std::move(errors), response, adapter, [&](HandoffChange& c) -> grpc::Status {
         const auto changed = workflow::ApplyHandoff(c.row.flow, {event, reason}, c.now);
         if (!changed.ok()) {
           return common::RuleRefusal(changed.violation());
@@ -233,7 +227,7 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -257,11 +251,11 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "trajectory_id", request->trajectory_id());
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   // Let in as a service (every handoff) or as a coordinator (her own
@@ -285,12 +279,12 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, "ListInbox"); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  CheckEnum(errors, "state", request->state(), v1::HandoffState_IsValid, false);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!v1::HandoffState_IsValid(request->state())) {
-    return InvalidArgument("state", "unknown value");
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();

@@ -30,7 +30,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, "ReadPacket"); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("handoff_id", request->handoff_id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "handoff_id", request->handoff_id());
+      !invalid.ok()) {
     return invalid;
   }
   // Which handoff, to whom, for what.
@@ -169,7 +170,8 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
+      !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {

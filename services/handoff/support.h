@@ -25,11 +25,16 @@
 namespace ketenregie::handoff {
 
 using common::Caller;
+using common::CheckEnum;
 using common::CheckEtag;
 using common::CheckId;
+using common::CheckLength;
+using common::CheckOptionalId;
 using common::CheckRequestId;
+using common::CheckTime;
 using common::Etag;
-using common::FirstError;
+using common::FieldErrors;
+using common::FieldReason;
 using common::InvalidArgument;
 using common::ToTimestamp;
 using workflow::HandoffEvent;

@@ -32,8 +32,10 @@ grpc::Status ShelterHandler::GetOccupancyBoard(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (!v1::ShelterKind_IsValid(request->kind())) {
-    return InvalidArgument("kind", "unknown value");
+  FieldErrors errors(*request);
+  CheckEnum(errors, "kind", request->kind(), v1::ShelterKind_IsValid, false);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     // "Nearing three months": the limit within the 14-day reminder window.

@@ -43,21 +43,17 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
   const auto& s = request->shelter();
-  if (s.display_name().empty() || s.display_name().size() > 200) {
-    return InvalidArgument("shelter.display_name", "required, at most 200 bytes");
-  }
-  if (s.kind() == v1::SHELTER_KIND_UNSPECIFIED || !v1::ShelterKind_IsValid(s.kind())) {
-    return InvalidArgument("shelter.kind", "crisis, categorical or follow-up");
-  }
-  if (s.capacity_beds() < 0 || s.capacity_beds() > 1000) {
-    return InvalidArgument("shelter.capacity_beds", "0 to 1000");
-  }
-  if (s.secret_address().empty() || s.secret_address().size() > 500) {
-    return InvalidArgument("shelter.secret_address", "required, at most 500 bytes");
+  CheckLength(errors, "shelter.display_name", s.display_name(), 200, /*required=*/true);
+  CheckEnum(errors, "shelter.kind", s.kind(), v1::ShelterKind_IsValid, true,
+            "crisis, categorical or follow-up");
+  errors.Require(s.capacity_beds() >= 0 && s.capacity_beds() <= 1000, "shelter.capacity_beds",
+                 FieldReason::kOutOfRange, "0 to 1000");
+  CheckLength(errors, "shelter.secret_address", s.secret_address(), 500, /*required=*/true);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   if (auto refusal = workflow::CheckShelterKindOfOperator(caller.principal.organisation_type,
                                                           KindOf(s.kind()))) {
@@ -90,7 +86,7 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
@@ -115,12 +111,12 @@ grpc::Status ShelterHandler::ListShelters(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  CheckEnum(errors, "kind", request->kind(), v1::ShelterKind_IsValid, false);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!v1::ShelterKind_IsValid(request->kind())) {
-    return InvalidArgument("kind", "unknown value");
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
@@ -147,17 +143,14 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "shelter_id", request->shelter_id());
+  CheckEtag(errors, request->etag());
+  errors.Require(request->capacity_beds() >= 0 && request->capacity_beds() <= 1000, "capacity_beds",
+                 FieldReason::kOutOfRange, "0 to 1000");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (auto invalid = CheckId("shelter_id", request->shelter_id()); !invalid.ok()) {
-    return invalid;
-  }
-  if (auto invalid = CheckEtag(request->etag()); !invalid.ok()) {
-    return invalid;
-  }
-  if (request->capacity_beds() < 0 || request->capacity_beds() > 1000) {
-    return InvalidArgument("capacity_beds", "0 to 1000");
   }
   return gate_.Checked(
       caller, *request, __func__,

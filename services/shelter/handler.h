@@ -81,7 +81,8 @@ class ShelterHandler final : public v1::ShelterService::Service {
   grpc::Status ChangePlacement(const common::Caller& caller, std::string_view method,
                                const google::protobuf::Message& request,
                                const std::string& request_id, const std::string& placement_id,
-                               const std::string& etag, v1::Placement* response,
+                               const std::string& etag, common::FieldErrors errors,
+                               v1::Placement* response,
                                const std::function<grpc::Status(PlacementChange&)>& change);
 
   common::DbPool& db_;

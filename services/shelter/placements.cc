@@ -69,25 +69,21 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
     return denied;
   }
   const Instant now = clock_.Now();
-  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
-    return invalid;
-  }
-  if (auto invalid = CheckId("shelter_id", request->shelter_id()); !invalid.ok()) {
-    return invalid;
-  }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
-  if (request->accompanying_children() < 0 || request->accompanying_children() > 20) {
-    return InvalidArgument("accompanying_children", "0 to 20");
-  }
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "shelter_id", request->shelter_id());
+  CheckId(errors, "trajectory_id", request->trajectory_id());
+  errors.Require(request->accompanying_children() >= 0 && request->accompanying_children() <= 20,
+                 "accompanying_children", FieldReason::kOutOfRange, "0 to 20");
   const Instant starts = request->has_starts_at() ? ToInstant(request->starts_at()) : now;
-  if (starts < workflow::AddDays(now, -30) || starts > workflow::AddDays(now, 90)) {
-    return InvalidArgument("starts_at", "within the past 30 or the next 90 days");
-  }
-  if (request->has_planned_end_at() && (ToInstant(request->planned_end_at()) <= starts ||
-                                        request->planned_end_at().seconds() > 4'102'444'800)) {
-    return InvalidArgument("planned_end_at", "after starts_at");
+  errors.Require(starts >= workflow::AddDays(now, -30) && starts <= workflow::AddDays(now, 90),
+                 "starts_at", FieldReason::kOutOfRange, "within the past 30 or the next 90 days");
+  errors.Require(
+      !request->has_planned_end_at() || (ToInstant(request->planned_end_at()) > starts &&
+                                         request->planned_end_at().seconds() <= 4'102'444'800),
+      "planned_end_at", FieldReason::kOutOfRange, "after starts_at");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   workflow::PersonFacts person;
   if (auto unavailable = facts_.Get(request->trajectory_id(), person); !unavailable.ok()) {
@@ -134,11 +130,12 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
 grpc::Status ShelterHandler::ChangePlacement(
     const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& placement_id, const std::string& etag,
-    v1::Placement* response, const std::function<grpc::Status(PlacementChange&)>& change) {
+    FieldErrors errors, v1::Placement* response,
+    const std::function<grpc::Status(PlacementChange&)>& change) {
   PlacementAdapter adapter{keys_};
   return common::Change(mutations_, caller, method, request,
-                        {"placement_id", placement_id, etag, request_id}, response, adapter,
-                        change);
+                        {"placement_id", placement_id, etag, request_id}, std::move(errors),
+                        response, adapter, change);
 }
 
 grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
@@ -148,10 +145,16 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
+  common::CheckChangeTarget(
+      errors, {"placement_id", request->placement_id(), request->etag(), request->request_id()});
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
+  }
   // The person's facts now, from the trajectory service, before any lock.
   workflow::PersonFacts person;
   std::string trajectory_id;
-  if (common::IsUuid(request->placement_id())) {
+  {
     const grpc::Status found = common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
       const auto row = LoadPlacement(tx, request->placement_id(), false);
       if (!row) {
@@ -169,7 +172,7 @@ grpc::Status ShelterHandler::ConfirmPlacement(grpc::ServerContext* context,
   }
   return ChangePlacement(
       caller, "ConfirmPlacement", *request, request->request_id(), request->placement_id(),
-      request->etag(), response, [&](PlacementChange& c) {
+      request->etag(), std::move(errors), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
         }
@@ -190,13 +193,12 @@ grpc::Status ShelterHandler::EndPlacement(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (!v1::MoveOnDestination_IsValid(request->move_on()) ||
-      request->move_on() == v1::MOVE_ON_DESTINATION_UNSPECIFIED) {
-    return InvalidArgument("move_on", "where the person went (left, destination unknown, if so)");
-  }
+  FieldErrors errors(*request);
+  CheckEnum(errors, "move_on", request->move_on(), v1::MoveOnDestination_IsValid, true,
+            "where the person went (left, destination unknown, if so)");
   return ChangePlacement(
       caller, "EndPlacement", *request, request->request_id(), request->placement_id(),
-      request->etag(), response, [&](PlacementChange& c) {
+      request->etag(), std::move(errors), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
         }
@@ -216,12 +218,11 @@ grpc::Status ShelterHandler::CancelPlacement(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->reason().size() > 1000) {
-    return InvalidArgument("reason", "at most 1000 bytes");
-  }
+  FieldErrors errors(*request);
+  CheckLength(errors, "reason", request->reason(), 1000);
   return ChangePlacement(
       caller, "CancelPlacement", *request, request->request_id(), request->placement_id(),
-      request->etag(), response, [&](PlacementChange& c) {
+      request->etag(), std::move(errors), response, [&](PlacementChange& c) {
         if (auto refusal = workflow::CheckMayCancelPlacement(
                 c.caller.principal, c.caller.identity.organisation_id,
                 c.row.requested_by_organisation, c.shelter.operator_organisation)) {
@@ -239,12 +240,11 @@ grpc::Status ShelterHandler::RecordContinuationReason(
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->reason().empty() || request->reason().size() > 2000) {
-    return InvalidArgument("reason", "required, at most 2000 bytes");
-  }
+  FieldErrors errors(*request);
+  CheckLength(errors, "reason", request->reason(), 2000, /*required=*/true);
   return ChangePlacement(
       caller, "RecordContinuationReason", *request, request->request_id(), request->placement_id(),
-      request->etag(), response, [&](PlacementChange& c) {
+      request->etag(), std::move(errors), response, [&](PlacementChange& c) {
         if (auto denied = CheckRunsIt(c.caller, c.shelter); !denied.ok()) {
           return denied;
         }
@@ -298,7 +298,7 @@ bool ScopeFor(const Caller& caller, PlacementFilter& filter) {
 }
 
 grpc::Status NoPlacementScope() {
-  return {grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE: you may not read placements"};
+  return common::Forbidden({workflow::rules::kAccessRole, "you may not read placements"});
 }
 
 }  // namespace
@@ -310,7 +310,7 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   PlacementFilter scope;
@@ -346,18 +346,14 @@ grpc::Status ShelterHandler::ListPlacements(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  CheckOptionalId(errors, "shelter_id", request->shelter_id());
+  CheckOptionalId(errors, "trajectory_id", request->trajectory_id());
+  CheckEnum(errors, "state", request->state(), v1::PlacementState_IsValid, false);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!request->shelter_id().empty() && !common::IsUuid(request->shelter_id())) {
-    return InvalidArgument("shelter_id", "must be a UUID, or empty");
-  }
-  if (!request->trajectory_id().empty() && !common::IsUuid(request->trajectory_id())) {
-    return InvalidArgument("trajectory_id", "must be a UUID, or empty");
-  }
-  if (!v1::PlacementState_IsValid(request->state())) {
-    return InvalidArgument("state", "unknown value");
   }
   PlacementFilter filter{request->shelter_id(),
                          request->trajectory_id(),

@@ -21,10 +21,16 @@
 namespace ketenregie::shelter {
 
 using common::Caller;
+using common::CheckEnum;
 using common::CheckEtag;
 using common::CheckId;
+using common::CheckLength;
+using common::CheckOptionalId;
 using common::CheckRequestId;
+using common::CheckTime;
 using common::Etag;
+using common::FieldErrors;
+using common::FieldReason;
 using common::InvalidArgument;
 using common::ToInstant;
 using common::ToTimestamp;

@@ -32,7 +32,8 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
+      !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {

@@ -79,11 +79,12 @@ TrajectoryHandler::TrajectoryHandler(common::DbPool& db, const common::Directory
 grpc::Status TrajectoryHandler::ChangeTrajectory(
     const Caller& caller, std::string_view method, const google::protobuf::Message& request,
     const std::string& request_id, const std::string& trajectory_id, const std::string& etag,
-    v1::Trajectory* response, const std::function<grpc::Status(Change&)>& change) {
+    common::FieldErrors errors, v1::Trajectory* response,
+    const std::function<grpc::Status(Change&)>& change) {
   TrajectoryAdapter adapter{keys_};
   return common::Change(mutations_, caller, method, request,
-                        {"trajectory_id", trajectory_id, etag, request_id}, response, adapter,
-                        change);
+                        {"trajectory_id", trajectory_id, etag, request_id}, std::move(errors),
+                        response, adapter, change);
 }
 
 // --- signals -------------------------------------------------------------------
@@ -95,15 +96,13 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+  common::FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckEnum(errors, "reporter_kind", request->reporter_kind(), v1::ReporterKind_IsValid, true,
+            "say who reported (school, police, ...)");
+  CheckLength(errors, "observation", request->observation(), kMaxText, /*required=*/true);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (request->reporter_kind() == v1::REPORTER_KIND_UNSPECIFIED ||
-      !v1::ReporterKind_IsValid(request->reporter_kind())) {
-    return InvalidArgument("reporter_kind", "say who reported (school, police, ...)");
-  }
-  if (request->observation().empty() || request->observation().size() > kMaxText) {
-    return InvalidArgument("observation", "required, at most 10000 bytes");
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
@@ -150,7 +149,7 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
@@ -172,8 +171,10 @@ grpc::Status TrajectoryHandler::ListSignals(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  common::FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   return common::ReadInto(db_, settings_.db_timeout, *response, [&](pqxx::work& tx) {
@@ -204,23 +205,18 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
     return denied;
   }
   const Instant now = clock_.Now();
-  if (auto invalid = CheckRequestId(request->request_id()); !invalid.ok()) {
+  common::FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  common::CheckOptionalId(errors, "signal_id", request->signal_id());
+  if (errors.Require(request->has_identity(), "identity", common::FieldReason::kRequired,
+                     "required")) {
+    CheckIdentity(errors, request->identity(), now);
+  }
+  CheckEnum(errors, "age_status", request->age_status(), v1::AgeStatus_IsValid, false);
+  errors.Require(request->accompanying_children() >= 0 && request->accompanying_children() <= 20,
+                 "accompanying_children", common::FieldReason::kOutOfRange, "0 to 20");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!request->signal_id().empty() && !common::IsUuid(request->signal_id())) {
-    return InvalidArgument("signal_id", "must be a UUID, or empty");
-  }
-  if (!request->has_identity()) {
-    return InvalidArgument("identity", "required");
-  }
-  if (auto invalid = CheckIdentity(request->identity(), now); !invalid.ok()) {
-    return invalid;
-  }
-  if (!v1::AgeStatus_IsValid(request->age_status())) {
-    return InvalidArgument("age_status", "unknown value");
-  }
-  if (request->accompanying_children() < 0 || request->accompanying_children() > 20) {
-    return InvalidArgument("accompanying_children", "0 to 20");
   }
   return common::Mutate(
       db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
@@ -304,7 +300,7 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, "GetTrajectory"); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("id", request->id()); !invalid.ok()) {
+  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
     return invalid;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
@@ -328,23 +324,19 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  common::FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  CheckEnum(errors, "state", request->state(), v1::TrajectoryState_IsValid, false);
+  CheckEnum(errors, "route", request->route(), v1::Route_IsValid, false);
+  errors.Require(request->coordinator_user_id().empty() ||
+                     common::IsValidPrincipalId(request->coordinator_user_id()),
+                 "coordinator_user_id", FieldReason::kNotAnId, "not a user id");
+  if (request->has_reflection_ends_before()) {
+    CheckTime(errors, "reflection_ends_before", request->reflection_ends_before());
+  }
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!v1::TrajectoryState_IsValid(request->state())) {
-    return InvalidArgument("state", "unknown value");
-  }
-  if (!v1::Route_IsValid(request->route())) {
-    return InvalidArgument("route", "unknown value");
-  }
-  if (!request->coordinator_user_id().empty() &&
-      !common::IsValidPrincipalId(request->coordinator_user_id())) {
-    return InvalidArgument("coordinator_user_id", "not a user id");
-  }
-  if (request->has_reflection_ends_before() &&
-      !ReasonableTimestamp(request->reflection_ends_before())) {
-    return InvalidArgument("reflection_ends_before", "a time between 1970 and 2100");
   }
   ListFilter filter{caller.identity.organisation_id, std::nullopt, request->coordinator_user_id(),
                     request->route(), std::nullopt};

@@ -116,7 +116,8 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
   grpc::Status ChangeTrajectory(const common::Caller& caller, std::string_view method,
                                 const google::protobuf::Message& request,
                                 const std::string& request_id, const std::string& trajectory_id,
-                                const std::string& etag, v1::Trajectory* response,
+                                const std::string& etag, common::FieldErrors errors,
+                                v1::Trajectory* response,
                                 const std::function<grpc::Status(Change&)>& change);
 
   common::DbPool& db_;

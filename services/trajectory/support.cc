@@ -60,60 +60,50 @@ bool ValidDate(const common::v1::CivilDate& date, Instant now) {
   return date.year() >= 1900 && ymd.ok() && sys_days{ymd} <= floor<days>(now);
 }
 
-grpc::Status CheckIdentity(const v1::PersonIdentity& identity, Instant now) {
-  if (identity.given_name().empty() && identity.family_name().empty()) {
-    return InvalidArgument("identity.given_name", "a name is required (given or family)");
-  }
-  if (identity.given_name().size() > kMaxName) {
-    return InvalidArgument("identity.given_name", "at most 200 bytes");
-  }
-  if (identity.family_name().size() > kMaxName) {
-    return InvalidArgument("identity.family_name", "at most 200 bytes");
-  }
-  if (identity.has_date_of_birth() && !ValidDate(identity.date_of_birth(), now)) {
-    return InvalidArgument("identity.date_of_birth", "not a real date between 1900 and today");
-  }
-  if (identity.nationality().size() > 100) {
-    return InvalidArgument("identity.nationality", "at most 100 bytes");
-  }
-  if (identity.contact().size() > 500) {
-    return InvalidArgument("identity.contact", "at most 500 bytes");
-  }
-  if (identity.documents_size() > 20) {
-    return InvalidArgument("identity.documents", "at most 20 documents");
-  }
-  for (const auto& document : identity.documents()) {
-    if (document.empty() || document.size() > kMaxName) {
-      return InvalidArgument("identity.documents", "each 1-200 bytes");
+void CheckIdentity(FieldErrors& errors, const v1::PersonIdentity& identity, Instant now) {
+  errors.Require(!identity.given_name().empty() || !identity.family_name().empty(),
+                 "identity.given_name", FieldReason::kRequired,
+                 "a name is required (given or family)");
+  CheckLength(errors, "identity.given_name", identity.given_name(), kMaxName);
+  CheckLength(errors, "identity.family_name", identity.family_name(), kMaxName);
+  errors.Require(!identity.has_date_of_birth() || ValidDate(identity.date_of_birth(), now),
+                 "identity.date_of_birth", FieldReason::kOutOfRange,
+                 "not a real date between 1900 and today");
+  CheckLength(errors, "identity.nationality", identity.nationality(), 100);
+  CheckLength(errors, "identity.contact", identity.contact(), 500);
+  if (errors.Require(identity.documents_size() <= 20, "identity.documents", FieldReason::kTooMany,
+                     "at most 20 documents")) {
+    for (const auto& document : identity.documents()) {
+      errors.Require(!document.empty() && document.size() <= kMaxName, "identity.documents",
+                     document.empty() ? FieldReason::kRequired : FieldReason::kTooLong,
+                     "each 1-200 bytes");
     }
   }
-  if (!v1::GenderIdentity_IsValid(identity.gender_identity())) {
-    return InvalidArgument("identity.gender_identity", "unknown value");
-  }
-  return grpc::Status::OK;
+  CheckEnum(errors, "identity.gender_identity", identity.gender_identity(),
+            v1::GenderIdentity_IsValid, false);
 }
 
-grpc::Status CheckScreening(const v1::Screening& screening) {
+void CheckScreening(FieldErrors& errors, const v1::Screening& screening) {
   std::set<int> seen;
   for (const auto& assessment : screening.indicators()) {
     const int indicator = assessment.indicator();
-    if (indicator < 1 || indicator > 12 || !v1::Indicator_IsValid(indicator)) {
-      return InvalidArgument("screening.indicators.indicator", "one of the 12 indicators");
+    if (errors.Require(indicator >= 1 && indicator <= 12 && v1::Indicator_IsValid(indicator),
+                       "screening.indicators.indicator", FieldReason::kUnknownValue,
+                       "one of the 12 indicators")) {
+      errors.Require(seen.insert(indicator).second, "screening.indicators.indicator",
+                     FieldReason::kDuplicate, "each indicator at most once");
     }
-    if (!seen.insert(indicator).second) {
-      return InvalidArgument("screening.indicators.indicator", "each indicator at most once");
-    }
-    if (!v1::IndicatorScore_IsValid(assessment.score())) {
-      return InvalidArgument("screening.indicators.score", "0, 1, 2 or 3");
-    }
+    CheckEnum(errors, "screening.indicators.score", assessment.score(), v1::IndicatorScore_IsValid,
+              false, "0, 1, 2 or 3");
   }
   std::set<int> forms;
   for (const int form : screening.forms()) {
-    if (form < 1 || !v1::ExploitationForm_IsValid(form) || !forms.insert(form).second) {
-      return InvalidArgument("screening.forms", "known forms, each at most once");
+    if (errors.Require(form >= 1 && v1::ExploitationForm_IsValid(form), "screening.forms",
+                       FieldReason::kUnknownValue, "known forms, each at most once")) {
+      errors.Require(forms.insert(form).second, "screening.forms", FieldReason::kDuplicate,
+                     "known forms, each at most once");
     }
   }
-  return grpc::Status::OK;
 }
 
 // --- rendering -----------------------------------------------------------------

@@ -26,11 +26,16 @@
 namespace ketenregie::trajectory {
 
 using common::Caller;
+using common::CheckEnum;
 using common::CheckEtag;
 using common::CheckId;
+using common::CheckLength;
+using common::CheckOptionalId;
 using common::CheckRequestId;
+using common::CheckTime;
 using common::Etag;
-using common::FirstError;
+using common::FieldErrors;
+using common::FieldReason;
 using common::InvalidArgument;
 using common::ReasonableTimestamp;
 using workflow::Instant;
@@ -52,9 +57,11 @@ std::optional<std::string> BlindIndexOf(const common::Keyring& keyring,
 
 bool ValidDate(const common::v1::CivilDate& date, Instant now);
 
-grpc::Status CheckIdentity(const v1::PersonIdentity& identity, Instant now);
+/// Adds each wrong field of `identity` (named "identity.<field>").
+void CheckIdentity(FieldErrors& errors, const v1::PersonIdentity& identity, Instant now);
 
-grpc::Status CheckScreening(const v1::Screening& screening);
+/// Adds each wrong field of `screening` (named "screening.<field>").
+void CheckScreening(FieldErrors& errors, const v1::Screening& screening);
 
 void Render(const TrajectoryRow& row, const common::Keyring& keyring, v1::Trajectory* out);
 

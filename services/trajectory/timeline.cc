@@ -33,15 +33,15 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("trajectory_id", request->trajectory_id()); !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "trajectory_id", request->trajectory_id());
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
-    return invalid;
+  if (common::ParsePage(errors, request->page(), page)) {
+    errors.Require(!page.after || page.after->second == request->trajectory_id(), "page.page_token",
+                   FieldReason::kInvalidToken, "not a token from this timeline");
   }
-  if (page.after && page.after->second != request->trajectory_id()) {
-    return InvalidArgument("page.page_token", "not a token from this timeline");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
   }
   const long long after = page.after ? page.after->first : 0;
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
@@ -76,19 +76,16 @@ grpc::Status TrajectoryHandler::ListTasks(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   common::PageQuery page;
-  if (auto invalid = common::ParsePage(request->page(), page); !invalid.ok()) {
+  common::ParsePage(errors, request->page(), page);
+  CheckEnum(errors, "state", request->state(), v1::TaskState_IsValid, false);
+  errors.Require(request->assignee_user_id().empty() ||
+                     common::IsValidPrincipalId(request->assignee_user_id()),
+                 "assignee_user_id", FieldReason::kNotAnId, "not a user id");
+  CheckOptionalId(errors, "trajectory_id", request->trajectory_id());
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
-  }
-  if (!v1::TaskState_IsValid(request->state())) {
-    return InvalidArgument("state", "unknown value");
-  }
-  if (!request->assignee_user_id().empty() &&
-      !common::IsValidPrincipalId(request->assignee_user_id())) {
-    return InvalidArgument("assignee_user_id", "not a user id");
-  }
-  if (!request->trajectory_id().empty() && !common::IsUuid(request->trajectory_id())) {
-    return InvalidArgument("trajectory_id", "must be a UUID, or empty");
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     common::FillPage(
@@ -111,10 +108,11 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid =
-          FirstError({CheckRequestId(request->request_id()), CheckId("task_id", request->task_id()),
-                      CheckEtag(request->etag())});
-      !invalid.ok()) {
+  FieldErrors errors(*request);
+  CheckRequestId(errors, request->request_id());
+  CheckId(errors, "task_id", request->task_id());
+  CheckEtag(errors, request->etag());
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   return common::Mutate(db_, settings_.db_timeout, caller, "CompleteTask", *request,

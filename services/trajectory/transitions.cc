@@ -32,13 +32,12 @@ grpc::Status TrajectoryHandler::SetAgeStatus(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->age_status() == v1::AGE_STATUS_UNSPECIFIED ||
-      !v1::AgeStatus_IsValid(request->age_status())) {
-    return InvalidArgument("age_status", "confirmed adult, minor or doubted");
-  }
+  FieldErrors errors(*request);
+  CheckEnum(errors, "age_status", request->age_status(), v1::AgeStatus_IsValid, true,
+            "confirmed adult, minor or doubted");
   return ChangeTrajectory(
       caller, "SetAgeStatus", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetAgeStatus};
         command.age = ToWorkflow(request->age_status());
         c.timeline_kind = "age_status.set";
@@ -54,12 +53,14 @@ grpc::Status TrajectoryHandler::CorrectDateOfBirth(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (!request->has_date_of_birth() || !ValidDate(request->date_of_birth(), clock_.Now())) {
-    return InvalidArgument("date_of_birth", "a real date between 1900 and today");
-  }
+  FieldErrors errors(*request);
+  errors.Require(request->has_date_of_birth() && ValidDate(request->date_of_birth(), clock_.Now()),
+                 "date_of_birth",
+                 request->has_date_of_birth() ? FieldReason::kOutOfRange : FieldReason::kRequired,
+                 "a real date between 1900 and today");
   return ChangeTrajectory(
       caller, "CorrectDateOfBirth", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         if (c.row.person_id.empty()) {
           return common::RuleRefusal({workflow::rules::kStateOrder,
                                       "a signal without a registered person has no date "
@@ -95,15 +96,13 @@ grpc::Status TrajectoryHandler::RecordScreening(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (!request->has_screening()) {
-    return InvalidArgument("screening", "required");
-  }
-  if (auto invalid = CheckScreening(request->screening()); !invalid.ok()) {
-    return invalid;
+  FieldErrors errors(*request);
+  if (errors.Require(request->has_screening(), "screening", FieldReason::kRequired, "required")) {
+    CheckScreening(errors, request->screening());
   }
   return ChangeTrajectory(
       caller, "RecordScreening", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kRecordScreening};
         command.screening = ToWorkflow(request->screening());
         if (auto refused = Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
@@ -131,8 +130,9 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   using E = workflow::TrajectoryEvent;
-  E event;
+  E event{};
   switch (request->route()) {
     case v1::ROUTE_A_CHILD_PROTECTION:
       event = E::kDecideRouteA;
@@ -147,16 +147,19 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
       event = E::kDecideRouteD;
       break;
     default:
-      return InvalidArgument("route", "A, B, C or D");
+      errors.Add("route",
+                 request->route() == v1::ROUTE_UNSPECIFIED ? FieldReason::kRequired
+                                                           : FieldReason::kUnknownValue,
+                 "A, B, C or D");
   }
   int open_placements = 0;
   int unanswered_handoffs = 0;
   if (workflow::ClosesTrajectory(event)) {
     // What closes must know the open work (R-CLOSE-REQUIRES): asked of the
     // other services once the request itself is known to be well formed.
-    if (auto invalid = common::CheckChangeTarget(
-            {"trajectory_id", request->trajectory_id(), request->etag(), request->request_id()});
-        !invalid.ok()) {
+    common::CheckChangeTarget(errors, {"trajectory_id", request->trajectory_id(), request->etag(),
+                                       request->request_id()});
+    if (auto invalid = errors.Status(); !invalid.ok()) {
       return invalid;
     }
     if (auto unavailable =
@@ -165,20 +168,20 @@ grpc::Status TrajectoryHandler::DecideRoute(grpc::ServerContext* context,
       return unavailable;
     }
   }
-  return ChangeTrajectory(caller, "DecideRoute", *request, request->request_id(),
-                          request->trajectory_id(), request->etag(), response, [&](Change& c) {
-                            workflow::TrajectoryCommand command{event};
-                            command.consents_to_referral = request->consents_to_referral();
-                            c.timeline_attributes["consents_to_referral"] =
-                                request->consents_to_referral() ? "true" : "false";
-                            c.row.flow.open_placements = open_placements;
-                            c.row.flow.unanswered_handoffs = unanswered_handoffs;
-                            c.row.route = request->route();
-                            c.timeline_kind = "route.decided";
-                            c.timeline_attributes["route"] = RouteName(request->route());
-                            return Step(c.row.flow, c.actions, command, c.now,
-                                        settings_.trajectory_policy);
-                          });
+  return ChangeTrajectory(
+      caller, "DecideRoute", *request, request->request_id(), request->trajectory_id(),
+      request->etag(), std::move(errors), response, [&](Change& c) {
+        workflow::TrajectoryCommand command{event};
+        command.consents_to_referral = request->consents_to_referral();
+        c.timeline_attributes["consents_to_referral"] =
+            request->consents_to_referral() ? "true" : "false";
+        c.row.flow.open_placements = open_placements;
+        c.row.flow.unanswered_handoffs = unanswered_handoffs;
+        c.row.route = request->route();
+        c.timeline_kind = "route.decided";
+        c.timeline_attributes["route"] = RouteName(request->route());
+        return Step(c.row.flow, c.actions, command, c.now, settings_.trajectory_policy);
+      });
 }
 
 grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
@@ -188,16 +191,19 @@ grpc::Status TrajectoryHandler::AssignCoordinator(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (!common::IsValidPrincipalId(request->coordinator_user_id())) {
-    return InvalidArgument("coordinator_user_id", "a user id");
-  }
+  FieldErrors errors(*request);
+  errors.Require(
+      common::IsValidPrincipalId(request->coordinator_user_id()), "coordinator_user_id",
+      request->coordinator_user_id().empty() ? FieldReason::kRequired : FieldReason::kNotAnId,
+      "a user id");
   return ChangeTrajectory(
       caller, "AssignCoordinator", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         const auto assignee = directory_.FindPrincipal(c.caller.identity.organisation_id,
                                                        request->coordinator_user_id());
         if (!assignee || workflow::CheckAccess(*assignee, Operation::kManageTrajectory)) {
-          return InvalidArgument("coordinator_user_id", "not a coordinator of your organisation");
+          return InvalidArgument("coordinator_user_id", FieldReason::kUnknownReference,
+                                 "not a coordinator of your organisation");
         }
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kAssignCoordinator};
         command.coordinator = request->coordinator_user_id();
@@ -214,9 +220,10 @@ grpc::Status TrajectoryHandler::SetNonPunishmentFlag(grpc::ServerContext* contex
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   return ChangeTrajectory(
       caller, "SetNonPunishmentFlag", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kSetNonPunishment};
         command.non_punishment = request->flag();
         c.timeline_kind = "non_punishment.set";
@@ -232,9 +239,10 @@ grpc::Status TrajectoryHandler::ReactivateTrajectory(grpc::ServerContext* contex
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   return ChangeTrajectory(
       caller, "ReactivateTrajectory", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kReactivate};
         command.consents_to_referral = request->consents_to_referral();
         c.row.route = v1::ROUTE_B_ACTIVE;
@@ -252,15 +260,17 @@ grpc::Status TrajectoryHandler::StartReflectionPeriod(
     return denied;
   }
   const Instant now = clock_.Now();
+  FieldErrors errors(*request);
   if (request->has_starts_at()) {
     const Instant starts = ToInstant(request->starts_at());
-    if (starts < workflow::AddMonths(now, -12) || starts > workflow::AddDays(now, 30)) {
-      return InvalidArgument("starts_at", "within the past year or the next 30 days");
-    }
+    errors.Require(
+        CheckTime(errors, "starts_at", request->starts_at()) &&
+            starts >= workflow::AddMonths(now, -12) && starts <= workflow::AddDays(now, 30),
+        "starts_at", FieldReason::kOutOfRange, "within the past year or the next 30 days");
   }
   return ChangeTrajectory(
       caller, "StartReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::ReflectionCommand command{workflow::ReflectionEvent::kStart};
         command.starts_at = request->has_starts_at() ? ToInstant(request->starts_at()) : c.now;
         command.dublin_case = request->dublin_case();
@@ -282,15 +292,12 @@ grpc::Status TrajectoryHandler::DecideReflectionPeriod(
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->decision() == v1::REFLECTION_DECISION_UNSPECIFIED ||
-      !v1::ReflectionDecision_IsValid(request->decision())) {
-    return InvalidArgument("decision",
-                           "police report, other cooperation, no report for "
-                           "serious reasons, or declined");
-  }
+  FieldErrors errors(*request);
+  CheckEnum(errors, "decision", request->decision(), v1::ReflectionDecision_IsValid, true,
+            "police report, other cooperation, no report for serious reasons, or declined");
   return ChangeTrajectory(
       caller, "DecideReflectionPeriod", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::ReflectionCommand command{workflow::ReflectionEvent::kDecide};
         command.decision = ToWorkflow(request->decision());
         c.timeline_kind = "reflection.decided";
@@ -306,19 +313,17 @@ grpc::Status TrajectoryHandler::RecordResidencePermit(
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->permit_state() == v1::PERMIT_STATE_UNSPECIFIED ||
-      !v1::PermitState_IsValid(request->permit_state())) {
-    return InvalidArgument("permit_state", "applied, granted or rejected");
-  }
-  if (request->permit_state() == v1::PERMIT_STATE_GRANTED && !request->has_valid_until()) {
-    return InvalidArgument("valid_until", "required for a granted permit");
-  }
-  if (request->has_valid_until() && !ReasonableTimestamp(request->valid_until())) {
-    return InvalidArgument("valid_until", "a time between 1970 and 2100");
+  FieldErrors errors(*request);
+  CheckEnum(errors, "permit_state", request->permit_state(), v1::PermitState_IsValid, true,
+            "applied, granted or rejected");
+  errors.Require(request->permit_state() != v1::PERMIT_STATE_GRANTED || request->has_valid_until(),
+                 "valid_until", FieldReason::kRequired, "required for a granted permit");
+  if (request->has_valid_until()) {
+    CheckTime(errors, "valid_until", request->valid_until());
   }
   return ChangeTrajectory(
       caller, "RecordResidencePermit", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         const auto event = workflow::PermitEvent(
             c.row.reflection.state, request->permit_state() == v1::PERMIT_STATE_GRANTED
                                         ? workflow::PermitOutcome::kGranted
@@ -341,16 +346,15 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (request->reason() == v1::CLOSURE_REASON_UNSPECIFIED ||
-      !v1::ClosureReason_IsValid(request->reason())) {
-    return InvalidArgument("reason", "a closure reason");
-  }
+  FieldErrors errors(*request);
+  CheckEnum(errors, "reason", request->reason(), v1::ClosureReason_IsValid, true,
+            "a closure reason");
   int open_placements = 0;
   int unanswered_handoffs = 0;
   {
-    if (auto invalid = common::CheckChangeTarget(
-            {"trajectory_id", request->trajectory_id(), request->etag(), request->request_id()});
-        !invalid.ok()) {
+    common::CheckChangeTarget(errors, {"trajectory_id", request->trajectory_id(), request->etag(),
+                                       request->request_id()});
+    if (auto invalid = errors.Status(); !invalid.ok()) {
       return invalid;
     }
     if (auto unavailable =
@@ -361,7 +365,7 @@ grpc::Status TrajectoryHandler::CloseTrajectory(grpc::ServerContext* context,
   }
   return ChangeTrajectory(
       caller, "CloseTrajectory", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         workflow::TrajectoryCommand command{workflow::TrajectoryEvent::kClose};
         command.reason = ToWorkflow(request->reason());
         c.row.flow.open_placements = open_placements;
@@ -379,9 +383,10 @@ grpc::Status TrajectoryHandler::ReopenTrajectory(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
+  FieldErrors errors(*request);
   return ChangeTrajectory(
       caller, "ReopenTrajectory", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         c.timeline_kind = "trajectory.reopened";
         c.timeline_attributes["previous_reason"] =
             std::string(workflow::ToString(c.row.flow.closure_reason));
@@ -407,13 +412,11 @@ grpc::Status TrajectoryHandler::LinkTrajectory(grpc::ServerContext* context,
   if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
     return denied;
   }
-  if (auto invalid = CheckId("linked_trajectory_id", request->linked_trajectory_id());
-      !invalid.ok()) {
-    return invalid;
-  }
+  FieldErrors errors(*request);
+  CheckId(errors, "linked_trajectory_id", request->linked_trajectory_id());
   return ChangeTrajectory(
       caller, "LinkTrajectory", *request, request->request_id(), request->trajectory_id(),
-      request->etag(), response, [&](Change& c) {
+      request->etag(), std::move(errors), response, [&](Change& c) {
         const auto other = LoadTrajectory(c.tx, request->linked_trajectory_id(), false);
         if (!other || other->organisation_id != c.row.organisation_id) {
           return common::NotFound("linked trajectory");

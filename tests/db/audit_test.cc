@@ -16,6 +16,7 @@
 #include "services/common/mutation.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
+#include "tests/support/error_details.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
 
@@ -121,8 +122,8 @@ TEST_F(AuditTest, EveryReadHasExactlyOneRecordAndTheChainVerifies) {
   // Only privacy officers read the trail; a coordinator's attempt is itself
   // recorded.
   apb::VerifyChainResponse out;
-  EXPECT_EQ(privacy_->VerifyChain(ContextAs("coordinator-1").get(), {}, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(testing::Refused(privacy_->VerifyChain(ContextAs("coordinator-1").get(), {}, &out),
+                               grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
   apb::ListRecordsRequest list;
   apb::ListRecordsResponse records;
   ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
@@ -238,8 +239,8 @@ TEST_F(AuditTest, SearchByActorActionDecisionAndPeriod) {
     tpb::GetTrajectoryRequest get;
     get.set_id(id);
     tpb::Trajectory t;
-    EXPECT_EQ(essm_->GetTrajectory(ContextAs("advocaat-1").get(), get, &t).error_code(),
-              grpc::StatusCode::PERMISSION_DENIED);
+    EXPECT_TRUE(testing::Refused(essm_->GetTrajectory(ContextAs("advocaat-1").get(), get, &t),
+                                 grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
   }
   auto search = [&](apb::ListRecordsRequest request) {
     std::vector<apb::AuditRecord> found;

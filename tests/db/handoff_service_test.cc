@@ -25,6 +25,7 @@
 #include "services/trajectory/feed.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
+#include "tests/support/error_details.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
 
@@ -290,8 +291,9 @@ TEST_F(HandoffServiceTest, PacketHoldsExactlyThePermittedCategories_OthersVisibl
   // is refused, and the attempt is on the audit trail.
   hpb::ReadPacketRequest impostor;
   impostor.set_handoff_id(handoff_.id());
-  EXPECT_EQ(lawyer_->ReadPacket(ContextAs("rechercheur-1").get(), impostor, &packet).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      testing::Refused(lawyer_->ReadPacket(ContextAs("rechercheur-1").get(), impostor, &packet),
+                       grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
   {
     pqxx::connection c(db_.Dsn());
     pqxx::read_transaction tx(c);
@@ -328,7 +330,8 @@ TEST_F(HandoffServiceTest, Withdrawal_DeniesTheNextReadThenRevokesTheHandoff) {
   // The feed revokes the open handoff; the partner is told why.
   EXPECT_GT(handoffs_.FollowConsentFeed(), 0);
   const grpc::Status revoked = Read(&packet);
-  EXPECT_EQ(revoked.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      testing::Refused(revoked, grpc::StatusCode::PERMISSION_DENIED, "R-WITHDRAWAL-IMMEDIATE"));
   EXPECT_NE(revoked.error_message().find("consent withdrawn"), std::string::npos)
       << revoked.error_message();
   // The refused read is on the trail, in her records.
@@ -393,7 +396,7 @@ TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCa
   hpb::Handoff out;
   const auto refused = lawyer_->DeclineHandoff(ContextAs("advocaat-1").get(), decline, &out);
   EXPECT_EQ(refused.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(refused.error_message().find("R-HANDOFF-ANSWER"), std::string::npos);
+  EXPECT_EQ(testing::ReasonOf(refused), "R-HANDOFF-ANSWER");
   hpb::AcceptHandoffRequest accept;
   accept.set_request_id("a-1");
   accept.set_handoff_id(handoff_.id());
@@ -412,8 +415,9 @@ TEST_F(HandoffServiceTest, PartnerAnswers_DeclineNeedsAReason_AcceptedFormsTheCa
   complete.set_request_id("x-1");
   complete.set_handoff_id(handoff_.id());
   complete.set_etag(out.etag());
-  EXPECT_EQ(essm_->CompleteHandoff(ContextAs("coordinator-1").get(), complete, &out).error_code(),
-            grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      testing::Refused(essm_->CompleteHandoff(ContextAs("coordinator-1").get(), complete, &out),
+                       grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
 }
 
 // No answer in time: the handoff expires, and through the handoff feed the
@@ -880,7 +884,7 @@ TEST_F(HandoffServiceTest, TrajectoryClosed_UnansweredHandoffsRevoked_NoNewOnes)
   const auto refused_send =
       essm_->SendHandoff(ContextAs("coordinator-1").get(), send_draft, &unsent);
   EXPECT_EQ(refused_send.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(refused_send.error_message().find("R-CLOSE-REQUIRES"), std::string::npos);
+  EXPECT_EQ(testing::ReasonOf(refused_send), "R-CLOSE-REQUIRES");
   // A retry of the acknowledged create still gets its first answer.
   hpb::Handoff again;
   ASSERT_TRUE(create("h-draft", "gemeente-rotterdam", &again).ok());
@@ -890,7 +894,8 @@ TEST_F(HandoffServiceTest, TrajectoryClosed_UnansweredHandoffsRevoked_NoNewOnes)
   EXPECT_EQ(handoffs_.FollowTrajectoryFeed(), 0) << "each event once";
   hpb::Packet packet;
   const auto denied = Read(&packet);
-  EXPECT_EQ(denied.error_code(), grpc::StatusCode::PERMISSION_DENIED);
+  EXPECT_TRUE(
+      testing::Refused(denied, grpc::StatusCode::PERMISSION_DENIED, "R-WITHDRAWAL-IMMEDIATE"));
   EXPECT_NE(denied.error_message().find("trajectory closed"), std::string::npos)
       << denied.error_message();
   auto state_of = [&](const std::string& id) {
@@ -907,7 +912,7 @@ TEST_F(HandoffServiceTest, TrajectoryClosed_UnansweredHandoffsRevoked_NoNewOnes)
   hpb::Handoff refused;
   const auto status = create("h-after", "gemeente-rotterdam", &refused);
   EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
-  EXPECT_NE(status.error_message().find("R-CLOSE-REQUIRES"), std::string::npos);
+  EXPECT_EQ(testing::ReasonOf(status), "R-CLOSE-REQUIRES");
   pqxx::connection c(db_.Dsn());
   pqxx::read_transaction tx(c);
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM handoff.outbox WHERE event_type = 'handoff.revoked'")[0]

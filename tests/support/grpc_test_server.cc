@@ -8,7 +8,9 @@
 #include <stdexcept>
 
 #include "services/common/client.h"
+#include "services/common/error_details.h"
 #include "services/common/tls.h"
+#include "tests/support/error_details.h"
 #include "tests/support/local_stack.h"
 
 namespace ketenregie::testing {
@@ -44,6 +46,17 @@ TestServer::TestServer(grpc::Service& service) {
                                certs + "/server.pem", certs + "/server.key", certs + "/ca.pem"),
                            &port);
   builder.RegisterService(&service);
+  // Every refusal a test provokes is checked for the details every client
+  // relies on (status.h): a status without them fails the test.
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(std::make_unique<common::ErrorDetailsInterceptorFactory>(
+      [](std::string_view method, const grpc::Status& status) {
+        if (const std::string missing = MissingDetails(status); !missing.empty()) {
+          ADD_FAILURE() << method << " answered " << status.error_code() << " ("
+                        << status.error_message() << "): " << missing;
+        }
+      }));
+  builder.experimental().SetInterceptorCreators(std::move(creators));
   server_ = builder.BuildAndStart();
   if (server_ == nullptr || port == 0) {
     throw std::runtime_error("test server did not start");
