@@ -78,13 +78,10 @@ grpc::Status Change(const Mutations& m, const Caller& caller, std::string_view m
                     FieldErrors errors, typename Adapter::Response* response, Adapter& adapter,
                     Step&& step) {
   CheckChangeTarget(errors, target);
-  if (auto invalid = errors.Status(); !invalid.ok()) {
-    return invalid;
-  }
   std::string about;  // the resource's trajectory, for the record of a refusal
   grpc::Status status =
-      Mutate(m.db, m.db_timeout, caller, method, request, target.request_id, response, m.keys,
-             [&](pqxx::work& tx, typename Adapter::Response* out) -> grpc::Status {
+      Mutate(m.db, m.db_timeout, caller, method, request, errors, target.request_id, response,
+             m.keys, [&](pqxx::work& tx, typename Adapter::Response* out) -> grpc::Status {
                std::optional<typename Adapter::Work> work;
                if (auto refused = adapter.Open(tx, caller, target.id, m.clock.Now(), work);
                    !refused.ok()) {

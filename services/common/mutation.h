@@ -35,8 +35,10 @@ struct Refused {
 }  // namespace internal
 
 /// Runs one mutation exactly once per (organisation, request_id) — DESIGN.md §7:
-///  * a request with a control character in any text field (CheckText) is
-///    INVALID_ARGUMENT naming it, before anything is read or written;
+///  * `errors`, what the handler found wrong with the request (a FieldErrors
+///    made from the request, so control characters in any text field
+///    included), is INVALID_ARGUMENT naming every such field, before
+///    anything is read or written;
 ///  * a retry with the same request_id returns the first answer and writes
 ///    nothing new, even after a restart (the answer is in the request log);
 ///  * the same request_id with a different request is INVALID_ARGUMENT;
@@ -52,9 +54,9 @@ struct Refused {
 template <typename Response, typename Body>
 grpc::Status Mutate(DbPool& pool, std::chrono::milliseconds acquire_timeout, const Caller& caller,
                     std::string_view method, const google::protobuf::Message& request,
-                    const std::string& request_id, Response* response, const KeyringHolder& keys,
-                    Body&& body) {
-  if (auto invalid = CheckText(request); !invalid.ok()) {
+                    const FieldErrors& errors, const std::string& request_id, Response* response,
+                    const KeyringHolder& keys, Body&& body) {
+  if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   const std::string digest = RequestDigest(method, request);

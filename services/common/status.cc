@@ -15,29 +15,67 @@ namespace {
 
 using Metadata = std::vector<std::pair<std::string, std::string>>;
 
-constexpr std::array kErrorKinds = {
-    ErrorKind::kFieldInvalid,     ErrorKind::kRequestIdReused, ErrorKind::kStaleEtag,
-    ErrorKind::kConcurrentChange, ErrorKind::kNotFound,        ErrorKind::kDatabaseUnavailable,
-    ErrorKind::kOutcomeUnknown,   ErrorKind::kPeerUnavailable, ErrorKind::kPeerRefused,
-    ErrorKind::kUnauthenticated,  ErrorKind::kInternal,        ErrorKind::kCancelled,
-    ErrorKind::kDeadlineExceeded, ErrorKind::kUnimplemented,   ErrorKind::kResourceExhausted,
-};
+// Every kind and reason with its code, in the order of the enum: the one
+// list AllErrorKinds, AllFieldReasons and CodeOf read.
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 15> kErrorKindCodes{{
+    {ErrorKind::kFieldInvalid, "FIELD_INVALID"},
+    {ErrorKind::kRequestIdReused, "REQUEST_ID_REUSED"},
+    {ErrorKind::kStaleEtag, "STALE_ETAG"},
+    {ErrorKind::kConcurrentChange, "CONCURRENT_CHANGE"},
+    {ErrorKind::kNotFound, "NOT_FOUND"},
+    {ErrorKind::kDatabaseUnavailable, "DATABASE_UNAVAILABLE"},
+    {ErrorKind::kOutcomeUnknown, "OUTCOME_UNKNOWN"},
+    {ErrorKind::kPeerUnavailable, "PEER_UNAVAILABLE"},
+    {ErrorKind::kPeerRefused, "PEER_REFUSED"},
+    {ErrorKind::kUnauthenticated, "UNAUTHENTICATED"},
+    {ErrorKind::kInternal, "INTERNAL"},
+    {ErrorKind::kCancelled, "CANCELLED"},
+    {ErrorKind::kDeadlineExceeded, "DEADLINE_EXCEEDED"},
+    {ErrorKind::kUnimplemented, "UNIMPLEMENTED"},
+    {ErrorKind::kResourceExhausted, "RESOURCE_EXHAUSTED"},
+}};
 
-constexpr std::array kFieldReasons = {
-    FieldReason::kRequired,
-    FieldReason::kTooLong,
-    FieldReason::kTooMany,
-    FieldReason::kNotAnId,
-    FieldReason::kUnknownValue,
-    FieldReason::kDuplicate,
-    FieldReason::kOutOfRange,
-    FieldReason::kControlCharacter,
-    FieldReason::kUnknownOrganisation,
-    FieldReason::kUnknownReference,
-    FieldReason::kNotApplicable,
-    FieldReason::kInvalidToken,
-    FieldReason::kReused,
-};
+constexpr std::array<std::pair<FieldReason, std::string_view>, 13> kFieldReasonCodes{{
+    {FieldReason::kRequired, "REQUIRED"},
+    {FieldReason::kTooLong, "TOO_LONG"},
+    {FieldReason::kTooMany, "TOO_MANY"},
+    {FieldReason::kNotAnId, "NOT_AN_ID"},
+    {FieldReason::kUnknownValue, "UNKNOWN_VALUE"},
+    {FieldReason::kDuplicate, "DUPLICATE"},
+    {FieldReason::kOutOfRange, "OUT_OF_RANGE"},
+    {FieldReason::kControlCharacter, "CONTROL_CHARACTER"},
+    {FieldReason::kUnknownOrganisation, "UNKNOWN_ORGANISATION"},
+    {FieldReason::kUnknownReference, "UNKNOWN_REFERENCE"},
+    {FieldReason::kNotApplicable, "NOT_APPLICABLE"},
+    {FieldReason::kInvalidToken, "INVALID_TOKEN"},
+    {FieldReason::kReused, "REUSED"},
+}};
+
+// Entry i is the enum's value i, up to its last: none missing, none twice.
+template <typename Enum, std::size_t N>
+constexpr bool InEnumOrder(const std::array<std::pair<Enum, std::string_view>, N>& table,
+                           Enum last) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (static_cast<std::size_t>(table[i].first) != i) {
+      return false;
+    }
+  }
+  return static_cast<std::size_t>(last) + 1 == N;
+}
+static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kResourceExhausted));
+static_assert(InEnumOrder(kFieldReasonCodes, FieldReason::kReused));
+
+template <typename Enum, std::size_t N>
+constexpr std::array<Enum, N> KeysOf(
+    const std::array<std::pair<Enum, std::string_view>, N>& table) {
+  std::array<Enum, N> keys{};
+  for (std::size_t i = 0; i < N; ++i) {
+    keys[i] = table[i].first;
+  }
+  return keys;
+}
+constexpr auto kErrorKinds = KeysOf(kErrorKindCodes);
+constexpr auto kFieldReasons = KeysOf(kFieldReasonCodes);
 
 // How soon a retry may help, where one does.
 constexpr std::chrono::milliseconds kRetrySoon{1000};
@@ -55,28 +93,21 @@ google::rpc::LocalizedMessage Dutch(std::string_view code) {
   return message;
 }
 
-// The status with its details: ErrorInfo, the Dutch sentence, and what else
-// the caller adds to `details` first.
+// The status with its details: ErrorInfo first (the one detail every
+// client looks for), the Dutch sentence, then the details of `extra`.
 grpc::Status Build(grpc::StatusCode code, std::string message, std::string_view reason,
-                   const Metadata& metadata, google::rpc::Status details) {
+                   const Metadata& metadata, const google::rpc::Status& extra) {
+  google::rpc::Status details;
   details.set_code(static_cast<int>(code));
   details.set_message(message);
   google::rpc::ErrorInfo info;
   info.set_reason(std::string(reason));
   info.set_domain(std::string(kErrorDomain));
-  for (const auto& [key, value] : metadata) {
-    (*info.mutable_metadata())[key] = value;
-  }
-  // ErrorInfo first: the one detail every client looks for.
-  google::rpc::Status ordered;
-  ordered.set_code(details.code());
-  ordered.set_message(details.message());
-  Pack(ordered, info);
-  Pack(ordered, Dutch(reason));
-  for (const auto& detail : details.details()) {
-    *ordered.add_details() = detail;
-  }
-  return {code, std::move(message), ordered.SerializeAsString()};
+  info.mutable_metadata()->insert(metadata.begin(), metadata.end());
+  Pack(details, info);
+  Pack(details, Dutch(reason));
+  details.mutable_details()->MergeFrom(extra.details());
+  return {code, std::move(message), details.SerializeAsString()};
 }
 
 grpc::Status RuleStatus(grpc::StatusCode code, const workflow::RuleViolation& violation,
@@ -119,73 +150,13 @@ ErrorKind KindOfCode(grpc::StatusCode code) {
 std::span<const ErrorKind> AllErrorKinds() { return kErrorKinds; }
 
 std::string_view CodeOf(ErrorKind kind) {
-  switch (kind) {
-    case ErrorKind::kFieldInvalid:
-      return "FIELD_INVALID";
-    case ErrorKind::kRequestIdReused:
-      return "REQUEST_ID_REUSED";
-    case ErrorKind::kStaleEtag:
-      return "STALE_ETAG";
-    case ErrorKind::kConcurrentChange:
-      return "CONCURRENT_CHANGE";
-    case ErrorKind::kNotFound:
-      return "NOT_FOUND";
-    case ErrorKind::kDatabaseUnavailable:
-      return "DATABASE_UNAVAILABLE";
-    case ErrorKind::kOutcomeUnknown:
-      return "OUTCOME_UNKNOWN";
-    case ErrorKind::kPeerUnavailable:
-      return "PEER_UNAVAILABLE";
-    case ErrorKind::kPeerRefused:
-      return "PEER_REFUSED";
-    case ErrorKind::kUnauthenticated:
-      return "UNAUTHENTICATED";
-    case ErrorKind::kInternal:
-      return "INTERNAL";
-    case ErrorKind::kCancelled:
-      return "CANCELLED";
-    case ErrorKind::kDeadlineExceeded:
-      return "DEADLINE_EXCEEDED";
-    case ErrorKind::kUnimplemented:
-      return "UNIMPLEMENTED";
-    case ErrorKind::kResourceExhausted:
-      return "RESOURCE_EXHAUSTED";
-  }
-  return "INTERNAL";
+  return kErrorKindCodes[static_cast<std::size_t>(kind)].second;
 }
 
 std::span<const FieldReason> AllFieldReasons() { return kFieldReasons; }
 
 std::string_view CodeOf(FieldReason reason) {
-  switch (reason) {
-    case FieldReason::kRequired:
-      return "REQUIRED";
-    case FieldReason::kTooLong:
-      return "TOO_LONG";
-    case FieldReason::kTooMany:
-      return "TOO_MANY";
-    case FieldReason::kNotAnId:
-      return "NOT_AN_ID";
-    case FieldReason::kUnknownValue:
-      return "UNKNOWN_VALUE";
-    case FieldReason::kDuplicate:
-      return "DUPLICATE";
-    case FieldReason::kOutOfRange:
-      return "OUT_OF_RANGE";
-    case FieldReason::kControlCharacter:
-      return "CONTROL_CHARACTER";
-    case FieldReason::kUnknownOrganisation:
-      return "UNKNOWN_ORGANISATION";
-    case FieldReason::kUnknownReference:
-      return "UNKNOWN_REFERENCE";
-    case FieldReason::kNotApplicable:
-      return "NOT_APPLICABLE";
-    case FieldReason::kInvalidToken:
-      return "INVALID_TOKEN";
-    case FieldReason::kReused:
-      return "REUSED";
-  }
-  return "REQUIRED";
+  return kFieldReasonCodes[static_cast<std::size_t>(reason)].second;
 }
 
 // --- field errors ------------------------------------------------------------------
@@ -277,7 +248,7 @@ grpc::Status ErrorStatus(grpc::StatusCode code, ErrorKind kind, std::string_view
                                            1'000'000);
     Pack(details, retry);
   }
-  return Build(code, std::string(message), CodeOf(kind), metadata, std::move(details));
+  return Build(code, std::string(message), CodeOf(kind), metadata, details);
 }
 
 grpc::Status FromStorageError(const StorageError& error) {

@@ -84,10 +84,6 @@ void CheckText(FieldErrors& errors, const google::protobuf::Message& message) {
   AddControls(errors, message, "");
 }
 
-grpc::Status CheckText(const google::protobuf::Message& message) {
-  return FieldErrors(message).Status();
-}
-
 bool CheckRequestId(FieldErrors& errors, const std::string& request_id) {
   return errors.Require(IsRequestId(request_id), "request_id",
                         request_id.empty() ? FieldReason::kRequired : FieldReason::kOutOfRange,

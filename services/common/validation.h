@@ -24,8 +24,6 @@ namespace ketenregie::common {
 /// and no client expects one, so a field that holds one would be answered
 /// otherwise than stored. Adds each offending field ("identity.contact").
 void CheckText(FieldErrors& errors, const google::protobuf::Message& message);
-/// The same, as a status: OK, or INVALID_ARGUMENT naming every such field.
-grpc::Status CheckText(const google::protobuf::Message& message);
 
 /// The checks every service makes of its requests' common fields. Each adds
 /// its field to `errors` when it is wrong and returns whether it is right.

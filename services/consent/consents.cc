@@ -105,8 +105,8 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     }
   }
   return common::Mutate(
-      db_, db_timeout_, caller, "ProposeConsent", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
+      db_, db_timeout_, caller, "ProposeConsent", *request, errors, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Consent* out) -> grpc::Status {
         // Inside: a retry of an acknowledged request gets its first answer
         // whatever the trajectory is now. Under the trajectory's lock, which
         // the feed that ends a guardian's consents takes too: a consent

@@ -93,8 +93,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
     return invalid;
   }
   return common::Mutate(
-      db_, db_timeout_, caller, "RequestOverride", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
+      db_, db_timeout_, caller, "RequestOverride", *request, errors, request->request_id(),
+      response, keys_, [&](pqxx::work& tx, v1::Override* out) -> grpc::Status {
         workflow::PersonFacts person;
         if (auto unknown = common::GetOwnTrajectoryFacts(facts_, in.trajectory_id(),
                                                          caller.identity.organisation_id, person);

@@ -60,8 +60,8 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
     return invalid;
   }
   return common::Mutate(
-      db_, db_timeout_, caller, "CreateHandoff", *request, request->request_id(), response, keys_,
-      [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
+      db_, db_timeout_, caller, "CreateHandoff", *request, errors, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Handoff* out) -> grpc::Status {
         // Inside: a retry gets its first answer whatever the
         // trajectory is now. No row is locked yet.
         if (auto refused = CheckTrajectoryOpen(request->trajectory_id(), caller); !refused.ok()) {

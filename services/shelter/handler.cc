@@ -59,24 +59,24 @@ grpc::Status ShelterHandler::CreateShelter(grpc::ServerContext* context,
                                                           KindOf(s.kind()))) {
     return gate_.Checked(caller, *request, __func__, common::Forbidden(*refusal));
   }
-  return common::Mutate(db_, db_timeout_, caller, "CreateShelter", *request, request->request_id(),
-                        response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
-                          const auto keyring = keys_.Get();
-                          ShelterRow row{common::NewUuid(),
-                                         s.display_name(),
-                                         s.kind(),
-                                         caller.identity.organisation_id,
-                                         s.capacity_beds(),
-                                         "",
-                                         keyring->active_key_id(),
-                                         clock_.Now(),
-                                         1};
-                          row.address_sealed =
-                              keyring->Seal(s.secret_address(), AddressContext(row.id));
-                          InsertShelter(tx, row);
-                          Render(row, *keyring, /*own=*/true, out);
-                          return grpc::Status::OK;
-                        });
+  return common::Mutate(
+      db_, db_timeout_, caller, "CreateShelter", *request, errors, request->request_id(), response,
+      keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+        const auto keyring = keys_.Get();
+        ShelterRow row{common::NewUuid(),
+                       s.display_name(),
+                       s.kind(),
+                       caller.identity.organisation_id,
+                       s.capacity_beds(),
+                       "",
+                       keyring->active_key_id(),
+                       clock_.Now(),
+                       1};
+        row.address_sealed = keyring->Seal(s.secret_address(), AddressContext(row.id));
+        InsertShelter(tx, row);
+        Render(row, *keyring, /*own=*/true, out);
+        return grpc::Status::OK;
+      });
 }
 
 grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
@@ -154,28 +154,29 @@ grpc::Status ShelterHandler::UpdateCapacity(grpc::ServerContext* context,
   }
   return gate_.Checked(
       caller, *request, __func__,
-      common::Mutate(db_, db_timeout_, caller, "UpdateCapacity", *request, request->request_id(),
-                     response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
-                       auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
-                       if (!row) {
-                         return common::NotFound("shelter");
-                       }
-                       if (auto refusal = workflow::CheckOwnShelter(caller.identity.organisation_id,
-                                                                    row->operator_organisation)) {
-                         return common::Forbidden(*refusal);
-                       }
-                       if (Etag(row->version) != request->etag()) {
-                         return common::StaleEtag("shelter");
-                       }
-                       if (auto refusal = workflow::CheckCapacity(request->capacity_beds(),
-                                                                  OccupiedBeds(tx, row->id))) {
-                         return common::RuleRefusal(*refusal);
-                       }
-                       row->capacity_beds = request->capacity_beds();
-                       shelter::UpdateCapacity(tx, *row);
-                       Render(*row, *keys_.Get(), true, out);
-                       return grpc::Status::OK;
-                     }));
+      common::Mutate(
+          db_, db_timeout_, caller, "UpdateCapacity", *request, errors, request->request_id(),
+          response, keys_, [&](pqxx::work& tx, v1::Shelter* out) -> grpc::Status {
+            auto row = LoadShelter(tx, request->shelter_id(), /*for_update=*/true);
+            if (!row) {
+              return common::NotFound("shelter");
+            }
+            if (auto refusal = workflow::CheckOwnShelter(caller.identity.organisation_id,
+                                                         row->operator_organisation)) {
+              return common::Forbidden(*refusal);
+            }
+            if (Etag(row->version) != request->etag()) {
+              return common::StaleEtag("shelter");
+            }
+            if (auto refusal =
+                    workflow::CheckCapacity(request->capacity_beds(), OccupiedBeds(tx, row->id))) {
+              return common::RuleRefusal(*refusal);
+            }
+            row->capacity_beds = request->capacity_beds();
+            shelter::UpdateCapacity(tx, *row);
+            Render(*row, *keys_.Get(), true, out);
+            return grpc::Status::OK;
+          }));
 }
 
 }  // namespace ketenregie::shelter

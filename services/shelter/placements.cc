@@ -94,8 +94,8 @@ grpc::Status ShelterHandler::RequestPlacement(grpc::ServerContext* context,
     return common::NotFound("trajectory");  // another organisation's: not revealed
   }
   return common::Mutate(
-      db_, db_timeout_, caller, "RequestPlacement", *request, request->request_id(), response,
-      keys_, [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
+      db_, db_timeout_, caller, "RequestPlacement", *request, errors, request->request_id(),
+      response, keys_, [&](pqxx::work& tx, v1::Placement* out) -> grpc::Status {
         const auto shelter = LoadShelter(tx, request->shelter_id(), false);
         if (!shelter) {
           return common::NotFound("shelter");

@@ -105,8 +105,8 @@ grpc::Status TrajectoryHandler::CreateSignal(grpc::ServerContext* context,
     return invalid;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "CreateSignal", *request, request->request_id(), response,
-      keys_, [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
+      db_, settings_.db_timeout, caller, "CreateSignal", *request, errors, request->request_id(),
+      response, keys_, [&](pqxx::work& tx, v1::Signal* out) -> grpc::Status {
         const Instant now = clock_.Now();
         TrajectoryRow row;
         row.id = common::NewUuid();
@@ -219,7 +219,7 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
     return invalid;
   }
   return common::Mutate(
-      db_, settings_.db_timeout, caller, "RegisterPerson", *request, request->request_id(),
+      db_, settings_.db_timeout, caller, "RegisterPerson", *request, errors, request->request_id(),
       response, keys_, [&](pqxx::work& tx, v1::RegisterPersonResponse* out) -> grpc::Status {
         TrajectoryRow row;
         std::optional<workflow::TrajectoryState> before;  // new: the feed hears it opened

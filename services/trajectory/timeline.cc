@@ -115,7 +115,7 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
-  return common::Mutate(db_, settings_.db_timeout, caller, "CompleteTask", *request,
+  return common::Mutate(db_, settings_.db_timeout, caller, "CompleteTask", *request, errors,
                         request->request_id(), response, keys_,
                         [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
                           auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);

@@ -108,6 +108,11 @@ class EventFeedTest : public ::testing::Test {
     end.set_etag(p.etag());
     end.set_move_on(spb::MOVE_ON_DESTINATION_FOLLOW_UP_PLACE);
     EXPECT_TRUE(staff->EndPlacement(ContextAs("opvang-1").get(), end, &p).ok());
+    // The feed serves an event once every older transaction of the cluster
+    // has ended, and other tests share the cluster: wait until all three
+    // are served, so what a consumer pulls next does not depend on them.
+    auto feed = spb::ShelterService::NewStub(testing::ChannelAs(shelter_server_, "svc-trajectory"));
+    EXPECT_EQ(testing::ReadFeed(*feed, "trajectory-service", 3).size(), 3u);
     return id;
   }
 
