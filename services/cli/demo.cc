@@ -328,7 +328,7 @@ int RunTrajectoryDemo(const common::StackEnv& env) {
   namespace tc = ketenregie::testing::v1;
   auto set_clocks = [&](std::optional<std::int64_t> seconds) {
     for (const char* key : {"KETENREGIE_SHELTER_ADDR"}) {
-      auto clock = tc::TestClock::NewStub(common::OrganisationChannel(
+      auto clock = tc::TestClockService::NewStub(common::OrganisationChannel(
           env.At(key), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam", env.At("KETENREGIE_CA")));
       tc::SetTimeRequest request;
       if (seconds) {

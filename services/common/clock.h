@@ -23,7 +23,7 @@ class SystemClock final : public Clock {
   }
 };
 
-/// The real clock shifted by an offset a test sets (TestClock service):
+/// The real clock shifted by an offset a test sets (TestClockService):
 /// time keeps running. Only with --test-clock, only on loopback.
 /// The settable clock of a test stack: the real clock moved by an offset.
 /// With `shared_file`, the offset lives in that file, which every service

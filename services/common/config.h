@@ -28,7 +28,7 @@ struct ServiceConfig {
   std::string log_level = "info";
   /// Seconds a shutdown waits for calls in flight.
   int shutdown_grace_seconds = 10;
-  /// Serve the TestClock service (tests and the local demo only; refused
+  /// Serve the TestClockService (tests and the local demo only; refused
   /// unless listening on a loopback address).
   bool test_clock = false;
   /// With test_clock: the file every service of the local stack keeps its

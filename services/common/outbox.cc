@@ -36,23 +36,23 @@ void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& traj
                    nlohmann::json(attributes).dump(), at.time_since_epoch().count());
 }
 
-std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work& tx,
-                                                                     const std::string& cursor,
-                                                                     int limit) {
-  std::string xid = "0";
-  std::string sequence = "0";
-  if (!cursor.empty()) {
-    const auto dot = cursor.find('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == cursor.size() ||
-        cursor.find_first_not_of("0123456789.") != std::string::npos || dot > 20 ||
-        cursor.size() - dot > 20) {
-      return std::nullopt;
-    }
-    xid = cursor.substr(0, dot);
-    sequence = cursor.substr(dot + 1);
+std::optional<FeedCursor> ParseFeedCursor(const std::string& cursor) {
+  if (cursor.empty()) {
+    return FeedCursor{};
   }
+  const auto dot = cursor.find('.');
+  if (dot == std::string::npos || dot == 0 || dot + 1 == cursor.size() ||
+      cursor.find_first_not_of("0123456789.") != std::string::npos || dot > 20 ||
+      cursor.size() - dot > 20) {
+    return std::nullopt;
+  }
+  return FeedCursor{cursor.substr(0, dot), cursor.substr(dot + 1)};
+}
+
+ketenregie::common::v1::ListEventsResponse ListOutbox(pqxx::work& tx, const FeedCursor& after,
+                                                      int limit) {
   ketenregie::common::v1::ListEventsResponse response;
-  for (const auto& r : tx.exec_prepared("outbox_list", xid, sequence, limit)) {
+  for (const auto& r : tx.exec_prepared("outbox_list", after.xid, after.sequence, limit)) {
     auto* event = response.add_events();
     event->set_sequence(r["sequence"].as<long long>());
     event->set_type(r["event_type"].as<std::string>());
@@ -107,17 +107,14 @@ grpc::Status ServeEvents(const grpc::ServerContext& context, const AccessGate& g
   FieldErrors errors(request);
   errors.Require(request.max_events() >= 0 && request.max_events() <= 1000, "max_events",
                  FieldReason::kOutOfRange, "0 to 1000");
+  const std::optional<FeedCursor> after = ParseFeedCursor(request.after_cursor());
+  errors.Require(after.has_value(), "after_cursor", FieldReason::kInvalidToken,
+                 "not a cursor of this feed");
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
   return Read(db, db_timeout, [&](pqxx::work& tx) {
-    auto events = ListOutbox(tx, request.after_cursor(),
-                             request.max_events() == 0 ? 100 : request.max_events());
-    if (!events) {
-      return InvalidArgument("after_cursor", FieldReason::kInvalidToken,
-                             "not a cursor of this feed");
-    }
-    response = std::move(*events);
+    response = ListOutbox(tx, *after, request.max_events() == 0 ? 100 : request.max_events());
     return grpc::Status::OK;
   });
 }

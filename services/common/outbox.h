@@ -32,11 +32,20 @@ void AppendOutbox(pqxx::work& tx, std::string_view type, const std::string& traj
                   const std::string& subject, const std::map<std::string, std::string>& attributes,
                   workflow::Instant at);
 
-/// Events after `cursor` (empty: from the start), at most `limit`. Returns
-/// nullopt for a cursor this feed did not hand out.
-std::optional<ketenregie::common::v1::ListEventsResponse> ListOutbox(pqxx::work& tx,
-                                                                     const std::string& cursor,
-                                                                     int limit);
+/// Where a feed's reader stands: after the event with this transaction id
+/// and sequence ("0", "0": before the first).
+struct FeedCursor {
+  std::string xid = "0";
+  std::string sequence = "0";
+};
+
+/// The cursor an event of this feed handed out (empty: from the start), or
+/// nullopt for anything else.
+std::optional<FeedCursor> ParseFeedCursor(const std::string& cursor);
+
+/// Events after `after`, at most `limit`.
+ketenregie::common::v1::ListEventsResponse ListOutbox(pqxx::work& tx, const FeedCursor& after,
+                                                      int limit);
 
 /// The whole ListEvents method every service serves: Ketenregie services
 /// only (R-ACCESS-ROLE), max_events 0..1000 (0: 100), a cursor this feed made.

@@ -23,8 +23,9 @@ void ServiceParts::ServeTestClock(const ServiceConfig& config,
   if (!config.test_clock) {
     return;
   }
-  auto service = std::make_shared<TestClockService>(*clock);
-  services.push_back({service.get(), ketenregie::testing::v1::TestClock::service_full_name()});
+  auto service = std::make_shared<TestClockHandler>(*clock);
+  services.push_back(
+      {service.get(), ketenregie::testing::v1::TestClockService::service_full_name()});
   keep_alive.push_back(service);
 }
 

@@ -59,7 +59,7 @@ bool IsLoopbackListen(const std::string& listen) {
   return false;
 }
 
-grpc::Status TestClockService::SetTime(grpc::ServerContext* context,
+grpc::Status TestClockHandler::SetTime(grpc::ServerContext* context,
                                        const ketenregie::testing::v1::SetTimeRequest* request,
                                        ketenregie::testing::v1::SetTimeResponse* response) {
   CallIdentity identity;
@@ -82,7 +82,7 @@ grpc::Status TestClockService::SetTime(grpc::ServerContext* context,
   return grpc::Status::OK;
 }
 
-grpc::Status TestClockService::GetTime(grpc::ServerContext* context,
+grpc::Status TestClockHandler::GetTime(grpc::ServerContext* context,
                                        const ketenregie::testing::v1::GetTimeRequest*,
                                        ketenregie::testing::v1::SetTimeResponse* response) {
   CallIdentity identity;

@@ -13,9 +13,9 @@ bool IsLoopbackListen(const std::string& listen);
 
 /// Serves SetTime for one OffsetClock. Any caller with a valid client
 /// certificate may set it: it exists only on a loopback test stack.
-class TestClockService final : public ketenregie::testing::v1::TestClock::Service {
+class TestClockHandler final : public ketenregie::testing::v1::TestClockService::Service {
  public:
-  explicit TestClockService(OffsetClock& clock) : clock_(clock) {}
+  explicit TestClockHandler(OffsetClock& clock) : clock_(clock) {}
   grpc::Status SetTime(grpc::ServerContext* context,
                        const ketenregie::testing::v1::SetTimeRequest* request,
                        ketenregie::testing::v1::SetTimeResponse* response) override;

@@ -117,12 +117,27 @@ pb::ReflectionDecision ToProto(workflow::ReflectionDecision decision) {
   return static_cast<pb::ReflectionDecision>(static_cast<int>(decision));
 }
 
+workflow::Score ToWorkflow(pb::IndicatorScore score) {
+  switch (score) {
+    case pb::INDICATOR_SCORE_SIGNALS:
+      return workflow::Score::kSignals;
+    case pb::INDICATOR_SCORE_EVIDENCE:
+      return workflow::Score::kEvidence;
+    case pb::INDICATOR_SCORE_MORE_INFORMATION_NEEDED:
+      return workflow::Score::kMoreInformationNeeded;
+    case pb::INDICATOR_SCORE_NONE:
+    // Refused as input; 0 in a screening stored before NONE had its own value.
+    case pb::INDICATOR_SCORE_UNSPECIFIED:
+    default:
+      return workflow::Score::kNone;
+  }
+}
+
 workflow::Screening ToWorkflow(const pb::Screening& screening) {
   workflow::Screening out;
   for (const auto& assessment : screening.indicators()) {
     const int index = static_cast<int>(assessment.indicator()) - 1;  // validated: 1..12
-    out.scores[static_cast<std::size_t>(index)] =
-        static_cast<workflow::Score>(static_cast<int>(assessment.score()));
+    out.scores[static_cast<std::size_t>(index)] = ToWorkflow(assessment.score());
   }
   for (const int form : screening.forms()) {
     out.forms.insert(static_cast<workflow::ExploitationForm>(form - 1));  // validated: 1..4

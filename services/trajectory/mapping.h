@@ -31,6 +31,7 @@ pb::ScreeningOutcome ToProto(workflow::ScreeningOutcome outcome);
 workflow::ReflectionDecision ToWorkflow(pb::ReflectionDecision decision);
 pb::ReflectionDecision ToProto(workflow::ReflectionDecision decision);
 
+workflow::Score ToWorkflow(pb::IndicatorScore score);
 workflow::Screening ToWorkflow(const pb::Screening& screening);
 
 using common::ToInstant;

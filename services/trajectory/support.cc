@@ -94,7 +94,7 @@ void CheckScreening(FieldErrors& errors, const v1::Screening& screening) {
                      FieldReason::kDuplicate, "each indicator at most once");
     }
     CheckEnum(errors, "screening.indicators.score", assessment.score(), v1::IndicatorScore_IsValid,
-              false, "0, 1, 2 or 3");
+              true, "none, signals, evidence or more information needed");
   }
   std::set<int> forms;
   for (const int form : screening.forms()) {
@@ -118,6 +118,13 @@ void Render(const TrajectoryRow& row, const common::Keyring& keyring, v1::Trajec
   if (row.screening_sealed) {
     out->mutable_screening()->ParseFromString(
         keyring.Open(*row.screening_sealed, ScreeningContext(row.id)));
+    // A screening stored before IndicatorScore had its UNSPECIFIED holds 0
+    // for none.
+    for (auto& assessment : *out->mutable_screening()->mutable_indicators()) {
+      if (assessment.score() == v1::INDICATOR_SCORE_UNSPECIFIED) {
+        assessment.set_score(v1::INDICATOR_SCORE_NONE);
+      }
+    }
   }
   if (row.flow.screening) {
     out->mutable_screening()->set_outcome(ToProto(*row.flow.screening));

@@ -16,6 +16,7 @@
 #include "services/common/mutation.h"
 #include "services/trajectory/handler.h"
 #include "services/trajectory/storage.h"
+#include "tests/support/bad_input.h"
 #include "tests/support/error_details.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
@@ -278,18 +279,44 @@ TEST_F(AuditTest, SearchByActorActionDecisionAndPeriod) {
   apb::ListRecordsRequest other;
   other.set_actor("coordinator-2");
   EXPECT_TRUE(search(other).empty());
+}
 
-  apb::ListRecordsRequest bad;
-  bad.mutable_occurred_after()->set_seconds(2000);
-  bad.mutable_occurred_before()->set_seconds(1000);
-  apb::ListRecordsResponse out;
-  auto status = privacy_->ListRecords(ContextAs("privacy-1").get(), bad, &out);
-  EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_EQ(status.error_message().rfind("occurred_before:", 0), 0u) << status.error_message();
-  bad.Clear();
-  bad.set_actor("Not An Id");
-  status = privacy_->ListRecords(ContextAs("privacy-1").get(), bad, &out);
-  EXPECT_EQ(status.error_message().rfind("actor:", 0), 0u) << status.error_message();
+// The audit service refuses bad input naming every bad field, and writes
+// nothing (not even a record of the read).
+TEST_F(AuditTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNothing) {
+  using testing::ExpectBadInput;
+  using testing::Sending;
+  using Stub = apb::AuditService::Stub;
+  auto rows = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT count(*) FROM audit.records")[0].as<long long>();
+  };
+  const long long before = rows();
+  ExpectBadInput(apb::ListRecordsRequest(), Sending(*privacy_, &Stub::ListRecords, "privacy-1"),
+                 {{[](auto& r) {
+                     r.mutable_occurred_after()->set_seconds(2000);
+                     r.mutable_occurred_before()->set_seconds(1000);
+                   },
+                   {"occurred_before"}},
+                  {[](auto& r) { r.mutable_occurred_after()->set_seconds(-5'000'000'000); },
+                   {"occurred_after"}},
+                  {[](auto& r) { r.set_actor("Not An Id"); }, {"actor"}},
+                  {[](auto& r) { r.set_organisation_id("Niet Geldig"); }, {"organisation_id"}},
+                  {[](auto& r) { r.set_trajectory_id("x"); }, {"trajectory_id"}},
+                  {[](auto& r) { r.set_action(static_cast<apb::AuditAction>(77)); }, {"action"}},
+                  {[](auto& r) { r.set_decision(static_cast<apb::Decision>(9)); }, {"decision"}},
+                  {[](auto& r) { r.mutable_page()->set_page_size(-1); }, {"page.page_size"}},
+                  {[](auto& r) {
+                     r.set_actor("Not An Id");
+                     r.set_decision(static_cast<apb::Decision>(9));
+                   },
+                   {"actor", "decision"}}});
+  ExpectBadInput(apb::GetSubjectAccessReportRequest(),
+                 Sending(*privacy_, &Stub::GetSubjectAccessReport, "privacy-1"),
+                 {{[](auto&) {}, {"trajectory_id"}},
+                  {[](auto& r) { r.set_trajectory_id("12"); }, {"trajectory_id"}}});
+  EXPECT_EQ(rows(), before);
 }
 
 }  // namespace

@@ -699,7 +699,7 @@ TEST_F(RunningStackTest, ServiceKilledMidLoad_ComesBackWhereItsCallersFindIt) {
 TEST_F(RunningStackTest, OneSetTimeMovesEveryServicesClock) {
   namespace tc = ketenregie::testing::v1;
   auto clock_of = [&](const std::string& key) {
-    return tc::TestClock::NewStub(stack_->Channel(key));
+    return tc::TestClockService::NewStub(stack_->Channel(key));
   };
   auto ask = [](grpc::ClientContext& context) {
     context.set_deadline(std::chrono::system_clock::now() + 5s);

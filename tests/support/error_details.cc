@@ -1,5 +1,7 @@
 #include "tests/support/error_details.h"
 
+#include <algorithm>
+
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
 #include "services/common/catalogue.h"
@@ -41,8 +43,11 @@ std::string ReasonOf(const grpc::Status& status) { return common::ReasonOf(statu
 
 ::testing::AssertionResult BadFields(const grpc::Status& status,
                                      const std::vector<std::string>& fields) {
-  const std::vector<std::string> named = FieldsOf(status);
-  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && named == fields) {
+  std::vector<std::string> named = FieldsOf(status);
+  std::vector<std::string> expected = fields;
+  std::sort(named.begin(), named.end());
+  std::sort(expected.begin(), expected.end());
+  if (status.error_code() == grpc::StatusCode::INVALID_ARGUMENT && named == expected) {
     return ::testing::AssertionSuccess();
   }
   std::string got;

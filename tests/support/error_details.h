@@ -17,7 +17,7 @@ namespace ketenregie::testing {
                                    const std::string& reason);
 
 /// Whether `status` is INVALID_ARGUMENT naming exactly `fields` in its
-/// BadRequest, in that order.
+/// BadRequest, in any order.
 ::testing::AssertionResult BadFields(const grpc::Status& status,
                                      const std::vector<std::string>& fields);
 

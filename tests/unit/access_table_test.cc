@@ -18,30 +18,13 @@
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
 #include "services/common/audit.h"
 #include "services/common/service_list.h"
+#include "tests/support/api_descriptors.h"
 
 namespace ketenregie::common {
 namespace {
 
-// Every service of services/services.list. A message of each service's
-// file is named here so that its descriptors are linked into this binary; a
-// service added to the list without one here fails the test, by name.
 std::vector<const google::protobuf::ServiceDescriptor*> EveryService() {
-  for (const auto* linked :
-       {trajectory::v1::Trajectory::descriptor(), shelter::v1::Shelter::descriptor(),
-        consent::v1::Consent::descriptor(), handoff::v1::Handoff::descriptor(),
-        audit::v1::AuditRecord::descriptor()}) {
-    EXPECT_NE(linked, nullptr);
-  }
-  std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const auto& service : kServices) {
-    const auto* found = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-        std::string(service.grpc_service));
-    EXPECT_NE(found, nullptr) << service.grpc_service << " is not linked into this test";
-    if (found != nullptr) {
-      services.push_back(found);
-    }
-  }
-  return services;
+  return testing::EveryServiceDescriptor();
 }
 
 TEST(AccessTable, EveryMethodOfEveryServiceDeclaresWhoMayCallIt) {
