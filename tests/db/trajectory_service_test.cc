@@ -3,7 +3,9 @@
 // handoff services are replaced at the process edge by FakeOpenWork.
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <future>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
 #include <set>
 
@@ -502,6 +504,62 @@ TEST_F(TrajectoryServiceTest, ConcurrentRetriesOfOneRequest_ApplyOnce) {
       tx.exec1("SELECT count(*) FROM trajectory.timeline WHERE kind = 'non_punishment.set'")[0]
           .as<int>(),
       1);
+}
+
+// A client that is not ours — Debian's python3-grpcio and python3-protobuf
+// (tests/python/read_error_details.py) — reads a refusal's details as this
+// C++ client does: ErrorInfo's reason and domain, every field BadRequest
+// names, the Dutch message.
+TEST_F(TrajectoryServiceTest, AnOutsideClientReadsTheErrorDetails) {
+  const pb::Trajectory t = Register("reg-py", "Anna");
+  const std::string command = std::string("/usr/bin/python3 ") + KETENREGIE_SOURCE_DIR +
+                              "/tests/python/read_error_details.py --generated " +
+                              KETENREGIE_PYTHON_MODULES + " --address " + server_.address() +
+                              " --certs " + testing::TestCertsDir() +
+                              " --organisation essm-rotterdam --actor coordinator-1 --trajectory " +
+                              t.id() + " --etag " + t.etag() + " 2>&1";
+  std::string output;
+  {
+    std::unique_ptr<FILE, int (*)(FILE*)> python(::popen(command.c_str(), "r"), ::pclose);
+    ASSERT_NE(python, nullptr);
+    char buffer[4096];
+    while (std::size_t n = std::fread(buffer, 1, sizeof buffer, python.get())) {
+      output.append(buffer, n);
+    }
+  }
+  nlohmann::json read;
+  ASSERT_NO_THROW(read = nlohmann::json::parse(output)) << output;
+
+  // The same two requests from C++.
+  pb::RegisterPersonRequest bad;
+  bad.set_request_id("python-1");
+  bad.set_signal_id("not-a-uuid");
+  bad.mutable_identity()->set_given_name(std::string(201, 'x'));
+  pb::RegisterPersonResponse registered;
+  const auto bad_status = essm_->RegisterPerson(ContextAs("coordinator-1").get(), bad, &registered);
+  ASSERT_TRUE(testing::BadFields(bad_status, {"identity.given_name", "signal_id"}));
+  pb::DecideRouteRequest route;
+  route.set_request_id("python-2");
+  route.set_trajectory_id(t.id());
+  route.set_etag(t.etag());
+  route.set_route(pb::ROUTE_B_ACTIVE);
+  pb::Trajectory out;
+  const auto rule_status = essm_->DecideRoute(ContextAs("coordinator-1").get(), route, &out);
+  ASSERT_EQ(rule_status.error_code(), grpc::StatusCode::FAILED_PRECONDITION);
+  ASSERT_EQ(testing::ReasonOf(rule_status).rfind("R-", 0), 0u) << "a rule refuses";
+
+  const auto& python_bad = read.at("bad_input");
+  EXPECT_EQ(python_bad.at("code"), "INVALID_ARGUMENT");
+  EXPECT_EQ(python_bad.at("reason"), "FIELD_INVALID");
+  EXPECT_EQ(python_bad.at("domain"), "ketenregie.nl");
+  EXPECT_EQ(python_bad.at("fields").get<std::vector<std::string>>(), testing::FieldsOf(bad_status));
+  EXPECT_EQ(python_bad.at("locale"), "nl-NL");
+  EXPECT_EQ(python_bad.at("dutch"), testing::DutchOf(bad_status));
+  const auto& python_rule = read.at("rule");
+  EXPECT_EQ(python_rule.at("code"), "FAILED_PRECONDITION");
+  EXPECT_EQ(python_rule.at("reason"), testing::ReasonOf(rule_status));
+  EXPECT_EQ(python_rule.at("dutch"), testing::DutchOf(rule_status));
+  EXPECT_FALSE(python_rule.at("dutch").get<std::string>().empty());
 }
 
 TEST_F(TrajectoryServiceTest, OnlyCoordinatorsOfACareCoordinationOrganisation) {
