@@ -287,11 +287,7 @@ TEST_F(AuditTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNothing) {
   using testing::ExpectBadInput;
   using testing::Sending;
   using Stub = apb::AuditService::Stub;
-  auto rows = [&] {
-    pqxx::connection c(db_.Dsn());
-    pqxx::read_transaction tx(c);
-    return tx.exec1("SELECT count(*) FROM audit.records")[0].as<long long>();
-  };
+  auto rows = [&] { return db_.Count("SELECT count(*) FROM audit.records"); };
   const long long before = rows();
   ExpectBadInput(apb::ListRecordsRequest(), Sending(*privacy_, &Stub::ListRecords, "privacy-1"),
                  {{[](auto& r) {

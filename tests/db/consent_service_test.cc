@@ -553,14 +553,10 @@ TEST_F(ConsentServiceTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNo
   auto o =
       RequestOverride(t, "politie-avim-rotterdam", pb::LEGAL_BASIS_VITAL_INTEREST, false, "o0");
   auto rows = [&] {
-    pqxx::connection c(db_.Dsn());
-    pqxx::read_transaction tx(c);
-    return tx
-        .exec1(
-            "SELECT (SELECT count(*) FROM consent.consents) + (SELECT count(*) FROM "
-            "consent.overrides) + (SELECT count(*) FROM consent.request_log) + (SELECT "
-            "count(*) FROM consent.outbox) + (SELECT sum(version) FROM consent.consents)")[0]
-        .as<long long>();
+    return db_.Count(
+        "SELECT (SELECT count(*) FROM consent.consents) + (SELECT count(*) FROM "
+        "consent.overrides) + (SELECT count(*) FROM consent.request_log) + (SELECT "
+        "count(*) FROM consent.outbox) + (SELECT sum(version) FROM consent.consents)");
   };
   const long long before = rows();
   const std::string as = "coordinator-1";

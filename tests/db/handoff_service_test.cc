@@ -688,14 +688,10 @@ TEST_F(HandoffServiceTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNo
   using testing::Sending;
   using Stub = hpb::HandoffService::Stub;
   auto rows = [&] {
-    pqxx::connection c(db_.Dsn());
-    pqxx::read_transaction tx(c);
-    return tx
-        .exec1(
-            "SELECT (SELECT count(*) FROM handoff.handoffs) + (SELECT sum(version) FROM "
-            "handoff.handoffs) + (SELECT count(*) FROM handoff.request_log) + (SELECT "
-            "count(*) FROM handoff.outbox) + (SELECT count(*) FROM audit.records)")[0]
-        .as<long long>();
+    return db_.Count(
+        "SELECT (SELECT count(*) FROM handoff.handoffs) + (SELECT sum(version) FROM "
+        "handoff.handoffs) + (SELECT count(*) FROM handoff.request_log) + (SELECT "
+        "count(*) FROM handoff.outbox) + (SELECT count(*) FROM audit.records)");
   };
   const long long before = rows();
   const std::string as = "coordinator-1";

@@ -453,15 +453,11 @@ TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNo
   pb::Placement p;
   ASSERT_TRUE(Request(shelter, Woman(), 0, &p, "r1").ok());
   auto rows = [&] {
-    pqxx::connection c(db_.Dsn());
-    pqxx::read_transaction tx(c);
-    return tx
-        .exec1(
-            "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
-            "shelter.placements) + (SELECT count(*) FROM shelter.outbox) + (SELECT "
-            "count(*) FROM shelter.request_log) + (SELECT count(*) FROM shelter.timers) + "
-            "(SELECT sum(version) FROM shelter.placements)")[0]
-        .as<long long>();
+    return db_.Count(
+        "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
+        "shelter.placements) + (SELECT count(*) FROM shelter.outbox) + (SELECT "
+        "count(*) FROM shelter.request_log) + (SELECT count(*) FROM shelter.timers) + "
+        "(SELECT sum(version) FROM shelter.placements)");
   };
   const long long before = rows();
   const std::string staff = "opvang-1";
@@ -591,13 +587,9 @@ TEST_F(ShelterServiceTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNo
 // writes nothing; line breaks only where several lines are meant.
 TEST_F(ShelterServiceTest, ControlCharacters_AreRefusedNamingTheField_AndWhatIsAnsweredIsStored) {
   auto rows = [&] {
-    pqxx::connection c(db_.Dsn());
-    pqxx::read_transaction tx(c);
-    return tx
-        .exec1(
-            "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
-            "shelter.request_log)")[0]
-        .as<long long>();
+    return db_.Count(
+        "SELECT (SELECT count(*) FROM shelter.shelters) + (SELECT count(*) FROM "
+        "shelter.request_log)");
   };
   const long long before = rows();
   pb::CreateShelterRequest r;

@@ -56,4 +56,10 @@ std::string TestDatabase::Dsn(const std::string& user) const {
   return TestCluster::Dsn(name_, user);
 }
 
+long long TestDatabase::Count(const std::string& sql) const {
+  pqxx::connection connection(Dsn());
+  pqxx::read_transaction tx(connection);
+  return tx.exec1(sql)[0].as<long long>();
+}
+
 }  // namespace ketenregie::testing

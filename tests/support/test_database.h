@@ -27,6 +27,8 @@ class TestDatabase final {
   const std::string& name() const { return name_; }
   /// DSN to this database as `user` (superuser by default).
   std::string Dsn(const std::string& user = "postgres") const;
+  /// The one number `sql` selects (a count, a sum), read as superuser.
+  long long Count(const std::string& sql) const;
 
  private:
   std::string name_;

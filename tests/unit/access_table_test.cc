@@ -23,12 +23,8 @@
 namespace ketenregie::common {
 namespace {
 
-std::vector<const google::protobuf::ServiceDescriptor*> EveryService() {
-  return testing::EveryServiceDescriptor();
-}
-
 TEST(AccessTable, EveryMethodOfEveryServiceDeclaresWhoMayCallIt) {
-  const auto services = EveryService();
+  const auto services = testing::EveryServiceDescriptor();
   ASSERT_EQ(services.size(), kServices.size());
   int methods = 0;
   for (const auto* service : services) {

@@ -8,19 +8,12 @@
 
 #include <map>
 #include <regex>
-#include <set>
 #include <string>
 
 #include "google/api/annotations.pb.h"
 #include "google/api/field_behavior.pb.h"
 #include "google/api/http.pb.h"
-#include "ketenregie/audit/v1/audit.pb.h"
-#include "ketenregie/consent/v1/consent.pb.h"
-#include "ketenregie/handoff/v1/handoff.pb.h"
-#include "ketenregie/shelter/v1/shelter.pb.h"
-#include "ketenregie/trajectory/v1/trajectory.pb.h"
 #include "services/common/audit.h"
-#include "services/common/service_list.h"
 #include "tests/support/api_descriptors.h"
 #include "workflow/access.h"
 
@@ -64,14 +57,15 @@ std::string PathOf(const google::api::HttpRule& rule) {
   }
 }
 
-std::vector<const google::protobuf::ServiceDescriptor*> EveryService() {
-  return testing::EveryServiceDescriptor();
-}
+using testing::EveryServiceDescriptor;
+
+// A path variable: {trajectory_id}.
+const std::regex kVariable("\\{([a-z_]+)\\}");
 
 TEST(HttpMapping, EveryMethodForPeopleIsMappedAndNoServiceOnlyMethodIs) {
   int mapped = 0;
   int unmapped = 0;
-  for (const auto* service : EveryService()) {
+  for (const auto* service : EveryServiceDescriptor()) {
     const MethodAccess access = MethodAccessOf(*service);
     for (int i = 0; i < service->method_count(); ++i) {
       const MethodDescriptor* method = service->method(i);
@@ -97,9 +91,8 @@ TEST(HttpMapping, EveryMethodForPeopleIsMappedAndNoServiceOnlyMethodIs) {
 TEST(HttpMapping, PathsAreResourceOrientedAndNameFieldsOfTheRequest) {
   const std::regex shape(
       "/v1(/[a-z][A-Za-z]*(/\\{[a-z_]+\\})?)+(/[a-z][A-Za-z]*)?(:[a-z][A-Za-z]*)?");
-  const std::regex variable("\\{([a-z_]+)\\}");
   std::map<std::string, std::string> seen;
-  for (const auto* service : EveryService()) {
+  for (const auto* service : EveryServiceDescriptor()) {
     for (int i = 0; i < service->method_count(); ++i) {
       const MethodDescriptor* method = service->method(i);
       if (!method->options().HasExtension(google::api::http)) {
@@ -109,7 +102,7 @@ TEST(HttpMapping, PathsAreResourceOrientedAndNameFieldsOfTheRequest) {
       const google::api::HttpRule& rule = method->options().GetExtension(google::api::http);
       const std::string path = PathOf(rule);
       EXPECT_TRUE(std::regex_match(path, shape)) << path;
-      for (auto it = std::sregex_iterator(path.begin(), path.end(), variable);
+      for (auto it = std::sregex_iterator(path.begin(), path.end(), kVariable);
            it != std::sregex_iterator(); ++it) {
         const std::string field = (*it)[1];
         const auto* found = method->input_type()->FindFieldByName(field);
@@ -144,9 +137,8 @@ bool Behaves(const google::protobuf::FieldDescriptor& field, google::api::FieldB
 // (its request_id, etag and path variables), what the service sets on a
 // resource is OUTPUT_ONLY (its id and etag).
 TEST(FieldBehavior, RequiredInRequestsAndOutputOnlyInResources) {
-  const std::regex variable("\\{([a-z_]+)\\}");
   int resources = 0;
-  for (const auto* service : EveryService()) {
+  for (const auto* service : EveryServiceDescriptor()) {
     for (int i = 0; i < service->method_count(); ++i) {
       const MethodDescriptor* method = service->method(i);
       SCOPED_TRACE(method->full_name());
@@ -158,7 +150,7 @@ TEST(FieldBehavior, RequiredInRequestsAndOutputOnlyInResources) {
       }
       if (method->options().HasExtension(google::api::http)) {
         const std::string path = PathOf(method->options().GetExtension(google::api::http));
-        for (auto it = std::sregex_iterator(path.begin(), path.end(), variable);
+        for (auto it = std::sregex_iterator(path.begin(), path.end(), kVariable);
              it != std::sregex_iterator(); ++it) {
           const auto* field = request->FindFieldByName((*it)[1]);
           ASSERT_NE(field, nullptr);
