@@ -198,6 +198,43 @@ std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisa
                        "only the organisation that keeps a trajectory acts for its person"};
 }
 
+std::optional<RuleViolation> CheckOnBehalfOf(OrganisationType peer,
+                                             std::optional<OrganisationType> on_behalf_of) {
+  const bool gateway = peer == OrganisationType::kGateway;
+  if (!on_behalf_of) {
+    if (gateway) {
+      return RuleViolation{rules::kAccessGateway,
+                           "the gateway acts only on behalf of a person's organisation"};
+    }
+    return std::nullopt;
+  }
+  if (!gateway) {
+    return RuleViolation{rules::kAccessGateway,
+                         "only the gateway may act on behalf of another organisation"};
+  }
+  switch (*on_behalf_of) {
+    case OrganisationType::kUnknown:
+      return RuleViolation{rules::kAccessGateway,
+                           "the gateway acts only for an organisation of the directory"};
+    case OrganisationType::kService:
+    case OrganisationType::kGateway:
+      return RuleViolation{rules::kAccessGateway,
+                           "the gateway never acts for a Ketenregie service or a gateway"};
+    case OrganisationType::kCareCoordination:
+    case OrganisationType::kMunicipality:
+    case OrganisationType::kPolice:
+    case OrganisationType::kCrisisShelter:
+    case OrganisationType::kCategoricalShelter:
+    case OrganisationType::kFollowUpShelter:
+    case OrganisationType::kLegalAid:
+    case OrganisationType::kCareProvider:
+    case OrganisationType::kChildProtection:
+    case OrganisationType::kNationalRegistry:
+      return std::nullopt;
+  }
+  return RuleViolation{rules::kAccessGateway, "unknown organisation type"};
+}
+
 std::optional<RuleViolation> CheckOwnShelter(std::string_view caller_organisation,
                                              std::string_view operator_organisation) {
   if (caller_organisation == operator_organisation) {

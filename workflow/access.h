@@ -92,6 +92,14 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
 std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisation,
                                                 std::string_view keeper_organisation);
 
+/// R-ACCESS-GATEWAY: who may say on whose behalf a call is made. `peer` is
+/// the type of the organisation whose certificate the call came with;
+/// `on_behalf_of` the type of the organisation it asks to act for (nullopt:
+/// it asks for none; kUnknown: one the directory does not know). Only a
+/// gateway asks, it always asks, and only for an organisation of people.
+std::optional<RuleViolation> CheckOnBehalfOf(OrganisationType peer,
+                                             std::optional<OrganisationType> on_behalf_of);
+
 /// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
 /// shelter their organisation runs.
 

@@ -80,12 +80,14 @@ std::string_view ToString(OrganisationType value) {
       return "NATIONAL_REGISTRY";
     case OrganisationType::kService:
       return "SERVICE";
+    case OrganisationType::kGateway:
+      return "GATEWAY";
   }
   return "?";
 }
 
 std::optional<OrganisationType> OrganisationTypeFromString(std::string_view name) {
-  for (int i = 0; i <= static_cast<int>(OrganisationType::kService); ++i) {
+  for (int i = 0; i <= static_cast<int>(OrganisationType::kGateway); ++i) {
     const auto type = static_cast<OrganisationType>(i);
     if (type != OrganisationType::kUnknown && ToString(type) == name) {
       return type;

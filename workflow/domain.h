@@ -67,6 +67,9 @@ enum class OrganisationType {
   kNationalRegistry,
   /// A Ketenregie service calling another (service certificate).
   kService,
+  /// The front door (the web service): it carries a person's calls on
+  /// behalf of their organisation and is nobody itself (R-ACCESS-GATEWAY).
+  kGateway,
 };
 
 /// "CARE_COORDINATION" etc., as in the protobuf enum without its prefix.

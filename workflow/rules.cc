@@ -82,6 +82,10 @@ constexpr std::array kRules = {
     Rule{rules::kAccessRole, "DESIGN.md §1, §6",
          "Trajectories are created, changed and read by coordinators of a care-coordination "
          "organisation; signals also by its meldpunt; service methods by Ketenregie services."},
+    Rule{rules::kAccessGateway, "DESIGN.md §4, §6",
+         "Only the gateway (the web front door) acts on behalf of a person's organisation, and "
+         "it always does: never for itself, a Ketenregie service or another gateway. The service "
+         "that owns the data still decides the call."},
 };
 
 }  // namespace

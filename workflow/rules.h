@@ -46,6 +46,7 @@ inline constexpr std::string_view kOverrideChildProtection = "R-OVERRIDE-CHILD-P
 inline constexpr std::string_view kLocationSecret = "R-LOCATION-SECRET";
 inline constexpr std::string_view kHandoffAnswer = "R-HANDOFF-ANSWER";
 inline constexpr std::string_view kAccessRole = "R-ACCESS-ROLE";
+inline constexpr std::string_view kAccessGateway = "R-ACCESS-GATEWAY";
 }  // namespace rules
 
 /// Every rule, in the order above.

@@ -7,32 +7,59 @@
 #include "services/common/audit.h"
 
 namespace ketenregie::audit {
-namespace {
 
 // Every column a reader takes is named (AS), and read by that name.
-constexpr const char* kColumns =
+const char* const kRecordColumns =
     "sequence, extract(epoch from occurred_at)::bigint AS occurred_at, organisation_id, actor, "
     "coalesce(trajectory_id::text, '') AS trajectory_id, action, "
-    "array_to_string(categories, ',') AS categories, basis_id, decision, method, previous_hash, "
-    "hash";
+    "array_to_string(categories, ',') AS categories, basis_id, decision, method, gateway, "
+    "session_hash, reason, previous_hash, hash";
 
-v1::AuditRecord RecordOf(const pqxx::row& row) {
-  v1::AuditRecord out;
-  out.set_sequence(row["sequence"].as<long long>());
-  out.mutable_occurred_at()->set_seconds(row["occurred_at"].as<long long>());
-  out.mutable_actor()->set_organisation_id(row["organisation_id"].as<std::string>());
-  out.mutable_actor()->set_user_id(row["actor"].as<std::string>());
-  out.set_trajectory_id(row["trajectory_id"].as<std::string>());
-  out.set_action(static_cast<v1::AuditAction>(row["action"].as<int>()));
+common::AuditRecord StoredRecord(const pqxx::row& row) {
+  common::AuditRecord r;
+  r.sequence = row["sequence"].as<long long>();
+  r.occurred_at = workflow::Instant{std::chrono::seconds{row["occurred_at"].as<long long>()}};
+  r.organisation_id = row["organisation_id"].as<std::string>();
+  r.actor = row["actor"].as<std::string>();
+  r.trajectory_id = row["trajectory_id"].as<std::string>();
+  r.action = static_cast<common::AuditAction>(row["action"].as<int>());
   std::stringstream categories(row["categories"].as<std::string>());
   for (std::string c; std::getline(categories, c, ',');) {
-    out.add_categories(static_cast<common::v1::DataCategory>(std::stoi(c)));
+    r.categories.insert(static_cast<workflow::DataCategory>(std::stoi(c)));
   }
-  out.set_basis_id(row["basis_id"].as<std::string>());
-  out.set_decision(static_cast<v1::Decision>(row["decision"].as<int>()));
-  out.set_method(row["method"].as<std::string>());
-  out.set_previous_hash(pqxx::binarystring(row["previous_hash"]).str());
-  out.set_hash(pqxx::binarystring(row["hash"]).str());
+  r.basis_id = row["basis_id"].as<std::string>();
+  r.decision = static_cast<common::AuditDecision>(row["decision"].as<int>());
+  r.method = row["method"].as<std::string>();
+  r.gateway = row["gateway"].as<std::string>();
+  r.session_hash = row["session_hash"].as<std::string>();
+  r.reason = row["reason"].as<std::string>();
+  r.previous_hash = pqxx::binarystring(row["previous_hash"]).str();
+  r.hash = pqxx::binarystring(row["hash"]).str();
+  return r;
+}
+
+namespace {
+
+v1::AuditRecord RecordOf(const pqxx::row& row) {
+  const common::AuditRecord stored = StoredRecord(row);
+  v1::AuditRecord out;
+  out.set_sequence(stored.sequence);
+  out.mutable_occurred_at()->set_seconds(stored.occurred_at.time_since_epoch().count());
+  out.mutable_actor()->set_organisation_id(stored.organisation_id);
+  out.mutable_actor()->set_user_id(stored.actor);
+  out.set_trajectory_id(stored.trajectory_id);
+  out.set_action(static_cast<v1::AuditAction>(stored.action));
+  for (const auto category : stored.categories) {
+    out.add_categories(static_cast<common::v1::DataCategory>(category));
+  }
+  out.set_basis_id(stored.basis_id);
+  out.set_decision(static_cast<v1::Decision>(stored.decision));
+  out.set_method(stored.method);
+  out.set_gateway_organisation_id(stored.gateway);
+  out.set_session_hash(stored.session_hash);
+  out.set_reason(stored.reason);
+  out.set_previous_hash(stored.previous_hash);
+  out.set_hash(stored.hash);
   return out;
 }
 
@@ -46,7 +73,7 @@ std::vector<v1::AuditRecord> RecordsOf(const pqxx::result& rows) {
 }
 
 std::string Select(const char* where) {
-  return std::string("SELECT ") + kColumns + " FROM audit.records WHERE " + where;
+  return std::string("SELECT ") + kRecordColumns + " FROM audit.records WHERE " + where;
 }
 
 // The search's predicates, each with its parameter; a statement is composed

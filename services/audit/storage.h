@@ -10,10 +10,17 @@
 #include <vector>
 
 #include "ketenregie/audit/v1/audit.pb.h"
+#include "services/common/audit.h"
 
 namespace ketenregie::audit {
 
 void Prepare(pqxx::connection& connection);
+
+/// The columns of a stored record, each named as StoredRecord reads it.
+extern const char* const kRecordColumns;
+
+/// A row of kRecordColumns as the record that was appended.
+common::AuditRecord StoredRecord(const pqxx::row& row);
 
 /// What ListRecords searches by; an empty (or zero) filter matches all.
 struct RecordFilter {

@@ -4,9 +4,9 @@
 
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <stdexcept>
 
+#include "services/audit/storage.h"
 #include "services/common/audit.h"
 
 namespace ketenregie::audit {
@@ -85,12 +85,8 @@ Verification VerifyChain(pqxx::work& tx, const std::optional<Checkpoint>& checkp
       result.problem = std::move(problem);
     }
   };
-  tx.exec(
-      "DECLARE audit_chain NO SCROLL CURSOR FOR SELECT sequence, extract(epoch from "
-      "occurred_at)::bigint AS occurred_at, organisation_id, actor, "
-      "coalesce(trajectory_id::text, '') AS trajectory_id, action, "
-      "array_to_string(categories, ',') AS categories, basis_id, decision, method, "
-      "previous_hash, hash FROM audit.records ORDER BY sequence");
+  tx.exec(std::string("DECLARE audit_chain NO SCROLL CURSOR FOR SELECT ") + kRecordColumns +
+          " FROM audit.records ORDER BY sequence");
   std::string previous(32, '\0');
   long long expected = 1;
   bool checkpoint_seen = !checkpoint || checkpoint->sequence == 0;
@@ -100,22 +96,9 @@ Verification VerifyChain(pqxx::work& tx, const std::optional<Checkpoint>& checkp
       break;
     }
     for (const auto& row : batch) {
-      common::AuditRecord r;
-      r.sequence = row["sequence"].as<long long>();
-      r.occurred_at = workflow::Instant{std::chrono::seconds{row["occurred_at"].as<long long>()}};
-      r.organisation_id = row["organisation_id"].as<std::string>();
-      r.actor = row["actor"].as<std::string>();
-      r.trajectory_id = row["trajectory_id"].as<std::string>();
-      r.action = static_cast<common::AuditAction>(row["action"].as<int>());
-      std::stringstream categories(row["categories"].as<std::string>());
-      for (std::string c; std::getline(categories, c, ',');) {
-        r.categories.insert(static_cast<workflow::DataCategory>(std::stoi(c)));
-      }
-      r.basis_id = row["basis_id"].as<std::string>();
-      r.decision = static_cast<common::AuditDecision>(row["decision"].as<int>());
-      r.method = row["method"].as<std::string>();
-      const std::string stored_previous = pqxx::binarystring(row["previous_hash"]).str();
-      const std::string stored = pqxx::binarystring(row["hash"]).str();
+      const common::AuditRecord r = StoredRecord(row);
+      const std::string& stored_previous = r.previous_hash;
+      const std::string& stored = r.hash;
       ++result.records_checked;
       if (r.sequence != expected) {
         broken(expected, "record missing");

@@ -49,6 +49,11 @@ std::string AuditHash(const AuditRecord& r, const std::string& previous_hash) {
   Field(ctx, r.basis_id);
   Field(ctx, std::to_string(static_cast<int>(r.decision)));
   Field(ctx, r.method);
+  if (!r.gateway.empty() || !r.session_hash.empty() || !r.reason.empty()) {
+    Field(ctx, r.gateway);
+    Field(ctx, r.session_hash);
+    Field(ctx, r.reason);
+  }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
   EVP_DigestFinal_ex(ctx, digest.data(), &length);
@@ -60,10 +65,11 @@ void PrepareAudit(pqxx::connection& c) {
   c.prepare("audit_head_lock", "SELECT sequence, hash FROM audit.head WHERE id = 1 FOR UPDATE");
   c.prepare("audit_insert",
             "INSERT INTO audit.records (sequence, occurred_at, organisation_id, actor, "
-            "trajectory_id, action, categories, basis_id, decision, method, previous_hash, hash) "
+            "trajectory_id, action, categories, basis_id, decision, method, gateway, session_hash, "
+            "reason, previous_hash, hash) "
             "VALUES ($1, to_timestamp($2), $3, $4, NULLIF($5, '')::uuid, $6, "
             "coalesce(string_to_array(NULLIF($7, ''), ',')::smallint[], '{}'), $8, $9, $10, $11, "
-            "$12)");
+            "$12, $13, $14, $15)");
   c.prepare("audit_head_set", "UPDATE audit.head SET sequence = $1, hash = $2 WHERE id = 1");
 }
 
@@ -87,17 +93,25 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
   tx.exec_prepared("audit_insert", r.sequence, r.occurred_at.time_since_epoch().count(),
                    r.organisation_id, r.actor, r.trajectory_id, static_cast<int>(r.action),
                    CategoryList(r.categories), r.basis_id, static_cast<int>(r.decision), r.method,
-                   pqxx::binarystring(r.previous_hash), pqxx::binarystring(r.hash));
+                   r.gateway, r.session_hash, r.reason, pqxx::binarystring(r.previous_hash),
+                   pqxx::binarystring(r.hash));
   tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
+}
+
+AuditRecord AuditRecordBy(const CallIdentity& identity) {
+  AuditRecord record;
+  record.organisation_id = identity.organisation_id;
+  record.actor = identity.actor;
+  record.gateway = identity.gateway;
+  record.session_hash = identity.session_hash;
+  return record;
 }
 
 void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
                std::set<workflow::DataCategory> categories, std::string_view method,
                workflow::Instant now, const std::string& basis_id) {
-  AuditRecord record;
+  AuditRecord record = AuditRecordBy(caller.identity);
   record.occurred_at = now;
-  record.organisation_id = caller.identity.organisation_id;
-  record.actor = caller.identity.actor;
   record.trajectory_id = trajectory_id;
   record.action = AuditAction::kRead;
   record.categories = std::move(categories);
@@ -177,8 +191,9 @@ grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
                                std::string_view method) const {
   grpc::Status identified = IdentifyPrincipal(context, directory_, caller);
   if (identified.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
-    // Not a user of the organisation whose certificate was presented.
-    Record(caller, TrajectoryNamedBy(request), method, AuditAction::kIdentityRefused);
+    // Not a user of the organisation the call is for, or on-behalf-of
+    // metadata from a peer that is not the gateway.
+    Record(caller, TrajectoryNamedBy(request), method, AuditAction::kIdentityRefused, identified);
   }
   if (!identified.ok()) {
     return identified;
@@ -211,18 +226,18 @@ grpc::Status AccessGate::Checked(const Caller& caller, const google::protobuf::M
 
 grpc::Status AccessGate::Refuse(const Caller& caller, const std::string& trajectory_id,
                                 std::string_view method, grpc::Status refusal) const {
-  Record(caller, trajectory_id, method, AuditAction::kDenied);
+  Record(caller, trajectory_id, method, AuditAction::kDenied, refusal);
   return refusal;
 }
 
 void AccessGate::Record(const Caller& caller, const std::string& trajectory_id,
-                        std::string_view method, AuditAction action) const {
+                        std::string_view method, AuditAction action,
+                        const grpc::Status& refusal) const {
   try {
     RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-      AuditRecord record;
+      AuditRecord record = AuditRecordBy(caller.identity);
       record.occurred_at = clock_.Now();
-      record.organisation_id = caller.identity.organisation_id;
-      record.actor = caller.identity.actor;
+      record.reason = ReasonOf(refusal);
       record.trajectory_id = trajectory_id;
       record.action = action;
       record.decision = AuditDecision::kDenied;

@@ -39,12 +39,24 @@ struct AuditRecord {
   std::string basis_id;
   AuditDecision decision = AuditDecision::kPermitted;
   std::string method;
+  /// Through the gateway: its organisation and the person's session hash.
+  std::string gateway;
+  std::string session_hash;
+  /// A refusal: the rule or error kind that refused (ErrorInfo.reason).
+  std::string reason;
   std::string previous_hash;
   std::string hash;
 };
 
+/// A record of what `identity` does: organisation, actor and, through the
+/// gateway, the gateway and session hash.
+AuditRecord AuditRecordBy(const CallIdentity& identity);
+
 /// The hash of a record after `previous_hash` (32 bytes), over every field
-/// with its length, so no field can bleed into the next.
+/// with its length, so no field can bleed into the next. The fields added
+/// later (gateway, session hash, reason) are hashed only when one of them
+/// is set, so the records written before them keep their hashes; the
+/// lengths keep the two forms apart.
 std::string AuditHash(const AuditRecord& record, const std::string& previous_hash);
 
 /// Registers "audit_head_lock", "audit_insert" and "audit_head_set".
@@ -114,7 +126,7 @@ class AccessGate final {
 
  private:
   void Record(const Caller& caller, const std::string& trajectory_id, std::string_view method,
-              AuditAction action) const;
+              AuditAction action, const grpc::Status& refusal) const;
 
   const Directory& directory_;
   DbPool& db_;

@@ -17,7 +17,7 @@ constexpr std::string_view kApiConventions = "docs/api.md";
 
 // The rules, in Dutch, for the coordinator who meets them (DESIGN.md §3
 // glossary); the source of each is the rule's own (workflow/rules.cc).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 28> kRuleTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kRuleTexts{{
     {r::kStateOrder,
      "Deze stap past niet bij de huidige stand van het traject. Bekijk het traject opnieuw en "
      "kies een stap die nu mogelijk is."},
@@ -100,6 +100,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 28> kRuleTex
      "Een ketenpartner die een overdracht weigert, geeft een reden. Een onbeantwoorde "
      "overdracht verloopt pas op het moment dat het antwoord verwacht werd."},
     {r::kAccessRole, "U heeft niet de rol of organisatie die hiervoor nodig is."},
+    {r::kAccessGateway,
+     "Alleen de toegangspoort van Ketenregie handelt namens de organisatie van een ingelogde "
+     "gebruiker, en nooit namens een dienst van Ketenregie zelf."},
 }};
 
 constexpr std::string_view DutchOf(ErrorKind kind) {

@@ -3,6 +3,8 @@
 #include <grpc/grpc_security_constants.h>
 
 #include <algorithm>
+#include <optional>
+#include <utility>
 
 #include "services/common/status.h"
 #include "workflow/rules.h"
@@ -13,6 +15,29 @@ namespace {
 bool IsIdChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '@' ||
          c == '-';
+}
+
+bool IsSessionHash(std::string_view value) {
+  return value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
+
+/// The one value of metadata `key`: OK and empty when absent, INVALID_ARGUMENT
+/// naming `key` when given more than once.
+grpc::Status SingleMetadata(const grpc::ServerContext& context, std::string_view key,
+                            std::string& value) {
+  const auto& metadata = context.client_metadata();
+  const auto range = metadata.equal_range(grpc::string_ref(key.data(), key.size()));
+  if (range.first == range.second) {
+    value.clear();
+    return grpc::Status::OK;
+  }
+  if (std::next(range.first) != range.second) {
+    return InvalidArgument(key, FieldReason::kDuplicate, "given more than once");
+  }
+  value.assign(range.first->second.data(), range.first->second.size());
+  return grpc::Status::OK;
 }
 
 }  // namespace
@@ -45,23 +70,49 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
                        "client certificate common name is not an org id");
   }
 
-  const auto& metadata = context.client_metadata();
-  const auto range =
-      metadata.equal_range(grpc::string_ref(kActorMetadataKey.data(), kActorMetadataKey.size()));
-  if (range.first == range.second) {
+  std::string actor;
+  std::string on_behalf_of;
+  std::string session_hash;
+  if (grpc::Status status = SingleMetadata(context, kActorMetadataKey, actor); !status.ok()) {
+    return status;
+  }
+  if (actor.empty()) {
     return InvalidArgument(kActorMetadataKey, FieldReason::kRequired,
                            "required: the acting user (request metadata)");
   }
-  if (std::next(range.first) != range.second) {
-    return InvalidArgument(kActorMetadataKey, FieldReason::kDuplicate, "given more than once");
-  }
-  const std::string actor(range.first->second.data(), range.first->second.size());
   if (!IsValidPrincipalId(actor)) {
     return InvalidArgument(kActorMetadataKey, FieldReason::kNotAnId,
                            "must be 1-128 characters of a-z 0-9 . _ @ -");
   }
+  if (grpc::Status status = SingleMetadata(context, kOnBehalfOfMetadataKey, on_behalf_of);
+      !status.ok()) {
+    return status;
+  }
+  if (grpc::Status status = SingleMetadata(context, kSessionHashMetadataKey, session_hash);
+      !status.ok()) {
+    return status;
+  }
+  if (!on_behalf_of.empty() && !IsValidPrincipalId(on_behalf_of)) {
+    return InvalidArgument(kOnBehalfOfMetadataKey, FieldReason::kNotAnId,
+                           "must be 1-128 characters of a-z 0-9 . _ @ -");
+  }
+  if (!on_behalf_of.empty() && session_hash.empty()) {
+    return InvalidArgument(kSessionHashMetadataKey, FieldReason::kRequired,
+                           "required with x-on-behalf-of: the SHA-256 of the session");
+  }
+  if (!session_hash.empty() && !IsSessionHash(session_hash)) {
+    return InvalidArgument(kSessionHashMetadataKey, FieldReason::kNotAnId,
+                           "must be 64 lower-case hexadecimal digits");
+  }
+  if (on_behalf_of.empty() && !session_hash.empty()) {
+    return InvalidArgument(kSessionHashMetadataKey, FieldReason::kNotApplicable,
+                           "only with x-on-behalf-of");
+  }
   identity.organisation_id = organisation;
   identity.actor = actor;
+  identity.on_behalf_of = on_behalf_of;
+  identity.session_hash = session_hash;
+  identity.gateway.clear();
   return grpc::Status::OK;
 }
 
@@ -70,8 +121,21 @@ grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directo
   if (grpc::Status status = IdentifyCaller(context, caller.identity); !status.ok()) {
     return status;
   }
-  const auto principal =
-      directory.FindPrincipal(caller.identity.organisation_id, caller.identity.actor);
+  CallIdentity& identity = caller.identity;
+  const auto type_of = [&directory](const std::string& organisation) {
+    const auto* found = directory.FindOrganisation(organisation);
+    return found == nullptr ? workflow::OrganisationType::kUnknown : found->type;
+  };
+  const auto on_behalf_of =
+      identity.on_behalf_of.empty() ? std::nullopt : std::optional(type_of(identity.on_behalf_of));
+  if (auto refusal = workflow::CheckOnBehalfOf(type_of(identity.organisation_id), on_behalf_of)) {
+    return Forbidden(*refusal);
+  }
+  if (on_behalf_of) {
+    identity.gateway = std::exchange(identity.organisation_id, identity.on_behalf_of);
+    identity.on_behalf_of.clear();
+  }
+  const auto principal = directory.FindPrincipal(identity.organisation_id, identity.actor);
   if (!principal) {
     return Forbidden({workflow::rules::kAccessRole,
                       "x-actor is not a registered user of the calling organisation"});

@@ -13,12 +13,26 @@ namespace ketenregie::common {
 
 /// Metadata key naming the acting user (DESIGN.md §6).
 inline constexpr std::string_view kActorMetadataKey = "x-actor";
+/// Metadata the gateway (the web front door) sends with a person's call:
+/// the organisation it acts for, and the SHA-256 of the person's session
+/// (64 lower-case hex digits) for the audit trail (R-ACCESS-GATEWAY).
+inline constexpr std::string_view kOnBehalfOfMetadataKey = "x-on-behalf-of";
+inline constexpr std::string_view kSessionHashMetadataKey = "x-session-hash";
 
 /// Who is calling: the organisation from the verified client certificate,
-/// the user from `x-actor`.
+/// the user from `x-actor` — or, through the gateway, the organisation it
+/// acts for.
 struct CallIdentity {
+  /// Whose call it is: the certificate's organisation, or once
+  /// IdentifyPrincipal admitted the gateway, the organisation it acts for.
   std::string organisation_id;
   std::string actor;
+  /// `x-on-behalf-of` as sent, until IdentifyPrincipal has checked it.
+  std::string on_behalf_of;
+  /// Through the gateway: its organisation (its certificate) and the
+  /// person's session hash. Empty for a direct call.
+  std::string gateway;
+  std::string session_hash;
 };
 
 /// True for a well-formed organisation id or user id: 1..128 characters of
@@ -28,8 +42,10 @@ bool IsValidPrincipalId(std::string_view id);
 
 /// Reads the caller's identity. The organisation comes only from the
 /// certificate the TLS layer verified; a request field or metadata can never
-/// set it. Returns UNAUTHENTICATED without a verified certificate and
-/// INVALID_ARGUMENT naming `x-actor` when the actor is missing or malformed.
+/// set it (on-behalf-of metadata is kept in `on_behalf_of` for
+/// IdentifyPrincipal to check). Returns UNAUTHENTICATED without a verified
+/// certificate and INVALID_ARGUMENT naming the metadata key when `x-actor`
+/// is missing or malformed, or the on-behalf-of metadata is.
 grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity);
 
 /// The caller, identified and found in the directory.
@@ -39,9 +55,11 @@ struct Caller {
 };
 
 /// Identifies the caller and finds them in the directory, for methods whose
-/// access depends on the data (checked by the handler with workflow rules):
-/// PERMISSION_DENIED when the actor is not a registered user of the
-/// certificate's organisation.
+/// access depends on the data (checked by the handler with workflow rules).
+/// PERMISSION_DENIED (R-ACCESS-GATEWAY) when on-behalf-of metadata comes
+/// from a peer that is not a gateway, or a gateway calls without it or for
+/// a service; PERMISSION_DENIED (R-ACCESS-ROLE) when the actor is not a
+/// registered user of the organisation the call is for.
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
                                Caller& caller);
 

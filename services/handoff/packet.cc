@@ -118,10 +118,8 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
     if (auto closed = readable(*now_row); !closed.ok()) {
       return closed;
     }
-    common::AuditRecord record;
+    common::AuditRecord record = common::AuditRecordBy(caller.identity);
     record.occurred_at = clock_.Now();
-    record.organisation_id = caller.identity.organisation_id;
-    record.actor = caller.identity.actor;
     record.trajectory_id = handoff->trajectory_id;
     record.action = common::AuditAction::kDisclosure;
     record.categories = shared;

@@ -281,6 +281,126 @@ TEST_F(AuditTest, SearchByActorActionDecisionAndPeriod) {
   EXPECT_TRUE(search(other).empty());
 }
 
+// Through the front door (R-ACCESS-GATEWAY): the web service calls with its
+// own certificate for a logged-in person. The call is the person's, decided
+// by the trajectory service's own rules, and the record says it came through
+// the gateway, with a hash of the session.
+TEST_F(AuditTest, ThroughTheGateway_TheCallIsThePersonsAndItsRecordSaysSo) {
+  const std::string id = Register();
+  const std::string session(64, 'a');
+  auto gateway = tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "svc-web"));
+  tpb::GetTrajectoryRequest get;
+  get.set_id(id);
+  tpb::Trajectory t;
+  const auto read = gateway->GetTrajectory(
+      testing::ContextOnBehalfOf("essm-rotterdam", "coordinator-1", session).get(), get, &t);
+  ASSERT_TRUE(read.ok()) << read.error_message();
+  EXPECT_EQ(t.id(), id);
+  // A gemeente user's session reads no ESSM trajectory: the service's own
+  // role rule refuses, whoever carried the call.
+  EXPECT_TRUE(testing::Refused(
+      gateway->GetTrajectory(
+          testing::ContextOnBehalfOf("gemeente-rotterdam", "aandachtsfunctionaris-1", session)
+              .get(),
+          get, &t),
+      grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+  // A user the directory does not have at that organisation: refused too.
+  EXPECT_TRUE(testing::Refused(
+      gateway->GetTrajectory(
+          testing::ContextOnBehalfOf("essm-rotterdam", "aandachtsfunctionaris-1", session).get(),
+          get, &t),
+      grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+
+  apb::ListRecordsRequest list;
+  list.set_trajectory_id(id);
+  apb::ListRecordsResponse records;
+  ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
+  ASSERT_EQ(records.records_size(), 3);
+  const auto& permitted = records.records(0);
+  EXPECT_EQ(permitted.action(), apb::AUDIT_ACTION_READ);
+  EXPECT_EQ(permitted.actor().organisation_id(), "essm-rotterdam");
+  EXPECT_EQ(permitted.actor().user_id(), "coordinator-1");
+  EXPECT_EQ(permitted.gateway_organisation_id(), "svc-web");
+  EXPECT_EQ(permitted.session_hash(), session);
+  EXPECT_EQ(permitted.reason(), "");
+  const auto& refused = records.records(1);
+  EXPECT_EQ(refused.action(), apb::AUDIT_ACTION_DENIED);
+  EXPECT_EQ(refused.actor().organisation_id(), "gemeente-rotterdam");
+  EXPECT_EQ(refused.gateway_organisation_id(), "svc-web");
+  EXPECT_EQ(refused.reason(), "R-ACCESS-ROLE");
+  EXPECT_EQ(records.records(2).action(), apb::AUDIT_ACTION_IDENTITY_REFUSED);
+  EXPECT_EQ(records.records(2).reason(), "R-ACCESS-ROLE");
+
+  // The new fields are in the chain: the trail verifies, and a session hash
+  // changed afterwards is found at its link.
+  const auto verified = Verify();
+  EXPECT_TRUE(verified.intact()) << verified.problem();
+  Superuser("UPDATE audit.records SET session_hash = repeat('b', 64) WHERE sequence = " +
+            std::to_string(permitted.sequence()));
+  const auto broken = Verify();
+  EXPECT_FALSE(broken.intact());
+  EXPECT_EQ(broken.first_broken_sequence(), permitted.sequence());
+}
+
+// Only the gateway may say on whose behalf it calls; it always does, and
+// never for a service. Every refusal is on the trail with its rule.
+TEST_F(AuditTest, OnBehalfOfFromAnyoneButTheGateway_IsRefusedAndRecorded) {
+  const std::string id = Register();
+  const std::string session(64, 'c');
+  tpb::GetTrajectoryRequest get;
+  get.set_id(id);
+  tpb::Trajectory t;
+  // An organisation's own certificate, even a service's, asking to act for
+  // another organisation.
+  for (const char* org : {"gemeente-rotterdam", "essm-rotterdam", "svc-shelter"}) {
+    SCOPED_TRACE(org);
+    auto other = tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, org));
+    EXPECT_TRUE(testing::Refused(
+        other->GetTrajectory(
+            testing::ContextOnBehalfOf("essm-rotterdam", "coordinator-1", session).get(), get, &t),
+        grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+    EXPECT_TRUE(t.id().empty());
+  }
+  auto gateway = tpb::TrajectoryService::NewStub(testing::ChannelAs(trajectory_server_, "svc-web"));
+  // The gateway is nobody itself, and never a service.
+  EXPECT_TRUE(testing::Refused(gateway->GetTrajectory(ContextAs("coordinator-1").get(), get, &t),
+                               grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+  EXPECT_TRUE(testing::Refused(
+      gateway->GetTrajectory(
+          testing::ContextOnBehalfOf("svc-shelter", "shelter-service", session).get(), get, &t),
+      grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+  EXPECT_TRUE(t.id().empty());
+  // Malformed on-behalf-of metadata names its key, like a bad field.
+  EXPECT_TRUE(testing::BadFields(
+      gateway->GetTrajectory(
+          testing::ContextOnBehalfOf("essm-rotterdam", "coordinator-1", "not-a-hash").get(), get,
+          &t),
+      {"x-session-hash"}));
+  {
+    auto context = ContextAs("coordinator-1");
+    context->AddMetadata("x-on-behalf-of", "essm-rotterdam");
+    EXPECT_TRUE(
+        testing::BadFields(gateway->GetTrajectory(context.get(), get, &t), {"x-session-hash"}));
+  }
+
+  apb::ListRecordsRequest list;
+  list.set_action(apb::AUDIT_ACTION_IDENTITY_REFUSED);
+  apb::ListRecordsResponse records;
+  ASSERT_TRUE(privacy_->ListRecords(ContextAs("privacy-1").get(), list, &records).ok());
+  ASSERT_EQ(records.records_size(), 5);
+  std::vector<std::string> who;
+  for (const auto& r : records.records()) {
+    EXPECT_EQ(r.reason(), "R-ACCESS-GATEWAY");
+    EXPECT_EQ(r.decision(), apb::DECISION_DENIED);
+    EXPECT_EQ(r.trajectory_id(), id) << "the attempt is in her records";
+    EXPECT_EQ(r.method(), "GetTrajectory");
+    EXPECT_EQ(r.gateway_organisation_id(), "") << "no gateway carried these calls";
+    who.push_back(r.actor().organisation_id());
+  }
+  EXPECT_EQ(who, (std::vector<std::string>{"gemeente-rotterdam", "essm-rotterdam", "svc-shelter",
+                                           "svc-web", "svc-web"}));
+}
+
 // The audit service refuses bad input naming every bad field, and writes
 // nothing (not even a record of the read).
 TEST_F(AuditTest, BadInput_IsInvalidArgumentNamingEveryFieldAndWritesNothing) {

@@ -78,4 +78,13 @@ std::unique_ptr<grpc::ClientContext> ContextAs(const std::string& actor) {
   return context;
 }
 
+std::unique_ptr<grpc::ClientContext> ContextOnBehalfOf(const std::string& organisation,
+                                                       const std::string& actor,
+                                                       const std::string& session_hash) {
+  auto context = ContextAs(actor);
+  context->AddMetadata("x-on-behalf-of", organisation);
+  context->AddMetadata("x-session-hash", session_hash);
+  return context;
+}
+
 }  // namespace ketenregie::testing

@@ -43,6 +43,13 @@ std::shared_ptr<grpc::Channel> ChannelAs(const TestServer& server, const std::st
 /// A client context with a deadline and the acting user.
 std::unique_ptr<grpc::ClientContext> ContextAs(const std::string& actor);
 
+/// A client context as the gateway (the web front door) sends it for a
+/// logged-in person: `actor` of `organisation`, and the hash of the
+/// person's session (R-ACCESS-GATEWAY). Sent over ChannelAs(…, "svc-web").
+std::unique_ptr<grpc::ClientContext> ContextOnBehalfOf(const std::string& organisation,
+                                                       const std::string& actor,
+                                                       const std::string& session_hash);
+
 /// A service's whole event feed from the start, read in pages of
 /// `page_size` with the cursor, once it holds at least `count` events (or
 /// after ten seconds): the feed serves an event once every transaction older

@@ -1149,6 +1149,34 @@ TEST(RuleAccessRole, ServiceMethodsOnlyForServices) {
   EXPECT_TRUE(CheckAccess(nobody, Operation::kReadSignals).has_value());
 }
 
+TEST(RuleAccessGateway, OnlyTheGatewayActsOnBehalfAndOnlyForOrganisationsOfPeople) {
+  using enum OrganisationType;
+  // A direct call: nobody asks to act for another organisation.
+  EXPECT_FALSE(CheckOnBehalfOf(kCareCoordination, std::nullopt).has_value());
+  EXPECT_FALSE(CheckOnBehalfOf(kService, std::nullopt).has_value());
+  // The gateway through which people call: for each organisation of people.
+  for (const auto type :
+       {kCareCoordination, kMunicipality, kPolice, kCrisisShelter, kCategoricalShelter,
+        kFollowUpShelter, kLegalAid, kCareProvider, kChildProtection, kNationalRegistry}) {
+    EXPECT_FALSE(CheckOnBehalfOf(kGateway, type).has_value()) << ToString(type);
+  }
+  // Anyone else who asks, even a Ketenregie service, is refused.
+  for (const auto peer : {kCareCoordination, kPolice, kService, kUnknown}) {
+    const auto refused = CheckOnBehalfOf(peer, kCareCoordination);
+    ASSERT_TRUE(refused.has_value()) << ToString(peer);
+    EXPECT_EQ(refused->rule, rules::kAccessGateway);
+  }
+  // The gateway is nobody itself, and never a service or another gateway.
+  for (const auto target : std::initializer_list<std::optional<OrganisationType>>{
+           std::nullopt, kService, kGateway, kUnknown}) {
+    const auto refused = CheckOnBehalfOf(kGateway, target);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->rule, rules::kAccessGateway);
+  }
+  // Nor does a gateway's principal pass for a service's.
+  EXPECT_TRUE(CheckAccess({kGateway, {Role::kService}}, Operation::kReadEvents).has_value());
+}
+
 TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest) {
   const Principal staff{OrganisationType::kCrisisShelter, {Role::kShelterStaff}};
   const Principal police{OrganisationType::kPolice, {Role::kPartner}};
