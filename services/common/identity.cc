@@ -53,7 +53,12 @@ bool IsValidPrincipalId(std::string_view id) {
   return std::all_of(id.begin(), id.end(), IsIdChar);
 }
 
-grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity) {
+namespace {
+
+/// IdentifyCaller, and the organisation the call asks to act for
+/// (`x-on-behalf-of`, empty when none) for IdentifyPrincipal to check.
+grpc::Status ReadCaller(const grpc::ServerContext& context, CallIdentity& identity,
+                        std::string& on_behalf_of) {
   const auto auth = context.auth_context();
   if (auth == nullptr || !auth->IsPeerAuthenticated()) {
     return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kUnauthenticated,
@@ -71,7 +76,6 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
   }
 
   std::string actor;
-  std::string on_behalf_of;
   std::string session_hash;
   if (grpc::Status status = SingleMetadata(context, kActorMetadataKey, actor); !status.ok()) {
     return status;
@@ -110,30 +114,36 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
   }
   identity.organisation_id = organisation;
   identity.actor = actor;
-  identity.on_behalf_of = on_behalf_of;
   identity.session_hash = session_hash;
   identity.gateway.clear();
   return grpc::Status::OK;
 }
 
+}  // namespace
+
+grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity) {
+  std::string on_behalf_of;
+  return ReadCaller(context, identity, on_behalf_of);
+}
+
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
                                Caller& caller) {
-  if (grpc::Status status = IdentifyCaller(context, caller.identity); !status.ok()) {
+  CallIdentity& identity = caller.identity;
+  std::string on_behalf_of_id;
+  if (grpc::Status status = ReadCaller(context, identity, on_behalf_of_id); !status.ok()) {
     return status;
   }
-  CallIdentity& identity = caller.identity;
   const auto type_of = [&directory](const std::string& organisation) {
     const auto* found = directory.FindOrganisation(organisation);
     return found == nullptr ? workflow::OrganisationType::kUnknown : found->type;
   };
   const auto on_behalf_of =
-      identity.on_behalf_of.empty() ? std::nullopt : std::optional(type_of(identity.on_behalf_of));
+      on_behalf_of_id.empty() ? std::nullopt : std::optional(type_of(on_behalf_of_id));
   if (auto refusal = workflow::CheckOnBehalfOf(type_of(identity.organisation_id), on_behalf_of)) {
     return Forbidden(*refusal);
   }
   if (on_behalf_of) {
-    identity.gateway = std::exchange(identity.organisation_id, identity.on_behalf_of);
-    identity.on_behalf_of.clear();
+    identity.gateway = std::exchange(identity.organisation_id, on_behalf_of_id);
   }
   const auto principal = directory.FindPrincipal(identity.organisation_id, identity.actor);
   if (!principal) {

@@ -27,8 +27,6 @@ struct CallIdentity {
   /// IdentifyPrincipal admitted the gateway, the organisation it acts for.
   std::string organisation_id;
   std::string actor;
-  /// `x-on-behalf-of` as sent, until IdentifyPrincipal has checked it.
-  std::string on_behalf_of;
   /// Through the gateway: its organisation (its certificate) and the
   /// person's session hash. Empty for a direct call.
   std::string gateway;
@@ -42,10 +40,11 @@ bool IsValidPrincipalId(std::string_view id);
 
 /// Reads the caller's identity. The organisation comes only from the
 /// certificate the TLS layer verified; a request field or metadata can never
-/// set it (on-behalf-of metadata is kept in `on_behalf_of` for
-/// IdentifyPrincipal to check). Returns UNAUTHENTICATED without a verified
-/// certificate and INVALID_ARGUMENT naming the metadata key when `x-actor`
-/// is missing or malformed, or the on-behalf-of metadata is.
+/// set it (on-behalf-of metadata is checked and applied only by
+/// IdentifyPrincipal; here it is left aside). Returns UNAUTHENTICATED
+/// without a verified certificate and INVALID_ARGUMENT naming the metadata
+/// key when `x-actor` is missing or malformed, or the on-behalf-of metadata
+/// is.
 grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& identity);
 
 /// The caller, identified and found in the directory.
