@@ -36,11 +36,33 @@ struct ServiceConfig {
   std::string test_clock_file;
 };
 
-/// Registers the common flags on `app`, each with its KETENREGIE_* variable.
+/// Registers the flags of anything that listens (--listen, --port-file,
+/// --tls-*, --log-level, --shutdown-grace-seconds), each with its
+/// KETENREGIE_* variable: the web front door takes these.
+void AddEndpointFlags(CLI::App& app, ServiceConfig& config);
+/// Registers the endpoint flags and those of a gRPC service with a
+/// database (--db-*, --test-clock*).
 void AddServiceFlags(CLI::App& app, ServiceConfig& config);
 
-/// Checks what flags cannot: files exist, the pool is not empty. Throws
+/// Checks what flags cannot: the TLS files exist. Throws
 /// std::invalid_argument naming the setting.
+void ValidateEndpointConfig(const ServiceConfig& config);
+/// Also checks the database settings and the test clock's address.
 void ValidateServiceConfig(const ServiceConfig& config);
+
+/// How a caller of the services finds and reaches them: its own client
+/// certificate and key, and the KEY=value file naming their addresses (the
+/// local stack.env), read when first needed.
+struct PeerFlags {
+  std::string client_cert;
+  std::string client_key;
+  std::string peers_file;
+};
+/// Registers --client-cert, --client-key (required) and --peers-file.
+void AddPeerFlags(CLI::App& app, PeerFlags& flags);
+
+/// Writes the port a server bound to `path`, under a temporary name first,
+/// so a reader never sees half a port. Throws std::runtime_error.
+void WritePortFile(const std::string& path, int port);
 
 }  // namespace ketenregie::common

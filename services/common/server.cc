@@ -4,54 +4,25 @@
 #include <grpcpp/health_check_service_interface.h>
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
-#include <pthread.h>
-#include <signal.h>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
-#include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
 #include "services/common/db_pool.h"
 #include "services/common/error_details.h"
+#include "services/common/signals.h"
 #include "services/common/tls.h"
 
 namespace ketenregie::common {
 namespace {
 
-sigset_t ShutdownSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  return set;
-}
-
-// Written to a temporary name and renamed, so a reader never sees half a port.
-void WritePortFile(const std::string& path, int port) {
-  const std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << port << '\n';
-    if (!out) {
-      throw std::runtime_error("cannot write " + temporary);
-    }
-  }
-  std::filesystem::rename(temporary, path);
-}
-
 constexpr auto kHealthInterval = std::chrono::seconds(2);
 
 }  // namespace
-
-void BlockShutdownSignals() {
-  const sigset_t set = ShutdownSignals();
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
 
 int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services, DbPool& db,
               const std::vector<BackgroundTask>& background) {
@@ -144,9 +115,7 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
   }
 
   std::thread signal_watch([&] {
-    const sigset_t set = ShutdownSignals();
-    int signal = 0;
-    sigwait(&set, &signal);
+    const int signal = WaitForShutdownSignal();
     spdlog::info("signal {}: shutting down", signal);
     {
       std::lock_guard lock(mutex);

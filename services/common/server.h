@@ -8,15 +8,11 @@
 #include <vector>
 
 #include "services/common/config.h"
+#include "services/common/signals.h"
 
 namespace ketenregie::common {
 
 class DbPool;
-
-/// Blocks SIGINT and SIGTERM in the calling thread and every thread it
-/// starts afterwards, so that RunServer can wait for them on one thread.
-/// Call first thing in main(), before any thread exists.
-void BlockShutdownSignals();
 
 /// A gRPC service to serve, with its fully qualified name for health checks
 /// (e.g. "ketenregie.trajectory.v1.TrajectoryService").

@@ -84,17 +84,7 @@ void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& 
 
 void DomainServiceFlags::Add(CLI::App& app) {
   AddKeyAndDirectoryFlags(app, key_file, organisations, users);
-  app.add_option("--client-cert", client_cert,
-                 "this service's client certificate, for calling the others")
-      ->envname("KETENREGIE_CLIENT_CERT")
-      ->required();
-  app.add_option("--client-key", client_key, "its key")
-      ->envname("KETENREGIE_CLIENT_KEY")
-      ->required();
-  app.add_option("--peers-file", peers_file,
-                 "KEY=value file naming the other services (local stack.env), read when first "
-                 "needed")
-      ->envname("KETENREGIE_PEERS_FILE");
+  AddPeerFlags(app, *this);
   app.add_option("--timer-interval-ms", timer_interval_ms, "how often due timers fire")
       ->envname("KETENREGIE_TIMER_INTERVAL_MS")
       ->check(CLI::Range(10, 600000));

@@ -64,13 +64,10 @@ void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& 
 /// Settings every domain service takes beyond ServiceConfig: its key file,
 /// the directory, its own client certificate for calling the other
 /// services, where to find them, and how often its timers fire.
-struct DomainServiceFlags {
+struct DomainServiceFlags : PeerFlags {
   std::string key_file;
   std::string organisations;
   std::string users;
-  std::string client_cert;
-  std::string client_key;
-  std::string peers_file;
   int timer_interval_ms = 1000;
   void Add(CLI::App& app);
 };

@@ -7,6 +7,7 @@
 #include <grpcpp/impl/codegen/client_unary_call.h>
 #include <grpcpp/security/credentials.h>
 #include <gtest/gtest.h>
+#include <httplib.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <sys/socket.h>
@@ -38,6 +39,7 @@
 #include "services/shelter/storage.h"
 #include "services/trajectory/storage.h"
 #include "tests/support/local_stack.h"
+#include "tests/support/sockets.h"
 
 namespace ketenregie::testing {
 namespace {
@@ -75,14 +77,11 @@ class PortHolder {
 };
 
 bool PortAcceptsConnections(int port) {
-  const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  const bool accepted = connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  close(fd);
-  return accepted;
+  const int fd = ConnectLoopback(port);
+  if (fd >= 0) {
+    close(fd);
+  }
+  return fd >= 0;
 }
 
 int PortOf(const std::string& address) { return std::stoi(address.substr(address.rfind(':') + 1)); }
@@ -149,6 +148,32 @@ TEST_F(RunningStackTest, StackEnvNamesEveryServiceCaAndCertificates) {
     EXPECT_TRUE(std::ifstream(base + ".key").good()) << org;
   }
   EXPECT_TRUE(std::ifstream(stack_->env().At("KETENREGIE_CA")).good());
+  EXPECT_EQ(stack_->env().At("KETENREGIE_WEB_URL").rfind("https://127.0.0.1:", 0), 0u);
+}
+
+// The web front door of the stack: `KETENREGIE_WEB_URL` answers over HTTPS
+// with the deployment's certificate, and is ready once every service
+// behind it answers its health check — which it asks with its own
+// certificate, so the services admit the gateway's TLS identity.
+TEST_F(RunningStackTest, WebFrontDoor_AnswersOverHttps_AndIsReadyWithEveryService) {
+  const std::string url = stack_->env().At("KETENREGIE_WEB_URL");
+  httplib::SSLClient client("127.0.0.1", PortOf(url.substr(0, url.size() - 1)));
+  client.set_ca_cert_path(stack_->env().At("KETENREGIE_CA").c_str());
+  client.enable_server_certificate_verification(true);
+  auto ready = client.Get("/readyz");
+  for (int i = 0; i < 50 && !(ready && ready->status == 200); ++i) {
+    std::this_thread::sleep_for(200ms);
+    ready = client.Get("/readyz");
+  }
+  ASSERT_TRUE(ready) << httplib::to_string(ready.error());
+  EXPECT_EQ(ready->status, 200) << ready->body;
+  const auto home = client.Get("/");
+  ASSERT_TRUE(home);
+  EXPECT_EQ(home->status, 200);
+  EXPECT_NE(home->body.find("<html lang=\"nl\">"), std::string::npos);
+  EXPECT_EQ(home->get_header_value("Cache-Control"), "no-store");
+  EXPECT_NE(home->get_header_value("Content-Security-Policy").find("frame-ancestors 'none'"),
+            std::string::npos);
 }
 
 TEST_F(RunningStackTest, PostgresAvoidsPort5432WhenItIsTaken) {
@@ -224,7 +249,7 @@ TEST_F(RunningStackTest, StartingAgain_KeepsWhatRunsAndChangesNothing) {
 TEST_F(RunningStackTest, StatusSaysWhatRuns) {
   const CommandResult status = stack_->Run("status");
   EXPECT_EQ(status.exit_code, 0);
-  std::vector<std::string> names = {"postgresql"};
+  std::vector<std::string> names = {"postgresql", "web"};
   for (const auto& service : common::kServices) {
     names.emplace_back(service.name);
   }
@@ -736,11 +761,13 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   LocalStack stack;
   ASSERT_TRUE(stack.Start());
   const auto pids = stack.RecordedPids();
-  ASSERT_EQ(pids.size(), 6u) << "five services and PostgreSQL";
+  ASSERT_EQ(pids.size(), 7u) << "five services, the web front door and PostgreSQL";
   std::vector<int> ports;
   for (const auto& service : KetenregieServices()) {
     ports.push_back(PortOf(stack.env().At(service.env_key)));
   }
+  const std::string web_url = stack.env().At("KETENREGIE_WEB_URL");
+  ports.push_back(PortOf(web_url.substr(0, web_url.size() - 1)));
   ports.push_back(PgPort(stack.env()));
 
   // Health follows the database: PostgreSQL down → NOT_SERVING (a load

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <cstdlib>
@@ -74,8 +75,12 @@ std::shared_ptr<grpc::Channel> LocalStack::Channel(const std::string& address_ke
 
 std::vector<int> LocalStack::RecordedPids() const {
   std::vector<int> pids;
-  for (const auto& service : common::kServices) {
-    std::ifstream in(dir_ + "/run/" + std::string(service.name) + ".pid");
+  std::vector<std::string> names(common::kServices.size());
+  std::transform(common::kServices.begin(), common::kServices.end(), names.begin(),
+                 [](const common::ServiceEntry& service) { return std::string(service.name); });
+  names.emplace_back("web");  // the front door
+  for (const std::string& name : names) {
+    std::ifstream in(dir_ + "/run/" + name + ".pid");
     int pid = 0;
     if (in >> pid) {
       pids.push_back(pid);

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <string_view>
+#include <vector>
+
+namespace ketenregie::web {
+
+/// A file built into the web service: "templates/layout.mustache",
+/// "static/ketenregie.css".
+struct EmbeddedFile {
+  std::string_view path;
+  std::string_view content;
+};
+
+/// Every embedded file (services/web/embed.cmake generates the list).
+const std::vector<EmbeddedFile>& EmbeddedFiles();
+
+}  // namespace ketenregie::web

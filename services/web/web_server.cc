@@ -1,0 +1,236 @@
+#include "services/web/web_server.h"
+
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <spdlog/spdlog.h>
+
+#include <optional>
+#include <stdexcept>
+#include <thread>
+#include <utility>
+
+#include "services/web/pages.h"
+
+namespace ketenregie::web {
+namespace {
+
+// Every answer's headers. The policy allows scripts, styles and images from
+// this origin only — no inline script or style, no plugin, no frame, forms
+// posting back here only — so injected markup cannot run (BIO, OWASP ASVS
+// V14.4). HSTS: browsers come back over HTTPS only, for a year.
+constexpr std::pair<std::string_view, std::string_view> kSecurityHeaders[] = {
+    {"Content-Security-Policy",
+     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; "
+     "font-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; "
+     "base-uri 'none'"},
+    {"Strict-Transport-Security", "max-age=31536000; includeSubDomains"},
+    {"X-Content-Type-Options", "nosniff"},
+    {"X-Frame-Options", "DENY"},
+    {"Referrer-Policy", "no-referrer"},
+    {"Cross-Origin-Opener-Policy", "same-origin"},
+    {"Cross-Origin-Resource-Policy", "same-origin"},
+    {"Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"},
+};
+
+// Pages may hold personal data: nothing is kept by the browser or a proxy
+// unless a route says otherwise (static files).
+constexpr std::string_view kNoStore = "no-store";
+constexpr std::string_view kStaticCache = "private, max-age=300";
+
+constexpr std::string_view kHtml = "text/html; charset=utf-8";
+constexpr std::string_view kText = "text/plain; charset=utf-8";
+
+// The route of the request a thread is answering, for the access log: set
+// when a route matches, cleared once the line is written. Only a route's
+// pattern is logged — a path may carry an id, a query anything.
+struct RequestScope {
+  std::string_view route = "-";
+  std::optional<std::chrono::steady_clock::time_point> start;
+};
+thread_local RequestScope current;
+
+// host:port, or [v6]:port.
+std::pair<std::string, int> SplitListen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    throw std::runtime_error("--listen: expected host:port");
+  }
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  try {
+    std::size_t used = 0;
+    const int port = std::stoi(listen.substr(colon + 1), &used);
+    if (used != listen.size() - colon - 1 || port < 0 || port > 65535) {
+      throw std::invalid_argument("port");
+    }
+    return {host, port};
+  } catch (const std::logic_error&) {
+    throw std::runtime_error("--listen: port must be a number from 0 to 65535");
+  }
+}
+
+// TLS 1.2 at least, with forward-secret AEAD suites only (NCSC's "goed" for
+// TLS 1.2; TLS 1.3's suites are all such), no compression or renegotiation.
+bool SetUpTls(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
+  SSL_CTX_set_min_proto_version(&ctx, TLS1_2_VERSION);
+  SSL_CTX_set_options(
+      &ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+  return SSL_CTX_set_cipher_list(&ctx, "ECDHE+AESGCM:ECDHE+CHACHA20") == 1 &&
+         SSL_CTX_use_certificate_chain_file(&ctx, cert.c_str()) == 1 &&
+         SSL_CTX_use_PrivateKey_file(&ctx, key.c_str(), SSL_FILETYPE_PEM) == 1 &&
+         SSL_CTX_check_private_key(&ctx) == 1;
+}
+
+}  // namespace
+
+WebServer::WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness)
+    : config_(std::move(config)), pages_(pages), readiness_(std::move(readiness)) {}
+
+WebServer::~WebServer() = default;
+
+int WebServer::Bind() {
+  const auto [host, port] = SplitListen(config_.listen);
+  auto server = std::make_unique<httplib::SSLServer>(
+      [this](SSL_CTX& ctx) { return SetUpTls(ctx, config_.tls_cert, config_.tls_key); });
+  if (!server->is_valid()) {
+    throw std::runtime_error("cannot load the server certificate " + config_.tls_cert +
+                             " with its key " + config_.tls_key);
+  }
+  server_ = std::move(server);
+  const int threads = config_.threads;
+  server_->new_task_queue = [threads] {
+    return new httplib::ThreadPool(static_cast<std::size_t>(threads));
+  };
+  server_->set_payload_max_length(config_.max_body_bytes);
+  server_->set_read_timeout(config_.read_timeout);
+  server_->set_write_timeout(config_.write_timeout);
+  server_->set_keep_alive_timeout(config_.keep_alive_timeout.count());
+  server_->set_keep_alive_max_count(100);
+
+  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
+    current.start = std::chrono::steady_clock::now();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  // Errors cpp-httplib answers itself (413, 414, 400, 404) and those of a
+  // route that set no body get the Dutch page.
+  server_->set_error_handler(httplib::Server::HandlerWithResponse(
+      [this](const httplib::Request&, httplib::Response& response) {
+        if (!response.body.empty()) {
+          return httplib::Server::HandlerResponse::Unhandled;
+        }
+        response.set_content(pages_.Error(response.status), std::string(kHtml));
+        return httplib::Server::HandlerResponse::Handled;
+      }));
+  server_->set_exception_handler(
+      [this](const httplib::Request&, httplib::Response& response, std::exception_ptr) {
+        // What the exception says may quote input: only the route is logged.
+        spdlog::error("route {} failed with an exception", current.route);
+        response.status = 500;
+        response.set_content(pages_.Error(500), std::string(kHtml));
+      });
+  server_->set_post_routing_handler([](const httplib::Request&, httplib::Response& response) {
+    for (const auto& [name, value] : kSecurityHeaders) {
+      response.set_header(std::string(name), std::string(value));
+    }
+    if (!response.has_header("Cache-Control")) {
+      response.set_header("Cache-Control", std::string(kNoStore));
+    }
+  });
+  server_->set_logger([](const httplib::Request& request, const httplib::Response& response) {
+    const auto elapsed = current.start ? std::chrono::duration_cast<std::chrono::milliseconds>(
+                                             std::chrono::steady_clock::now() - *current.start)
+                                             .count()
+                                       : 0;
+    spdlog::info("{} {} {} {}ms", request.method.empty() ? "-" : request.method, current.route,
+                 response.status, elapsed);
+    current = RequestScope{};
+  });
+  Routes();
+
+  const int bound = port == 0 ? server_->bind_to_any_port(host) : port;
+  if (bound <= 0 || (port != 0 && !server_->bind_to_port(host, port))) {
+    throw std::runtime_error("cannot listen on " + config_.listen);
+  }
+  return bound;
+}
+
+void WebServer::Get(const std::string& pattern, std::string_view route, Handler handler) {
+  server_->Get(pattern, [route, handler = std::move(handler)](const httplib::Request& request,
+                                                              httplib::Response& response) {
+    current.route = route;
+    handler(request, response);
+  });
+}
+
+void WebServer::Routes() {
+  Get("/healthz", "/healthz", [](const httplib::Request&, httplib::Response& response) {
+    response.set_content("ok\n", std::string(kText));
+  });
+  Get("/readyz", "/readyz",
+      [this](const httplib::Request&, httplib::Response& response) { Ready(response); });
+  Get("/", "/", [this](const httplib::Request&, httplib::Response& response) {
+    response.set_content(pages_.Render("home", "Startpagina", {}), std::string(kHtml));
+  });
+  Get(R"(/static/([a-z0-9-]+\.[a-z]+))", "/static/{file}",
+      [](const httplib::Request& request, httplib::Response& response) {
+        const auto file = FindStatic(request.matches[1].str());
+        if (!file) {
+          response.status = 404;
+          return;
+        }
+        response.set_header("Cache-Control", std::string(kStaticCache));
+        response.set_content(std::string(file->content), std::string(file->content_type));
+      });
+}
+
+void WebServer::Ready(httplib::Response& response) {
+  std::vector<std::string> not_ready;
+  if (stopping_) {
+    not_ready = {"web (stopping)"};
+  } else {
+    std::lock_guard lock(readiness_mutex_);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - readiness_at_ >= std::chrono::seconds(1)) {
+      not_ready_ = readiness_();
+      readiness_at_ = now;
+    }
+    not_ready = not_ready_;
+  }
+  if (not_ready.empty()) {
+    response.set_content("ready\n", std::string(kText));
+    return;
+  }
+  std::string body = "not ready:";
+  for (const std::string& name : not_ready) {
+    body += " " + name;
+  }
+  response.status = 503;
+  response.set_content(body + "\n", std::string(kText));
+}
+
+bool WebServer::Serve() {
+  serve_called_ = true;
+  if (stopping_ || server_ == nullptr) {
+    serve_done_ = true;
+    return server_ != nullptr;
+  }
+  const bool served = server_->listen_after_bind();
+  serve_done_ = true;
+  return served;
+}
+
+void WebServer::Stop() {
+  if (stopping_.exchange(true) || !serve_called_) {
+    return;
+  }
+  // Serve may not have reached its accept loop yet: wait until it has (or
+  // has returned), so that stop() is not lost.
+  while (!serve_done_ && !server_->is_running()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  server_->stop();
+}
+
+}  // namespace ketenregie::web

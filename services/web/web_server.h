@@ -1,0 +1,94 @@
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace httplib {
+class Server;
+struct Request;
+struct Response;
+}  // namespace httplib
+
+namespace ketenregie::web {
+
+class Pages;
+
+/// How the front door listens and what it accepts.
+struct WebConfig {
+  /// host:port; port 0 lets the kernel choose (see Bind).
+  std::string listen = "127.0.0.1:0";
+  /// The deployment's server certificate chain and its key (PEM).
+  std::string tls_cert;
+  std::string tls_key;
+  /// The largest request body accepted; larger → 413, nothing read.
+  std::size_t max_body_bytes = 64 * 1024;
+  /// How long a connection may take to send the next part of a request
+  /// (the TLS handshake included), or to take the next part of an answer.
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+  /// How long an idle kept-alive connection stays open.
+  std::chrono::seconds keep_alive_timeout{5};
+  /// Connections served at once: each takes one thread while it is open
+  /// (cpp-httplib), so a slow client holds one for its timeouts at most.
+  int threads = 64;
+};
+
+/// Says what keeps the front door from being ready: the names of the
+/// services behind it that do not answer (empty: ready).
+using ReadinessProbe = std::function<std::vector<std::string>()>;
+
+/// The HTTPS server of the front door (cpp-httplib). Every answer, errors
+/// included, carries the security headers (a Content-Security-Policy
+/// without inline script, HSTS, no framing, no referrer, no caching) and a
+/// Dutch page for an error; the access log names the route, never the path.
+///
+///   GET /healthz   200 while the process answers (liveness)
+///   GET /readyz    200 when every service behind it answers SERVING, else
+///                  503 naming those that do not; 503 once stopping
+///   GET /          the start page
+///   GET /static/…  stylesheet and images
+class WebServer {
+ public:
+  WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness);
+  ~WebServer();
+  WebServer(const WebServer&) = delete;
+  WebServer& operator=(const WebServer&) = delete;
+
+  /// Loads the certificate and binds config.listen; returns the port.
+  /// Throws std::runtime_error naming what failed (never a key's content).
+  int Bind();
+  /// Serves on the bound port until Stop(). Returns false if it could not.
+  bool Serve();
+  /// Graceful stop, from any thread: /readyz answers 503 at once, no new
+  /// connection is accepted, requests in flight are answered (each within
+  /// the read and write timeouts), then Serve returns.
+  void Stop();
+
+ private:
+  using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  void Routes();
+  void Get(const std::string& pattern, std::string_view route, Handler handler);
+  void Ready(httplib::Response& response);
+
+  WebConfig config_;
+  const Pages& pages_;
+  ReadinessProbe readiness_;
+  std::unique_ptr<httplib::Server> server_;
+  std::atomic<bool> stopping_ = false;
+  std::atomic<bool> serve_called_ = false;
+  std::atomic<bool> serve_done_ = false;
+  // /readyz asks the services at most once a second, however often it is
+  // probed.
+  std::mutex readiness_mutex_;
+  std::chrono::steady_clock::time_point readiness_at_{};
+  std::vector<std::string> not_ready_;
+};
+
+}  // namespace ketenregie::web

@@ -1,0 +1,333 @@
+// The web front door's HTTPS server (issue #13 items 1 and 7), driven over
+// real TLS on a free port: the headers every answer carries, Dutch error
+// pages, request limits, readiness, graceful stop, and what the access log
+// may say.
+#include "services/web/web_server.h"
+
+#include <gtest/gtest.h>
+#include <httplib.h>
+#include <openssl/ssl.h>
+#include <spdlog/sinks/ostream_sink.h>
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <future>
+#include <memory>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "services/web/embedded.h"
+#include "services/web/pages.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/sockets.h"
+
+namespace ketenregie::web {
+namespace {
+
+using namespace std::chrono_literals;
+
+// A front door on 127.0.0.1:<free port>, serving on its own thread.
+class RunningServer {
+ public:
+  explicit RunningServer(ReadinessProbe readiness, WebConfig config = {}) {
+    config.tls_cert = testing::TestCertsDir() + "/server.pem";
+    config.tls_key = testing::TestCertsDir() + "/server.key";
+    server_ = std::make_unique<WebServer>(config, pages_, std::move(readiness));
+    port_ = server_->Bind();
+    served_ = std::async(std::launch::async, [this] { return server_->Serve(); });
+  }
+  ~RunningServer() { Stop(); }
+  // Stops and returns what Serve returned.
+  bool Stop() {
+    if (!stopped_) {
+      stopped_ = true;
+      server_->Stop();
+      result_ = served_.get();
+    }
+    return result_;
+  }
+  WebServer& server() { return *server_; }
+  int port() const { return port_; }
+  std::unique_ptr<httplib::SSLClient> Client() const {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port_);
+    client->set_ca_cert_path((testing::TestCertsDir() + "/ca.pem").c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_read_timeout(10, 0);
+    return client;
+  }
+
+ private:
+  Pages pages_;
+  std::unique_ptr<WebServer> server_;
+  int port_ = 0;
+  std::future<bool> served_;
+  bool stopped_ = false;
+  bool result_ = false;
+};
+
+ReadinessProbe AllReady() {
+  return [] { return std::vector<std::string>{}; };
+}
+
+void ExpectSecurityHeaders(const httplib::Result& result, const std::string& what) {
+  ASSERT_TRUE(result) << what << ": " << httplib::to_string(result.error());
+  const std::string csp = result->get_header_value("Content-Security-Policy");
+  EXPECT_NE(csp.find("default-src 'none'"), std::string::npos) << what;
+  EXPECT_NE(csp.find("script-src 'self'"), std::string::npos) << what;
+  EXPECT_NE(csp.find("frame-ancestors 'none'"), std::string::npos) << what;
+  EXPECT_EQ(csp.find("unsafe-inline"), std::string::npos) << what;
+  EXPECT_EQ(csp.find("unsafe-eval"), std::string::npos) << what;
+  EXPECT_NE(result->get_header_value("Strict-Transport-Security").find("max-age="),
+            std::string::npos)
+      << what;
+  EXPECT_EQ(result->get_header_value("Referrer-Policy"), "no-referrer") << what;
+  EXPECT_EQ(result->get_header_value("X-Content-Type-Options"), "nosniff") << what;
+  EXPECT_EQ(result->get_header_value("X-Frame-Options"), "DENY") << what;
+}
+
+TEST(WebServerTest, EveryAnswer_CarriesTheSecurityHeaders_AndPagesAreNeverStored) {
+  RunningServer running(AllReady());
+  auto client = running.Client();
+  for (const std::string path : {"/", "/healthz", "/readyz", "/bestaat-niet"}) {
+    const auto result = client->Get(path.c_str());
+    ExpectSecurityHeaders(result, "GET " + path);
+    EXPECT_EQ(result->get_header_value("Cache-Control"), "no-store") << path;
+  }
+  const auto too_big = client->Post("/", std::string(WebConfig{}.max_body_bytes + 1, 'x'),
+                                    "application/x-www-form-urlencoded");
+  ExpectSecurityHeaders(too_big, "POST too big");
+  EXPECT_EQ(too_big->get_header_value("Cache-Control"), "no-store");
+  // A stylesheet holds nothing personal: a browser may keep it a while.
+  const auto css = client->Get("/static/ketenregie.css");
+  ExpectSecurityHeaders(css, "GET css");
+  EXPECT_EQ(css->status, 200);
+  EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
+  EXPECT_NE(css->get_header_value("Cache-Control"), "no-store");
+}
+
+TEST(WebServerTest, StartPage_IsDutchHtml) {
+  RunningServer running(AllReady());
+  const auto result = running.Client()->Get("/");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(result->body.find("<html lang=\"nl\">"), std::string::npos);
+  EXPECT_NE(result->body.find("<title>Startpagina — Ketenregie</title>"), std::string::npos);
+}
+
+TEST(WebServerTest, UnknownPage_Is404WithADutchPage) {
+  RunningServer running(AllReady());
+  const auto result = running.Client()->Get("/trajecten/onbekend");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 404);
+  EXPECT_EQ(result->get_header_value("Content-Type"), "text/html; charset=utf-8");
+  EXPECT_NE(result->body.find("Pagina niet gevonden"), std::string::npos);
+  EXPECT_NE(result->body.find("<html lang=\"nl\">"), std::string::npos);
+}
+
+TEST(WebServerTest, BodyOverTheLimit_Is413WithADutchPage) {
+  WebConfig config;
+  config.max_body_bytes = 1024;
+  RunningServer running(AllReady(), config);
+  auto client = running.Client();
+  const auto too_big = client->Post("/", std::string(1025, 'x'), "text/plain");
+  ASSERT_TRUE(too_big);
+  EXPECT_EQ(too_big->status, 413);
+  EXPECT_NE(too_big->body.find("Verzoek te groot"), std::string::npos);
+  // Within the limit the body is read, and the route decides (none takes a
+  // POST on / yet).
+  const auto within = client->Post("/", std::string(1024, 'x'), "text/plain");
+  ASSERT_TRUE(within);
+  EXPECT_EQ(within->status, 404);
+}
+
+TEST(WebServerTest, AddressOverTheLimit_Is414) {
+  RunningServer running(AllReady());
+  const auto result = running.Client()->Get(("/" + std::string(9000, 'a')).c_str());
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 414);
+  EXPECT_NE(result->body.find("Adres te lang"), std::string::npos);
+}
+
+TEST(WebServerTest, Readiness_FollowsTheServicesBehindTheDoor) {
+  std::atomic<bool> consent_down = false;
+  RunningServer running([&consent_down] {
+    return consent_down ? std::vector<std::string>{"consent"} : std::vector<std::string>{};
+  });
+  auto client = running.Client();
+  auto ready = client->Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 200);
+  consent_down = true;
+  std::this_thread::sleep_for(1100ms);  // readiness is asked at most once a second
+  ready = client->Get("/readyz");
+  ASSERT_TRUE(ready);
+  EXPECT_EQ(ready->status, 503);
+  EXPECT_EQ(ready->body, "not ready: consent\n");
+  // Liveness is the process's own: it stays up.
+  const auto live = client->Get("/healthz");
+  ASSERT_TRUE(live);
+  EXPECT_EQ(live->status, 200);
+}
+
+TEST(WebServerTest, Stop_AnswersTheRequestInFlight_ThenAcceptsNoConnection) {
+  std::promise<void> entered;
+  std::promise<void> release;
+  auto released = release.get_future().share();
+  RunningServer running([&entered, released] {
+    entered.set_value();
+    released.wait();
+    return std::vector<std::string>{};
+  });
+  auto in_flight = std::async(std::launch::async, [&running] {
+    auto client = running.Client();
+    return client->Get("/readyz");
+  });
+  entered.get_future().wait();
+  auto stopped = std::async(std::launch::async, [&running] { return running.Stop(); });
+  // The listening socket closes at once; the request in flight goes on.
+  for (int i = 0; i < 200; ++i) {
+    const int fd = testing::ConnectLoopback(running.port());
+    if (fd < 0) {
+      break;
+    }
+    close(fd);
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_EQ(testing::ConnectLoopback(running.port()), -1)
+      << "a stopping server still accepts connections";
+  EXPECT_EQ(stopped.wait_for(200ms), std::future_status::timeout)
+      << "stop did not wait for the request in flight";
+  release.set_value();
+  const auto answer = in_flight.get();
+  ASSERT_TRUE(answer) << httplib::to_string(answer.error());
+  EXPECT_EQ(answer->status, 200);
+  EXPECT_TRUE(stopped.get());
+}
+
+TEST(WebServerTest, StopBeforeServe_EndsServeAtOnce) {
+  Pages pages;
+  WebConfig config;
+  config.tls_cert = testing::TestCertsDir() + "/server.pem";
+  config.tls_key = testing::TestCertsDir() + "/server.key";
+  WebServer server(config, pages, AllReady());
+  server.Bind();
+  server.Stop();
+  auto served = std::async(std::launch::async, [&server] { return server.Serve(); });
+  ASSERT_EQ(served.wait_for(5s), std::future_status::ready);
+}
+
+TEST(WebServerTest, ConnectionThatSendsNothing_IsClosedAfterTheReadTimeout) {
+  WebConfig config;
+  config.read_timeout = 1s;
+  RunningServer running(AllReady(), config);
+  const int fd = testing::ConnectLoopback(running.port());
+  ASSERT_GE(fd, 0);
+  timeval wait{.tv_sec = 15, .tv_usec = 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+  char byte = 0;
+  const auto start = std::chrono::steady_clock::now();
+  const ssize_t got = recv(fd, &byte, 1, 0);
+  const auto waited = std::chrono::steady_clock::now() - start;
+  close(fd);
+  EXPECT_EQ(got, 0) << "the server did not close the idle connection";
+  EXPECT_LT(waited, 10s);
+}
+
+TEST(WebServerTest, TlsOlderThan1_2_IsRefused) {
+  RunningServer running(AllReady());
+  SSL_CTX* ctx = SSL_CTX_new(TLS_client_method());
+  ASSERT_NE(ctx, nullptr);
+  SSL_CTX_set_min_proto_version(ctx, TLS1_VERSION);
+  SSL_CTX_set_max_proto_version(ctx, TLS1_1_VERSION);
+  SSL_CTX_set_security_level(ctx, 0);  // let this client offer TLS 1.1 at all
+  const int fd = testing::ConnectLoopback(running.port());
+  ASSERT_GE(fd, 0);
+  SSL* ssl = SSL_new(ctx);
+  SSL_set_fd(ssl, fd);
+  EXPECT_NE(SSL_connect(ssl), 1) << "a TLS 1.1 handshake succeeded";
+  SSL_free(ssl);
+  close(fd);
+  SSL_CTX_free(ctx);
+  // TLS 1.2 and up is served.
+  const auto result = running.Client()->Get("/healthz");
+  ASSERT_TRUE(result);
+  EXPECT_EQ(result->status, 200);
+}
+
+TEST(WebServerTest, AccessLog_NamesTheRouteNeverThePathOrQuery) {
+  std::ostringstream log;
+  auto sink = std::make_shared<spdlog::sinks::ostream_sink_mt>(log);
+  auto logger = std::make_shared<spdlog::logger>("web-test", sink);
+  auto previous = spdlog::default_logger();
+  spdlog::set_default_logger(logger);
+  {
+    RunningServer running(AllReady());
+    auto client = running.Client();
+    ASSERT_TRUE(client->Get("/trajecten/TRJ-4711?naam=Jansen"));
+    ASSERT_TRUE(client->Get("/static/ketenregie.css?v=Jansen"));
+    ASSERT_TRUE(client->Get("/"));
+  }
+  spdlog::set_default_logger(previous);
+  const std::string lines = log.str();
+  EXPECT_NE(lines.find("GET - 404"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("GET /static/{file} 200"), std::string::npos) << lines;
+  EXPECT_NE(lines.find("GET / 200"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("TRJ-4711"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("Jansen"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("ketenregie.css"), std::string::npos) << lines;
+}
+
+TEST(PagesTest, ValuesAreEscaped) {
+  Pages pages;
+  kainjow::mustache::data data;
+  data.set("status", "<script>alert(1)</script>");
+  data.set("title", "\"Jansen\" & 'co'");
+  data.set("text", "<img src=x onerror=alert(1)>");
+  const std::string page = pages.Render("error", "Titel", data);
+  EXPECT_EQ(page.find("<script>alert"), std::string::npos);
+  EXPECT_EQ(page.find("<img src=x"), std::string::npos);
+  EXPECT_NE(page.find("&lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+  EXPECT_NE(page.find("&quot;Jansen&quot; &amp; &apos;co&apos;"), std::string::npos);
+}
+
+TEST(PagesTest, OnlyTheLayoutHasAnUnescapedSlot_AndNoTemplateHasInlineScriptOrStyle) {
+  for (const EmbeddedFile& file : EmbeddedFiles()) {
+    if (!file.path.starts_with("templates/")) {
+      continue;
+    }
+    const std::string content(file.content);
+    const bool unescaped =
+        content.find("{{{") != std::string::npos || content.find("{{&") != std::string::npos;
+    if (file.path == "templates/layout.mustache") {
+      EXPECT_NE(content.find("{{{content}}}"), std::string::npos);
+      EXPECT_EQ(content.find("{{{", content.find("{{{content}}}") + 1), std::string::npos);
+      EXPECT_EQ(content.find("{{&"), std::string::npos);
+    } else {
+      EXPECT_FALSE(unescaped) << file.path << " writes a value unescaped";
+    }
+    EXPECT_EQ(content.find("<script>"), std::string::npos) << file.path;
+    EXPECT_EQ(content.find(" style="), std::string::npos) << file.path;
+    EXPECT_EQ(content.find("<style"), std::string::npos) << file.path;
+    EXPECT_FALSE(std::regex_search(content, std::regex(R"(\son[a-z]+\s*=)")))
+        << file.path << " has an inline event handler";
+  }
+}
+
+TEST(PagesTest, EveryErrorStatusHasDutchText) {
+  for (const int status : {400, 403, 404, 405, 408, 413, 414, 429, 500, 503}) {
+    EXPECT_EQ(ErrorTextFor(status).status, status);
+  }
+  EXPECT_EQ(ErrorTextFor(418).status, 499);  // a 4xx without its own text
+  EXPECT_EQ(ErrorTextFor(502).status, 599);
+  Pages pages;
+  EXPECT_NE(pages.Error(502).find("Er ging iets mis"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ketenregie::web
