@@ -86,6 +86,16 @@ constexpr std::array kRules = {
          "Only the gateway (the web front door) acts on behalf of a person's organisation, and "
          "it always does: never for itself, a Ketenregie service or another gateway. The service "
          "that owns the data still decides the call."},
+    Rule{rules::kLoginPassword, "DESIGN.md §6; NCSC Wachtwoordbeleid; NIST SP 800-63B §5.1.1.2",
+         "A password has 12 to 128 characters, is text, and is not the user's own name; no "
+         "composition rules."},
+    Rule{rules::kLoginThrottle, "DESIGN.md §6; OWASP ASVS 4.0 V2.2.1; NIST SP 800-63B §5.2.2",
+         "After three failed logins each next attempt waits twice as long; after ten the account "
+         "is locked for an hour or until its administrator unlocks it. Many failures from one "
+         "address slow that address down, never lock it."},
+    Rule{rules::kLoginCodeOnce, "DESIGN.md §6; RFC 6238 §5.2",
+         "A one-time code counts once: only for a time step later than the last one accepted, "
+         "within one step of now."},
 };
 
 }  // namespace

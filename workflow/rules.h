@@ -47,6 +47,9 @@ inline constexpr std::string_view kLocationSecret = "R-LOCATION-SECRET";
 inline constexpr std::string_view kHandoffAnswer = "R-HANDOFF-ANSWER";
 inline constexpr std::string_view kAccessRole = "R-ACCESS-ROLE";
 inline constexpr std::string_view kAccessGateway = "R-ACCESS-GATEWAY";
+inline constexpr std::string_view kLoginPassword = "R-LOGIN-PASSWORD";
+inline constexpr std::string_view kLoginThrottle = "R-LOGIN-THROTTLE";
+inline constexpr std::string_view kLoginCodeOnce = "R-LOGIN-CODE-ONCE";
 }  // namespace rules
 
 /// Every rule, in the order above.

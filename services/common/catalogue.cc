@@ -17,7 +17,7 @@ constexpr std::string_view kApiConventions = "docs/api.md";
 
 // The rules, in Dutch, for the coordinator who meets them (DESIGN.md §3
 // glossary); the source of each is the rule's own (workflow/rules.cc).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kRuleTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kRuleTexts{{
     {r::kStateOrder,
      "Deze stap past niet bij de huidige stand van het traject. Bekijk het traject opnieuw en "
      "kies een stap die nu mogelijk is."},
@@ -103,6 +103,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 29> kRuleTex
     {r::kAccessGateway,
      "Alleen de toegangspoort van Ketenregie handelt namens de organisatie van een ingelogde "
      "gebruiker, en nooit namens een dienst van Ketenregie zelf."},
+    {r::kLoginPassword,
+     "Een wachtwoord heeft 12 tot 128 tekens en is niet gelijk aan uw gebruikersnaam. Een lange "
+     "zin die u kunt onthouden is een goed wachtwoord."},
+    {r::kLoginThrottle,
+     "Er is te vaak verkeerd ingelogd. Wacht even en probeer het opnieuw; is uw account "
+     "geblokkeerd, dan kan de beheerder van uw organisatie het vrijgeven."},
+    {r::kLoginCodeOnce,
+     "Deze code is al gebruikt. Wacht op de volgende code in uw app, of gebruik een herstelcode."},
 }};
 
 constexpr std::string_view DutchOf(ErrorKind kind) {

@@ -10,9 +10,6 @@
 #include <stdexcept>
 
 namespace ketenregie::common {
-namespace {
-
-constexpr unsigned char kEnvelopeVersion = 1;
 
 void EnsureSodium() {
   static const bool ready = sodium_init() >= 0;
@@ -20,6 +17,10 @@ void EnsureSodium() {
     throw std::runtime_error("libsodium failed to initialise");
   }
 }
+
+namespace {
+
+constexpr unsigned char kEnvelopeVersion = 1;
 
 std::string FromHex(const std::string& hex, const std::string& where) {
   std::string bytes(hex.size() / 2, '\0');

@@ -11,6 +11,10 @@
 
 namespace ketenregie::common {
 
+/// Initialises libsodium once (thread-safe); throws std::runtime_error if it
+/// cannot. Call before any libsodium function.
+void EnsureSodium();
+
 /// Field-level encryption of personal data (DESIGN.md §6) with libsodium's
 /// XChaCha20-Poly1305 AEAD, and a keyed blind index to find a person again
 /// without decrypting anyone.

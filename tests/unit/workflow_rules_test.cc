@@ -10,6 +10,7 @@
 #include "workflow/consent.h"
 #include "workflow/disclosure.h"
 #include "workflow/handoff.h"
+#include "workflow/login.h"
 #include "workflow/placement.h"
 #include "workflow/reflection.h"
 #include "workflow/screening.h"
@@ -1294,6 +1295,123 @@ TEST(RuleAccessRole, NamesRoundTrip) {
   EXPECT_EQ(OrganisationTypeFromString("CARE_COORDINATION"), OrganisationType::kCareCoordination);
   EXPECT_EQ(OrganisationTypeFromString("SERVICE"), OrganisationType::kService);
   EXPECT_FALSE(OrganisationTypeFromString("UNKNOWN").has_value());
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow
+
+namespace ketenregie::workflow {
+namespace {
+
+// --- R-LOGIN-PASSWORD -------------------------------------------------------
+
+TEST(RuleLoginPassword, TwelveCharactersAreEnough_ElevenAreNot_NoCompositionRules) {
+  EXPECT_FALSE(CheckNewPassword("paardenbloem", "j.devries").has_value());  // 12, lower case
+  const auto short_one = CheckNewPassword("paardenbloe", "j.devries");
+  ASSERT_TRUE(short_one.has_value());
+  EXPECT_EQ(short_one->rule, rules::kLoginPassword);
+  EXPECT_FALSE(CheckNewPassword(std::string(128, 'a'), "u").has_value());
+  EXPECT_TRUE(CheckNewPassword(std::string(129, 'a'), "u").has_value());
+}
+
+TEST(RuleLoginPassword, CountsCharactersNotBytes) {
+  // Eleven characters, 22 bytes: too short. Twelve: enough.
+  EXPECT_TRUE(CheckNewPassword("ëëëëëëëëëëë", "u").has_value());
+  EXPECT_FALSE(CheckNewPassword("ëëëëëëëëëëëë", "u").has_value());
+  // 128 characters of three bytes each: still within the limit.
+  std::string long_one;
+  for (int i = 0; i < 128; ++i) {
+    long_one += "€";
+  }
+  EXPECT_FALSE(CheckNewPassword(long_one, "u").has_value());
+}
+
+TEST(RuleLoginPassword, RefusesControlCharactersBrokenUtf8AndTheUsersOwnName) {
+  EXPECT_TRUE(CheckNewPassword(std::string("paarden\nbloemen"), "u").has_value());
+  EXPECT_TRUE(CheckNewPassword(std::string("paarden\0bloemen", 15), "u").has_value());
+  EXPECT_TRUE(CheckNewPassword("paardenbloem\xC3", "u").has_value());          // cut short
+  EXPECT_TRUE(CheckNewPassword("paardenbloem\xC0\xAF", "u").has_value());      // overlong
+  EXPECT_TRUE(CheckNewPassword("paardenbloem\xED\xA0\x80", "u").has_value());  // surrogate
+  EXPECT_TRUE(CheckNewPassword("coordinator-rotterdam", "coordinator-rotterdam").has_value());
+  EXPECT_FALSE(CheckNewPassword("coordinator-rotterdam!", "coordinator-rotterdam").has_value());
+}
+
+// --- R-LOGIN-THROTTLE -------------------------------------------------------
+
+Instant At(int seconds) { return Instant{} + std::chrono::seconds(1'800'000'000 + seconds); }
+
+TEST(RuleLoginThrottle, FirstThreeFailuresCostNothing_ThenEachWaitDoubles) {
+  const FailedLogins none;
+  for (int count = 0; count <= kFreeFailures; ++count) {
+    EXPECT_EQ(DecideLoginAttempt({count, At(0)}, none, At(0)).kind, LoginAttempt::Kind::kAllowed)
+        << count;
+  }
+  for (const auto& [count, wait] : {std::pair{4, 1}, {5, 2}, {6, 4}, {7, 8}, {8, 16}, {9, 32}}) {
+    const auto decision = DecideLoginAttempt({count, At(0)}, none, At(0));
+    EXPECT_EQ(decision.kind, LoginAttempt::Kind::kWait) << count;
+    EXPECT_EQ(decision.until, At(wait)) << count;
+    EXPECT_FALSE(decision.by_address);
+    // Once the wait is over, the attempt is checked.
+    EXPECT_EQ(DecideLoginAttempt({count, At(0)}, none, At(wait)).kind, LoginAttempt::Kind::kAllowed)
+        << count;
+  }
+  const auto refusal = RefusalOf(DecideLoginAttempt({5, At(0)}, none, At(1)));
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->rule, rules::kLoginThrottle);
+  EXPECT_EQ(refusal->facts.front(),
+            (std::pair<std::string, std::string>{"retry_at", FormatUtc(At(2))}));
+}
+
+TEST(RuleLoginThrottle, TenFailuresLockTheAccountForAnHour) {
+  const auto locked = DecideLoginAttempt({kLockAfterFailures, At(0)}, {}, At(59 * 60));
+  EXPECT_EQ(locked.kind, LoginAttempt::Kind::kLocked);
+  EXPECT_EQ(locked.until, At(60 * 60));
+  const auto refusal = RefusalOf(locked);
+  ASSERT_TRUE(refusal.has_value());
+  EXPECT_EQ(refusal->rule, rules::kLoginThrottle);
+  EXPECT_EQ(refusal->facts.front().first, "locked_until");
+  // After the hour, or once the administrator unlocks (the count starts
+  // again), the attempt is checked.
+  EXPECT_EQ(DecideLoginAttempt({kLockAfterFailures, At(0)}, {}, At(60 * 60)).kind,
+            LoginAttempt::Kind::kAllowed);
+  EXPECT_EQ(DecideLoginAttempt({0, std::nullopt}, {}, At(1)).kind, LoginAttempt::Kind::kAllowed);
+}
+
+TEST(RuleLoginThrottle, ManyFailuresFromOneAddressSlowItDown_NeverLockIt) {
+  const FailedLogins fine;
+  EXPECT_EQ(DecideLoginAttempt(fine, {kAddressSlowAfter - 1, At(0)}, At(0)).kind,
+            LoginAttempt::Kind::kAllowed);
+  for (const int count : {kAddressSlowAfter, 1000}) {
+    const auto decision = DecideLoginAttempt(fine, {count, At(0)}, At(10));
+    EXPECT_EQ(decision.kind, LoginAttempt::Kind::kWait) << count;
+    EXPECT_EQ(decision.until, At(30)) << count;
+    EXPECT_TRUE(decision.by_address);
+  }
+}
+
+TEST(RuleLoginThrottle, TheStrongerRefusalWins) {
+  // A locked account stays locked whatever its address does.
+  const auto both =
+      DecideLoginAttempt({kLockAfterFailures, At(0)}, {kAddressSlowAfter, At(0)}, At(1));
+  EXPECT_EQ(both.kind, LoginAttempt::Kind::kLocked);
+  EXPECT_FALSE(both.by_address);
+  // Two waits: the longer one.
+  const auto waits = DecideLoginAttempt({4, At(0)}, {kAddressSlowAfter, At(0)}, At(0));
+  EXPECT_EQ(waits.kind, LoginAttempt::Kind::kWait);
+  EXPECT_EQ(waits.until, At(30));
+  EXPECT_TRUE(waits.by_address);
+}
+
+// --- R-LOGIN-CODE-ONCE ------------------------------------------------------
+
+TEST(RuleLoginCodeOnce, ACodeCountsOnceAndNeverForAnEarlierStep) {
+  EXPECT_FALSE(CheckTotpStep(1000, std::nullopt).has_value());
+  EXPECT_FALSE(CheckTotpStep(1001, 1000).has_value());
+  for (const std::int64_t again : {1000, 999}) {
+    const auto refused = CheckTotpStep(again, 1000);
+    ASSERT_TRUE(refused.has_value()) << again;
+    EXPECT_EQ(refused->rule, rules::kLoginCodeOnce);
+  }
 }
 
 }  // namespace
