@@ -96,6 +96,9 @@ constexpr std::array kRules = {
     Rule{rules::kLoginCodeOnce, "DESIGN.md §6; RFC 6238 §5.2",
          "A one-time code counts once: only for a time step later than the last one accepted, "
          "within one step of now."},
+    Rule{rules::kSessionTimeout, "DESIGN.md §6; BIO 9.4.2; OWASP ASVS 4.0 V3.3",
+         "A session ends 15 minutes after its last request and 10 hours after its login, "
+         "whichever is first, and at once on logout; the page warns 2 minutes before."},
 };
 
 }  // namespace

@@ -50,6 +50,7 @@ inline constexpr std::string_view kAccessGateway = "R-ACCESS-GATEWAY";
 inline constexpr std::string_view kLoginPassword = "R-LOGIN-PASSWORD";
 inline constexpr std::string_view kLoginThrottle = "R-LOGIN-THROTTLE";
 inline constexpr std::string_view kLoginCodeOnce = "R-LOGIN-CODE-ONCE";
+inline constexpr std::string_view kSessionTimeout = "R-SESSION-TIMEOUT";
 }  // namespace rules
 
 /// Every rule, in the order above.

@@ -17,7 +17,7 @@ constexpr std::string_view kApiConventions = "docs/api.md";
 
 // The rules, in Dutch, for the coordinator who meets them (DESIGN.md §3
 // glossary); the source of each is the rule's own (workflow/rules.cc).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kRuleTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 33> kRuleTexts{{
     {r::kStateOrder,
      "Deze stap past niet bij de huidige stand van het traject. Bekijk het traject opnieuw en "
      "kies een stap die nu mogelijk is."},
@@ -111,6 +111,9 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 32> kRuleTex
      "geblokkeerd, dan kan de beheerder van uw organisatie het vrijgeven."},
     {r::kLoginCodeOnce,
      "Deze code is al gebruikt. Wacht op de volgende code in uw app, of gebruik een herstelcode."},
+    {r::kSessionTimeout,
+     "U bent uitgelogd: na 15 minuten zonder activiteit, na 10 uur, of omdat u zelf uitlogde. "
+     "Log opnieuw in om verder te gaan."},
 }};
 
 constexpr std::string_view DutchOf(ErrorKind kind) {

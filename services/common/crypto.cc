@@ -18,6 +18,15 @@ void EnsureSodium() {
   }
 }
 
+std::string Sha256Hex(std::string_view bytes) {
+  EnsureSodium();
+  unsigned char hash[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
+  char hex[2 * crypto_hash_sha256_BYTES + 1];
+  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
+  return std::string(hex, 2 * crypto_hash_sha256_BYTES);
+}
+
 namespace {
 
 constexpr unsigned char kEnvelopeVersion = 1;

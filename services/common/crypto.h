@@ -15,6 +15,9 @@ namespace ketenregie::common {
 /// cannot. Call before any libsodium function.
 void EnsureSodium();
 
+/// SHA-256 of `bytes`, in lower-case hex (64 characters).
+std::string Sha256Hex(std::string_view bytes);
+
 /// Field-level encryption of personal data (DESIGN.md §6) with libsodium's
 /// XChaCha20-Poly1305 AEAD, and a keyed blind index to find a person again
 /// without decrypting anyone.

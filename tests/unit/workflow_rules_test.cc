@@ -14,6 +14,7 @@
 #include "workflow/placement.h"
 #include "workflow/reflection.h"
 #include "workflow/screening.h"
+#include "workflow/session.h"
 #include "workflow/trajectory.h"
 
 namespace ketenregie::workflow {
@@ -1412,6 +1413,47 @@ TEST(RuleLoginCodeOnce, ACodeCountsOnceAndNeverForAnEarlierStep) {
     ASSERT_TRUE(refused.has_value()) << again;
     EXPECT_EQ(refused->rule, rules::kLoginCodeOnce);
   }
+}
+
+}  // namespace
+}  // namespace ketenregie::workflow
+
+namespace ketenregie::workflow {
+namespace {
+
+// --- R-SESSION-TIMEOUT ------------------------------------------------------
+
+Instant Minute(int minutes) {
+  return Instant{} + std::chrono::seconds(1'800'000'000) + std::chrono::minutes(minutes);
+}
+
+TEST(RuleSessionTimeout, FifteenMinutesWithoutARequestEndIt) {
+  const SessionTimes session{Minute(0), Minute(30), std::nullopt};
+  EXPECT_EQ(SessionEndAt(session, Minute(44)), SessionEnd::kNotEnded);
+  EXPECT_FALSE(CheckSessionLive(session, Minute(44)).has_value());
+  EXPECT_EQ(SessionEndAt(session, Minute(45)), SessionEnd::kIdle);
+  const auto refused = CheckSessionLive(session, Minute(45));
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->rule, rules::kSessionTimeout);
+  EXPECT_EQ(refused->facts.front().second, "idle");
+  EXPECT_EQ(SessionEndsAt(session), Minute(45));
+  EXPECT_EQ(SessionWarnAt(session), Minute(43));
+}
+
+TEST(RuleSessionTimeout, TenHoursAfterLoginEndItHoweverBusy) {
+  const SessionTimes busy{Minute(0), Minute(599), std::nullopt};
+  EXPECT_EQ(SessionEndAt(busy, Minute(599)), SessionEnd::kNotEnded);
+  EXPECT_EQ(SessionEndAt(busy, Minute(600)), SessionEnd::kAbsolute);
+  EXPECT_EQ(SessionEndsAt(busy), Minute(600));
+  EXPECT_EQ(SessionWarnAt(busy), Minute(598));
+  EXPECT_EQ(CheckSessionLive(busy, Minute(600))->facts.front().second, "absolute");
+}
+
+TEST(RuleSessionTimeout, LogoutEndsItAtOnce) {
+  const SessionTimes out{Minute(0), Minute(5), Minute(6)};
+  EXPECT_EQ(SessionEndAt(out, Minute(5)), SessionEnd::kNotEnded);
+  EXPECT_EQ(SessionEndAt(out, Minute(6)), SessionEnd::kLoggedOut);
+  EXPECT_EQ(CheckSessionLive(out, Minute(7))->facts.front().second, "logged_out");
 }
 
 }  // namespace
