@@ -30,10 +30,16 @@ constexpr std::array kErrorTexts = {
     ErrorText{405, "Handeling niet toegestaan", "Deze handeling kan op deze pagina niet."},
     ErrorText{408, "Verzoek duurde te lang",
               "Het verzoek kwam niet op tijd binnen. Probeer het opnieuw."},
+    ErrorText{411, "Lengte ontbreekt",
+              "Het verzoek zei niet hoe groot het is. Verstuur het formulier opnieuw vanuit "
+              "Ketenregie."},
     ErrorText{413, "Verzoek te groot",
               "Wat u verstuurde is groter dan Ketenregie aanneemt. Verklein het en probeer het "
               "opnieuw."},
     ErrorText{414, "Adres te lang", "Het adres van deze pagina is te lang om te verwerken."},
+    ErrorText{415, "Vorm niet ondersteund",
+              "Het verzoek is verstuurd in een vorm die Ketenregie niet aanneemt. Verstuur het "
+              "formulier opnieuw vanuit Ketenregie."},
     ErrorText{429, "Te veel verzoeken", "Wacht even en probeer het dan opnieuw."},
     ErrorText{500, "Er ging iets mis",
               "Door een fout aan onze kant kon dit niet worden afgerond. Er is niets gewijzigd "

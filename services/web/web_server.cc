@@ -3,7 +3,9 @@
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <spdlog/spdlog.h>
+#include <sys/socket.h>
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <thread>
@@ -48,6 +50,43 @@ struct RequestScope {
   std::optional<std::chrono::steady_clock::time_point> start;
 };
 thread_local RequestScope current;
+
+// The status that refuses a request for its body before any of it is read,
+// or 0. cpp-httplib bounds a body by its Content-Length only: a chunked one,
+// one without a length (read until the connection closes) or a compressed
+// one (inflated as it is read) could grow without limit, so none is taken.
+int RefuseBody(const httplib::Request& request, std::size_t max_body) {
+  if (request.has_header("Transfer-Encoding")) {
+    return 411;
+  }
+  if (request.has_header("Content-Encoding") &&
+      request.get_header_value("Content-Encoding") != "identity") {
+    return 415;
+  }
+  if (!request.has_header("Content-Length")) {
+    const bool expects_body =
+        request.method == "POST" || request.method == "PUT" || request.method == "PATCH";
+    return expects_body ? 411 : 0;
+  }
+  const std::string length = request.get_header_value("Content-Length");
+  if (length.empty() || length.size() > 19 ||
+      !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return 400;
+  }
+  return std::stoull(length) > max_body ? 413 : 0;
+}
+
+// The method for the log: one of HTTP's, else "-" (a malformed request line
+// puts whatever came first there, and it may be anything).
+std::string_view LoggedMethod(const std::string& method) {
+  for (const std::string_view known :
+       {"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH"}) {
+    if (method == known) {
+      return known;
+    }
+  }
+  return "-";
+}
 
 // host:port, or [v6]:port.
 std::pair<std::string, int> SplitListen(const std::string& listen) {
@@ -104,15 +143,30 @@ int WebServer::Bind() {
     return new httplib::ThreadPool(static_cast<std::size_t>(threads));
   };
   server_->set_payload_max_length(config_.max_body_bytes);
+  // SO_REUSEADDR only: cpp-httplib's default adds SO_REUSEPORT, which lets
+  // a second process bind the same port and take part of its connections.
+  server_->set_socket_options([](int socket) {
+    const int yes = 1;
+    setsockopt(socket, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   server_->set_read_timeout(config_.read_timeout);
   server_->set_write_timeout(config_.write_timeout);
   server_->set_keep_alive_timeout(config_.keep_alive_timeout.count());
   server_->set_keep_alive_max_count(100);
 
-  server_->set_pre_routing_handler([](const httplib::Request&, httplib::Response&) {
-    current.start = std::chrono::steady_clock::now();
-    return httplib::Server::HandlerResponse::Unhandled;
-  });
+  const std::size_t max_body = config_.max_body_bytes;
+  server_->set_pre_routing_handler(
+      [max_body](const httplib::Request& request, httplib::Response& response) {
+        current.start = std::chrono::steady_clock::now();
+        if (const int refused = RefuseBody(request, max_body); refused != 0) {
+          // Its body is left unread: the connection closes after the
+          // answer, so no proxy in front takes that body for a request.
+          response.status = refused;
+          response.set_header("Connection", "close");
+          return httplib::Server::HandlerResponse::Handled;
+        }
+        return httplib::Server::HandlerResponse::Unhandled;
+      });
   // Errors cpp-httplib answers itself (413, 414, 400, 404) and those of a
   // route that set no body get the Dutch page.
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
@@ -143,8 +197,8 @@ int WebServer::Bind() {
                                              std::chrono::steady_clock::now() - *current.start)
                                              .count()
                                        : 0;
-    spdlog::info("{} {} {} {}ms", request.method.empty() ? "-" : request.method, current.route,
-                 response.status, elapsed);
+    spdlog::info("{} {} {} {}ms", LoggedMethod(request.method), current.route, response.status,
+                 elapsed);
     current = RequestScope{};
   });
   Routes();

@@ -27,16 +27,20 @@ struct WebConfig {
   /// The deployment's server certificate chain and its key (PEM).
   std::string tls_cert;
   std::string tls_key;
-  /// The largest request body accepted; larger → 413, nothing read.
+  /// The largest request body accepted: larger → 413, and a body without a
+  /// length (chunked, or read until close) → 411, a compressed one → 415,
+  /// each before any of it is read.
   std::size_t max_body_bytes = 64 * 1024;
-  /// How long a connection may take to send the next part of a request
-  /// (the TLS handshake included), or to take the next part of an answer.
+  /// How long a connection may wait between two parts of a request (the
+  /// TLS handshake included), or of an answer. Each wait, not the whole
+  /// request: a client trickling bytes keeps its thread (see threads).
   std::chrono::seconds read_timeout{10};
   std::chrono::seconds write_timeout{10};
   /// How long an idle kept-alive connection stays open.
   std::chrono::seconds keep_alive_timeout{5};
   /// Connections served at once: each takes one thread while it is open
-  /// (cpp-httplib), so a slow client holds one for its timeouts at most.
+  /// (cpp-httplib); more wait for one. A deployment puts the ingress in
+  /// front, which takes the slow clients.
   int threads = 64;
 };
 
