@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "services/common/crypto.h"
+#include "services/common/identity.h"
 #include "workflow/login.h"
 
 namespace ketenregie::common {
@@ -103,12 +104,9 @@ std::string TotpSecretBase32(const TotpSecret& secret) {
 }
 
 std::string TotpEnrolmentUri(const TotpSecret& secret, std::string_view account) {
-  // Handles are letters, digits and . _ - (IsValidPrincipalId): nothing in
-  // them needs escaping in a URI.
-  for (const char c : account) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-')) {
-      throw std::invalid_argument("account: a user handle of letters, digits and . _ -");
-    }
+  // A handle's characters ([a-z0-9._@-]) need no escaping in a URI path.
+  if (!IsValidPrincipalId(account)) {
+    throw std::invalid_argument("account: a user handle (IsValidPrincipalId)");
   }
   return "otpauth://totp/Ketenregie:" + std::string(account) +
          "?secret=" + TotpSecretBase32(secret) +
