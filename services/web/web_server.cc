@@ -2,6 +2,7 @@
 
 #include <httplib.h>
 #include <openssl/ssl.h>
+#include <poll.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 
@@ -48,6 +49,8 @@ constexpr std::string_view kText = "text/plain; charset=utf-8";
 struct RequestScope {
   std::string_view route = "-";
   std::optional<std::chrono::steady_clock::time_point> start;
+  // The request was refused with its body unread (see EndAfterThisAnswer).
+  bool end_after_answer = false;
 };
 thread_local RequestScope current;
 
@@ -55,7 +58,7 @@ thread_local RequestScope current;
 // or 0. cpp-httplib bounds a body by its Content-Length only: a chunked one,
 // one without a length (read until the connection closes) or a compressed
 // one (inflated as it is read) could grow without limit, so none is taken.
-int RefuseBody(const httplib::Request& request, std::size_t max_body) {
+int RefuseBody(const httplib::Request& request, std::size_t max_body, std::size_t max_drained) {
   if (request.has_header("Transfer-Encoding")) {
     return 411;
   }
@@ -73,7 +76,46 @@ int RefuseBody(const httplib::Request& request, std::size_t max_body) {
       !std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return 400;
   }
-  return std::stoull(length) > max_body ? 413 : 0;
+  // Up to max_drained cpp-httplib reads the body, throws it away and answers
+  // 413 itself (payload_max_length), the connection kept.
+  const auto announced = std::stoull(length);
+  return announced > max_body && announced > max_drained ? 413 : 0;
+}
+
+// How long a refused connection's remaining bytes are read and thrown away
+// after its answer, at most.
+constexpr std::chrono::milliseconds kLinger{2000};
+
+// Ends the connection after its answer has been written (called from the
+// access log, which cpp-httplib calls once the answer is out). cpp-httplib
+// 0.11 keeps a connection open unless the *request* said close, so the body
+// left unread would be read as the next request (behind a proxy, perhaps
+// someone else's). Closing at once with bytes unread resets the connection,
+// and the client loses the answer with it. So, as nginx does: the bytes
+// already decrypted are dropped, the sending side is shut, and what the
+// client still sends is read and thrown away until it closes, for at most
+// kLinger; cpp-httplib's next read then ends the connection.
+void EndAfterThisAnswer(const httplib::Request& request) {
+  // cpp-httplib hands the handlers its connection's SSL as const.
+  SSL* ssl = const_cast<SSL*>(request.ssl);
+  if (ssl == nullptr) {
+    return;
+  }
+  char discarded[4096];
+  while (SSL_pending(ssl) > 0 && SSL_read(ssl, discarded, sizeof discarded) > 0) {
+  }
+  const int fd = SSL_get_fd(ssl);
+  shutdown(fd, SHUT_WR);
+  const auto until = std::chrono::steady_clock::now() + kLinger;
+  for (auto left = kLinger; left.count() > 0;
+       left = std::chrono::duration_cast<std::chrono::milliseconds>(
+           until - std::chrono::steady_clock::now())) {
+    pollfd readable{.fd = fd, .events = POLLIN, .revents = 0};
+    if (poll(&readable, 1, static_cast<int>(left.count())) <= 0 ||
+        recv(fd, discarded, sizeof discarded, MSG_DONTWAIT) <= 0) {
+      break;
+    }
+  }
 }
 
 // The method for the log: one of HTTP's, else "-" (a malformed request line
@@ -155,14 +197,16 @@ int WebServer::Bind() {
   server_->set_keep_alive_max_count(100);
 
   const std::size_t max_body = config_.max_body_bytes;
+  const std::size_t max_drained = config_.max_drained_bytes;
   server_->set_pre_routing_handler(
-      [max_body](const httplib::Request& request, httplib::Response& response) {
+      [max_body, max_drained](const httplib::Request& request, httplib::Response& response) {
         current.start = std::chrono::steady_clock::now();
-        if (const int refused = RefuseBody(request, max_body); refused != 0) {
+        if (const int refused = RefuseBody(request, max_body, max_drained); refused != 0) {
           // Its body is left unread: the connection closes after the
-          // answer, so no proxy in front takes that body for a request.
+          // answer, so nothing takes that body for a request.
           response.status = refused;
           response.set_header("Connection", "close");
+          current.end_after_answer = true;
           return httplib::Server::HandlerResponse::Handled;
         }
         return httplib::Server::HandlerResponse::Unhandled;
@@ -199,6 +243,9 @@ int WebServer::Bind() {
                                        : 0;
     spdlog::info("{} {} {} {}ms", LoggedMethod(request.method), current.route, response.status,
                  elapsed);
+    if (current.end_after_answer) {
+      EndAfterThisAnswer(request);
+    }
     current = RequestScope{};
   });
   Routes();

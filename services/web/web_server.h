@@ -31,6 +31,12 @@ struct WebConfig {
   /// length (chunked, or read until close) → 411, a compressed one → 415,
   /// each before any of it is read.
   std::size_t max_body_bytes = 64 * 1024;
+  /// A body over max_body_bytes announcing at most this many is read and
+  /// thrown away before the 413, so the client gets to read that answer:
+  /// closing a connection with unread bytes resets it, and the client loses
+  /// the answer with it. A larger one is refused unread and the connection
+  /// closes (such a client may see only the reset).
+  std::size_t max_drained_bytes = 1024 * 1024;
   /// How long a connection may wait between two parts of a request (the
   /// TLS handshake included), or of an answer. Each wait, not the whole
   /// request: a client trickling bytes keeps its thread (see threads).
