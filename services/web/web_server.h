@@ -27,15 +27,15 @@ struct WebConfig {
   /// The deployment's server certificate chain and its key (PEM).
   std::string tls_cert;
   std::string tls_key;
-  /// The largest request body accepted: larger → 413, and a body without a
+  /// The largest request body accepted: larger → 413. A body without a
   /// length (chunked, or read until close) → 411, a compressed one → 415,
   /// each before any of it is read.
   std::size_t max_body_bytes = 64 * 1024;
   /// A body over max_body_bytes announcing at most this many is read and
-  /// thrown away before the 413, so the client gets to read that answer:
-  /// closing a connection with unread bytes resets it, and the client loses
-  /// the answer with it. A larger one is refused unread and the connection
-  /// closes (such a client may see only the reset).
+  /// thrown away before the 413, and the connection goes on. A larger one is
+  /// refused unread: the answer is written, what the client still sends is
+  /// thrown away for a short while (closing on unread bytes would reset the
+  /// connection and lose the answer), and the connection ends.
   std::size_t max_drained_bytes = 1024 * 1024;
   /// How long a connection may wait between two parts of a request (the
   /// TLS handshake included), or of an answer. Each wait, not the whole
