@@ -29,9 +29,10 @@ bool Service(const Principal& p) {
   return p.organisation_type == OrganisationType::kService && p.roles.contains(Role::kService);
 }
 
-constexpr std::array kRoles = {Role::kCoordinator,    Role::kMeldpunt,       Role::kShelterStaff,
-                               Role::kPartner,        Role::kPrivacyOfficer, Role::kService,
-                               Role::kPacketAssembler};
+constexpr std::array kRoles = {Role::kCoordinator,     Role::kMeldpunt,
+                               Role::kShelterStaff,    Role::kPartner,
+                               Role::kPrivacyOfficer,  Role::kService,
+                               Role::kPacketAssembler, Role::kOrganisationAdministrator};
 
 struct OperationEntry {
   Operation operation;
@@ -63,6 +64,8 @@ constexpr std::array kOperations = {
     OperationEntry{Operation::kReadAudit, "READ_AUDIT", "read the audit trail"},
     OperationEntry{Operation::kSendHandoff, "SEND_HANDOFF", "send a handoff"},
     OperationEntry{Operation::kAnswerHandoff, "ANSWER_HANDOFF", "answer a handoff"},
+    OperationEntry{Operation::kReadDirectory, "READ_DIRECTORY", "read the directory"},
+    OperationEntry{Operation::kManageUsers, "MANAGE_USERS", "manage the users of an organisation"},
 };
 
 constexpr std::array kOperationList = [] {
@@ -100,6 +103,8 @@ std::string_view ToString(Role role) {
       return "service";
     case Role::kPacketAssembler:
       return "packet_assembler";
+    case Role::kOrganisationAdministrator:
+      return "organisation_administrator";
   }
   return "?";
 }
@@ -126,6 +131,11 @@ std::optional<Role> RoleFromString(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+bool IsOrganisationOfPeople(OrganisationType type) {
+  return type != OrganisationType::kUnknown && type != OrganisationType::kService &&
+         type != OrganisationType::kGateway;
 }
 
 std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation operation) {
@@ -180,6 +190,13 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
     case Operation::kAnswerHandoff:
       allowed =
           principal.roles.contains(Role::kPartner) || principal.roles.contains(Role::kShelterStaff);
+      break;
+    case Operation::kReadDirectory:
+      allowed = Service(principal);
+      break;
+    case Operation::kManageUsers:
+      allowed = IsOrganisationOfPeople(principal.organisation_type) &&
+                principal.roles.contains(Role::kOrganisationAdministrator);
       break;
   }
   if (allowed) {

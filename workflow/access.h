@@ -29,6 +29,9 @@ enum class Role {
   /// The one service that assembles packets (the handoff service): only it
   /// reads their sections, a crisis shelter's address among them.
   kPacketAssembler,
+  /// Beheerder: creates the users of their own organisation, gives and
+  /// takes their roles, deactivates them (R-DIRECTORY-OWN-ORGANISATION).
+  kOrganisationAdministrator,
 };
 
 enum class Operation {
@@ -65,6 +68,12 @@ enum class Operation {
   /// (a partner organisation's users, for handoffs addressed to it).
   kSendHandoff,
   kAnswerHandoff,
+  /// The directory (organisations, users, roles) as a whole, for the
+  /// services' caches: Ketenregie services.
+  kReadDirectory,
+  /// Users of an organisation: list, create, change roles, deactivate —
+  /// its organisation administrators.
+  kManageUsers,
 };
 
 std::string_view ToString(Role role);
@@ -76,6 +85,11 @@ std::optional<Operation> OperationNamed(std::string_view name);
 /// Every operation, for walking them in tests and tables.
 std::span<const Operation> AllOperations();
 std::optional<Role> RoleFromString(std::string_view name);
+
+/// An organisation whose users are people (not a Ketenregie service, not
+/// the gateway, not unknown): only these have users an administrator
+/// manages, and only for these does the gateway act.
+bool IsOrganisationOfPeople(OrganisationType type);
 
 struct Principal {
   OrganisationType organisation_type = OrganisationType::kUnknown;

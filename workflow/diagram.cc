@@ -1,6 +1,7 @@
 #include "workflow/diagram.h"
 
 #include "workflow/consent.h"
+#include "workflow/directory.h"
 #include "workflow/handoff.h"
 #include "workflow/placement.h"
 #include "workflow/reflection.h"
@@ -16,6 +17,7 @@ std::vector<std::pair<std::string, std::string>> AllDiagrams() {
       {"consent.mmd", MermaidDiagram(ConsentMachine())},
       {"override.mmd", MermaidDiagram(OverrideMachine())},
       {"handoff.mmd", MermaidDiagram(HandoffMachine())},
+      {"user_account.mmd", MermaidDiagram(AccountMachine())},
   };
 }
 

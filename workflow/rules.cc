@@ -99,6 +99,17 @@ constexpr std::array kRules = {
     Rule{rules::kSessionTimeout, "DESIGN.md §6; BIO 9.4.2; OWASP ASVS 4.0 V3.3",
          "A session ends 15 minutes after its last request and 10 hours after its login, "
          "whichever is first, and at once on logout; the page warns 2 minutes before."},
+    Rule{rules::kDirectoryOwnOrganisation, "DESIGN.md §6; BIO 9.2.1; NEN 7510-2 9.2",
+         "An organisation's administrator creates, changes and deactivates the users of their "
+         "own organisation only; every change is on the audit trail."},
+    Rule{rules::kDirectoryRoles, "DESIGN.md §1, §6",
+         "A user holds at least one role, and only roles that fit their organisation: "
+         "coordinator, meldpunt and privacy officer in care coordination, shelter staff in a "
+         "shelter, partner and administrator in any organisation of people, service roles only "
+         "in a Ketenregie service."},
+    Rule{rules::kDirectoryLastAdministrator, "DESIGN.md §6",
+         "An organisation that has an active administrator keeps one: the last is neither "
+         "deactivated nor stripped of the role."},
 };
 
 }  // namespace

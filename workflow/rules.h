@@ -51,6 +51,9 @@ inline constexpr std::string_view kLoginPassword = "R-LOGIN-PASSWORD";
 inline constexpr std::string_view kLoginThrottle = "R-LOGIN-THROTTLE";
 inline constexpr std::string_view kLoginCodeOnce = "R-LOGIN-CODE-ONCE";
 inline constexpr std::string_view kSessionTimeout = "R-SESSION-TIMEOUT";
+inline constexpr std::string_view kDirectoryOwnOrganisation = "R-DIRECTORY-OWN-ORGANISATION";
+inline constexpr std::string_view kDirectoryRoles = "R-DIRECTORY-ROLES";
+inline constexpr std::string_view kDirectoryLastAdministrator = "R-DIRECTORY-LAST-ADMINISTRATOR";
 }  // namespace rules
 
 /// Every rule, in the order above.

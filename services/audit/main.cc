@@ -14,13 +14,16 @@
 int main(int argc, char** argv) {
   using namespace ketenregie;
   std::string key_file;
-  std::string organisations;
-  std::string users;
+  std::string directory_addr;
+  common::PeerFlags peer;
   std::string checkpoint;
   return common::ServiceMain(
       argc, argv, "audit",
       [&](CLI::App& app) {
-        common::AddKeyAndDirectoryFlags(app, key_file, organisations, users);
+        common::AddKeyFlag(app, key_file);
+        common::AddDirectoryFlag(app, directory_addr);
+        // Its own certificate, only for following the directory service.
+        common::AddPeerFlags(app, peer);
         app.add_option("--checkpoint-file", checkpoint,
                        "where the signed chain head is kept, outside the database")
             ->envname("KETENREGIE_AUDIT_CHECKPOINT")
@@ -28,13 +31,12 @@ int main(int argc, char** argv) {
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
         db.SetPrepare(&audit::Prepare);
-        auto directory =
-            std::make_shared<common::Directory>(common::Directory::Load(organisations, users));
+        common::ServiceParts parts;
+        auto directory = parts.FollowDirectory(config, peer, directory_addr, "audit-service");
         auto keys = std::make_shared<common::KeyringHolder>(key_file);
         auto clock = common::ServiceClock(config);
         auto handler = std::make_shared<audit::AuditHandler>(db, *directory, *keys, *clock,
                                                              checkpoint, config.db_acquire_timeout);
-        common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), audit::v1::AuditService::service_full_name()});
         // The checkpoint's MAC moves to a new key with the next checkpoint.

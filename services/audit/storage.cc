@@ -13,7 +13,7 @@ const char* const kRecordColumns =
     "sequence, extract(epoch from occurred_at)::bigint AS occurred_at, organisation_id, actor, "
     "coalesce(trajectory_id::text, '') AS trajectory_id, action, "
     "array_to_string(categories, ',') AS categories, basis_id, decision, method, gateway, "
-    "session_hash, reason, previous_hash, hash";
+    "session_hash, reason, subject, previous_hash, hash";
 
 common::AuditRecord StoredRecord(const pqxx::row& row) {
   common::AuditRecord r;
@@ -33,6 +33,7 @@ common::AuditRecord StoredRecord(const pqxx::row& row) {
   r.gateway = row["gateway"].as<std::string>();
   r.session_hash = row["session_hash"].as<std::string>();
   r.reason = row["reason"].as<std::string>();
+  r.subject = row["subject"].as<std::string>();
   r.previous_hash = pqxx::binarystring(row["previous_hash"]).str();
   r.hash = pqxx::binarystring(row["hash"]).str();
   return r;
@@ -58,6 +59,7 @@ v1::AuditRecord RecordOf(const pqxx::row& row) {
   out.set_gateway_organisation_id(stored.gateway);
   out.set_session_hash(stored.session_hash);
   out.set_reason(stored.reason);
+  out.set_subject(stored.subject);
   out.set_previous_hash(stored.previous_hash);
   out.set_hash(stored.hash);
   return out;

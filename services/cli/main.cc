@@ -60,8 +60,10 @@ int RunDemo(const StackEnv& env) {
             << "  PostgreSQL: " << env.At("KETENREGIE_PG_DSN").substr(0, 30) << "...\n"
             << "Health and reflection, as the care-coordination organisation (mTLS):\n";
   const int unhealthy = RunHealth(env, "essm-rotterdam", /*show_reflection=*/true);
-  std::cout << (unhealthy == 0 ? "All five services are SERVING.\n"
-                               : std::to_string(unhealthy) + " service(s) not serving.\n");
+  std::cout << (unhealthy == 0
+                    ? "All " + std::to_string(ketenregie::common::KetenregieServices().size()) +
+                          " services are SERVING.\n"
+                    : std::to_string(unhealthy) + " service(s) not serving.\n");
   if (unhealthy != 0) {
     return 1;
   }

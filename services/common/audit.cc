@@ -49,10 +49,13 @@ std::string AuditHash(const AuditRecord& r, const std::string& previous_hash) {
   Field(ctx, r.basis_id);
   Field(ctx, std::to_string(static_cast<int>(r.decision)));
   Field(ctx, r.method);
-  if (!r.gateway.empty() || !r.session_hash.empty() || !r.reason.empty()) {
+  if (!r.gateway.empty() || !r.session_hash.empty() || !r.reason.empty() || !r.subject.empty()) {
     Field(ctx, r.gateway);
     Field(ctx, r.session_hash);
     Field(ctx, r.reason);
+  }
+  if (!r.subject.empty()) {
+    Field(ctx, r.subject);
   }
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int length = 0;
@@ -66,10 +69,10 @@ void PrepareAudit(pqxx::connection& c) {
   c.prepare("audit_insert",
             "INSERT INTO audit.records (sequence, occurred_at, organisation_id, actor, "
             "trajectory_id, action, categories, basis_id, decision, method, gateway, session_hash, "
-            "reason, previous_hash, hash) "
+            "reason, subject, previous_hash, hash) "
             "VALUES ($1, to_timestamp($2), $3, $4, NULLIF($5, '')::uuid, $6, "
             "coalesce(string_to_array(NULLIF($7, ''), ',')::smallint[], '{}'), $8, $9, $10, $11, "
-            "$12, $13, $14, $15)");
+            "$12, $13, $14, $15, $16)");
   c.prepare("audit_head_set", "UPDATE audit.head SET sequence = $1, hash = $2 WHERE id = 1");
 }
 
@@ -93,8 +96,8 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
   tx.exec_prepared("audit_insert", r.sequence, r.occurred_at.time_since_epoch().count(),
                    r.organisation_id, r.actor, r.trajectory_id, static_cast<int>(r.action),
                    CategoryList(r.categories), r.basis_id, static_cast<int>(r.decision), r.method,
-                   r.gateway, r.session_hash, r.reason, pqxx::binarystring(r.previous_hash),
-                   pqxx::binarystring(r.hash));
+                   r.gateway, r.session_hash, r.reason, r.subject,
+                   pqxx::binarystring(r.previous_hash), pqxx::binarystring(r.hash));
   tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
 }
 

@@ -25,7 +25,13 @@
 
 namespace ketenregie::common {
 
-enum class AuditAction { kDisclosure = 1, kRead = 2, kDenied = 3, kIdentityRefused = 4 };
+enum class AuditAction {
+  kDisclosure = 1,
+  kRead = 2,
+  kDenied = 3,
+  kIdentityRefused = 4,
+  kDirectoryChange = 5,
+};
 enum class AuditDecision { kPermitted = 1, kDenied = 2 };
 
 struct AuditRecord {
@@ -44,6 +50,9 @@ struct AuditRecord {
   std::string session_hash;
   /// A refusal: the rule or error kind that refused (ErrorInfo.reason).
   std::string reason;
+  /// What a change was made to when it is no trajectory
+  /// ("users/<organisation>/<user>" for a directory change).
+  std::string subject;
   std::string previous_hash;
   std::string hash;
 };
@@ -54,9 +63,9 @@ AuditRecord AuditRecordBy(const CallIdentity& identity);
 
 /// The hash of a record after `previous_hash` (32 bytes), over every field
 /// with its length, so no field can bleed into the next. The fields added
-/// later (gateway, session hash, reason) are hashed only when one of them
-/// is set, so the records written before them keep their hashes; the
-/// lengths keep the two forms apart.
+/// later (gateway, session hash, reason; then subject) are hashed only when
+/// one of them is set, so the records written before them keep their
+/// hashes; the lengths keep the forms apart.
 std::string AuditHash(const AuditRecord& record, const std::string& previous_hash);
 
 /// Registers "audit_head_lock", "audit_insert" and "audit_head_set".

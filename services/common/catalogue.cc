@@ -17,7 +17,7 @@ constexpr std::string_view kApiConventions = "docs/api.md";
 
 // The rules, in Dutch, for the coordinator who meets them (DESIGN.md §3
 // glossary); the source of each is the rule's own (workflow/rules.cc).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 33> kRuleTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kRuleTexts{{
     {r::kStateOrder,
      "Deze stap past niet bij de huidige stand van het traject. Bekijk het traject opnieuw en "
      "kies een stap die nu mogelijk is."},
@@ -114,6 +114,14 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 33> kRuleTex
     {r::kSessionTimeout,
      "U bent uitgelogd: na 15 minuten zonder activiteit, na 10 uur, of omdat u zelf uitlogde. "
      "Log opnieuw in om verder te gaan."},
+    {r::kDirectoryOwnOrganisation,
+     "Als beheerder beheert u alleen de gebruikers van uw eigen organisatie."},
+    {r::kDirectoryRoles,
+     "Deze rol past niet bij de organisatie van de gebruiker, of er is geen rol gekozen. Een "
+     "gebruiker heeft minstens één rol die bij zijn organisatie past."},
+    {r::kDirectoryLastAdministrator,
+     "Dit is de laatste actieve beheerder van de organisatie. Maak eerst een andere gebruiker "
+     "beheerder."},
 }};
 
 constexpr std::string_view DutchOf(ErrorKind kind) {
@@ -154,6 +162,9 @@ constexpr std::string_view DutchOf(ErrorKind kind) {
       return "Dit kan Ketenregie (nog) niet.";
     case ErrorKind::kResourceExhausted:
       return "Ketenregie is nu te druk of het verzoek is te groot. Probeer het later opnieuw.";
+    case ErrorKind::kAlreadyExists:
+      return "Dit bestaat al; er is niets opgeslagen. Kies bijvoorbeeld een andere "
+             "gebruikersnaam.";
   }
   return {};
 }

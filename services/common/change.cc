@@ -4,7 +4,7 @@ namespace ketenregie::common {
 
 void CheckChangeTarget(FieldErrors& errors, const ChangeTarget& target) {
   CheckRequestId(errors, target.request_id);
-  CheckId(errors, target.id_field, target.id);
+  target.check_id(errors, target.id_field, target.id);
   CheckEtag(errors, target.etag);
 }
 

@@ -41,6 +41,8 @@ struct ChangeTarget {
   const std::string& id;
   const std::string& etag;
   const std::string& request_id;
+  /// How the id is checked: a UUID, or (a user's) a principal id.
+  bool (*check_id)(FieldErrors&, std::string_view, const std::string&) = &CheckId;
 };
 
 /// Adds the bad fields of `target` to `errors`. Change checks them with the

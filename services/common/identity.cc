@@ -6,6 +6,7 @@
 #include <optional>
 #include <utility>
 
+#include "services/common/peer.h"
 #include "services/common/status.h"
 #include "workflow/rules.h"
 
@@ -133,9 +134,14 @@ grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directo
   if (grpc::Status status = ReadCaller(context, identity, on_behalf_of_id); !status.ok()) {
     return status;
   }
+  if (!directory.Current()) {
+    // No copy of the directory that could know of a deactivation: nobody
+    // is admitted (fail closed) until the directory service is heard again.
+    return PeerUnavailable("directory service", "who is calling cannot be checked");
+  }
   const auto type_of = [&directory](const std::string& organisation) {
-    const auto* found = directory.FindOrganisation(organisation);
-    return found == nullptr ? workflow::OrganisationType::kUnknown : found->type;
+    const auto found = directory.FindOrganisation(organisation);
+    return found ? found->type : workflow::OrganisationType::kUnknown;
   };
   const auto on_behalf_of =
       on_behalf_of_id.empty() ? std::nullopt : std::optional(type_of(on_behalf_of_id));

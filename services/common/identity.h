@@ -58,7 +58,8 @@ struct Caller {
 /// PERMISSION_DENIED (R-ACCESS-GATEWAY) when on-behalf-of metadata comes
 /// from a peer that is not a gateway, or a gateway calls without it or for
 /// a service; PERMISSION_DENIED (R-ACCESS-ROLE) when the actor is not a
-/// registered user of the organisation the call is for.
+/// registered user of the organisation the call is for; UNAVAILABLE while
+/// the directory copy is not current (Directory::Current).
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
                                Caller& caller);
 

@@ -1,5 +1,6 @@
 #include "services/common/paging.h"
 
+#include "services/common/identity.h"
 #include "services/common/ids.h"
 
 namespace ketenregie::common {
@@ -18,7 +19,8 @@ std::string EncodePageToken(long long key, const std::string& id) {
   return "p1." + std::to_string(key) + "." + id;
 }
 
-std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token) {
+std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token,
+                                                                 PageIds ids) {
   if (token.rfind("p1.", 0) != 0) {
     return std::nullopt;
   }
@@ -29,7 +31,7 @@ std::optional<std::pair<long long, std::string>> DecodePageToken(const std::stri
   const std::string key = token.substr(3, dot - 3);
   const std::string id = token.substr(dot + 1);
   if (key.empty() || key.size() > 19 || key.find_first_not_of("-0123456789") != std::string::npos ||
-      !IsUuid(id)) {
+      !(ids == PageIds::kUuids ? IsUuid(id) : IsValidPrincipalId(id))) {
     return std::nullopt;
   }
   try {
@@ -40,14 +42,14 @@ std::optional<std::pair<long long, std::string>> DecodePageToken(const std::stri
 }
 
 bool ParsePage(FieldErrors& errors, const ketenregie::common::v1::PageRequest& page,
-               PageQuery& query) {
+               PageQuery& query, PageIds ids) {
   const auto size = PageSize(page);
   errors.Require(size.has_value(), "page.page_size", FieldReason::kOutOfRange,
                  "cannot be negative");
   query.size = size.value_or(0);
   query.after.reset();
   if (!page.page_token().empty()) {
-    query.after = DecodePageToken(page.page_token());
+    query.after = DecodePageToken(page.page_token(), ids);
     errors.Require(query.after.has_value(), "page.page_token", FieldReason::kInvalidToken,
                    "not a token from this list");
   }

@@ -18,10 +18,15 @@ inline constexpr int kMaxPageSize = 500;
 /// Page size after defaults and caps; nullopt when negative.
 std::optional<int> PageSize(const ketenregie::common::v1::PageRequest& page);
 
+/// What a list's ids are: UUIDs (most resources) or user ids (IsValidPrincipalId).
+enum class PageIds { kUuids, kPrincipalIds };
+
 /// A keyset position (sort key, id) as an opaque token, and back.
-/// Decoding returns nullopt for a token this server did not make.
+/// Decoding returns nullopt for a token this server did not make, or whose
+/// id is not of the list's kind.
 std::string EncodePageToken(long long key, const std::string& id);
-std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token);
+std::optional<std::pair<long long, std::string>> DecodePageToken(const std::string& token,
+                                                                 PageIds ids = PageIds::kUuids);
 
 /// A list request's page, checked.
 struct PageQuery {
@@ -31,7 +36,7 @@ struct PageQuery {
 /// Adds page.page_size or page.page_token to `errors` when wrong; returns
 /// whether both are right.
 bool ParsePage(FieldErrors& errors, const ketenregie::common::v1::PageRequest& page,
-               PageQuery& query);
+               PageQuery& query, PageIds ids = PageIds::kUuids);
 
 /// Renders the first `size` of `rows` (fetched as size + 1) and sets the
 /// token of the next page when there is one; `key(row)` gives the sort key

@@ -6,6 +6,7 @@
 #include <grpcpp/server_builder.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -25,7 +26,8 @@ constexpr auto kHealthInterval = std::chrono::seconds(2);
 }  // namespace
 
 int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services, DbPool& db,
-              const std::vector<BackgroundTask>& background) {
+              const std::vector<BackgroundTask>& background,
+              const std::vector<std::function<bool()>>& ready) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
 
@@ -58,15 +60,20 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
       health->SetServingStatus(served.full_name, serving);
     }
   };
-  set_health(db.Ping(std::chrono::seconds(2)));
+  const auto all_ready = [&ready] {
+    return std::all_of(ready.begin(), ready.end(), [](const auto& holds) { return holds(); });
+  };
+  set_health(db.Ping(std::chrono::seconds(2)) && all_ready());
 
   if (!config.port_file.empty()) {
     WritePortFile(config.port_file, port);
   }
   spdlog::info("listening on port {} with mutual TLS", port);
 
-  // Health follows the database: a replica that cannot reach PostgreSQL is
-  // taken out of rotation by any standard health-checking load balancer.
+  // Health follows the database and the service's readiness (its copy of
+  // the directory): a replica that cannot reach PostgreSQL, or could not
+  // tell a deactivated user, is taken out of rotation by any standard
+  // health-checking load balancer.
   std::mutex mutex;
   std::condition_variable wake;
   std::thread health_watch([&] {
@@ -83,7 +90,7 @@ int RunServer(const ServiceConfig& config, const std::vector<ServedService>& ser
         spdlog::warn("database {}", serving ? "reachable again" : "unreachable");
         last = serving;
       }
-      set_health(serving);
+      set_health(serving && all_ready());
       wake.wait_for(lock, kHealthInterval, [&] { return stopping.load(); });
     }
   });

@@ -34,11 +34,12 @@ struct BackgroundTask {
 
 /// Serves `services` on config.listen with mutual TLS, the standard health
 /// service and server reflection, until SIGINT or SIGTERM. Health says
-/// SERVING while `db` answers and NOT_SERVING while it does not or while
-/// shutting down. Writes the bound port to config.port_file. Shutdown waits
-/// up to config.shutdown_grace_seconds for calls in flight. Returns the
-/// process exit code.
+/// SERVING while `db` answers and every `ready` holds (the directory copy
+/// is current), NOT_SERVING while not or while shutting down. Writes the bound port to
+/// config.port_file. Shutdown waits up to config.shutdown_grace_seconds for calls in flight.
+/// Returns the process exit code.
 int RunServer(const ServiceConfig& config, const std::vector<ServedService>& services, DbPool& db,
-              const std::vector<BackgroundTask>& background = {});
+              const std::vector<BackgroundTask>& background = {},
+              const std::vector<std::function<bool()>>& ready = {});
 
 }  // namespace ketenregie::common

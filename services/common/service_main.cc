@@ -9,10 +9,38 @@
 #include "services/common/config.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
+#include "services/common/directory_follower.h"
 #include "services/common/logging.h"
+#include "services/common/peer.h"
 #include "services/common/test_clock.h"
+#include "services/common/tls.h"
 
 namespace ketenregie::common {
+namespace {
+
+// One round of following the directory, saying once when the copy goes out
+// of date and once when it is current again (`current_reported`).
+void FollowDirectoryOnce(Directory& copy, PeerChannel& channel, const std::string& actor,
+                         bool& current_reported) {
+  bool answered = false;
+  try {
+    answered = FollowDirectory(copy, channel, actor);
+  } catch (const std::invalid_argument& e) {
+    spdlog::error("directory copy not taken: {}", e.what());
+  }
+  const bool current = copy.Current();
+  if (current != current_reported) {
+    if (current) {
+      spdlog::info("directory copy current, at revision {}", copy.Revision());
+    } else {
+      spdlog::warn("directory copy out of date ({}): every caller is refused until it is current",
+                   answered ? "not taken" : "the directory service does not answer");
+    }
+    current_reported = current;
+  }
+}
+
+}  // namespace
 
 std::shared_ptr<OffsetClock> ServiceClock(const ServiceConfig& config) {
   return std::make_shared<OffsetClock>(config.test_clock ? config.test_clock_file : "");
@@ -69,21 +97,40 @@ void ServiceParts::RotateKeys(const std::shared_ptr<KeyringHolder>& keys, DbPool
        std::chrono::seconds(10)});
 }
 
-void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& organisations,
-                             std::string& users) {
+std::shared_ptr<Directory> ServiceParts::FollowDirectory(const ServiceConfig& config,
+                                                         const PeerFlags& peer,
+                                                         const std::string& directory_addr,
+                                                         std::string actor) {
+  auto copy = std::make_shared<Directory>(kDirectoryMaxAge);
+  auto channel = std::make_shared<PeerChannel>(
+      PeerAddress(directory_addr, peer.peers_file, "KETENREGIE_DIRECTORY_ADDR"),
+      MutualTlsChannelCredentials(peer.client_cert, peer.client_key, config.tls_ca));
+  auto reported = std::make_shared<bool>(true);
+  background.push_back({"directory",
+                        [copy, channel, actor = std::move(actor), reported] {
+                          FollowDirectoryOnce(*copy, *channel, actor, *reported);
+                        },
+                        std::chrono::seconds(1)});
+  ready.push_back([copy] { return copy->Current(); });
+  keep_alive.insert(keep_alive.end(), {copy, channel});
+  return copy;
+}
+
+void AddKeyFlag(CLI::App& app, std::string& key_file) {
   app.add_option("--key-file", key_file, "key file (field encryption, or the audit MAC key)")
       ->envname("KETENREGIE_KEY_FILE")
       ->required();
-  app.add_option("--directory-organisations", organisations, "organisations.tsv")
-      ->envname("KETENREGIE_DIRECTORY_ORGANISATIONS")
-      ->required();
-  app.add_option("--directory-users", users, "users.tsv")
-      ->envname("KETENREGIE_DIRECTORY_USERS")
-      ->required();
+}
+
+void AddDirectoryFlag(CLI::App& app, std::string& directory_addr) {
+  app.add_option("--directory-addr", directory_addr,
+                 "directory service address (else the peers file's)")
+      ->envname("KETENREGIE_DIRECTORY_ADDR");
 }
 
 void DomainServiceFlags::Add(CLI::App& app) {
-  AddKeyAndDirectoryFlags(app, key_file, organisations, users);
+  AddKeyFlag(app, key_file);
+  AddDirectoryFlag(app, directory_addr);
   AddPeerFlags(app, *this);
   app.add_option("--timer-interval-ms", timer_interval_ms, "how often due timers fire")
       ->envname("KETENREGIE_TIMER_INTERVAL_MS")
@@ -114,7 +161,7 @@ int ServiceMain(int argc, char** argv, std::string_view name, const FlagAdder& a
   try {
     DbPool db(config.db_dsn, static_cast<std::size_t>(config.db_pool_size));
     const ServiceParts parts = factory(config, db);
-    return RunServer(config, parts.services, db, parts.background);
+    return RunServer(config, parts.services, db, parts.background, parts.ready);
   } catch (const std::exception& e) {
     // Start-up errors name files and settings, never data.
     spdlog::critical("cannot start: {}", e.what());

@@ -10,6 +10,7 @@
 #include "services/common/config.h"
 #include "services/common/crypto.h"
 #include "services/common/db_pool.h"
+#include "services/common/directory.h"
 #include "services/common/sealed.h"
 #include "services/common/server.h"
 
@@ -49,6 +50,15 @@ struct ServiceParts {
   /// up the new key later may have written under the old one meanwhile).
   /// `also` moves what the service moves itself (SealedColumn::
   /// moved_by_service), returning how many values it moved.
+  /// A copy of the directory that follows the directory service (at
+  /// `directory_addr`, or its address in the peers file), asking every
+  /// second as `actor`, this service's own user; the service is ready
+  /// (health SERVING) only while the copy is current.
+  std::shared_ptr<Directory> FollowDirectory(const ServiceConfig& config, const PeerFlags& peer,
+                                             const std::string& directory_addr, std::string actor);
+  /// Whether the service may answer: health says NOT_SERVING while any of
+  /// these is false (and while the database does not answer).
+  std::vector<std::function<bool()>> ready;
   void RotateKeys(const std::shared_ptr<KeyringHolder>& keys, DbPool& db,
                   std::chrono::milliseconds db_timeout, std::vector<SealedColumn> columns,
                   std::function<int(pqxx::work&, const Keyring&, int limit)> also = nullptr);
@@ -56,18 +66,18 @@ struct ServiceParts {
 using FlagAdder = std::function<void(CLI::App& app)>;
 using ServiceFactory = std::function<ServiceParts(const ServiceConfig& config, DbPool& db)>;
 
-/// The flags every service with keys and the directory takes: --key-file,
-/// --directory-organisations, --directory-users.
-void AddKeyAndDirectoryFlags(CLI::App& app, std::string& key_file, std::string& organisations,
-                             std::string& users);
+/// --key-file: the service's keys (field encryption, or the audit MAC key).
+void AddKeyFlag(CLI::App& app, std::string& key_file);
+/// --directory-addr: where the directory service is, when not in the
+/// peers file (KETENREGIE_DIRECTORY_ADDR).
+void AddDirectoryFlag(CLI::App& app, std::string& directory_addr);
 
 /// Settings every domain service takes beyond ServiceConfig: its key file,
-/// the directory, its own client certificate for calling the other
-/// services, where to find them, and how often its timers fire.
+/// its own client certificate for calling the other services, where to find
+/// them (the directory service among them), and how often its timers fire.
 struct DomainServiceFlags : PeerFlags {
   std::string key_file;
-  std::string organisations;
-  std::string users;
+  std::string directory_addr;
   int timer_interval_ms = 1000;
   void Add(CLI::App& app);
 };

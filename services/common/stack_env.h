@@ -6,7 +6,7 @@
 
 namespace ketenregie::common {
 
-/// One of the five services: its stack.env address key and its fully
+/// One of the services: its stack.env address key and its fully
 /// qualified gRPC name (the health-check service name).
 struct ServiceEndpoint {
   std::string env_key;

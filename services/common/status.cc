@@ -17,7 +17,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // Every kind and reason with its code, in the order of the enum: the one
 // list AllErrorKinds, AllFieldReasons and CodeOf read.
-constexpr std::array<std::pair<ErrorKind, std::string_view>, 15> kErrorKindCodes{{
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 16> kErrorKindCodes{{
     {ErrorKind::kFieldInvalid, "FIELD_INVALID"},
     {ErrorKind::kRequestIdReused, "REQUEST_ID_REUSED"},
     {ErrorKind::kStaleEtag, "STALE_ETAG"},
@@ -33,6 +33,7 @@ constexpr std::array<std::pair<ErrorKind, std::string_view>, 15> kErrorKindCodes
     {ErrorKind::kDeadlineExceeded, "DEADLINE_EXCEEDED"},
     {ErrorKind::kUnimplemented, "UNIMPLEMENTED"},
     {ErrorKind::kResourceExhausted, "RESOURCE_EXHAUSTED"},
+    {ErrorKind::kAlreadyExists, "ALREADY_EXISTS"},
 }};
 
 constexpr std::array<std::pair<FieldReason, std::string_view>, 13> kFieldReasonCodes{{
@@ -62,7 +63,7 @@ constexpr bool InEnumOrder(const std::array<std::pair<Enum, std::string_view>, N
   }
   return static_cast<std::size_t>(last) + 1 == N;
 }
-static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kResourceExhausted));
+static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kAlreadyExists));
 static_assert(InEnumOrder(kFieldReasonCodes, FieldReason::kReused));
 
 template <typename Enum, std::size_t N>
@@ -140,6 +141,8 @@ ErrorKind KindOfCode(grpc::StatusCode code) {
       return ErrorKind::kUnimplemented;
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       return ErrorKind::kResourceExhausted;
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return ErrorKind::kAlreadyExists;
     default:
       return ErrorKind::kInternal;
   }
@@ -231,6 +234,12 @@ grpc::Status StaleEtag(std::string_view resource) {
 grpc::Status NotFound(std::string_view resource) {
   return ErrorStatus(grpc::StatusCode::NOT_FOUND, ErrorKind::kNotFound,
                      std::string(resource) + " not found",
+                     {{"resource_type", std::string(resource)}});
+}
+
+grpc::Status AlreadyExists(std::string_view resource) {
+  return ErrorStatus(grpc::StatusCode::ALREADY_EXISTS, ErrorKind::kAlreadyExists,
+                     std::string(resource) + " exists already",
                      {{"resource_type", std::string(resource)}});
 }
 

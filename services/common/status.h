@@ -68,6 +68,9 @@ enum class ErrorKind {
   kDeadlineExceeded,
   kUnimplemented,
   kResourceExhausted,
+  /// ALREADY_EXISTS: what the request would create is there already (a
+  /// user id taken in the organisation).
+  kAlreadyExists,
 };
 
 /// Every error kind, in the order above.
@@ -171,6 +174,9 @@ grpc::Status StaleEtag(std::string_view resource);
 
 /// NOT_FOUND, naming the kind of resource ("placement"), never its contents.
 grpc::Status NotFound(std::string_view resource);
+/// ALREADY_EXISTS: a `resource` ("user") of that id exists; nothing was
+/// written.
+grpc::Status AlreadyExists(std::string_view resource);
 
 /// A fault of the service: INTERNAL, with a message for operators.
 grpc::Status Internal(std::string_view message);

@@ -3,6 +3,7 @@
 #include <optional>
 #include <vector>
 
+#include "services/common/identity.h"
 #include "services/common/ids.h"
 #include "services/common/status.h"
 
@@ -94,6 +95,12 @@ bool CheckId(FieldErrors& errors, std::string_view field, const std::string& id)
   return errors.Require(IsUuid(id), field,
                         id.empty() ? FieldReason::kRequired : FieldReason::kNotAnId,
                         "must be a UUID");
+}
+
+bool CheckPrincipalId(FieldErrors& errors, std::string_view field, const std::string& id) {
+  return errors.Require(IsValidPrincipalId(id), field,
+                        id.empty() ? FieldReason::kRequired : FieldReason::kNotAnId,
+                        "must be 1-128 characters of a-z 0-9 . _ @ -");
 }
 
 bool CheckOptionalId(FieldErrors& errors, std::string_view field, const std::string& id) {

@@ -29,6 +29,8 @@ void CheckText(FieldErrors& errors, const google::protobuf::Message& message);
 /// its field to `errors` when it is wrong and returns whether it is right.
 bool CheckRequestId(FieldErrors& errors, const std::string& request_id);
 bool CheckId(FieldErrors& errors, std::string_view field, const std::string& id);
+/// An organisation or user id (IsValidPrincipalId).
+bool CheckPrincipalId(FieldErrors& errors, std::string_view field, const std::string& id);
 /// A UUID, or empty (a filter that is not set).
 bool CheckOptionalId(FieldErrors& errors, std::string_view field, const std::string& id);
 bool CheckEtag(FieldErrors& errors, const std::string& etag);

@@ -67,7 +67,7 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
               common::v1::OrganisationType_IsValid, true,
               "a recipient organisation, or an organisation type");
   } else {
-    errors.Require(directory_.FindOrganisation(in.recipient_organisation_id()) != nullptr,
+    errors.Require(directory_.FindOrganisation(in.recipient_organisation_id()).has_value(),
                    "consent.recipient_organisation_id", FieldReason::kUnknownOrganisation,
                    "not an organisation of the chain");
   }
@@ -85,9 +85,9 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
     CheckTime(errors, "consent.valid_from", in.valid_from());
   }
   const bool by_guardian = in.grantor() == v1::GRANTOR_GUARDIAN;
-  const auto* guardian = directory_.FindOrganisation(in.guardian_organisation_id());
+  const auto guardian = directory_.FindOrganisation(in.guardian_organisation_id());
   if (by_guardian) {
-    errors.Require(guardian != nullptr, "consent.guardian_organisation_id",
+    errors.Require(guardian.has_value(), "consent.guardian_organisation_id",
                    in.guardian_organisation_id().empty() ? FieldReason::kRequired
                                                          : FieldReason::kUnknownOrganisation,
                    "the guardian, an organisation of the chain");
@@ -123,10 +123,10 @@ grpc::Status ConsentHandler::ProposeConsent(grpc::ServerContext* context,
         proposal.grantor = static_cast<workflow::Grantor>(in.grantor() - 1);
         proposal.recipient_organisation = in.recipient_organisation_id();
         // A named recipient's type is the directory's, never the client's.
-        const auto* named = directory_.FindOrganisation(in.recipient_organisation_id());
+        const auto named = directory_.FindOrganisation(in.recipient_organisation_id());
         proposal.recipient_type =
-            named != nullptr ? named->type
-                             : static_cast<workflow::OrganisationType>(in.recipient_type());
+            named.has_value() ? named->type
+                              : static_cast<workflow::OrganisationType>(in.recipient_type());
         proposal.purpose = static_cast<workflow::Purpose>(in.purpose());
         proposal.method = static_cast<workflow::ConsentMethod>(in.method());
         proposal.interpreter_used = in.interpreter_used();

@@ -79,8 +79,8 @@ grpc::Status ConsentHandler::RequestOverride(grpc::ServerContext* context,
   CheckEnum(errors, "override.basis", in.basis(), v1::LegalBasis_IsValid, true,
             "child protection, vital interest or legal obligation");
   CheckLength(errors, "override.justification", in.justification(), 4000, /*required=*/true);
-  const auto* recipient = directory_.FindOrganisation(in.recipient_organisation_id());
-  errors.Require(recipient != nullptr, "override.recipient_organisation_id",
+  const auto recipient = directory_.FindOrganisation(in.recipient_organisation_id());
+  errors.Require(recipient.has_value(), "override.recipient_organisation_id",
                  in.recipient_organisation_id().empty() ? FieldReason::kRequired
                                                         : FieldReason::kUnknownOrganisation,
                  "an organisation of the chain");
@@ -246,8 +246,8 @@ grpc::Status ConsentHandler::CheckDisclosure(grpc::ServerContext* context,
   }
   FieldErrors errors(*request);
   CheckId(errors, "trajectory_id", request->trajectory_id());
-  const auto* recipient = directory_.FindOrganisation(request->recipient_organisation_id());
-  errors.Require(recipient != nullptr, "recipient_organisation_id",
+  const auto recipient = directory_.FindOrganisation(request->recipient_organisation_id());
+  errors.Require(recipient.has_value(), "recipient_organisation_id",
                  request->recipient_organisation_id().empty() ? FieldReason::kRequired
                                                               : FieldReason::kUnknownOrganisation,
                  "an organisation of the chain");

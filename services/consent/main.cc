@@ -27,8 +27,9 @@ int main(int argc, char** argv) {
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
         db.SetPrepare(&consent::Prepare);
-        auto directory = std::make_shared<common::Directory>(
-            common::Directory::Load(flags.organisations, flags.users));
+        common::ServiceParts parts;
+        auto directory =
+            parts.FollowDirectory(config, flags, flags.directory_addr, "consent-service");
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
         auto clock = common::ServiceClock(config);
         auto facts = std::make_shared<common::RemoteTrajectoryFacts>(
@@ -41,7 +42,6 @@ int main(int argc, char** argv) {
             common::PeerAddress(trajectory_addr, flags.peers_file, "KETENREGIE_TRAJECTORY_ADDR"),
             common::MutualTlsChannelCredentials(flags.client_cert, flags.client_key,
                                                 config.tls_ca));
-        common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), consent::v1::ConsentService::service_full_name()});
         parts.Drain("trajectory events", std::chrono::milliseconds(flags.timer_interval_ms),

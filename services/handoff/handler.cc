@@ -48,7 +48,7 @@ grpc::Status HandoffHandler::CreateHandoff(grpc::ServerContext* context,
   FieldErrors errors(*request);
   CheckRequestId(errors, request->request_id());
   CheckId(errors, "trajectory_id", request->trajectory_id());
-  errors.Require(directory_.FindOrganisation(request->recipient_organisation_id()) != nullptr,
+  errors.Require(directory_.FindOrganisation(request->recipient_organisation_id()).has_value(),
                  "recipient_organisation_id",
                  request->recipient_organisation_id().empty() ? FieldReason::kRequired
                                                               : FieldReason::kUnknownOrganisation,
@@ -340,8 +340,8 @@ bool RevokedWith(const common::Directory& directory, const HandoffRow& row,
   if (recipient.rfind(kTypePrefix, 0) != 0) {
     return row.flow.recipient_organisation == recipient;
   }
-  const auto* organisation = directory.FindOrganisation(row.flow.recipient_organisation);
-  return organisation != nullptr &&
+  const auto organisation = directory.FindOrganisation(row.flow.recipient_organisation);
+  return organisation.has_value() &&
          workflow::ToString(organisation->type) == recipient.substr(kTypePrefix.size());
 }
 

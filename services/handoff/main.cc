@@ -33,8 +33,9 @@ int main(int argc, char** argv) {
       },
       [&](const common::ServiceConfig& config, common::DbPool& db) {
         db.SetPrepare(&handoff::Prepare);
-        auto directory = std::make_shared<common::Directory>(
-            common::Directory::Load(flags.organisations, flags.users));
+        common::ServiceParts parts;
+        auto directory =
+            parts.FollowDirectory(config, flags, flags.directory_addr, "handoff-service");
         auto keys = std::make_shared<common::KeyringHolder>(flags.key_file);
         auto clock = common::ServiceClock(config);
         const auto credentials =
@@ -54,7 +55,6 @@ int main(int argc, char** argv) {
             db, *directory, *keys, *clock,
             handoff::HandoffHandler::Peers{*consent, *trajectory, *shelter, *facts},
             config.db_acquire_timeout);
-        common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), handoff::v1::HandoffService::service_full_name()});
         const std::chrono::milliseconds every(flags.timer_interval_ms);

@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
       },
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
         db.SetPrepare(&shelter::Prepare);
-        auto directory = std::make_shared<common::Directory>(
-            common::Directory::Load(flags.common.organisations, flags.common.users));
+        common::ServiceParts parts;
+        auto directory = parts.FollowDirectory(config, flags.common, flags.common.directory_addr,
+                                               "shelter-service");
         auto keys = std::make_shared<common::KeyringHolder>(flags.common.key_file);
         auto clock = common::ServiceClock(config);
         const auto credentials = common::MutualTlsChannelCredentials(
@@ -47,7 +48,6 @@ int main(int argc, char** argv) {
         auto trajectory = std::make_shared<common::PeerChannel>(trajectory_addr, credentials);
         auto handler = std::make_shared<shelter::ShelterHandler>(db, *directory, *keys, *clock,
                                                                  *facts, config.db_acquire_timeout);
-        common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back({handler.get(), shelter::v1::ShelterService::service_full_name()});
         const std::chrono::milliseconds every(flags.common.timer_interval_ms);

@@ -47,8 +47,9 @@ int main(int argc, char** argv) {
       [&flags](const common::ServiceConfig& config, common::DbPool& db) {
         // Statements are registered on every new connection of the pool.
         db.SetPrepare(&trajectory::Prepare);
-        auto directory = std::make_shared<common::Directory>(
-            common::Directory::Load(flags.common.organisations, flags.common.users));
+        common::ServiceParts parts;
+        auto directory = parts.FollowDirectory(config, flags.common, flags.common.directory_addr,
+                                               "trajectory-service");
         auto keyring = std::make_shared<common::KeyringHolder>(flags.common.key_file);
         auto clock = common::ServiceClock(config);
         const auto shelter_address = common::PeerAddress(
@@ -85,7 +86,6 @@ int main(int argc, char** argv) {
                                                                     config.db_acquire_timeout);
         auto handoff_consumer = std::make_shared<trajectory::EventConsumer>(
             db, *handoff_feed, "handoff", config.db_acquire_timeout);
-        common::ServiceParts parts;
         parts.ServeTestClock(config, clock);
         parts.services.push_back(
             {handler.get(), trajectory::v1::TrajectoryService::service_full_name()});

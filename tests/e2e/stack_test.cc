@@ -24,6 +24,7 @@
 
 #include "ketenregie/audit/v1/audit.grpc.pb.h"
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
 #include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/testing/v1/test_clock.grpc.pb.h"
@@ -485,8 +486,7 @@ TEST_F(RunningStackTest, TestClockIsRefusedOffLoopback) {
       std::string(KETENREGIE_BINARY_DIR) +
       "/services/handoff/ketenregie-handoff --listen 0.0.0.0:0 " + "--test-clock --tls-cert " +
       certs + "/server.pem --tls-key " + certs + "/server.key " + "--tls-ca " + certs +
-      "/ca.pem --db-dsn host=127.0.0.1 --key-file x --directory-organisations x "
-      "--directory-users x --client-cert x --client-key x");
+      "/ca.pem --db-dsn host=127.0.0.1 --key-file x --client-cert x --client-key x");
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_NE(refused.output.find("--test-clock: only on a loopback address"), std::string::npos)
       << refused.output;
@@ -504,7 +504,8 @@ TEST_F(RunningStackTest, EveryMethodRefusesASpoofedActor_AndEveryRefusalIsAudite
   for (const auto* file :
        {trajectory::v1::Trajectory::descriptor()->file(),
         shelter::v1::Shelter::descriptor()->file(), consent::v1::Consent::descriptor()->file(),
-        handoff::v1::Handoff::descriptor()->file(), audit::v1::AuditRecord::descriptor()->file()}) {
+        handoff::v1::Handoff::descriptor()->file(), audit::v1::AuditRecord::descriptor()->file(),
+        directory::v1::User::descriptor()->file()}) {
     ASSERT_GT(file->service_count(), 0);
   }
   std::set<std::string> walked;
@@ -583,6 +584,104 @@ TEST_F(RunningStackTest, EveryMethodRefusesASpoofedActor_AndEveryRefusalIsAudite
   }
   EXPECT_GE(refused_in_report, static_cast<int>(naming_the_trajectory.size()))
       << "the attempts are in her subject-access report";
+}
+
+// Calls every method of every service with an empty request as `actor` of
+// essm-rotterdam; returns the methods that did not refuse who is calling
+// (any answer but PERMISSION_DENIED), by service.
+std::map<std::string, std::set<std::string>> MethodsAdmitting(const LocalStack& stack,
+                                                              const std::string& actor) {
+  auto* factory = google::protobuf::MessageFactory::generated_factory();
+  std::map<std::string, std::set<std::string>> admitted;
+  for (const auto& service : KetenregieServices()) {
+    const auto* descriptor =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(service.full_name);
+    auto channel = stack.Channel(service.env_key, "essm-rotterdam");
+    for (int i = 0; i < descriptor->method_count(); ++i) {
+      const auto* method = descriptor->method(i);
+      std::unique_ptr<google::protobuf::Message> request(
+          factory->GetPrototype(method->input_type())->New());
+      std::unique_ptr<google::protobuf::Message> response(
+          factory->GetPrototype(method->output_type())->New());
+      grpc::ClientContext context;
+      context.set_deadline(std::chrono::system_clock::now() + 10s);
+      context.AddMetadata("x-actor", actor);
+      const grpc::Status status = grpc::internal::BlockingUnaryCall(
+          channel.get(),
+          grpc::internal::RpcMethod(("/" + service.full_name + "/" + method->name()).c_str(),
+                                    grpc::internal::RpcMethod::NORMAL_RPC),
+          &context, *request, response.get());
+      if (status.error_code() != grpc::StatusCode::PERMISSION_DENIED) {
+        admitted[service.full_name].insert(method->name());
+      }
+    }
+  }
+  return admitted;
+}
+
+// Issue #13: a user their administrator deactivates is refused by every
+// service within seconds — each follows the directory service — and is
+// admitted again once reactivated.
+TEST_F(RunningStackTest, AUserDeactivatedByTheirAdministrator_IsRefusedByEveryService) {
+  namespace dpb = directory::v1;
+  auto directory = dpb::DirectoryService::NewStub(stack_->Channel("KETENREGIE_DIRECTORY_ADDR"));
+  const auto as_admin = [] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->set_deadline(std::chrono::system_clock::now() + 10s);
+    context->AddMetadata("x-actor", "beheer-1");
+    return context;
+  };
+  dpb::CreateUserRequest create;
+  create.set_request_id("e2e-deactivation-create");
+  create.set_organisation_id("essm-rotterdam");
+  create.mutable_user()->set_user_id("allround-1");
+  for (const auto role :
+       {dpb::ROLE_COORDINATOR, dpb::ROLE_PRIVACY_OFFICER, dpb::ROLE_ORGANISATION_ADMINISTRATOR}) {
+    create.mutable_user()->add_roles(role);
+  }
+  dpb::User user;
+  const auto created = directory->CreateUser(as_admin().get(), create, &user);
+  ASSERT_TRUE(created.ok()) << created.error_message();
+
+  // Every service admits her, once its copy has her (within seconds).
+  std::map<std::string, std::set<std::string>> before;
+  const auto give_up = std::chrono::steady_clock::now() + 15s;
+  do {
+    before = MethodsAdmitting(*stack_, "allround-1");
+  } while (before.size() < KetenregieServices().size() &&
+           std::chrono::steady_clock::now() < give_up);
+  ASSERT_EQ(before.size(), KetenregieServices().size()) << "not every service admits her yet";
+
+  dpb::DeactivateUserRequest deactivate;
+  deactivate.set_request_id("e2e-deactivation");
+  deactivate.set_organisation_id("essm-rotterdam");
+  deactivate.set_user_id("allround-1");
+  deactivate.set_etag(user.etag());
+  const auto deactivated = directory->DeactivateUser(as_admin().get(), deactivate, &user);
+  ASSERT_TRUE(deactivated.ok()) << deactivated.error_message();
+  const auto at = std::chrono::steady_clock::now();
+  std::map<std::string, std::set<std::string>> after;
+  do {
+    after = MethodsAdmitting(*stack_, "allround-1");
+  } while (!after.empty() && std::chrono::steady_clock::now() < at + 15s);
+  EXPECT_TRUE(after.empty()) << after.begin()->first << " still admits her";
+  std::cout << "refused by every service "
+            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                   std::chrono::steady_clock::now() - at)
+                   .count()
+            << " ms after the deactivation\n";
+
+  dpb::ReactivateUserRequest reactivate;
+  reactivate.set_request_id("e2e-reactivation");
+  reactivate.set_organisation_id("essm-rotterdam");
+  reactivate.set_user_id("allround-1");
+  reactivate.set_etag(user.etag());
+  ASSERT_TRUE(directory->ReactivateUser(as_admin().get(), reactivate, &user).ok());
+  const auto back = std::chrono::steady_clock::now() + 15s;
+  do {
+    after = MethodsAdmitting(*stack_, "allround-1");
+  } while (after.size() < KetenregieServices().size() && std::chrono::steady_clock::now() < back);
+  EXPECT_EQ(after.size(), KetenregieServices().size()) << "not every service admits her again";
 }
 
 // The trajectory service is killed mid-load and started again with
@@ -761,7 +860,7 @@ TEST(StackLifecycleTest, StopLeavesNothingRunning) {
   LocalStack stack;
   ASSERT_TRUE(stack.Start());
   const auto pids = stack.RecordedPids();
-  ASSERT_EQ(pids.size(), 7u) << "five services, the web front door and PostgreSQL";
+  ASSERT_EQ(pids.size(), 8u) << "six services, the web front door and PostgreSQL";
   std::vector<int> ports;
   for (const auto& service : KetenregieServices()) {
     ports.push_back(PortOf(stack.env().At(service.env_key)));
@@ -845,7 +944,6 @@ TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
                                           "/services/handoff/ketenregie-handoff "
                                           "--tls-cert /nonexistent.pem --tls-key /x --tls-ca /y "
                                           "--db-dsn host=127.0.0.1 --key-file x "
-                                          "--directory-organisations x --directory-users x "
                                           "--client-cert x --client-key x");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("--tls-cert"), std::string::npos) << result.output;

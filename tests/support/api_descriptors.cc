@@ -6,6 +6,7 @@
 
 #include "ketenregie/audit/v1/audit.pb.h"
 #include "ketenregie/consent/v1/consent.pb.h"
+#include "ketenregie/directory/v1/directory.pb.h"
 #include "ketenregie/handoff/v1/handoff.pb.h"
 #include "ketenregie/shelter/v1/shelter.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
@@ -19,7 +20,7 @@ std::vector<const google::protobuf::ServiceDescriptor*> EveryServiceDescriptor()
   for (const auto* linked :
        {trajectory::v1::Trajectory::descriptor(), shelter::v1::Shelter::descriptor(),
         consent::v1::Consent::descriptor(), handoff::v1::Handoff::descriptor(),
-        audit::v1::AuditRecord::descriptor()}) {
+        audit::v1::AuditRecord::descriptor(), directory::v1::User::descriptor()}) {
     EXPECT_NE(linked, nullptr);
   }
   std::vector<const google::protobuf::ServiceDescriptor*> services;

@@ -30,9 +30,10 @@ using workflow::Role;
 bool ForPeople(Operation operation) {
   for (int type = static_cast<int>(OrganisationType::kUnknown);
        type < static_cast<int>(OrganisationType::kService); ++type) {
-    const workflow::Principal person{static_cast<OrganisationType>(type),
-                                     {Role::kCoordinator, Role::kMeldpunt, Role::kShelterStaff,
-                                      Role::kPartner, Role::kPrivacyOfficer}};
+    const workflow::Principal person{
+        static_cast<OrganisationType>(type),
+        {Role::kCoordinator, Role::kMeldpunt, Role::kShelterStaff, Role::kPartner,
+         Role::kPrivacyOfficer, Role::kOrganisationAdministrator}};
     if (!workflow::CheckAccess(person, operation).has_value()) {
       return true;
     }

@@ -37,8 +37,8 @@ TEST(ServiceList, EveryServiceIsInTheDirectoryAsAServiceWithItsOwnUser) {
   for (const auto& service : kServices) {
     const std::string name(service.name);
     SCOPED_TRACE(name);
-    const auto* organisation = directory.FindOrganisation("svc-" + name);
-    ASSERT_NE(organisation, nullptr) << "organisations.tsv has no svc-" << name;
+    const auto organisation = directory.FindOrganisation("svc-" + name);
+    ASSERT_TRUE(organisation.has_value()) << "organisations.tsv has no svc-" << name;
     EXPECT_EQ(organisation->type, workflow::OrganisationType::kService);
     const auto principal = directory.FindPrincipal("svc-" + name, name + "-service");
     ASSERT_TRUE(principal.has_value()) << "users.tsv has no " << name << "-service";

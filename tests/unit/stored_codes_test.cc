@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "services/consent/storage.h"
+#include "services/directory/storage.h"
 #include "services/handoff/storage.h"
 #include "services/shelter/storage.h"
 #include "services/trajectory/storage.h"
 #include "workflow/consent.h"
+#include "workflow/directory.h"
 #include "workflow/handoff.h"
 #include "workflow/placement.h"
 #include "workflow/reflection.h"
@@ -118,6 +120,13 @@ TEST(StoredCodes, ConsentAndOverrideStatesArePinned) {
                                               {O::kExpired, 4},
                                               {O::kRevoked, 5}});
   ExpectEveryStateStoredAndReadBack(consent::kOverrideStates, workflow::OverrideMachine().states);
+}
+
+TEST(StoredCodes, AccountStatesArePinned) {
+  using A = workflow::AccountState;
+  ExpectPinned(directory::kAccountStates,
+               std::vector<std::pair<A, int>>{{A::kActive, 1}, {A::kDeactivated, 2}});
+  ExpectEveryStateStoredAndReadBack(directory::kAccountStates, workflow::AccountMachine().states);
 }
 
 }  // namespace

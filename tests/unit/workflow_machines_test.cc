@@ -5,6 +5,7 @@
 
 #include "tests/unit/workflow_test_util.h"
 #include "workflow/consent.h"
+#include "workflow/directory.h"
 #include "workflow/handoff.h"
 #include "workflow/placement.h"
 #include "workflow/reflection.h"
@@ -360,12 +361,40 @@ void ExpectAllStatesReachable(const MachineSpec<S, E>& machine) {
   }
 }
 
+// --- user account -----------------------------------------------------------
+
+TEST(AccountMachine, EveryStateEventPair) {
+  const auto& machine = AccountMachine();
+  int allowed = 0;
+  for (const AccountState state : machine.states) {
+    for (const AccountEvent event : machine.events) {
+      SCOPED_TRACE(std::string(ToString(state)) + " + " + std::string(ToString(event)));
+      const auto result = ApplyAccount(state, event);
+      if (const auto to = machine.Next(state, event)) {
+        ++allowed;
+        ASSERT_TRUE(result.ok());
+        EXPECT_EQ(result.value(), *to);
+      } else {
+        ASSERT_FALSE(result.ok());
+        EXPECT_EQ(result.violation().rule, rules::kStateOrder);
+        EXPECT_NE(result.violation().message.find(ToString(state)), std::string::npos);
+      }
+    }
+  }
+  EXPECT_EQ(allowed, 2);
+  EXPECT_EQ(ApplyAccount(AccountState::kActive, AccountEvent::kDeactivate).value(),
+            AccountState::kDeactivated);
+  EXPECT_EQ(ApplyAccount(AccountState::kDeactivated, AccountEvent::kReactivate).value(),
+            AccountState::kActive);
+}
+
 TEST(Machines, EveryStateIsReachableFromTheFirst) {
   ExpectAllStatesReachable(TrajectoryMachine());
   ExpectAllStatesReachable(ReflectionMachine());
   ExpectAllStatesReachable(PlacementMachine());
   ExpectAllStatesReachable(HandoffMachine());
   ExpectAllStatesReachable(ConsentMachine());
+  ExpectAllStatesReachable(AccountMachine());
 }
 
 }  // namespace

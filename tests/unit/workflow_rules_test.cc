@@ -8,6 +8,7 @@
 #include "tests/unit/workflow_test_util.h"
 #include "workflow/access.h"
 #include "workflow/consent.h"
+#include "workflow/directory.h"
 #include "workflow/disclosure.h"
 #include "workflow/handoff.h"
 #include "workflow/login.h"
@@ -1151,6 +1152,71 @@ TEST(RuleAccessRole, ServiceMethodsOnlyForServices) {
   EXPECT_TRUE(CheckAccess(nobody, Operation::kReadSignals).has_value());
 }
 
+TEST(RuleDirectoryOwnOrganisation, AnAdministratorManagesTheirOwnOrganisationsUsersOnly) {
+  EXPECT_FALSE(CheckManagesOrganisation("essm-rotterdam", "essm-rotterdam"));
+  const auto other = CheckManagesOrganisation("essm-rotterdam", "gemeente-rotterdam");
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->rule, rules::kDirectoryOwnOrganisation);
+  EXPECT_TRUE(CheckManagesOrganisation("", ""));
+  // Managing users is the administrator's, of an organisation of people.
+  const Principal admin{OrganisationType::kMunicipality, {Role::kOrganisationAdministrator}};
+  EXPECT_FALSE(CheckAccess(admin, Operation::kManageUsers));
+  EXPECT_TRUE(CheckAccess({OrganisationType::kCareCoordination, {Role::kCoordinator}},
+                          Operation::kManageUsers));
+  EXPECT_TRUE(CheckAccess({OrganisationType::kService, {Role::kOrganisationAdministrator}},
+                          Operation::kManageUsers));
+  EXPECT_TRUE(CheckAccess(admin, Operation::kReadDirectory));
+  EXPECT_FALSE(
+      CheckAccess({OrganisationType::kService, {Role::kService}}, Operation::kReadDirectory));
+  // An administrator is nothing more: no trajectory, no audit trail.
+  EXPECT_TRUE(CheckAccess({OrganisationType::kCareCoordination, {Role::kOrganisationAdministrator}},
+                          Operation::kReadTrajectory));
+}
+
+TEST(RuleDirectoryRoles, EveryRoleFitsOnlyItsKindsOfOrganisation) {
+  using T = OrganisationType;
+  EXPECT_TRUE(RoleFits(T::kCareCoordination, Role::kCoordinator));
+  EXPECT_FALSE(RoleFits(T::kMunicipality, Role::kCoordinator));
+  EXPECT_TRUE(RoleFits(T::kCareCoordination, Role::kMeldpunt));
+  EXPECT_FALSE(RoleFits(T::kPolice, Role::kPrivacyOfficer));
+  for (const T shelter : {T::kCrisisShelter, T::kCategoricalShelter, T::kFollowUpShelter}) {
+    EXPECT_TRUE(RoleFits(shelter, Role::kShelterStaff));
+  }
+  EXPECT_FALSE(RoleFits(T::kLegalAid, Role::kShelterStaff));
+  for (const T people :
+       {T::kCareCoordination, T::kMunicipality, T::kPolice, T::kCrisisShelter, T::kLegalAid,
+        T::kCareProvider, T::kChildProtection, T::kNationalRegistry}) {
+    EXPECT_TRUE(RoleFits(people, Role::kPartner));
+    EXPECT_TRUE(RoleFits(people, Role::kOrganisationAdministrator));
+    EXPECT_FALSE(RoleFits(people, Role::kService)) << ToString(people);
+    EXPECT_FALSE(RoleFits(people, Role::kPacketAssembler));
+  }
+  EXPECT_TRUE(RoleFits(T::kService, Role::kService));
+  EXPECT_TRUE(RoleFits(T::kService, Role::kPacketAssembler));
+  EXPECT_FALSE(RoleFits(T::kService, Role::kOrganisationAdministrator));
+  EXPECT_FALSE(RoleFits(T::kGateway, Role::kPartner));
+  EXPECT_FALSE(RoleFits(T::kUnknown, Role::kPartner));
+
+  EXPECT_FALSE(CheckRolesFor(T::kMunicipality, {Role::kPartner, Role::kOrganisationAdministrator}));
+  const auto none = CheckRolesFor(T::kMunicipality, {});
+  ASSERT_TRUE(none);
+  EXPECT_EQ(none->rule, rules::kDirectoryRoles);
+  const auto misfit = CheckRolesFor(T::kMunicipality, {Role::kPartner, Role::kCoordinator});
+  ASSERT_TRUE(misfit);
+  EXPECT_EQ(misfit->rule, rules::kDirectoryRoles);
+  EXPECT_NE(misfit->message.find("coordinator"), std::string::npos);
+}
+
+TEST(RuleDirectoryLastAdministrator, TheLastActiveAdministratorStays) {
+  EXPECT_FALSE(CheckKeepsAnAdministrator(2, 1));
+  EXPECT_FALSE(CheckKeepsAnAdministrator(1, 1));
+  EXPECT_FALSE(CheckKeepsAnAdministrator(0, 0));  // an organisation that never had one
+  EXPECT_FALSE(CheckKeepsAnAdministrator(0, 1));
+  const auto last = CheckKeepsAnAdministrator(1, 0);
+  ASSERT_TRUE(last);
+  EXPECT_EQ(last->rule, rules::kDirectoryLastAdministrator);
+}
+
 TEST(RuleAccessGateway, OnlyTheGatewayActsOnBehalfAndOnlyForOrganisationsOfPeople) {
   using enum OrganisationType;
   // A direct call: nobody asks to act for another organisation.
@@ -1251,7 +1317,7 @@ TEST(RuleAccessRole, EveryOperationHasOneNameThatReadsBack) {
     EXPECT_EQ(OperationNamed(name), operation) << name;
     EXPECT_NE(ToString(operation), "?");
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(Operation::kAnswerHandoff) + 1)
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(Operation::kManageUsers) + 1)
       << "an operation missing from the table";
   EXPECT_FALSE(OperationNamed("manage_trajectory"));
   EXPECT_FALSE(OperationNamed(""));

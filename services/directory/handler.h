@@ -1,0 +1,84 @@
+#pragma once
+
+#include <chrono>
+#include <functional>
+
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "services/common/audit.h"
+#include "services/common/change.h"
+#include "services/common/clock.h"
+#include "services/common/crypto.h"
+#include "services/common/db_pool.h"
+#include "services/common/directory.h"
+#include "services/directory/storage.h"
+#include "workflow/directory.h"
+
+namespace ketenregie::directory {
+
+/// What a change of a user is working on, for its step.
+struct UserChange {
+  pqxx::work& tx;
+  const common::Caller& caller;
+  common::Directory::Organisation organisation;
+  UserRow row;
+  workflow::Instant now;
+  /// Active administrators of the organisation before the change.
+  int administrators = 0;
+};
+
+/// The directory service: the one owner of organisations, users and roles.
+/// Its own callers are checked against its own copy (`copy`), which it
+/// reads from its tables every second and after each change; every other
+/// service follows it through GetDirectory. Every change is on the audit
+/// trail; the rules are workflow/directory.h's.
+class DirectoryHandler final : public v1::DirectoryService::Service {
+ public:
+  DirectoryHandler(common::DbPool& db, common::Directory& copy, common::KeyringHolder& keys,
+                   const common::Clock& clock, std::chrono::milliseconds db_timeout);
+
+  grpc::Status GetDirectory(grpc::ServerContext*, const v1::GetDirectoryRequest*,
+                            v1::DirectorySnapshot*) override;
+  grpc::Status ListUsers(grpc::ServerContext*, const v1::ListUsersRequest*,
+                         v1::ListUsersResponse*) override;
+  grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest*, v1::User*) override;
+  grpc::Status CreateUser(grpc::ServerContext*, const v1::CreateUserRequest*, v1::User*) override;
+  grpc::Status ChangeUserRoles(grpc::ServerContext*, const v1::ChangeUserRolesRequest*,
+                               v1::User*) override;
+  grpc::Status DeactivateUser(grpc::ServerContext*, const v1::DeactivateUserRequest*,
+                              v1::User*) override;
+  grpc::Status ReactivateUser(grpc::ServerContext*, const v1::ReactivateUserRequest*,
+                              v1::User*) override;
+
+  /// Adds what `seed` has and the directory lacks (the deployment's seed
+  /// files), each addition on the audit trail as the directory service's
+  /// own; then reads the copy.
+  void Seed(const common::Directory::Entries& seed);
+  /// Reads the directory into the service's own copy when its revision
+  /// moved, else confirms the copy.
+  void RefreshCopy();
+
+ private:
+  /// `errors` as INVALID_ARGUMENT when there are any; else a refusal, on the
+  /// trail, when `organisation_id` is not the caller's own
+  /// (R-DIRECTORY-OWN-ORGANISATION); else OK.
+  grpc::Status CheckedFor(const common::Caller& caller, const std::string& organisation_id,
+                          std::string_view method, const common::FieldErrors& errors) const;
+  /// The service's own copy at once, so its caller's next call sees the
+  /// change; a failure leaves it to the next round.
+  void RefreshCopyAfterChange();
+  grpc::Status ChangeUser(const grpc::ServerContext& context, std::string_view method,
+                          const google::protobuf::Message& request, const std::string& request_id,
+                          const std::string& organisation_id, const std::string& user_id,
+                          const std::string& etag, common::FieldErrors errors, v1::User* response,
+                          const std::function<grpc::Status(UserChange&)>& step);
+
+  common::DbPool& db_;
+  common::Directory& copy_;
+  common::KeyringHolder& keys_;
+  const common::Clock& clock_;
+  std::chrono::milliseconds db_timeout_;
+  common::AccessGate gate_;
+  common::Mutations mutations_;
+};
+
+}  // namespace ketenregie::directory

@@ -1,0 +1,213 @@
+#include "services/directory/storage.h"
+
+#include <sstream>
+
+#include "services/common/audit.h"
+#include "services/common/mutation.h"
+
+namespace ketenregie::directory {
+namespace {
+
+using common::EpochOf;
+using common::InstantOf;
+using common::Sql;
+
+// Roles are stored by name, as the seed files and the API's workflow names
+// them: "coordinator,organisation_administrator".
+std::string RoleNames(const std::set<workflow::Role>& roles) {
+  std::string out;
+  for (const auto role : roles) {
+    out += (out.empty() ? "" : ",") + std::string(workflow::ToString(role));
+  }
+  return out;
+}
+
+std::set<workflow::Role> RolesOf(const pqxx::field& field) {
+  std::set<workflow::Role> out;
+  std::stringstream list(field.as<std::string>());
+  for (std::string name; std::getline(list, name, ',');) {
+    const auto role = workflow::RoleFromString(name);
+    if (!role) {
+      throw common::StorageError(common::StorageError::Kind::kUnavailable,
+                                 "unknown stored role in directory.users.roles");
+    }
+    out.insert(*role);
+  }
+  return out;
+}
+
+// Every column a reader takes is named (AS), and read by that name.
+constexpr const char* kUserColumns =
+    "organisation_id, user_id, array_to_string(roles, ',') AS roles, state, version, "
+    "extract(epoch from created_at)::bigint AS created_at, "
+    "extract(epoch from updated_at)::bigint AS updated_at, "
+    "extract(epoch from deactivated_at)::bigint AS deactivated_at";
+
+UserRow UserOf(const pqxx::row& r) {
+  UserRow row;
+  row.organisation_id = r["organisation_id"].as<std::string>();
+  row.user_id = r["user_id"].as<std::string>();
+  row.roles = RolesOf(r["roles"]);
+  row.state = kAccountStates.From(r["state"].as<int>());
+  row.version = r["version"].as<long long>();
+  row.created_at = InstantOf(r["created_at"]);
+  row.updated_at = InstantOf(r["updated_at"]);
+  row.deactivated_at = common::OptionalInstantOf(r["deactivated_at"]);
+  return row;
+}
+
+common::Directory::Organisation OrganisationOf(const pqxx::row& r) {
+  const auto type = workflow::OrganisationTypeFromString(r["type"].as<std::string>());
+  if (!type) {
+    throw common::StorageError(common::StorageError::Kind::kUnavailable,
+                               "unknown stored type in directory.organisations.type");
+  }
+  return {r["id"].as<std::string>(), *type, r["display_name"].as<std::string>()};
+}
+
+std::string ActiveCodes() {
+  return kAccountStates.CodesWhere(
+      [](workflow::AccountState s) { return s == workflow::AccountState::kActive; });
+}
+
+}  // namespace
+
+void Prepare(pqxx::connection& c) {
+  common::PrepareRequestLog(c, "directory");
+  common::PrepareAudit(c);
+  c.prepare("organisation_load",
+            "SELECT id, type, display_name FROM directory.organisations WHERE id = $1");
+  c.prepare("organisations_all",
+            "SELECT id, type, display_name FROM directory.organisations ORDER BY id");
+  c.prepare("user_load", Sql("SELECT ", kUserColumns,
+                             " FROM directory.users WHERE organisation_id = $1 AND user_id = $2"));
+  c.prepare("user_load_for_update",
+            Sql("SELECT ", kUserColumns,
+                " FROM directory.users WHERE organisation_id = $1 AND user_id = $2 FOR UPDATE"));
+  c.prepare("user_insert",
+            "INSERT INTO directory.users (organisation_id, user_id, roles, state, version, "
+            "created_at, updated_at) VALUES ($1, $2, string_to_array($3, ','), $4, 1, "
+            "to_timestamp($5), to_timestamp($5)) ON CONFLICT DO NOTHING");
+  c.prepare("user_update",
+            "UPDATE directory.users SET roles = string_to_array($3, ','), state = $4, "
+            "version = version + 1, updated_at = to_timestamp($5), "
+            "deactivated_at = to_timestamp($6) WHERE organisation_id = $1 AND user_id = $2 "
+            "RETURNING version");
+  c.prepare("users_of", Sql("SELECT ", kUserColumns,
+                            " FROM directory.users WHERE organisation_id = $1 AND user_id > $2 "
+                            "ORDER BY user_id LIMIT $3"));
+  c.prepare("organisation_lock", "SELECT 1 FROM directory.organisations WHERE id = $1 FOR UPDATE");
+  // Counts only: which states are active and which role administers come
+  // from workflow/ as parameters.
+  c.prepare("administrators_count",
+            "SELECT count(*) FROM directory.users WHERE organisation_id = $1 "
+            "AND state = ANY($2::smallint[]) AND $3 = ANY(roles)");
+  c.prepare("users_active",
+            "SELECT organisation_id, user_id, array_to_string(roles, ',') AS roles "
+            "FROM directory.users WHERE state = ANY($1::smallint[])");
+  c.prepare("revision_next",
+            "UPDATE directory.revision SET revision = revision + 1 WHERE id = 1 "
+            "RETURNING revision");
+  c.prepare("revision_read", "SELECT revision FROM directory.revision WHERE id = 1");
+  c.prepare("organisation_seed",
+            "INSERT INTO directory.organisations (id, type, display_name, created_at) "
+            "VALUES ($1, $2, $3, to_timestamp($4)) ON CONFLICT DO NOTHING");
+}
+
+std::optional<common::Directory::Organisation> LoadOrganisation(pqxx::work& tx,
+                                                                const std::string& id) {
+  const pqxx::result r = tx.exec_prepared("organisation_load", id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return OrganisationOf(r[0]);
+}
+
+std::optional<UserRow> LoadUser(pqxx::work& tx, const std::string& organisation_id,
+                                const std::string& user_id, bool for_update) {
+  const pqxx::result r =
+      tx.exec_prepared(for_update ? "user_load_for_update" : "user_load", organisation_id, user_id);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return UserOf(r[0]);
+}
+
+bool InsertUser(pqxx::work& tx, const UserRow& row) {
+  return tx.exec_prepared("user_insert", row.organisation_id, row.user_id, RoleNames(row.roles),
+                          kAccountStates.Of(row.state), EpochOf(row.created_at))
+             .affected_rows() == 1;
+}
+
+void UpdateUser(pqxx::work& tx, UserRow& row) {
+  const common::Nullable deactivated = common::NullableEpoch(row.deactivated_at);
+  row.version =
+      tx.exec_prepared1("user_update", row.organisation_id, row.user_id, RoleNames(row.roles),
+                        kAccountStates.Of(row.state), EpochOf(row.updated_at), deactivated.get())[0]
+          .as<long long>();
+}
+
+std::vector<UserRow> UsersOf(pqxx::work& tx, const std::string& organisation_id,
+                             const std::string& after_user_id, int limit) {
+  std::vector<UserRow> out;
+  for (const auto& r : tx.exec_prepared("users_of", organisation_id, after_user_id, limit)) {
+    out.push_back(UserOf(r));
+  }
+  return out;
+}
+
+bool LockOrganisation(pqxx::work& tx, const std::string& organisation_id) {
+  return !tx.exec_prepared("organisation_lock", organisation_id).empty();
+}
+
+int ActiveAdministrators(pqxx::work& tx, const std::string& organisation_id) {
+  return tx
+      .exec_prepared1(
+          "administrators_count", organisation_id, ActiveCodes(),
+          std::string(workflow::ToString(workflow::Role::kOrganisationAdministrator)))[0]
+      .as<int>();
+}
+
+long long NextRevision(pqxx::work& tx) {
+  return tx.exec_prepared1("revision_next")[0].as<long long>();
+}
+
+long long ReadRevision(pqxx::transaction_base& tx) {
+  return tx.exec_prepared1("revision_read")[0].as<long long>();
+}
+
+common::Directory::Entries ReadEntries(pqxx::transaction_base& tx) {
+  common::Directory::Entries entries;
+  entries.revision = ReadRevision(tx);
+  for (const auto& r : tx.exec_prepared("organisations_all")) {
+    auto organisation = OrganisationOf(r);
+    entries.organisations.emplace(organisation.id, std::move(organisation));
+  }
+  for (const auto& r : tx.exec_prepared("users_active", ActiveCodes())) {
+    entries.users[{r["organisation_id"].as<std::string>(), r["user_id"].as<std::string>()}] =
+        RolesOf(r["roles"]);
+  }
+  return entries;
+}
+
+std::vector<std::string> AddSeed(pqxx::work& tx, const common::Directory::Entries& seed,
+                                 workflow::Instant now) {
+  std::vector<std::string> added;
+  for (const auto& [id, organisation] : seed.organisations) {
+    if (tx.exec_prepared("organisation_seed", id,
+                         std::string(workflow::ToString(organisation.type)),
+                         organisation.display_name, EpochOf(now))
+            .affected_rows() == 1) {
+      added.push_back("organisations/" + id);
+    }
+  }
+  for (const auto& [key, roles] : seed.users) {
+    UserRow row{key.first, key.second, roles, workflow::AccountState::kActive, 1, now, now, {}};
+    if (InsertUser(tx, row)) {
+      added.push_back("users/" + key.first + "/" + key.second);
+    }
+  }
+  return added;
+}
+
+}  // namespace ketenregie::directory

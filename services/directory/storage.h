@@ -1,0 +1,73 @@
+#pragma once
+
+/// All SQL of the directory service; statements prepared once per connection.
+
+#include <optional>
+#include <pqxx/pqxx>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "services/common/directory.h"
+#include "services/common/storage.h"
+#include "workflow/directory.h"
+
+namespace ketenregie::directory {
+
+/// The codes stored for an account's state (common::StoredCodes), pinned by
+/// tests/unit/stored_codes_test.cc.
+inline constexpr common::StoredCodes kAccountStates{
+    "directory.users.state", std::array<common::StoredCode<workflow::AccountState>, 2>{{
+                                 {workflow::AccountState::kActive, 1},
+                                 {workflow::AccountState::kDeactivated, 2},
+                             }}};
+
+void Prepare(pqxx::connection& connection);
+
+struct UserRow {
+  std::string organisation_id;
+  std::string user_id;
+  std::set<workflow::Role> roles;
+  workflow::AccountState state = workflow::AccountState::kActive;
+  long long version = 1;
+  workflow::Instant created_at{};
+  workflow::Instant updated_at{};
+  std::optional<workflow::Instant> deactivated_at;
+};
+
+/// The organisation `id`, or nullopt.
+std::optional<common::Directory::Organisation> LoadOrganisation(pqxx::work& tx,
+                                                                const std::string& id);
+std::optional<UserRow> LoadUser(pqxx::work& tx, const std::string& organisation_id,
+                                const std::string& user_id, bool for_update);
+/// Inserts `row`; false when the organisation has a user of that id already.
+bool InsertUser(pqxx::work& tx, const UserRow& row);
+/// Stores roles, state and times, and moves the version on.
+void UpdateUser(pqxx::work& tx, UserRow& row);
+/// `organisation_id`'s users by id, at most `limit` after `after_user_id`.
+std::vector<UserRow> UsersOf(pqxx::work& tx, const std::string& organisation_id,
+                             const std::string& after_user_id, int limit);
+/// Locks the organisation for a change of its users: the changes of one
+/// organisation's users are decided one after the other (R-DIRECTORY-LAST-
+/// ADMINISTRATOR counts its administrators). False when there is none.
+bool LockOrganisation(pqxx::work& tx, const std::string& organisation_id);
+/// How many active users of the organisation hold the administrator role.
+int ActiveAdministrators(pqxx::work& tx, const std::string& organisation_id);
+
+/// Moves the directory's revision on (every change, in its transaction)
+/// and returns the new one.
+long long NextRevision(pqxx::work& tx);
+/// The directory as every service's copy holds it: its revision, every
+/// organisation and every active user. Read in one snapshot.
+common::Directory::Entries ReadEntries(pqxx::transaction_base& tx);
+/// Only the revision.
+long long ReadRevision(pqxx::transaction_base& tx);
+
+/// Adds the organisations and users of `seed` the directory does not have
+/// yet (ON CONFLICT DO NOTHING): those it has stay as the directory has
+/// them, so a deactivation or a change of roles outlives a restart. Returns
+/// the users added, as "users/<organisation>/<user>".
+std::vector<std::string> AddSeed(pqxx::work& tx, const common::Directory::Entries& seed,
+                                 workflow::Instant now);
+
+}  // namespace ketenregie::directory
