@@ -398,6 +398,10 @@ void DirectoryHandler::RefreshCopyAfterChange() {
 }
 
 void DirectoryHandler::RefreshCopy() {
+  // One reader at a time (the background round, a change's own): each
+  // reads after the one before, so the copy never goes back to an older
+  // revision.
+  std::lock_guard lock(refresh_mutex_);
   common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
     if (copy_.Revision() != 0 && ReadRevision(tx) == copy_.Revision()) {
       copy_.Confirm();

@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <functional>
+#include <mutex>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
 #include "services/common/audit.h"
@@ -74,6 +75,7 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
 
   common::DbPool& db_;
   common::Directory& copy_;
+  std::mutex refresh_mutex_;
   common::KeyringHolder& keys_;
   const common::Clock& clock_;
   std::chrono::milliseconds db_timeout_;

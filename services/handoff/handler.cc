@@ -361,6 +361,12 @@ int HandoffHandler::FollowConsentFeed(int max_events) {
           return true;
         }
         const std::string& recipient = event.attributes().at("recipient");
+        if (!directory_.Current()) {
+          // A type-wide recipient ("type:LEGAL_AID") is decided on the
+          // directory: without a current copy, the event waits for the next
+          // pull rather than pass revoking nothing.
+          return false;
+        }
         // The partner is told why, in words: "consent.withdrawn" → "consent withdrawn".
         std::string reason = revoke && event.attributes().contains("reason")
                                  ? event.attributes().at("reason")

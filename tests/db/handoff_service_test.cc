@@ -409,10 +409,26 @@ TEST_F(HandoffServiceTest, TypeWideWithdrawal_RevokesTheHandoffsToEveryOrganisat
       essm_consent_->WithdrawConsent(ContextAs("coordinator-1").get(), withdraw, &type_wide);
   ASSERT_TRUE(withdrawn.ok()) << withdrawn.error_message();
 
+  // A replica whose copy of the directory is not current yet (just
+  // started, the directory service not heard) cannot tell which offices are
+  // LEGAL_AID: it leaves the withdrawal in the feed instead of passing it
+  // revoking nothing (which lost it for good before).
+  common::Directory copy(seconds(15));
+  handoff::HandoffHandler replica(
+      handoff_pool_, copy, keys_, clock_,
+      {consent_peer_, trajectory_peer_, shelter_peer_, trajectory_facts_}, milliseconds(5000));
+  for (int round = 0; round < 3; ++round) {
+    replica.FollowConsentFeed();
+  }
+  EXPECT_FALSE(Revoked(handoff_.id()));
+  copy.Replace(common::Directory::ReadSeed(
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+      std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv"));
+
   hpb::GetHandoffRequest get;
   get.set_id(handoff_.id());
   hpb::Handoff after;
-  EXPECT_GT(FollowUntil([&] { return handoffs_.FollowConsentFeed(); },
+  EXPECT_GT(FollowUntil([&] { return replica.FollowConsentFeed(); },
                         [&] { return Revoked(handoff_.id()); }),
             0);
   ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), get, &after).ok());
