@@ -65,6 +65,16 @@ bool IsAdministrator(const UserRow& row) {
          row.roles.contains(workflow::Role::kOrganisationAdministrator);
 }
 
+// R-DIRECTORY-LAST-ADMINISTRATOR for change `c`, made to a user who `was`
+// an active administrator before it.
+grpc::Status KeepsAnAdministrator(const UserChange& c, bool was) {
+  const int after = c.administrators - (was ? 1 : 0) + (IsAdministrator(c.row) ? 1 : 0);
+  if (auto last = workflow::CheckKeepsAnAdministrator(c.administrators, after)) {
+    return common::RuleRefusal(*last);
+  }
+  return grpc::Status::OK;
+}
+
 // A directory change on the audit trail: who changed which user, in the
 // change's transaction.
 void AuditChange(pqxx::work& tx, const common::CallIdentity& who, std::string_view method,
@@ -157,7 +167,7 @@ grpc::Status DirectoryHandler::GetDirectory(grpc::ServerContext* context,
       response->set_unchanged(true);
       return grpc::Status::OK;
     }
-    const auto entries = ReadEntries(tx);
+    const auto entries = ReadEntries(tx, revision);
     for (const auto& [id, organisation] : entries.organisations) {
       auto* out = response->add_organisations();
       out->set_id(id);
@@ -315,21 +325,16 @@ grpc::Status DirectoryHandler::ChangeUserRoles(grpc::ServerContext* context,
                                                v1::User* response) {
   FieldErrors errors(*request);
   const auto roles = ReadRoles(errors, "roles", request->roles());
-  return ChangeUser(
-      *context, __func__, *request, request->request_id(), request->organisation_id(),
-      request->user_id(), request->etag(), std::move(errors), response,
-      [&](UserChange& c) -> grpc::Status {
-        if (auto misfit = workflow::CheckRolesFor(c.organisation.type, roles)) {
-          return common::RuleRefusal(*misfit);
-        }
-        const bool was = IsAdministrator(c.row);
-        c.row.roles = roles;
-        const int after = c.administrators - (was ? 1 : 0) + (IsAdministrator(c.row) ? 1 : 0);
-        if (auto last = workflow::CheckKeepsAnAdministrator(c.administrators, after)) {
-          return common::RuleRefusal(*last);
-        }
-        return grpc::Status::OK;
-      });
+  return ChangeUser(*context, __func__, *request, request->request_id(), request->organisation_id(),
+                    request->user_id(), request->etag(), std::move(errors), response,
+                    [&](UserChange& c) -> grpc::Status {
+                      if (auto misfit = workflow::CheckRolesFor(c.organisation.type, roles)) {
+                        return common::RuleRefusal(*misfit);
+                      }
+                      const bool was = IsAdministrator(c.row);
+                      c.row.roles = roles;
+                      return KeepsAnAdministrator(c, was);
+                    });
 }
 
 namespace {
@@ -345,11 +350,7 @@ grpc::Status StepAccount(UserChange& c, workflow::AccountEvent event) {
   c.row.state = next.value();
   c.row.deactivated_at =
       c.row.state == workflow::AccountState::kDeactivated ? std::optional(c.now) : std::nullopt;
-  const int after = c.administrators - (was ? 1 : 0) + (IsAdministrator(c.row) ? 1 : 0);
-  if (auto last = workflow::CheckKeepsAnAdministrator(c.administrators, after)) {
-    return common::RuleRefusal(*last);
-  }
-  return grpc::Status::OK;
+  return KeepsAnAdministrator(c, was);
 }
 
 }  // namespace
@@ -403,11 +404,12 @@ void DirectoryHandler::RefreshCopy() {
   // revision.
   std::lock_guard lock(refresh_mutex_);
   common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
-    if (copy_.Revision() != 0 && ReadRevision(tx) == copy_.Revision()) {
+    const long long revision = ReadRevision(tx);
+    if (copy_.Revision() != 0 && revision == copy_.Revision()) {
       copy_.Confirm();
       return;
     }
-    copy_.Replace(ReadEntries(tx));
+    copy_.Replace(ReadEntries(tx, revision));
   });
 }
 

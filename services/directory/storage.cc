@@ -176,9 +176,9 @@ long long ReadRevision(pqxx::transaction_base& tx) {
   return tx.exec_prepared1("revision_read")[0].as<long long>();
 }
 
-common::Directory::Entries ReadEntries(pqxx::transaction_base& tx) {
+common::Directory::Entries ReadEntries(pqxx::transaction_base& tx, long long revision) {
   common::Directory::Entries entries;
-  entries.revision = ReadRevision(tx);
+  entries.revision = revision;
   for (const auto& r : tx.exec_prepared("organisations_all")) {
     auto organisation = OrganisationOf(r);
     entries.organisations.emplace(organisation.id, std::move(organisation));

@@ -57,9 +57,11 @@ int ActiveAdministrators(pqxx::work& tx, const std::string& organisation_id);
 /// Moves the directory's revision on (every change, in its transaction)
 /// and returns the new one.
 long long NextRevision(pqxx::work& tx);
-/// The directory as every service's copy holds it: its revision, every
-/// organisation and every active user. Read in one snapshot.
-common::Directory::Entries ReadEntries(pqxx::transaction_base& tx);
+/// The directory as every service's copy holds it at `revision`, read
+/// (ReadRevision) just before in the same transaction: every organisation
+/// and every active user. Read after the revision, they are at least as
+/// new as it says.
+common::Directory::Entries ReadEntries(pqxx::transaction_base& tx, long long revision);
 /// Only the revision.
 long long ReadRevision(pqxx::transaction_base& tx);
 
