@@ -32,7 +32,8 @@ bool Service(const Principal& p) {
 constexpr std::array kRoles = {Role::kCoordinator,     Role::kMeldpunt,
                                Role::kShelterStaff,    Role::kPartner,
                                Role::kPrivacyOfficer,  Role::kService,
-                               Role::kPacketAssembler, Role::kOrganisationAdministrator};
+                               Role::kPacketAssembler, Role::kOrganisationAdministrator,
+                               Role::kLoginGateway};
 
 struct OperationEntry {
   Operation operation;
@@ -66,6 +67,7 @@ constexpr std::array kOperations = {
     OperationEntry{Operation::kAnswerHandoff, "ANSWER_HANDOFF", "answer a handoff"},
     OperationEntry{Operation::kReadDirectory, "READ_DIRECTORY", "read the directory"},
     OperationEntry{Operation::kManageUsers, "MANAGE_USERS", "manage the users of an organisation"},
+    OperationEntry{Operation::kAuthenticate, "AUTHENTICATE", "check a person's login"},
 };
 
 constexpr std::array kOperationList = [] {
@@ -105,6 +107,8 @@ std::string_view ToString(Role role) {
       return "packet_assembler";
     case Role::kOrganisationAdministrator:
       return "organisation_administrator";
+    case Role::kLoginGateway:
+      return "login_gateway";
   }
   return "?";
 }
@@ -198,6 +202,10 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       allowed = IsOrganisationOfPeople(principal.organisation_type) &&
                 principal.roles.contains(Role::kOrganisationAdministrator);
       break;
+    case Operation::kAuthenticate:
+      allowed = principal.organisation_type == OrganisationType::kGateway &&
+                principal.roles.contains(Role::kLoginGateway);
+      break;
   }
   if (allowed) {
     return std::nullopt;
@@ -215,9 +223,21 @@ std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisa
                        "only the organisation that keeps a trajectory acts for its person"};
 }
 
+bool IsGatewaysOwn(Operation operation) { return operation == Operation::kAuthenticate; }
+
 std::optional<RuleViolation> CheckOnBehalfOf(OrganisationType peer,
-                                             std::optional<OrganisationType> on_behalf_of) {
+                                             std::optional<OrganisationType> on_behalf_of,
+                                             bool gateways_own) {
   const bool gateway = peer == OrganisationType::kGateway;
+  if (gateways_own) {
+    // A login is checked before anyone is logged in: there is nobody to act
+    // for, and only the gateway's own principal may (CheckAccess).
+    if (on_behalf_of) {
+      return RuleViolation{rules::kAccessGateway,
+                           "a login is checked by the gateway itself, on behalf of nobody"};
+    }
+    return std::nullopt;
+  }
   if (!on_behalf_of) {
     if (gateway) {
       return RuleViolation{rules::kAccessGateway,

@@ -32,6 +32,9 @@ enum class Role {
   /// Beheerder: creates the users of their own organisation, gives and
   /// takes their roles, deactivates them (R-DIRECTORY-OWN-ORGANISATION).
   kOrganisationAdministrator,
+  /// The gateway (the web front door) itself, checking a person's login
+  /// before there is a session to act for: its only role of its own.
+  kLoginGateway,
 };
 
 enum class Operation {
@@ -74,6 +77,9 @@ enum class Operation {
   /// Users of an organisation: list, create, change roles, deactivate —
   /// its organisation administrators.
   kManageUsers,
+  /// Check a person's login and set up its two factors (the directory):
+  /// the gateway itself, for nobody (R-ACCESS-GATEWAY).
+  kAuthenticate,
 };
 
 std::string_view ToString(Role role);
@@ -110,9 +116,16 @@ std::optional<RuleViolation> CheckOwnTrajectory(std::string_view caller_organisa
 /// the type of the organisation whose certificate the call came with;
 /// `on_behalf_of` the type of the organisation it asks to act for (nullopt:
 /// it asks for none; kUnknown: one the directory does not know). Only a
-/// gateway asks, it always asks, and only for an organisation of people.
+/// gateway asks, it always asks, and only for an organisation of people —
+/// except for its own operations (IsGatewaysOwn: checking a login, before
+/// there is anyone to act for), which it calls for nobody.
+/// `gateways_own`: the method is one of those.
 std::optional<RuleViolation> CheckOnBehalfOf(OrganisationType peer,
-                                             std::optional<OrganisationType> on_behalf_of);
+                                             std::optional<OrganisationType> on_behalf_of,
+                                             bool gateways_own = false);
+
+/// The operations the gateway calls as itself, for nobody: kAuthenticate.
+bool IsGatewaysOwn(Operation operation);
 
 /// R-ACCESS-ROLE for a shelter's own data: its staff act only for the
 /// shelter their organisation runs.

@@ -84,6 +84,8 @@ bool RoleFits(OrganisationType type, Role role) {
     case Role::kService:
     case Role::kPacketAssembler:
       return type == OrganisationType::kService;
+    case Role::kLoginGateway:
+      return type == OrganisationType::kGateway;
   }
   return false;
 }

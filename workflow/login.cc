@@ -117,4 +117,29 @@ std::optional<RuleViolation> CheckTotpStep(std::int64_t matched_step,
   return std::nullopt;
 }
 
+std::optional<RuleViolation> CheckLoginSetUp(const LoginSetUp& setup) {
+  if (!setup.password || !setup.second_factor) {
+    return RuleViolation{rules::kLoginTwoFactors,
+                         "this account's login is not set up: use the enrolment code from your "
+                         "organisation's administrator",
+                         {{"password_set", setup.password ? "true" : "false"},
+                          {"second_factor_set", setup.second_factor ? "true" : "false"}}};
+  }
+  return std::nullopt;
+}
+
+Instant EnrolmentExpiresAt(Instant issued_at) { return issued_at + kEnrolmentValidity; }
+
+std::optional<RuleViolation> CheckEnrolmentCode(std::optional<Instant> issued_at, Instant now) {
+  if (!issued_at) {
+    return RuleViolation{rules::kLoginEnrolment, "this account has no open enrolment code"};
+  }
+  if (now >= EnrolmentExpiresAt(*issued_at)) {
+    return RuleViolation{rules::kLoginEnrolment,
+                         "the enrolment code has expired",
+                         {{"expired_at", FormatUtc(EnrolmentExpiresAt(*issued_at))}}};
+  }
+  return std::nullopt;
+}
+
 }  // namespace ketenregie::workflow

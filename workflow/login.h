@@ -84,4 +84,28 @@ inline constexpr std::chrono::seconds kTotpStep{30};
 std::optional<RuleViolation> CheckTotpStep(std::int64_t matched_step,
                                            std::optional<std::int64_t> last_used_step);
 
+/// What of a login an account has set up.
+struct LoginSetUp {
+  bool password = false;
+  bool second_factor = false;
+};
+
+/// R-LOGIN-TWO-FACTORS: a login takes a password and a second factor (a
+/// one-time code, or a recovery code once); an account without both logs in
+/// only after setting them up with an enrolment code (R-LOGIN-ENROLMENT).
+std::optional<RuleViolation> CheckLoginSetUp(const LoginSetUp& setup);
+
+/// R-LOGIN-ENROLMENT: an enrolment code, issued by the account's
+/// organisation administrator and handed to the person directly, sets up
+/// their login: a password when the account has none, and a new second
+/// factor. It works once and for kEnrolmentValidity after it was issued;
+/// issuing one ends the account's second factor and recovery codes (the
+/// administrator's "reset second factor"). `issued_at`: when the account's
+/// open code was issued (nullopt: it has none). (BIO 9.2.1; NIST SP
+/// 800-63B §6.1.2.3.)
+inline constexpr std::chrono::hours kEnrolmentValidity{72};
+std::optional<RuleViolation> CheckEnrolmentCode(std::optional<Instant> issued_at, Instant now);
+/// When a code issued at `issued_at` stops working.
+Instant EnrolmentExpiresAt(Instant issued_at);
+
 }  // namespace ketenregie::workflow

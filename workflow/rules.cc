@@ -96,6 +96,15 @@ constexpr std::array kRules = {
     Rule{rules::kLoginCodeOnce, "DESIGN.md §6; RFC 6238 §5.2",
          "A one-time code counts once: only for a time step later than the last one accepted, "
          "within one step of now."},
+    Rule{rules::kLoginTwoFactors, "DESIGN.md §6; BIO 9.4.2; NEN 7510-2 9.4.2",
+         "A login takes a password and a second factor: a one-time code from the person's "
+         "authenticator app, or one of their recovery codes, each of which works once. An account "
+         "without both is set up first, with an enrolment code."},
+    Rule{rules::kLoginEnrolment, "DESIGN.md §6; BIO 9.2.1; NIST SP 800-63B §6.1.2.3",
+         "A person sets up their login (a password if they have none, and a new second factor) "
+         "only with an enrolment code their organisation's administrator issued: it works once, "
+         "for 72 hours, for that account alone, and issuing it ends the second factor the account "
+         "had."},
     Rule{rules::kSessionTimeout, "DESIGN.md §6; BIO 9.4.2; OWASP ASVS 4.0 V3.3",
          "A session ends 15 minutes after its last request and 10 hours after its login, "
          "whichever is first, and at once on logout; the page warns 2 minutes before."},

@@ -2,6 +2,7 @@
 
 #include <openssl/evp.h>
 
+#include <algorithm>
 #include <array>
 #include <optional>
 #include <stdexcept>
@@ -192,7 +193,11 @@ AccessGate::AccessGate(const Directory& directory, DbPool& db, std::chrono::mill
 grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
                                const google::protobuf::Message& request, Caller& caller,
                                std::string_view method) const {
-  grpc::Status identified = IdentifyPrincipal(context, directory_, caller);
+  const auto declared = access_.find(method);
+  const bool gateways_own =
+      declared != access_.end() &&
+      std::any_of(declared->second.begin(), declared->second.end(), &workflow::IsGatewaysOwn);
+  grpc::Status identified = IdentifyPrincipal(context, directory_, caller, gateways_own);
   if (identified.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
     // Not a user of the organisation the call is for, or on-behalf-of
     // metadata from a peer that is not the gateway.
@@ -201,7 +206,6 @@ grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
   if (!identified.ok()) {
     return identified;
   }
-  const auto declared = access_.find(method);
   if (declared == access_.end()) {
     // A handler that names a method its service does not have: fail closed.
     return Refuse(caller, TrajectoryNamedBy(request), method,

@@ -31,6 +31,7 @@ enum class AuditAction {
   kDenied = 3,
   kIdentityRefused = 4,
   kDirectoryChange = 5,
+  kLogin = 6,
 };
 enum class AuditDecision { kPermitted = 1, kDenied = 2 };
 

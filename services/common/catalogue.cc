@@ -17,7 +17,7 @@ constexpr std::string_view kApiConventions = "docs/api.md";
 
 // The rules, in Dutch, for the coordinator who meets them (DESIGN.md §3
 // glossary); the source of each is the rule's own (workflow/rules.cc).
-constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kRuleTexts{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 38> kRuleTexts{{
     {r::kStateOrder,
      "Deze stap past niet bij de huidige stand van het traject. Bekijk het traject opnieuw en "
      "kies een stap die nu mogelijk is."},
@@ -111,6 +111,13 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 36> kRuleTex
      "geblokkeerd, dan kan de beheerder van uw organisatie het vrijgeven."},
     {r::kLoginCodeOnce,
      "Deze code is al gebruikt. Wacht op de volgende code in uw app, of gebruik een herstelcode."},
+    {r::kLoginTwoFactors,
+     "Inloggen vraagt uw wachtwoord en een tweede stap: de code uit uw authenticator-app of een "
+     "herstelcode. Is uw tweede stap nog niet ingesteld, stel die dan eerst in met de "
+     "activeringscode van de beheerder van uw organisatie."},
+    {r::kLoginEnrolment,
+     "Deze activeringscode werkt niet: hij is al gebruikt, verlopen (na 72 uur) of hoort niet bij "
+     "dit account. Vraag de beheerder van uw organisatie om een nieuwe."},
     {r::kSessionTimeout,
      "U bent uitgelogd: na 15 minuten zonder activiteit, na 10 uur, of omdat u zelf uitlogde. "
      "Log opnieuw in om verder te gaan."},
@@ -165,6 +172,9 @@ constexpr std::string_view DutchOf(ErrorKind kind) {
     case ErrorKind::kAlreadyExists:
       return "Dit bestaat al; er is niets opgeslagen. Kies bijvoorbeeld een andere "
              "gebruikersnaam.";
+    case ErrorKind::kLoginFailed:
+      return "De organisatie, gebruikersnaam, het wachtwoord of de code klopt niet. Probeer het "
+             "opnieuw.";
   }
   return {};
 }

@@ -103,6 +103,29 @@ std::string TotpSecretBase32(const TotpSecret& secret) {
   return text;
 }
 
+std::optional<TotpSecret> TotpSecretFromBase32(std::string_view text) {
+  EnsureOath();
+  std::string padded;
+  for (const char c : text) {
+    padded += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  while (padded.size() % 8 != 0) {
+    padded += '=';
+  }
+  char* decoded = nullptr;
+  size_t length = 0;
+  if (oath_base32_decode(padded.data(), padded.size(), &decoded, &length) != OATH_OK) {
+    return std::nullopt;
+  }
+  const std::unique_ptr<char, decltype(&free)> owned(decoded, &free);
+  TotpSecret secret{};
+  if (length != secret.size()) {
+    return std::nullopt;
+  }
+  std::copy(decoded, decoded + length, secret.begin());
+  return secret;
+}
+
 std::string TotpEnrolmentUri(const TotpSecret& secret, std::string_view account) {
   // A handle's characters ([a-z0-9._@-]) need no escaping in a URI path.
   if (!IsValidPrincipalId(account)) {
@@ -150,18 +173,22 @@ std::optional<std::int64_t> MatchTotp(const TotpSecret& secret, std::string_view
   return static_cast<std::int64_t>(counter);
 }
 
-std::vector<std::string> NewRecoveryCodes() {
+std::string NewEnrolmentCode() {
   EnsureSodium();
+  std::string code;
+  for (std::size_t k = 0; k < kRecoveryCodeLength; ++k) {
+    if (k > 0 && k % 4 == 0) {
+      code += '-';
+    }
+    code += kRecoveryAlphabet[randombytes_uniform(kRecoveryAlphabet.size())];
+  }
+  return code;
+}
+
+std::vector<std::string> NewRecoveryCodes() {
   std::vector<std::string> codes;
   for (int i = 0; i < kRecoveryCodeCount; ++i) {
-    std::string code;
-    for (std::size_t k = 0; k < kRecoveryCodeLength; ++k) {
-      if (k > 0 && k % 4 == 0) {
-        code += '-';
-      }
-      code += kRecoveryAlphabet[randombytes_uniform(kRecoveryAlphabet.size())];
-    }
-    codes.push_back(std::move(code));
+    codes.push_back(NewEnrolmentCode());
   }
   return codes;
 }

@@ -53,6 +53,9 @@ using TotpSecret = std::array<std::uint8_t, 20>;
 TotpSecret NewTotpSecret();
 /// The secret in base32 (RFC 4648, no padding), as apps take it typed in.
 std::string TotpSecretBase32(const TotpSecret& secret);
+/// The secret from its base32 form (as TotpSecretBase32 gives it, padding
+/// and case free); nullopt when it is not one.
+std::optional<TotpSecret> TotpSecretFromBase32(std::string_view text);
 /// The otpauth:// URI an app reads from the enrolment QR code. `account` is
 /// the user's handle (never a real name); issuer "Ketenregie".
 std::string TotpEnrolmentUri(const TotpSecret& secret, std::string_view account);
@@ -72,6 +75,9 @@ std::int64_t TotpStepAt(workflow::Instant now);
 /// each, shown once as "abcd-efgh-jkmn" and stored as argon2id hashes.
 inline constexpr int kRecoveryCodeCount = 10;
 std::vector<std::string> NewRecoveryCodes();
+/// An enrolment code (R-LOGIN-ENROLMENT): the same form as a recovery code,
+/// hashed and matched as one (HashRecoveryCode, MatchRecoveryCode).
+std::string NewEnrolmentCode();
 /// The form a recovery code is hashed and checked in: lower case, without
 /// spaces or dashes; nullopt when it cannot be one.
 std::optional<std::string> NormaliseRecoveryCode(std::string_view typed);

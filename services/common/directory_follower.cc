@@ -14,7 +14,7 @@ namespace {
 
 namespace pb = directory::v1;
 
-constexpr std::array<std::pair<workflow::Role, pb::Role>, 8> kRoles{{
+constexpr std::array<std::pair<workflow::Role, pb::Role>, 9> kRoles{{
     {workflow::Role::kCoordinator, pb::ROLE_COORDINATOR},
     {workflow::Role::kMeldpunt, pb::ROLE_MELDPUNT},
     {workflow::Role::kShelterStaff, pb::ROLE_SHELTER_STAFF},
@@ -23,6 +23,7 @@ constexpr std::array<std::pair<workflow::Role, pb::Role>, 8> kRoles{{
     {workflow::Role::kService, pb::ROLE_SERVICE},
     {workflow::Role::kPacketAssembler, pb::ROLE_PACKET_ASSEMBLER},
     {workflow::Role::kOrganisationAdministrator, pb::ROLE_ORGANISATION_ADMINISTRATOR},
+    {workflow::Role::kLoginGateway, pb::ROLE_LOGIN_GATEWAY},
 }};
 
 }  // namespace

@@ -128,7 +128,7 @@ grpc::Status IdentifyCaller(const grpc::ServerContext& context, CallIdentity& id
 }
 
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
-                               Caller& caller) {
+                               Caller& caller, bool gateways_own) {
   CallIdentity& identity = caller.identity;
   std::string on_behalf_of_id;
   if (grpc::Status status = ReadCaller(context, identity, on_behalf_of_id); !status.ok()) {
@@ -145,7 +145,8 @@ grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directo
   };
   const auto on_behalf_of =
       on_behalf_of_id.empty() ? std::nullopt : std::optional(type_of(on_behalf_of_id));
-  if (auto refusal = workflow::CheckOnBehalfOf(type_of(identity.organisation_id), on_behalf_of)) {
+  if (auto refusal = workflow::CheckOnBehalfOf(type_of(identity.organisation_id), on_behalf_of,
+                                               gateways_own)) {
     return Forbidden(*refusal);
   }
   if (on_behalf_of) {

@@ -59,9 +59,11 @@ struct Caller {
 /// from a peer that is not a gateway, or a gateway calls without it or for
 /// a service; PERMISSION_DENIED (R-ACCESS-ROLE) when the actor is not a
 /// registered user of the organisation the call is for; UNAVAILABLE while
-/// the directory copy is not current (Directory::Current).
+/// the directory copy is not current (Directory::Current). `gateways_own`:
+/// the method is one the gateway calls as itself, for nobody
+/// (workflow::IsGatewaysOwn).
 grpc::Status IdentifyPrincipal(const grpc::ServerContext& context, const Directory& directory,
-                               Caller& caller);
+                               Caller& caller, bool gateways_own = false);
 
 // Checking an operation against the access rule, with every refusal on the
 // audit trail, is common::AccessGate::Admit (audit.h).

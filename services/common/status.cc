@@ -17,7 +17,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // Every kind and reason with its code, in the order of the enum: the one
 // list AllErrorKinds, AllFieldReasons and CodeOf read.
-constexpr std::array<std::pair<ErrorKind, std::string_view>, 16> kErrorKindCodes{{
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 17> kErrorKindCodes{{
     {ErrorKind::kFieldInvalid, "FIELD_INVALID"},
     {ErrorKind::kRequestIdReused, "REQUEST_ID_REUSED"},
     {ErrorKind::kStaleEtag, "STALE_ETAG"},
@@ -34,6 +34,7 @@ constexpr std::array<std::pair<ErrorKind, std::string_view>, 16> kErrorKindCodes
     {ErrorKind::kUnimplemented, "UNIMPLEMENTED"},
     {ErrorKind::kResourceExhausted, "RESOURCE_EXHAUSTED"},
     {ErrorKind::kAlreadyExists, "ALREADY_EXISTS"},
+    {ErrorKind::kLoginFailed, "LOGIN_FAILED"},
 }};
 
 constexpr std::array<std::pair<FieldReason, std::string_view>, 13> kFieldReasonCodes{{
@@ -63,7 +64,7 @@ constexpr bool InEnumOrder(const std::array<std::pair<Enum, std::string_view>, N
   }
   return static_cast<std::size_t>(last) + 1 == N;
 }
-static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kAlreadyExists));
+static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kLoginFailed));
 static_assert(InEnumOrder(kFieldReasonCodes, FieldReason::kReused));
 
 template <typename Enum, std::size_t N>
@@ -241,6 +242,11 @@ grpc::Status AlreadyExists(std::string_view resource) {
   return ErrorStatus(grpc::StatusCode::ALREADY_EXISTS, ErrorKind::kAlreadyExists,
                      std::string(resource) + " exists already",
                      {{"resource_type", std::string(resource)}});
+}
+
+grpc::Status LoginFailed() {
+  return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kLoginFailed,
+                     "the organisation, user, password or code is not right");
 }
 
 grpc::Status Internal(std::string_view message) {

@@ -71,6 +71,9 @@ enum class ErrorKind {
   /// ALREADY_EXISTS: what the request would create is there already (a
   /// user id taken in the organisation).
   kAlreadyExists,
+  /// UNAUTHENTICATED: a login whose name, password or code is not right —
+  /// never saying which (the directory's Authenticate).
+  kLoginFailed,
 };
 
 /// Every error kind, in the order above.
@@ -177,6 +180,9 @@ grpc::Status NotFound(std::string_view resource);
 /// ALREADY_EXISTS: a `resource` ("user") of that id exists; nothing was
 /// written.
 grpc::Status AlreadyExists(std::string_view resource);
+/// UNAUTHENTICATED, LOGIN_FAILED: the same answer for every wrong part of a
+/// login and for a user nobody has.
+grpc::Status LoginFailed();
 
 /// A fault of the service: INTERNAL, with a message for operators.
 grpc::Status Internal(std::string_view message);

@@ -4,12 +4,14 @@
 // audit trail.
 #include "services/directory/handler.h"
 
+#include "services/common/credentials.h"
 #include "services/common/directory_follower.h"
 #include "services/common/identity.h"
 #include "services/common/mutation.h"
 #include "services/common/paging.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
+#include "workflow/login.h"
 #include "workflow/rules.h"
 
 namespace ketenregie::directory {
@@ -24,7 +26,33 @@ std::string SubjectOf(const std::string& organisation_id, const std::string& use
   return "users/" + organisation_id + "/" + user_id;
 }
 
-void Render(const UserRow& row, v1::User* out) {
+workflow::FailedLogins AccountFailures(const LoginRow& login) {
+  return {login.failed_logins, login.last_failed_login_at};
+}
+
+void RenderLogin(const LoginRow& login, Instant now, v1::LoginStatus* out) {
+  out->set_password_set(!login.password_hash.empty());
+  out->set_second_factor_set(!login.totp_secret.empty());
+  out->set_recovery_codes_left(static_cast<int>(login.recovery_codes.size()));
+  if (login.enrolment_issued_at) {
+    *out->mutable_enrolment_expire_time() =
+        common::ToTimestamp(workflow::EnrolmentExpiresAt(*login.enrolment_issued_at));
+  }
+  out->set_failed_logins(login.failed_logins);
+  if (login.last_failed_login_at) {
+    *out->mutable_last_failed_login_time() = common::ToTimestamp(*login.last_failed_login_at);
+  }
+  // Locked or not, as the next attempt would be decided.
+  const auto next = workflow::DecideLoginAttempt(AccountFailures(login), {}, now);
+  if (next.kind == workflow::LoginAttempt::Kind::kLocked) {
+    *out->mutable_locked_until() = common::ToTimestamp(next.until);
+  }
+  if (login.last_login_at) {
+    *out->mutable_last_login_time() = common::ToTimestamp(*login.last_login_at);
+  }
+}
+
+void Render(const UserRow& row, Instant now, v1::User* out) {
   out->set_organisation_id(row.organisation_id);
   out->set_user_id(row.user_id);
   for (const auto role : row.roles) {
@@ -38,6 +66,15 @@ void Render(const UserRow& row, v1::User* out) {
   if (row.deactivated_at) {
     *out->mutable_deactivate_time() = common::ToTimestamp(*row.deactivated_at);
   }
+  RenderLogin(row.login, now, out->mutable_login());
+}
+
+// What a change answers: the user, and for an enrolment code the code.
+void RenderChange(const UserChange& c, v1::User* out) { Render(c.row, c.now, out); }
+void RenderChange(const UserChange& c, v1::IssueEnrolmentCodeResponse* out) {
+  Render(c.row, c.now, out->mutable_user());
+  out->set_enrolment_code(c.enrolment_code);
+  *out->mutable_expire_time() = common::ToTimestamp(workflow::EnrolmentExpiresAt(c.now));
 }
 
 // The roles a request names: each one the API knows, none twice, at least
@@ -88,9 +125,26 @@ void AuditChange(pqxx::work& tx, const common::CallIdentity& who, std::string_vi
   common::AppendAudit(tx, record);
 }
 
-// The users' side of the one mutation path.
+// A login attempt on the audit trail: the gateway's call, for which user,
+// and how it ended.
+void AuditLogin(pqxx::work& tx, const Caller& caller, std::string_view method, const UserRow& row,
+                Instant now, const grpc::Status& outcome) {
+  common::AuditRecord record = common::AuditRecordBy(caller.identity);
+  record.occurred_at = now;
+  record.action = common::AuditAction::kLogin;
+  record.decision =
+      outcome.ok() ? common::AuditDecision::kPermitted : common::AuditDecision::kDenied;
+  record.reason = outcome.ok() ? "" : common::ReasonOf(outcome);
+  record.method = std::string(method);
+  record.subject = SubjectOf(row.organisation_id, row.user_id);
+  common::AppendAudit(tx, record);
+}
+
+// The users' side of the one mutation path; `Response` is what the method
+// answers (RenderChange).
+template <typename R>
 struct UserAdapter {
-  using Response = v1::User;
+  using Response = R;
   using Work = UserChange;
   static constexpr std::string_view kResource = "user";
   const std::string& organisation_id;
@@ -105,7 +159,7 @@ struct UserAdapter {
     auto row = LoadUser(tx, organisation_id, user_id, /*for_update=*/true);
     if (organisation && row) {
       work.emplace(UserChange{tx, caller, std::move(*organisation), std::move(*row), now,
-                              ActiveAdministrators(tx, organisation_id)});
+                              ActiveAdministrators(tx, organisation_id), ""});
     }
     return grpc::Status::OK;
   }
@@ -118,7 +172,7 @@ struct UserAdapter {
     AuditChange(c.tx, c.caller.identity, method, SubjectOf(c.row.organisation_id, c.row.user_id),
                 c.now);
   }
-  static void Render(const Work& c, Response* out) { directory::Render(c.row, out); }
+  static void Render(const Work& c, Response* out) { RenderChange(c, out); }
 };
 
 }  // namespace
@@ -202,11 +256,12 @@ grpc::Status DirectoryHandler::ListUsers(grpc::ServerContext* context,
       !refused.ok()) {
     return refused;
   }
+  const Instant now = clock_.Now();
   return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     common::FillPage(
         UsersOf(tx, request->organisation_id(), page.after ? page.after->second : "",
                 page.size + 1),
-        page.size, [&](const UserRow& row) { Render(row, response->add_users()); },
+        page.size, [&](const UserRow& row) { Render(row, now, response->add_users()); },
         [](const UserRow& row) {
           return std::pair{0LL, row.user_id};
         },
@@ -233,7 +288,7 @@ grpc::Status DirectoryHandler::GetUser(grpc::ServerContext* context,
     if (!row) {
       return common::NotFound("user");
     }
-    Render(*row, response);
+    Render(*row, clock_.Now(), response);
     return grpc::Status::OK;
   });
 }
@@ -275,6 +330,7 @@ grpc::Status DirectoryHandler::CreateUser(grpc::ServerContext* context,
                                    1,
                                    now,
                                    now,
+                                   {},
                                    {}};
                        if (!InsertUser(tx, row)) {
                          return common::AlreadyExists("user");
@@ -282,7 +338,7 @@ grpc::Status DirectoryHandler::CreateUser(grpc::ServerContext* context,
                        NextRevision(tx);
                        AuditChange(tx, caller.identity, "CreateUser",
                                    SubjectOf(row.organisation_id, row.user_id), now);
-                       Render(row, out);
+                       Render(row, now, out);
                        return grpc::Status::OK;
                      });
   status = gate_.Checked(caller, *request, __func__, std::move(status));
@@ -292,11 +348,12 @@ grpc::Status DirectoryHandler::CreateUser(grpc::ServerContext* context,
   return status;
 }
 
+template <typename Response>
 grpc::Status DirectoryHandler::ChangeUser(
     const grpc::ServerContext& context, std::string_view method,
     const google::protobuf::Message& request, const std::string& request_id,
     const std::string& organisation_id, const std::string& user_id, const std::string& etag,
-    FieldErrors errors, v1::User* response, const std::function<grpc::Status(UserChange&)>& step) {
+    FieldErrors errors, Response* response, const std::function<grpc::Status(UserChange&)>& step) {
   Caller caller;
   if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
     return denied;
@@ -311,7 +368,7 @@ grpc::Status DirectoryHandler::ChangeUser(
   if (auto refused = CheckedFor(caller, organisation_id, method, checked); !refused.ok()) {
     return refused;
   }
-  UserAdapter adapter{organisation_id, method};
+  UserAdapter<Response> adapter{organisation_id, method};
   grpc::Status status = common::Change(mutations_, caller, method, request, target,
                                        std::move(errors), response, adapter, step);
   if (status.ok()) {
@@ -371,6 +428,307 @@ grpc::Status DirectoryHandler::ReactivateUser(grpc::ServerContext* context,
       *context, __func__, *request, request->request_id(), request->organisation_id(),
       request->user_id(), request->etag(), FieldErrors(*request), response,
       [](UserChange& c) { return StepAccount(c, workflow::AccountEvent::kReactivate); });
+}
+
+grpc::Status DirectoryHandler::IssueEnrolmentCode(grpc::ServerContext* context,
+                                                  const v1::IssueEnrolmentCodeRequest* request,
+                                                  v1::IssueEnrolmentCodeResponse* response) {
+  return ChangeUser(*context, __func__, *request, request->request_id(), request->organisation_id(),
+                    request->user_id(), request->etag(), FieldErrors(*request), response,
+                    [&](UserChange& c) {
+                      // R-LOGIN-ENROLMENT: the code sets up a new second
+                      // factor, so the old one ends now.
+                      c.enrolment_code = common::NewEnrolmentCode();
+                      LoginRow& login = c.row.login;
+                      login.enrolment_code_hash = common::HashRecoveryCode(c.enrolment_code);
+                      login.enrolment_issued_at = c.now;
+                      login.totp_secret.clear();
+                      login.pending_totp_secret.clear();
+                      login.recovery_codes.clear();
+                      if (request->reset_password()) {
+                        login.password_hash.clear();
+                      }
+                      return grpc::Status::OK;
+                    });
+}
+
+grpc::Status DirectoryHandler::UnlockUser(grpc::ServerContext* context,
+                                          const v1::UnlockUserRequest* request,
+                                          v1::User* response) {
+  return ChangeUser(*context, __func__, *request, request->request_id(), request->organisation_id(),
+                    request->user_id(), request->etag(), FieldErrors(*request), response,
+                    [](UserChange& c) {
+                      c.row.login.failed_logins = 0;
+                      c.row.login.last_failed_login_at.reset();
+                      return grpc::Status::OK;
+                    });
+}
+
+namespace {
+
+// A client address as the gateway passes it: an IPv4 or IPv6 address, at
+// most this long (never a name: it is hashed, not resolved).
+constexpr std::size_t kMaxClientAddress = 64;
+// A password as typed: at most workflow::kMaxPasswordLength characters of
+// up to four bytes. Longer is no password, and is not hashed.
+constexpr std::size_t kMaxPasswordBytes = 4 * workflow::kMaxPasswordLength;
+
+void CheckPassword(FieldErrors& errors, const std::string& password) {
+  common::CheckLength(errors, "password", password, kMaxPasswordBytes, /*required=*/true);
+}
+
+// The enrolment code typed for the account's open one: right, or a failure
+// (wrong, or none open); open but expired is its own refusal.
+LoginOutcome CheckEnrolment(const LoginRow& login, const std::string& typed, Instant now) {
+  if (login.enrolment_code_hash.empty() ||
+      !common::MatchRecoveryCode({login.enrolment_code_hash}, typed)) {
+    return {common::LoginFailed(), true};
+  }
+  if (auto expired = workflow::CheckEnrolmentCode(login.enrolment_issued_at, now)) {
+    return {common::RuleRefusal(*expired), true};
+  }
+  return {grpc::Status::OK, false};
+}
+
+// A deactivated account is refused once its login is proved: it is told
+// why, and nothing else changes.
+std::optional<LoginOutcome> RefusedWhenDeactivated(const UserRow& row) {
+  if (row.state == workflow::AccountState::kActive) {
+    return std::nullopt;
+  }
+  return LoginOutcome{
+      common::Forbidden({workflow::rules::kAccessRole, "this account is deactivated"}), false};
+}
+
+std::optional<common::TotpSecret> OpenSecret(const common::Keyring& keys, const UserRow& row,
+                                             const std::string& sealed) {
+  if (sealed.empty()) {
+    return std::nullopt;
+  }
+  const std::string plain = keys.Open(sealed, TotpSecretContext(row.organisation_id, row.user_id));
+  common::TotpSecret secret{};
+  if (plain.size() != secret.size()) {
+    throw std::runtime_error("a stored authenticator secret has the wrong length");
+  }
+  std::copy(plain.begin(), plain.end(), secret.begin());
+  return secret;
+}
+
+}  // namespace
+
+grpc::Status DirectoryHandler::Attempt(
+    const grpc::ServerContext& context, std::string_view method,
+    const google::protobuf::Message& request, const v1::LoginClaim& claim, FieldErrors errors,
+    std::string_view password, const std::function<LoginOutcome(UserRow&, Instant)>& check,
+    const std::function<void(const UserRow&, Instant)>& answer_with) {
+  Caller caller;
+  if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
+    return denied;
+  }
+  common::CheckPrincipalId(errors, "claim.organisation_id", claim.organisation_id());
+  common::CheckPrincipalId(errors, "claim.user_id", claim.user_id());
+  common::CheckLength(errors, "claim.client_address", claim.client_address(), kMaxClientAddress,
+                      /*required=*/true);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
+  }
+  const std::string address_key =
+      keys_.Get()->BlindIndex("directory.login_addresses:" + claim.client_address());
+  grpc::Status answer;
+  try {
+    common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
+      const Instant now = clock_.Now();
+      auto row = LoadUser(tx, claim.organisation_id(), claim.user_id(), /*for_update=*/true);
+      const auto decision =
+          workflow::DecideLoginAttempt(row ? AccountFailures(row->login) : workflow::FailedLogins{},
+                                       AddressFailures(tx, address_key, now), now);
+      if (auto refusal = workflow::RefusalOf(decision)) {
+        // Refused unchecked: nothing about the password is learnt, and the
+        // attempt is no failure of its own.
+        answer = common::RuleRefusal(*refusal);
+        if (row) {
+          AuditLogin(tx, caller, method, *row, now, answer);
+        }
+        return;
+      }
+      if (!row) {
+        common::VerifyPasswordOfNobody(password);
+        AddAddressFailure(tx, address_key, now);
+        answer = common::LoginFailed();
+        return;
+      }
+      const LoginOutcome outcome = check(*row, now);
+      if (outcome.failure) {
+        row->login.failed_logins += 1;
+        row->login.last_failed_login_at = now;
+        AddAddressFailure(tx, address_key, now);
+      } else if (outcome.status.ok()) {
+        row->login.failed_logins = 0;
+        row->login.last_failed_login_at.reset();
+      }
+      StoreLogin(tx, *row);
+      AuditLogin(tx, caller, method, *row, now, outcome.status);
+      answer = outcome.status;
+      if (answer.ok() && answer_with) {
+        answer_with(*row, now);
+      }
+    });
+  } catch (const common::StorageError& error) {
+    return common::FromStorageError(error);
+  }
+  return answer;
+}
+
+grpc::Status DirectoryHandler::Authenticate(grpc::ServerContext* context,
+                                            const v1::AuthenticateRequest* request,
+                                            v1::AuthenticateResponse* response) {
+  FieldErrors errors(*request);
+  CheckPassword(errors, request->password());
+  errors.Require(request->second_factor_case() != v1::AuthenticateRequest::SECOND_FACTOR_NOT_SET,
+                 "one_time_code", FieldReason::kRequired,
+                 "a one-time code or a recovery code (R-LOGIN-TWO-FACTORS)");
+  const auto keys = keys_.Get();
+  return Attempt(
+      *context, __func__, *request, request->claim(), std::move(errors), request->password(),
+      [&](UserRow& row, Instant now) -> LoginOutcome {
+        response->Clear();
+        LoginRow& login = row.login;
+        if (!common::VerifyPassword(login.password_hash, request->password())) {
+          if (login.password_hash.empty()) {
+            common::VerifyPasswordOfNobody(request->password());
+          }
+          return {common::LoginFailed(), true};
+        }
+        if (auto unset = workflow::CheckLoginSetUp(
+                {!login.password_hash.empty(), !login.totp_secret.empty()})) {
+          return {common::RuleRefusal(*unset), false};
+        }
+        std::optional<std::int64_t> step;
+        std::optional<std::size_t> recovery;
+        if (request->has_one_time_code()) {
+          step = common::MatchTotp(*OpenSecret(*keys, row, login.totp_secret),
+                                   request->one_time_code(), now);
+          if (!step) {
+            return {common::LoginFailed(), true};
+          }
+          if (auto again = workflow::CheckTotpStep(*step, login.totp_last_step)) {
+            return {common::RuleRefusal(*again), true};
+          }
+        } else {
+          recovery = common::MatchRecoveryCode(login.recovery_codes, request->recovery_code());
+          if (!recovery) {
+            return {common::LoginFailed(), true};
+          }
+        }
+        if (auto deactivated = RefusedWhenDeactivated(row)) {
+          return *deactivated;
+        }
+        if (step) {
+          login.totp_last_step = *step;
+        } else {
+          login.recovery_codes.erase(login.recovery_codes.begin() +
+                                     static_cast<std::ptrdiff_t>(*recovery));
+        }
+        if (common::PasswordNeedsRehash(login.password_hash)) {
+          login.password_hash = common::HashPassword(request->password());
+        }
+        login.last_login_at = now;
+        return {grpc::Status::OK, false};
+      },
+      [&](const UserRow& row, Instant now) {
+        Render(row, now, response->mutable_user());
+        response->set_recovery_codes_left(static_cast<int>(row.login.recovery_codes.size()));
+      });
+}
+
+grpc::Status DirectoryHandler::StartEnrolment(grpc::ServerContext* context,
+                                              const v1::StartEnrolmentRequest* request,
+                                              v1::StartEnrolmentResponse* response) {
+  FieldErrors errors(*request);
+  CheckPassword(errors, request->password());
+  common::CheckLength(errors, "enrolment_code", request->enrolment_code(), 64, /*required=*/true);
+  const auto keys = keys_.Get();
+  return Attempt(
+      *context, __func__, *request, request->claim(), std::move(errors), request->password(),
+      [&](UserRow& row, Instant now) -> LoginOutcome {
+        response->Clear();
+        LoginRow& login = row.login;
+        if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
+            !wrong.status.ok()) {
+          return wrong;
+        }
+        if (login.password_hash.empty()) {
+          // A new password: the rule's refusal names the field's problem,
+          // and is no failed login.
+          if (auto weak = workflow::CheckNewPassword(request->password(), row.user_id)) {
+            return {common::RuleRefusal(*weak), false};
+          }
+        } else if (!common::VerifyPassword(login.password_hash, request->password())) {
+          return {common::LoginFailed(), true};
+        }
+        if (auto deactivated = RefusedWhenDeactivated(row)) {
+          return *deactivated;
+        }
+        if (login.password_hash.empty()) {
+          login.password_hash = common::HashPassword(request->password());
+        }
+        const common::TotpSecret secret = common::NewTotpSecret();
+        login.pending_totp_secret = keys->Seal(
+            std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()),
+            TotpSecretContext(row.organisation_id, row.user_id));
+        const std::string uri = common::TotpEnrolmentUri(secret, row.user_id);
+        response->set_secret_base32(common::TotpSecretBase32(secret));
+        response->set_otpauth_uri(uri);
+        response->set_qr_code_svg(common::QrCodeSvg(uri));
+        return {grpc::Status::OK, false};
+      });
+}
+
+grpc::Status DirectoryHandler::CompleteEnrolment(grpc::ServerContext* context,
+                                                 const v1::CompleteEnrolmentRequest* request,
+                                                 v1::CompleteEnrolmentResponse* response) {
+  FieldErrors errors(*request);
+  common::CheckLength(errors, "enrolment_code", request->enrolment_code(), 64, /*required=*/true);
+  common::CheckLength(errors, "one_time_code", request->one_time_code(), 16, /*required=*/true);
+  const auto keys = keys_.Get();
+  return Attempt(
+      *context, __func__, *request, request->claim(), std::move(errors), "",
+      [&](UserRow& row, Instant now) -> LoginOutcome {
+        response->Clear();
+        LoginRow& login = row.login;
+        if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
+            !wrong.status.ok()) {
+          return wrong;
+        }
+        const auto secret = OpenSecret(*keys, row, login.pending_totp_secret);
+        if (!secret || login.password_hash.empty()) {
+          // StartEnrolment comes first.
+          return {common::RuleRefusal({workflow::rules::kLoginEnrolment,
+                                       "start the enrolment first: password and new secret"}),
+                  false};
+        }
+        const auto step = common::MatchTotp(*secret, request->one_time_code(), now);
+        if (!step) {
+          return {common::LoginFailed(), true};
+        }
+        if (auto deactivated = RefusedWhenDeactivated(row)) {
+          return *deactivated;
+        }
+        // The code proved the app holds the secret: it is the account's now,
+        // and the enrolment code is used.
+        login.totp_secret = std::exchange(login.pending_totp_secret, {});
+        login.totp_last_step = *step;
+        login.enrolment_code_hash.clear();
+        login.enrolment_issued_at.reset();
+        login.recovery_codes.clear();
+        for (const auto& code : common::NewRecoveryCodes()) {
+          login.recovery_codes.push_back(common::HashRecoveryCode(code));
+          response->add_recovery_codes(code);
+        }
+        login.last_login_at = now;
+        return {grpc::Status::OK, false};
+      },
+      [&](const UserRow& row, Instant now) { Render(row, now, response->mutable_user()); });
 }
 
 void DirectoryHandler::Seed(const common::Directory::Entries& seed) {

@@ -25,6 +25,15 @@ struct UserChange {
   workflow::Instant now;
   /// Active administrators of the organisation before the change.
   int administrators = 0;
+  /// An enrolment code issued by this change, for its answer only.
+  std::string enrolment_code;
+};
+
+/// What a login attempt's check found: its answer, and whether it counts as
+/// a failed login (R-LOGIN-THROTTLE).
+struct LoginOutcome {
+  grpc::Status status;
+  bool failure = false;
 };
 
 /// The directory service: the one owner of organisations, users and roles.
@@ -49,6 +58,16 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
                               v1::User*) override;
   grpc::Status ReactivateUser(grpc::ServerContext*, const v1::ReactivateUserRequest*,
                               v1::User*) override;
+  grpc::Status IssueEnrolmentCode(grpc::ServerContext*, const v1::IssueEnrolmentCodeRequest*,
+                                  v1::IssueEnrolmentCodeResponse*) override;
+  grpc::Status UnlockUser(grpc::ServerContext*, const v1::UnlockUserRequest*, v1::User*) override;
+
+  grpc::Status Authenticate(grpc::ServerContext*, const v1::AuthenticateRequest*,
+                            v1::AuthenticateResponse*) override;
+  grpc::Status StartEnrolment(grpc::ServerContext*, const v1::StartEnrolmentRequest*,
+                              v1::StartEnrolmentResponse*) override;
+  grpc::Status CompleteEnrolment(grpc::ServerContext*, const v1::CompleteEnrolmentRequest*,
+                                 v1::CompleteEnrolmentResponse*) override;
 
   /// Adds what `seed` has and the directory lacks (the deployment's seed
   /// files), each addition on the audit trail as the directory service's
@@ -67,11 +86,25 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
   /// The service's own copy at once, so its caller's next call sees the
   /// change; a failure leaves it to the next round.
   void RefreshCopyAfterChange();
+  template <typename Response>
   grpc::Status ChangeUser(const grpc::ServerContext& context, std::string_view method,
                           const google::protobuf::Message& request, const std::string& request_id,
                           const std::string& organisation_id, const std::string& user_id,
-                          const std::string& etag, common::FieldErrors errors, v1::User* response,
+                          const std::string& etag, common::FieldErrors errors, Response* response,
                           const std::function<grpc::Status(UserChange&)>& step);
+
+  /// One attempt to log in or set one up, for `claim`, in one transaction
+  /// with the account locked, so parallel attempts are decided one after
+  /// the other: the throttle first (R-LOGIN-THROTTLE; a refused attempt is
+  /// not checked), then `check` on the account, which changes its login
+  /// on success; then the failure counted or forgotten, and the attempt on
+  /// the audit trail. On success `answer` renders the account as stored. A user the directory does
+  /// not have costs a password check's time and fails like a wrong password.
+  grpc::Status Attempt(const grpc::ServerContext& context, std::string_view method,
+                       const google::protobuf::Message& request, const v1::LoginClaim& claim,
+                       common::FieldErrors errors, std::string_view password,
+                       const std::function<LoginOutcome(UserRow&, workflow::Instant)>& check,
+                       const std::function<void(const UserRow&, workflow::Instant)>& answer = {});
 
   common::DbPool& db_;
   common::Directory& copy_;

@@ -37,11 +37,73 @@ std::set<workflow::Role> RolesOf(const pqxx::field& field) {
 }
 
 // Every column a reader takes is named (AS), and read by that name.
+// Recovery code hashes are joined by spaces: an argon2id string has commas
+// but never a space.
 constexpr const char* kUserColumns =
     "organisation_id, user_id, array_to_string(roles, ',') AS roles, state, version, "
     "extract(epoch from created_at)::bigint AS created_at, "
     "extract(epoch from updated_at)::bigint AS updated_at, "
-    "extract(epoch from deactivated_at)::bigint AS deactivated_at";
+    "extract(epoch from deactivated_at)::bigint AS deactivated_at, "
+    "coalesce(password_hash, '') AS password_hash, totp_secret, pending_totp_secret, "
+    "totp_last_step, array_to_string(recovery_codes, ' ') AS recovery_codes, "
+    "coalesce(enrolment_code_hash, '') AS enrolment_code_hash, "
+    "extract(epoch from enrolment_issued_at)::bigint AS enrolment_issued_at, failed_logins, "
+    "extract(epoch from last_failed_login_at)::bigint AS last_failed_login_at, "
+    "extract(epoch from last_login_at)::bigint AS last_login_at";
+
+// The login columns a statement sets from $3 on, in this order.
+constexpr const char* kLoginAssignments =
+    "password_hash = NULLIF($3, ''), totp_secret = NULLIF($4, ''::bytea), "
+    "pending_totp_secret = NULLIF($5, ''::bytea), totp_last_step = $6::bigint, "
+    "recovery_codes = string_to_array($7, ' '), enrolment_code_hash = NULLIF($8, ''), "
+    "enrolment_issued_at = to_timestamp($9), failed_logins = $10, "
+    "last_failed_login_at = to_timestamp($11), last_login_at = to_timestamp($12)";
+
+std::string BytesOf(const pqxx::field& field) {
+  return field.is_null() ? std::string() : pqxx::binarystring(field).str();
+}
+
+LoginRow LoginOf(const pqxx::row& r) {
+  LoginRow login;
+  login.password_hash = r["password_hash"].as<std::string>();
+  login.totp_secret = BytesOf(r["totp_secret"]);
+  login.pending_totp_secret = BytesOf(r["pending_totp_secret"]);
+  if (!r["totp_last_step"].is_null()) {
+    login.totp_last_step = r["totp_last_step"].as<std::int64_t>();
+  }
+  std::stringstream codes(r["recovery_codes"].as<std::string>());
+  for (std::string code; codes >> code;) {
+    login.recovery_codes.push_back(code);
+  }
+  login.enrolment_code_hash = r["enrolment_code_hash"].as<std::string>();
+  login.enrolment_issued_at = common::OptionalInstantOf(r["enrolment_issued_at"]);
+  login.failed_logins = r["failed_logins"].as<int>();
+  login.last_failed_login_at = common::OptionalInstantOf(r["last_failed_login_at"]);
+  login.last_login_at = common::OptionalInstantOf(r["last_login_at"]);
+  return login;
+}
+
+// Runs `statement` with the user's key as $1, $2, the login from $3 to $12,
+// then `more`.
+template <typename... More>
+pqxx::result ExecWithLogin(pqxx::work& tx, const char* statement, const UserRow& row,
+                           const More&... more) {
+  const LoginRow& l = row.login;
+  std::string codes;
+  for (const auto& code : l.recovery_codes) {
+    codes += (codes.empty() ? "" : " ") + code;
+  }
+  const common::Nullable step{l.totp_last_step ? std::optional(std::to_string(*l.totp_last_step))
+                                               : std::nullopt};
+  const common::Nullable issued = common::NullableEpoch(l.enrolment_issued_at);
+  const common::Nullable failed_at = common::NullableEpoch(l.last_failed_login_at);
+  const common::Nullable login_at = common::NullableEpoch(l.last_login_at);
+  return tx.exec_prepared(statement, row.organisation_id, row.user_id, l.password_hash,
+                          pqxx::binarystring(l.totp_secret),
+                          pqxx::binarystring(l.pending_totp_secret), step.get(), codes,
+                          l.enrolment_code_hash, issued.get(), l.failed_logins, failed_at.get(),
+                          login_at.get(), more...);
+}
 
 UserRow UserOf(const pqxx::row& r) {
   UserRow row;
@@ -53,6 +115,7 @@ UserRow UserOf(const pqxx::row& r) {
   row.created_at = InstantOf(r["created_at"]);
   row.updated_at = InstantOf(r["updated_at"]);
   row.deactivated_at = common::OptionalInstantOf(r["deactivated_at"]);
+  row.login = LoginOf(r);
   return row;
 }
 
@@ -89,10 +152,29 @@ void Prepare(pqxx::connection& c) {
             "created_at, updated_at) VALUES ($1, $2, string_to_array($3, ','), $4, 1, "
             "to_timestamp($5), to_timestamp($5)) ON CONFLICT DO NOTHING");
   c.prepare("user_update",
-            "UPDATE directory.users SET roles = string_to_array($3, ','), state = $4, "
-            "version = version + 1, updated_at = to_timestamp($5), "
-            "deactivated_at = to_timestamp($6) WHERE organisation_id = $1 AND user_id = $2 "
-            "RETURNING version");
+            Sql("UPDATE directory.users SET ", kLoginAssignments,
+                ", roles = string_to_array($13, ','), state = $14::smallint, "
+                "version = version + 1, updated_at = to_timestamp($15), "
+                "deactivated_at = to_timestamp($16) WHERE organisation_id = $1 AND user_id = $2 "
+                "RETURNING version"));
+  c.prepare("login_store", Sql("UPDATE directory.users SET ", kLoginAssignments,
+                               " WHERE organisation_id = $1 AND user_id = $2"));
+  c.prepare("address_failures",
+            "SELECT failures, extract(epoch from last_failed_at)::bigint AS last_failed_at "
+            "FROM directory.login_addresses WHERE address_key = $1 "
+            "AND window_started_at > to_timestamp($2)");
+  // A window that has passed starts again at this failure.
+  c.prepare("address_failure_add",
+            "INSERT INTO directory.login_addresses AS a (address_key, failures, "
+            "window_started_at, last_failed_at) VALUES ($1, 1, to_timestamp($2), to_timestamp($2)) "
+            "ON CONFLICT (address_key) DO UPDATE SET "
+            "failures = CASE WHEN a.window_started_at > to_timestamp($3) THEN a.failures + 1 "
+            "ELSE 1 END, "
+            "window_started_at = CASE WHEN a.window_started_at > to_timestamp($3) "
+            "THEN a.window_started_at ELSE to_timestamp($2) END, "
+            "last_failed_at = to_timestamp($2)");
+  c.prepare("address_windows_passed",
+            "DELETE FROM directory.login_addresses WHERE window_started_at <= to_timestamp($1)");
   c.prepare("users_of", Sql("SELECT ", kUserColumns,
                             " FROM directory.users WHERE organisation_id = $1 AND user_id > $2 "
                             "ORDER BY user_id LIMIT $3"));
@@ -139,12 +221,37 @@ bool InsertUser(pqxx::work& tx, const UserRow& row) {
              .affected_rows() == 1;
 }
 
+std::string TotpSecretContext(const std::string& organisation_id, const std::string& user_id) {
+  return "directory.users.totp_secret:" + organisation_id + "/" + user_id;
+}
+
 void UpdateUser(pqxx::work& tx, UserRow& row) {
   const common::Nullable deactivated = common::NullableEpoch(row.deactivated_at);
   row.version =
-      tx.exec_prepared1("user_update", row.organisation_id, row.user_id, RoleNames(row.roles),
-                        kAccountStates.Of(row.state), EpochOf(row.updated_at), deactivated.get())[0]
+      ExecWithLogin(tx, "user_update", row, RoleNames(row.roles), kAccountStates.Of(row.state),
+                    EpochOf(row.updated_at), deactivated.get())
+          .at(0)[0]
           .as<long long>();
+}
+
+void StoreLogin(pqxx::work& tx, const UserRow& row) { ExecWithLogin(tx, "login_store", row); }
+
+workflow::FailedLogins AddressFailures(pqxx::work& tx, const std::string& address_key,
+                                       workflow::Instant now) {
+  const auto window_start = now - workflow::kAddressWindow;
+  const pqxx::result r =
+      tx.exec_prepared("address_failures", pqxx::binarystring(address_key), EpochOf(window_start));
+  if (r.empty()) {
+    return {};
+  }
+  return {r[0]["failures"].as<int>(), InstantOf(r[0]["last_failed_at"])};
+}
+
+void AddAddressFailure(pqxx::work& tx, const std::string& address_key, workflow::Instant now) {
+  const long long window_start = EpochOf(now - workflow::kAddressWindow);
+  tx.exec_prepared("address_windows_passed", window_start);
+  tx.exec_prepared("address_failure_add", pqxx::binarystring(address_key), EpochOf(now),
+                   window_start);
 }
 
 std::vector<UserRow> UsersOf(pqxx::work& tx, const std::string& organisation_id,
@@ -202,7 +309,7 @@ std::vector<std::string> AddSeed(pqxx::work& tx, const common::Directory::Entrie
     }
   }
   for (const auto& [key, roles] : seed.users) {
-    UserRow row{key.first, key.second, roles, workflow::AccountState::kActive, 1, now, now, {}};
+    UserRow row{key.first, key.second, roles, workflow::AccountState::kActive, 1, now, now, {}, {}};
     if (InsertUser(tx, row)) {
       added.push_back("users/" + key.first + "/" + key.second);
     }

@@ -2,6 +2,7 @@
 
 /// All SQL of the directory service; statements prepared once per connection.
 
+#include <cstdint>
 #include <optional>
 #include <pqxx/pqxx>
 #include <set>
@@ -11,6 +12,7 @@
 #include "services/common/directory.h"
 #include "services/common/storage.h"
 #include "workflow/directory.h"
+#include "workflow/login.h"
 
 namespace ketenregie::directory {
 
@@ -24,6 +26,27 @@ inline constexpr common::StoredCodes kAccountStates{
 
 void Prepare(pqxx::connection& connection);
 
+/// A user's login as the directory keeps it: no secret in clear (hashes
+/// are argon2id strings, authenticator secrets sealed). Empty text: none.
+struct LoginRow {
+  std::string password_hash;
+  /// Sealed (Keyring::Seal, context kTotpSecretContext).
+  std::string totp_secret;
+  std::string pending_totp_secret;
+  std::optional<std::int64_t> totp_last_step;
+  /// Hashes of the unused recovery codes.
+  std::vector<std::string> recovery_codes;
+  std::string enrolment_code_hash;
+  std::optional<workflow::Instant> enrolment_issued_at;
+  int failed_logins = 0;
+  std::optional<workflow::Instant> last_failed_login_at;
+  std::optional<workflow::Instant> last_login_at;
+};
+
+/// What a sealed authenticator secret is bound to (Keyring::Seal's context):
+/// a secret copied to another account's row does not open.
+std::string TotpSecretContext(const std::string& organisation_id, const std::string& user_id);
+
 struct UserRow {
   std::string organisation_id;
   std::string user_id;
@@ -33,6 +56,7 @@ struct UserRow {
   workflow::Instant created_at{};
   workflow::Instant updated_at{};
   std::optional<workflow::Instant> deactivated_at;
+  LoginRow login;
 };
 
 /// The organisation `id`, or nullopt.
@@ -42,8 +66,20 @@ std::optional<UserRow> LoadUser(pqxx::work& tx, const std::string& organisation_
                                 const std::string& user_id, bool for_update);
 /// Inserts `row`; false when the organisation has a user of that id already.
 bool InsertUser(pqxx::work& tx, const UserRow& row);
-/// Stores roles, state and times, and moves the version on.
+/// Stores roles, state, times and login, and moves the version on (an
+/// administrator's change).
 void UpdateUser(pqxx::work& tx, UserRow& row);
+/// Stores only the login, leaving the version (a login or its set-up: no
+/// change an administrator's etag guards).
+void StoreLogin(pqxx::work& tx, const UserRow& row);
+
+/// Failed logins from one client address (R-LOGIN-THROTTLE), by the
+/// address's keyed hash.
+workflow::FailedLogins AddressFailures(pqxx::work& tx, const std::string& address_key,
+                                       workflow::Instant now);
+/// Counts one more failure from the address, in the window of
+/// workflow::kAddressWindow, and forgets windows that have passed.
+void AddAddressFailure(pqxx::work& tx, const std::string& address_key, workflow::Instant now);
 /// `organisation_id`'s users by id, at most `limit` after `after_user_id`.
 std::vector<UserRow> UsersOf(pqxx::work& tx, const std::string& organisation_id,
                              const std::string& after_user_id, int limit);

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "services/common/credentials.h"
 #include "services/common/directory_follower.h"
 #include "services/common/tls.h"
 #include "services/directory/handler.h"
@@ -15,6 +16,7 @@
 #include "tests/support/error_details.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
+#include "workflow/calendar.h"
 
 namespace ketenregie::directory {
 namespace {
@@ -43,7 +45,8 @@ class DirectoryServiceTest : public ::testing::Test {
         server_(handler_),
         essm_(pb::DirectoryService::NewStub(testing::ChannelAs(server_, "essm-rotterdam"))),
         gemeente_(pb::DirectoryService::NewStub(testing::ChannelAs(server_, "gemeente-rotterdam"))),
-        service_(pb::DirectoryService::NewStub(testing::ChannelAs(server_, "svc-consent"))) {
+        service_(pb::DirectoryService::NewStub(testing::ChannelAs(server_, "svc-consent"))),
+        web_(pb::DirectoryService::NewStub(testing::ChannelAs(server_, "svc-web"))) {
     handler_.Seed(LocalSeed());
   }
 
@@ -112,6 +115,8 @@ class DirectoryServiceTest : public ::testing::Test {
   std::unique_ptr<pb::DirectoryService::Stub> essm_;
   std::unique_ptr<pb::DirectoryService::Stub> gemeente_;
   std::unique_ptr<pb::DirectoryService::Stub> service_;
+  // The gateway (the web front door), calling as itself.
+  std::unique_ptr<pb::DirectoryService::Stub> web_;
 };
 
 TEST_F(DirectoryServiceTest, TheSeedIsTheDirectory_AndAServiceReadsItWholeThenOnlyItsRevision) {
@@ -352,6 +357,350 @@ TEST_F(DirectoryServiceTest, AFollowingCopyLosesADeactivatedUserOnItsNextRound) 
   EXPECT_FALSE(common::FollowDirectory(copy, nowhere, "consent-service"));
   std::this_thread::sleep_for(milliseconds(600));
   EXPECT_FALSE(copy.Current());
+}
+
+// Logins (issue #13 item 3): set up with an enrolment code, then a
+// password and a second factor, within the limits of R-LOGIN-THROTTLE.
+class LoginTest : public DirectoryServiceTest {
+ protected:
+  static constexpr const char* kPassword = "een lange zin die ik onthoud";
+
+  pb::IssueEnrolmentCodeResponse Issue(const std::string& user, bool reset_password = false) {
+    pb::IssueEnrolmentCodeRequest request;
+    request.set_request_id("issue-" + std::to_string(++requests_));
+    request.set_organisation_id("essm-rotterdam");
+    request.set_user_id(user);
+    request.set_etag(Get(user).etag());
+    request.set_reset_password(reset_password);
+    pb::IssueEnrolmentCodeResponse out;
+    const auto status = essm_->IssueEnrolmentCode(ContextAs("beheer-1").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return out;
+  }
+
+  static pb::LoginClaim Claim(const std::string& user, const std::string& address) {
+    pb::LoginClaim claim;
+    claim.set_organisation_id("essm-rotterdam");
+    claim.set_user_id(user);
+    claim.set_client_address(address);
+    return claim;
+  }
+
+  grpc::Status Start(const std::string& user, const std::string& code, const std::string& password,
+                     pb::StartEnrolmentResponse& out) {
+    pb::StartEnrolmentRequest request;
+    *request.mutable_claim() = Claim(user, kAddress);
+    request.set_enrolment_code(code);
+    request.set_password(password);
+    return web_->StartEnrolment(ContextAs("web-service").get(), request, &out);
+  }
+
+  grpc::Status Complete(const std::string& user, const std::string& code,
+                        const std::string& one_time_code, pb::CompleteEnrolmentResponse& out) {
+    pb::CompleteEnrolmentRequest request;
+    *request.mutable_claim() = Claim(user, kAddress);
+    request.set_enrolment_code(code);
+    request.set_one_time_code(one_time_code);
+    return web_->CompleteEnrolment(ContextAs("web-service").get(), request, &out);
+  }
+
+  struct Enrolled {
+    common::TotpSecret secret{};
+    std::vector<std::string> recovery_codes;
+  };
+  // Sets up `user`'s login through both steps, as a person would.
+  Enrolled Enrol(const std::string& user) {
+    const auto issued = Issue(user);
+    pb::StartEnrolmentResponse started;
+    EXPECT_TRUE(Start(user, issued.enrolment_code(), kPassword, started).ok());
+    Enrolled out;
+    out.secret = common::TotpSecretFromBase32(started.secret_base32()).value();
+    pb::CompleteEnrolmentResponse completed;
+    const auto status = Complete(user, issued.enrolment_code(), CodeNow(out.secret), completed);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    out.recovery_codes.assign(completed.recovery_codes().begin(), completed.recovery_codes().end());
+    // The next login's code belongs to a later step.
+    clock_.Advance(seconds(30));
+    return out;
+  }
+
+  std::string CodeNow(const common::TotpSecret& secret) {
+    return common::TotpCode(secret, common::TotpStepAt(clock_.Now()));
+  }
+
+  grpc::Status Login(const std::string& user, const std::string& password,
+                     const std::string& one_time_code, pb::AuthenticateResponse* out = nullptr,
+                     const std::string& address = kAddress) {
+    pb::AuthenticateRequest request;
+    *request.mutable_claim() = Claim(user, address);
+    request.set_password(password);
+    request.set_one_time_code(one_time_code);
+    pb::AuthenticateResponse ignored;
+    return web_->Authenticate(ContextAs("web-service").get(), request, out ? out : &ignored);
+  }
+
+  grpc::Status LoginWithRecoveryCode(const std::string& user, const std::string& code,
+                                     pb::AuthenticateResponse& out) {
+    pb::AuthenticateRequest request;
+    *request.mutable_claim() = Claim(user, kAddress);
+    request.set_password(kPassword);
+    request.set_recovery_code(code);
+    return web_->Authenticate(ContextAs("web-service").get(), request, &out);
+  }
+
+  static constexpr const char* kAddress = "192.0.2.10";
+  int requests_ = 0;
+};
+
+TEST_F(LoginTest, ALoginIsSetUpWithAnEnrolmentCode_ThenACodeWorksOnlyOnce) {
+  const auto issued = Issue("coordinator-1");
+  EXPECT_EQ(issued.enrolment_code().size(), 14u);
+  EXPECT_EQ(issued.user().login().enrolment_expire_time().seconds(),
+            common::EpochOf(kNow + hours(72)));
+  EXPECT_FALSE(issued.user().login().password_set());
+  // No login before it is set up; the answer does not say why.
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, "123456"),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  // A short password is refused by its rule, naming it; a wrong code fails.
+  pb::StartEnrolmentResponse started;
+  EXPECT_TRUE(testing::Refused(Start("coordinator-1", issued.enrolment_code(), "kort", started),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-PASSWORD"));
+  EXPECT_TRUE(testing::Refused(Start("coordinator-1", "aaaa-bbbb-cccc", kPassword, started),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  ASSERT_TRUE(Start("coordinator-1", issued.enrolment_code(), kPassword, started).ok());
+  EXPECT_NE(started.qr_code_svg().find("<svg"), std::string::npos);
+  EXPECT_EQ(started.otpauth_uri().rfind("otpauth://totp/Ketenregie:coordinator-1?", 0), 0u);
+  const auto secret = common::TotpSecretFromBase32(started.secret_base32());
+  ASSERT_TRUE(secret.has_value());
+  // The app's code proves it holds the secret; a wrong one does not.
+  pb::CompleteEnrolmentResponse completed;
+  EXPECT_TRUE(
+      testing::Refused(Complete("coordinator-1", issued.enrolment_code(), "000000", completed),
+                       grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  const std::string enrolment_step_code = CodeNow(*secret);
+  ASSERT_TRUE(
+      Complete("coordinator-1", issued.enrolment_code(), enrolment_step_code, completed).ok());
+  EXPECT_EQ(completed.recovery_codes_size(), 10);
+  EXPECT_TRUE(completed.user().login().second_factor_set());
+  EXPECT_FALSE(completed.user().login().has_enrolment_expire_time());
+  // The enrolment code is used.
+  EXPECT_TRUE(testing::Refused(Start("coordinator-1", issued.enrolment_code(), kPassword, started),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  // The code the enrolment took counts once: not again for the login.
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, enrolment_step_code),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-CODE-ONCE"));
+  clock_.Advance(seconds(30));
+  const std::string code = CodeNow(*secret);
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", "een ander wachtwoord", code),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  pb::AuthenticateResponse in;
+  const auto status = Login("coordinator-1", kPassword, code, &in);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(in.user().user_id(), "coordinator-1");
+  EXPECT_EQ(in.user().login().failed_logins(), 0) << "a success forgets the failures";
+  EXPECT_EQ(in.recovery_codes_left(), 10);
+  // The same code twice: refused, even within its step.
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, code),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-CODE-ONCE"));
+  // Nothing of a secret is stored in clear.
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.users WHERE user_id = 'coordinator-1' AND "
+                      "password_hash LIKE '$argon2id$%' AND position('" +
+                      std::string(kPassword) + "' in password_hash) = 0"),
+            1);
+  // Every attempt for a user the directory has is on the trail, the
+  // gateway's call, with how it ended.
+  EXPECT_EQ(Records("action = 6 AND subject = 'users/essm-rotterdam/coordinator-1' AND "
+                    "organisation_id = 'svc-web' AND decision = 1 AND method = 'Authenticate'"),
+            1);
+  EXPECT_EQ(Records("action = 6 AND subject = 'users/essm-rotterdam/coordinator-1' AND "
+                    "decision = 2 AND reason = 'R-LOGIN-CODE-ONCE'"),
+            2);
+  EXPECT_EQ(Records("action = 5 AND method = 'IssueEnrolmentCode' AND actor = 'beheer-1'"), 1);
+}
+
+TEST_F(LoginTest, ARecoveryCodeWorksOnce) {
+  const auto enrolled = Enrol("coordinator-1");
+  ASSERT_EQ(enrolled.recovery_codes.size(), 10u);
+  pb::AuthenticateResponse in;
+  ASSERT_TRUE(LoginWithRecoveryCode("coordinator-1", enrolled.recovery_codes[3], in).ok());
+  EXPECT_EQ(in.recovery_codes_left(), 9);
+  // Typed in capitals and without dashes it is the same code: used.
+  std::string typed;
+  for (const char c : enrolled.recovery_codes[3]) {
+    if (c != '-') {
+      typed += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+  }
+  EXPECT_TRUE(testing::Refused(LoginWithRecoveryCode("coordinator-1", typed, in),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  ASSERT_TRUE(LoginWithRecoveryCode("coordinator-1", enrolled.recovery_codes[4], in).ok());
+  EXPECT_EQ(in.recovery_codes_left(), 8);
+  EXPECT_EQ(Get("coordinator-1").login().recovery_codes_left(), 8);
+}
+
+TEST_F(LoginTest, RepeatedFailuresSlowDown_ThenLock_AndTheAdministratorSeesWhyAndUnlocks) {
+  const auto enrolled = Enrol("coordinator-1");
+  // Three failures cost nothing.
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_TRUE(
+        testing::Refused(Login("coordinator-1", "fout wachtwoord 1", CodeNow(enrolled.secret)),
+                         grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  }
+  // Each next one makes the one after it wait: refused unchecked, even
+  // with the right password, saying until when.
+  EXPECT_TRUE(
+      testing::Refused(Login("coordinator-1", "fout wachtwoord 1", CodeNow(enrolled.secret)),
+                       grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  const auto waiting = Login("coordinator-1", kPassword, CodeNow(enrolled.secret));
+  EXPECT_TRUE(testing::Refused(waiting, grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-THROTTLE"));
+  EXPECT_EQ(testing::MetadataOf(waiting, "limit"), "account");
+  EXPECT_EQ(testing::MetadataOf(waiting, "retry_at"),
+            workflow::FormatUtc(clock_.Now() + seconds(1)));
+  EXPECT_EQ(Get("coordinator-1").login().failed_logins(), 4) << "a refused attempt is no failure";
+  // Failures up to the tenth, each after its wait: then the account is locked.
+  for (int failures = 4; failures < 10; ++failures) {
+    clock_.Advance(seconds(60));
+    EXPECT_TRUE(
+        testing::Refused(Login("coordinator-1", "fout wachtwoord 1", CodeNow(enrolled.secret)),
+                         grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  }
+  clock_.Advance(seconds(60));
+  const auto locked = Login("coordinator-1", kPassword, CodeNow(enrolled.secret));
+  EXPECT_TRUE(testing::Refused(locked, grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-THROTTLE"));
+  EXPECT_FALSE(testing::MetadataOf(locked, "locked_until").empty());
+  EXPECT_FALSE(testing::DutchOf(locked).empty());
+  // The administrator sees why, and unlocks.
+  const pb::User seen = Get("coordinator-1");
+  EXPECT_EQ(seen.login().failed_logins(), 10);
+  EXPECT_EQ(seen.login().locked_until().seconds(),
+            common::EpochOf(clock_.Now() - seconds(60) + minutes(60)));
+  pb::UnlockUserRequest unlock;
+  unlock.set_request_id("unlock-1");
+  unlock.set_organisation_id("essm-rotterdam");
+  unlock.set_user_id("coordinator-1");
+  unlock.set_etag(seen.etag());
+  pb::User unlocked;
+  ASSERT_TRUE(essm_->UnlockUser(ContextAs("beheer-1").get(), unlock, &unlocked).ok());
+  EXPECT_EQ(unlocked.login().failed_logins(), 0);
+  EXPECT_FALSE(unlocked.login().has_locked_until());
+  EXPECT_TRUE(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)).ok());
+  EXPECT_EQ(Records("action = 5 AND method = 'UnlockUser' AND actor = 'beheer-1'"), 1);
+}
+
+TEST_F(LoginTest, ALockEndsAfterAnHour) {
+  const auto enrolled = Enrol("coordinator-1");
+  for (int i = 0; i < 10; ++i) {
+    clock_.Advance(seconds(60));
+    ASSERT_TRUE(testing::Refused(Login("coordinator-1", "fout wachtwoord 1", "000000"),
+                                 grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  }
+  clock_.Advance(minutes(59));
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-THROTTLE"));
+  clock_.Advance(minutes(1));
+  EXPECT_TRUE(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)).ok());
+}
+
+TEST_F(LoginTest, AnUnknownUserFailsLikeAWrongPassword_AndOneAddressIsSlowedNeverLocked) {
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_TRUE(testing::Refused(Login("nobody-" + std::to_string(i), kPassword, "123456"),
+                                 grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  }
+  const auto slowed = Login("nobody-20", kPassword, "123456");
+  EXPECT_TRUE(testing::Refused(slowed, grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-THROTTLE"));
+  EXPECT_EQ(testing::MetadataOf(slowed, "limit"), "address");
+  // Another address is not slowed by this one.
+  EXPECT_TRUE(testing::Refused(Login("nobody-21", kPassword, "123456", nullptr, "192.0.2.99"),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  // What was typed as a name is never on the trail; the address only hashed.
+  EXPECT_EQ(Records("action = 6"), 0);
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses WHERE "
+                      "position(convert_to('192.0.2', 'UTF8') in address_key) > 0"),
+            0);
+  // After the window the address starts afresh.
+  clock_.Advance(minutes(16));
+  EXPECT_TRUE(testing::Refused(Login("nobody-22", kPassword, "123456"),
+                               grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+}
+
+TEST_F(LoginTest, AResetSecondFactorEndsTheOldOne_AndAnEnrolmentCodeExpires) {
+  const auto enrolled = Enrol("coordinator-1");
+  const auto reset = Issue("coordinator-1");
+  EXPECT_TRUE(reset.user().login().password_set());
+  EXPECT_FALSE(reset.user().login().second_factor_set());
+  EXPECT_EQ(reset.user().login().recovery_codes_left(), 0);
+  // The old app and recovery codes no longer log in: the password is right,
+  // so the person is told to set up a new second factor.
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-TWO-FACTORS"));
+  // The account keeps its password: the enrolment asks for it.
+  pb::StartEnrolmentResponse started;
+  EXPECT_TRUE(testing::Refused(
+      Start("coordinator-1", reset.enrolment_code(), "een nieuw wachtwoord van mij", started),
+      grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  // 72 hours later the code no longer works.
+  clock_.Advance(hours(72));
+  EXPECT_TRUE(testing::Refused(Start("coordinator-1", reset.enrolment_code(), kPassword, started),
+                               grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-ENROLMENT"));
+  // A forgotten password: the administrator resets it too.
+  const auto fresh = Issue("coordinator-1", /*reset_password=*/true);
+  EXPECT_FALSE(fresh.user().login().password_set());
+  ASSERT_TRUE(
+      Start("coordinator-1", fresh.enrolment_code(), "een nieuw wachtwoord van mij", started).ok());
+  const auto secret = common::TotpSecretFromBase32(started.secret_base32()).value();
+  pb::CompleteEnrolmentResponse completed;
+  ASSERT_TRUE(Complete("coordinator-1", fresh.enrolment_code(), CodeNow(secret), completed).ok());
+  clock_.Advance(seconds(30));
+  EXPECT_TRUE(Login("coordinator-1", "een nieuw wachtwoord van mij", CodeNow(secret)).ok());
+}
+
+TEST_F(LoginTest, ADeactivatedUserIsToldSo_OnlyOnceTheirLoginIsProved) {
+  const auto enrolled = Enrol("coordinator-1");
+  pb::User out;
+  ASSERT_TRUE(Deactivate(Get("coordinator-1"), "d-login", out).ok());
+  EXPECT_TRUE(
+      testing::Refused(Login("coordinator-1", "fout wachtwoord 1", CodeNow(enrolled.secret)),
+                       grpc::StatusCode::UNAUTHENTICATED, "LOGIN_FAILED"));
+  EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)),
+                               grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+}
+
+TEST_F(LoginTest, OnlyTheGatewayChecksLogins_AsItselfForNobody) {
+  pb::AuthenticateRequest request;
+  *request.mutable_claim() = Claim("coordinator-1", kAddress);
+  request.set_password(kPassword);
+  request.set_one_time_code("123456");
+  pb::AuthenticateResponse out;
+  // An organisation's own certificate, and a service's.
+  EXPECT_TRUE(testing::Refused(essm_->Authenticate(ContextAs("beheer-1").get(), request, &out),
+                               grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+  EXPECT_TRUE(
+      testing::Refused(service_->Authenticate(ContextAs("consent-service").get(), request, &out),
+                       grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+  // The gateway on behalf of someone: a login is for nobody.
+  EXPECT_TRUE(testing::Refused(
+      web_->Authenticate(
+          testing::ContextOnBehalfOf("essm-rotterdam", "coordinator-1", std::string(64, 'c')).get(),
+          request, &out),
+      grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+  // And the gateway's own principal does nothing else.
+  pb::GetUserRequest get;
+  get.set_organisation_id("essm-rotterdam");
+  get.set_user_id("coordinator-1");
+  pb::User user;
+  EXPECT_TRUE(testing::Refused(web_->GetUser(ContextAs("web-service").get(), get, &user),
+                               grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+}
+
+TEST_F(LoginTest, BadInputNamesEveryFieldAndCountsNoFailure) {
+  pb::AuthenticateRequest request;
+  request.mutable_claim()->set_organisation_id("Not An Id");
+  pb::AuthenticateResponse out;
+  EXPECT_TRUE(testing::BadFields(web_->Authenticate(ContextAs("web-service").get(), request, &out),
+                                 {"claim.organisation_id", "claim.user_id", "claim.client_address",
+                                  "password", "one_time_code"}));
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
+  EXPECT_EQ(Records("action = 6"), 0);
 }
 
 }  // namespace

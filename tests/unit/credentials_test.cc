@@ -110,6 +110,27 @@ TEST(TotpTest, SecretsAreRandom_AndTheEnrolmentUriIsWhatAppsRead) {
   EXPECT_THROW(TotpEnrolmentUri(Rfc6238Secret(), "a&secret=x"), std::invalid_argument);
 }
 
+TEST(TotpTest, TheBase32FormReadsBack_AndNothingElseDoes) {
+  const TotpSecret secret = NewTotpSecret();
+  EXPECT_EQ(TotpSecretFromBase32(TotpSecretBase32(secret)), secret);
+  // As a person may type it from the screen: lower case.
+  std::string lower = TotpSecretBase32(secret);
+  for (char& c : lower) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  EXPECT_EQ(TotpSecretFromBase32(lower), secret);
+  EXPECT_EQ(TotpSecretFromBase32("GEZDGNBV"), std::nullopt);  // 5 bytes: too short
+  EXPECT_EQ(TotpSecretFromBase32("not base32!"), std::nullopt);
+}
+
+TEST(RecoveryCodeTest, AnEnrolmentCodeHasTheFormOfARecoveryCode_AndMatchesOnlyItself) {
+  const std::string code = NewEnrolmentCode();
+  ASSERT_TRUE(NormaliseRecoveryCode(code).has_value()) << code;
+  const std::string stored = HashRecoveryCode(code);
+  EXPECT_EQ(MatchRecoveryCode({stored}, code), 0u);
+  EXPECT_EQ(MatchRecoveryCode({stored}, NewEnrolmentCode()), std::nullopt);
+}
+
 TEST(RecoveryCodeTest, TenUniqueCodesWithoutLookAlikes) {
   const auto codes = NewRecoveryCodes();
   ASSERT_EQ(codes.size(), static_cast<std::size_t>(kRecoveryCodeCount));

@@ -94,7 +94,8 @@ TEST(Directory, EveryRoleHasItsApiValueAndReadsBack) {
   for (const auto role :
        {workflow::Role::kCoordinator, workflow::Role::kMeldpunt, workflow::Role::kShelterStaff,
         workflow::Role::kPartner, workflow::Role::kPrivacyOfficer, workflow::Role::kService,
-        workflow::Role::kPacketAssembler, workflow::Role::kOrganisationAdministrator}) {
+        workflow::Role::kPacketAssembler, workflow::Role::kOrganisationAdministrator,
+        workflow::Role::kLoginGateway}) {
     const int api = ApiRoleOf(role);
     EXPECT_TRUE(seen.insert(api).second) << api;
     EXPECT_EQ(RoleOfApi(api), role);

@@ -1195,6 +1195,9 @@ TEST(RuleDirectoryRoles, EveryRoleFitsOnlyItsKindsOfOrganisation) {
   EXPECT_TRUE(RoleFits(T::kService, Role::kPacketAssembler));
   EXPECT_FALSE(RoleFits(T::kService, Role::kOrganisationAdministrator));
   EXPECT_FALSE(RoleFits(T::kGateway, Role::kPartner));
+  EXPECT_TRUE(RoleFits(T::kGateway, Role::kLoginGateway));
+  EXPECT_FALSE(RoleFits(T::kService, Role::kLoginGateway));
+  EXPECT_FALSE(RoleFits(T::kCareCoordination, Role::kLoginGateway));
   EXPECT_FALSE(RoleFits(T::kUnknown, Role::kPartner));
 
   EXPECT_FALSE(CheckRolesFor(T::kMunicipality, {Role::kPartner, Role::kOrganisationAdministrator}));
@@ -1243,6 +1246,29 @@ TEST(RuleAccessGateway, OnlyTheGatewayActsOnBehalfAndOnlyForOrganisationsOfPeopl
   }
   // Nor does a gateway's principal pass for a service's.
   EXPECT_TRUE(CheckAccess({kGateway, {Role::kService}}, Operation::kReadEvents).has_value());
+}
+
+TEST(RuleAccessGateway, TheGatewayChecksLoginsAsItself_AndNothingElse) {
+  using enum OrganisationType;
+  // A login is checked before anyone is logged in: for nobody.
+  EXPECT_FALSE(CheckOnBehalfOf(kGateway, std::nullopt, /*gateways_own=*/true).has_value());
+  const auto for_someone = CheckOnBehalfOf(kGateway, kCareCoordination, /*gateways_own=*/true);
+  ASSERT_TRUE(for_someone.has_value());
+  EXPECT_EQ(for_someone->rule, rules::kAccessGateway);
+  // Only the gateway's own principal checks logins.
+  const Principal gateway{kGateway, {Role::kLoginGateway}};
+  EXPECT_FALSE(CheckAccess(gateway, Operation::kAuthenticate).has_value());
+  for (const Principal& other :
+       {Principal{kCareCoordination, {Role::kCoordinator}}, Principal{kService, {Role::kService}},
+        Principal{kGateway, {Role::kPartner}}}) {
+    EXPECT_TRUE(CheckAccess(other, Operation::kAuthenticate).has_value());
+  }
+  // And it may do nothing else as itself.
+  for (const Operation operation : AllOperations()) {
+    EXPECT_EQ(CheckAccess(gateway, operation).has_value(), operation != Operation::kAuthenticate)
+        << ToString(operation);
+    EXPECT_EQ(IsGatewaysOwn(operation), operation == Operation::kAuthenticate);
+  }
 }
 
 TEST(RuleAccessRole, ShelterStaffRunTheirOwnShelterPoliceAndCoordinatorsRequest) {
@@ -1317,7 +1343,7 @@ TEST(RuleAccessRole, EveryOperationHasOneNameThatReadsBack) {
     EXPECT_EQ(OperationNamed(name), operation) << name;
     EXPECT_NE(ToString(operation), "?");
   }
-  EXPECT_EQ(names.size(), static_cast<std::size_t>(Operation::kManageUsers) + 1)
+  EXPECT_EQ(names.size(), static_cast<std::size_t>(Operation::kAuthenticate) + 1)
       << "an operation missing from the table";
   EXPECT_FALSE(OperationNamed("manage_trajectory"));
   EXPECT_FALSE(OperationNamed(""));
@@ -1467,6 +1493,29 @@ TEST(RuleLoginThrottle, TheStrongerRefusalWins) {
   EXPECT_EQ(waits.kind, LoginAttempt::Kind::kWait);
   EXPECT_EQ(waits.until, At(30));
   EXPECT_TRUE(waits.by_address);
+}
+
+// --- R-LOGIN-TWO-FACTORS, R-LOGIN-ENROLMENT -----------------------------------
+
+TEST(RuleLoginTwoFactors, ALoginNeedsAPasswordAndASecondFactorSetUp) {
+  EXPECT_FALSE(CheckLoginSetUp({true, true}).has_value());
+  for (const LoginSetUp missing :
+       {LoginSetUp{true, false}, LoginSetUp{false, true}, LoginSetUp{false, false}}) {
+    const auto refused = CheckLoginSetUp(missing);
+    ASSERT_TRUE(refused.has_value());
+    EXPECT_EQ(refused->rule, rules::kLoginTwoFactors);
+  }
+}
+
+TEST(RuleLoginEnrolment, ACodeWorksFor72HoursAfterItWasIssued) {
+  EXPECT_FALSE(CheckEnrolmentCode(At(0), At(72 * 3600 - 1)).has_value());
+  const auto expired = CheckEnrolmentCode(At(0), At(72 * 3600));
+  ASSERT_TRUE(expired.has_value());
+  EXPECT_EQ(expired->rule, rules::kLoginEnrolment);
+  EXPECT_EQ(EnrolmentExpiresAt(At(0)), At(72 * 3600));
+  const auto none = CheckEnrolmentCode(std::nullopt, At(0));
+  ASSERT_TRUE(none.has_value());
+  EXPECT_EQ(none->rule, rules::kLoginEnrolment);
 }
 
 // --- R-LOGIN-CODE-ONCE ------------------------------------------------------
