@@ -18,12 +18,6 @@ bool IsIdChar(char c) {
          c == '-';
 }
 
-bool IsSessionHash(std::string_view value) {
-  return value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
-}
-
 /// The one value of metadata `key`: OK and empty when absent, INVALID_ARGUMENT
 /// naming `key` when given more than once.
 grpc::Status SingleMetadata(const grpc::ServerContext& context, std::string_view key,
@@ -42,6 +36,12 @@ grpc::Status SingleMetadata(const grpc::ServerContext& context, std::string_view
 }
 
 }  // namespace
+
+bool IsSessionHash(std::string_view value) {
+  return value.size() == 64 && std::all_of(value.begin(), value.end(), [](char c) {
+           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+         });
+}
 
 bool IsValidPrincipalId(std::string_view id) {
   if (id.empty() || id.size() > 128) {

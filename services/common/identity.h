@@ -38,6 +38,10 @@ struct CallIdentity {
 /// handles, not names.
 bool IsValidPrincipalId(std::string_view id);
 
+/// True for a session hash as the gateway sends it: 64 lower-case hex
+/// digits (SHA-256).
+bool IsSessionHash(std::string_view value);
+
 /// Reads the caller's identity. The organisation comes only from the
 /// certificate the TLS layer verified; a request field or metadata can never
 /// set it (on-behalf-of metadata is checked and applied only by

@@ -69,6 +69,19 @@ void Render(const UserRow& row, Instant now, v1::User* out) {
   RenderLogin(row.login, now, out->mutable_login());
 }
 
+void RenderSession(const SessionRow& session, const std::set<workflow::Role>& roles,
+                   v1::Session* out) {
+  out->set_organisation_id(session.organisation_id);
+  out->set_user_id(session.user_id);
+  for (const auto role : roles) {
+    out->add_roles(common::ApiRoleOf(role));
+  }
+  *out->mutable_login_time() = common::ToTimestamp(session.times.logged_in);
+  *out->mutable_last_request_time() = common::ToTimestamp(session.times.last_request);
+  *out->mutable_end_time() = common::ToTimestamp(workflow::SessionEndsAt(session.times));
+  *out->mutable_warn_time() = common::ToTimestamp(workflow::SessionWarnAt(session.times));
+}
+
 // What a change answers: the user, and for an enrolment code the code.
 void RenderChange(const UserChange& c, v1::User* out) { Render(c.row, c.now, out); }
 void RenderChange(const UserChange& c, v1::IssueEnrolmentCodeResponse* out) {
@@ -405,6 +418,10 @@ grpc::Status StepAccount(UserChange& c, workflow::AccountEvent event) {
   }
   const bool was = IsAdministrator(c.row);
   c.row.state = next.value();
+  if (c.row.state == workflow::AccountState::kDeactivated) {
+    // Every session of the account ends with it.
+    EndSessionsOf(c.tx, c.row.organisation_id, c.row.user_id, c.now);
+  }
   c.row.deactivated_at =
       c.row.state == workflow::AccountState::kDeactivated ? std::optional(c.now) : std::nullopt;
   return KeepsAnAdministrator(c, was);
@@ -448,6 +465,9 @@ grpc::Status DirectoryHandler::IssueEnrolmentCode(grpc::ServerContext* context,
                       if (request->reset_password()) {
                         login.password_hash.clear();
                       }
+                      // A lost phone may be in someone else's hands: its
+                      // sessions end too.
+                      EndSessionsOf(c.tx, c.row.organisation_id, c.row.user_id, c.now);
                       return grpc::Status::OK;
                     });
 }
@@ -520,7 +540,7 @@ grpc::Status DirectoryHandler::Attempt(
     const grpc::ServerContext& context, std::string_view method,
     const google::protobuf::Message& request, const v1::LoginClaim& claim, FieldErrors errors,
     std::string_view password, const std::function<LoginOutcome(UserRow&, Instant)>& check,
-    const std::function<void(const UserRow&, Instant)>& answer_with) {
+    const std::function<void(pqxx::work&, const UserRow&, Instant)>& answer_with) {
   Caller caller;
   if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
     return denied;
@@ -570,7 +590,7 @@ grpc::Status DirectoryHandler::Attempt(
       AuditLogin(tx, caller, method, *row, now, outcome.status);
       answer = outcome.status;
       if (answer.ok() && answer_with) {
-        answer_with(*row, now);
+        answer_with(tx, *row, now);
       }
     });
   } catch (const common::StorageError& error) {
@@ -584,6 +604,9 @@ grpc::Status DirectoryHandler::Authenticate(grpc::ServerContext* context,
                                             v1::AuthenticateResponse* response) {
   FieldErrors errors(*request);
   CheckPassword(errors, request->password());
+  errors.Require(common::IsSessionHash(request->session_hash()), "session_hash",
+                 request->session_hash().empty() ? FieldReason::kRequired : FieldReason::kNotAnId,
+                 "the SHA-256 of the new session's id: 64 lower-case hex digits");
   errors.Require(request->second_factor_case() != v1::AuthenticateRequest::SECOND_FACTOR_NOT_SET,
                  "one_time_code", FieldReason::kRequired,
                  "a one-time code or a recovery code (R-LOGIN-TWO-FACTORS)");
@@ -635,9 +658,13 @@ grpc::Status DirectoryHandler::Authenticate(grpc::ServerContext* context,
         login.last_login_at = now;
         return {grpc::Status::OK, false};
       },
-      [&](const UserRow& row, Instant now) {
+      [&](pqxx::work& tx, const UserRow& row, Instant now) {
+        // The login opens its session.
+        OpenSession(tx, request->session_hash(), row, now);
         Render(row, now, response->mutable_user());
         response->set_recovery_codes_left(static_cast<int>(row.login.recovery_codes.size()));
+        RenderSession({request->session_hash(), row.organisation_id, row.user_id, {now, now, {}}},
+                      row.roles, response->mutable_session());
       });
 }
 
@@ -728,7 +755,74 @@ grpc::Status DirectoryHandler::CompleteEnrolment(grpc::ServerContext* context,
         login.last_login_at = now;
         return {grpc::Status::OK, false};
       },
-      [&](const UserRow& row, Instant now) { Render(row, now, response->mutable_user()); });
+      [&](pqxx::work&, const UserRow& row, Instant now) {
+        Render(row, now, response->mutable_user());
+      });
+}
+
+grpc::Status DirectoryHandler::CheckSession(grpc::ServerContext* context,
+                                            const v1::CheckSessionRequest* request,
+                                            v1::Session* response) {
+  Caller caller;
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
+  FieldErrors errors(*request);
+  errors.Require(common::IsSessionHash(request->session_hash()), "session_hash",
+                 FieldReason::kNotAnId, "64 lower-case hex digits");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) -> grpc::Status {
+    response->Clear();
+    const Instant now = clock_.Now();
+    const auto session = LoadSession(tx, request->session_hash());
+    if (!session) {
+      return common::NotFound("session");
+    }
+    if (auto ended = workflow::CheckSessionLive(session->times, now)) {
+      return common::RuleRefusal(*ended);
+    }
+    const auto user = LoadUser(tx, session->organisation_id, session->user_id, false);
+    if (!user || user->state != workflow::AccountState::kActive) {
+      directory::EndSession(tx, session->session_hash, now);
+      return common::Forbidden({workflow::rules::kAccessRole, "this account is deactivated"});
+    }
+    TouchSession(tx, session->session_hash, now);
+    SessionRow touched = *session;
+    touched.times.last_request = now;
+    RenderSession(touched, user->roles, response);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status DirectoryHandler::EndSession(grpc::ServerContext* context,
+                                          const v1::EndSessionRequest* request,
+                                          v1::EndSessionResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
+  FieldErrors errors(*request);
+  errors.Require(common::IsSessionHash(request->session_hash()), "session_hash",
+                 FieldReason::kNotAnId, "64 lower-case hex digits");
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
+  }
+  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) -> grpc::Status {
+    response->Clear();
+    const Instant now = clock_.Now();
+    const auto session = LoadSession(tx, request->session_hash());
+    // Ending a session that has ended (or never was) is no error: the
+    // browser's logout has what it asked for.
+    if (session && directory::EndSession(tx, session->session_hash, now)) {
+      UserRow who;
+      who.organisation_id = session->organisation_id;
+      who.user_id = session->user_id;
+      AuditLogin(tx, caller, "EndSession", who, now, grpc::Status::OK);
+    }
+    return grpc::Status::OK;
+  });
 }
 
 void DirectoryHandler::Seed(const common::Directory::Entries& seed) {

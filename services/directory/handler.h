@@ -68,6 +68,10 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
                               v1::StartEnrolmentResponse*) override;
   grpc::Status CompleteEnrolment(grpc::ServerContext*, const v1::CompleteEnrolmentRequest*,
                                  v1::CompleteEnrolmentResponse*) override;
+  grpc::Status CheckSession(grpc::ServerContext*, const v1::CheckSessionRequest*,
+                            v1::Session*) override;
+  grpc::Status EndSession(grpc::ServerContext*, const v1::EndSessionRequest*,
+                          v1::EndSessionResponse*) override;
 
   /// Adds what `seed` has and the directory lacks (the deployment's seed
   /// files), each addition on the audit trail as the directory service's
@@ -100,11 +104,12 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
   /// on success; then the failure counted or forgotten, and the attempt on
   /// the audit trail. On success `answer` renders the account as stored. A user the directory does
   /// not have costs a password check's time and fails like a wrong password.
-  grpc::Status Attempt(const grpc::ServerContext& context, std::string_view method,
-                       const google::protobuf::Message& request, const v1::LoginClaim& claim,
-                       common::FieldErrors errors, std::string_view password,
-                       const std::function<LoginOutcome(UserRow&, workflow::Instant)>& check,
-                       const std::function<void(const UserRow&, workflow::Instant)>& answer = {});
+  grpc::Status Attempt(
+      const grpc::ServerContext& context, std::string_view method,
+      const google::protobuf::Message& request, const v1::LoginClaim& claim,
+      common::FieldErrors errors, std::string_view password,
+      const std::function<LoginOutcome(UserRow&, workflow::Instant)>& check,
+      const std::function<void(pqxx::work&, const UserRow&, workflow::Instant)>& answer = {});
 
   common::DbPool& db_;
   common::Directory& copy_;

@@ -173,6 +173,27 @@ void Prepare(pqxx::connection& c) {
             "window_started_at = CASE WHEN a.window_started_at > to_timestamp($3) "
             "THEN a.window_started_at ELSE to_timestamp($2) END, "
             "last_failed_at = to_timestamp($2)");
+  c.prepare("session_open",
+            "INSERT INTO directory.sessions (session_hash, organisation_id, user_id, "
+            "logged_in_at, last_request_at) VALUES ($1, $2, $3, to_timestamp($4), "
+            "to_timestamp($4))");
+  c.prepare("sessions_long_ended",
+            "DELETE FROM directory.sessions WHERE logged_in_at < to_timestamp($1)");
+  c.prepare("session_load",
+            "SELECT organisation_id, user_id, "
+            "extract(epoch from logged_in_at)::bigint AS logged_in_at, "
+            "extract(epoch from last_request_at)::bigint AS last_request_at, "
+            "extract(epoch from ended_at)::bigint AS ended_at "
+            "FROM directory.sessions WHERE session_hash = $1 FOR UPDATE");
+  c.prepare("session_touch",
+            "UPDATE directory.sessions SET last_request_at = to_timestamp($2) "
+            "WHERE session_hash = $1");
+  c.prepare("session_end",
+            "UPDATE directory.sessions SET ended_at = to_timestamp($2) "
+            "WHERE session_hash = $1 AND ended_at IS NULL");
+  c.prepare("sessions_of_user_end",
+            "UPDATE directory.sessions SET ended_at = to_timestamp($3) "
+            "WHERE organisation_id = $1 AND user_id = $2 AND ended_at IS NULL");
   c.prepare("address_windows_passed",
             "DELETE FROM directory.login_addresses WHERE window_started_at <= to_timestamp($1)");
   c.prepare("users_of", Sql("SELECT ", kUserColumns,
@@ -235,6 +256,38 @@ void UpdateUser(pqxx::work& tx, UserRow& row) {
 }
 
 void StoreLogin(pqxx::work& tx, const UserRow& row) { ExecWithLogin(tx, "login_store", row); }
+
+void OpenSession(pqxx::work& tx, const std::string& session_hash, const UserRow& user,
+                 workflow::Instant now) {
+  tx.exec_prepared("sessions_long_ended",
+                   EpochOf(now - workflow::kSessionAbsolute - std::chrono::hours(24)));
+  tx.exec_prepared("session_open", session_hash, user.organisation_id, user.user_id, EpochOf(now));
+}
+
+std::optional<SessionRow> LoadSession(pqxx::work& tx, const std::string& session_hash) {
+  const pqxx::result r = tx.exec_prepared("session_load", session_hash);
+  if (r.empty()) {
+    return std::nullopt;
+  }
+  return SessionRow{session_hash,
+                    r[0]["organisation_id"].as<std::string>(),
+                    r[0]["user_id"].as<std::string>(),
+                    {InstantOf(r[0]["logged_in_at"]), InstantOf(r[0]["last_request_at"]),
+                     common::OptionalInstantOf(r[0]["ended_at"])}};
+}
+
+void TouchSession(pqxx::work& tx, const std::string& session_hash, workflow::Instant now) {
+  tx.exec_prepared("session_touch", session_hash, EpochOf(now));
+}
+
+bool EndSession(pqxx::work& tx, const std::string& session_hash, workflow::Instant now) {
+  return tx.exec_prepared("session_end", session_hash, EpochOf(now)).affected_rows() == 1;
+}
+
+void EndSessionsOf(pqxx::work& tx, const std::string& organisation_id, const std::string& user_id,
+                   workflow::Instant now) {
+  tx.exec_prepared("sessions_of_user_end", organisation_id, user_id, EpochOf(now));
+}
 
 workflow::FailedLogins AddressFailures(pqxx::work& tx, const std::string& address_key,
                                        workflow::Instant now) {

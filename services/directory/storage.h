@@ -13,6 +13,7 @@
 #include "services/common/storage.h"
 #include "workflow/directory.h"
 #include "workflow/login.h"
+#include "workflow/session.h"
 
 namespace ketenregie::directory {
 
@@ -89,6 +90,27 @@ std::vector<UserRow> UsersOf(pqxx::work& tx, const std::string& organisation_id,
 bool LockOrganisation(pqxx::work& tx, const std::string& organisation_id);
 /// How many active users of the organisation hold the administrator role.
 int ActiveAdministrators(pqxx::work& tx, const std::string& organisation_id);
+
+/// A browser session (R-SESSION-TIMEOUT), known by its hash.
+struct SessionRow {
+  std::string session_hash;
+  std::string organisation_id;
+  std::string user_id;
+  workflow::SessionTimes times;
+};
+/// Opens a session for the user at `now`, and removes sessions whose
+/// absolute end passed a day ago.
+void OpenSession(pqxx::work& tx, const std::string& session_hash, const UserRow& user,
+                 workflow::Instant now);
+std::optional<SessionRow> LoadSession(pqxx::work& tx, const std::string& session_hash);
+/// A request of the session at `now`: its idle end moves on.
+void TouchSession(pqxx::work& tx, const std::string& session_hash, workflow::Instant now);
+/// Ends the session (logout); false when there is no open one.
+bool EndSession(pqxx::work& tx, const std::string& session_hash, workflow::Instant now);
+/// Ends every open session of the user (deactivated, or their second
+/// factor reset).
+void EndSessionsOf(pqxx::work& tx, const std::string& organisation_id, const std::string& user_id,
+                   workflow::Instant now);
 
 /// Moves the directory's revision on (every change, in its transaction)
 /// and returns the new one.

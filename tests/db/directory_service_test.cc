@@ -430,9 +430,13 @@ class LoginTest : public DirectoryServiceTest {
 
   grpc::Status Login(const std::string& user, const std::string& password,
                      const std::string& one_time_code, pb::AuthenticateResponse* out = nullptr,
-                     const std::string& address = kAddress) {
+                     const std::string& address = kAddress, std::string session = "") {
+    if (session.empty()) {
+      session = SessionHash(++sessions_);
+    }
     pb::AuthenticateRequest request;
     *request.mutable_claim() = Claim(user, address);
+    request.set_session_hash(session);
     request.set_password(password);
     request.set_one_time_code(one_time_code);
     pb::AuthenticateResponse ignored;
@@ -443,13 +447,28 @@ class LoginTest : public DirectoryServiceTest {
                                      pb::AuthenticateResponse& out) {
     pb::AuthenticateRequest request;
     *request.mutable_claim() = Claim(user, kAddress);
+    request.set_session_hash(SessionHash(++sessions_));
     request.set_password(kPassword);
     request.set_recovery_code(code);
     return web_->Authenticate(ContextAs("web-service").get(), request, &out);
   }
 
+  grpc::Status Check(const std::string& session, pb::Session* out = nullptr) {
+    pb::CheckSessionRequest request;
+    request.set_session_hash(session);
+    pb::Session ignored;
+    return web_->CheckSession(ContextAs("web-service").get(), request, out ? out : &ignored);
+  }
+
+  // A distinct session hash for the n-th login of a test.
+  static std::string SessionHash(int n) {
+    std::string hash = std::to_string(n);
+    return std::string(64 - hash.size(), 'e') + hash;
+  }
+
   static constexpr const char* kAddress = "192.0.2.10";
   int requests_ = 0;
+  int sessions_ = 0;
 };
 
 TEST_F(LoginTest, ALoginIsSetUpWithAnEnrolmentCode_ThenACodeWorksOnlyOnce) {
@@ -692,13 +711,94 @@ TEST_F(LoginTest, OnlyTheGatewayChecksLogins_AsItselfForNobody) {
                                grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
 }
 
+// Sessions (R-SESSION-TIMEOUT): opened by a login, kept by the directory for
+// every replica of the gateway, ended by time, logout or the account.
+TEST_F(LoginTest, ALoginOpensASession_WhichEndsWhenIdle_AtLogout_AndWithTheAccount) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string idle(64, '1');
+  pb::AuthenticateResponse in;
+  ASSERT_TRUE(
+      Login("coordinator-1", kPassword, CodeNow(enrolled.secret), &in, kAddress, idle).ok());
+  EXPECT_EQ(in.session().user_id(), "coordinator-1");
+  EXPECT_EQ(in.session().end_time().seconds(), common::EpochOf(clock_.Now() + minutes(15)));
+  EXPECT_EQ(in.session().warn_time().seconds(), common::EpochOf(clock_.Now() + minutes(13)));
+  // Each request moves the idle end on.
+  for (int i = 0; i < 3; ++i) {
+    clock_.Advance(minutes(14));
+    pb::Session session;
+    ASSERT_TRUE(Check(idle, &session).ok()) << i;
+    EXPECT_EQ(session.organisation_id(), "essm-rotterdam");
+    ASSERT_EQ(session.roles_size(), 1);
+    EXPECT_EQ(session.roles(0), pb::ROLE_COORDINATOR);
+  }
+  clock_.Advance(minutes(15));
+  const auto ended = Check(idle);
+  EXPECT_TRUE(testing::Refused(ended, grpc::StatusCode::FAILED_PRECONDITION, "R-SESSION-TIMEOUT"));
+  EXPECT_EQ(testing::MetadataOf(ended, "ended"), "idle");
+
+  // Logout ends it at once; ending it again is no error.
+  const std::string out(64, '2');
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(
+      Login("coordinator-1", kPassword, CodeNow(enrolled.secret), nullptr, kAddress, out).ok());
+  ASSERT_TRUE(Check(out).ok());
+  pb::EndSessionRequest end;
+  end.set_session_hash(out);
+  pb::EndSessionResponse done;
+  ASSERT_TRUE(web_->EndSession(ContextAs("web-service").get(), end, &done).ok());
+  ASSERT_TRUE(web_->EndSession(ContextAs("web-service").get(), end, &done).ok());
+  EXPECT_EQ(testing::MetadataOf(Check(out), "ended"), "logged_out");
+  EXPECT_EQ(Records("action = 6 AND method = 'EndSession'"), 1);
+
+  // Deactivating the account ends its sessions.
+  const std::string third(64, '3');
+  clock_.Advance(seconds(30));
+  ASSERT_TRUE(
+      Login("coordinator-1", kPassword, CodeNow(enrolled.secret), nullptr, kAddress, third).ok());
+  pb::User deactivated;
+  ASSERT_TRUE(Deactivate(Get("coordinator-1"), "d-session", deactivated).ok());
+  EXPECT_TRUE(
+      testing::Refused(Check(third), grpc::StatusCode::FAILED_PRECONDITION, "R-SESSION-TIMEOUT"));
+  // A session nobody has.
+  EXPECT_EQ(Check(std::string(64, '9')).error_code(), grpc::StatusCode::NOT_FOUND);
+  // Only the gateway checks sessions.
+  pb::CheckSessionRequest check;
+  check.set_session_hash(third);
+  pb::Session session;
+  EXPECT_EQ(essm_->CheckSession(ContextAs("coordinator-2").get(), check, &session).error_code(),
+            grpc::StatusCode::PERMISSION_DENIED);
+}
+
+TEST_F(LoginTest, ASessionEndsTenHoursAfterItsLogin_HoweverBusy) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string busy(64, '4');
+  ASSERT_TRUE(
+      Login("coordinator-1", kPassword, CodeNow(enrolled.secret), nullptr, kAddress, busy).ok());
+  const auto login = clock_.Now();
+  while (clock_.Now() + minutes(10) < login + hours(10)) {
+    clock_.Advance(minutes(10));
+    ASSERT_TRUE(Check(busy).ok());
+  }
+  clock_.Set(login + hours(10));
+  EXPECT_EQ(testing::MetadataOf(Check(busy), "ended"), "absolute");
+}
+
+TEST_F(LoginTest, AResetSecondFactorEndsTheSessions) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string session(64, '5');
+  ASSERT_TRUE(
+      Login("coordinator-1", kPassword, CodeNow(enrolled.secret), nullptr, kAddress, session).ok());
+  Issue("coordinator-1");
+  EXPECT_EQ(testing::MetadataOf(Check(session), "ended"), "logged_out");
+}
+
 TEST_F(LoginTest, BadInputNamesEveryFieldAndCountsNoFailure) {
   pb::AuthenticateRequest request;
   request.mutable_claim()->set_organisation_id("Not An Id");
   pb::AuthenticateResponse out;
   EXPECT_TRUE(testing::BadFields(web_->Authenticate(ContextAs("web-service").get(), request, &out),
                                  {"claim.organisation_id", "claim.user_id", "claim.client_address",
-                                  "password", "one_time_code"}));
+                                  "password", "session_hash", "one_time_code"}));
   EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
   EXPECT_EQ(Records("action = 6"), 0);
 }
