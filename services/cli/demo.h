@@ -10,4 +10,9 @@ namespace ketenregie::cli {
 /// Returns the process exit code.
 int RunTrajectoryDemo(const common::StackEnv& env);
 
+/// Issues enrolment codes for the demo accounts, as their organisations'
+/// administrators, and prints them with where to use them. Returns the
+/// process exit code.
+int RunDemoAccounts(const common::StackEnv& env);
+
 }  // namespace ketenregie::cli

@@ -92,6 +92,9 @@ int main(int argc, char** argv) {
 
   auto* demo = app.add_subcommand("demo", "drive the demo through a running stack");
   demo->add_option("--env", env_path, "stack.env of the running stack");
+  auto* demo_accounts = app.add_subcommand(
+      "demo-accounts", "issue enrolment codes for the demo accounts of a running stack");
+  demo_accounts->add_option("--env", env_path, "stack.env of the running stack");
 
   std::string key_file;
   std::string key_id;
@@ -142,6 +145,9 @@ int main(int argc, char** argv) {
     const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
     if (*health) {
       return RunHealth(env, org, /*show_reflection=*/false) == 0 ? 0 : 1;
+    }
+    if (*demo_accounts) {
+      return ketenregie::cli::RunDemoAccounts(env);
     }
     return RunDemo(env);
   } catch (const std::exception& e) {

@@ -233,7 +233,7 @@ std::optional<std::size_t> MatchRecoveryCode(const std::vector<std::string>& sto
   return std::nullopt;
 }
 
-std::string QrCodeSvg(std::string_view text) {
+QrCode QrCodeOf(std::string_view text) {
   const std::string terminated(text);
   const std::unique_ptr<QRcode, decltype(&QRcode_free)> qr(
       QRcode_encodeString8bit(terminated.c_str(), 0, QR_ECLEVEL_M), &QRcode_free);
@@ -242,9 +242,9 @@ std::string QrCodeSvg(std::string_view text) {
   }
   constexpr int kQuiet = 4;
   const int width = qr->width;
-  const int size = width + 2 * kQuiet;
-  // Numbers only: one 1×1 square per dark module, each row's run joined.
-  std::string path;
+  QrCode out;
+  out.size = width + 2 * kQuiet;
+  // One 1×1 square per dark module, each row's run joined.
   for (int y = 0; y < width; ++y) {
     for (int x = 0; x < width;) {
       if ((qr->data[y * width + x] & 1) == 0) {
@@ -255,16 +255,21 @@ std::string QrCodeSvg(std::string_view text) {
       while (x + run < width && (qr->data[y * width + x + run] & 1) != 0) {
         ++run;
       }
-      path += "M" + std::to_string(x + kQuiet) + " " + std::to_string(y + kQuiet) + "h" +
-              std::to_string(run) + "v1h-" + std::to_string(run) + "z";
+      out.path += "M" + std::to_string(x + kQuiet) + " " + std::to_string(y + kQuiet) + "h" +
+                  std::to_string(run) + "v1h-" + std::to_string(run) + "z";
       x += run;
     }
   }
-  const std::string dimension = std::to_string(size);
+  return out;
+}
+
+std::string QrCodeSvg(std::string_view text) {
+  const QrCode qr = QrCodeOf(text);
+  const std::string dimension = std::to_string(qr.size);
   return "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 " + dimension + " " + dimension +
          "\" shape-rendering=\"crispEdges\" role=\"img\" aria-label=\"QR-code\">" +
          "<rect width=\"" + dimension + "\" height=\"" + dimension + "\" fill=\"#fff\"/>" +
-         "<path fill=\"#000\" d=\"" + path + "\"/></svg>";
+         "<path fill=\"#000\" d=\"" + qr.path + "\"/></svg>";
 }
 
 }  // namespace ketenregie::common

@@ -89,9 +89,16 @@ std::string HashRecoveryCode(std::string_view code);
 std::optional<std::size_t> MatchRecoveryCode(const std::vector<std::string>& stored,
                                              std::string_view typed);
 
-/// `text` as a QR code (error correction M) in SVG: black modules on white
-/// with the four-module quiet zone, scalable, for the enrolment page.
-/// Throws std::runtime_error when it does not fit in a QR code.
+/// `text` as a QR code (error correction M): its size in modules, the
+/// four-module quiet zone included, and an SVG path (numbers and the
+/// letters M, h, v, z only) of one square per run of dark modules. Throws
+/// std::runtime_error when it does not fit in a QR code.
+struct QrCode {
+  int size = 0;
+  std::string path;
+};
+QrCode QrCodeOf(std::string_view text);
+/// The same as a whole SVG document: black modules on white, scalable.
 std::string QrCodeSvg(std::string_view text);
 
 }  // namespace ketenregie::common

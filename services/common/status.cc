@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <array>
+#include <optional>
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
@@ -282,18 +283,36 @@ grpc::Status FromStorageError(const StorageError& error) {
   return Internal("storage error");
 }
 
-std::string ReasonOf(const grpc::Status& status) {
+namespace {
+
+// The first detail of type `Detail` in `status` that `wanted` accepts.
+template <typename Detail, typename Wanted>
+std::optional<Detail> FindDetail(const grpc::Status& status, Wanted&& wanted) {
   google::rpc::Status details;
   if (status.error_details().empty() || !details.ParseFromString(status.error_details())) {
-    return {};
+    return std::nullopt;
   }
-  for (const auto& detail : details.details()) {
-    google::rpc::ErrorInfo info;
-    if (detail.UnpackTo(&info) && info.domain() == kErrorDomain) {
-      return info.reason();
+  for (const auto& any : details.details()) {
+    Detail detail;
+    if (any.UnpackTo(&detail) && wanted(detail)) {
+      return detail;
     }
   }
-  return {};
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string ReasonOf(const grpc::Status& status) {
+  const auto info = FindDetail<google::rpc::ErrorInfo>(
+      status, [](const google::rpc::ErrorInfo& i) { return i.domain() == kErrorDomain; });
+  return info ? info->reason() : std::string();
+}
+
+std::string DutchMessageOf(const grpc::Status& status) {
+  const auto message = FindDetail<google::rpc::LocalizedMessage>(
+      status, [](const google::rpc::LocalizedMessage& m) { return m.locale() == kDutch; });
+  return message ? message->message() : std::string();
 }
 
 grpc::Status WithDetails(const grpc::Status& status) {

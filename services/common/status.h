@@ -201,6 +201,8 @@ grpc::Status FromStorageError(const StorageError& error);
 
 /// The ErrorInfo.reason of `status`, or "" when it has no details of ours.
 std::string ReasonOf(const grpc::Status& status);
+/// The Dutch sentence of `status` (its LocalizedMessage in nl-NL), or "".
+std::string DutchMessageOf(const grpc::Status& status);
 
 /// `status` with its details: itself when it has them; otherwise the same
 /// code and message with the error kind its code means (a status gRPC made,

@@ -1,6 +1,7 @@
 #include "services/web/backends.h"
 
 #include <future>
+#include <stdexcept>
 
 #include "services/common/health_probe.h"
 #include "services/common/service_list.h"
@@ -33,6 +34,15 @@ std::vector<std::string> Backends::NotServing(std::chrono::milliseconds deadline
     }
   }
   return not_serving;
+}
+
+std::shared_ptr<grpc::Channel> Backends::Channel(std::string_view name) {
+  for (Backend& backend : backends_) {
+    if (backend.name == name) {
+      return backend.channel->Get();
+    }
+  }
+  throw std::invalid_argument("no such service");
 }
 
 }  // namespace ketenregie::web

@@ -26,6 +26,11 @@ class Backends {
   /// run side by side, so the answer takes one deadline at most.
   std::vector<std::string> NotServing(std::chrono::milliseconds deadline);
 
+  /// The channel to service `name` ("directory"), or nullptr while its
+  /// address is unknown. Throws std::invalid_argument for a name that is no
+  /// service.
+  std::shared_ptr<grpc::Channel> Channel(std::string_view name);
+
  private:
   struct Backend {
     std::string_view name;

@@ -17,6 +17,7 @@
 #include "services/common/logging.h"
 #include "services/common/signals.h"
 #include "services/common/tls.h"
+#include "services/web/accounts.h"
 #include "services/web/backends.h"
 #include "services/web/pages.h"
 #include "services/web/web_server.h"
@@ -58,8 +59,10 @@ int main(int argc, char** argv) {
     web::Backends backends(
         common::MutualTlsChannelCredentials(peers.client_cert, peers.client_key, endpoint.tls_ca),
         peers.peers_file);
-    web::WebServer server(web, pages,
-                          [&backends] { return backends.NotServing(std::chrono::seconds(1)); });
+    const web::Accounts accounts([&backends] { return backends.Channel("directory"); });
+    web::WebServer server(
+        web, pages, [&backends] { return backends.NotServing(std::chrono::seconds(1)); },
+        &accounts);
     const int port = server.Bind();
     if (!endpoint.port_file.empty()) {
       common::WritePortFile(endpoint.port_file, port);

@@ -9,6 +9,8 @@
 
 namespace ketenregie::web {
 
+inline constexpr std::string_view kHtmlContentType = "text/html; charset=utf-8";
+
 /// The Dutch pages of the front door, from the templates built into the
 /// binary (services/web/templates). kainjow mustache HTML-escapes every
 /// `{{value}}`; the layout's `{{{content}}}` is the one unescaped slot, and

@@ -86,6 +86,19 @@ CsrfSecret NewCsrfSecret() {
   return secret;
 }
 
+CsrfSecret CsrfSecretOf(std::string_view session_id) {
+  common::EnsureSodium();
+  CsrfSecret secret{};
+  constexpr std::string_view kPurpose = "ketenregie csrf v1";
+  crypto_auth_hmacsha256_state state;
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(session_id.data()),
+                              session_id.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(kPurpose.data()),
+                                kPurpose.size());
+  crypto_auth_hmacsha256_final(&state, secret.data());
+  return secret;
+}
+
 std::string CsrfToken(const CsrfSecret& secret) {
   common::EnsureSodium();
   std::array<std::uint8_t, 2 * sizeof(CsrfSecret)> token{};

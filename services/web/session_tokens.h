@@ -39,6 +39,10 @@ std::optional<std::string> SessionIdFromCookies(std::string_view cookie_header);
 /// Each session's CSRF secret: 256 random bits, kept with the session.
 using CsrfSecret = std::array<std::uint8_t, 32>;
 CsrfSecret NewCsrfSecret();
+/// The CSRF secret of the session `session_id`: HMAC-SHA-256 keyed with
+/// the id itself, so it needs no storage and nobody without the cookie
+/// (which no script reads) can make it.
+CsrfSecret CsrfSecretOf(std::string_view session_id);
 /// The token a form carries: the secret under a fresh random mask each
 /// time (base64url of mask ‖ mask⊕secret), so a compressed page never shows
 /// the same bytes twice and cannot leak the secret through its length

@@ -40,7 +40,7 @@ constexpr std::pair<std::string_view, std::string_view> kSecurityHeaders[] = {
 constexpr std::string_view kNoStore = "no-store";
 constexpr std::string_view kStaticCache = "private, max-age=300";
 
-constexpr std::string_view kHtml = "text/html; charset=utf-8";
+constexpr std::string_view kHtml = kHtmlContentType;
 constexpr std::string_view kText = "text/plain; charset=utf-8";
 
 // The route of the request a thread is answering, for the access log: set
@@ -166,8 +166,12 @@ bool SetUpTls(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
 
 }  // namespace
 
-WebServer::WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness)
-    : config_(std::move(config)), pages_(pages), readiness_(std::move(readiness)) {}
+WebServer::WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
+                     const Accounts* accounts)
+    : config_(std::move(config)),
+      pages_(pages),
+      readiness_(std::move(readiness)),
+      accounts_(accounts) {}
 
 WebServer::~WebServer() = default;
 
@@ -265,14 +269,61 @@ void WebServer::Get(const std::string& pattern, std::string_view route, Handler 
   });
 }
 
+namespace {
+
+// Whether the browser says a request comes from a page of this site. A
+// browser sends Sec-Fetch-Site with every request, and Origin with every
+// POST: another site's form (or script) is refused whatever cookie comes
+// with it — the login form included, which has no session yet (login
+// CSRF). A client that is no browser sends neither.
+bool FromThisSite(const httplib::Request& request) {
+  if (request.has_header("Sec-Fetch-Site")) {
+    const std::string site = request.get_header_value("Sec-Fetch-Site");
+    if (site != "same-origin" && site != "none") {
+      return false;
+    }
+  }
+  if (request.has_header("Origin")) {
+    return request.get_header_value("Origin") == "https://" + request.get_header_value("Host");
+  }
+  return true;
+}
+
+}  // namespace
+
+void WebServer::Post(const std::string& pattern, std::string_view route, FormHandler handler) {
+  server_->Post(pattern, [route, handler = std::move(handler)](const httplib::Request& request,
+                                                               httplib::Response& response) {
+    current.route = route;
+    if (!FromThisSite(request)) {
+      response.status = 403;
+      return;
+    }
+    // A form's fields come in its body only: never in the address, where
+    // logs and history would keep them.
+    if (request.target.find('?') != std::string::npos) {
+      response.status = 400;
+      return;
+    }
+    if (!request.get_header_value("Content-Type")
+             .starts_with("application/x-www-form-urlencoded")) {
+      response.status = 415;
+      return;
+    }
+    Form form;
+    httplib::detail::parse_query_text(request.body, form);
+    handler(request, form, response);
+  });
+}
+
 void WebServer::Routes() {
   Get("/healthz", "/healthz", [](const httplib::Request&, httplib::Response& response) {
     response.set_content("ok\n", std::string(kText));
   });
   Get("/readyz", "/readyz",
       [this](const httplib::Request&, httplib::Response& response) { Ready(response); });
-  Get("/", "/", [this](const httplib::Request&, httplib::Response& response) {
-    response.set_content(pages_.Render("home", "Startpagina", {}), std::string(kHtml));
+  Get("/", "/", [this](const httplib::Request& request, httplib::Response& response) {
+    Home(request, response);
   });
   Get(R"(/static/([a-z0-9-]+\.[a-z]+))", "/static/{file}",
       [](const httplib::Request& request, httplib::Response& response) {
@@ -284,6 +335,7 @@ void WebServer::Routes() {
         response.set_header("Cache-Control", std::string(kStaticCache));
         response.set_content(std::string(file->content), std::string(file->content_type));
       });
+  LoginRoutes();
 }
 
 void WebServer::Ready(httplib::Response& response) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,7 @@ struct Response;
 
 namespace ketenregie::web {
 
+class Accounts;
 class Pages;
 
 /// How the front door listens and what it accepts.
@@ -62,11 +64,25 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///   GET /healthz   200 while the process answers (liveness)
 ///   GET /readyz    200 when every service behind it answers SERVING, else
 ///                  503 naming those that do not; 503 once stopping
-///   GET /          the start page
+///   GET /          the start page: who is logged in, and logout
 ///   GET /static/…  stylesheet and images
+///
+/// With `accounts` (the directory's logins and sessions), the login pages
+/// (login_routes.cc):
+///
+///   GET, POST /inloggen                 password and code → session cookie
+///   GET, POST /activeren                enrolment code and password → the
+///                                       authenticator secret as a QR code
+///   POST /activeren/bevestigen          the app's first code → recovery codes
+///   POST /uitloggen                     ends the session (CSRF token)
+///
+/// Every POST takes a form body only (never fields in the address), and is
+/// refused (403) when the browser says it comes from another site (Origin,
+/// Sec-Fetch-Site); one made in a session also needs its CSRF token.
 class WebServer {
  public:
-  WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness);
+  WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
+            const Accounts* accounts = nullptr);
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
@@ -83,13 +99,20 @@ class WebServer {
 
  private:
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
+  /// The fields of a POST's form body.
+  using Form = std::multimap<std::string, std::string>;
+  using FormHandler = std::function<void(const httplib::Request&, const Form&, httplib::Response&)>;
   void Routes();
+  void LoginRoutes();
   void Get(const std::string& pattern, std::string_view route, Handler handler);
+  void Post(const std::string& pattern, std::string_view route, FormHandler handler);
+  void Home(const httplib::Request& request, httplib::Response& response);
   void Ready(httplib::Response& response);
 
   WebConfig config_;
   const Pages& pages_;
   ReadinessProbe readiness_;
+  const Accounts* accounts_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> stopping_ = false;
   std::atomic<bool> serve_called_ = false;

@@ -1,0 +1,240 @@
+// The login pages of the front door (issue #13 items 3 and 4): log in,
+// set up a login with an enrolment code, log out. The directory decides
+// every step (services/directory); these pages carry the browser's form to
+// it and its answer back, in Dutch. Nothing of a form is logged.
+#include <fmt/format.h>
+#include <httplib.h>
+
+#include <string>
+
+#include "services/common/credentials.h"
+#include "services/common/status.h"
+#include "services/web/accounts.h"
+#include "services/web/pages.h"
+#include "services/web/session_tokens.h"
+#include "services/web/web_server.h"
+#include "workflow/calendar.h"
+#include "workflow/rules.h"
+
+namespace ketenregie::web {
+namespace {
+
+namespace pb = directory::v1;
+using kainjow::mustache::data;
+using kainjow::mustache::list;
+
+std::string Field(const std::multimap<std::string, std::string>& form, const std::string& name) {
+  const auto found = form.find(name);
+  return found == form.end() ? std::string() : found->second;
+}
+
+// The HTTP status a refusal of the directory is shown with (as
+// grpc-gateway maps codes, with 429 for a login that must wait).
+int HttpStatusOf(const grpc::Status& status) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return 400;
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return 401;
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return 403;
+    case grpc::StatusCode::NOT_FOUND:
+      return 404;
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return common::ReasonOf(status) == workflow::rules::kLoginThrottle ? 429 : 400;
+    case grpc::StatusCode::UNAVAILABLE:
+      return 503;
+    default:
+      return 500;
+  }
+}
+
+// What a person reads about a refusal: the directory's Dutch sentence.
+std::string MessageOf(const grpc::Status& status) {
+  const std::string dutch = common::DutchMessageOf(status);
+  return dutch.empty() ? "Er ging iets mis. Probeer het opnieuw." : dutch;
+}
+
+// "14:05": a moment of today as a person reads it, in Amsterdam.
+std::string ClockTime(const google::protobuf::Timestamp& time) {
+  const auto local = workflow::ToAmsterdam(workflow::Instant{std::chrono::seconds(time.seconds())});
+  const int minutes = static_cast<int>(
+      std::chrono::duration_cast<std::chrono::minutes>(local.time_of_day).count() % (24 * 60));
+  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+}
+
+// The secret in groups of four, as it is easiest to type over.
+std::string Grouped(const std::string& secret) {
+  std::string out;
+  for (std::size_t i = 0; i < secret.size(); ++i) {
+    if (i > 0 && i % 4 == 0) {
+      out += ' ';
+    }
+    out += secret[i];
+  }
+  return out;
+}
+
+pb::LoginClaim ClaimOf(const httplib::Request& request,
+                       const std::multimap<std::string, std::string>& form) {
+  pb::LoginClaim claim;
+  claim.set_organisation_id(Field(form, "organisatie"));
+  claim.set_user_id(Field(form, "gebruikersnaam"));
+  // The peer's address as the connection shows it. Behind an ingress this
+  // is the ingress, unless it is configured to pass the browser's on.
+  claim.set_client_address(request.remote_addr);
+  return claim;
+}
+
+bool IsOneTimeCode(const std::string& code) {
+  return code.size() == 6 &&
+         std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
+}
+
+}  // namespace
+
+void WebServer::Home(const httplib::Request& request, httplib::Response& response) {
+  data page;
+  page.set("signed_in", false);
+  if (accounts_ != nullptr) {
+    if (const auto id = SessionIdFromCookies(request.get_header_value("Cookie"))) {
+      pb::Session session;
+      const grpc::Status live = accounts_->CheckSession(SessionIdHash(*id), session);
+      if (live.ok()) {
+        page.set("signed_in", true);
+        page.set("user", session.user_id());
+        page.set("organisation", session.organisation_id());
+        page.set("end_time", ClockTime(session.end_time()));
+        page.set("csrf", CsrfToken(CsrfSecretOf(*id)));
+      } else {
+        // An old cookie opens nothing: the browser forgets it.
+        response.set_header("Set-Cookie", ExpiredSessionCookie());
+        if (live.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+          page.set("ended", MessageOf(live));
+        }
+      }
+    }
+  }
+  response.set_content(pages_.Render("home", "Startpagina", page), std::string(kHtmlContentType));
+}
+
+void WebServer::LoginRoutes() {
+  if (accounts_ == nullptr) {
+    return;  // no directory to ask: the start page says how to work instead
+  }
+  const auto show = [this](httplib::Response& response, std::string_view name,
+                           std::string_view title, const data& page, int status = 200) {
+    response.status = status;
+    response.set_content(pages_.Render(name, title, page), std::string(kHtmlContentType));
+  };
+
+  Get("/inloggen", "/inloggen", [show](const httplib::Request&, httplib::Response& response) {
+    show(response, "login", "Inloggen", data{});
+  });
+  Post(
+      "/inloggen", "/inloggen",
+      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
+        pb::AuthenticateRequest login;
+        *login.mutable_claim() = ClaimOf(request, form);
+        login.set_password(Field(form, "wachtwoord"));
+        const std::string code = Field(form, "code");
+        if (IsOneTimeCode(code)) {
+          login.set_one_time_code(code);
+        } else {
+          login.set_recovery_code(code);
+        }
+        const std::string id = NewSessionId();
+        login.set_session_hash(SessionIdHash(id));
+        pb::AuthenticateResponse answer;
+        const grpc::Status status = accounts_->Authenticate(login, answer);
+        if (status.ok()) {
+          response.set_header("Set-Cookie", SessionCookie(id));
+          response.set_redirect("/", 303);
+          return;
+        }
+        data page;
+        page.set("message", MessageOf(status));
+        page.set("organisatie", login.claim().organisation_id());
+        page.set("gebruikersnaam", login.claim().user_id());
+        show(response, "login", "Inloggen", page, HttpStatusOf(status));
+      });
+
+  Get("/activeren", "/activeren", [show](const httplib::Request&, httplib::Response& response) {
+    show(response, "enrol", "Login instellen", data{});
+  });
+  Post(
+      "/activeren", "/activeren",
+      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
+        pb::StartEnrolmentRequest start;
+        *start.mutable_claim() = ClaimOf(request, form);
+        start.set_enrolment_code(Field(form, "activeringscode"));
+        start.set_password(Field(form, "wachtwoord"));
+        pb::StartEnrolmentResponse answer;
+        const grpc::Status status = accounts_->StartEnrolment(start, answer);
+        data page;
+        page.set("organisatie", start.claim().organisation_id());
+        page.set("gebruikersnaam", start.claim().user_id());
+        if (!status.ok()) {
+          page.set("message", MessageOf(status));
+          show(response, "enrol", "Login instellen", page, HttpStatusOf(status));
+          return;
+        }
+        // The QR code is drawn by the template from numbers; nothing of
+        // it is written unescaped.
+        const common::QrCode qr = common::QrCodeOf(answer.otpauth_uri());
+        page.set("qr_size", std::to_string(qr.size));
+        page.set("qr_path", qr.path);
+        page.set("secret", Grouped(answer.secret_base32()));
+        page.set("activeringscode", start.enrolment_code());
+        show(response, "enrol_secret", "Authenticator-app koppelen", page);
+      });
+  Post(
+      "/activeren/bevestigen", "/activeren/bevestigen",
+      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
+        pb::CompleteEnrolmentRequest complete;
+        *complete.mutable_claim() = ClaimOf(request, form);
+        complete.set_enrolment_code(Field(form, "activeringscode"));
+        complete.set_one_time_code(Field(form, "code"));
+        pb::CompleteEnrolmentResponse answer;
+        const grpc::Status status = accounts_->CompleteEnrolment(complete, answer);
+        if (!status.ok()) {
+          data page;
+          page.set("message", MessageOf(status));
+          page.set("organisatie", complete.claim().organisation_id());
+          page.set("gebruikersnaam", complete.claim().user_id());
+          show(response, "enrol", "Login instellen", page, HttpStatusOf(status));
+          return;
+        }
+        list codes;
+        for (const std::string& code : answer.recovery_codes()) {
+          codes.emplace_back(code);
+        }
+        data page;
+        page.set("codes", codes);
+        show(response, "enrol_done", "Login ingesteld", page);
+      });
+
+  Post("/uitloggen", "/uitloggen",
+       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+         const auto id = SessionIdFromCookies(request.get_header_value("Cookie"));
+         if (!id) {
+           response.set_redirect("/", 303);
+           return;
+         }
+         // A request of a session changes something only with the session's
+         // own token: another site cannot make the browser send it.
+         if (!IsCsrfTokenOf(CsrfSecretOf(*id), Field(form, "csrf"))) {
+           response.status = 403;
+           return;
+         }
+         const grpc::Status ended = accounts_->EndSession(SessionIdHash(*id));
+         if (!ended.ok()) {
+           response.status = HttpStatusOf(ended);
+           return;
+         }
+         response.set_header("Set-Cookie", ExpiredSessionCookie());
+         response.set_redirect("/", 303);
+       });
+}
+
+}  // namespace ketenregie::web

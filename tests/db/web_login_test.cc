@@ -1,0 +1,284 @@
+// The front door's login pages (issue #13 items 3 and 4), driven as a
+// browser drives them over real TLS, in front of the real directory
+// service on a real PostgreSQL: a login set up with an enrolment code, a
+// session cookie that ends at logout or when idle, and no state-changing
+// request without its CSRF token or from another site.
+#include <gtest/gtest.h>
+#include <httplib.h>
+
+#include <chrono>
+#include <future>
+#include <regex>
+
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "services/common/credentials.h"
+#include "services/directory/handler.h"
+#include "services/directory/storage.h"
+#include "services/web/accounts.h"
+#include "services/web/pages.h"
+#include "services/web/session_tokens.h"
+#include "services/web/web_server.h"
+#include "tests/support/grpc_test_server.h"
+#include "tests/support/test_database.h"
+
+namespace ketenregie::web {
+namespace {
+
+using namespace std::chrono;
+using testing::ContextAs;
+namespace pb = ketenregie::directory::v1;
+
+const workflow::Instant kNow{sys_days{2026y / December / 4}.time_since_epoch() + hours{9}};
+constexpr const char* kPassword = "een lange zin die ik onthoud";
+
+std::string Form(std::initializer_list<std::pair<std::string, std::string>> fields) {
+  httplib::Params params(fields.begin(), fields.end());
+  return httplib::detail::params_to_query_str(params);
+}
+
+// The first match of `pattern`'s group in `body`, or "".
+std::string Find(const std::string& body, const std::string& pattern) {
+  std::smatch match;
+  return std::regex_search(body, match, std::regex(pattern)) ? match[1].str() : std::string();
+}
+
+class WebLoginTest : public ::testing::Test {
+ protected:
+  WebLoginTest()
+      : pool_(db_.Dsn("ketenregie_directory"), 4, &directory::Prepare),
+        keys_(common::Keyring::FromKeys({{"k1", std::string(32, 'a')}}, "k1",
+                                        {{"b1", std::string(32, 'b')}}, "b1")),
+        clock_(kNow),
+        copy_(seconds(15)),
+        handler_(pool_, copy_, keys_, clock_, milliseconds(5000)),
+        grpc_(handler_),
+        accounts_([channel = testing::ChannelAs(grpc_, "svc-web")] { return channel; }) {
+    handler_.Seed(common::Directory::ReadSeed(
+        std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/organisations.tsv",
+        std::string(KETENREGIE_SOURCE_DIR) + "/deploy/local/users.tsv"));
+    WebConfig config;
+    config.tls_cert = testing::TestCertsDir() + "/server.pem";
+    config.tls_key = testing::TestCertsDir() + "/server.key";
+    server_ = std::make_unique<WebServer>(
+        config, pages_, [] { return std::vector<std::string>{}; }, &accounts_);
+    port_ = server_->Bind();
+    served_ = std::async(std::launch::async, [this] { return server_->Serve(); });
+  }
+  ~WebLoginTest() override {
+    server_->Stop();
+    served_.get();
+  }
+
+  std::unique_ptr<httplib::SSLClient> Browser() const {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port_);
+    client->set_ca_cert_path((testing::TestCertsDir() + "/ca.pem").c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_read_timeout(10, 0);
+    return client;
+  }
+
+  // A form as a page of this site posts it, with the session's cookie.
+  httplib::Result Post(const std::string& path, const std::string& body,
+                       const std::string& cookie = "",
+                       const std::string& origin = "https://127.0.0.1") {
+    httplib::Headers headers{{"Origin", origin + ":" + std::to_string(port_)},
+                             {"Sec-Fetch-Site", "same-origin"}};
+    if (!cookie.empty()) {
+      headers.emplace("Cookie", cookie);
+    }
+    return Browser()->Post(path.c_str(), headers, body, "application/x-www-form-urlencoded");
+  }
+
+  httplib::Result Home(const std::string& cookie) {
+    return Browser()->Get("/", httplib::Headers{{"Cookie", cookie}});
+  }
+
+  std::string IssueCode(const std::string& user) {
+    auto admin = pb::DirectoryService::NewStub(testing::ChannelAs(grpc_, "essm-rotterdam"));
+    pb::GetUserRequest get;
+    get.set_organisation_id("essm-rotterdam");
+    get.set_user_id(user);
+    pb::User current;
+    EXPECT_TRUE(admin->GetUser(ContextAs("beheer-1").get(), get, &current).ok());
+    pb::IssueEnrolmentCodeRequest issue;
+    issue.set_request_id("issue-" + user + std::to_string(++issued_));
+    issue.set_organisation_id("essm-rotterdam");
+    issue.set_user_id(user);
+    issue.set_etag(current.etag());
+    pb::IssueEnrolmentCodeResponse out;
+    EXPECT_TRUE(admin->IssueEnrolmentCode(ContextAs("beheer-1").get(), issue, &out).ok());
+    return out.enrolment_code();
+  }
+
+  struct Enrolled {
+    common::TotpSecret secret{};
+    std::vector<std::string> recovery_codes;
+  };
+  // The two enrolment pages, as the person fills them in.
+  Enrolled Enrol(const std::string& user) {
+    const std::string code = IssueCode(user);
+    const auto secret_page = Post("/activeren", Form({{"organisatie", "essm-rotterdam"},
+                                                      {"gebruikersnaam", user},
+                                                      {"activeringscode", code},
+                                                      {"wachtwoord", kPassword}}));
+    EXPECT_TRUE(secret_page);
+    EXPECT_EQ(secret_page->status, 200);
+    EXPECT_NE(secret_page->body.find("<svg"), std::string::npos);
+    std::string base32 = Find(secret_page->body, R"(<code class="secret">([A-Z2-7 ]+)</code>)");
+    base32.erase(std::remove(base32.begin(), base32.end(), ' '), base32.end());
+    Enrolled out;
+    out.secret = common::TotpSecretFromBase32(base32).value();
+    const auto done =
+        Post("/activeren/bevestigen",
+             Form({{"organisatie", "essm-rotterdam"},
+                   {"gebruikersnaam", user},
+                   {"activeringscode",
+                    Find(secret_page->body, R"re(name="activeringscode" value="([^"]+)")re")},
+                   {"code", CodeNow(out.secret)}}));
+    EXPECT_EQ(done->status, 200) << done->body;
+    const std::regex li(R"(<li><code>([a-z0-9-]+)</code></li>)");
+    for (auto it = std::sregex_iterator(done->body.begin(), done->body.end(), li);
+         it != std::sregex_iterator(); ++it) {
+      out.recovery_codes.push_back((*it)[1].str());
+    }
+    clock_.Advance(seconds(30));
+    return out;
+  }
+
+  std::string CodeNow(const common::TotpSecret& secret) {
+    return common::TotpCode(secret, common::TotpStepAt(clock_.Now()));
+  }
+
+  httplib::Result LogIn(const std::string& user, const std::string& password,
+                        const std::string& code) {
+    return Post("/inloggen", Form({{"organisatie", "essm-rotterdam"},
+                                   {"gebruikersnaam", user},
+                                   {"wachtwoord", password},
+                                   {"code", code}}));
+  }
+
+  // The cookie a login set, as the browser sends it back.
+  static std::string CookieOf(const httplib::Result& login) {
+    const std::string set = login->get_header_value("Set-Cookie");
+    return set.substr(0, set.find(';'));
+  }
+
+  static std::string CsrfOf(const httplib::Result& page) {
+    return Find(page->body, R"re(name="csrf" value="([A-Za-z0-9_-]+)")re");
+  }
+
+  long long OpenSessions() {
+    return db_.Count("SELECT count(*) FROM directory.sessions WHERE ended_at IS NULL");
+  }
+
+  testing::TestDatabase db_;
+  common::DbPool pool_;
+  common::KeyringHolder keys_;
+  testing::SettableClock clock_;
+  common::Directory copy_;
+  directory::DirectoryHandler handler_;
+  testing::TestServer grpc_;
+  Accounts accounts_;
+  Pages pages_;
+  std::unique_ptr<WebServer> server_;
+  int port_ = 0;
+  std::future<bool> served_;
+  int issued_ = 0;
+};
+
+TEST_F(WebLoginTest, EnrolLogInWithACode_TheCookieOpensTheSession_LogoutEndsIt) {
+  const auto enrolled = Enrol("coordinator-1");
+  ASSERT_EQ(enrolled.recovery_codes.size(), 10u);
+  const auto login = LogIn("coordinator-1", kPassword, CodeNow(enrolled.secret));
+  ASSERT_TRUE(login);
+  ASSERT_EQ(login->status, 303) << login->body;
+  EXPECT_EQ(login->get_header_value("Location"), "/");
+  const std::string set_cookie = login->get_header_value("Set-Cookie");
+  EXPECT_EQ(set_cookie.rfind("__Host-ketenregie-sessie=", 0), 0u);
+  for (const char* attribute : {"; Secure", "; HttpOnly", "; SameSite=Strict", "; Path=/"}) {
+    EXPECT_NE(set_cookie.find(attribute), std::string::npos) << attribute;
+  }
+  const std::string cookie = CookieOf(login);
+  // The session lives in the directory by its hash only.
+  const std::string id = cookie.substr(cookie.find('=') + 1);
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.sessions WHERE session_hash = '" +
+                      SessionIdHash(id) + "'"),
+            1);
+  const auto home = Home(cookie);
+  ASSERT_EQ(home->status, 200);
+  EXPECT_NE(home->body.find("U bent ingelogd"), std::string::npos);
+  EXPECT_NE(home->body.find("coordinator-1"), std::string::npos);
+  EXPECT_EQ(home->get_header_value("Cache-Control"), "no-store");
+  const std::string csrf = CsrfOf(home);
+  ASSERT_FALSE(csrf.empty());
+
+  // Without its token, or from another site, logout changes nothing.
+  EXPECT_EQ(Post("/uitloggen", Form({}), cookie)->status, 403);
+  EXPECT_EQ(Post("/uitloggen", Form({{"csrf", "niet-het-token"}}), cookie)->status, 403);
+  EXPECT_EQ(Post("/uitloggen", Form({{"csrf", csrf}}), cookie, "https://elders.example")->status,
+            403);
+  EXPECT_EQ(OpenSessions(), 1);
+  EXPECT_NE(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
+
+  const auto logout = Post("/uitloggen", Form({{"csrf", csrf}}), cookie);
+  ASSERT_EQ(logout->status, 303);
+  EXPECT_NE(logout->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
+  EXPECT_EQ(OpenSessions(), 0);
+  // The old cookie gets nothing: the page says the session ended.
+  const auto after = Home(cookie);
+  EXPECT_EQ(after->body.find("U bent ingelogd"), std::string::npos);
+  EXPECT_NE(after->body.find("U bent uitgelogd"), std::string::npos);
+  EXPECT_EQ(CsrfOf(after), "");
+}
+
+TEST_F(WebLoginTest, AnIdleSessionEnds_AndARecoveryCodeLogsInOnce) {
+  const auto enrolled = Enrol("coordinator-1");
+  const auto login = LogIn("coordinator-1", kPassword, enrolled.recovery_codes[0]);
+  ASSERT_EQ(login->status, 303) << login->body;
+  const std::string cookie = CookieOf(login);
+  clock_.Advance(minutes(14));
+  EXPECT_NE(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
+  clock_.Advance(minutes(15));
+  EXPECT_EQ(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
+  // The same recovery code again: refused, the form kept, the reason in Dutch.
+  const auto again = LogIn("coordinator-1", kPassword, enrolled.recovery_codes[0]);
+  EXPECT_EQ(again->status, 401);
+  EXPECT_NE(again->body.find("klopt niet"), std::string::npos);
+  EXPECT_NE(again->body.find("value=\"coordinator-1\""), std::string::npos);
+  EXPECT_EQ(again->body.find(kPassword), std::string::npos) << "a password is never shown";
+}
+
+TEST_F(WebLoginTest, TheSameCodeTwice_IsRefused_AndRepeatedFailuresSlowDown) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string code = CodeNow(enrolled.secret);
+  ASSERT_EQ(LogIn("coordinator-1", kPassword, code)->status, 303);
+  const auto twice = LogIn("coordinator-1", kPassword, code);
+  EXPECT_EQ(twice->status, 400);
+  EXPECT_NE(twice->body.find("Deze code is al gebruikt"), std::string::npos);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(LogIn("coordinator-1", "fout wachtwoord 1", code)->status, 401);
+  }
+  const auto slowed = LogIn("coordinator-1", kPassword, code);
+  EXPECT_EQ(slowed->status, 429);
+  EXPECT_NE(slowed->body.find("te vaak verkeerd ingelogd"), std::string::npos);
+}
+
+TEST_F(WebLoginTest, AFormFromAnotherSiteOrWithFieldsInTheAddress_IsRefusedUnread) {
+  Enrol("coordinator-1");
+  const std::string body = Form({{"organisatie", "essm-rotterdam"},
+                                 {"gebruikersnaam", "coordinator-1"},
+                                 {"wachtwoord", kPassword},
+                                 {"code", "123456"}});
+  EXPECT_EQ(Post("/inloggen", body, "", "https://elders.example")->status, 403);
+  httplib::Headers cross{{"Sec-Fetch-Site", "cross-site"}};
+  EXPECT_EQ(Browser()->Post("/inloggen", cross, body, "application/x-www-form-urlencoded")->status,
+            403);
+  EXPECT_EQ(Post("/inloggen?wachtwoord=geheim", body)->status, 400);
+  // None of these was an attempt: nothing counted.
+  EXPECT_EQ(db_.Count("SELECT failed_logins FROM directory.users WHERE user_id = 'coordinator-1'"),
+            0);
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
+}
+
+}  // namespace
+}  // namespace ketenregie::web
