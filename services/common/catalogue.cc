@@ -172,6 +172,11 @@ constexpr std::string_view DutchOf(ErrorKind kind) {
     case ErrorKind::kAlreadyExists:
       return "Dit bestaat al; er is niets opgeslagen. Kies bijvoorbeeld een andere "
              "gebruikersnaam.";
+    case ErrorKind::kNoSession:
+      return "U bent niet (meer) ingelogd. Log in om verder te gaan.";
+    case ErrorKind::kCsrfRefused:
+      return "Dit verzoek is geweigerd: het kwam niet van een pagina van Ketenregie in uw sessie. "
+             "Er is niets gedaan.";
     case ErrorKind::kLoginFailed:
       return "De organisatie, gebruikersnaam, het wachtwoord of de code klopt niet. Probeer het "
              "opnieuw.";

@@ -18,7 +18,7 @@ using Metadata = std::vector<std::pair<std::string, std::string>>;
 
 // Every kind and reason with its code, in the order of the enum: the one
 // list AllErrorKinds, AllFieldReasons and CodeOf read.
-constexpr std::array<std::pair<ErrorKind, std::string_view>, 17> kErrorKindCodes{{
+constexpr std::array<std::pair<ErrorKind, std::string_view>, 19> kErrorKindCodes{{
     {ErrorKind::kFieldInvalid, "FIELD_INVALID"},
     {ErrorKind::kRequestIdReused, "REQUEST_ID_REUSED"},
     {ErrorKind::kStaleEtag, "STALE_ETAG"},
@@ -36,6 +36,8 @@ constexpr std::array<std::pair<ErrorKind, std::string_view>, 17> kErrorKindCodes
     {ErrorKind::kResourceExhausted, "RESOURCE_EXHAUSTED"},
     {ErrorKind::kAlreadyExists, "ALREADY_EXISTS"},
     {ErrorKind::kLoginFailed, "LOGIN_FAILED"},
+    {ErrorKind::kNoSession, "NO_SESSION"},
+    {ErrorKind::kCsrfRefused, "CSRF_REFUSED"},
 }};
 
 constexpr std::array<std::pair<FieldReason, std::string_view>, 13> kFieldReasonCodes{{
@@ -65,7 +67,7 @@ constexpr bool InEnumOrder(const std::array<std::pair<Enum, std::string_view>, N
   }
   return static_cast<std::size_t>(last) + 1 == N;
 }
-static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kLoginFailed));
+static_assert(InEnumOrder(kErrorKindCodes, ErrorKind::kCsrfRefused));
 static_assert(InEnumOrder(kFieldReasonCodes, FieldReason::kReused));
 
 template <typename Enum, std::size_t N>
@@ -243,6 +245,16 @@ grpc::Status AlreadyExists(std::string_view resource) {
   return ErrorStatus(grpc::StatusCode::ALREADY_EXISTS, ErrorKind::kAlreadyExists,
                      std::string(resource) + " exists already",
                      {{"resource_type", std::string(resource)}});
+}
+
+grpc::Status NoSession() {
+  return ErrorStatus(grpc::StatusCode::UNAUTHENTICATED, ErrorKind::kNoSession,
+                     "no live session: log in");
+}
+
+grpc::Status CsrfRefused() {
+  return ErrorStatus(grpc::StatusCode::PERMISSION_DENIED, ErrorKind::kCsrfRefused,
+                     "a change needs its session's CSRF token, from this site");
 }
 
 grpc::Status LoginFailed() {

@@ -74,6 +74,11 @@ enum class ErrorKind {
   /// UNAUTHENTICATED: a login whose name, password or code is not right —
   /// never saying which (the directory's Authenticate).
   kLoginFailed,
+  /// UNAUTHENTICATED: a request of the JSON API without a live session.
+  kNoSession,
+  /// PERMISSION_DENIED: a state-changing request of a session without its
+  /// CSRF token, or from another site; nothing was done.
+  kCsrfRefused,
 };
 
 /// Every error kind, in the order above.
@@ -183,6 +188,10 @@ grpc::Status AlreadyExists(std::string_view resource);
 /// UNAUTHENTICATED, LOGIN_FAILED: the same answer for every wrong part of a
 /// login and for a user nobody has.
 grpc::Status LoginFailed();
+/// UNAUTHENTICATED, NO_SESSION.
+grpc::Status NoSession();
+/// PERMISSION_DENIED, CSRF_REFUSED.
+grpc::Status CsrfRefused();
 
 /// A fault of the service: INTERNAL, with a message for operators.
 grpc::Status Internal(std::string_view message);

@@ -10,6 +10,7 @@
 #include "services/common/credentials.h"
 #include "services/common/status.h"
 #include "services/web/accounts.h"
+#include "services/web/json_api.h"
 #include "services/web/pages.h"
 #include "services/web/session_tokens.h"
 #include "services/web/web_server.h"
@@ -28,25 +29,14 @@ std::string Field(const std::multimap<std::string, std::string>& form, const std
   return found == form.end() ? std::string() : found->second;
 }
 
-// The HTTP status a refusal of the directory is shown with (as
-// grpc-gateway maps codes, with 429 for a login that must wait).
+// The HTTP status a refusal of the directory is shown with: as the JSON
+// API's (grpc-gateway's), with 429 for a login that must wait.
 int HttpStatusOf(const grpc::Status& status) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::INVALID_ARGUMENT:
-      return 400;
-    case grpc::StatusCode::UNAUTHENTICATED:
-      return 401;
-    case grpc::StatusCode::PERMISSION_DENIED:
-      return 403;
-    case grpc::StatusCode::NOT_FOUND:
-      return 404;
-    case grpc::StatusCode::FAILED_PRECONDITION:
-      return common::ReasonOf(status) == workflow::rules::kLoginThrottle ? 429 : 400;
-    case grpc::StatusCode::UNAVAILABLE:
-      return 503;
-    default:
-      return 500;
+  if (status.error_code() == grpc::StatusCode::FAILED_PRECONDITION &&
+      common::ReasonOf(status) == workflow::rules::kLoginThrottle) {
+    return 429;
   }
+  return HttpStatusOfCode(status.error_code());
 }
 
 // What a person reads about a refusal: the directory's Dutch sentence.

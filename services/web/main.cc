@@ -19,6 +19,7 @@
 #include "services/common/tls.h"
 #include "services/web/accounts.h"
 #include "services/web/backends.h"
+#include "services/web/json_api.h"
 #include "services/web/pages.h"
 #include "services/web/web_server.h"
 
@@ -60,9 +61,10 @@ int main(int argc, char** argv) {
         common::MutualTlsChannelCredentials(peers.client_cert, peers.client_key, endpoint.tls_ca),
         peers.peers_file);
     const web::Accounts accounts([&backends] { return backends.Channel("directory"); });
+    const web::JsonApi api([&backends](std::string_view name) { return backends.Channel(name); });
     web::WebServer server(
-        web, pages, [&backends] { return backends.NotServing(std::chrono::seconds(1)); },
-        &accounts);
+        web, pages, [&backends] { return backends.NotServing(std::chrono::seconds(1)); }, &accounts,
+        &api);
     const int port = server.Bind();
     if (!endpoint.port_file.empty()) {
       common::WritePortFile(endpoint.port_file, port);

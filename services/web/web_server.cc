@@ -1,5 +1,6 @@
 #include "services/web/web_server.h"
 
+#include <google/protobuf/util/json_util.h>
 #include <httplib.h>
 #include <openssl/ssl.h>
 #include <poll.h>
@@ -12,7 +13,11 @@
 #include <thread>
 #include <utility>
 
+#include "services/common/status.h"
+#include "services/web/accounts.h"
+#include "services/web/json_api.h"
 #include "services/web/pages.h"
+#include "services/web/session_tokens.h"
 
 namespace ketenregie::web {
 namespace {
@@ -167,11 +172,12 @@ bool SetUpTls(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
 }  // namespace
 
 WebServer::WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
-                     const Accounts* accounts)
+                     const Accounts* accounts, const JsonApi* api)
     : config_(std::move(config)),
       pages_(pages),
       readiness_(std::move(readiness)),
-      accounts_(accounts) {}
+      accounts_(accounts),
+      api_(api) {}
 
 WebServer::~WebServer() = default;
 
@@ -336,6 +342,61 @@ void WebServer::Routes() {
         response.set_content(std::string(file->content), std::string(file->content_type));
       });
   LoginRoutes();
+  if (accounts_ != nullptr && api_ != nullptr) {
+    const auto api = [this](const httplib::Request& request, httplib::Response& response) {
+      Api(request, response);
+    };
+    server_->Get(R"(/v1/.*)", api);
+    server_->Post(R"(/v1/.*)", api);
+  }
+}
+
+void WebServer::Api(const httplib::Request& request, httplib::Response& response) {
+  current.route = "/v1/-";
+  const auto answer = [&response](const ApiAnswer& a) {
+    response.status = a.status;
+    response.set_content(a.body, "application/json");
+  };
+  const bool session_route = request.method == "GET" && request.path == "/v1/session";
+  const std::optional<JsonApi::Match> match =
+      session_route ? std::nullopt : api_->Find(request.method, request.path);
+  if (!session_route && !match) {
+    answer(StatusAnswer(common::NotFound("method")));
+    return;
+  }
+  current.route =
+      session_route ? std::string_view("GET /v1/session") : std::string_view(match->route->pattern);
+  const auto id = SessionIdFromCookies(request.get_header_value("Cookie"));
+  directory::v1::Session session;
+  if (!id || !accounts_->CheckSession(SessionIdHash(*id), session).ok()) {
+    answer(StatusAnswer(common::NoSession()));
+    return;
+  }
+  if (session_route) {
+    response.set_header("X-CSRF-Token", CsrfToken(CsrfSecretOf(*id)));
+    std::string json;
+    google::protobuf::util::MessageToJsonString(session, &json);
+    answer({200, json});
+    return;
+  }
+  if (request.method == "POST") {
+    if (!FromThisSite(request) ||
+        !IsCsrfTokenOf(CsrfSecretOf(*id), request.get_header_value("X-CSRF-Token"))) {
+      answer(StatusAnswer(common::CsrfRefused()));
+      return;
+    }
+    if (!request.get_header_value("Content-Type").starts_with("application/json")) {
+      response.status = 415;
+      return;
+    }
+    if (request.target.find('?') != std::string::npos) {
+      answer(StatusAnswer(common::InvalidArgument("query", common::FieldReason::kNotApplicable,
+                                                  "a change takes its fields in the body")));
+      return;
+    }
+  }
+  answer(api_->Call(*match, request.body, match->route->body ? httplib::Params{} : request.params,
+                    {session.organisation_id(), session.user_id(), SessionIdHash(*id)}));
 }
 
 void WebServer::Ready(httplib::Response& response) {

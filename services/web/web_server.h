@@ -20,6 +20,7 @@ struct Response;
 namespace ketenregie::web {
 
 class Accounts;
+class JsonApi;
 class Pages;
 
 /// How the front door listens and what it accepts.
@@ -79,10 +80,16 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 /// Every POST takes a form body only (never fields in the address), and is
 /// refused (403) when the browser says it comes from another site (Origin,
 /// Sec-Fetch-Site); one made in a session also needs its CSRF token.
+///
+/// With `api` too, the JSON API (json_api.h), for a live session only:
+///
+///   GET /v1/session        the session, its CSRF token in X-CSRF-Token
+///   GET, POST /v1/…        every method with a google.api.http mapping;
+///                          a POST needs X-CSRF-Token and a JSON body
 class WebServer {
  public:
   WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
-            const Accounts* accounts = nullptr);
+            const Accounts* accounts = nullptr, const JsonApi* api = nullptr);
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
@@ -107,12 +114,14 @@ class WebServer {
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   void Home(const httplib::Request& request, httplib::Response& response);
+  void Api(const httplib::Request& request, httplib::Response& response);
   void Ready(httplib::Response& response);
 
   WebConfig config_;
   const Pages& pages_;
   ReadinessProbe readiness_;
   const Accounts* accounts_;
+  const JsonApi* api_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> stopping_ = false;
   std::atomic<bool> serve_called_ = false;

@@ -13,12 +13,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <pqxx/pqxx>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -30,6 +33,7 @@
 #include "ketenregie/testing/v1/test_clock.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
+#include "services/common/credentials.h"
 #include "services/common/crypto.h"
 #include "services/common/peer.h"
 #include "services/common/sealed.h"
@@ -947,6 +951,213 @@ TEST(StackLifecycleTest, ServiceRefusesToStartWithoutItsCertificates) {
                                           "--client-cert x --client-key x");
   EXPECT_NE(result.exit_code, 0);
   EXPECT_NE(result.output.find("--tls-cert"), std::string::npos) << result.output;
+}
+
+// A person in a browser, through the web front door of the stack: the
+// cookie of their session and the CSRF token of the JSON API.
+class Browser {
+ public:
+  Browser(const LocalStack& stack, std::string organisation, std::string admin, std::string user)
+      : stack_(stack),
+        organisation_(std::move(organisation)),
+        admin_(std::move(admin)),
+        user_(std::move(user)) {
+    const std::string url = stack.env().At("KETENREGIE_WEB_URL");
+    port_ = PortOf(url.substr(0, url.size() - 1));
+  }
+
+  std::unique_ptr<httplib::SSLClient> Client() const {
+    auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port_);
+    client->set_ca_cert_path(stack_.env().At("KETENREGIE_CA").c_str());
+    client->enable_server_certificate_verification(true);
+    client->set_read_timeout(15, 0);
+    return client;
+  }
+
+  httplib::Headers Headers(bool with_csrf = true) const {
+    httplib::Headers headers{{"Origin", "https://127.0.0.1:" + std::to_string(port_)},
+                             {"Sec-Fetch-Site", "same-origin"}};
+    if (!cookie_.empty()) {
+      headers.emplace("Cookie", cookie_);
+    }
+    if (with_csrf && !csrf_.empty()) {
+      headers.emplace("X-CSRF-Token", csrf_);
+    }
+    return headers;
+  }
+
+  // The administrator issues an enrolment code; the person sets up the
+  // login on the enrolment pages and logs in with a recovery code (a
+  // one-time code would wait for the app's next step).
+  void LogIn() {
+    namespace dpb = directory::v1;
+    auto directory =
+        dpb::DirectoryService::NewStub(stack_.Channel("KETENREGIE_DIRECTORY_ADDR", organisation_));
+    const auto as_admin = [this] {
+      auto context = std::make_unique<grpc::ClientContext>();
+      context->set_deadline(std::chrono::system_clock::now() + 10s);
+      context->AddMetadata("x-actor", admin_);
+      return context;
+    };
+    dpb::GetUserRequest get;
+    get.set_organisation_id(organisation_);
+    get.set_user_id(user_);
+    dpb::User current;
+    ASSERT_TRUE(directory->GetUser(as_admin().get(), get, &current).ok());
+    dpb::IssueEnrolmentCodeRequest issue;
+    issue.set_request_id("e2e-web-" + user_ + "-" + current.etag());
+    issue.set_organisation_id(organisation_);
+    issue.set_user_id(user_);
+    issue.set_etag(current.etag());
+    issue.set_reset_password(true);
+    dpb::IssueEnrolmentCodeResponse issued;
+    ASSERT_TRUE(directory->IssueEnrolmentCode(as_admin().get(), issue, &issued).ok());
+
+    const auto client = Client();
+    const std::string password = "een lange zin voor de test";
+    httplib::Params start{{"organisatie", organisation_},
+                          {"gebruikersnaam", user_},
+                          {"activeringscode", issued.enrolment_code()},
+                          {"wachtwoord", password}};
+    const auto secret_page = client->Post("/activeren", Headers(), start);
+    ASSERT_TRUE(secret_page);
+    ASSERT_EQ(secret_page->status, 200) << secret_page->body;
+    std::smatch found;
+    ASSERT_TRUE(std::regex_search(secret_page->body, found,
+                                  std::regex(R"(<code class="secret">([A-Z2-7 ]+)</code>)")));
+    std::string base32 = found[1];
+    base32.erase(std::remove(base32.begin(), base32.end(), ' '), base32.end());
+    const auto secret = common::TotpSecretFromBase32(base32);
+    ASSERT_TRUE(secret.has_value());
+    const std::string code = common::TotpCode(
+        *secret,
+        common::TotpStepAt(workflow::Instant{std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch())}));
+    httplib::Params confirm{{"organisatie", organisation_},
+                            {"gebruikersnaam", user_},
+                            {"activeringscode", issued.enrolment_code()},
+                            {"code", code}};
+    const auto done = client->Post("/activeren/bevestigen", Headers(), confirm);
+    ASSERT_TRUE(done);
+    ASSERT_EQ(done->status, 200) << done->body;
+    ASSERT_TRUE(
+        std::regex_search(done->body, found, std::regex(R"(<li><code>([a-z0-9-]+)</code>)")));
+    httplib::Params login{{"organisatie", organisation_},
+                          {"gebruikersnaam", user_},
+                          {"wachtwoord", password},
+                          {"code", found[1].str()}};
+    const auto in = client->Post("/inloggen", Headers(), login);
+    ASSERT_TRUE(in);
+    ASSERT_EQ(in->status, 303) << in->body;
+    const std::string set = in->get_header_value("Set-Cookie");
+    cookie_ = set.substr(0, set.find(';'));
+    const auto session = client->Get("/v1/session", Headers());
+    ASSERT_TRUE(session);
+    ASSERT_EQ(session->status, 200) << session->body;
+    csrf_ = session->get_header_value("X-CSRF-Token");
+    ASSERT_FALSE(csrf_.empty());
+  }
+
+  httplib::Result Get(const std::string& path) const {
+    return Client()->Get(path.c_str(), Headers());
+  }
+  httplib::Result Post(const std::string& path, const nlohmann::json& body,
+                       bool with_csrf = true) const {
+    return Client()->Post(path.c_str(), Headers(with_csrf), body.dump(), "application/json");
+  }
+
+ private:
+  const LocalStack& stack_;
+  std::string organisation_;
+  std::string admin_;
+  std::string user_;
+  int port_ = 0;
+  std::string cookie_;
+  std::string csrf_;
+};
+
+// The reason of a google.rpc.Status as JSON: its ErrorInfo's.
+std::string JsonReason(const std::string& body) {
+  const auto status = nlohmann::json::parse(body);
+  for (const auto& detail : status.value("details", nlohmann::json::array())) {
+    if (detail.value("@type", "") == "type.googleapis.com/google.rpc.ErrorInfo") {
+      return detail.value("reason", "");
+    }
+  }
+  return "";
+}
+
+// The JSON API (issue #13 item 6) through the front door, with a browser
+// session: routes from the google.api.http annotations, the services
+// deciding every call on behalf of the person.
+TEST_F(RunningStackTest, JsonApi_RoundTripsAsJson_AndTheServicesDecideOnBehalfOfTheSession) {
+  Browser coordinator(*stack_, "essm-rotterdam", "beheer-1", "coordinator-1");
+  ASSERT_NO_FATAL_FAILURE(coordinator.LogIn());
+  const auto created = coordinator.Post(
+      "/v1/signals", {{"requestId", "e2e-json-signal"},
+                      {"reporterKind", "REPORTER_KIND_SCHOOL"},
+                      {"observation", "Leerling vertelt over werk na schooltijd."}});
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 200) << created->body;
+  EXPECT_EQ(created->get_header_value("Content-Type"), "application/json");
+  EXPECT_EQ(created->get_header_value("Cache-Control"), "no-store");
+  const auto signal = nlohmann::json::parse(created->body);
+  const std::string trajectory_id = signal.at("trajectoryId");
+  const auto read = coordinator.Get("/v1/trajectories/" + trajectory_id);
+  ASSERT_EQ(read->status, 200) << read->body;
+  const auto trajectory = nlohmann::json::parse(read->body);
+  EXPECT_EQ(trajectory.at("id"), trajectory_id);
+  EXPECT_EQ(trajectory.at("state"), "TRAJECTORY_STATE_SIGNALLED");
+
+  // A rule refusal comes back as google.rpc.Status with its rule.
+  const auto closed = coordinator.Post("/v1/trajectories/" + trajectory_id + ":close",
+                                       {{"requestId", "e2e-json-close"},
+                                        {"etag", trajectory.at("etag")},
+                                        {"reason", "CLOSURE_REASON_MOVED_ON"}});
+  EXPECT_EQ(closed->status, 400) << closed->body;
+  EXPECT_EQ(JsonReason(closed->body), "R-CLOSE-REQUIRES");
+  EXPECT_EQ(nlohmann::json::parse(closed->body).at("code"), 9);
+
+  // Without the CSRF token nothing is written; without a session nothing is read.
+  const auto forged = coordinator.Post(
+      "/v1/signals", {{"requestId", "e2e-json-forged"}, {"reporterKind", "REPORTER_KIND_SCHOOL"}},
+      /*with_csrf=*/false);
+  EXPECT_EQ(forged->status, 403);
+  EXPECT_EQ(JsonReason(forged->body), "CSRF_REFUSED");
+  const auto anonymous = Browser(*stack_, "essm-rotterdam", "beheer-1", "coordinator-1")
+                             .Get("/v1/trajectories/" + trajectory_id);
+  EXPECT_EQ(anonymous->status, 401);
+  EXPECT_EQ(JsonReason(anonymous->body), "NO_SESSION");
+  // Bad input names its field, as over gRPC.
+  const auto bad = coordinator.Get("/v1/trajectories/not-a-uuid");
+  EXPECT_EQ(bad->status, 400);
+  EXPECT_NE(bad->body.find("BadRequest"), std::string::npos) << bad->body;
+
+  // A gemeente user's session: refused by the trajectory service's own rule.
+  Browser gemeente(*stack_, "gemeente-rotterdam", "beheer-gemeente-1", "aandachtsfunctionaris-1");
+  ASSERT_NO_FATAL_FAILURE(gemeente.LogIn());
+  const auto refused = gemeente.Get("/v1/trajectories/" + trajectory_id);
+  EXPECT_EQ(refused->status, 403) << refused->body;
+  EXPECT_EQ(JsonReason(refused->body), "R-ACCESS-ROLE");
+  EXPECT_EQ(refused->body.find("Leerling"), std::string::npos);
+
+  // The audit trail says the read came through the gateway, with the
+  // session's hash: the privacy officer sees it.
+  namespace apb = audit::v1;
+  auto audit = apb::AuditService::NewStub(stack_->Channel("KETENREGIE_AUDIT_ADDR"));
+  apb::ListRecordsRequest list;
+  list.set_trajectory_id(trajectory_id);
+  apb::ListRecordsResponse records;
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 10s);
+  context.AddMetadata("x-actor", "privacy-1");
+  ASSERT_TRUE(audit->ListRecords(&context, list, &records).ok());
+  bool through_gateway = false;
+  for (const auto& record : records.records()) {
+    through_gateway = through_gateway || (record.gateway_organisation_id() == "svc-web" &&
+                                          record.actor().organisation_id() == "gemeente-rotterdam");
+  }
+  EXPECT_TRUE(through_gateway) << "the gemeente's refused read is on the trail, via the gateway";
 }
 
 }  // namespace

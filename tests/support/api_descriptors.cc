@@ -2,37 +2,19 @@
 
 #include <gtest/gtest.h>
 
-#include <string>
+#include <stdexcept>
 
-#include "ketenregie/audit/v1/audit.pb.h"
-#include "ketenregie/consent/v1/consent.pb.h"
-#include "ketenregie/directory/v1/directory.pb.h"
-#include "ketenregie/handoff/v1/handoff.pb.h"
-#include "ketenregie/shelter/v1/shelter.pb.h"
-#include "ketenregie/trajectory/v1/trajectory.pb.h"
-#include "services/common/service_list.h"
+#include "services/common/api_descriptors.h"
 
 namespace ketenregie::testing {
 
 std::vector<const google::protobuf::ServiceDescriptor*> EveryServiceDescriptor() {
-  // A message of each service's file, named so that its descriptors are
-  // linked into the binary.
-  for (const auto* linked :
-       {trajectory::v1::Trajectory::descriptor(), shelter::v1::Shelter::descriptor(),
-        consent::v1::Consent::descriptor(), handoff::v1::Handoff::descriptor(),
-        audit::v1::AuditRecord::descriptor(), directory::v1::User::descriptor()}) {
-    EXPECT_NE(linked, nullptr);
+  try {
+    return common::ApiServiceDescriptors();
+  } catch (const std::runtime_error& e) {
+    ADD_FAILURE() << e.what();
+    return {};
   }
-  std::vector<const google::protobuf::ServiceDescriptor*> services;
-  for (const auto& service : common::kServices) {
-    const auto* found = google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
-        std::string(service.grpc_service));
-    EXPECT_NE(found, nullptr) << service.grpc_service << " is not linked into this test";
-    if (found != nullptr) {
-      services.push_back(found);
-    }
-  }
-  return services;
 }
 
 }  // namespace ketenregie::testing
