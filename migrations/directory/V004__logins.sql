@@ -30,3 +30,13 @@ CREATE TABLE directory.login_addresses (
   window_started_at timestamptz NOT NULL,
   last_failed_at timestamptz NOT NULL
 );
+
+-- Failed logins for an organisation and user the directory does not have
+-- (R-LOGIN-THROTTLE), by the keyed hash of what was typed: such a claim is
+-- slowed down and locked like an account, so the answers do not tell which
+-- accounts exist. A row is removed a day after its last failure.
+CREATE TABLE directory.login_claims (
+  claim_key bytea PRIMARY KEY,
+  failures integer NOT NULL CHECK (failures > 0),
+  last_failed_at timestamptz NOT NULL
+);

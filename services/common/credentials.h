@@ -85,6 +85,10 @@ std::optional<std::string> NormaliseRecoveryCode(std::string_view typed);
 /// password's: the code itself is random). Throws std::invalid_argument when
 /// `code` is none.
 std::string HashRecoveryCode(std::string_view code);
+/// Checks `typed` against a recovery code nobody has, as long as checking
+/// one real code takes (the enrolment code of an account that has none
+/// open, or of a user nobody has). Always false.
+bool VerifyRecoveryCodeOfNobody(std::string_view typed);
 /// Which of `stored` (hashes of the unused codes) `typed` matches, if any.
 std::optional<std::size_t> MatchRecoveryCode(const std::vector<std::string>& stored,
                                              std::string_view typed);

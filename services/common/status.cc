@@ -321,6 +321,16 @@ std::string ReasonOf(const grpc::Status& status) {
   return info ? info->reason() : std::string();
 }
 
+std::string ErrorFactOf(const grpc::Status& status, std::string_view key) {
+  const auto info = FindDetail<google::rpc::ErrorInfo>(
+      status, [](const google::rpc::ErrorInfo& i) { return i.domain() == kErrorDomain; });
+  if (!info) {
+    return {};
+  }
+  const auto found = info->metadata().find(std::string(key));
+  return found == info->metadata().end() ? std::string() : found->second;
+}
+
 std::string DutchMessageOf(const grpc::Status& status) {
   const auto message = FindDetail<google::rpc::LocalizedMessage>(
       status, [](const google::rpc::LocalizedMessage& m) { return m.locale() == kDutch; });

@@ -212,6 +212,8 @@ grpc::Status FromStorageError(const StorageError& error);
 std::string ReasonOf(const grpc::Status& status);
 /// The Dutch sentence of `status` (its LocalizedMessage in nl-NL), or "".
 std::string DutchMessageOf(const grpc::Status& status);
+/// ErrorInfo.metadata[key] of `status` (a fact of its refusal), or "".
+std::string ErrorFactOf(const grpc::Status& status, std::string_view key);
 
 /// `status` with its details: itself when it has them; otherwise the same
 /// code and message with the error kind its code means (a status gRPC made,

@@ -86,7 +86,6 @@ void RenderSession(const SessionRow& session, const std::set<workflow::Role>& ro
 void RenderChange(const UserChange& c, v1::User* out) { Render(c.row, c.now, out); }
 void RenderChange(const UserChange& c, v1::IssueEnrolmentCodeResponse* out) {
   Render(c.row, c.now, out->mutable_user());
-  out->set_enrolment_code(c.enrolment_code);
   *out->mutable_expire_time() = common::ToTimestamp(workflow::EnrolmentExpiresAt(c.now));
 }
 
@@ -141,8 +140,11 @@ void AuditChange(pqxx::work& tx, const common::CallIdentity& who, std::string_vi
 // A login attempt on the audit trail: the gateway's call, for which user,
 // and how it ended.
 void AuditLogin(pqxx::work& tx, const Caller& caller, std::string_view method, const UserRow& row,
-                Instant now, const grpc::Status& outcome) {
+                Instant now, const grpc::Status& outcome, const std::string& session_hash = "") {
   common::AuditRecord record = common::AuditRecordBy(caller.identity);
+  // The session a login opened or a logout ended: the on-behalf-of calls
+  // of that session carry the same hash.
+  record.session_hash = session_hash;
   record.occurred_at = now;
   record.action = common::AuditAction::kLogin;
   record.decision =
@@ -172,7 +174,7 @@ struct UserAdapter {
     auto row = LoadUser(tx, organisation_id, user_id, /*for_update=*/true);
     if (organisation && row) {
       work.emplace(UserChange{tx, caller, std::move(*organisation), std::move(*row), now,
-                              ActiveAdministrators(tx, organisation_id), ""});
+                              ActiveAdministrators(tx, organisation_id)});
     }
     return grpc::Status::OK;
   }
@@ -450,26 +452,34 @@ grpc::Status DirectoryHandler::ReactivateUser(grpc::ServerContext* context,
 grpc::Status DirectoryHandler::IssueEnrolmentCode(grpc::ServerContext* context,
                                                   const v1::IssueEnrolmentCodeRequest* request,
                                                   v1::IssueEnrolmentCodeResponse* response) {
-  return ChangeUser(*context, __func__, *request, request->request_id(), request->organisation_id(),
-                    request->user_id(), request->etag(), FieldErrors(*request), response,
-                    [&](UserChange& c) {
-                      // R-LOGIN-ENROLMENT: the code sets up a new second
-                      // factor, so the old one ends now.
-                      c.enrolment_code = common::NewEnrolmentCode();
-                      LoginRow& login = c.row.login;
-                      login.enrolment_code_hash = common::HashRecoveryCode(c.enrolment_code);
-                      login.enrolment_issued_at = c.now;
-                      login.totp_secret.clear();
-                      login.pending_totp_secret.clear();
-                      login.recovery_codes.clear();
-                      if (request->reset_password()) {
-                        login.password_hash.clear();
-                      }
-                      // A lost phone may be in someone else's hands: its
-                      // sessions end too.
-                      EndSessionsOf(c.tx, c.row.organisation_id, c.row.user_id, c.now);
-                      return grpc::Status::OK;
-                    });
+  // The code goes into this answer only: the answer kept for a retry of
+  // the request (the request log) has none, and the directory keeps only
+  // its hash.
+  const std::string code = common::NewEnrolmentCode();
+  bool issued = false;
+  const grpc::Status status = ChangeUser(
+      *context, __func__, *request, request->request_id(), request->organisation_id(),
+      request->user_id(), request->etag(), FieldErrors(*request), response, [&](UserChange& c) {
+        issued = true;
+        // R-LOGIN-ENROLMENT: the code sets up a new second factor, so the
+        // old one ends now.
+        LoginRow& login = c.row.login;
+        login.enrolment_code_hash = common::HashRecoveryCode(code);
+        login.enrolment_issued_at = c.now;
+        login.totp_secret.clear();
+        login.pending_totp_secret.clear();
+        login.recovery_codes.clear();
+        if (request->reset_password()) {
+          login.password_hash.clear();
+        }
+        // A lost phone may be in someone else's hands: its sessions end too.
+        EndSessionsOf(c.tx, c.row.organisation_id, c.row.user_id, c.now);
+        return grpc::Status::OK;
+      });
+  if (status.ok() && issued) {
+    response->set_enrolment_code(code);
+  }
+  return status;
 }
 
 grpc::Status DirectoryHandler::UnlockUser(grpc::ServerContext* context,
@@ -500,8 +510,13 @@ void CheckPassword(FieldErrors& errors, const std::string& password) {
 // The enrolment code typed for the account's open one: right, or a failure
 // (wrong, or none open); open but expired is its own refusal.
 LoginOutcome CheckEnrolment(const LoginRow& login, const std::string& typed, Instant now) {
-  if (login.enrolment_code_hash.empty() ||
-      !common::MatchRecoveryCode({login.enrolment_code_hash}, typed)) {
+  if (login.enrolment_code_hash.empty()) {
+    // As long as checking an open one: the time does not tell whether an
+    // account has one.
+    common::VerifyRecoveryCodeOfNobody(typed);
+    return {common::LoginFailed(), true};
+  }
+  if (!common::MatchRecoveryCode({login.enrolment_code_hash}, typed)) {
     return {common::LoginFailed(), true};
   }
   if (auto expired = workflow::CheckEnrolmentCode(login.enrolment_issued_at, now)) {
@@ -536,11 +551,10 @@ std::optional<common::TotpSecret> OpenSecret(const common::Keyring& keys, const 
 
 }  // namespace
 
-grpc::Status DirectoryHandler::Attempt(
-    const grpc::ServerContext& context, std::string_view method,
-    const google::protobuf::Message& request, const v1::LoginClaim& claim, FieldErrors errors,
-    std::string_view password, const std::function<LoginOutcome(UserRow&, Instant)>& check,
-    const std::function<void(pqxx::work&, const UserRow&, Instant)>& answer_with) {
+grpc::Status DirectoryHandler::Attempt(const grpc::ServerContext& context, std::string_view method,
+                                       const google::protobuf::Message& request,
+                                       const v1::LoginClaim& claim, FieldErrors errors,
+                                       const LoginWork& work) {
   Caller caller;
   if (auto denied = gate_.Admit(context, request, caller, method); !denied.ok()) {
     return denied;
@@ -552,32 +566,54 @@ grpc::Status DirectoryHandler::Attempt(
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
+  // A password check takes a pooled connection and tens of MiB for its
+  // time: only so many at once, so a flood of logins cannot take the
+  // connections the services' directory copies are read with.
+  if (!login_slots_.try_acquire_for(kLoginSlotWait)) {
+    return common::ErrorStatus(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                               common::ErrorKind::kResourceExhausted,
+                               "too many logins at once: try again", {}, kLoginSlotWait);
+  }
+  struct Release {
+    std::counting_semaphore<kLoginSlots>& slots;
+    ~Release() { slots.release(); }
+  } release{login_slots_};
+  const auto keys = keys_.Get();
   const std::string address_key =
-      keys_.Get()->BlindIndex("directory.login_addresses:" + claim.client_address());
+      keys->BlindIndex("directory.login_addresses:" + claim.client_address());
+  const std::string claim_key =
+      keys->BlindIndex("directory.login_claims:" + claim.organisation_id() + "/" + claim.user_id());
   grpc::Status answer;
   try {
     common::RunTransaction(db_, db_timeout_, [&](pqxx::work& tx) {
       const Instant now = clock_.Now();
+      // The address first, then the account (or the claim): always in this
+      // order, so two attempts never wait for each other both ways.
+      LockLoginKey(tx, LoginKey::kAddress, address_key);
       auto row = LoadUser(tx, claim.organisation_id(), claim.user_id(), /*for_update=*/true);
-      const auto decision =
-          workflow::DecideLoginAttempt(row ? AccountFailures(row->login) : workflow::FailedLogins{},
-                                       AddressFailures(tx, address_key, now), now);
+      if (!row) {
+        LockLoginKey(tx, LoginKey::kClaim, claim_key);
+      }
+      // A claim nobody has is counted, slowed down and locked like an
+      // account: the answers do not tell which accounts exist.
+      const auto decision = workflow::DecideLoginAttempt(
+          row ? AccountFailures(row->login) : ClaimFailures(tx, claim_key),
+          AddressFailures(tx, address_key, now), now);
       if (auto refusal = workflow::RefusalOf(decision)) {
         // Refused unchecked: nothing about the password is learnt, and the
-        // attempt is no failure of its own.
+        // attempt is no failure of its own (nor on the trail: the counts
+        // say it, and a flood of refused attempts writes nothing).
         answer = common::RuleRefusal(*refusal);
-        if (row) {
-          AuditLogin(tx, caller, method, *row, now, answer);
-        }
         return;
       }
       if (!row) {
-        common::VerifyPasswordOfNobody(password);
+        work.nobody();
+        AddClaimFailure(tx, claim_key, now);
         AddAddressFailure(tx, address_key, now);
         answer = common::LoginFailed();
         return;
       }
-      const LoginOutcome outcome = check(*row, now);
+      const LoginOutcome outcome = work.check(*row, now);
       if (outcome.failure) {
         row->login.failed_logins += 1;
         row->login.last_failed_login_at = now;
@@ -587,10 +623,10 @@ grpc::Status DirectoryHandler::Attempt(
         row->login.last_failed_login_at.reset();
       }
       StoreLogin(tx, *row);
-      AuditLogin(tx, caller, method, *row, now, outcome.status);
+      AuditLogin(tx, caller, method, *row, now, outcome.status, work.session_hash);
       answer = outcome.status;
-      if (answer.ok() && answer_with) {
-        answer_with(tx, *row, now);
+      if (answer.ok() && work.answer) {
+        work.answer(tx, *row, now);
       }
     });
   } catch (const common::StorageError& error) {
@@ -612,60 +648,64 @@ grpc::Status DirectoryHandler::Authenticate(grpc::ServerContext* context,
                  "a one-time code or a recovery code (R-LOGIN-TWO-FACTORS)");
   const auto keys = keys_.Get();
   return Attempt(
-      *context, __func__, *request, request->claim(), std::move(errors), request->password(),
-      [&](UserRow& row, Instant now) -> LoginOutcome {
-        response->Clear();
-        LoginRow& login = row.login;
-        if (!common::VerifyPassword(login.password_hash, request->password())) {
-          if (login.password_hash.empty()) {
-            common::VerifyPasswordOfNobody(request->password());
-          }
-          return {common::LoginFailed(), true};
-        }
-        if (auto unset = workflow::CheckLoginSetUp(
-                {!login.password_hash.empty(), !login.totp_secret.empty()})) {
-          return {common::RuleRefusal(*unset), false};
-        }
-        std::optional<std::int64_t> step;
-        std::optional<std::size_t> recovery;
-        if (request->has_one_time_code()) {
-          step = common::MatchTotp(*OpenSecret(*keys, row, login.totp_secret),
-                                   request->one_time_code(), now);
-          if (!step) {
-            return {common::LoginFailed(), true};
-          }
-          if (auto again = workflow::CheckTotpStep(*step, login.totp_last_step)) {
-            return {common::RuleRefusal(*again), true};
-          }
-        } else {
-          recovery = common::MatchRecoveryCode(login.recovery_codes, request->recovery_code());
-          if (!recovery) {
-            return {common::LoginFailed(), true};
-          }
-        }
-        if (auto deactivated = RefusedWhenDeactivated(row)) {
-          return *deactivated;
-        }
-        if (step) {
-          login.totp_last_step = *step;
-        } else {
-          login.recovery_codes.erase(login.recovery_codes.begin() +
-                                     static_cast<std::ptrdiff_t>(*recovery));
-        }
-        if (common::PasswordNeedsRehash(login.password_hash)) {
-          login.password_hash = common::HashPassword(request->password());
-        }
-        login.last_login_at = now;
-        return {grpc::Status::OK, false};
-      },
-      [&](pqxx::work& tx, const UserRow& row, Instant now) {
-        // The login opens its session.
-        OpenSession(tx, request->session_hash(), row, now);
-        Render(row, now, response->mutable_user());
-        response->set_recovery_codes_left(static_cast<int>(row.login.recovery_codes.size()));
-        RenderSession({request->session_hash(), row.organisation_id, row.user_id, {now, now, {}}},
-                      row.roles, response->mutable_session());
-      });
+      *context, __func__, *request, request->claim(), std::move(errors),
+      LoginWork{
+          [&](UserRow& row, Instant now) -> LoginOutcome {
+            response->Clear();
+            LoginRow& login = row.login;
+            if (!common::VerifyPassword(login.password_hash, request->password())) {
+              if (login.password_hash.empty()) {
+                common::VerifyPasswordOfNobody(request->password());
+              }
+              return {common::LoginFailed(), true};
+            }
+            if (auto unset = workflow::CheckLoginSetUp(
+                    {!login.password_hash.empty(), !login.totp_secret.empty()})) {
+              return {common::RuleRefusal(*unset), false};
+            }
+            std::optional<std::int64_t> step;
+            std::optional<std::size_t> recovery;
+            if (request->has_one_time_code()) {
+              step = common::MatchTotp(*OpenSecret(*keys, row, login.totp_secret),
+                                       request->one_time_code(), now);
+              if (!step) {
+                return {common::LoginFailed(), true};
+              }
+              if (auto again = workflow::CheckTotpStep(*step, login.totp_last_step)) {
+                return {common::RuleRefusal(*again), true};
+              }
+            } else {
+              recovery = common::MatchRecoveryCode(login.recovery_codes, request->recovery_code());
+              if (!recovery) {
+                return {common::LoginFailed(), true};
+              }
+            }
+            if (auto deactivated = RefusedWhenDeactivated(row)) {
+              return *deactivated;
+            }
+            if (step) {
+              login.totp_last_step = *step;
+            } else {
+              login.recovery_codes.erase(login.recovery_codes.begin() +
+                                         static_cast<std::ptrdiff_t>(*recovery));
+            }
+            if (common::PasswordNeedsRehash(login.password_hash)) {
+              login.password_hash = common::HashPassword(request->password());
+            }
+            login.last_login_at = now;
+            return {grpc::Status::OK, false};
+          },
+          [&] { common::VerifyPasswordOfNobody(request->password()); },
+          [&](pqxx::work& tx, const UserRow& row, Instant now) {
+            // The login opens its session.
+            OpenSession(tx, request->session_hash(), row, now);
+            Render(row, now, response->mutable_user());
+            response->set_recovery_codes_left(static_cast<int>(row.login.recovery_codes.size()));
+            RenderSession(
+                {request->session_hash(), row.organisation_id, row.user_id, {now, now, {}}},
+                row.roles, response->mutable_session());
+          },
+          request->session_hash()});
 }
 
 grpc::Status DirectoryHandler::StartEnrolment(grpc::ServerContext* context,
@@ -676,39 +716,42 @@ grpc::Status DirectoryHandler::StartEnrolment(grpc::ServerContext* context,
   common::CheckLength(errors, "enrolment_code", request->enrolment_code(), 64, /*required=*/true);
   const auto keys = keys_.Get();
   return Attempt(
-      *context, __func__, *request, request->claim(), std::move(errors), request->password(),
-      [&](UserRow& row, Instant now) -> LoginOutcome {
-        response->Clear();
-        LoginRow& login = row.login;
-        if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
-            !wrong.status.ok()) {
-          return wrong;
-        }
-        if (login.password_hash.empty()) {
-          // A new password: the rule's refusal names the field's problem,
-          // and is no failed login.
-          if (auto weak = workflow::CheckNewPassword(request->password(), row.user_id)) {
-            return {common::RuleRefusal(*weak), false};
-          }
-        } else if (!common::VerifyPassword(login.password_hash, request->password())) {
-          return {common::LoginFailed(), true};
-        }
-        if (auto deactivated = RefusedWhenDeactivated(row)) {
-          return *deactivated;
-        }
-        if (login.password_hash.empty()) {
-          login.password_hash = common::HashPassword(request->password());
-        }
-        const common::TotpSecret secret = common::NewTotpSecret();
-        login.pending_totp_secret = keys->Seal(
-            std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()),
-            TotpSecretContext(row.organisation_id, row.user_id));
-        const std::string uri = common::TotpEnrolmentUri(secret, row.user_id);
-        response->set_secret_base32(common::TotpSecretBase32(secret));
-        response->set_otpauth_uri(uri);
-        response->set_qr_code_svg(common::QrCodeSvg(uri));
-        return {grpc::Status::OK, false};
-      });
+      *context, __func__, *request, request->claim(), std::move(errors),
+      LoginWork{[&](UserRow& row, Instant now) -> LoginOutcome {
+                  response->Clear();
+                  LoginRow& login = row.login;
+                  if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
+                      !wrong.status.ok()) {
+                    return wrong;
+                  }
+                  if (login.password_hash.empty()) {
+                    // A new password: the rule's refusal names the field's problem,
+                    // and is no failed login.
+                    if (auto weak = workflow::CheckNewPassword(request->password(), row.user_id)) {
+                      return {common::RuleRefusal(*weak), false};
+                    }
+                  } else if (!common::VerifyPassword(login.password_hash, request->password())) {
+                    return {common::LoginFailed(), true};
+                  }
+                  if (auto deactivated = RefusedWhenDeactivated(row)) {
+                    return *deactivated;
+                  }
+                  if (login.password_hash.empty()) {
+                    login.password_hash = common::HashPassword(request->password());
+                  }
+                  const common::TotpSecret secret = common::NewTotpSecret();
+                  login.pending_totp_secret = keys->Seal(
+                      std::string_view(reinterpret_cast<const char*>(secret.data()), secret.size()),
+                      TotpSecretContext(row.organisation_id, row.user_id));
+                  const std::string uri = common::TotpEnrolmentUri(secret, row.user_id);
+                  response->set_secret_base32(common::TotpSecretBase32(secret));
+                  response->set_otpauth_uri(uri);
+                  response->set_qr_code_svg(common::QrCodeSvg(uri));
+                  return {grpc::Status::OK, false};
+                },
+                [&] { common::VerifyRecoveryCodeOfNobody(request->enrolment_code()); },
+                {},
+                ""});
 }
 
 grpc::Status DirectoryHandler::CompleteEnrolment(grpc::ServerContext* context,
@@ -719,45 +762,48 @@ grpc::Status DirectoryHandler::CompleteEnrolment(grpc::ServerContext* context,
   common::CheckLength(errors, "one_time_code", request->one_time_code(), 16, /*required=*/true);
   const auto keys = keys_.Get();
   return Attempt(
-      *context, __func__, *request, request->claim(), std::move(errors), "",
-      [&](UserRow& row, Instant now) -> LoginOutcome {
-        response->Clear();
-        LoginRow& login = row.login;
-        if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
-            !wrong.status.ok()) {
-          return wrong;
-        }
-        const auto secret = OpenSecret(*keys, row, login.pending_totp_secret);
-        if (!secret || login.password_hash.empty()) {
-          // StartEnrolment comes first.
-          return {common::RuleRefusal({workflow::rules::kLoginEnrolment,
-                                       "start the enrolment first: password and new secret"}),
-                  false};
-        }
-        const auto step = common::MatchTotp(*secret, request->one_time_code(), now);
-        if (!step) {
-          return {common::LoginFailed(), true};
-        }
-        if (auto deactivated = RefusedWhenDeactivated(row)) {
-          return *deactivated;
-        }
-        // The code proved the app holds the secret: it is the account's now,
-        // and the enrolment code is used.
-        login.totp_secret = std::exchange(login.pending_totp_secret, {});
-        login.totp_last_step = *step;
-        login.enrolment_code_hash.clear();
-        login.enrolment_issued_at.reset();
-        login.recovery_codes.clear();
-        for (const auto& code : common::NewRecoveryCodes()) {
-          login.recovery_codes.push_back(common::HashRecoveryCode(code));
-          response->add_recovery_codes(code);
-        }
-        login.last_login_at = now;
-        return {grpc::Status::OK, false};
-      },
-      [&](pqxx::work&, const UserRow& row, Instant now) {
-        Render(row, now, response->mutable_user());
-      });
+      *context, __func__, *request, request->claim(), std::move(errors),
+      LoginWork{[&](UserRow& row, Instant now) -> LoginOutcome {
+                  response->Clear();
+                  LoginRow& login = row.login;
+                  if (auto wrong = CheckEnrolment(login, request->enrolment_code(), now);
+                      !wrong.status.ok()) {
+                    return wrong;
+                  }
+                  const auto secret = OpenSecret(*keys, row, login.pending_totp_secret);
+                  if (!secret || login.password_hash.empty()) {
+                    // StartEnrolment comes first.
+                    return {
+                        common::RuleRefusal({workflow::rules::kLoginEnrolment,
+                                             "start the enrolment first: password and new secret"}),
+                        false};
+                  }
+                  const auto step = common::MatchTotp(*secret, request->one_time_code(), now);
+                  if (!step) {
+                    return {common::LoginFailed(), true};
+                  }
+                  if (auto deactivated = RefusedWhenDeactivated(row)) {
+                    return *deactivated;
+                  }
+                  // The code proved the app holds the secret: it is the account's now,
+                  // and the enrolment code is used.
+                  login.totp_secret = std::exchange(login.pending_totp_secret, {});
+                  login.totp_last_step = *step;
+                  login.enrolment_code_hash.clear();
+                  login.enrolment_issued_at.reset();
+                  login.recovery_codes.clear();
+                  for (const auto& code : common::NewRecoveryCodes()) {
+                    login.recovery_codes.push_back(common::HashRecoveryCode(code));
+                    response->add_recovery_codes(code);
+                  }
+                  login.last_login_at = now;
+                  return {grpc::Status::OK, false};
+                },
+                [&] { common::VerifyRecoveryCodeOfNobody(request->enrolment_code()); },
+                [&](pqxx::work&, const UserRow& row, Instant now) {
+                  Render(row, now, response->mutable_user());
+                },
+                ""});
 }
 
 grpc::Status DirectoryHandler::CheckSession(grpc::ServerContext* context,
@@ -819,7 +865,7 @@ grpc::Status DirectoryHandler::EndSession(grpc::ServerContext* context,
       UserRow who;
       who.organisation_id = session->organisation_id;
       who.user_id = session->user_id;
-      AuditLogin(tx, caller, "EndSession", who, now, grpc::Status::OK);
+      AuditLogin(tx, caller, "EndSession", who, now, grpc::Status::OK, session->session_hash);
     }
     return grpc::Status::OK;
   });

@@ -3,6 +3,7 @@
 #include <chrono>
 #include <functional>
 #include <mutex>
+#include <semaphore>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
 #include "services/common/audit.h"
@@ -25,8 +26,6 @@ struct UserChange {
   workflow::Instant now;
   /// Active administrators of the organisation before the change.
   int administrators = 0;
-  /// An enrolment code issued by this change, for its answer only.
-  std::string enrolment_code;
 };
 
 /// What a login attempt's check found: its answer, and whether it counts as
@@ -102,14 +101,27 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
   /// the other: the throttle first (R-LOGIN-THROTTLE; a refused attempt is
   /// not checked), then `check` on the account, which changes its login
   /// on success; then the failure counted or forgotten, and the attempt on
-  /// the audit trail. On success `answer` renders the account as stored. A user the directory does
+  /// the audit trail. On success `answer` renders the account as stored.
+  /// At most kLoginSlots attempts run at once (each holds a connection
+  /// through its argon2id check); one that waits longer than
+  /// kLoginSlotWait is RESOURCE_EXHAUSTED. A user the directory does
   /// not have costs a password check's time and fails like a wrong password.
-  grpc::Status Attempt(
-      const grpc::ServerContext& context, std::string_view method,
-      const google::protobuf::Message& request, const v1::LoginClaim& claim,
-      common::FieldErrors errors, std::string_view password,
-      const std::function<LoginOutcome(UserRow&, workflow::Instant)>& check,
-      const std::function<void(pqxx::work&, const UserRow&, workflow::Instant)>& answer = {});
+  /// What one kind of login attempt does.
+  struct LoginWork {
+    /// The check on an account the directory has; changes its login on
+    /// success.
+    std::function<LoginOutcome(UserRow&, workflow::Instant)> check;
+    /// As much work as a failing check, for a claim nobody has: the time
+    /// does not tell which accounts exist.
+    std::function<void()> nobody;
+    /// On success, renders the account as stored (may be empty).
+    std::function<void(pqxx::work&, const UserRow&, workflow::Instant)> answer;
+    /// The session a success opens, for the audit record ("" for none).
+    std::string session_hash;
+  };
+  grpc::Status Attempt(const grpc::ServerContext& context, std::string_view method,
+                       const google::protobuf::Message& request, const v1::LoginClaim& claim,
+                       common::FieldErrors errors, const LoginWork& work);
 
   common::DbPool& db_;
   common::Directory& copy_;
@@ -119,6 +131,9 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
   std::chrono::milliseconds db_timeout_;
   common::AccessGate gate_;
   common::Mutations mutations_;
+  static constexpr std::ptrdiff_t kLoginSlots = 4;
+  static constexpr std::chrono::seconds kLoginSlotWait{5};
+  std::counting_semaphore<kLoginSlots> login_slots_{kLoginSlots};
 };
 
 }  // namespace ketenregie::directory

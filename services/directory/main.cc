@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
         parts.background.push_back(
             {"directory copy", [handler] { handler->RefreshCopy(); }, std::chrono::seconds(1)});
         parts.ready.push_back([copy] { return copy->Current(); });
-        parts.RotateKeys(keys, db, config.db_acquire_timeout, {});
+        parts.RotateKeys(keys, db, config.db_acquire_timeout, directory::SealedColumns());
         parts.keep_alive.insert(parts.keep_alive.end(), {copy, keys, clock, handler});
         return parts;
       });

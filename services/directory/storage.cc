@@ -194,6 +194,17 @@ void Prepare(pqxx::connection& c) {
   c.prepare("sessions_of_user_end",
             "UPDATE directory.sessions SET ended_at = to_timestamp($3) "
             "WHERE organisation_id = $1 AND user_id = $2 AND ended_at IS NULL");
+  c.prepare("login_key_lock", "SELECT pg_advisory_xact_lock($1::integer, $2::integer)");
+  c.prepare("claim_failures",
+            "SELECT failures, extract(epoch from last_failed_at)::bigint AS last_failed_at "
+            "FROM directory.login_claims WHERE claim_key = $1");
+  c.prepare("claims_forgotten",
+            "DELETE FROM directory.login_claims WHERE last_failed_at <= to_timestamp($1)");
+  c.prepare("claim_failure_add",
+            "INSERT INTO directory.login_claims AS c (claim_key, failures, last_failed_at) "
+            "VALUES ($1, 1, to_timestamp($2)) ON CONFLICT (claim_key) DO UPDATE SET "
+            "failures = c.failures + 1, last_failed_at = to_timestamp($2)");
+  common::PrepareReencryption(c, SealedColumns());
   c.prepare("address_windows_passed",
             "DELETE FROM directory.login_addresses WHERE window_started_at <= to_timestamp($1)");
   c.prepare("users_of", Sql("SELECT ", kUserColumns,
@@ -287,6 +298,46 @@ bool EndSession(pqxx::work& tx, const std::string& session_hash, workflow::Insta
 void EndSessionsOf(pqxx::work& tx, const std::string& organisation_id, const std::string& user_id,
                    workflow::Instant now) {
   tx.exec_prepared("sessions_of_user_end", organisation_id, user_id, EpochOf(now));
+}
+
+void LockLoginKey(pqxx::work& tx, LoginKey kind, const std::string& key) {
+  // The first four bytes of the keyed hash name the lock within its kind:
+  // two keys that share them only wait for each other.
+  std::uint32_t object = 0;
+  for (std::size_t i = 0; i < 4 && i < key.size(); ++i) {
+    object = (object << 8) | static_cast<unsigned char>(key[i]);
+  }
+  constexpr int kLoginLocks = 0x4b520000;  // "KR": the directory's login counts
+  tx.exec_prepared("login_key_lock", kLoginLocks + static_cast<int>(kind),
+                   static_cast<std::int32_t>(object));
+}
+
+workflow::FailedLogins ClaimFailures(pqxx::work& tx, const std::string& claim_key) {
+  const pqxx::result r = tx.exec_prepared("claim_failures", pqxx::binarystring(claim_key));
+  if (r.empty()) {
+    return {};
+  }
+  return {r[0]["failures"].as<int>(), InstantOf(r[0]["last_failed_at"])};
+}
+
+void AddClaimFailure(pqxx::work& tx, const std::string& claim_key, workflow::Instant now) {
+  tx.exec_prepared("claims_forgotten", EpochOf(now - std::chrono::hours(24)));
+  tx.exec_prepared("claim_failure_add", pqxx::binarystring(claim_key), EpochOf(now));
+}
+
+const std::vector<common::SealedColumn>& SealedColumns() {
+  static const std::vector<common::SealedColumn> columns = {
+      {"directory.users",
+       "totp_secret",
+       {"organisation_id", "user_id"},
+       [](const std::vector<std::string>& k) { return TotpSecretContext(k[0], k[1]); }},
+      {"directory.users",
+       "pending_totp_secret",
+       {"organisation_id", "user_id"},
+       [](const std::vector<std::string>& k) { return TotpSecretContext(k[0], k[1]); }},
+      common::RequestLogColumn("directory"),
+  };
+  return columns;
 }
 
 workflow::FailedLogins AddressFailures(pqxx::work& tx, const std::string& address_key,

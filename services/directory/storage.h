@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "services/common/directory.h"
+#include "services/common/sealed.h"
 #include "services/common/storage.h"
 #include "workflow/directory.h"
 #include "workflow/login.h"
@@ -74,6 +75,20 @@ void UpdateUser(pqxx::work& tx, UserRow& row);
 /// change an administrator's etag guards).
 void StoreLogin(pqxx::work& tx, const UserRow& row);
 
+/// Which login limit a key counts for (R-LOGIN-THROTTLE).
+enum class LoginKey { kAddress = 1, kClaim = 2 };
+/// Takes the transaction's lock on one address's or claim's counts: the
+/// attempts from one address, or for one unknown claim, are decided one
+/// after the other, so parallel attempts cannot all read the same count.
+void LockLoginKey(pqxx::work& tx, LoginKey kind, const std::string& key);
+
+/// Failed logins for an organisation and user the directory does not have,
+/// by the keyed hash of the claim.
+workflow::FailedLogins ClaimFailures(pqxx::work& tx, const std::string& claim_key);
+/// Counts one more failure for the claim, and forgets claims a day after
+/// their last failure.
+void AddClaimFailure(pqxx::work& tx, const std::string& claim_key, workflow::Instant now);
+
 /// Failed logins from one client address (R-LOGIN-THROTTLE), by the
 /// address's keyed hash.
 workflow::FailedLogins AddressFailures(pqxx::work& tx, const std::string& address_key,
@@ -111,6 +126,10 @@ bool EndSession(pqxx::work& tx, const std::string& session_hash, workflow::Insta
 /// factor reset).
 void EndSessionsOf(pqxx::work& tx, const std::string& organisation_id, const std::string& user_id,
                    workflow::Instant now);
+
+/// The columns the directory keeps sealed (authenticator secrets, the
+/// request log's answers), for key rotation.
+const std::vector<common::SealedColumn>& SealedColumns();
 
 /// Moves the directory's revision on (every change, in its transaction)
 /// and returns the new one.

@@ -39,18 +39,49 @@ int HttpStatusOf(const grpc::Status& status) {
   return HttpStatusOfCode(status.error_code());
 }
 
-// What a person reads about a refusal: the directory's Dutch sentence.
+// "2026-12-04T09:00:00Z" (workflow::FormatUtc) as an instant.
+std::optional<workflow::Instant> FromUtc(const std::string& text) {
+  int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2dT%2d:%2d:%2dZ", &y, &mo, &d, &h, &mi, &sec) != 6) {
+    return std::nullopt;
+  }
+  const std::chrono::year_month_day day{std::chrono::year(y), std::chrono::month(mo),
+                                        std::chrono::day(d)};
+  if (!day.ok()) {
+    return std::nullopt;
+  }
+  return workflow::Instant{std::chrono::sys_days(day).time_since_epoch() + std::chrono::hours(h) +
+                           std::chrono::minutes(mi) + std::chrono::seconds(sec)};
+}
+
+// "14:05:32": a moment as a person reads it, in Amsterdam.
+std::string ClockTimeOf(workflow::Instant instant, bool seconds) {
+  const auto of_day = static_cast<int>(workflow::ToAmsterdam(instant).time_of_day.count() % 86400);
+  return seconds ? fmt::format("{:02}:{:02}:{:02}", of_day / 3600, of_day / 60 % 60, of_day % 60)
+                 : fmt::format("{:02}:{:02}", of_day / 3600, of_day / 60 % 60);
+}
+
+// What a person reads about a refusal: the directory's Dutch sentence, and
+// for a login that must wait, until when (the locked user sees why).
 std::string MessageOf(const grpc::Status& status) {
-  const std::string dutch = common::DutchMessageOf(status);
-  return dutch.empty() ? "Er ging iets mis. Probeer het opnieuw." : dutch;
+  std::string dutch = common::DutchMessageOf(status);
+  if (dutch.empty()) {
+    return "Er ging iets mis. Probeer het opnieuw.";
+  }
+  if (common::ReasonOf(status) == workflow::rules::kLoginThrottle) {
+    if (const auto until = FromUtc(common::ErrorFactOf(status, "locked_until"))) {
+      dutch += " Na tien mislukte pogingen is dit account geblokkeerd tot " +
+               ClockTimeOf(*until, false) + ".";
+    } else if (const auto retry = FromUtc(common::ErrorFactOf(status, "retry_at"))) {
+      dutch += " U kunt het weer proberen vanaf " + ClockTimeOf(*retry, true) + ".";
+    }
+  }
+  return dutch;
 }
 
 // "14:05": a moment of today as a person reads it, in Amsterdam.
 std::string ClockTime(const google::protobuf::Timestamp& time) {
-  const auto local = workflow::ToAmsterdam(workflow::Instant{std::chrono::seconds(time.seconds())});
-  const int minutes = static_cast<int>(
-      std::chrono::duration_cast<std::chrono::minutes>(local.time_of_day).count() % (24 * 60));
-  return fmt::format("{:02}:{:02}", minutes / 60, minutes % 60);
+  return ClockTimeOf(workflow::Instant{std::chrono::seconds(time.seconds())}, false);
 }
 
 // The secret in groups of four, as it is easiest to type over.
@@ -96,12 +127,18 @@ void WebServer::Home(const httplib::Request& request, httplib::Response& respons
         page.set("organisation", session.organisation_id());
         page.set("end_time", ClockTime(session.end_time()));
         page.set("csrf", CsrfToken(CsrfSecretOf(*id)));
-      } else {
-        // An old cookie opens nothing: the browser forgets it.
+      } else if (live.error_code() == grpc::StatusCode::NOT_FOUND ||
+                 live.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
+                 live.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        // An ended session's cookie opens nothing: the browser forgets it.
         response.set_header("Set-Cookie", ExpiredSessionCookie());
-        if (live.error_code() == grpc::StatusCode::FAILED_PRECONDITION) {
+        if (live.error_code() != grpc::StatusCode::NOT_FOUND) {
           page.set("ended", MessageOf(live));
         }
+      } else {
+        // The directory cannot say now: the session may well live, and the
+        // cookie stays for the next try.
+        page.set("ended", MessageOf(live));
       }
     }
   }
@@ -138,6 +175,10 @@ void WebServer::LoginRoutes() {
         pb::AuthenticateResponse answer;
         const grpc::Status status = accounts_->Authenticate(login, answer);
         if (status.ok()) {
+          // A session this browser still had ends: one login, one session.
+          if (const auto old = SessionIdFromCookies(request.get_header_value("Cookie"))) {
+            accounts_->EndSession(SessionIdHash(*old));
+          }
           response.set_header("Set-Cookie", SessionCookie(id));
           response.set_redirect("/", 303);
           return;
@@ -217,12 +258,14 @@ void WebServer::LoginRoutes() {
            response.status = 403;
            return;
          }
+         // The browser forgets the session whatever happens; when the
+         // directory cannot end it now, it ends when idle.
+         response.set_header("Set-Cookie", ExpiredSessionCookie());
          const grpc::Status ended = accounts_->EndSession(SessionIdHash(*id));
          if (!ended.ok()) {
            response.status = HttpStatusOf(ended);
            return;
          }
-         response.set_header("Set-Cookie", ExpiredSessionCookie());
          response.set_redirect("/", 303);
        });
 }

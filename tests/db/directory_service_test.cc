@@ -2,9 +2,11 @@
 // fresh PostgreSQL database per test: the services' copies, an
 // organisation administrator's changes of their own users, the rules of
 // workflow/directory.h, and the audit trail of every change.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
 #include <thread>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
@@ -521,10 +523,18 @@ TEST_F(LoginTest, ALoginIsSetUpWithAnEnrolmentCode_ThenACodeWorksOnlyOnce) {
   // The same code twice: refused, even within its step.
   EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, code),
                                grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-CODE-ONCE"));
-  // Nothing of a secret is stored in clear.
+  // Nothing of a secret is stored in clear: the password as argon2id, the
+  // authenticator secret sealed (its 20 bytes appear nowhere in the row).
+  std::string secret_hex;
+  for (const auto byte : *secret) {
+    secret_hex += fmt::format("{:02x}", byte);
+  }
   EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.users WHERE user_id = 'coordinator-1' AND "
-                      "password_hash LIKE '$argon2id$%' AND position('" +
-                      std::string(kPassword) + "' in password_hash) = 0"),
+                      "password_hash LIKE '$argon2id$%' AND totp_secret IS NOT NULL AND "
+                      "position(decode('" +
+                      secret_hex +
+                      "', 'hex') in totp_secret) = 0 AND cardinality(recovery_codes) = "
+                      "10 AND recovery_codes[1] LIKE '$argon2id$%'"),
             1);
   // Every attempt for a user the directory has is on the trail, the
   // gateway's call, with how it ended.
@@ -652,6 +662,10 @@ TEST_F(LoginTest, AResetSecondFactorEndsTheOldOne_AndAnEnrolmentCodeExpires) {
   // so the person is told to set up a new second factor.
   EXPECT_TRUE(testing::Refused(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)),
                                grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-TWO-FACTORS"));
+  pb::AuthenticateResponse in;
+  EXPECT_TRUE(
+      testing::Refused(LoginWithRecoveryCode("coordinator-1", enrolled.recovery_codes[0], in),
+                       grpc::StatusCode::FAILED_PRECONDITION, "R-LOGIN-TWO-FACTORS"));
   // The account keeps its password: the enrolment asks for it.
   pb::StartEnrolmentResponse started;
   EXPECT_TRUE(testing::Refused(
@@ -799,8 +813,109 @@ TEST_F(LoginTest, BadInputNamesEveryFieldAndCountsNoFailure) {
   EXPECT_TRUE(testing::BadFields(web_->Authenticate(ContextAs("web-service").get(), request, &out),
                                  {"claim.organisation_id", "claim.user_id", "claim.client_address",
                                   "password", "session_hash", "one_time_code"}));
+  // A real account with one field wrong: nothing counted, nothing on the trail.
+  const auto enrolled = Enrol("coordinator-1");
+  pb::AuthenticateRequest one_wrong;
+  *one_wrong.mutable_claim() = Claim("coordinator-1", kAddress);
+  one_wrong.set_password("fout wachtwoord 1");
+  one_wrong.set_one_time_code(CodeNow(enrolled.secret));
+  EXPECT_TRUE(testing::BadFields(
+      web_->Authenticate(ContextAs("web-service").get(), one_wrong, &out), {"session_hash"}));
+  EXPECT_EQ(Get("coordinator-1").login().failed_logins(), 0);
   EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
-  EXPECT_EQ(Records("action = 6"), 0);
+  EXPECT_EQ(Records("action = 6 AND method = 'Authenticate'"), 0);
+}
+
+// A claim nobody has is answered exactly as an account is: the same
+// refusals, with the same facts, at the same failures.
+TEST_F(LoginTest, AnUnknownUserIsSlowedAndLockedLikeAnAccount) {
+  const auto enrolled = Enrol("coordinator-1");
+  const auto answers = [&](const std::string& user, const std::string& address) {
+    std::vector<std::string> out;
+    for (int i = 0; i < 12; ++i) {
+      const auto status = Login(user, "fout wachtwoord 1", "123456", nullptr, address);
+      out.push_back(std::to_string(status.error_code()) + " " + testing::ReasonOf(status) + " " +
+                    testing::MetadataOf(status, "limit") + " " +
+                    testing::MetadataOf(status, "retry_at") +
+                    testing::MetadataOf(status, "locked_until"));
+      clock_.Advance(seconds(70));
+    }
+    return out;
+  };
+  const auto start = clock_.Now();
+  const auto real = answers("coordinator-1", "192.0.2.1");
+  clock_.Set(start);
+  const auto nobody = answers("nobody-at-all", "192.0.2.2");
+  EXPECT_EQ(real, nobody);
+  EXPECT_EQ(real.back().rfind("9 R-LOGIN-THROTTLE account", 0), 0u) << real.back();
+}
+
+// Attempts in parallel are decided one after the other: one code logs in
+// once, and one address's failures are all counted.
+TEST_F(LoginTest, ParallelAttemptsAreCountedOneByOne) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string code = CodeNow(enrolled.secret);
+  std::vector<std::future<grpc::Status>> logins;
+  for (int i = 0; i < 6; ++i) {
+    logins.push_back(std::async(std::launch::async, [&, i] {
+      return Login("coordinator-1", kPassword, code, nullptr, kAddress, SessionHash(100 + i));
+    }));
+  }
+  int succeeded = 0;
+  for (auto& login : logins) {
+    succeeded += login.get().ok() ? 1 : 0;
+  }
+  EXPECT_EQ(succeeded, 1) << "one code, one login";
+
+  std::vector<std::future<grpc::Status>> guesses;
+  for (int i = 0; i < 30; ++i) {
+    guesses.push_back(std::async(std::launch::async, [&, i] {
+      return Login("nobody-" + std::to_string(i), kPassword, "123456", nullptr, "192.0.2.77");
+    }));
+  }
+  int checked = 0;
+  for (auto& guess : guesses) {
+    checked += testing::ReasonOf(guess.get()) == "LOGIN_FAILED" ? 1 : 0;
+  }
+  EXPECT_EQ(checked, workflow::kAddressSlowAfter) << "the rest waited, unchecked";
+}
+
+// Key rotation (DESIGN.md §6) moves the authenticator secrets too: after
+// it, a login works with the new key alone.
+TEST_F(LoginTest, KeyRotationMovesTheAuthenticatorSecrets) {
+  const auto enrolled = Enrol("coordinator-1");
+  const auto rotated =
+      common::Keyring::FromKeys({{"k1", std::string(32, 'a')}, {"k2", std::string(32, 'c')}}, "k2",
+                                {{"b1", std::string(32, 'b')}}, "b1");
+  {
+    auto lease = pool_.Acquire(seconds(5));
+    pqxx::work tx(*lease);
+    EXPECT_GT(common::ReencryptColumns(tx, rotated, SealedColumns(), 100), 0);
+    for (const auto& column : SealedColumns()) {
+      EXPECT_EQ(common::CountStale(tx, column, "k2"), 0) << column.table << "." << column.column;
+    }
+    tx.commit();
+  }
+  keys_.Set(common::Keyring::FromKeys({{"k2", std::string(32, 'c')}}, "k2",
+                                      {{"b1", std::string(32, 'b')}}, "b1"));
+  EXPECT_TRUE(Login("coordinator-1", kPassword, CodeNow(enrolled.secret)).ok());
+}
+
+TEST_F(LoginTest, AnEnrolmentCodeIsInItsAnswerOnly_NotInARetry) {
+  pb::IssueEnrolmentCodeRequest request;
+  request.set_request_id("issue-once");
+  request.set_organisation_id("essm-rotterdam");
+  request.set_user_id("coordinator-1");
+  request.set_etag(Get("coordinator-1").etag());
+  pb::IssueEnrolmentCodeResponse first;
+  ASSERT_TRUE(essm_->IssueEnrolmentCode(ContextAs("beheer-1").get(), request, &first).ok());
+  EXPECT_FALSE(first.enrolment_code().empty());
+  pb::IssueEnrolmentCodeResponse retry;
+  ASSERT_TRUE(essm_->IssueEnrolmentCode(ContextAs("beheer-1").get(), request, &retry).ok());
+  EXPECT_TRUE(retry.enrolment_code().empty());
+  EXPECT_EQ(retry.user().etag(), first.user().etag()) << "applied once";
+  pb::StartEnrolmentResponse started;
+  EXPECT_TRUE(Start("coordinator-1", first.enrolment_code(), kPassword, started).ok());
 }
 
 }  // namespace

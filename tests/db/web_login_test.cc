@@ -3,6 +3,7 @@
 // service on a real PostgreSQL: a login set up with an enrolment code, a
 // session cookie that ends at logout or when idle, and no state-changing
 // request without its CSRF token or from another site.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <httplib.h>
 
@@ -20,6 +21,7 @@
 #include "services/web/web_server.h"
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
+#include "workflow/calendar.h"
 
 namespace ketenregie::web {
 namespace {
@@ -239,7 +241,11 @@ TEST_F(WebLoginTest, AnIdleSessionEnds_AndARecoveryCodeLogsInOnce) {
   clock_.Advance(minutes(14));
   EXPECT_NE(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
   clock_.Advance(minutes(15));
-  EXPECT_EQ(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
+  const auto idle = Home(cookie);
+  EXPECT_EQ(idle->status, 200);
+  EXPECT_EQ(idle->body.find("U bent ingelogd"), std::string::npos);
+  EXPECT_NE(idle->body.find("U bent uitgelogd"), std::string::npos);
+  EXPECT_NE(idle->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
   // The same recovery code again: refused, the form kept, the reason in Dutch.
   const auto again = LogIn("coordinator-1", kPassword, enrolled.recovery_codes[0]);
   EXPECT_EQ(again->status, 401);
@@ -261,6 +267,12 @@ TEST_F(WebLoginTest, TheSameCodeTwice_IsRefused_AndRepeatedFailuresSlowDown) {
   const auto slowed = LogIn("coordinator-1", kPassword, code);
   EXPECT_EQ(slowed->status, 429);
   EXPECT_NE(slowed->body.find("te vaak verkeerd ingelogd"), std::string::npos);
+  // Until when, in Amsterdam time: the fourth failure makes the next wait 1 s.
+  const auto wait = workflow::ToAmsterdam(clock_.Now() + seconds(1)).time_of_day.count() % 86400;
+  EXPECT_NE(slowed->body.find(fmt::format("U kunt het weer proberen vanaf {:02}:{:02}:{:02}",
+                                          wait / 3600, wait / 60 % 60, wait % 60)),
+            std::string::npos)
+      << slowed->body;
 }
 
 TEST_F(WebLoginTest, AFormFromAnotherSiteOrWithFieldsInTheAddress_IsRefusedUnread) {
