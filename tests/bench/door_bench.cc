@@ -1,0 +1,272 @@
+// Benchmark of the front door's JSON API (issue #13): the same read
+// (GetTrajectory) and change (CreateSignal) made by N concurrent sessions
+// through /v1 and by N concurrent clients directly over gRPC with mTLS, on
+// the same stack: requests/s, p50 and p99, and the door's overhead as a
+// ratio. Not a test: it prints figures. Run through tests/bench/run-door-bench.
+#include <grpcpp/client_context.h>
+#include <httplib.h>
+
+#include <CLI/CLI.hpp>
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <functional>
+#include <iomanip>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <regex>
+#include <thread>
+#include <vector>
+
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/client.h"
+#include "services/common/credentials.h"
+#include "services/common/stack_env.h"
+
+namespace {
+
+namespace pb = ketenregie::trajectory::v1;
+namespace dpb = ketenregie::directory::v1;
+using Clock = std::chrono::steady_clock;
+using ketenregie::common::StackEnv;
+
+struct Figures {
+  double per_second = 0;
+  double p50 = 0;
+  double p99 = 0;
+};
+
+// `clients` threads at once, each making `each` calls of `call(client)`.
+Figures Run(int clients, int each, const std::function<bool(int)>& call) {
+  std::vector<std::vector<double>> ms(static_cast<std::size_t>(clients));
+  std::atomic<int> failed = 0;
+  const auto start = Clock::now();
+  std::vector<std::thread> threads;
+  for (int c = 0; c < clients; ++c) {
+    threads.emplace_back([&, c] {
+      for (int i = 0; i < each; ++i) {
+        const auto t0 = Clock::now();
+        if (!call(c)) {
+          ++failed;
+        }
+        ms[static_cast<std::size_t>(c)].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
+      }
+    });
+  }
+  for (auto& t : threads) {
+    t.join();
+  }
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (const auto& m : ms) {
+    all.insert(all.end(), m.begin(), m.end());
+  }
+  std::sort(all.begin(), all.end());
+  if (failed > 0) {
+    throw std::runtime_error(std::to_string(failed.load()) + " calls failed");
+  }
+  const auto at = [&](double p) {
+    return all[std::min(all.size() - 1,
+                        static_cast<std::size_t>(p * static_cast<double>(all.size())))];
+  };
+  return {static_cast<double>(all.size()) / seconds, at(0.50), at(0.99)};
+}
+
+std::unique_ptr<httplib::SSLClient> Door(const StackEnv& env, int port) {
+  auto client = std::make_unique<httplib::SSLClient>("127.0.0.1", port);
+  client->set_ca_cert_path(env.At("KETENREGIE_CA").c_str());
+  client->enable_server_certificate_verification(true);
+  client->set_keep_alive(true);
+  client->set_read_timeout(20, 0);
+  return client;
+}
+
+httplib::Headers Browser(int port, const std::string& cookie = "", const std::string& csrf = "") {
+  httplib::Headers headers{{"Origin", "https://127.0.0.1:" + std::to_string(port)},
+                           {"Sec-Fetch-Site", "same-origin"}};
+  if (!cookie.empty()) {
+    headers.emplace("Cookie", cookie);
+  }
+  if (!csrf.empty()) {
+    headers.emplace("X-CSRF-Token", csrf);
+  }
+  return headers;
+}
+
+struct Session {
+  std::string cookie;
+  std::string csrf;
+};
+
+// coordinator-1's login set up anew (as its administrator would have it),
+// then `count` sessions, each logged in with one of its recovery codes.
+std::vector<Session> LogIn(const StackEnv& env, int port, int count) {
+  auto directory = dpb::DirectoryService::NewStub(ketenregie::common::OrganisationChannel(
+      env.At("KETENREGIE_DIRECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+      env.At("KETENREGIE_CA")));
+  const auto as_admin = [] {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("x-actor", "beheer-1");
+    return context;
+  };
+  dpb::GetUserRequest get;
+  get.set_organisation_id("essm-rotterdam");
+  get.set_user_id("coordinator-1");
+  dpb::User user;
+  if (!directory->GetUser(as_admin().get(), get, &user).ok()) {
+    throw std::runtime_error("GetUser failed");
+  }
+  dpb::IssueEnrolmentCodeRequest issue;
+  issue.set_request_id("door-bench-" + std::to_string(std::random_device()()));
+  issue.set_organisation_id("essm-rotterdam");
+  issue.set_user_id("coordinator-1");
+  issue.set_etag(user.etag());
+  issue.set_reset_password(true);
+  dpb::IssueEnrolmentCodeResponse issued;
+  if (!directory->IssueEnrolmentCode(as_admin().get(), issue, &issued).ok()) {
+    throw std::runtime_error("IssueEnrolmentCode failed");
+  }
+  const std::string password = "een lange zin voor de meting";
+  auto door = Door(env, port);
+  const auto page = door->Post("/activeren", Browser(port),
+                               httplib::Params{{"organisatie", "essm-rotterdam"},
+                                               {"gebruikersnaam", "coordinator-1"},
+                                               {"activeringscode", issued.enrolment_code()},
+                                               {"wachtwoord", password}});
+  std::smatch found;
+  if (!page || !std::regex_search(page->body, found,
+                                  std::regex(R"(<code class="secret">([A-Z2-7 ]+)</code>)"))) {
+    throw std::runtime_error("no enrolment page");
+  }
+  std::string base32 = found[1];
+  base32.erase(std::remove(base32.begin(), base32.end(), ' '), base32.end());
+  const auto secret = ketenregie::common::TotpSecretFromBase32(base32).value();
+  const auto now = ketenregie::workflow::Instant{std::chrono::duration_cast<std::chrono::seconds>(
+      std::chrono::system_clock::now().time_since_epoch())};
+  const auto done = door->Post(
+      "/activeren/bevestigen", Browser(port),
+      httplib::Params{
+          {"organisatie", "essm-rotterdam"},
+          {"gebruikersnaam", "coordinator-1"},
+          {"activeringscode", issued.enrolment_code()},
+          {"code", ketenregie::common::TotpCode(secret, ketenregie::common::TotpStepAt(now))}});
+  std::vector<std::string> codes;
+  const std::regex li(R"(<li><code>([a-z0-9-]+)</code></li>)");
+  for (auto it = std::sregex_iterator(done->body.begin(), done->body.end(), li);
+       it != std::sregex_iterator(); ++it) {
+    codes.push_back((*it)[1].str());
+  }
+  if (static_cast<int>(codes.size()) < count) {
+    throw std::runtime_error("fewer recovery codes than sessions");
+  }
+  std::vector<Session> sessions;
+  for (int i = 0; i < count; ++i) {
+    const auto in = door->Post("/inloggen", Browser(port),
+                               httplib::Params{{"organisatie", "essm-rotterdam"},
+                                               {"gebruikersnaam", "coordinator-1"},
+                                               {"wachtwoord", password},
+                                               {"code", codes[static_cast<std::size_t>(i)]}});
+    if (!in || in->status != 303) {
+      throw std::runtime_error("login failed");
+    }
+    Session session;
+    const std::string set = in->get_header_value("Set-Cookie");
+    session.cookie = set.substr(0, set.find(';'));
+    session.csrf =
+        door->Get("/v1/session", Browser(port, session.cookie))->get_header_value("X-CSRF-Token");
+    sessions.push_back(session);
+  }
+  return sessions;
+}
+
+void Print(const std::string& what, const Figures& door, const Figures& direct) {
+  std::cout << std::fixed << std::setprecision(1) << what << ": /v1 " << door.per_second
+            << " req/s p50 " << door.p50 << " ms p99 " << door.p99 << " ms | gRPC "
+            << direct.per_second << " req/s p50 " << direct.p50 << " ms p99 " << direct.p99
+            << " ms | door/gRPC throughput " << std::setprecision(2)
+            << door.per_second / direct.per_second << ", p99 " << door.p99 / direct.p99 << "\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string env_path;
+  int clients = 8;
+  int reads = 200;
+  int writes = 40;
+  CLI::App app("front door benchmark");
+  app.add_option("--env", env_path, "stack.env of a running stack")->required();
+  app.add_option("--sessions", clients, "concurrent sessions (and gRPC clients)");
+  app.add_option("--reads", reads, "reads per session");
+  app.add_option("--writes", writes, "changes per session");
+  CLI11_PARSE(app, argc, argv);
+  try {
+    const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
+    const std::string url = env.At("KETENREGIE_WEB_URL");
+    const int port = std::stoi(url.substr(url.rfind(':') + 1));
+    const auto sessions = LogIn(env, port, clients);
+    auto channel = ketenregie::common::OrganisationChannel(
+        env.At("KETENREGIE_TRAJECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+        env.At("KETENREGIE_CA"));
+    auto stub = pb::TrajectoryService::NewStub(channel);
+    const auto context = [] {
+      auto c = std::make_unique<grpc::ClientContext>();
+      c->AddMetadata("x-actor", "coordinator-1");
+      return c;
+    };
+    std::atomic<long> sequence = 0;
+    const std::string run = std::to_string(std::random_device()());
+    pb::CreateSignalRequest create;
+    create.set_request_id("door-bench-seed-" + run);
+    create.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+    pb::Signal seed;
+    if (!stub->CreateSignal(context().get(), create, &seed).ok()) {
+      throw std::runtime_error("CreateSignal failed");
+    }
+    std::vector<std::unique_ptr<httplib::SSLClient>> doors;
+    for (int c = 0; c < clients; ++c) {
+      doors.push_back(Door(env, port));
+    }
+    const std::string read_path = "/v1/trajectories/" + seed.trajectory_id();
+    const auto door_read = [&](int c) {
+      const auto r = doors[static_cast<std::size_t>(c)]->Get(
+          read_path.c_str(), Browser(port, sessions[static_cast<std::size_t>(c)].cookie));
+      return r && r->status == 200;
+    };
+    const auto grpc_read = [&](int) {
+      pb::GetTrajectoryRequest get;
+      get.set_id(seed.trajectory_id());
+      pb::Trajectory t;
+      return stub->GetTrajectory(context().get(), get, &t).ok();
+    };
+    const auto door_write = [&](int c) {
+      const nlohmann::json body{{"requestId", "door-" + run + "-" + std::to_string(++sequence)},
+                                {"reporterKind", "REPORTER_KIND_SCHOOL"}};
+      const auto& s = sessions[static_cast<std::size_t>(c)];
+      const auto r = doors[static_cast<std::size_t>(c)]->Post(
+          "/v1/signals", Browser(port, s.cookie, s.csrf), body.dump(), "application/json");
+      return r && r->status == 200;
+    };
+    const auto grpc_write = [&](int) {
+      pb::CreateSignalRequest request;
+      request.set_request_id("grpc-" + run + "-" + std::to_string(++sequence));
+      request.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+      pb::Signal out;
+      return stub->CreateSignal(context().get(), request, &out).ok();
+    };
+    // Warm both paths (TLS sessions, prepared statements) first.
+    Run(clients, 5, door_read);
+    Run(clients, 5, grpc_read);
+    std::cout << "sessions=" << clients << "\n";
+    Print("read  (GetTrajectory)", Run(clients, reads, door_read), Run(clients, reads, grpc_read));
+    Print("change (CreateSignal)", Run(clients, writes, door_write),
+          Run(clients, writes, grpc_write));
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "door_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
