@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 #include <httplib.h>
 
+#include <optional>
 #include <string>
+#include <utility>
 
 #include "services/common/credentials.h"
 #include "services/common/status.h"
@@ -16,6 +18,7 @@
 #include "services/web/web_server.h"
 #include "workflow/calendar.h"
 #include "workflow/rules.h"
+#include "workflow/session.h"
 
 namespace ketenregie::web {
 namespace {
@@ -84,6 +87,18 @@ std::string ClockTime(const google::protobuf::Timestamp& time) {
   return ClockTimeOf(workflow::Instant{std::chrono::seconds(time.seconds())}, false);
 }
 
+// What the layout shows of a live session: its times as seconds from the
+// directory's answer, which the page's script counts down by its own clock.
+PageSession PageSessionOf(const pb::Session& session, std::string csrf) {
+  const auto answered = session.last_request_time().seconds();
+  return {.user = session.user_id(),
+          .organisation = session.organisation_id(),
+          .csrf = std::move(csrf),
+          .end_time = ClockTime(session.end_time()),
+          .warn_in = static_cast<long>(session.warn_time().seconds() - answered),
+          .end_in = static_cast<long>(session.end_time().seconds() - answered)};
+}
+
 // The secret in groups of four, as it is easiest to type over.
 std::string Grouped(const std::string& secret) {
   std::string out;
@@ -107,6 +122,34 @@ pb::LoginClaim ClaimOf(const httplib::Request& request,
   return claim;
 }
 
+// The CSRF token of the forms that open a session, from this browser's
+// form cookie; a browser without one gets one with this answer.
+std::string FormToken(const httplib::Request& request, httplib::Response& response) {
+  std::optional<std::string> id = FormIdFromCookies(request.get_header_value("Cookie"));
+  if (!id) {
+    id = NewSessionId();
+    response.set_header("Set-Cookie", FormCookie(*id));
+  }
+  return CsrfToken(CsrfSecretOf(*id));
+}
+
+// Whether a form that opens a session carries the token of the browser's
+// own form cookie: a page of another site can make the browser post it,
+// but cannot know the token.
+bool HasFormToken(const httplib::Request& request,
+                  const std::multimap<std::string, std::string>& form) {
+  const auto id = FormIdFromCookies(request.get_header_value("Cookie"));
+  return id && IsCsrfTokenOf(CsrfSecretOf(*id), Field(form, "csrf"));
+}
+
+constexpr std::string_view kFormRefused =
+    "Dit formulier is verlopen of komt niet van deze site. Er is niets mee gedaan: vul het "
+    "opnieuw in.";
+
+constexpr std::string_view kLoggedOut =
+    "U bent uitgelogd. Werkt u op een computer die u met anderen deelt, sluit dan ook het "
+    "browservenster.";
+
 bool IsOneTimeCode(const std::string& code) {
   return code.size() == 6 &&
          std::all_of(code.begin(), code.end(), [](char c) { return c >= '0' && c <= '9'; });
@@ -114,19 +157,24 @@ bool IsOneTimeCode(const std::string& code) {
 
 }  // namespace
 
-void WebServer::Home(const httplib::Request& request, httplib::Response& response) {
+void WebServer::Home(const httplib::Request& request, httplib::Response& response,
+                     std::string_view notice) {
   data page;
   page.set("signed_in", false);
+  if (!notice.empty()) {
+    page.set("ended", std::string(notice));
+  }
+  std::optional<PageSession> signed_in;
   if (accounts_ != nullptr) {
     if (const auto id = SessionIdFromCookies(request.get_header_value("Cookie"))) {
       pb::Session session;
       const grpc::Status live = accounts_->CheckSession(SessionIdHash(*id), session);
       if (live.ok()) {
         page.set("signed_in", true);
-        page.set("user", session.user_id());
-        page.set("organisation", session.organisation_id());
-        page.set("end_time", ClockTime(session.end_time()));
-        page.set("csrf", CsrfToken(CsrfSecretOf(*id)));
+        page.set("idle_minutes", std::to_string(workflow::kSessionIdle.count()));
+        page.set("absolute_hours", std::to_string(workflow::kSessionAbsolute.count()));
+        page.set("warning_minutes", std::to_string(workflow::kSessionWarning.count()));
+        signed_in = PageSessionOf(session, CsrfToken(CsrfSecretOf(*id)));
       } else if (live.error_code() == grpc::StatusCode::NOT_FOUND ||
                  live.error_code() == grpc::StatusCode::FAILED_PRECONDITION ||
                  live.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
@@ -142,108 +190,138 @@ void WebServer::Home(const httplib::Request& request, httplib::Response& respons
       }
     }
   }
-  response.set_content(pages_.Render("home", "Startpagina", page), std::string(kHtmlContentType));
+  response.set_content(
+      pages_.Render("home", "Startpagina", page, signed_in ? &*signed_in : nullptr),
+      std::string(kHtmlContentType));
 }
 
 void WebServer::LoginRoutes() {
   if (accounts_ == nullptr) {
     return;  // no directory to ask: the start page says how to work instead
   }
-  const auto show = [this](httplib::Response& response, std::string_view name,
-                           std::string_view title, const data& page, int status = 200) {
+  // Every page of these forms carries the form token; a post without it
+  // gets its form again, nothing asked of the directory.
+  const auto show = [this](const httplib::Request& request, httplib::Response& response,
+                           std::string_view name, std::string_view title, data page,
+                           int status = 200) {
+    page.set("csrf", FormToken(request, response));
     response.status = status;
     response.set_content(pages_.Render(name, title, page), std::string(kHtmlContentType));
   };
+  // A form shown again with what refused it, the names filled in (never a
+  // password or a code).
+  const auto again = [show](const httplib::Request& request, httplib::Response& response,
+                            std::string_view name, std::string_view title,
+                            const pb::LoginClaim& claim, const std::string& message, int status) {
+    data page;
+    page.set("message", message);
+    page.set("organisatie", claim.organisation_id());
+    page.set("gebruikersnaam", claim.user_id());
+    show(request, response, name, title, page, status);
+  };
+  // The post of form `name` runs `handler` only with the browser's own
+  // form token; without it the form comes back.
+  const auto guarded = [again](std::string_view name, std::string_view title,
+                               FormHandler handler) -> FormHandler {
+    return [again, name, title, handler = std::move(handler)](
+               const httplib::Request& request, const Form& form, httplib::Response& response) {
+      if (!HasFormToken(request, form)) {
+        again(request, response, name, title, ClaimOf(request, form), std::string(kFormRefused),
+              403);
+        return;
+      }
+      handler(request, form, response);
+    };
+  };
 
-  Get("/inloggen", "/inloggen", [show](const httplib::Request&, httplib::Response& response) {
-    show(response, "login", "Inloggen", data{});
-  });
-  Post(
-      "/inloggen", "/inloggen",
-      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
-        pb::AuthenticateRequest login;
-        *login.mutable_claim() = ClaimOf(request, form);
-        login.set_password(Field(form, "wachtwoord"));
-        const std::string code = Field(form, "code");
-        if (IsOneTimeCode(code)) {
-          login.set_one_time_code(code);
-        } else {
-          login.set_recovery_code(code);
-        }
-        const std::string id = NewSessionId();
-        login.set_session_hash(SessionIdHash(id));
-        pb::AuthenticateResponse answer;
-        const grpc::Status status = accounts_->Authenticate(login, answer);
-        if (status.ok()) {
-          // A session this browser still had ends: one login, one session.
-          if (const auto old = SessionIdFromCookies(request.get_header_value("Cookie"))) {
-            accounts_->EndSession(SessionIdHash(*old));
-          }
-          response.set_header("Set-Cookie", SessionCookie(id));
-          response.set_redirect("/", 303);
-          return;
-        }
-        data page;
-        page.set("message", MessageOf(status));
-        page.set("organisatie", login.claim().organisation_id());
-        page.set("gebruikersnaam", login.claim().user_id());
-        show(response, "login", "Inloggen", page, HttpStatusOf(status));
+  Get("/inloggen", "/inloggen",
+      [show](const httplib::Request& request, httplib::Response& response) {
+        show(request, response, "login", "Inloggen", data{});
       });
+  Post("/inloggen", "/inloggen",
+       guarded("login", "Inloggen",
+               [this, again](const httplib::Request& request, const Form& form,
+                             httplib::Response& response) {
+                 pb::AuthenticateRequest login;
+                 *login.mutable_claim() = ClaimOf(request, form);
+                 login.set_password(Field(form, "wachtwoord"));
+                 const std::string code = Field(form, "code");
+                 if (IsOneTimeCode(code)) {
+                   login.set_one_time_code(code);
+                 } else {
+                   login.set_recovery_code(code);
+                 }
+                 const std::string id = NewSessionId();
+                 login.set_session_hash(SessionIdHash(id));
+                 pb::AuthenticateResponse answer;
+                 const grpc::Status status = accounts_->Authenticate(login, answer);
+                 if (status.ok()) {
+                   // A session this browser still had ends: one login, one session.
+                   if (const auto old = SessionIdFromCookies(request.get_header_value("Cookie"))) {
+                     accounts_->EndSession(SessionIdHash(*old));
+                   }
+                   response.set_header("Set-Cookie", SessionCookie(id));
+                   response.set_redirect("/", 303);
+                   return;
+                 }
+                 again(request, response, "login", "Inloggen", login.claim(), MessageOf(status),
+                       HttpStatusOf(status));
+               }));
 
-  Get("/activeren", "/activeren", [show](const httplib::Request&, httplib::Response& response) {
-    show(response, "enrol", "Login instellen", data{});
-  });
-  Post(
-      "/activeren", "/activeren",
-      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
-        pb::StartEnrolmentRequest start;
-        *start.mutable_claim() = ClaimOf(request, form);
-        start.set_enrolment_code(Field(form, "activeringscode"));
-        start.set_password(Field(form, "wachtwoord"));
-        pb::StartEnrolmentResponse answer;
-        const grpc::Status status = accounts_->StartEnrolment(start, answer);
-        data page;
-        page.set("organisatie", start.claim().organisation_id());
-        page.set("gebruikersnaam", start.claim().user_id());
-        if (!status.ok()) {
-          page.set("message", MessageOf(status));
-          show(response, "enrol", "Login instellen", page, HttpStatusOf(status));
-          return;
-        }
-        // The QR code is drawn by the template from numbers; nothing of
-        // it is written unescaped.
-        const common::QrCode qr = common::QrCodeOf(answer.otpauth_uri());
-        page.set("qr_size", std::to_string(qr.size));
-        page.set("qr_path", qr.path);
-        page.set("secret", Grouped(answer.secret_base32()));
-        page.set("activeringscode", start.enrolment_code());
-        show(response, "enrol_secret", "Authenticator-app koppelen", page);
+  Get("/activeren", "/activeren",
+      [show](const httplib::Request& request, httplib::Response& response) {
+        show(request, response, "enrol", "Login instellen", data{});
       });
-  Post(
-      "/activeren/bevestigen", "/activeren/bevestigen",
-      [this, show](const httplib::Request& request, const Form& form, httplib::Response& response) {
-        pb::CompleteEnrolmentRequest complete;
-        *complete.mutable_claim() = ClaimOf(request, form);
-        complete.set_enrolment_code(Field(form, "activeringscode"));
-        complete.set_one_time_code(Field(form, "code"));
-        pb::CompleteEnrolmentResponse answer;
-        const grpc::Status status = accounts_->CompleteEnrolment(complete, answer);
-        if (!status.ok()) {
-          data page;
-          page.set("message", MessageOf(status));
-          page.set("organisatie", complete.claim().organisation_id());
-          page.set("gebruikersnaam", complete.claim().user_id());
-          show(response, "enrol", "Login instellen", page, HttpStatusOf(status));
-          return;
-        }
-        list codes;
-        for (const std::string& code : answer.recovery_codes()) {
-          codes.emplace_back(code);
-        }
-        data page;
-        page.set("codes", codes);
-        show(response, "enrol_done", "Login ingesteld", page);
-      });
+  Post("/activeren", "/activeren",
+       guarded("enrol", "Login instellen",
+               [this, show, again](const httplib::Request& request, const Form& form,
+                                   httplib::Response& response) {
+                 pb::StartEnrolmentRequest start;
+                 *start.mutable_claim() = ClaimOf(request, form);
+                 start.set_enrolment_code(Field(form, "activeringscode"));
+                 start.set_password(Field(form, "wachtwoord"));
+                 pb::StartEnrolmentResponse answer;
+                 const grpc::Status status = accounts_->StartEnrolment(start, answer);
+                 if (!status.ok()) {
+                   again(request, response, "enrol", "Login instellen", start.claim(),
+                         MessageOf(status), HttpStatusOf(status));
+                   return;
+                 }
+                 data page;
+                 page.set("organisatie", start.claim().organisation_id());
+                 page.set("gebruikersnaam", start.claim().user_id());
+                 // The QR code is drawn by the template from numbers; nothing of
+                 // it is written unescaped.
+                 const common::QrCode qr = common::QrCodeOf(answer.otpauth_uri());
+                 page.set("qr_size", std::to_string(qr.size));
+                 page.set("qr_path", qr.path);
+                 page.set("secret", Grouped(answer.secret_base32()));
+                 page.set("activeringscode", start.enrolment_code());
+                 show(request, response, "enrol_secret", "Authenticator-app koppelen", page);
+               }));
+  Post("/activeren/bevestigen", "/activeren/bevestigen",
+       guarded("enrol", "Login instellen",
+               [this, show, again](const httplib::Request& request, const Form& form,
+                                   httplib::Response& response) {
+                 pb::CompleteEnrolmentRequest complete;
+                 *complete.mutable_claim() = ClaimOf(request, form);
+                 complete.set_enrolment_code(Field(form, "activeringscode"));
+                 complete.set_one_time_code(Field(form, "code"));
+                 pb::CompleteEnrolmentResponse answer;
+                 const grpc::Status status = accounts_->CompleteEnrolment(complete, answer);
+                 if (!status.ok()) {
+                   again(request, response, "enrol", "Login instellen", complete.claim(),
+                         MessageOf(status), HttpStatusOf(status));
+                   return;
+                 }
+                 list codes;
+                 for (const std::string& code : answer.recovery_codes()) {
+                   codes.emplace_back(code);
+                 }
+                 data page;
+                 page.set("codes", codes);
+                 show(request, response, "enrol_done", "Login ingesteld", page);
+               }));
 
   Post("/uitloggen", "/uitloggen",
        [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
@@ -266,8 +344,12 @@ void WebServer::LoginRoutes() {
            response.status = HttpStatusOf(ended);
            return;
          }
-         response.set_redirect("/", 303);
+         response.set_redirect("/uitgelogd", 303);
        });
+  Get("/uitgelogd", "/uitgelogd",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        Home(request, response, kLoggedOut);
+      });
 }
 
 }  // namespace ketenregie::web

@@ -94,8 +94,8 @@ const mustache::mustache& Pages::Template(std::string_view name) const {
   return found->second;
 }
 
-std::string Pages::Render(std::string_view name, std::string_view title,
-                          const mustache::data& data) const {
+std::string Pages::Render(std::string_view name, std::string_view title, const mustache::data& data,
+                          const PageSession* session) const {
   // A template is shared by every request thread; render() changes it
   // (its error state), so each render works on a copy.
   mustache::mustache page = Template(name);
@@ -103,6 +103,16 @@ std::string Pages::Render(std::string_view name, std::string_view title,
   mustache::data outer;
   outer.set("title", std::string(title));
   outer.set("content", page.render(data));
+  if (session != nullptr) {
+    mustache::data who;
+    who.set("user", session->user);
+    who.set("organisation", session->organisation);
+    who.set("csrf", session->csrf);
+    who.set("end_time", session->end_time);
+    who.set("warn_in", std::to_string(session->warn_in));
+    who.set("end_in", std::to_string(session->end_in));
+    outer.set("session", who);
+  }
   return layout.render(outer);
 }
 

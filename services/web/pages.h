@@ -11,6 +11,22 @@ namespace ketenregie::web {
 
 inline constexpr std::string_view kHtmlContentType = "text/html; charset=utf-8";
 
+/// What every page of a live session shows of it (R-SESSION-TIMEOUT).
+/// The times are seconds from the directory's answer, so the browser's own
+/// clock needs not agree with the servers'.
+struct PageSession {
+  std::string user;
+  std::string organisation;
+  /// The session's CSRF token, for the logout form.
+  std::string csrf;
+  /// "14:05", Amsterdam: when it ends without activity (shown without
+  /// script too).
+  std::string end_time;
+  /// Seconds until the page warns, and until the session ends.
+  long warn_in = 0;
+  long end_in = 0;
+};
+
 /// The Dutch pages of the front door, from the templates built into the
 /// binary (services/web/templates). kainjow mustache HTML-escapes every
 /// `{{value}}`; the layout's `{{{content}}}` is the one unescaped slot, and
@@ -23,8 +39,11 @@ class Pages {
 
   /// Page `name` ("home") rendered with `data`, inside the layout with
   /// `title` (Dutch, never personal data: it shows in the tab and history).
+  /// With `session`, the layout says who is logged in, offers logout, and
+  /// warns before the session ends for want of activity.
   std::string Render(std::string_view name, std::string_view title,
-                     const kainjow::mustache::data& data) const;
+                     const kainjow::mustache::data& data,
+                     const PageSession* session = nullptr) const;
 
   /// The Dutch error page for an HTTP status of 400 or more.
   std::string Error(int status) const;

@@ -51,17 +51,15 @@ bool IsSessionIdForm(std::string_view text) {
 
 std::string SessionIdHash(std::string_view session_id) { return common::Sha256Hex(session_id); }
 
-std::string SessionCookie(std::string_view session_id) {
-  return std::string(kSessionCookie) + "=" + std::string(session_id) +
-         "; Path=/; Secure; HttpOnly; SameSite=Strict";
+namespace {
+
+std::string CookieOf(std::string_view name, std::string_view id) {
+  return std::string(name) + "=" + std::string(id) + "; Path=/; Secure; HttpOnly; SameSite=Strict";
 }
 
-std::string ExpiredSessionCookie() {
-  return std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
-}
-
-std::optional<std::string> SessionIdFromCookies(std::string_view header) {
-  // "a=1; __Host-ketenregie-sessie=…; b=2": the first of our name counts.
+// The id in cookie `name` of a Cookie header, "a=1; name=…; b=2": the
+// first of that name counts, and only in the form of an id.
+std::optional<std::string> IdFromCookies(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     const auto end = header.find(';');
     std::string_view pair = header.substr(0, end);
@@ -70,13 +68,33 @@ std::optional<std::string> SessionIdFromCookies(std::string_view header) {
       pair.remove_prefix(1);
     }
     const auto equals = pair.find('=');
-    if (equals == std::string_view::npos || pair.substr(0, equals) != kSessionCookie) {
+    if (equals == std::string_view::npos || pair.substr(0, equals) != name) {
       continue;
     }
     const std::string_view value = pair.substr(equals + 1);
     return IsSessionIdForm(value) ? std::optional(std::string(value)) : std::nullopt;
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::string SessionCookie(std::string_view session_id) {
+  return CookieOf(kSessionCookie, session_id);
+}
+
+std::string ExpiredSessionCookie() {
+  return std::string(kSessionCookie) + "=; Path=/; Secure; HttpOnly; SameSite=Strict; Max-Age=0";
+}
+
+std::optional<std::string> SessionIdFromCookies(std::string_view header) {
+  return IdFromCookies(header, kSessionCookie);
+}
+
+std::string FormCookie(std::string_view form_id) { return CookieOf(kFormCookie, form_id); }
+
+std::optional<std::string> FormIdFromCookies(std::string_view header) {
+  return IdFromCookies(header, kFormCookie);
 }
 
 CsrfSecret NewCsrfSecret() {

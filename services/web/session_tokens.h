@@ -36,6 +36,18 @@ std::string ExpiredSessionCookie();
 /// The session id in a Cookie header, if one of the right form is there.
 std::optional<std::string> SessionIdFromCookies(std::string_view cookie_header);
 
+/// Before there is a session, the forms that open one (login, enrolment)
+/// are guarded the same way by a cookie of their own: a random id like a
+/// session's, opening nothing, whose CSRF secret the forms carry. A page on
+/// another site can make the browser post a login form (to log her in as
+/// someone else: login CSRF) but cannot read or set this cookie.
+inline constexpr std::string_view kFormCookie = "__Host-ketenregie-formulier";
+/// The Set-Cookie value that hands a form id to the browser (as
+/// SessionCookie: Secure, HttpOnly, SameSite=Strict, for the browser's life).
+std::string FormCookie(std::string_view form_id);
+/// The form id in a Cookie header, if one of the right form is there.
+std::optional<std::string> FormIdFromCookies(std::string_view cookie_header);
+
 /// Each session's CSRF secret: 256 random bits, kept with the session.
 using CsrfSecret = std::array<std::uint8_t, 32>;
 CsrfSecret NewCsrfSecret();

@@ -280,17 +280,25 @@ namespace {
 // Whether the browser says a request comes from a page of this site. A
 // browser sends Sec-Fetch-Site with every request, and Origin with every
 // POST: another site's form (or script) is refused whatever cookie comes
-// with it — the login form included, which has no session yet (login
-// CSRF). A client that is no browser sends neither.
+// with it. Under this site's `Referrer-Policy: no-referrer` a browser
+// sends the Origin of its own POSTs as "null" (Fetch, "append a request
+// Origin header"), and so does a sandboxed frame of any site: a null
+// Origin counts only where Sec-Fetch-Site says same-origin. A client that
+// is no browser sends neither. The forms' CSRF tokens are the other guard.
 bool FromThisSite(const httplib::Request& request) {
-  if (request.has_header("Sec-Fetch-Site")) {
+  const bool fetch_site = request.has_header("Sec-Fetch-Site");
+  if (fetch_site) {
     const std::string site = request.get_header_value("Sec-Fetch-Site");
     if (site != "same-origin" && site != "none") {
       return false;
     }
   }
   if (request.has_header("Origin")) {
-    return request.get_header_value("Origin") == "https://" + request.get_header_value("Host");
+    const std::string origin = request.get_header_value("Origin");
+    if (origin == "null") {
+      return fetch_site;
+    }
+    return origin == "https://" + request.get_header_value("Host");
   }
   return true;
 }

@@ -113,7 +113,10 @@ class WebServer {
   void LoginRoutes();
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
-  void Home(const httplib::Request& request, httplib::Response& response);
+  /// The start page; `notice` is shown to a browser without a live session
+  /// (after logout: the cookie is gone, so only the address says it).
+  void Home(const httplib::Request& request, httplib::Response& response,
+            std::string_view notice = {});
   void Api(const httplib::Request& request, httplib::Response& response);
   void Ready(httplib::Response& response);
 

@@ -131,8 +131,20 @@ std::vector<Session> LogIn(const StackEnv& env, int port, int count) {
   }
   const std::string password = "een lange zin voor de meting";
   auto door = Door(env, port);
-  const auto page = door->Post("/activeren", Browser(port),
-                               httplib::Params{{"organisatie", "essm-rotterdam"},
+  // The form cookie and token the enrolment page hands out, which its
+  // forms and the login form post back.
+  const auto form = door->Get("/activeren");
+  std::smatch token;
+  if (!form || !std::regex_search(form->body, token,
+                                  std::regex(R"re(name="csrf" value="([A-Za-z0-9_-]+)")re"))) {
+    throw std::runtime_error("no enrolment form");
+  }
+  const std::string form_csrf = token[1];
+  const std::string set_form = form->get_header_value("Set-Cookie");
+  const std::string form_cookie = set_form.substr(0, set_form.find(';'));
+  const auto page = door->Post("/activeren", Browser(port, form_cookie),
+                               httplib::Params{{"csrf", form_csrf},
+                                               {"organisatie", "essm-rotterdam"},
                                                {"gebruikersnaam", "coordinator-1"},
                                                {"activeringscode", issued.enrolment_code()},
                                                {"wachtwoord", password}});
@@ -147,8 +159,9 @@ std::vector<Session> LogIn(const StackEnv& env, int port, int count) {
   const auto now = ketenregie::workflow::Instant{std::chrono::duration_cast<std::chrono::seconds>(
       std::chrono::system_clock::now().time_since_epoch())};
   const auto done = door->Post(
-      "/activeren/bevestigen", Browser(port),
+      "/activeren/bevestigen", Browser(port, form_cookie),
       httplib::Params{
+          {"csrf", form_csrf},
           {"organisatie", "essm-rotterdam"},
           {"gebruikersnaam", "coordinator-1"},
           {"activeringscode", issued.enrolment_code()},
@@ -164,8 +177,9 @@ std::vector<Session> LogIn(const StackEnv& env, int port, int count) {
   }
   std::vector<Session> sessions;
   for (int i = 0; i < count; ++i) {
-    const auto in = door->Post("/inloggen", Browser(port),
-                               httplib::Params{{"organisatie", "essm-rotterdam"},
+    const auto in = door->Post("/inloggen", Browser(port, form_cookie),
+                               httplib::Params{{"csrf", form_csrf},
+                                               {"organisatie", "essm-rotterdam"},
                                                {"gebruikersnaam", "coordinator-1"},
                                                {"wachtwoord", password},
                                                {"code", codes[static_cast<std::size_t>(i)]}});

@@ -33,7 +33,7 @@ namespace pb = ketenregie::directory::v1;
 const workflow::Instant kNow{sys_days{2026y / December / 4}.time_since_epoch() + hours{9}};
 constexpr const char* kPassword = "een lange zin die ik onthoud";
 
-std::string Form(std::initializer_list<std::pair<std::string, std::string>> fields) {
+std::string Form(const std::vector<std::pair<std::string, std::string>>& fields) {
   httplib::Params params(fields.begin(), fields.end());
   return httplib::detail::params_to_query_str(params);
 }
@@ -91,6 +91,29 @@ class WebLoginTest : public ::testing::Test {
     return Browser()->Post(path.c_str(), headers, body, "application/x-www-form-urlencoded");
   }
 
+  // The form cookie and token a browser gets with a login or enrolment
+  // page, as that page's forms send them back.
+  struct FormGuard {
+    std::string cookie;
+    std::string csrf;
+  };
+  FormGuard GuardOf(const std::string& page = "/inloggen") {
+    const auto form = Browser()->Get(page.c_str());
+    EXPECT_TRUE(form);
+    EXPECT_EQ(form->status, 200);
+    const std::string set = form->get_header_value("Set-Cookie");
+    EXPECT_EQ(set.rfind("__Host-ketenregie-formulier=", 0), 0u) << set;
+    return {set.substr(0, set.find(';')), CsrfOf(form)};
+  }
+  httplib::Result PostForm(const std::string& path,
+                           std::vector<std::pair<std::string, std::string>> fields) {
+    if (!guard_) {
+      guard_ = GuardOf();
+    }
+    fields.emplace_back("csrf", guard_->csrf);
+    return Post(path, Form(fields), guard_->cookie);
+  }
+
   httplib::Result Home(const std::string& cookie) {
     return Browser()->Get("/", httplib::Headers{{"Cookie", cookie}});
   }
@@ -119,10 +142,10 @@ class WebLoginTest : public ::testing::Test {
   // The two enrolment pages, as the person fills them in.
   Enrolled Enrol(const std::string& user) {
     const std::string code = IssueCode(user);
-    const auto secret_page = Post("/activeren", Form({{"organisatie", "essm-rotterdam"},
-                                                      {"gebruikersnaam", user},
-                                                      {"activeringscode", code},
-                                                      {"wachtwoord", kPassword}}));
+    const auto secret_page = PostForm("/activeren", {{"organisatie", "essm-rotterdam"},
+                                                     {"gebruikersnaam", user},
+                                                     {"activeringscode", code},
+                                                     {"wachtwoord", kPassword}});
     EXPECT_TRUE(secret_page);
     EXPECT_EQ(secret_page->status, 200);
     EXPECT_NE(secret_page->body.find("<svg"), std::string::npos);
@@ -131,12 +154,12 @@ class WebLoginTest : public ::testing::Test {
     Enrolled out;
     out.secret = common::TotpSecretFromBase32(base32).value();
     const auto done =
-        Post("/activeren/bevestigen",
-             Form({{"organisatie", "essm-rotterdam"},
-                   {"gebruikersnaam", user},
-                   {"activeringscode",
-                    Find(secret_page->body, R"re(name="activeringscode" value="([^"]+)")re")},
-                   {"code", CodeNow(out.secret)}}));
+        PostForm("/activeren/bevestigen",
+                 {{"organisatie", "essm-rotterdam"},
+                  {"gebruikersnaam", user},
+                  {"activeringscode",
+                   Find(secret_page->body, R"re(name="activeringscode" value="([^"]+)")re")},
+                  {"code", CodeNow(out.secret)}});
     EXPECT_EQ(done->status, 200) << done->body;
     const std::regex li(R"(<li><code>([a-z0-9-]+)</code></li>)");
     for (auto it = std::sregex_iterator(done->body.begin(), done->body.end(), li);
@@ -153,10 +176,10 @@ class WebLoginTest : public ::testing::Test {
 
   httplib::Result LogIn(const std::string& user, const std::string& password,
                         const std::string& code) {
-    return Post("/inloggen", Form({{"organisatie", "essm-rotterdam"},
-                                   {"gebruikersnaam", user},
-                                   {"wachtwoord", password},
-                                   {"code", code}}));
+    return PostForm("/inloggen", {{"organisatie", "essm-rotterdam"},
+                                  {"gebruikersnaam", user},
+                                  {"wachtwoord", password},
+                                  {"code", code}});
   }
 
   // The cookie a login set, as the browser sends it back.
@@ -186,6 +209,7 @@ class WebLoginTest : public ::testing::Test {
   int port_ = 0;
   std::future<bool> served_;
   int issued_ = 0;
+  std::optional<FormGuard> guard_;
 };
 
 TEST_F(WebLoginTest, EnrolLogInWithACode_TheCookieOpensTheSession_LogoutEndsIt) {
@@ -224,6 +248,12 @@ TEST_F(WebLoginTest, EnrolLogInWithACode_TheCookieOpensTheSession_LogoutEndsIt) 
 
   const auto logout = Post("/uitloggen", Form({{"csrf", csrf}}), cookie);
   ASSERT_EQ(logout->status, 303);
+  // The browser has no cookie left to tell the start page: the address
+  // does, and the page says so.
+  EXPECT_EQ(logout->get_header_value("Location"), "/uitgelogd");
+  const auto confirmed = Browser()->Get("/uitgelogd");
+  EXPECT_NE(confirmed->body.find("U bent uitgelogd."), std::string::npos);
+  EXPECT_NE(confirmed->body.find(R"(href="/inloggen")"), std::string::npos);
   EXPECT_NE(logout->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(OpenSessions(), 0);
   // The old cookie gets nothing: the page says the session ended.
@@ -239,7 +269,12 @@ TEST_F(WebLoginTest, AnIdleSessionEnds_AndARecoveryCodeLogsInOnce) {
   ASSERT_EQ(login->status, 303) << login->body;
   const std::string cookie = CookieOf(login);
   clock_.Advance(minutes(14));
-  EXPECT_NE(Home(cookie)->body.find("U bent ingelogd"), std::string::npos);
+  const auto active = Home(cookie);
+  EXPECT_NE(active->body.find("U bent ingelogd"), std::string::npos);
+  // That request was activity: the page counts 15 minutes again from it,
+  // and warns 2 minutes before their end.
+  EXPECT_NE(active->body.find(R"(data-warn-in="780" data-end-in="900")"), std::string::npos)
+      << active->body;
   clock_.Advance(minutes(15));
   const auto idle = Home(cookie);
   EXPECT_EQ(idle->status, 200);
@@ -285,11 +320,65 @@ TEST_F(WebLoginTest, AFormFromAnotherSiteOrWithFieldsInTheAddress_IsRefusedUnrea
   httplib::Headers cross{{"Sec-Fetch-Site", "cross-site"}};
   EXPECT_EQ(Browser()->Post("/inloggen", cross, body, "application/x-www-form-urlencoded")->status,
             403);
+  // A null Origin (a sandboxed frame of any site) without Sec-Fetch-Site.
+  EXPECT_EQ(Browser()
+                ->Post("/inloggen", httplib::Headers{{"Origin", "null"}}, body,
+                       "application/x-www-form-urlencoded")
+                ->status,
+            403);
   EXPECT_EQ(Post("/inloggen?wachtwoord=geheim", body)->status, 400);
   // None of these was an attempt: nothing counted.
   EXPECT_EQ(db_.Count("SELECT failed_logins FROM directory.users WHERE user_id = 'coordinator-1'"),
             0);
   EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
+}
+
+TEST_F(WebLoginTest, AFormThatOpensASession_WithoutItsToken_IsRefused_NothingWritten) {
+  const auto enrolled = Enrol("coordinator-1");
+  const std::string code = CodeNow(enrolled.secret);
+  const std::vector<std::pair<std::string, std::string>> login{{"organisatie", "essm-rotterdam"},
+                                                               {"gebruikersnaam", "coordinator-1"},
+                                                               {"wachtwoord", kPassword},
+                                                               {"code", code}};
+  // A page of another site that the browser lets post without telling
+  // where from: no form cookie, or a cookie but no token, or another
+  // browser's token.
+  const auto bare = Post("/inloggen", Form(login), "", "https://127.0.0.1");
+  EXPECT_EQ(bare->status, 403);
+  EXPECT_NE(bare->body.find("Dit formulier is verlopen"), std::string::npos) << bare->body;
+  EXPECT_EQ(bare->get_header_value("Set-Cookie").rfind("__Host-ketenregie-formulier=", 0), 0u)
+      << "the form comes back with a token to post it again";
+  const FormGuard mine = GuardOf();
+  const FormGuard other = GuardOf("/activeren");
+  EXPECT_NE(mine.cookie, other.cookie);
+  EXPECT_EQ(Post("/inloggen", Form(login), mine.cookie)->status, 403);
+  auto with_other = login;
+  with_other.emplace_back("csrf", other.csrf);
+  EXPECT_EQ(Post("/inloggen", Form(with_other), mine.cookie)->status, 403);
+  auto enrol = login;
+  enrol.emplace_back("activeringscode", IssueCode("coordinator-2"));
+  EXPECT_EQ(Post("/activeren", Form(enrol), mine.cookie)->status, 403);
+  // Nothing was asked of the directory: no session, no attempt counted,
+  // the code still unused, and the enrolment code still to be used.
+  EXPECT_EQ(OpenSessions(), 0);
+  EXPECT_EQ(db_.Count("SELECT failed_logins FROM directory.users WHERE user_id = 'coordinator-1'"),
+            0);
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.users WHERE user_id = 'coordinator-2' "
+                      "AND password_hash IS NULL"),
+            1);
+  // With its own token the same form logs in, with the code not used
+  // before — posted as a browser posts it under this site's
+  // Referrer-Policy: no-referrer, with Origin "null".
+  auto with_mine = login;
+  with_mine.emplace_back("csrf", mine.csrf);
+  const auto in = Browser()->Post(
+      "/inloggen",
+      httplib::Headers{
+          {"Origin", "null"}, {"Sec-Fetch-Site", "same-origin"}, {"Cookie", mine.cookie}},
+      Form(with_mine), "application/x-www-form-urlencoded");
+  EXPECT_EQ(in->status, 303) << in->body;
+  EXPECT_EQ(OpenSessions(), 1);
 }
 
 }  // namespace

@@ -1014,8 +1014,20 @@ class Browser {
     ASSERT_TRUE(directory->IssueEnrolmentCode(as_admin().get(), issue, &issued).ok());
 
     const auto client = Client();
+    // The enrolment page hands out the form cookie and token its forms
+    // post back.
+    const auto form = client->Get("/activeren");
+    ASSERT_TRUE(form);
+    ASSERT_EQ(form->status, 200);
+    const std::string form_cookie = form->get_header_value("Set-Cookie");
+    cookie_ = form_cookie.substr(0, form_cookie.find(';'));
+    std::smatch token;
+    ASSERT_TRUE(std::regex_search(form->body, token,
+                                  std::regex(R"re(name="csrf" value="([A-Za-z0-9_-]+)")re")));
+    const std::string form_csrf = token[1];
     const std::string password = "een lange zin voor de test";
-    httplib::Params start{{"organisatie", organisation_},
+    httplib::Params start{{"csrf", form_csrf},
+                          {"organisatie", organisation_},
                           {"gebruikersnaam", user_},
                           {"activeringscode", issued.enrolment_code()},
                           {"wachtwoord", password}};
@@ -1033,7 +1045,8 @@ class Browser {
         *secret,
         common::TotpStepAt(workflow::Instant{std::chrono::duration_cast<std::chrono::seconds>(
             std::chrono::system_clock::now().time_since_epoch())}));
-    httplib::Params confirm{{"organisatie", organisation_},
+    httplib::Params confirm{{"csrf", form_csrf},
+                            {"organisatie", organisation_},
                             {"gebruikersnaam", user_},
                             {"activeringscode", issued.enrolment_code()},
                             {"code", code}};
@@ -1042,7 +1055,8 @@ class Browser {
     ASSERT_EQ(done->status, 200) << done->body;
     ASSERT_TRUE(
         std::regex_search(done->body, found, std::regex(R"(<li><code>([a-z0-9-]+)</code>)")));
-    httplib::Params login{{"organisatie", organisation_},
+    httplib::Params login{{"csrf", form_csrf},
+                          {"organisatie", organisation_},
                           {"gebruikersnaam", user_},
                           {"wachtwoord", password},
                           {"code", found[1].str()}};
