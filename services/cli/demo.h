@@ -11,8 +11,9 @@ namespace ketenregie::cli {
 int RunTrajectoryDemo(const common::StackEnv& env);
 
 /// Issues enrolment codes for the demo accounts, as their organisations'
-/// administrators, and prints them with where to use them. Returns the
-/// process exit code.
-int RunDemoAccounts(const common::StackEnv& env);
+/// administrators, and prints them with where to use them (with `tsv`:
+/// organisation, user and code per line, for scripts). Returns the process
+/// exit code.
+int RunDemoAccounts(const common::StackEnv& env, bool tsv);
 
 }  // namespace ketenregie::cli

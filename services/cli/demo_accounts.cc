@@ -29,6 +29,7 @@ struct DemoAccount {
 
 constexpr DemoAccount kAccounts[] = {
     {"essm-rotterdam", "beheer-1", "coordinator-1", "zorgcoördinator"},
+    {"essm-rotterdam", "beheer-1", "coordinator-2", "zorgcoördinator (the second pair of eyes)"},
     {"essm-rotterdam", "beheer-1", "privacy-1", "privacy officer"},
     {"essm-rotterdam", "beheer-1", "beheer-1", "beheerder (organisation administrator)"},
     {"gemeente-rotterdam", "beheer-gemeente-1", "aandachtsfunctionaris-1", "gemeente partner"},
@@ -43,16 +44,18 @@ void Check(const grpc::Status& status, const std::string& what) {
 
 }  // namespace
 
-int RunDemoAccounts(const common::StackEnv& env) {
+int RunDemoAccounts(const common::StackEnv& env, bool tsv) {
   std::random_device random;
   const std::string run = std::to_string(random());
   const std::string& web_url = env.At("KETENREGIE_WEB_URL");
-  std::cout << "Demo accounts for the browser: set each up at " << web_url
-            << "activeren with its enrolment code (once, within 72 hours), then log in at "
-            << web_url << "inloggen. A new run issues new codes.\n";
-  std::cout << "  " << std::left << std::setw(20) << "organisation" << std::setw(26) << "user"
-            << std::setw(17) << "enrolment code"
-            << "role\n";
+  if (!tsv) {
+    std::cout << "Demo accounts for the browser: set each up at " << web_url
+              << "activeren with its enrolment code (once, within 72 hours), then log in at "
+              << web_url << "inloggen. A new run issues new codes.\n";
+    std::cout << "  " << std::left << std::setw(20) << "organisation" << std::setw(26) << "user"
+              << std::setw(17) << "enrolment code"
+              << "role\n";
+  }
   for (const DemoAccount& account : kAccounts) {
     const auto stub = pb::DirectoryService::NewStub(common::OrganisationChannel(
         env.At("KETENREGIE_DIRECTORY_ADDR"), env.At("KETENREGIE_CERTS_DIR"), account.organisation,
@@ -77,8 +80,13 @@ int RunDemoAccounts(const common::StackEnv& env) {
     issue.set_reset_password(true);
     pb::IssueEnrolmentCodeResponse issued;
     Check(stub->IssueEnrolmentCode(context().get(), issue, &issued), "IssueEnrolmentCode");
-    std::cout << "  " << std::left << std::setw(20) << account.organisation << std::setw(26)
-              << account.user << std::setw(17) << issued.enrolment_code() << account.what << "\n";
+    if (tsv) {
+      std::cout << account.organisation << '\t' << account.user << '\t' << issued.enrolment_code()
+                << '\n';
+    } else {
+      std::cout << "  " << std::left << std::setw(20) << account.organisation << std::setw(26)
+                << account.user << std::setw(17) << issued.enrolment_code() << account.what << "\n";
+    }
   }
   return 0;
 }

@@ -95,6 +95,10 @@ int main(int argc, char** argv) {
   auto* demo_accounts = app.add_subcommand(
       "demo-accounts", "issue enrolment codes for the demo accounts of a running stack");
   demo_accounts->add_option("--env", env_path, "stack.env of the running stack");
+  bool accounts_tsv = false;
+  demo_accounts->add_flag("--tsv", accounts_tsv,
+                          "print organisation, user and enrolment code per line, tab-separated "
+                          "(for scripts)");
 
   std::string key_file;
   std::string key_id;
@@ -147,7 +151,7 @@ int main(int argc, char** argv) {
       return RunHealth(env, org, /*show_reflection=*/false) == 0 ? 0 : 1;
     }
     if (*demo_accounts) {
-      return ketenregie::cli::RunDemoAccounts(env);
+      return ketenregie::cli::RunDemoAccounts(env, accounts_tsv);
     }
     return RunDemo(env);
   } catch (const std::exception& e) {
