@@ -1,0 +1,159 @@
+// What the browser tests share: Debian's chromium driven by playwright-core
+// (no browser download), the throwaway stack that tests/browser/run
+// started, the enrolment codes it issued, an authenticator app's codes
+// (RFC 6238), and axe-core's WCAG 2.1 AA check.
+import { createHmac } from 'node:crypto';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+import AxeBuilder from '@axe-core/playwright';
+
+function required(name) {
+  const value = process.env[name];
+  if (!value) {
+    throw new Error(`${name} is not set: run the browser tests through tests/browser/run`);
+  }
+  return value;
+}
+
+export const webUrl = required('KETENREGIE_WEB_URL');
+
+// "organisation\tuser\tcode" lines, as `ketenregie demo-accounts --tsv`
+// prints them.
+const codes = new Map(
+  required('KETENREGIE_ENROLMENT_CODES')
+    .trim()
+    .split('\n')
+    .map((line) => line.split('\t'))
+    .map(([organisation, user, code]) => [`${organisation}/${user}`, code]),
+);
+
+export function enrolmentCode(organisation, user) {
+  const code = codes.get(`${organisation}/${user}`);
+  assert.ok(code, `no enrolment code issued for ${organisation}/${user}`);
+  return code;
+}
+
+export async function launch() {
+  return chromium.launch({
+    executablePath: process.env.KETENREGIE_CHROMIUM ?? '/usr/bin/chromium',
+    args: ['--no-sandbox'],
+  });
+}
+
+// One browser context per person: her own cookies, Dutch, the stack's
+// development certificate accepted (it is not in chromium's trust store).
+export async function personContext(browser) {
+  return browser.newContext({
+    baseURL: webUrl,
+    locale: 'nl-NL',
+    timezoneId: 'Europe/Amsterdam',
+    ignoreHTTPSErrors: true,
+  });
+}
+
+// Runs `work` with a page in a browser context of its own (one person),
+// with the browser's clock under the test's control when `clock`; the
+// context closes whatever happens.
+export async function asPerson(browser, work, { clock = false } = {}) {
+  const context = await personContext(browser);
+  try {
+    const page = await context.newPage();
+    if (clock) {
+      await page.clock.install();
+    }
+    await work(page);
+  } finally {
+    await context.close();
+  }
+}
+
+function base32Decode(text) {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+  let bits = '';
+  for (const c of text.replace(/[\s=]/g, '').toUpperCase()) {
+    const value = alphabet.indexOf(c);
+    assert.ok(value >= 0, 'not base32');
+    bits += value.toString(2).padStart(5, '0');
+  }
+  const bytes = [];
+  for (let i = 0; i + 8 <= bits.length; i += 8) {
+    bytes.push(parseInt(bits.slice(i, i + 8), 2));
+  }
+  return Buffer.from(bytes);
+}
+
+// The six-digit code an authenticator app shows for `secret` (base32) in
+// the 30-second step `offset` steps from now.
+export function totp(secret, offset = 0) {
+  const step = Math.floor(Date.now() / 1000 / 30) + offset;
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const at = mac[mac.length - 1] & 0x0f;
+  const value = (mac.readUInt32BE(at) & 0x7fffffff) % 1000000;
+  return String(value).padStart(6, '0');
+}
+
+// axe-core on the page as it is now: no violation of WCAG 2.0/2.1 A and AA.
+export async function expectAccessible(page, what) {
+  const result = await new AxeBuilder({ page })
+    .withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'])
+    .analyze();
+  const found = result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
+  assert.deepEqual(found, [], `${what}: accessibility violations`);
+  assert.ok(result.passes.length > 0, `${what}: axe checked nothing`);
+}
+
+// The headers every page of a session must carry.
+export function expectPrivatePage(response, what) {
+  assert.ok(response, `${what}: no answer`);
+  const headers = response.headers();
+  assert.equal(headers['cache-control'], 'no-store', `${what}: Cache-Control`);
+  assert.match(headers['content-security-policy'] ?? '', /script-src 'self'/, `${what}: CSP`);
+}
+
+// A page that answers a form says no refusal (the Dutch alert of a form
+// that was refused names it).
+async function expectNoRefusal(page, what) {
+  assert.equal(await page.locator('.status-code').count(), 0,
+    `${what}: an error page: ${await page.locator('main').textContent()}`);
+  const alerts = await page.getByRole('alert').allTextContents();
+  assert.deepEqual(alerts.map((a) => a.trim()), [], `${what} was refused`);
+}
+
+// Sets up `user`'s login on the enrolment pages, as the person does with
+// her enrolment code and an authenticator app; returns the app's secret
+// and the recovery codes.
+export async function enrol(page, organisation, user, password) {
+  await page.goto('/activeren');
+  await expectAccessible(page, 'the enrolment page');
+  await page.getByLabel('Organisatiecode').fill(organisation);
+  await page.getByLabel('Gebruikersnaam').fill(user);
+  await page.getByLabel('Activeringscode').fill(enrolmentCode(organisation, user));
+  await page.getByLabel('Wachtwoord').fill(password);
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Verder' }).click()]);
+  await expectNoRefusal(page, 'the enrolment');
+  const secret = (await page.locator('code.secret').textContent()).replace(/\s/g, '');
+  await expectAccessible(page, 'the authenticator page');
+  await page.getByLabel('De zes cijfers die de app nu toont').fill(totp(secret));
+  await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Koppelen' }).click()]);
+  await expectNoRefusal(page, 'linking the authenticator app');
+  const recovery = await page.locator('.recovery-codes code').allTextContents();
+  await expectAccessible(page, 'the recovery-code page');
+  return { secret, recovery };
+}
+
+export async function logIn(page, organisation, user, password, code) {
+  await page.goto('/inloggen');
+  await page.getByLabel('Organisatiecode').fill(organisation);
+  await page.getByLabel('Gebruikersnaam').fill(user);
+  await page.getByLabel('Wachtwoord').fill(password);
+  await page.getByLabel(/authenticator-app/).fill(code);
+  const [response] = await Promise.all([
+    page.waitForNavigation(),
+    page.getByRole('button', { name: 'Inloggen' }).click(),
+  ]);
+  return response;
+}
