@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <future>
 #include <thread>
@@ -19,6 +20,7 @@
 #include "tests/support/grpc_test_server.h"
 #include "tests/support/test_database.h"
 #include "workflow/calendar.h"
+#include "workflow/rules.h"
 
 namespace ketenregie::directory {
 namespace {
@@ -874,10 +876,22 @@ TEST_F(LoginTest, ParallelAttemptsAreCountedOneByOne) {
     }));
   }
   int checked = 0;
+  int busy = 0;
   for (auto& guess : guesses) {
-    checked += testing::ReasonOf(guess.get()) == "LOGIN_FAILED" ? 1 : 0;
+    const grpc::Status status = guess.get();
+    const std::string reason = testing::ReasonOf(status);
+    checked += reason == "LOGIN_FAILED" ? 1 : 0;
+    // On a loaded machine some wait longer than kLoginSlotWait for one of
+    // the four check slots, and are turned away before they are decided.
+    busy += status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED ? 1 : 0;
+    EXPECT_TRUE(reason == "LOGIN_FAILED" || reason == workflow::rules::kLoginThrottle ||
+                status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED)
+        << status.error_code() << " " << reason;
   }
-  EXPECT_EQ(checked, workflow::kAddressSlowAfter) << "the rest waited, unchecked";
+  // Of those decided, the first kAddressSlowAfter are checked, one by one;
+  // the rest wait, unchecked.
+  EXPECT_EQ(checked, std::min(workflow::kAddressSlowAfter, 30 - busy))
+      << busy << " turned away busy";
 }
 
 // Key rotation (DESIGN.md §6) moves the authenticator secrets too: after
