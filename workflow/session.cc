@@ -11,6 +11,10 @@ Instant SessionEndsAt(const SessionTimes& session) {
                            session.logged_in + kSessionAbsolute);
 }
 
+bool SessionEndsAbsolutely(const SessionTimes& session) {
+  return session.logged_in + kSessionAbsolute <= session.last_request + kSessionIdle;
+}
+
 SessionEnd SessionEndAt(const SessionTimes& session, Instant now) {
   if (session.ended && *session.ended <= now) {
     return SessionEnd::kLoggedOut;

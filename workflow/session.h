@@ -44,6 +44,10 @@ SessionEnd SessionEndAt(const SessionTimes& session, Instant now);
 /// refusal naming why it ended (fact "ended": idle, absolute, logged_out).
 std::optional<RuleViolation> CheckSessionLive(const SessionTimes& session, Instant now);
 
+/// Whether the session's end is its absolute one (kSessionAbsolute after
+/// the login), which no activity moves on.
+bool SessionEndsAbsolutely(const SessionTimes& session);
+
 /// When the page should warn that the session is about to end.
 Instant SessionWarnAt(const SessionTimes& session);
 

@@ -96,7 +96,10 @@ PageSession PageSessionOf(const pb::Session& session, std::string csrf) {
           .csrf = std::move(csrf),
           .end_time = ClockTime(session.end_time()),
           .warn_in = static_cast<long>(session.warn_time().seconds() - answered),
-          .end_in = static_cast<long>(session.end_time().seconds() - answered)};
+          .end_in = static_cast<long>(session.end_time().seconds() - answered),
+          .final = workflow::SessionEndsAbsolutely(
+              {.logged_in = workflow::Instant{std::chrono::seconds(session.login_time().seconds())},
+               .last_request = workflow::Instant{std::chrono::seconds(answered)}})};
 }
 
 // The secret in groups of four, as it is easiest to type over.
@@ -130,7 +133,7 @@ std::string FormToken(const httplib::Request& request, httplib::Response& respon
     id = NewSessionId();
     response.set_header("Set-Cookie", FormCookie(*id));
   }
-  return CsrfToken(CsrfSecretOf(*id));
+  return CsrfToken(FormCsrfSecretOf(*id));
 }
 
 // Whether a form that opens a session carries the token of the browser's
@@ -139,7 +142,7 @@ std::string FormToken(const httplib::Request& request, httplib::Response& respon
 bool HasFormToken(const httplib::Request& request,
                   const std::multimap<std::string, std::string>& form) {
   const auto id = FormIdFromCookies(request.get_header_value("Cookie"));
-  return id && IsCsrfTokenOf(CsrfSecretOf(*id), Field(form, "csrf"));
+  return id && IsCsrfTokenOf(FormCsrfSecretOf(*id), Field(form, "csrf"));
 }
 
 constexpr std::string_view kFormRefused =
@@ -163,6 +166,7 @@ void WebServer::Home(const httplib::Request& request, httplib::Response& respons
   page.set("signed_in", false);
   if (!notice.empty()) {
     page.set("ended", std::string(notice));
+    page.set("logged_out", true);  // tells the session's other tabs
   }
   std::optional<PageSession> signed_in;
   if (accounts_ != nullptr) {
@@ -327,7 +331,7 @@ void WebServer::LoginRoutes() {
        [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
          const auto id = SessionIdFromCookies(request.get_header_value("Cookie"));
          if (!id) {
-           response.set_redirect("/", 303);
+           response.set_redirect("/uitgelogd", 303);  // a tab left open after logout
            return;
          }
          // A request of a session changes something only with the session's

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "services/web/embedded.h"
+#include "workflow/session.h"
 
 namespace ketenregie::web {
 namespace {
@@ -111,6 +112,8 @@ std::string Pages::Render(std::string_view name, std::string_view title, const m
     who.set("end_time", session->end_time);
     who.set("warn_in", std::to_string(session->warn_in));
     who.set("end_in", std::to_string(session->end_in));
+    who.set("final", session->final);
+    who.set("absolute_hours", std::to_string(workflow::kSessionAbsolute.count()));
     outer.set("session", who);
   }
   return layout.render(outer);

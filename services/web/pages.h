@@ -25,6 +25,8 @@ struct PageSession {
   /// Seconds until the page warns, and until the session ends.
   long warn_in = 0;
   long end_in = 0;
+  /// The end is the absolute one, which no activity moves on.
+  bool final = false;
 };
 
 /// The Dutch pages of the front door, from the templates built into the

@@ -104,17 +104,28 @@ CsrfSecret NewCsrfSecret() {
   return secret;
 }
 
-CsrfSecret CsrfSecretOf(std::string_view session_id) {
+namespace {
+
+// HMAC-SHA-256 of `purpose` keyed with `id`.
+CsrfSecret SecretOf(std::string_view id, std::string_view purpose) {
   common::EnsureSodium();
   CsrfSecret secret{};
-  constexpr std::string_view kPurpose = "ketenregie csrf v1";
   crypto_auth_hmacsha256_state state;
-  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(session_id.data()),
-                              session_id.size());
-  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(kPurpose.data()),
-                                kPurpose.size());
+  crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(id.data()), id.size());
+  crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(purpose.data()),
+                                purpose.size());
   crypto_auth_hmacsha256_final(&state, secret.data());
   return secret;
+}
+
+}  // namespace
+
+CsrfSecret CsrfSecretOf(std::string_view session_id) {
+  return SecretOf(session_id, "ketenregie csrf v1");
+}
+
+CsrfSecret FormCsrfSecretOf(std::string_view form_id) {
+  return SecretOf(form_id, "ketenregie form csrf v1");
 }
 
 std::string CsrfToken(const CsrfSecret& secret) {

@@ -55,6 +55,10 @@ CsrfSecret NewCsrfSecret();
 /// the id itself, so it needs no storage and nobody without the cookie
 /// (which no script reads) can make it.
 CsrfSecret CsrfSecretOf(std::string_view session_id);
+/// The CSRF secret of the forms of form cookie `form_id` (kFormCookie):
+/// made the same way under another label, so a form token never passes
+/// for a session's, whatever ids the two cookies hold.
+CsrfSecret FormCsrfSecretOf(std::string_view form_id);
 /// The token a form carries: the secret under a fresh random mask each
 /// time (base64url of mask ‖ mask⊕secret), so a compressed page never shows
 /// the same bytes twice and cannot leak the secret through its length

@@ -291,17 +291,14 @@ namespace {
 // Origin counts only where Sec-Fetch-Site says same-origin. A client that
 // is no browser sends neither. The forms' CSRF tokens are the other guard.
 bool FromThisSite(const httplib::Request& request) {
-  const bool fetch_site = request.has_header("Sec-Fetch-Site");
-  if (fetch_site) {
-    const std::string site = request.get_header_value("Sec-Fetch-Site");
-    if (site != "same-origin" && site != "none") {
-      return false;
-    }
+  const std::string site = request.get_header_value("Sec-Fetch-Site");
+  if (request.has_header("Sec-Fetch-Site") && site != "same-origin" && site != "none") {
+    return false;
   }
   if (request.has_header("Origin")) {
     const std::string origin = request.get_header_value("Origin");
     if (origin == "null") {
-      return fetch_site;
+      return site == "same-origin";
     }
     return origin == "https://" + request.get_header_value("Host");
   }

@@ -114,7 +114,8 @@ class WebServer {
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session
-  /// (after logout: the cookie is gone, so only the address says it).
+  /// (after logout: the cookie is gone, so only the address says it), and
+  /// tells the session's other tabs (static/uitgelogd.js).
   void Home(const httplib::Request& request, httplib::Response& response,
             std::string_view notice = {});
   void Api(const httplib::Request& request, httplib::Response& response);

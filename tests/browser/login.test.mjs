@@ -5,6 +5,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   asPerson,
+  moveServerClock,
   enrol,
   expectAccessible,
   expectPrivatePage,
@@ -74,20 +75,46 @@ test('two minutes before the idle end the page warns; "Ingelogd blijven" keeps t
     await page.keyboard.press('Enter');
     assert.equal((await answered).status(), 200);
     await warning.waitFor({ state: 'hidden' });
-    // Counted again from the directory's answer: no warning for 12 minutes.
+    // Counted again from the directory's answer: no warning for 12
+    // minutes, and the page stays; then the warning comes again.
+    let navigations = 0;
+    page.on('framenavigated', (frame) => {
+      if (frame === page.mainFrame()) {
+        navigations += 1;
+      }
+    });
     await page.clock.fastForward('12:00');
     assert.equal(await warning.isVisible(), false);
+    await page.clock.fastForward('01:10');
+    await warning.waitFor({ state: 'visible' });
+    assert.equal(navigations, 0, 'the page stayed');
   }, { clock: true }));
 
-test('at the idle end the page goes to the start page', () =>
+test('at the idle end the page goes to the start page, which says the session has ended', () =>
   asPerson(browser, async (page) => {
     await logIn(page, organisation, user, password, account.recovery[2]);
-    // The session page this test left counts for itself; when its end
-    // comes, it asks the start page, which says whether the session lives.
-    const left = page.waitForRequest((r) => new URL(r.url()).pathname === '/' && r.isNavigationRequest());
+    // Fifteen minutes pass for the services as for the page.
+    moveServerClock(15 * 60 + 1);
+    const start = page.waitForResponse(
+      (r) => new URL(r.url()).pathname === '/' && r.request().isNavigationRequest());
     await page.clock.fastForward('15:01');
-    await left;
+    await start;
+    await page.getByText('U bent uitgelogd').waitFor();
+    assert.equal(await page.locator('.page-header__session').count(), 0);
+    assert.equal(await page.getByText('Ingelogd als').count(), 0);
   }, { clock: true }));
+
+test('a logout in one tab ends the other tabs of the session too', () =>
+  asPerson(browser, async (page) => {
+    await logIn(page, organisation, user, password, account.recovery[4]);
+    const other = await page.context().newPage();
+    await other.goto('/');
+    await other.getByText(`Ingelogd als ${user}`).waitFor();
+    await page.getByRole('button', { name: 'Uitloggen' }).click();
+    await page.getByText('U bent uitgelogd').waitFor();
+    await other.waitForURL((url) => url.pathname === '/uitgelogd');
+    assert.equal(await other.getByText('Ingelogd als').count(), 0);
+  }));
 
 test('login with the keyboard only', () =>
   asPerson(browser, async (page) => {

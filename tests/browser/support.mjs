@@ -3,6 +3,7 @@
 // started, the enrolment codes it issued, an authenticator app's codes
 // (RFC 6238), and axe-core's WCAG 2.1 AA check.
 import { createHmac } from 'node:crypto';
+import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
@@ -26,6 +27,20 @@ const codes = new Map(
     .map((line) => line.split('\t'))
     .map(([organisation, user, code]) => [`${organisation}/${user}`, code]),
 );
+
+// Moves the clock of every service of the stack on by `seconds` (the
+// stack's shared test clock: an offset in a file they read).
+export function moveServerClock(seconds) {
+  const file = required('KETENREGIE_TEST_CLOCK_FILE');
+  let offset = 0;
+  try {
+    offset = Number(readFileSync(file, 'utf8').trim()) || 0;
+  } catch {
+    // No file yet: the services run on the real time.
+  }
+  writeFileSync(`${file}.new`, `${offset + seconds}\n`);
+  renameSync(`${file}.new`, file);
+}
 
 export function enrolmentCode(organisation, user) {
   const code = codes.get(`${organisation}/${user}`);
@@ -151,9 +166,15 @@ export async function logIn(page, organisation, user, password, code) {
   await page.getByLabel('Gebruikersnaam').fill(user);
   await page.getByLabel('Wachtwoord').fill(password);
   await page.getByLabel(/authenticator-app/).fill(code);
-  const [response] = await Promise.all([
-    page.waitForNavigation(),
+  const path = (r) => new URL(r.url()).pathname;
+  const home = page.waitForResponse((r) => path(r) === '/' && r.request().isNavigationRequest());
+  home.catch(() => {}); // awaited below only when the login went through
+  const [posted] = await Promise.all([
+    page.waitForResponse((r) => r.request().method() === 'POST' && path(r) === '/inloggen'),
     page.getByRole('button', { name: 'Inloggen' }).click(),
   ]);
-  return response;
+  assert.equal(posted.status(), 303, 'the login was refused');
+  const answer = await home;
+  await page.waitForLoadState();
+  return answer;
 }

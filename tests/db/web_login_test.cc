@@ -254,6 +254,9 @@ TEST_F(WebLoginTest, EnrolLogInWithACode_TheCookieOpensTheSession_LogoutEndsIt) 
   const auto confirmed = Browser()->Get("/uitgelogd");
   EXPECT_NE(confirmed->body.find("U bent uitgelogd."), std::string::npos);
   EXPECT_NE(confirmed->body.find(R"(href="/inloggen")"), std::string::npos);
+  EXPECT_NE(confirmed->body.find(R"(<script src="/static/uitgelogd.js" defer></script>)"),
+            std::string::npos)
+      << "the session's other tabs learn it";
   EXPECT_NE(logout->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(OpenSessions(), 0);
   // The old cookie gets nothing: the page says the session ended.
@@ -311,26 +314,68 @@ TEST_F(WebLoginTest, TheSameCodeTwice_IsRefused_AndRepeatedFailuresSlowDown) {
 }
 
 TEST_F(WebLoginTest, AFormFromAnotherSiteOrWithFieldsInTheAddress_IsRefusedUnread) {
-  Enrol("coordinator-1");
-  const std::string body = Form({{"organisatie", "essm-rotterdam"},
+  const auto enrolled = Enrol("coordinator-1");
+  // With this browser's own form cookie and token, so that only where the
+  // post says it comes from refuses it.
+  const FormGuard guard = GuardOf();
+  const std::string body = Form({{"csrf", guard.csrf},
+                                 {"organisatie", "essm-rotterdam"},
                                  {"gebruikersnaam", "coordinator-1"},
                                  {"wachtwoord", kPassword},
-                                 {"code", "123456"}});
-  EXPECT_EQ(Post("/inloggen", body, "", "https://elders.example")->status, 403);
-  httplib::Headers cross{{"Sec-Fetch-Site", "cross-site"}};
-  EXPECT_EQ(Browser()->Post("/inloggen", cross, body, "application/x-www-form-urlencoded")->status,
-            403);
-  // A null Origin (a sandboxed frame of any site) without Sec-Fetch-Site.
-  EXPECT_EQ(Browser()
-                ->Post("/inloggen", httplib::Headers{{"Origin", "null"}}, body,
-                       "application/x-www-form-urlencoded")
-                ->status,
-            403);
-  EXPECT_EQ(Post("/inloggen?wachtwoord=geheim", body)->status, 400);
-  // None of these was an attempt: nothing counted.
+                                 {"code", CodeNow(enrolled.secret)}});
+  const auto post = [&](httplib::Headers headers, const std::string& target = "/inloggen") {
+    headers.emplace("Cookie", guard.cookie);
+    return Browser()->Post(target.c_str(), headers, body, "application/x-www-form-urlencoded");
+  };
+  const std::string self = "https://127.0.0.1:" + std::to_string(port_);
+  const std::vector<httplib::Headers> elsewhere{
+      {{"Origin", "https://elders.example"}, {"Sec-Fetch-Site", "same-origin"}},
+      {{"Origin", self}, {"Sec-Fetch-Site", "cross-site"}},
+      {{"Sec-Fetch-Site", "same-site"}},
+      // A null Origin: a sandboxed frame or data: page of any site.
+      {{"Origin", "null"}},
+      {{"Origin", "null"}, {"Sec-Fetch-Site", "cross-site"}},
+      {{"Origin", "null"}, {"Sec-Fetch-Site", "none"}},
+  };
+  for (const httplib::Headers& headers : elsewhere) {
+    const auto refused = post(headers);
+    EXPECT_EQ(refused->status, 403);
+    // Refused for where it comes from, before the form is read.
+    EXPECT_EQ(refused->body.find("Dit formulier is verlopen"), std::string::npos);
+    EXPECT_NE(refused->body.find("Foutcode 403"), std::string::npos) << refused->body;
+  }
+  EXPECT_EQ(post({{"Origin", self}}, "/inloggen?wachtwoord=geheim")->status, 400);
+  // None of these was an attempt: nothing counted, no session.
   EXPECT_EQ(db_.Count("SELECT failed_logins FROM directory.users WHERE user_id = 'coordinator-1'"),
             0);
   EXPECT_EQ(db_.Count("SELECT count(*) FROM directory.login_addresses"), 0);
+  EXPECT_EQ(OpenSessions(), 0);
+  // The same post from this site's page logs in — also with the null
+  // Origin a browser sends under Referrer-Policy: no-referrer.
+  const auto in = post({{"Origin", "null"}, {"Sec-Fetch-Site", "same-origin"}});
+  EXPECT_EQ(in->status, 303) << in->body;
+  EXPECT_EQ(OpenSessions(), 1);
+}
+
+TEST_F(WebLoginTest, TenHoursAfterTheLogin_ThePageSaysNoActivityKeepsTheSession) {
+  const auto enrolled = Enrol("coordinator-1");
+  const auto login = LogIn("coordinator-1", kPassword, enrolled.recovery_codes[0]);
+  ASSERT_EQ(login->status, 303) << login->body;
+  const std::string cookie = CookieOf(login);
+  // Active all day: a request every 14 minutes, until 9 h 55 min.
+  for (int i = 0; i < 42; ++i) {
+    clock_.Advance(minutes(14));
+    ASSERT_NE(Home(cookie)->body.find("U bent ingelogd"), std::string::npos) << i;
+  }
+  clock_.Advance(minutes(7));  // 9 h 55 min after the login
+  const auto late = Home(cookie);
+  EXPECT_NE(late->body.find(R"(data-warn-in="180" data-end-in="300")"), std::string::npos)
+      << late->body;
+  EXPECT_NE(late->body.find("10 uur na het inloggen."), std::string::npos);
+  EXPECT_NE(late->body.find(R"(id="sessie-verlengen" hidden>)"), std::string::npos)
+      << "no button that cannot keep the session";
+  // Earlier in the day the page offered to keep it.
+  EXPECT_EQ(late->body.find(R"(<p id="sessie-waarschuwing-einde" hidden>)"), std::string::npos);
 }
 
 TEST_F(WebLoginTest, AFormThatOpensASession_WithoutItsToken_IsRefused_NothingWritten) {

@@ -1562,6 +1562,11 @@ TEST(RuleSessionTimeout, TenHoursAfterLoginEndItHoweverBusy) {
   EXPECT_EQ(SessionEndsAt(busy), Minute(600));
   EXPECT_EQ(SessionWarnAt(busy), Minute(598));
   EXPECT_EQ(CheckSessionLive(busy, Minute(600))->facts.front().second, "absolute");
+  // From 15 minutes before the absolute end, no request moves the end on.
+  EXPECT_TRUE(SessionEndsAbsolutely(busy));
+  EXPECT_TRUE(SessionEndsAbsolutely({Minute(0), Minute(585), std::nullopt}));
+  EXPECT_FALSE(SessionEndsAbsolutely({Minute(0), Minute(584), std::nullopt}));
+  EXPECT_FALSE(SessionEndsAbsolutely({Minute(0), Minute(30), std::nullopt}));
 }
 
 TEST(RuleSessionTimeout, LogoutEndsItAtOnce) {

@@ -62,5 +62,18 @@ TEST(SessionTokensTest, CsrfTokensDifferEveryTimeAndOnlyTheirSessionsMatch) {
   EXPECT_FALSE(IsCsrfTokenOf(secret, CsrfToken(secret).substr(1)));
 }
 
+TEST(SessionTokensTest, AFormCookieIsItsOwn_AndItsTokenNeverPassesForASessions) {
+  const std::string id = NewSessionId();
+  EXPECT_EQ(FormCookie(id),
+            "__Host-ketenregie-formulier=" + id + "; Path=/; Secure; HttpOnly; SameSite=Strict");
+  const std::string both = "__Host-ketenregie-formulier=" + id + "; __Host-ketenregie-sessie=x";
+  EXPECT_EQ(FormIdFromCookies(both), id);
+  EXPECT_EQ(SessionIdFromCookies(both), std::nullopt) << "a form id opens no session";
+  // Even the same id in both cookies: the tokens are made under two labels.
+  EXPECT_FALSE(IsCsrfTokenOf(CsrfSecretOf(id), CsrfToken(FormCsrfSecretOf(id))));
+  EXPECT_FALSE(IsCsrfTokenOf(FormCsrfSecretOf(id), CsrfToken(CsrfSecretOf(id))));
+  EXPECT_TRUE(IsCsrfTokenOf(FormCsrfSecretOf(id), CsrfToken(FormCsrfSecretOf(id))));
+}
+
 }  // namespace
 }  // namespace ketenregie::web

@@ -531,7 +531,13 @@ TEST(PagesTest, APageOfASession_SaysWhoAndWhen_AndWarnsBeforeTheEnd) {
                       "<strong>essm-rotterdam</strong>"),
             std::string::npos)
       << page;
-  EXPECT_NE(page.find("eindigt uw sessie om 14:05"), std::string::npos) << page;
+  EXPECT_NE(
+      page.find(
+          R"(Zonder activiteit eindigt uw sessie om <span id="sessie-einde-tijd">14:05</span>)"),
+      std::string::npos)
+      << page;
+  EXPECT_NE(page.find(R"(<button class="button" type="button" id="sessie-verlengen">)"),
+            std::string::npos);
   EXPECT_NE(page.find(R"(name="csrf" value="token&quot;1")"), std::string::npos) << page;
   EXPECT_NE(page.find(R"(data-warn-in="780" data-end-in="900" hidden>)"), std::string::npos)
       << page;
