@@ -99,7 +99,8 @@ PageSession PageSessionOf(const pb::Session& session, std::string csrf) {
           .end_in = static_cast<long>(session.end_time().seconds() - answered),
           .final = workflow::SessionEndsAbsolutely(
               {.logged_in = workflow::Instant{std::chrono::seconds(session.login_time().seconds())},
-               .last_request = workflow::Instant{std::chrono::seconds(answered)}})};
+               .last_request = workflow::Instant{std::chrono::seconds(answered)},
+               .ended = std::nullopt})};
 }
 
 // The secret in groups of four, as it is easiest to type over.

@@ -525,7 +525,8 @@ TEST(PagesTest, APageOfASession_SaysWhoAndWhen_AndWarnsBeforeTheEnd) {
                             .csrf = "token\"1",
                             .end_time = "14:05",
                             .warn_in = 780,
-                            .end_in = 900};
+                            .end_in = 900,
+                            .final = false};
   const std::string page = pages.Render("error", "Titel", kainjow::mustache::data{}, &session);
   EXPECT_NE(page.find("Ingelogd als <strong>&lt;b&gt;anna&lt;/b&gt;</strong> van "
                       "<strong>essm-rotterdam</strong>"),
