@@ -94,12 +94,14 @@ test('at the idle end the page goes to the start page, which says the session ha
   asPerson(browser, async (page) => {
     await logIn(page, organisation, user, password, account.recovery[2]);
     // Fifteen minutes pass for the services as for the page.
-    moveServerClock(15 * 60 + 1);
+    await moveServerClock(15 * 60 + 1);
     const start = page.waitForResponse(
       (r) => new URL(r.url()).pathname === '/' && r.request().isNavigationRequest());
     await page.clock.fastForward('15:01');
     await start;
-    await page.getByText('U bent uitgelogd').waitFor();
+    await page.waitForLoadState();
+    const main = await page.locator('main').textContent();
+    assert.match(main, /U bent uitgelogd/, main);
     assert.equal(await page.locator('.page-header__session').count(), 0);
     assert.equal(await page.getByText('Ingelogd als').count(), 0);
   }, { clock: true }));

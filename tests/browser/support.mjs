@@ -29,8 +29,9 @@ const codes = new Map(
 );
 
 // Moves the clock of every service of the stack on by `seconds` (the
-// stack's shared test clock: an offset in a file they read).
-export function moveServerClock(seconds) {
+// stack's shared test clock: an offset in a file they read), and waits
+// until every service has read it (each reads it at most every 100 ms).
+export async function moveServerClock(seconds) {
   const file = required('KETENREGIE_TEST_CLOCK_FILE');
   let offset = 0;
   try {
@@ -40,6 +41,7 @@ export function moveServerClock(seconds) {
   }
   writeFileSync(`${file}.new`, `${offset + seconds}\n`);
   renameSync(`${file}.new`, file);
+  await new Promise((resolve) => setTimeout(resolve, 500));
 }
 
 export function enrolmentCode(organisation, user) {

@@ -27,6 +27,8 @@
   var warnTimer = null;
   var endTimer = null;
   var tickTimer = null;
+  var checkTimer = null;
+  var leaving = false;
   var endsAt = 0;
   var warnBefore = 0;
   var focusBefore = null;
@@ -82,8 +84,15 @@
   }
 
   function ended() {
+    // Once: a second navigation would find the cookie the first one ended
+    // already gone, and the start page could no longer say why.
+    if (leaving) {
+      return;
+    }
+    leaving = true;
     clearTimeout(warnTimer);
     clearTimeout(endTimer);
+    clearInterval(checkTimer);
     // The start page says whether the session lives and offers a new login.
     window.location.assign('/');
   }
@@ -130,7 +139,7 @@
   schedule(Date.now() + secondsFrom(dialog.dataset.endIn) * 1000);
   // This page's request was activity: tabs open before it count on.
   share(endsAt);
-  setInterval(check, 15000);
+  checkTimer = setInterval(check, 15000);
   document.addEventListener('visibilitychange', check);
   window.addEventListener('pageshow', check);
 
@@ -139,7 +148,10 @@
       return;
     }
     if (event.newValue.indexOf(loggedOut) === 0) {
-      window.location.assign('/uitgelogd');
+      if (!leaving) {
+        leaving = true;
+        window.location.assign('/uitgelogd');
+      }
       return;
     }
     var end = Number(event.newValue);
