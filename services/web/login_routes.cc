@@ -11,6 +11,7 @@
 
 #include "services/common/credentials.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "services/web/accounts.h"
 #include "services/web/json_api.h"
 #include "services/web/pages.h"
@@ -84,23 +85,23 @@ std::string MessageOf(const grpc::Status& status) {
 
 // "14:05": a moment of today as a person reads it, in Amsterdam.
 std::string ClockTime(const google::protobuf::Timestamp& time) {
-  return ClockTimeOf(workflow::Instant{std::chrono::seconds(time.seconds())}, false);
+  return ClockTimeOf(common::ToInstant(time), false);
 }
 
 // What the layout shows of a live session: its times as seconds from the
 // directory's answer, which the page's script counts down by its own clock.
 PageSession PageSessionOf(const pb::Session& session, std::string csrf) {
-  const auto answered = session.last_request_time().seconds();
+  const workflow::Instant answered = common::ToInstant(session.last_request_time());
+  const workflow::SessionTimes times{.logged_in = common::ToInstant(session.login_time()),
+                                     .last_request = answered,
+                                     .ended = std::nullopt};
   return {.user = session.user_id(),
           .organisation = session.organisation_id(),
           .csrf = std::move(csrf),
           .end_time = ClockTime(session.end_time()),
-          .warn_in = static_cast<long>(session.warn_time().seconds() - answered),
-          .end_in = static_cast<long>(session.end_time().seconds() - answered),
-          .final = workflow::SessionEndsAbsolutely(
-              {.logged_in = workflow::Instant{std::chrono::seconds(session.login_time().seconds())},
-               .last_request = workflow::Instant{std::chrono::seconds(answered)},
-               .ended = std::nullopt})};
+          .warn_in = (common::ToInstant(session.warn_time()) - answered).count(),
+          .end_in = (common::ToInstant(session.end_time()) - answered).count(),
+          .final = workflow::SessionEndsAbsolutely(times)};
 }
 
 // The secret in groups of four, as it is easiest to type over.
