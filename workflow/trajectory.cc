@@ -160,6 +160,21 @@ Instant EighteenthBirthday(year_month_day born) {
   return FromAmsterdam({day, seconds{0}});
 }
 
+std::optional<UpcomingDate> NextDeadline(const std::vector<UpcomingDate>& dates) {
+  // The timers that are dates of the route (the others remind ahead of one).
+  static constexpr std::string_view kRouteDates[] = {"reflection.expiry", "age.turns_18",
+                                                     "route_c.follow_up", "permit.renewal_due"};
+  std::optional<UpcomingDate> next;
+  for (const UpcomingDate& date : dates) {
+    const bool counts = date.open_task || std::find(std::begin(kRouteDates), std::end(kRouteDates),
+                                                    date.kind) != std::end(kRouteDates);
+    if (counts && (!next || date.due < next->due)) {
+      next = date;
+    }
+  }
+  return next;
+}
+
 AgeStatus AgeStatusOn(const TrajectorySnapshot& trajectory, Instant now) {
   if (trajectory.minor_until) {
     if (now < *trajectory.minor_until) {

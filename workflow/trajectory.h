@@ -157,6 +157,24 @@ bool ClosesTrajectory(TrajectoryEvent event);
 enum class TaskState { kOpen, kDone };
 std::string_view ToString(TaskState state);
 
+/// A date that comes up in a trajectory: an open task (work due from its
+/// date on) or a pending timer of the trajectory.
+struct UpcomingDate {
+  /// The task's or timer's kind ("reflection.expiry").
+  std::string kind;
+  Instant due{};
+  bool open_task = false;
+};
+
+/// The trajectory's next deadline as its coordinator's caseload shows it:
+/// the earliest of its open tasks and of its pending timers that are dates
+/// of the route itself — the reflection period's end (reflection.expiry),
+/// her 18th birthday (age.turns_18), the route-C follow-up
+/// (route_c.follow_up), the B8 permit's renewal (permit.renewal_due). A
+/// reminder ahead of such a date (reflection.ends_in_14_days) is no
+/// deadline of its own: the date it reminds of is. nullopt: none.
+std::optional<UpcomingDate> NextDeadline(const std::vector<UpcomingDate>& dates);
+
 /// R-STATE-ORDER for tasks: a task is done once; completing a done task is
 /// refused (its first completion, by whom and when, stays).
 std::optional<RuleViolation> CheckTaskOpen(TaskState state);

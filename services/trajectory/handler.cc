@@ -348,8 +348,19 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const bool by_deadline = filter.reflection_ends_before.has_value();
+    std::vector<Summary> rows = trajectory::ListTrajectories(tx, filter, page.after, page.size + 1);
+    AddNextDeadlines(tx, rows);
+    // The age status that holds now (R-AGE-DATE-OF-BIRTH), not one nobody
+    // updated yet.
+    const Instant now = clock_.Now();
+    for (Summary& row : rows) {
+      workflow::TrajectorySnapshot snapshot;
+      snapshot.age = ToWorkflow(static_cast<v1::AgeStatus>(row.age_status));
+      snapshot.minor_until = row.minor_until;
+      row.age_status = ToProto(workflow::AgeStatusOn(snapshot, now));
+    }
     common::FillPage(
-        trajectory::ListTrajectories(tx, filter, page.after, page.size + 1), page.size,
+        std::move(rows), page.size,
         [&](const Summary& row) { Render(row, response->add_trajectories()); },
         [&](const Summary& row) {
           const Instant key =

@@ -1,5 +1,6 @@
 #include "services/trajectory/storage.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
@@ -34,7 +35,8 @@ constexpr const char* kTrajectoryColumns =
 constexpr const char* kSummaryColumns =
     "id::text AS id, state, route, extract(epoch from created_at)::bigint AS created_at, "
     "closure_reason, coalesce(coordinator_user_id, '') AS coordinator, "
-    "extract(epoch from reflection_ends_at)::bigint AS reflection_ends_at";
+    "extract(epoch from reflection_ends_at)::bigint AS reflection_ends_at, age_status, "
+    "non_punishment, extract(epoch from minor_until)::bigint AS minor_until";
 
 constexpr const char* kSignalColumns =
     "id::text AS id, trajectory_id::text AS trajectory_id, organisation_id, reporter_kind, "
@@ -100,6 +102,9 @@ Summary SummaryOf(const pqxx::row& r) {
   s.closure_reason = r["closure_reason"].as<int>();
   s.coordinator = r["coordinator"].as<std::string>();
   s.reflection_ends_at = OptionalInstantOf(r["reflection_ends_at"]);
+  s.age_status = r["age_status"].as<int>();
+  s.non_punishment = r["non_punishment"].as<bool>();
+  s.minor_until = OptionalInstantOf(r["minor_until"]);
   return s;
 }
 
@@ -196,6 +201,17 @@ void Prepare(pqxx::connection& c) {
           "AND ($5 = 0 OR route = $5) "
           "AND ($6::bigint IS NULL OR (reflection_ends_at, id) > (to_timestamp($6), $7::uuid)) "
           "ORDER BY trajectories.reflection_ends_at, trajectories.id LIMIT $8"));
+  // The dates coming up for a page of trajectories: their open tasks and
+  // pending timers (workflow::NextDeadline picks each one's next deadline).
+  c.prepare("upcoming_dates",
+            "SELECT trajectory_id::text AS trajectory_id, kind, "
+            "extract(epoch from due_at)::bigint AS due_at, true AS open_task "
+            "FROM trajectory.tasks "
+            "WHERE trajectory_id = ANY(string_to_array($1, ',')::uuid[]) AND state = $2 "
+            "UNION ALL SELECT trajectory_id::text AS trajectory_id, kind, "
+            "extract(epoch from due_at)::bigint AS due_at, false AS open_task "
+            "FROM trajectory.timers WHERE trajectory_id = ANY(string_to_array($1, ',')::uuid[]) "
+            "AND fired_at IS NULL AND cancelled_at IS NULL");
   c.prepare("signal_insert",
             "INSERT INTO trajectory.signals (id, trajectory_id, organisation_id, reporter_kind, "
             "anonymous, observation, key_id, received_at) VALUES ($1::uuid, $2::uuid, $3, $4, $5, "
@@ -382,6 +398,28 @@ std::vector<Summary> ListTrajectories(pqxx::work& tx, const ListFilter& f,
     out.push_back(SummaryOf(row));
   }
   return out;
+}
+
+void AddNextDeadlines(pqxx::work& tx, std::vector<Summary>& summaries) {
+  if (summaries.empty()) {
+    return;
+  }
+  std::string ids;
+  for (const Summary& s : summaries) {
+    ids += (ids.empty() ? "" : ",") + s.id;
+  }
+  std::map<std::string, std::vector<workflow::UpcomingDate>> dates;
+  for (const auto& r :
+       tx.exec_prepared("upcoming_dates", ids, kTaskStates.Of(workflow::TaskState::kOpen))) {
+    dates[r["trajectory_id"].as<std::string>()].push_back(
+        {r["kind"].as<std::string>(), InstantOf(r["due_at"]), r["open_task"].as<bool>()});
+  }
+  for (Summary& s : summaries) {
+    if (const auto next = workflow::NextDeadline(dates[s.id])) {
+      s.next_deadline = next->due;
+      s.next_deadline_kind = next->kind;
+    }
+  }
 }
 
 void InsertSignal(pqxx::work& tx, const SignalRow& s) {

@@ -95,7 +95,19 @@ struct Summary {
   int closure_reason = 0;
   std::string coordinator;
   std::optional<Instant> reflection_ends_at;
+  /// The stored age status (a proto number), and her 18th birthday by the
+  /// date of birth on record while it is to come.
+  int age_status = 0;
+  std::optional<Instant> minor_until;
+  bool non_punishment = false;
+  /// Its next deadline (workflow::NextDeadline, AddNextDeadlines).
+  std::optional<Instant> next_deadline;
+  std::string next_deadline_kind;
 };
+
+/// Fills in each summary's next deadline (workflow::NextDeadline) from its
+/// open tasks and pending timers, in one statement for them all.
+void AddNextDeadlines(pqxx::work& tx, std::vector<Summary>& summaries);
 
 /// A person's sealed identity, or nullopt.
 std::optional<std::string> LoadIdentitySealed(pqxx::work& tx, const std::string& person_id);

@@ -188,6 +188,12 @@ void Render(const Summary& s, v1::TrajectorySummary* out) {
   if (s.reflection_ends_at) {
     *out->mutable_reflection_ends_at() = ToTimestamp(*s.reflection_ends_at);
   }
+  out->set_age_status(static_cast<v1::AgeStatus>(s.age_status));
+  out->set_non_punishment_flag(s.non_punishment);
+  if (s.next_deadline) {
+    *out->mutable_next_deadline() = ToTimestamp(*s.next_deadline);
+    out->set_next_deadline_kind(s.next_deadline_kind);
+  }
 }
 
 void Render(const SignalRow& s, const common::Keyring& keyring, v1::Signal* out) {

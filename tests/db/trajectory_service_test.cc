@@ -879,6 +879,67 @@ TEST_F(TrajectoryServiceTest, Lists_FilterAndPageInAStableOrder) {
   EXPECT_EQ(screened_only.trajectories(0).id(), ids[2]);
 }
 
+TEST_F(TrajectoryServiceTest, ASummary_SaysAgeFlagAndTheNextDeadline_OfItsOpenTasks) {
+  pb::Trajectory t = Screen(Register("reg-1", "Anna"));
+  ASSERT_TRUE(Route(t, pb::ROUTE_B_ACTIVE, &t).ok());
+  clock_.Advance(minutes(1));
+  const pb::Trajectory quiet = Register("reg-2", "Bea");
+  // Her age comes in doubt on route B: route A is now her coordinator's
+  // task, due at once (R-AGE-DOUBT).
+  clock_.Advance(minutes(5));
+  pb::SetAgeStatusRequest doubt;
+  doubt.set_request_id("age-1");
+  doubt.set_trajectory_id(t.id());
+  doubt.set_etag(t.etag());
+  doubt.set_age_status(pb::AGE_STATUS_DOUBTED);
+  ASSERT_TRUE(essm_->SetAgeStatus(ContextAs("coordinator-1").get(), doubt, &t).ok());
+  pb::SetNonPunishmentFlagRequest flag;
+  flag.set_request_id("np-1");
+  flag.set_trajectory_id(t.id());
+  flag.set_etag(t.etag());
+  flag.set_flag(true);
+  ASSERT_TRUE(essm_->SetNonPunishmentFlag(ContextAs("coordinator-1").get(), flag, &t).ok());
+
+  pb::ListTrajectoriesResponse listed;
+  ASSERT_TRUE(essm_
+                  ->ListTrajectories(ContextAs("coordinator-1").get(),
+                                     pb::ListTrajectoriesRequest(), &listed)
+                  .ok());
+  ASSERT_EQ(listed.trajectories_size(), 2);
+  const pb::TrajectorySummary& doubted = listed.trajectories(1);
+  ASSERT_EQ(doubted.id(), t.id());
+  EXPECT_EQ(doubted.age_status(), pb::AGE_STATUS_DOUBTED);
+  EXPECT_TRUE(doubted.non_punishment_flag());
+  ASSERT_TRUE(doubted.has_next_deadline());
+  EXPECT_EQ(doubted.next_deadline_kind(), "route.a_required");
+  EXPECT_EQ(doubted.next_deadline().seconds(), clock_.Now().time_since_epoch().count());
+  const pb::TrajectorySummary& other = listed.trajectories(0);
+  ASSERT_EQ(other.id(), quiet.id());
+  EXPECT_EQ(other.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
+  EXPECT_FALSE(other.non_punishment_flag());
+  EXPECT_FALSE(other.has_next_deadline()) << "no open task, no date of her route to come";
+
+  // A running reflection period: its end is the next deadline, not the
+  // reminders ahead of it.
+  clock_.Advance(minutes(1));
+  pb::Trajectory woman = Screen(Register("reg-3", "Grace"));
+  ASSERT_TRUE(Route(woman, pb::ROUTE_B_ACTIVE, &woman).ok());
+  pb::StartReflectionPeriodRequest start;
+  start.set_request_id("refl-1");
+  start.set_trajectory_id(woman.id());
+  start.set_etag(woman.etag());
+  ASSERT_TRUE(essm_->StartReflectionPeriod(ContextAs("coordinator-1").get(), start, &woman).ok());
+  pb::ListTrajectoriesResponse again;
+  ASSERT_TRUE(essm_
+                  ->ListTrajectories(ContextAs("coordinator-1").get(),
+                                     pb::ListTrajectoriesRequest(), &again)
+                  .ok());
+  ASSERT_EQ(again.trajectories(0).id(), woman.id());
+  EXPECT_EQ(again.trajectories(0).next_deadline_kind(), "reflection.expiry");
+  EXPECT_EQ(again.trajectories(0).next_deadline().seconds(),
+            woman.reflection_period().ends_at().seconds());
+}
+
 TEST_F(TrajectoryServiceTest, DeadlineWindow_ListsReflectionPeriodsEndingSoonestFirst) {
   std::vector<std::pair<std::string, int>> started;  // id, days ago started
   for (const int days_ago : {80, 30, 85, 10}) {

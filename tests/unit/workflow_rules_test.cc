@@ -693,6 +693,35 @@ TEST(RuleCloseRequires, ClosesTrajectory_ClosingAndRouteDAndNothingElse) {
   }
 }
 
+TEST(Deadlines, NextDeadline_IsTheEarliestOpenTaskOrDateOfTheRoute_NotAReminder) {
+  const Instant end = AddMonths(kNow, 3);
+  // A running reflection period: its reminders come first, but the date
+  // the coordinator keeps is the period's end.
+  std::vector<UpcomingDate> dates = {
+      {"reflection.ends_in_14_days", AddDays(end, -14), false},
+      {"reflection.ends_in_3_days", AddDays(end, -3), false},
+      {"reflection.expiry", end, false},
+  };
+  auto next = NextDeadline(dates);
+  ASSERT_TRUE(next.has_value());
+  EXPECT_EQ(next->kind, "reflection.expiry");
+  EXPECT_EQ(next->due, end);
+  // Her 18th birthday before it is the next date of her route.
+  dates.push_back({"age.turns_18", AddDays(kNow, 30), false});
+  EXPECT_EQ(NextDeadline(dates)->kind, "age.turns_18");
+  // An open task is work due now, whatever its kind: it comes first.
+  dates.push_back({"reflection.expires_in_14_days", AddDays(kNow, -1), true});
+  next = NextDeadline(dates);
+  EXPECT_EQ(next->kind, "reflection.expires_in_14_days");
+  EXPECT_TRUE(next->open_task);
+  EXPECT_FALSE(NextDeadline({{"reflection.ends_in_3_days", kNow, false}}).has_value())
+      << "a reminder alone is no deadline";
+  EXPECT_FALSE(NextDeadline({}).has_value());
+  for (const std::string_view kind : {"route_c.follow_up", "permit.renewal_due"}) {
+    EXPECT_TRUE(NextDeadline({{std::string(kind), kNow, false}}).has_value()) << kind;
+  }
+}
+
 TEST(RuleCloseRequires, KeepsTrajectoryOpen_APlacementAskedForOrHoldingBeds) {
   EXPECT_TRUE(KeepsTrajectoryOpen(PlacementState::kRequested));
   EXPECT_TRUE(KeepsTrajectoryOpen(PlacementState::kPlaced));
