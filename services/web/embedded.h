@@ -10,6 +10,9 @@ namespace ketenregie::web {
 struct EmbeddedFile {
   std::string_view path;
   std::string_view content;
+  /// A static file's name with its content hash ("ketenregie-3f2a….css"),
+  /// under which /static/ serves it; empty for a template.
+  std::string_view served_name;
 };
 
 /// Every embedded file (services/web/embed.cmake generates the list).

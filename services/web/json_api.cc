@@ -23,9 +23,6 @@ namespace {
 using google::protobuf::FieldDescriptor;
 using google::protobuf::Message;
 
-// How long one call through /v1 may take.
-constexpr std::chrono::seconds kCallDeadline{10};
-
 std::vector<std::string> Split(std::string_view path) {
   std::vector<std::string> out;
   std::size_t start = 0;
@@ -282,10 +279,7 @@ ApiAnswer JsonApi::Call(const Match& match, const std::string& body,
   }
   grpc::GenericStub stub(channel);
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);
-  context.AddMetadata(std::string(common::kActorMetadataKey), who.user_id);
-  context.AddMetadata(std::string(common::kOnBehalfOfMetadataKey), who.organisation_id);
-  context.AddMetadata(std::string(common::kSessionHashMetadataKey), who.session_hash);
+  PrepareOnBehalfCall(context, who);
   const std::string bytes = request->SerializeAsString();
   grpc::Slice slice(bytes);
   const grpc::ByteBuffer sent(&slice, 1);

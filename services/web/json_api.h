@@ -20,6 +20,8 @@
 #include <string_view>
 #include <vector>
 
+#include "services/web/on_behalf.h"
+
 namespace ketenregie::web {
 
 /// One method as /v1 serves it.
@@ -40,13 +42,6 @@ struct ApiRoute {
   std::string service;
 };
 
-/// Whose call it is: the session's person, for the on-behalf-of metadata.
-struct OnBehalfOf {
-  std::string organisation_id;
-  std::string user_id;
-  std::string session_hash;
-};
-
 /// An HTTP answer of the API.
 struct ApiAnswer {
   int status = 200;
@@ -59,7 +54,6 @@ int HttpStatusOfCode(int grpc_code);
 
 class JsonApi {
  public:
-  using ChannelOf = std::function<std::shared_ptr<grpc::Channel>(std::string_view service)>;
   /// The routes of every service of services.list. Throws
   /// std::runtime_error for an annotation it cannot serve.
   explicit JsonApi(ChannelOf channel_of);

@@ -14,8 +14,10 @@
 #include "services/common/validation.h"
 #include "services/web/accounts.h"
 #include "services/web/json_api.h"
+#include "services/web/live_session.h"
 #include "services/web/pages.h"
 #include "services/web/session_tokens.h"
+#include "services/web/texts.h"
 #include "services/web/web_server.h"
 #include "workflow/calendar.h"
 #include "workflow/rules.h"
@@ -58,13 +60,6 @@ std::optional<workflow::Instant> FromUtc(const std::string& text) {
                            std::chrono::minutes(mi) + std::chrono::seconds(sec)};
 }
 
-// "14:05:32": a moment as a person reads it, in Amsterdam.
-std::string ClockTimeOf(workflow::Instant instant, bool seconds) {
-  const auto of_day = static_cast<int>(workflow::ToAmsterdam(instant).time_of_day.count() % 86400);
-  return seconds ? fmt::format("{:02}:{:02}:{:02}", of_day / 3600, of_day / 60 % 60, of_day % 60)
-                 : fmt::format("{:02}:{:02}", of_day / 3600, of_day / 60 % 60);
-}
-
 // What a person reads about a refusal: the directory's Dutch sentence, and
 // for a login that must wait, until when (the locked user sees why).
 std::string MessageOf(const grpc::Status& status) {
@@ -75,33 +70,12 @@ std::string MessageOf(const grpc::Status& status) {
   if (common::ReasonOf(status) == workflow::rules::kLoginThrottle) {
     if (const auto until = FromUtc(common::ErrorFactOf(status, "locked_until"))) {
       dutch += " Na tien mislukte pogingen is dit account geblokkeerd tot " +
-               ClockTimeOf(*until, false) + ".";
+               DutchClockTime(*until) + ".";
     } else if (const auto retry = FromUtc(common::ErrorFactOf(status, "retry_at"))) {
-      dutch += " U kunt het weer proberen vanaf " + ClockTimeOf(*retry, true) + ".";
+      dutch += " U kunt het weer proberen vanaf " + DutchClockTime(*retry, true) + ".";
     }
   }
   return dutch;
-}
-
-// "14:05": a moment of today as a person reads it, in Amsterdam.
-std::string ClockTime(const google::protobuf::Timestamp& time) {
-  return ClockTimeOf(common::ToInstant(time), false);
-}
-
-// What the layout shows of a live session: its times as seconds from the
-// directory's answer, which the page's script counts down by its own clock.
-PageSession PageSessionOf(const pb::Session& session, std::string csrf) {
-  const workflow::Instant answered = common::ToInstant(session.last_request_time());
-  const workflow::SessionTimes times{.logged_in = common::ToInstant(session.login_time()),
-                                     .last_request = answered,
-                                     .ended = std::nullopt};
-  return {.user = session.user_id(),
-          .organisation = session.organisation_id(),
-          .csrf = std::move(csrf),
-          .end_time = ClockTime(session.end_time()),
-          .warn_in = (common::ToInstant(session.warn_time()) - answered).count(),
-          .end_in = (common::ToInstant(session.end_time()) - answered).count(),
-          .final = workflow::SessionEndsAbsolutely(times)};
 }
 
 // The secret in groups of four, as it is easiest to type over.

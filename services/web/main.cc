@@ -20,6 +20,7 @@
 #include "services/web/accounts.h"
 #include "services/web/backends.h"
 #include "services/web/json_api.h"
+#include "services/web/on_behalf.h"
 #include "services/web/pages.h"
 #include "services/web/web_server.h"
 
@@ -61,10 +62,14 @@ int main(int argc, char** argv) {
         common::MutualTlsChannelCredentials(peers.client_cert, peers.client_key, endpoint.tls_ca),
         peers.peers_file);
     const web::Accounts accounts([&backends] { return backends.Channel("directory"); });
-    const web::JsonApi api([&backends](std::string_view name) { return backends.Channel(name); });
+    const web::ChannelOf channel_of = [&backends](std::string_view name) {
+      return backends.Channel(name);
+    };
+    const web::JsonApi api(channel_of);
+    const web::OnBehalfCalls calls(channel_of);
     web::WebServer server(
         web, pages, [&backends] { return backends.NotServing(std::chrono::seconds(1)); }, &accounts,
-        &api);
+        &api, &calls);
     const int port = server.Bind();
     if (!endpoint.port_file.empty()) {
       common::WritePortFile(endpoint.port_file, port);

@@ -85,6 +85,15 @@ Pages::Pages() {
   // The pages every answer may need must exist before the first request.
   Template("layout");
   Template("error");
+  // Templates name a static file as {{static.ketenregie_css}}.
+  for (const EmbeddedFile& file : EmbeddedFiles()) {
+    if (file.path.starts_with(kStaticPrefix)) {
+      std::string key(file.path.substr(kStaticPrefix.size()));
+      std::replace(key.begin(), key.end(), '.', '_');
+      std::replace(key.begin(), key.end(), '-', '_');
+      static_urls_.set(key, "/static/" + std::string(file.served_name));
+    }
+  }
 }
 
 const mustache::mustache& Pages::Template(std::string_view name) const {
@@ -101,9 +110,12 @@ std::string Pages::Render(std::string_view name, std::string_view title, const m
   // (its error state), so each render works on a copy.
   mustache::mustache page = Template(name);
   mustache::mustache layout = Template("layout");
+  mustache::data content = data;
+  content.set("static", static_urls_);
   mustache::data outer;
   outer.set("title", std::string(title));
-  outer.set("content", page.render(data));
+  outer.set("static", static_urls_);
+  outer.set("content", page.render(content));
   if (session != nullptr) {
     mustache::data who;
     who.set("user", session->user);
@@ -128,12 +140,13 @@ std::string Pages::Error(int status) const {
   return Render("error", text.title, data);
 }
 
-std::optional<StaticFile> FindStatic(std::string_view name) {
-  if (name.find('/') != std::string_view::npos) {
+std::optional<StaticFile> FindStatic(std::string_view served_name) {
+  if (served_name.empty()) {
     return std::nullopt;
   }
   for (const EmbeddedFile& file : EmbeddedFiles()) {
-    if (file.path.starts_with(kStaticPrefix) && file.path.substr(kStaticPrefix.size()) == name) {
+    if (file.served_name == served_name) {
+      const std::string_view name = file.path;
       const std::string_view type = name.ends_with(".css")   ? "text/css; charset=utf-8"
                                     : name.ends_with(".svg") ? "image/svg+xml"
                                     : name.ends_with(".js")  ? "text/javascript; charset=utf-8"
@@ -142,6 +155,15 @@ std::optional<StaticFile> FindStatic(std::string_view name) {
     }
   }
   return std::nullopt;
+}
+
+std::string StaticUrl(std::string_view name) {
+  for (const EmbeddedFile& file : EmbeddedFiles()) {
+    if (file.path.starts_with(kStaticPrefix) && file.path.substr(kStaticPrefix.size()) == name) {
+      return "/static/" + std::string(file.served_name);
+    }
+  }
+  throw std::out_of_range("no static file " + std::string(name));
 }
 
 }  // namespace ketenregie::web

@@ -53,6 +53,9 @@ class Pages {
  private:
   const kainjow::mustache::mustache& Template(std::string_view name) const;
   std::map<std::string, kainjow::mustache::mustache, std::less<>> templates_;
+  /// Every static file's address by its name with '_' for '.' and '-'
+  /// ("ketenregie_css"), given to every template as `static`.
+  kainjow::mustache::data static_urls_;
 };
 
 /// What a person reads for an HTTP error status: a title and a sentence on
@@ -70,7 +73,13 @@ struct StaticFile {
   std::string_view content;
   std::string_view content_type;
 };
-/// The static file `name` ("ketenregie.css"), if there is one.
-std::optional<StaticFile> FindStatic(std::string_view name);
+/// The static file served as `served_name` ("ketenregie-3f2a….css", its
+/// name with its content hash), if there is one.
+std::optional<StaticFile> FindStatic(std::string_view served_name);
+
+/// The address of static file `name` ("ketenregie.css"):
+/// "/static/ketenregie-3f2a….css". Throws std::out_of_range for a file
+/// that is not built in.
+std::string StaticUrl(std::string_view name);
 
 }  // namespace ketenregie::web

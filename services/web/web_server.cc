@@ -43,7 +43,9 @@ constexpr std::pair<std::string_view, std::string_view> kSecurityHeaders[] = {
 // Pages may hold personal data: nothing is kept by the browser or a proxy
 // unless a route says otherwise (static files).
 constexpr std::string_view kNoStore = "no-store";
-constexpr std::string_view kStaticCache = "private, max-age=300";
+// A static file's name carries its content hash: a new file is a new name,
+// so a browser may keep one for a year.
+constexpr std::string_view kStaticCache = "public, max-age=31536000, immutable";
 
 constexpr std::string_view kHtml = kHtmlContentType;
 constexpr std::string_view kText = "text/plain; charset=utf-8";
@@ -172,12 +174,13 @@ bool SetUpTls(SSL_CTX& ctx, const std::string& cert, const std::string& key) {
 }  // namespace
 
 WebServer::WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
-                     const Accounts* accounts, const JsonApi* api)
+                     const Accounts* accounts, const JsonApi* api, const OnBehalfCalls* calls)
     : config_(std::move(config)),
       pages_(pages),
       readiness_(std::move(readiness)),
       accounts_(accounts),
-      api_(api) {}
+      api_(api),
+      calls_(calls) {}
 
 WebServer::~WebServer() = default;
 
@@ -352,6 +355,7 @@ void WebServer::Routes() {
         response.set_content(std::string(file->content), std::string(file->content_type));
       });
   LoginRoutes();
+  WorkspaceRoutes();
   if (accounts_ != nullptr && api_ != nullptr) {
     const auto api = [this](const httplib::Request& request, httplib::Response& response) {
       Api(request, response);

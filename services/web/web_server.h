@@ -21,6 +21,7 @@ namespace ketenregie::web {
 
 class Accounts;
 class JsonApi;
+class OnBehalfCalls;
 class Pages;
 
 /// How the front door listens and what it accepts.
@@ -86,10 +87,20 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///   GET /v1/session        the session, its CSRF token in X-CSRF-Token
 ///   GET, POST /v1/…        every method with a google.api.http mapping;
 ///                          a POST needs X-CSRF-Token and a JSON body
+///
+/// With `calls` too, the coordinator's workspace (workspace_routes.cc), for
+/// a live session only (without one: the start page):
+///
+///   GET /trajecten              the caseload, with filters and pages
+///   GET /trajecten/{id}         a trajectory: facts, time bar, tasks,
+///                               timeline
+///   GET /taken                  deadlines and open tasks
+///   POST /taken/afronden        marks a task done (CSRF token)
 class WebServer {
  public:
   WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
-            const Accounts* accounts = nullptr, const JsonApi* api = nullptr);
+            const Accounts* accounts = nullptr, const JsonApi* api = nullptr,
+            const OnBehalfCalls* calls = nullptr);
   ~WebServer();
   WebServer(const WebServer&) = delete;
   WebServer& operator=(const WebServer&) = delete;
@@ -111,6 +122,7 @@ class WebServer {
   using FormHandler = std::function<void(const httplib::Request&, const Form&, httplib::Response&)>;
   void Routes();
   void LoginRoutes();
+  void WorkspaceRoutes();
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session
@@ -126,6 +138,7 @@ class WebServer {
   ReadinessProbe readiness_;
   const Accounts* accounts_;
   const JsonApi* api_;
+  const OnBehalfCalls* calls_;
   std::unique_ptr<httplib::Server> server_;
   std::atomic<bool> stopping_ = false;
   std::atomic<bool> serve_called_ = false;

@@ -1,7 +1,10 @@
-// Benchmark of the front door's JSON API (issue #13): the same read
+// Benchmark of the front door (issues #13 and #14): the same read
 // (GetTrajectory) and change (CreateSignal) made by N concurrent sessions
-// through /v1 and by N concurrent clients directly over gRPC with mTLS, on
-// the same stack: requests/s, p50 and p99, and the door's overhead as a
+// through /v1 and by N concurrent clients directly over gRPC with mTLS, and
+// the coordinator's pages — the caseload (/trajecten) and a trajectory's
+// page (/trajecten/{id}) over --trajectories trajectories — beside the same
+// data fetched directly over gRPC, on the same stack: requests/s, p50 and
+// p99, and the door's overhead (for the pages: the rendering's cost) as a
 // ratio. Not a test: it prints figures. Run through tests/bench/run-door-bench.
 #include <grpcpp/client_context.h>
 #include <httplib.h>
@@ -20,6 +23,7 @@
 #include <vector>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
 #include "services/common/credentials.h"
@@ -200,7 +204,7 @@ std::vector<Session> LogIn(const StackEnv& env, int port, int count) {
 }
 
 void Print(const std::string& what, const Figures& door, const Figures& direct) {
-  std::cout << std::fixed << std::setprecision(1) << what << ": /v1 " << door.per_second
+  std::cout << std::fixed << std::setprecision(1) << what << ": door " << door.per_second
             << " req/s p50 " << door.p50 << " ms p99 " << door.p99 << " ms | gRPC "
             << direct.per_second << " req/s p50 " << direct.p50 << " ms p99 " << direct.p99
             << " ms | door/gRPC throughput " << std::setprecision(2)
@@ -217,11 +221,15 @@ int main(int argc, char** argv) {
   int clients = 8;
   int reads = 200;
   int writes = 40;
+  int trajectories = 1000;
+  int pages = 100;
   CLI::App app("front door benchmark");
   app.add_option("--env", env_path, "stack.env of a running stack")->required();
   app.add_option("--sessions", clients, "concurrent sessions (and gRPC clients)");
   app.add_option("--reads", reads, "reads per session");
   app.add_option("--writes", writes, "changes per session");
+  app.add_option("--trajectories", trajectories, "trajectories in the caseload for the pages");
+  app.add_option("--pages", pages, "pages per session");
   CLI11_PARSE(app, argc, argv);
   try {
     const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
@@ -288,6 +296,101 @@ int main(int argc, char** argv) {
     Print("read  (GetTrajectory)", Run(clients, reads, door_read), Run(clients, reads, grpc_read));
     Print("change (CreateSignal)", Run(clients, writes, door_write),
           Run(clients, writes, grpc_write));
+
+    // The pages, over a caseload of `trajectories` (the signals above
+    // count: each opened one), the one on its page with a reflection
+    // period running and a timeline.
+    const int more = std::max(0, trajectories - static_cast<int>(sequence.load()) - 1);
+    Run(clients, (more + clients - 1) / clients, grpc_write);
+    pb::RegisterPersonRequest reg;
+    reg.set_request_id("door-bench-person-" + run);
+    reg.mutable_identity()->set_given_name("Grace");
+    reg.mutable_identity()->set_family_name("Okafor");
+    reg.set_age_status(pb::AGE_STATUS_CONFIRMED_ADULT);
+    pb::RegisterPersonResponse registered;
+    if (!stub->RegisterPerson(context().get(), reg, &registered).ok()) {
+      throw std::runtime_error("RegisterPerson failed");
+    }
+    pb::Trajectory t = registered.trajectory();
+    pb::RecordScreeningRequest screen;
+    screen.set_request_id("door-bench-screen-" + run);
+    screen.set_trajectory_id(t.id());
+    screen.set_etag(t.etag());
+    for (const auto indicator :
+         {pb::INDICATOR_RECRUITMENT, pb::INDICATOR_TRANSPORT, pb::INDICATOR_WITHHELD_DOCUMENTS}) {
+      auto* a = screen.mutable_screening()->add_indicators();
+      a->set_indicator(indicator);
+      a->set_score(pb::INDICATOR_SCORE_EVIDENCE);
+    }
+    screen.mutable_screening()->add_forms(pb::EXPLOITATION_FORM_SEXUAL);
+    pb::DecideRouteRequest route;
+    pb::StartReflectionPeriodRequest reflect;
+    if (!stub->RecordScreening(context().get(), screen, &t).ok()) {
+      throw std::runtime_error("RecordScreening failed");
+    }
+    route.set_request_id("door-bench-route-" + run);
+    route.set_trajectory_id(t.id());
+    route.set_etag(t.etag());
+    route.set_route(pb::ROUTE_B_ACTIVE);
+    route.set_consents_to_referral(true);
+    if (!stub->DecideRoute(context().get(), route, &t).ok()) {
+      throw std::runtime_error("DecideRoute failed");
+    }
+    reflect.set_request_id("door-bench-reflect-" + run);
+    reflect.set_trajectory_id(t.id());
+    reflect.set_etag(t.etag());
+    if (!stub->StartReflectionPeriod(context().get(), reflect, &t).ok()) {
+      throw std::runtime_error("StartReflectionPeriod failed");
+    }
+    auto shelter =
+        ketenregie::shelter::v1::ShelterService::NewStub(ketenregie::common::OrganisationChannel(
+            env.At("KETENREGIE_SHELTER_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+            env.At("KETENREGIE_CA")));
+    const auto page_of = [&](const std::string& path) {
+      return [&, path](int c) {
+        const auto r = doors[static_cast<std::size_t>(c)]->Get(
+            path.c_str(), Browser(port, sessions[static_cast<std::size_t>(c)].cookie));
+        return r && r->status == 200 && r->body.find("</html>") != std::string::npos;
+      };
+    };
+    // What the pages ask the services, asked directly.
+    const auto grpc_caseload = [&](int) {
+      pb::ListTrajectoriesRequest list;
+      list.mutable_page()->set_page_size(25);
+      pb::ListTrajectoriesResponse out;
+      return stub->ListTrajectories(context().get(), list, &out).ok() &&
+             out.trajectories_size() == 25;
+    };
+    const auto grpc_trajectory = [&](int) {
+      pb::GetTrajectoryRequest get;
+      get.set_id(t.id());
+      pb::Trajectory got;
+      ketenregie::shelter::v1::ListPlacementsRequest placements;
+      placements.set_trajectory_id(t.id());
+      placements.mutable_page()->set_page_size(20);
+      ketenregie::shelter::v1::ListPlacementsResponse placed;
+      pb::ListTasksRequest tasks;
+      tasks.set_trajectory_id(t.id());
+      tasks.set_state(pb::TASK_STATE_OPEN);
+      tasks.mutable_page()->set_page_size(50);
+      pb::ListTasksResponse open;
+      pb::ListTimelineRequest timeline;
+      timeline.set_trajectory_id(t.id());
+      timeline.mutable_page()->set_page_size(20);
+      pb::ListTimelineResponse entries;
+      return stub->GetTrajectory(context().get(), get, &got).ok() &&
+             shelter->ListPlacements(context().get(), placements, &placed).ok() &&
+             stub->ListTasks(context().get(), tasks, &open).ok() &&
+             stub->ListTimeline(context().get(), timeline, &entries).ok();
+    };
+    Run(clients, 5, page_of("/trajecten"));
+    Run(clients, 5, grpc_caseload);
+    std::cout << "trajectories=" << sequence.load() + 1 << "\n";
+    Print("page  /trajecten (caseload, 25 rows)", Run(clients, pages, page_of("/trajecten")),
+          Run(clients, pages, grpc_caseload));
+    Print("page  /trajecten/{id} (trajectory)",
+          Run(clients, pages, page_of("/trajecten/" + t.id())),
+          Run(clients, pages, grpc_trajectory));
     return 0;
   } catch (const std::exception& e) {
     std::cerr << "door_bench: " << e.what() << "\n";

@@ -28,17 +28,21 @@ const codes = new Map(
     .map(([organisation, user, code]) => [`${organisation}/${user}`, code]),
 );
 
+// How far the stack's clock is ahead of the real time, in seconds.
+function serverClockOffset() {
+  try {
+    return Number(readFileSync(required('KETENREGIE_TEST_CLOCK_FILE'), 'utf8').trim()) || 0;
+  } catch {
+    return 0; // no file yet: the services run on the real time
+  }
+}
+
 // Moves the clock of every service of the stack on by `seconds` (the
 // stack's shared test clock: an offset in a file they read), and waits
 // until every service has read it (each reads it at most every 100 ms).
 export async function moveServerClock(seconds) {
   const file = required('KETENREGIE_TEST_CLOCK_FILE');
-  let offset = 0;
-  try {
-    offset = Number(readFileSync(file, 'utf8').trim()) || 0;
-  } catch {
-    // No file yet: the services run on the real time.
-  }
+  const offset = serverClockOffset();
   writeFileSync(`${file}.new`, `${offset + seconds}\n`);
   renameSync(`${file}.new`, file);
   await new Promise((resolve) => setTimeout(resolve, 500));
@@ -100,9 +104,10 @@ function base32Decode(text) {
 }
 
 // The six-digit code an authenticator app shows for `secret` (base32) in
-// the 30-second step `offset` steps from now.
+// the 30-second step `offset` steps from now — now by the stack's clock,
+// which an earlier test may have moved on: the app agrees with the server.
 export function totp(secret, offset = 0) {
-  const step = Math.floor(Date.now() / 1000 / 30) + offset;
+  const step = Math.floor((Date.now() / 1000 + serverClockOffset()) / 30) + offset;
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
   const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();

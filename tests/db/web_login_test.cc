@@ -254,8 +254,9 @@ TEST_F(WebLoginTest, EnrolLogInWithACode_TheCookieOpensTheSession_LogoutEndsIt) 
   const auto confirmed = Browser()->Get("/uitgelogd");
   EXPECT_NE(confirmed->body.find("U bent uitgelogd."), std::string::npos);
   EXPECT_NE(confirmed->body.find(R"(href="/inloggen")"), std::string::npos);
-  EXPECT_NE(confirmed->body.find(R"(<script src="/static/uitgelogd.js" defer></script>)"),
-            std::string::npos)
+  EXPECT_NE(
+      confirmed->body.find(R"(<script src=")" + StaticUrl("uitgelogd.js") + R"(" defer></script>)"),
+      std::string::npos)
       << "the session's other tabs learn it";
   EXPECT_NE(logout->get_header_value("Set-Cookie").find("Max-Age=0"), std::string::npos);
   EXPECT_EQ(OpenSessions(), 0);

@@ -192,12 +192,40 @@ TEST(WebServerTest, EveryAnswer_CarriesTheSecurityHeaders_AndPagesAreNeverStored
                                     "application/x-www-form-urlencoded");
   ASSERT_NO_FATAL_FAILURE(ExpectSecurityHeaders(too_big, "POST too big"));
   EXPECT_EQ(too_big->get_header_value("Cache-Control"), "no-store");
-  // A stylesheet holds nothing personal: a browser may keep it a while.
-  const auto css = client->Get("/static/ketenregie.css");
+  // A stylesheet holds nothing personal, and its name changes with its
+  // content: a browser may keep it.
+  const auto css = client->Get(StaticUrl("ketenregie.css"));
   ASSERT_NO_FATAL_FAILURE(ExpectSecurityHeaders(css, "GET css"));
   EXPECT_EQ(css->status, 200);
   EXPECT_EQ(css->get_header_value("Content-Type"), "text/css; charset=utf-8");
-  EXPECT_NE(css->get_header_value("Cache-Control"), "no-store");
+  EXPECT_EQ(css->get_header_value("Cache-Control"), "public, max-age=31536000, immutable");
+  // The name without its hash is not served: an old page gets no new file.
+  EXPECT_EQ(client->Get("/static/ketenregie.css")->status, 404);
+}
+
+TEST(WebServerTest, StaticFiles_AreServedUnderTheirContentHash_WithTheBundles) {
+  RunningServer running(AllReady());
+  auto client = running.Client();
+  // The stylesheet bundle holds the NL Design System's components and
+  // tokens; the script bundle htmx, set up without eval or inline style.
+  const std::string css_url = StaticUrl("ketenregie.css");
+  EXPECT_TRUE(std::regex_match(css_url, std::regex(R"(/static/ketenregie-[0-9a-f]{16}\.css)")))
+      << css_url;
+  const auto css = client->Get(css_url);
+  ASSERT_EQ(css->status, 200);
+  EXPECT_NE(css->body.find(".utrecht-button"), std::string::npos);
+  EXPECT_NE(css->body.find("--utrecht-"), std::string::npos);
+  EXPECT_EQ(css->body.find("@import"), std::string::npos) << "the imports are bundled";
+  const auto js = client->Get(StaticUrl("ketenregie.js"));
+  ASSERT_EQ(js->status, 200);
+  EXPECT_EQ(js->get_header_value("Content-Type"), "text/javascript; charset=utf-8");
+  EXPECT_NE(js->body.find("htmx"), std::string::npos);
+  EXPECT_NE(js->body.find("includeIndicatorStyles"), std::string::npos);
+  // Every page names the files by their hashed addresses.
+  const auto page = client->Get("/");
+  EXPECT_NE(page->body.find("href=\"" + css_url + "\""), std::string::npos);
+  EXPECT_NE(page->body.find("src=\"" + StaticUrl("ketenregie.js") + "\""), std::string::npos);
+  EXPECT_THROW(StaticUrl("bestaat-niet.css"), std::out_of_range);
 }
 
 TEST(WebServerTest, StartPage_IsDutchHtml) {
@@ -456,7 +484,7 @@ TEST(WebServerTest, AccessLog_NamesTheRouteNeverThePathOrQuery) {
     RunningServer running(AllReady());
     auto client = running.Client();
     ASSERT_TRUE(client->Get("/trajecten/TRJ-4711?naam=Jansen"));
-    ASSERT_TRUE(client->Get("/static/ketenregie.css?v=Jansen"));
+    ASSERT_TRUE(client->Get(StaticUrl("ketenregie.css") + "?v=Jansen"));
     ASSERT_TRUE(client->Get("/"));
     // A malformed request line: what stands where the method should is
     // not logged either.
@@ -470,7 +498,7 @@ TEST(WebServerTest, AccessLog_NamesTheRouteNeverThePathOrQuery) {
   EXPECT_NE(lines.find("- - 400"), std::string::npos) << lines;
   EXPECT_EQ(lines.find("TRJ-4711"), std::string::npos) << lines;
   EXPECT_EQ(lines.find("Jansen"), std::string::npos) << lines;
-  EXPECT_EQ(lines.find("ketenregie.css"), std::string::npos) << lines;
+  EXPECT_EQ(lines.find("ketenregie-"), std::string::npos) << lines;
 }
 
 TEST(PagesTest, ValuesAreEscaped) {
@@ -509,7 +537,8 @@ TEST(PagesTest, OnlyTheLayoutHasAnUnescapedSlot_AndNoTemplateHasInlineScriptOrSt
     EXPECT_EQ(content.find("{{>"), std::string::npos) << file.path;
     // A script only from this site's own files, with nothing inside.
     EXPECT_FALSE(std::regex_search(
-        content, std::regex(R"(<script(?![^>]*\ssrc="/static/[a-z0-9-]+\.js"[^>]*></script>))")))
+        content,
+        std::regex(R"(<script(?![^>]*\ssrc="\{\{static\.[a-z0-9_]+_js\}\}"[^>]*></script>))")))
         << file.path << " has an inline script";
     EXPECT_EQ(content.find(" style="), std::string::npos) << file.path;
     EXPECT_EQ(content.find("<style"), std::string::npos) << file.path;
@@ -543,18 +572,20 @@ TEST(PagesTest, APageOfASession_SaysWhoAndWhen_AndWarnsBeforeTheEnd) {
   EXPECT_NE(page.find(R"(data-warn-in="780" data-end-in="900" hidden>)"), std::string::npos)
       << page;
   EXPECT_NE(page.find(R"(role="alertdialog")"), std::string::npos) << page;
-  EXPECT_NE(page.find(R"(<script src="/static/sessie.js" defer></script>)"), std::string::npos);
+  EXPECT_NE(page.find(R"(<script src=")" + StaticUrl("sessie.js") + R"(" defer></script>)"),
+            std::string::npos);
   // The script is served from the binary, as script.
-  const auto script = FindStatic("sessie.js");
+  const auto script = FindStatic(StaticUrl("sessie.js").substr(std::string("/static/").size()));
   ASSERT_TRUE(script.has_value());
   EXPECT_EQ(script->content_type, "text/javascript; charset=utf-8");
   EXPECT_NE(script->content.find("sessie-waarschuwing"), std::string_view::npos);
 
-  // Without a session: no one named, no logout, no warning, no script.
+  // Without a session: no one named, no logout, no warning, no session
+  // script.
   const std::string anonymous = pages.Render("error", "Titel", kainjow::mustache::data{});
   EXPECT_EQ(anonymous.find("Ingelogd als"), std::string::npos);
   EXPECT_EQ(anonymous.find("sessie-waarschuwing"), std::string::npos);
-  EXPECT_EQ(anonymous.find("<script"), std::string::npos);
+  EXPECT_EQ(anonymous.find(StaticUrl("sessie.js")), std::string::npos);
 }
 
 TEST(PagesTest, EveryErrorStatusHasDutchText) {

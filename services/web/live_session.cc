@@ -1,0 +1,45 @@
+#include "services/web/live_session.h"
+
+#include <httplib.h>
+
+#include "services/common/validation.h"
+#include "services/web/accounts.h"
+#include "services/web/texts.h"
+#include "workflow/session.h"
+
+namespace ketenregie::web {
+
+PageSession PageSessionOf(const directory::v1::Session& session, std::string csrf) {
+  const workflow::Instant answered = common::ToInstant(session.last_request_time());
+  const workflow::SessionTimes times{.logged_in = common::ToInstant(session.login_time()),
+                                     .last_request = answered,
+                                     .ended = std::nullopt};
+  return {.user = session.user_id(),
+          .organisation = session.organisation_id(),
+          .csrf = std::move(csrf),
+          .end_time = DutchClockTime(common::ToInstant(session.end_time())),
+          .warn_in = (common::ToInstant(session.warn_time()) - answered).count(),
+          .end_in = (common::ToInstant(session.end_time()) - answered).count(),
+          .final = workflow::SessionEndsAbsolutely(times)};
+}
+
+std::optional<LiveSession> RequireSession(const Accounts& accounts, const httplib::Request& request,
+                                          httplib::Response& response) {
+  const auto id = SessionIdFromCookies(request.get_header_value("Cookie"));
+  directory::v1::Session session;
+  if (!id || !accounts.CheckSession(SessionIdHash(*id), session).ok()) {
+    // The start page asks the directory again and says why (ended, or the
+    // directory cannot be reached), and offers the login.
+    response.set_redirect("/", 303);
+    return std::nullopt;
+  }
+  LiveSession live{.session = session,
+                   .who = {session.organisation_id(), session.user_id(), SessionIdHash(*id)},
+                   .page = {},
+                   .csrf = CsrfSecretOf(*id),
+                   .now = common::ToInstant(session.last_request_time())};
+  live.page = PageSessionOf(session, CsrfToken(live.csrf));
+  return live;
+}
+
+}  // namespace ketenregie::web

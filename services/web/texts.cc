@@ -1,0 +1,211 @@
+#include "services/web/texts.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+#include "workflow/calendar.h"
+
+namespace ketenregie::web {
+namespace {
+
+using Entry = std::pair<std::string_view, std::string_view>;
+
+// The values of the services' enums, as the screens say them.
+constexpr std::array kValues = std::to_array<Entry>({
+    // TrajectoryState
+    {"TRAJECTORY_STATE_SIGNALLED", "Signaal"},
+    {"TRAJECTORY_STATE_REGISTERED", "Aangemeld"},
+    {"TRAJECTORY_STATE_SCREENED", "Gescreend"},
+    {"TRAJECTORY_STATE_CHILD_PROTECTION", "Jeugdbescherming"},
+    {"TRAJECTORY_STATE_ACTIVE", "Actief traject"},
+    {"TRAJECTORY_STATE_DECLINED_FOR_NOW", "Wil nu (nog) niet"},
+    {"TRAJECTORY_STATE_CLOSED", "Afgesloten"},
+    // Route
+    {"ROUTE_A_CHILD_PROTECTION", "A — kind: eerst jeugdbescherming"},
+    {"ROUTE_B_ACTIVE", "B — actief traject"},
+    {"ROUTE_C_DECLINED_FOR_NOW", "C — wil nu niet, opvolging"},
+    {"ROUTE_D_GENERAL_HELP", "D — geen slachtoffer, algemene hulp"},
+    // AgeStatus
+    {"AGE_STATUS_CONFIRMED_ADULT", "Meerderjarig (bevestigd)"},
+    {"AGE_STATUS_MINOR", "Minderjarig"},
+    {"AGE_STATUS_DOUBTED", "Leeftijd betwijfeld: behandeld als minderjarig"},
+    // ReflectionState
+    {"REFLECTION_STATE_OFFERED", "Aangeboden"},
+    {"REFLECTION_STATE_RUNNING", "Loopt"},
+    {"REFLECTION_STATE_DECIDED", "Besluit genomen"},
+    {"REFLECTION_STATE_EXPIRED", "Verlopen"},
+    // ReflectionDecision
+    {"REFLECTION_DECISION_POLICE_REPORT", "Aangifte gedaan"},
+    {"REFLECTION_DECISION_OTHER_COOPERATION", "Andere medewerking aan het onderzoek"},
+    {"REFLECTION_DECISION_NO_REPORT_SERIOUS_REASONS",
+     "Geen aangifte om zwaarwegende redenen (dreiging, medisch)"},
+    {"REFLECTION_DECISION_DECLINED", "Wil geen aangifte of medewerking"},
+    // PermitState
+    {"PERMIT_STATE_APPLIED", "B8-vergunning aangevraagd"},
+    {"PERMIT_STATE_GRANTED", "B8-vergunning verleend"},
+    {"PERMIT_STATE_REJECTED", "B8-vergunning afgewezen"},
+    // ClosureReason
+    {"CLOSURE_REASON_STABLE_SELF_RELIANT", "Stabiel en zelfredzaam"},
+    {"CLOSURE_REASON_MOVED_ON", "Doorgestroomd naar een vervolgplek"},
+    {"CLOSURE_REASON_TRANSFERRED_REGION", "Overgedragen aan een andere regio"},
+    {"CLOSURE_REASON_REPATRIATED", "Teruggekeerd naar land van herkomst"},
+    {"CLOSURE_REASON_CONTACT_LOST", "Contact verloren"},
+    {"CLOSURE_REASON_DECLINED_FURTHER_HELP", "Wil geen verdere hulp"},
+    {"CLOSURE_REASON_DECEASED", "Overleden"},
+    {"CLOSURE_REASON_REFERRED_GENERAL_HELP", "Doorverwezen naar algemene hulp"},
+    {"CLOSURE_REASON_CONSULTATION_ONLY", "Alleen consultatie, geen aanmelding"},
+    // TaskState
+    {"TASK_STATE_OPEN", "Open"},
+    {"TASK_STATE_DONE", "Afgerond"},
+});
+
+// Tasks and timeline entries, by kind (workflow/: the actions of the
+// machines, and the services' events).
+constexpr std::array kKinds = std::to_array<Entry>({
+    {"signal.received", "Signaal ontvangen"},
+    {"person.registered", "Cliënt aangemeld"},
+    {"person.came_of_age", "Cliënt is meerderjarig geworden"},
+    {"person.date_of_birth_corrected", "Geboortedatum gecorrigeerd"},
+    {"age_status.set", "Leeftijdsstatus vastgelegd"},
+    {"screening.recorded", "Screening vastgelegd"},
+    {"route.decided", "Route besloten"},
+    {"route.a.notify_child_protection", "Jeugdbescherming ingelicht (route A)"},
+    {"coordinator.assigned", "Zorgcoördinator toegewezen"},
+    {"non_punishment.set", "Non-punishment vastgelegd"},
+    {"reflection.started", "Bedenktijd gestart"},
+    {"permit.apply_permit", "B8-vergunning aangevraagd"},
+    {"permit.grant_permit", "B8-vergunning verleend"},
+    {"permit.reject_permit", "B8-vergunning afgewezen"},
+    {"permit.renew_permit", "B8-vergunning verlengd"},
+    {"reminder.due", "Herinnering"},
+    {"task.requested", "Taak gevraagd door een ketenpartner"},
+    {"trajectory.linked", "Traject gekoppeld aan een eerder traject"},
+    {"trajectory.reactivated", "Traject weer actief"},
+    {"placement.requested", "Opvangplek aangevraagd"},
+    {"placement.started", "Plaatsing begonnen"},
+    {"placement.cancelled", "Aanvraag opvangplek geannuleerd"},
+    {"placement.continued", "Reden vastgelegd om langer dan drie maanden te blijven"},
+    {"handoff.completed", "Overdracht afgerond"},
+    {"handoff.expired", "Overdracht verlopen"},
+    {"handoffs.revoke", "Overdrachten ingetrokken"},
+    {"consent.granted", "Toestemming gegeven"},
+    {"consent.refused", "Toestemming geweigerd"},
+    {"consent.superseded", "Toestemming vervangen door een nieuwe"},
+    {"consent.proposed", "Toestemming voorgesteld"},
+    {"override.requested", "Doorbreking aangevraagd"},
+    {"override.active_pending_approval", "Doorbreking actief, tweede akkoord nog nodig"},
+    {"override.active", "Doorbreking actief"},
+    {"trajectory.opened", "Traject geopend"},
+    {"trajectory.state_changed", "Fase van het traject gewijzigd"},
+    {"trajectory.closed", "Traject afgesloten"},
+    {"trajectory.reopened", "Traject heropend"},
+    {"trajectory.adult", "Cliënt is meerderjarig geworden"},
+    {"age.review", "Leeftijd beoordelen"},
+    {"task.done", "Taak afgerond"},
+    {"age.turns_18", "Cliënt wordt 18"},
+    {"age.turned_18", "Cliënt is 18 geworden"},
+    {"age.date_of_birth_corrected", "Geboortedatum gecorrigeerd"},
+    {"route.a_required", "Route A nodig: kind naar jeugdbescherming"},
+    {"route.a.child_protection", "Melding aan jeugdbescherming"},
+    {"route_c.follow_up", "Opvolging route C: vragen of de cliënt opnieuw wil kijken"},
+    {"reflection.expires_in_14_days", "Bedenktijd eindigt over 14 dagen"},
+    {"reflection.ends_in_14_days", "Bedenktijd eindigt over 14 dagen"},
+    {"reflection.ends_in_3_days", "Bedenktijd eindigt over 3 dagen"},
+    {"reflection.expiry", "Bedenktijd eindigt"},
+    {"reflection.expired", "Bedenktijd verlopen"},
+    {"reflection.decided", "Besluit over de bedenktijd"},
+    {"permit.renewal_due", "B8-vergunning verlengen"},
+    {"permit.renewed", "B8-vergunning verlengd"},
+    {"permit.rejected", "B8-vergunning afgewezen"},
+    {"placement.limit", "Plaatsing bereikt de grens van drie maanden"},
+    {"placement.limit_in_14_days", "Plaatsing bereikt over 14 dagen drie maanden"},
+    {"placement.limit_in_7_days", "Plaatsing bereikt over 7 dagen drie maanden"},
+    {"placement.overdue", "Plaatsing duurt langer dan drie maanden"},
+    {"placement.ended", "Plaatsing beëindigd"},
+    {"placement.open_after_closure", "Plaatsing loopt nog na afsluiting"},
+    {"handoff.sent", "Overdracht verstuurd"},
+    {"handoff.accepted", "Overdracht aangenomen"},
+    {"handoff.declined", "Overdracht geweigerd"},
+    {"handoff.revoked", "Overdracht ingetrokken"},
+    {"handoff.answer_due", "Antwoord op overdracht verwacht"},
+    {"handoff.unanswered", "Overdracht niet beantwoord"},
+    {"consent.withdrawn", "Toestemming ingetrokken"},
+    {"consent.expired", "Toestemming verlopen"},
+    {"consent.expiry", "Toestemming verloopt"},
+    {"consent.ended", "Toestemming beëindigd"},
+    {"override.approval_needed", "Doorbreking van het beroepsgeheim: tweede akkoord nodig"},
+    {"override.approval_due", "Tweede akkoord op doorbreking verwacht"},
+    {"override.approval_lapsed", "Doorbreking vervallen: geen tweede akkoord op tijd"},
+    {"override.decided", "Besluit over doorbreking"},
+    {"override.rejected", "Doorbreking afgewezen"},
+    {"override.revoked", "Doorbreking ingetrokken"},
+    {"override.expired", "Doorbreking verlopen"},
+    {"override.expiry", "Doorbreking verloopt"},
+});
+
+constexpr std::array<std::string_view, 12> kMonths = {
+    "januari", "februari", "maart",     "april",   "mei",      "juni",
+    "juli",    "augustus", "september", "oktober", "november", "december"};
+constexpr std::array<std::string_view, 12> kShortMonths = {
+    "jan", "feb", "mrt", "apr", "mei", "jun", "jul", "aug", "sep", "okt", "nov", "dec"};
+
+std::string_view Find(const auto& table, std::string_view key) {
+  const auto found =
+      std::find_if(table.begin(), table.end(), [key](const Entry& e) { return e.first == key; });
+  return found == table.end() ? std::string_view() : found->second;
+}
+
+}  // namespace
+
+std::string DutchDate(workflow::Instant instant) {
+  const auto date = workflow::ToAmsterdam(instant).date;
+  return fmt::format("{} {} {}", static_cast<unsigned>(date.day()),
+                     kMonths[static_cast<unsigned>(date.month()) - 1],
+                     static_cast<int>(date.year()));
+}
+
+std::string DutchDateTime(workflow::Instant instant) {
+  const auto local = workflow::ToAmsterdam(instant);
+  const auto seconds = local.time_of_day.count();
+  return fmt::format("{} {} {} {:02}:{:02}", static_cast<unsigned>(local.date.day()),
+                     kShortMonths[static_cast<unsigned>(local.date.month()) - 1],
+                     static_cast<int>(local.date.year()), seconds / 3600, seconds / 60 % 60);
+}
+
+std::string DutchClockTime(workflow::Instant instant, bool seconds) {
+  const auto of_day = static_cast<int>(workflow::ToAmsterdam(instant).time_of_day.count() % 86400);
+  return seconds ? fmt::format("{:02}:{:02}:{:02}", of_day / 3600, of_day / 60 % 60, of_day % 60)
+                 : fmt::format("{:02}:{:02}", of_day / 3600, of_day / 60 % 60);
+}
+
+std::string DutchMonthStart(std::chrono::year_month_day month) {
+  const unsigned m = static_cast<unsigned>(month.month());
+  return m == 1 ? fmt::format("jan {}", static_cast<int>(month.year()))
+                : std::string(kShortMonths[m - 1]);
+}
+
+std::string DutchDaysFrom(workflow::Instant today, workflow::Instant at) {
+  const int days = workflow::CalendarDaysBetween(today, at);
+  if (days == 0) {
+    return "vandaag";
+  }
+  if (days == 1) {
+    return "morgen";
+  }
+  if (days == -1) {
+    return "gisteren";
+  }
+  return days > 0 ? fmt::format("over {} dagen", days) : fmt::format("{} dagen geleden", -days);
+}
+
+std::string_view DutchOfValue(std::string_view name) { return Find(kValues, name); }
+
+std::string DutchOfKind(std::string_view kind) {
+  const std::string_view dutch = Find(kKinds, kind);
+  return dutch.empty() ? "Gebeurtenis (" + std::string(kind) + ")" : std::string(dutch);
+}
+
+}  // namespace ketenregie::web
