@@ -5,6 +5,7 @@
 #include "services/common/validation.h"
 #include "services/web/accounts.h"
 #include "services/web/texts.h"
+#include "services/web/web_server.h"
 #include "workflow/session.h"
 
 namespace ketenregie::web {
@@ -21,6 +22,19 @@ PageSession PageSessionOf(const directory::v1::Session& session, std::string csr
           .warn_in = (common::ToInstant(session.warn_time()) - answered).count(),
           .end_in = (common::ToInstant(session.end_time()) - answered).count(),
           .final = workflow::SessionEndsAbsolutely(times)};
+}
+
+void AnswerPage(const Pages& pages, httplib::Response& response, const LiveSession& live,
+                std::string_view name, std::string_view title, kainjow::mustache::data page,
+                int status) {
+  page.set("csrf", live.page.csrf);
+  response.status = status;
+  response.set_content(pages.Render(name, title, page, &live.page), std::string(kHtmlContentType));
+}
+
+void WebServer::Show(httplib::Response& response, const LiveSession& live, std::string_view name,
+                     std::string_view title, kainjow::mustache::data page, int status) const {
+  AnswerPage(pages_, response, live, name, title, std::move(page), status);
 }
 
 std::optional<LiveSession> RequireSession(const Accounts& accounts, const httplib::Request& request,

@@ -60,6 +60,92 @@ constexpr std::array kValues = std::to_array<Entry>({
     // TaskState
     {"TASK_STATE_OPEN", "Open"},
     {"TASK_STATE_DONE", "Afgerond"},
+    // ReporterKind
+    {"REPORTER_KIND_SCHOOL", "School"},
+    {"REPORTER_KIND_MUNICIPALITY", "Gemeente (bijvoorbeeld na een prostitutiecontrole)"},
+    {"REPORTER_KIND_POLICE", "Politie"},
+    {"REPORTER_KIND_GGD", "GGD"},
+    {"REPORTER_KIND_FIELDWORK", "Veldwerk, on- of offline"},
+    {"REPORTER_KIND_SELF", "De persoon zelf"},
+    {"REPORTER_KIND_CARE_PROVIDER", "Zorgaanbieder"},
+    {"REPORTER_KIND_OTHER", "Anders"},
+    // GenderIdentity
+    {"GENDER_IDENTITY_WOMAN", "Vrouw"},
+    {"GENDER_IDENTITY_MAN", "Man"},
+    {"GENDER_IDENTITY_NON_BINARY", "Non-binair"},
+    {"GENDER_IDENTITY_NOT_STATED", "Niet opgegeven"},
+    // ExploitationForm (praktische-handleiding, Bijlage 1)
+    {"EXPLOITATION_FORM_SEXUAL", "Seksuele uitbuiting"},
+    {"EXPLOITATION_FORM_LABOUR", "Arbeidsuitbuiting"},
+    {"EXPLOITATION_FORM_CRIMINAL",
+     "Gedwongen bedelarij of strafbare activiteiten (criminele uitbuiting)"},
+    {"EXPLOITATION_FORM_ORGAN_REMOVAL", "Orgaanverwijdering"},
+    // ScreeningOutcome
+    {"SCREENING_OUTCOME_POSSIBLE_VICTIM", "Mogelijk slachtoffer van mensenhandel"},
+    {"SCREENING_OUTCOME_NOT_A_VICTIM", "Geen slachtoffer van mensenhandel"},
+    {"SCREENING_OUTCOME_SMUGGLING", "Mensensmokkel, geen mensenhandel"},
+    {"SCREENING_OUTCOME_MORE_INFORMATION_NEEDED", "Meer informatie nodig"},
+    // IndicatorScore: the columns of Bijlage 1
+    {"INDICATOR_SCORE_NONE", "0 — Geen signalen"},
+    {"INDICATOR_SCORE_SIGNALS", "1 — Aanwezigheid van signalen"},
+    {"INDICATOR_SCORE_EVIDENCE", "2 — Bewijs"},
+    {"INDICATOR_SCORE_MORE_INFORMATION_NEEDED", "3 — Meer info vereist"},
+    // Indicator: the rows of Bijlage 1
+    {"INDICATOR_RECRUITMENT", "Werving"},
+    {"INDICATOR_TRANSPORT", "Vervoer/overbrenging"},
+    {"INDICATOR_HOUSING", "Huisvesting/opnemen"},
+    {"INDICATOR_THREAT", "Dreiging"},
+    {"INDICATOR_VIOLENCE", "Geweld"},
+    {"INDICATOR_RESTRICTED_MOVEMENT", "Beperking van bewegingsvrijheid"},
+    {"INDICATOR_ISOLATION", "Isoleren"},
+    {"INDICATOR_WITHHELD_DOCUMENTS", "Achterhouden van documenten"},
+    {"INDICATOR_WITHHELD_WAGES", "Inhouden van loon"},
+    {"INDICATOR_FRAUD_DECEPTION", "Fraude/misleiding"},
+    {"INDICATOR_ABUSE_OF_VULNERABILITY", "Machtsmisbruik / misbruik van een kwetsbare positie"},
+    {"INDICATOR_PAYMENTS", "Geven of ontvangen van betalingen"},
+});
+
+// Signals of each indicator, in the words of the source
+// (praktische-handleiding-eerstelijns-signalering, "Wat zijn de indicatoren"),
+// shortened to one or two of its examples.
+constexpr std::array kIndicatorSignals = std::to_array<Entry>({
+    {"INDICATOR_RECRUITMENT",
+     "De persoon wist niet waar hij/zij ging werken, betaalde een buitensporige vergoeding voor de "
+     "werving, of heeft geen (begrijpelijke) arbeidsovereenkomst."},
+    {"INDICATOR_TRANSPORT",
+     "De persoon organiseerde zijn/haar reis niet zelf of kende de route niet; lijkt bang voor wie "
+     "hem/haar "
+     "begeleidt; krijgt zijn/haar paspoort pas vlak voor de grens terug."},
+    {"INDICATOR_HOUSING",
+     "De persoon woont en slaapt op het werk, in overvolle of ongezonde ruimten, met beperkte "
+     "bewegingsvrijheid op de verblijfslocatie."},
+    {"INDICATOR_THREAT",
+     "De persoon toont angst, vooral bij de begeleider of leidinggevende; begeleiders zijn "
+     "agressief tegen hem/haar."},
+    {"INDICATOR_VIOLENCE",
+     "Zichtbare verwondingen (blauwe plekken, littekens, brandwonden); vaak naar de spoedeisende "
+     "hulp."},
+    {"INDICATOR_RESTRICTED_MOVEMENT",
+     "Wonen en werken op één locatie; camera's, gesloten deuren of dichtgemaakte ramen; zonder "
+     "toestemming verhuisd naar een andere locatie."},
+    {"INDICATOR_ISOLATION",
+     "De persoon kent zijn/haar eigen adres niet; geen toegang tot telefoon of internet; de "
+     "werkgever "
+     "antwoordt of vertaalt voor hem/haar."},
+    {"INDICATOR_WITHHELD_DOCUMENTS",
+     "Geen toegang tot eigen identiteitsdocumenten of retourticket; documenten lijken vervalst."},
+    {"INDICATOR_WITHHELD_WAGES",
+     "Al het verdiende geld moet worden afgestaan; geen bewijs van loonbetaling; de persoon weet "
+     "niet hoeveel hij/zij verdient."},
+    {"INDICATOR_FRAUD_DECEPTION",
+     "De persoon wist niet dat hij/zij in de prostitutie terecht zou komen, of de voorwaarden "
+     "verschillen van wat is toegezegd."},
+    {"INDICATOR_ABUSE_OF_VULNERABILITY",
+     "Geen verblijfs- of werkvergunning; afhankelijk van de werkgever voor onderdak of eten; "
+     "emotioneel gebonden (liefdesrelatie, familie); spreekt de taal niet."},
+    {"INDICATOR_PAYMENTS",
+     "Schulden voor werving, vervoer of huisvesting worden ingehouden; ouders kregen geld om hun "
+     "kind mee te laten gaan."},
 });
 
 // Tasks and timeline entries, by kind (workflow/: the actions of the
@@ -202,6 +288,10 @@ std::string DutchDaysFrom(workflow::Instant today, workflow::Instant at) {
 }
 
 std::string_view DutchOfValue(std::string_view name) { return Find(kValues, name); }
+
+std::string_view IndicatorSignals(std::string_view indicator) {
+  return Find(kIndicatorSignals, indicator);
+}
 
 std::string DutchOfKind(std::string_view kind) {
   const std::string_view dutch = Find(kKinds, kind);

@@ -28,6 +28,10 @@ std::string_view DutchOf(E value) {
   return found == nullptr ? std::string_view() : DutchOfValue(found->name());
 }
 
+/// What signals of Bijlage 1's indicator `indicator` ("INDICATOR_THREAT")
+/// look like, in the source's words; empty for none.
+std::string_view IndicatorSignals(std::string_view indicator);
+
 /// What a task or timeline entry of kind `kind` ("reflection.expires_in_14_days")
 /// says, in Dutch; for a kind the catalogue lacks, a general sentence with
 /// the code, so nothing is hidden.

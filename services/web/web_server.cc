@@ -356,6 +356,7 @@ void WebServer::Routes() {
       });
   LoginRoutes();
   WorkspaceRoutes();
+  IntakeRoutes();
   if (accounts_ != nullptr && api_ != nullptr) {
     const auto api = [this](const httplib::Request& request, httplib::Response& response) {
       Api(request, response);

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <kainjow/mustache.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,7 @@ struct Response;
 namespace ketenregie::web {
 
 class Accounts;
+struct LiveSession;
 class JsonApi;
 class OnBehalfCalls;
 class Pages;
@@ -96,6 +98,11 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///                               timeline
 ///   GET /taken                  deadlines and open tasks
 ///   POST /taken/afronden        marks a task done (CSRF token)
+///   GET /signalen/nieuw, POST /signalen   a new signal or consultation
+///   GET /signalen/{id}          the signal, and registration for it
+///   GET, POST /aanmelden        registration (aanmelding), with a warning
+///                               when she was registered before
+///   GET, POST /trajecten/{id}/screening   the screening of Bijlage 1
 class WebServer {
  public:
   WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
@@ -123,6 +130,7 @@ class WebServer {
   void Routes();
   void LoginRoutes();
   void WorkspaceRoutes();
+  void IntakeRoutes();
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session
@@ -131,6 +139,9 @@ class WebServer {
   void Home(const httplib::Request& request, httplib::Response& response,
             std::string_view notice = {});
   void Api(const httplib::Request& request, httplib::Response& response);
+  /// Answers with page `name` of a live session (AnswerPage).
+  void Show(httplib::Response& response, const LiveSession& live, std::string_view name,
+            std::string_view title, kainjow::mustache::data page, int status = 200) const;
   void Ready(httplib::Response& response);
 
   WebConfig config_;

@@ -9,17 +9,15 @@
 #include <string>
 #include <utility>
 
-#include "google/rpc/error_details.pb.h"
-#include "google/rpc/status.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
-#include "services/common/catalogue.h"
 #include "services/common/ids.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/web/json_api.h"
 #include "services/web/live_session.h"
 #include "services/web/on_behalf.h"
+#include "services/web/page_support.h"
 #include "services/web/texts.h"
 #include "services/web/time_bar.h"
 #include "services/web/web_server.h"
@@ -39,82 +37,6 @@ constexpr int kTimelinePageSize = 20;
 constexpr int kTasksPageSize = 50;
 // The deadline windows the caseload filters on, in days.
 constexpr int kWindows[] = {7, 14, 30};
-
-std::string Field(const std::multimap<std::string, std::string>& form, const std::string& name) {
-  const auto found = form.find(name);
-  return found == form.end() ? std::string() : found->second;
-}
-
-std::string Query(const httplib::Request& request, const std::string& name) {
-  return request.has_param(name) ? request.get_param_value(name) : std::string();
-}
-
-// A trajectory named without personal data: the first eight characters of
-// its id, which the coordinator can tell apart on her list.
-std::string ShortId(const std::string& id) { return id.substr(0, 8); }
-
-// "a=1&b=2", each value encoded: a link that keeps the filters.
-std::string QueryString(const std::vector<std::pair<std::string, std::string>>& fields) {
-  std::string out;
-  for (const auto& [name, value] : fields) {
-    if (value.empty()) {
-      continue;
-    }
-    out += (out.empty() ? "" : "&") + name + "=" + httplib::detail::encode_query_param(value);
-  }
-  return out;
-}
-
-// What a person reads about a refusal, next to the action it refused: the
-// service's Dutch sentence, the rule and the document it rests on, and
-// every field it names.
-data RefusalOf(const grpc::Status& status) {
-  const grpc::Status detailed = common::WithDetails(status);
-  data refusal;
-  std::string message = common::DutchMessageOf(detailed);
-  refusal.set("message", message.empty() ? "Er ging iets mis. Probeer het opnieuw." : message);
-  const std::string reason = common::ReasonOf(detailed);
-  if (reason.starts_with("R-")) {
-    refusal.set("rule", reason);
-    if (const common::CatalogueEntry* entry = common::FindInCatalogue(reason)) {
-      refusal.set("source", std::string(entry->source));
-    }
-  }
-  google::rpc::Status body;
-  list fields;
-  if (body.ParseFromString(detailed.error_details())) {
-    for (const auto& detail : body.details()) {
-      google::rpc::BadRequest bad;
-      if (detail.UnpackTo(&bad)) {
-        for (const auto& violation : bad.field_violations()) {
-          data field;
-          field.set("field", violation.field());
-          field.set("description", violation.description());
-          fields.push_back(field);
-        }
-      }
-    }
-  }
-  if (!fields.empty()) {
-    refusal.set("fields", fields);
-  }
-  return refusal;
-}
-
-// Sets `key` only for a value: mustache's inverted section ({{^key}}) takes
-// an empty string for a value, so an unset field must stay unset.
-void SetIfAny(data& into, const std::string& key, std::string_view value) {
-  if (!value.empty()) {
-    into.set(key, std::string(value));
-  }
-}
-
-void AddDeadline(data& into, workflow::Instant now, const google::protobuf::Timestamp& at) {
-  const workflow::Instant when = common::ToInstant(at);
-  into.set("deadline", DutchDate(when));
-  into.set("days_left", DutchDaysFrom(now, when));
-  into.set("overdue", when < now);
-}
 
 // The caseload's filters as the form shows them, and as the request to the
 // trajectory service.
@@ -195,21 +117,11 @@ void WebServer::WorkspaceRoutes() {
   if (accounts_ == nullptr || calls_ == nullptr) {
     return;
   }
-  // A page of a session: the layout with who is logged in, its own title
-  // (never personal data), and no caching (every answer of the server).
-  const auto show = [this](httplib::Response& response, const LiveSession& live,
-                           std::string_view name, std::string_view title, data page,
-                           int status = 200) {
-    page.set("csrf", live.page.csrf);
-    response.status = status;
-    response.set_content(pages_.Render(name, title, page, &live.page),
-                         std::string(kHtmlContentType));
-  };
 
   // The caseload: the organisation's trajectories, newest first, or those
   // whose reflection period ends within the window, soonest first.
   Get("/trajecten", "/trajecten",
-      [this, show](const httplib::Request& request, httplib::Response& response) {
+      [this](const httplib::Request& request, httplib::Response& response) {
         const auto live = RequireSession(*accounts_, request, response);
         if (!live) {
           return;
@@ -271,8 +183,8 @@ void WebServer::WorkspaceRoutes() {
         const grpc::Status status = calls_->Call<tv1::TrajectoryService>(
             live->who, &tv1::TrajectoryService::Stub::ListTrajectories, list_request, answer);
         if (!status.ok()) {
-          page.set("refusal", RefusalOf(status));
-          show(response, *live, "caseload", "Werkvoorraad", page,
+          page.set("refusal", RefusalOf(status).view);
+          Show(response, *live, "caseload", "Werkvoorraad", page,
                HttpStatusOfCode(status.error_code()));
           return;
         }
@@ -306,15 +218,14 @@ void WebServer::WorkspaceRoutes() {
         page.set("first_page", QueryString({{"fase", filter.state},
                                             {"coordinator", filter.coordinator},
                                             {"termijn", filter.window}}));
-        show(response, *live, "caseload", "Werkvoorraad", page);
+        Show(response, *live, "caseload", "Werkvoorraad", page);
       });
 
   // The deadlines and tasks: open tasks of the organisation (or her own),
   // soonest first, each with its "done" form.
-  const auto tasks_page = [this, show](const httplib::Request& request, httplib::Response& response,
-                                       const LiveSession& live, const std::string& who,
-                                       const std::string& failed_task, const data* refusal,
-                                       int status) {
+  const auto tasks_page = [this](const httplib::Request& request, httplib::Response& response,
+                                 const LiveSession& live, const std::string& who,
+                                 const std::string& failed_task, const data* refusal, int status) {
     tv1::ListTasksRequest list_request;
     list_request.mutable_page()->set_page_size(kTasksPageSize);
     list_request.mutable_page()->set_page_token(Query(request, "pagina"));
@@ -328,8 +239,8 @@ void WebServer::WorkspaceRoutes() {
     const grpc::Status listed = calls_->Call<tv1::TrajectoryService>(
         live.who, &tv1::TrajectoryService::Stub::ListTasks, list_request, answer);
     if (!listed.ok()) {
-      page.set("refusal", RefusalOf(listed));
-      show(response, live, "tasks", "Termijnen en taken", page,
+      page.set("refusal", RefusalOf(listed).view);
+      Show(response, live, "tasks", "Termijnen en taken", page,
            HttpStatusOfCode(listed.error_code()));
       return;
     }
@@ -364,7 +275,7 @@ void WebServer::WorkspaceRoutes() {
       // longer open (done elsewhere in the meantime).
       page.set(listed ? "refused" : "refusal", listed ? data(true) : *refusal);
     }
-    show(response, live, "tasks", "Termijnen en taken", page, status);
+    Show(response, live, "tasks", "Termijnen en taken", page, status);
   };
   Get("/taken", "/taken",
       [this, tasks_page](const httplib::Request& request, httplib::Response& response) {
@@ -402,7 +313,7 @@ void WebServer::WorkspaceRoutes() {
            response.set_redirect("/taken?wie=" + who, 303);
            return;
          }
-         const data refusal = RefusalOf(status);
+         const data refusal = RefusalOf(status).view;
          tasks_page(request, response, *live, who, complete.task_id(), &refusal,
                     HttpStatusOfCode(status.error_code()));
        });
@@ -410,7 +321,7 @@ void WebServer::WorkspaceRoutes() {
   // The trajectory page: what the trajectory service says of it, its time
   // bar, its open tasks and its timeline, newest first.
   Get(R"(/trajecten/([0-9a-f-]{36}))", "/trajecten/{id}",
-      [this, show](const httplib::Request& request, httplib::Response& response) {
+      [this](const httplib::Request& request, httplib::Response& response) {
         const auto live = RequireSession(*accounts_, request, response);
         if (!live) {
           return;
@@ -423,8 +334,8 @@ void WebServer::WorkspaceRoutes() {
             live->who, &tv1::TrajectoryService::Stub::GetTrajectory, get, t);
         data page;
         if (!status.ok()) {
-          page.set("refusal", RefusalOf(status));
-          show(response, *live, "trajectory", "Traject", page,
+          page.set("refusal", RefusalOf(status).view);
+          Show(response, *live, "trajectory", "Traject", page,
                HttpStatusOfCode(status.error_code()));
           return;
         }
@@ -439,7 +350,19 @@ void WebServer::WorkspaceRoutes() {
         page.set("non_punishment", t.non_punishment_flag());
         page.set("opened", DutchDate(common::ToInstant(t.created_at())));
         if (t.has_screening() && t.screening().outcome() != tv1::SCREENING_OUTCOME_UNSPECIFIED) {
-          page.set("screened", true);
+          const tv1::Screening& s = t.screening();
+          data screening;
+          screening.set("outcome", std::string(DutchOf(s.outcome())));
+          screening.set("act", s.act_present());
+          screening.set("means", s.means_present());
+          screening.set("purpose", s.purpose_present());
+          std::string forms;
+          for (const int form : s.forms()) {
+            forms += (forms.empty() ? "" : ", ") +
+                     std::string(DutchOf(static_cast<tv1::ExploitationForm>(form)));
+          }
+          SetIfAny(screening, "forms", forms);
+          page.set("screening", screening);
         }
         if (t.closure_reason() != tv1::CLOSURE_REASON_UNSPECIFIED) {
           page.set("closure", std::string(DutchOf(t.closure_reason())));
@@ -483,7 +406,7 @@ void WebServer::WorkspaceRoutes() {
         const grpc::Status listed = calls_->Call<sv1::ShelterService>(
             live->who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
         if (!listed.ok()) {
-          page.set("placements_refusal", RefusalOf(listed));
+          page.set("placements_refusal", RefusalOf(listed).view);
         }
         for (const sv1::Placement& p : placements.placements()) {
           if (p.state() != sv1::PLACEMENT_STATE_PLACED && p.state() != sv1::PLACEMENT_STATE_ENDED) {
@@ -543,7 +466,7 @@ void WebServer::WorkspaceRoutes() {
         const grpc::Status read = calls_->Call<tv1::TrajectoryService>(
             live->who, &tv1::TrajectoryService::Stub::ListTimeline, timeline_request, timeline);
         if (!read.ok()) {
-          page.set("timeline_refusal", RefusalOf(read));
+          page.set("timeline_refusal", RefusalOf(read).view);
         }
         list entries;
         for (const tv1::TimelineEntry& entry : timeline.entries()) {
@@ -560,7 +483,7 @@ void WebServer::WorkspaceRoutes() {
           page.set("timeline_next", QueryString({{"tijdlijn", timeline.next_page_token()}}));
         }
         page.set("timeline_later", request.has_param("tijdlijn"));
-        show(response, *live, "trajectory", "Traject", page);
+        Show(response, *live, "trajectory", "Traject", page);
       });
 }
 

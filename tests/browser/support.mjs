@@ -3,7 +3,9 @@
 // started, the enrolment codes it issued, an authenticator app's codes
 // (RFC 6238), and axe-core's WCAG 2.1 AA check.
 import { createHmac } from 'node:crypto';
-import { readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { after, before } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
 import AxeBuilder from '@axe-core/playwright';
@@ -165,6 +167,74 @@ export async function enrol(page, organisation, user, password) {
   const recovery = await page.locator('.recovery-codes code').allTextContents();
   await expectAccessible(page, 'the recovery-code page');
   return { secret, recovery };
+}
+
+// A person's login, set up once per run of the browser tests and shared by
+// every test file (each runs in a process of its own): the first to ask
+// enrols with the account's enrolment code, the others read what it kept
+// (the authenticator secret and the recovery codes, each used once).
+function accountsFile() {
+  return `${required('KETENREGIE_BROWSER_STATE')}/accounts.json`;
+}
+
+function readAccounts() {
+  try {
+    return JSON.parse(readFileSync(accountsFile(), 'utf8'));
+  } catch {
+    return {};
+  }
+}
+
+export async function account(browser, organisation, user, password) {
+  const key = `${organisation}/${user}`;
+  const known = readAccounts()[key];
+  if (known) {
+    return known;
+  }
+  let enrolled;
+  await asPerson(browser, async (page) => {
+    enrolled = await enrol(page, organisation, user, password);
+  });
+  const kept = { organisation, user, password, ...enrolled, used: 0 };
+  writeFileSync(accountsFile(), JSON.stringify({ ...readAccounts(), [key]: kept }));
+  return kept;
+}
+
+// coordinator-2 of ESSM Rotterdam, whom the workspace's tests share
+// (coordinator-1 is the login tests').
+export const coordinatorTwo = (browser) =>
+  account(browser, 'essm-rotterdam', 'coordinator-2', 'nog een zin die ik onthoud');
+
+// Where the tests put their screenshots of the screens (linked from the
+// README).
+export const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
+
+// A test file of the coordinator's workspace: the browser, launched before
+// its tests and closed after them, and coordinator-2's login.
+export function workspaceFile() {
+  const file = {};
+  before(async () => {
+    mkdirSync(screenshots, { recursive: true });
+    file.browser = await launch();
+    file.coordinator = await coordinatorTwo(file.browser);
+  });
+  after(async () => {
+    await file.browser?.close();
+  });
+  return file;
+}
+
+// Logs `page` in as the person of `account()`, with a recovery code not
+// used before.
+export async function logInAs(page, person) {
+  const key = `${person.organisation}/${person.user}`;
+  const accounts = readAccounts();
+  const kept = accounts[key];
+  assert.ok(kept.used < kept.recovery.length, `${key}: every recovery code is used`);
+  const code = kept.recovery[kept.used];
+  kept.used += 1;
+  writeFileSync(accountsFile(), JSON.stringify(accounts));
+  return logIn(page, person.organisation, person.user, person.password, code);
 }
 
 export async function logIn(page, organisation, user, password, code) {

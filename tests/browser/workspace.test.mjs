@@ -3,44 +3,23 @@
 // and tasks with "Afronden" — with and without JavaScript, a refusal shown
 // next to its action, every page checked by axe, and screenshots of each
 // screen for docs/screenshots/.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import {
   asPerson,
-  enrol,
   expectAccessible,
   expectPrivatePage,
-  launch,
-  logIn,
+  logInAs,
   personContext,
   webUrl,
+  screenshots,
+  workspaceFile,
 } from './support.mjs';
 
 const organisation = 'essm-rotterdam';
 const user = 'coordinator-2';
-const password = 'nog een zin die ik onthoud';
-const screenshots = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
-let browser;
-let account;
-let codes = 0;
-
-// A recovery code not used before: each logs in once.
-const nextCode = () => account.recovery[codes++];
-
-before(async () => {
-  mkdirSync(screenshots, { recursive: true });
-  browser = await launch();
-  await asPerson(browser, async (page) => {
-    account = await enrol(page, organisation, user, password);
-  });
-});
-
-after(async () => {
-  await browser?.close();
-});
+const file = workspaceFile();
 
 // The JSON API of the session (docs/api.md), as a script of the page
 // would call it: the session's CSRF token in X-CSRF-Token.
@@ -125,8 +104,8 @@ function expectNoPersonInAddressOrTitle(page, title) {
 }
 
 test('the caseload lists her trajectories; the trajectory page shows facts, time bar and timeline', () =>
-  asPerson(browser, async (page) => {
-    await logIn(page, organisation, user, password, nextCode());
+  asPerson(file.browser, async (page) => {
+    await logInAs(page, file.coordinator);
     const woman = await womanWithReflectionPeriod(page);
     await registeredOfDoubtedAge(page);
     await personWithTask(page);
@@ -194,13 +173,13 @@ test('the caseload lists her trajectories; the trajectory page shows facts, time
   }));
 
 test('a task is marked done from the list, with JavaScript and without', async () => {
-  const context = await personContext(browser);
-  const plain = await browser.newContext({
+  const context = await personContext(file.browser);
+  const plain = await file.browser.newContext({
     baseURL: webUrl, javaScriptEnabled: false, locale: 'nl-NL', ignoreHTTPSErrors: true,
   });
   try {
     const page = await context.newPage();
-    await logIn(page, organisation, user, password, nextCode());
+    await logInAs(page, file.coordinator);
     const first = await personWithTask(page);
     const second = await personWithTask(page);
     const firstTask = await taskOf(page, first.id);

@@ -47,6 +47,18 @@ TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
   ExpectEveryValueInDutch<tv1::PermitState>();
   ExpectEveryValueInDutch<tv1::ClosureReason>();
   ExpectEveryValueInDutch<tv1::TaskState>();
+  ExpectEveryValueInDutch<tv1::ReporterKind>();
+  ExpectEveryValueInDutch<tv1::GenderIdentity>();
+  ExpectEveryValueInDutch<tv1::ExploitationForm>();
+  ExpectEveryValueInDutch<tv1::ScreeningOutcome>();
+  ExpectEveryValueInDutch<tv1::IndicatorScore>();
+  ExpectEveryValueInDutch<tv1::Indicator>();
+  // Every indicator of Bijlage 1 has its signals from the source.
+  const auto* indicators = tv1::Indicator_descriptor();
+  for (int i = 1; i < indicators->value_count(); ++i) {
+    EXPECT_FALSE(IndicatorSignals(indicators->value(i)->name()).empty())
+        << indicators->value(i)->name();
+  }
   EXPECT_EQ(DutchOf(tv1::AGE_STATUS_DOUBTED), "Leeftijd betwijfeld: behandeld als minderjarig");
 }
 

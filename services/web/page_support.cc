@@ -1,0 +1,100 @@
+#include "services/web/page_support.h"
+
+#include <httplib.h>
+
+#include "google/rpc/error_details.pb.h"
+#include "google/rpc/status.pb.h"
+#include "services/common/catalogue.h"
+#include "services/common/status.h"
+#include "services/common/validation.h"
+#include "services/web/texts.h"
+
+namespace ketenregie::web {
+
+using kainjow::mustache::data;
+using kainjow::mustache::list;
+
+std::string Field(const FormFields& form, const std::string& name) {
+  const auto found = form.find(name);
+  return found == form.end() ? std::string() : found->second;
+}
+
+std::string Query(const httplib::Request& request, const std::string& name) {
+  return request.has_param(name) ? request.get_param_value(name) : std::string();
+}
+
+std::string ShortId(const std::string& id) { return id.substr(0, 8); }
+
+std::string QueryString(const std::vector<std::pair<std::string, std::string>>& fields) {
+  std::string out;
+  for (const auto& [name, value] : fields) {
+    if (value.empty()) {
+      continue;
+    }
+    out += (out.empty() ? "" : "&") + name + "=" + httplib::detail::encode_query_param(value);
+  }
+  return out;
+}
+
+void SetIfAny(data& into, const std::string& key, std::string_view value) {
+  if (!value.empty()) {
+    into.set(key, std::string(value));
+  }
+}
+
+void AddDeadline(data& into, workflow::Instant now, const google::protobuf::Timestamp& at) {
+  const workflow::Instant when = common::ToInstant(at);
+  into.set("deadline", DutchDate(when));
+  into.set("days_left", DutchDaysFrom(now, when));
+  into.set("overdue", when < now);
+}
+
+Refusal RefusalOf(const grpc::Status& status, const std::map<std::string, std::string>& inputs) {
+  const grpc::Status detailed = common::WithDetails(status);
+  Refusal refusal;
+  const std::string message = common::DutchMessageOf(detailed);
+  refusal.view.set("message", message.empty() ? "Er ging iets mis. Probeer het opnieuw." : message);
+  const std::string reason = common::ReasonOf(detailed);
+  if (reason.starts_with("R-")) {
+    refusal.view.set("rule", reason);
+    if (const common::CatalogueEntry* entry = common::FindInCatalogue(reason)) {
+      refusal.view.set("source", std::string(entry->source));
+    }
+  }
+  google::rpc::Status body;
+  list fields;
+  if (body.ParseFromString(detailed.error_details())) {
+    for (const auto& detail : body.details()) {
+      google::rpc::BadRequest bad;
+      if (!detail.UnpackTo(&bad)) {
+        continue;
+      }
+      for (const auto& violation : bad.field_violations()) {
+        const std::string dutch = violation.localized_message().message().empty()
+                                      ? violation.description()
+                                      : violation.localized_message().message();
+        data field;
+        field.set("field", violation.field());
+        field.set("message", dutch);
+        // A repeated field's path names an element ("screening.indicators[2].score"):
+        // its input is the field's, without the index.
+        std::string path = violation.field();
+        for (std::size_t open = path.find('['); open != std::string::npos; open = path.find('[')) {
+          path.erase(open, path.find(']', open) - open + 1);
+        }
+        if (const auto input = inputs.find(path); input != inputs.end()) {
+          field.set("anchor", input->second);
+          refusal.inputs.emplace(input->second, dutch);
+        }
+        fields.push_back(field);
+      }
+    }
+  }
+  if (!fields.empty()) {
+    refusal.view.set("fields", fields);
+    refusal.view.set("any_fields", true);
+  }
+  return refusal;
+}
+
+}  // namespace ketenregie::web
