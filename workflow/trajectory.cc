@@ -162,7 +162,7 @@ Instant EighteenthBirthday(year_month_day born) {
 
 std::optional<UpcomingDate> NextDeadline(const std::vector<UpcomingDate>& dates) {
   // The timers that are dates of the route (the others remind ahead of one).
-  static constexpr std::string_view kRouteDates[] = {"reflection.expiry", "age.turns_18",
+  static constexpr std::string_view kRouteDates[] = {"reflection.expiry", kEighteenthBirthdayKind,
                                                      "route_c.follow_up", "permit.renewal_due"};
   std::optional<UpcomingDate> next;
   for (const UpcomingDate& date : dates) {
@@ -325,8 +325,9 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       out.next.age = command.age == AgeStatus::kUnknown && out.next.minor_until ? AgeStatus::kMinor
                                                                                 : command.age;
       if (out.next.minor_until) {
-        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
-                               *out.next.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline,
+                               std::string(kEighteenthBirthdayKind), *out.next.minor_until,
+                               current.id});
       }
       break;
     }
@@ -367,8 +368,9 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       out.actions.push_back(
           {TrajectoryActionKind::kCancelTimers, "age.date_of_birth_corrected", now, current.id});
       if (out.next.minor_until) {
-        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
-                               *out.next.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline,
+                               std::string(kEighteenthBirthdayKind), *out.next.minor_until,
+                               current.id});
       }
       break;
     }
@@ -503,8 +505,9 @@ Result<TrajectoryOutcome> ApplyTrajectory(const TrajectorySnapshot& current,
       // needs its own back; passed while the trajectory was closed, it takes
       // effect now, as its timer would have.
       if (current.minor_until && now < *current.minor_until) {
-        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline, "age.turns_18",
-                               *current.minor_until, current.id});
+        out.actions.push_back({TrajectoryActionKind::kScheduleDeadline,
+                               std::string(kEighteenthBirthdayKind), *current.minor_until,
+                               current.id});
       } else if (current.minor_until) {
         ComeOfAge(current, now, out);
       }

@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflow/core.h"
@@ -156,6 +157,9 @@ bool ClosesTrajectory(TrajectoryEvent event);
 /// A coordinator's task: open until it is done, done once.
 enum class TaskState { kOpen, kDone };
 std::string_view ToString(TaskState state);
+
+/// The timer of her 18th birthday by the date of birth on record.
+inline constexpr std::string_view kEighteenthBirthdayKind = "age.turns_18";
 
 /// A date that comes up in a trajectory: an open task (work due from its
 /// date on) or a pending timer of the trajectory.

@@ -31,6 +31,18 @@ workflow::ShelterKind KindOf(int proto_kind) {
   return static_cast<workflow::ShelterKind>(proto_kind - 1);
 }
 
+v1::ShelterKind ProtoKind(workflow::ShelterKind kind) {
+  switch (kind) {
+    case workflow::ShelterKind::kCrisis:
+      return v1::SHELTER_KIND_CRISIS;
+    case workflow::ShelterKind::kCategorical:
+      return v1::SHELTER_KIND_CATEGORICAL;
+    case workflow::ShelterKind::kFollowUp:
+      return v1::SHELTER_KIND_FOLLOW_UP;
+  }
+  return v1::SHELTER_KIND_UNSPECIFIED;
+}
+
 v1::PlacementState ProtoState(PlacementState state) {
   switch (state) {
     case PlacementState::kRequested:
@@ -82,6 +94,10 @@ void Render(const PlacementRow& row, const common::Keyring& keyring, bool own_sh
   out->mutable_requested_by()->set_organisation_id(row.requested_by_organisation);
   out->mutable_requested_by()->set_user_id(row.requested_by_user);
   out->set_etag(Etag(row.version));
+  out->set_shelter_kind(ProtoKind(row.flow.kind));
+  if (row.flow.limit != Instant{}) {
+    *out->mutable_limit_at() = ToTimestamp(row.flow.limit);
+  }
 }
 
 // Carries out the placement machine's actions in the caller's transaction.

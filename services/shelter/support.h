@@ -46,6 +46,8 @@ inline constexpr int kMaxPlacementsInSection = 20;
 workflow::ShelterKind KindOf(int proto_kind);
 
 v1::PlacementState ProtoState(PlacementState state);
+/// The API's value of a shelter kind.
+v1::ShelterKind ProtoKind(workflow::ShelterKind kind);
 
 // The address only for the shelter's own staff: it is LOCATION data.
 void Render(const ShelterRow& row, const common::Keyring& keyring, bool own, v1::Shelter* out);

@@ -49,7 +49,7 @@ int TrajectoryHandler::FireDueTimers(int limit) {
           } else {
             kind.clear();  // decided in time: nothing to do
           }
-        } else if (timer.kind == "age.turns_18") {
+        } else if (timer.kind == workflow::kEighteenthBirthdayKind) {
           // Her 18th birthday by the date of birth on record: an adult from
           // today, the coordinator asked to review route and consent.
           const workflow::AgeStatus age_before = row->flow.age;

@@ -313,6 +313,9 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
                workflow::DataCategory::kCriminalProceedings},
               "GetTrajectory", clock_.Now());
     Render(*row, *keys_.Get(), response);
+    // The age status that holds now (R-AGE-DATE-OF-BIRTH), as the caseload
+    // shows it, not one nobody updated yet.
+    response->set_age_status(ToProto(workflow::AgeStatusOn(row->flow, clock_.Now())));
     return grpc::Status::OK;
   });
 }
@@ -361,7 +364,20 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
     }
     common::FillPage(
         std::move(rows), page.size,
-        [&](const Summary& row) { Render(row, response->add_trajectories()); },
+        [&](const Summary& row) {
+          // A caseload row shows personal data: on the audit trail, per
+          // trajectory, with what it showed (DESIGN.md §5).
+          std::set<workflow::DataCategory> shown = {
+              workflow::DataCategory::kCriminalProceedings};  // non-punishment
+          if (row.reflection_ends_at) {
+            shown.insert(workflow::DataCategory::kResidenceStatus);
+          }
+          if (row.next_deadline_kind == workflow::kEighteenthBirthdayKind) {
+            shown.insert(workflow::DataCategory::kIdentity);  // her date of birth
+          }
+          AuditRead(tx, caller, row.id, shown, "ListTrajectories", now);
+          Render(row, response->add_trajectories());
+        },
         [&](const Summary& row) {
           const Instant key =
               by_deadline ? row.reflection_ends_at.value_or(Instant{}) : row.created_at;

@@ -30,14 +30,30 @@ foreach(file IN LISTS FILES)
     set(served "${stem}-${hash}${extension}")
   endif()
   # A long file is split into pieces: a single string literal has a limit
-  # in some compilers, the pieces are joined by the compiler.
+  # in some compilers, the pieces are joined by the compiler. A piece ends
+  # only before an ASCII byte, so no UTF-8 character is cut in two (the
+  # bundles are ASCII: esbuild --charset=ascii).
   string(LENGTH "${content}" length)
   set(pieces "")
   set(offset 0)
   while(offset LESS length)
-    string(SUBSTRING "${content}" ${offset} 60000 piece)
+    set(size 60000)
+    math(EXPR end "${offset} + ${size}")
+    # Move the cut back while it would fall inside a UTF-8 character
+    # (a continuation byte, 0x80-0xBF, follows).
+    while(end LESS length)
+      string(SUBSTRING "${content}" ${end} 1 next)
+      string(HEX "${next}" next_hex)
+      if(next_hex MATCHES "^[89ab]")
+        math(EXPR size "${size} - 1")
+        math(EXPR end "${offset} + ${size}")
+      else()
+        break()
+      endif()
+    endwhile()
+    string(SUBSTRING "${content}" ${offset} ${size} piece)
     string(APPEND pieces "R\"KTPL(${piece})KTPL\"\n")
-    math(EXPR offset "${offset} + 60000")
+    math(EXPR offset "${offset} + ${size}")
   endwhile()
   if(pieces STREQUAL "")
     set(pieces "\"\"")

@@ -26,35 +26,6 @@ namespace tv1 = trajectory::v1;
 using kainjow::mustache::data;
 using kainjow::mustache::list;
 
-// The options of enum E for a select or radio group: "value" (the enum
-// value's name), "label" (Dutch), "selected" for `chosen`; UNSPECIFIED left
-// out.
-template <typename E>
-list OptionsOf(int chosen) {
-  list options;
-  const auto* type = google::protobuf::GetEnumDescriptor<E>();
-  for (int i = 0; i < type->value_count(); ++i) {
-    const auto* value = type->value(i);
-    if (value->number() == 0) {
-      continue;
-    }
-    data option;
-    option.set("value", value->name());
-    option.set("label", std::string(DutchOfValue(value->name())));
-    option.set("selected", value->number() == chosen);
-    options.push_back(option);
-  }
-  return options;
-}
-
-// The value of enum E named by form field `name`, or UNSPECIFIED (which the
-// service refuses, naming the field) for none or an unknown name.
-template <typename E>
-E EnumField(const FormFields& form, const std::string& name) {
-  const auto* value = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(Field(form, name));
-  return value == nullptr ? static_cast<E>(0) : static_cast<E>(value->number());
-}
-
 // The form's inputs by the request's fields they fill, for the errors.
 const std::map<std::string, std::string> kSignalInputs = {
     {"reporter_kind", "melder"}, {"observation", "waarneming"}, {"anonymous", "anoniem"}};
@@ -82,15 +53,6 @@ data ErrorsOf(const Refusal& refusal) {
     errors.set(input, message);
   }
   return errors;
-}
-
-// A number of at most `digits` digits, or -1.
-int NumberOf(const std::string& text, std::size_t digits) {
-  if (text.empty() || text.size() > digits ||
-      text.find_first_not_of("0123456789") != std::string::npos) {
-    return -1;
-  }
-  return std::stoi(text);
 }
 
 }  // namespace
@@ -244,29 +206,20 @@ void WebServer::IntakeRoutes() {
          Refusal local;
          // The date of birth in three parts (day, month, year), all or
          // none; whether it is a real date is the service's to say.
-         const std::string day = Field(form, "geboortedag");
-         const std::string month = Field(form, "geboortemaand");
-         const std::string year = Field(form, "geboortejaar");
-         if (!day.empty() || !month.empty() || !year.empty()) {
-           const int d = NumberOf(day, 2);
-           const int m = NumberOf(month, 2);
-           const int y = NumberOf(year, 4);
-           if (d < 0 || m < 0 || y < 0) {
-             local.inputs["geboortedatum"] =
-                 "Vul dag, maand en jaar in met cijfers, bijvoorbeeld 15 3 2001, of laat alle drie "
-                 "leeg.";
-           } else {
-             identity.mutable_date_of_birth()->set_day(d);
-             identity.mutable_date_of_birth()->set_month(m);
-             identity.mutable_date_of_birth()->set_year(y);
-           }
+         if (const DateParts born = ReadDate(form, "geboorte"); born.readable) {
+           identity.mutable_date_of_birth()->set_day(born.day);
+           identity.mutable_date_of_birth()->set_month(born.month);
+           identity.mutable_date_of_birth()->set_year(born.year);
+         } else if (born.given) {
+           local.inputs["geboortedatum"] = std::string(kUnreadableDate);
          }
          const std::string children = Field(form, "kinderen");
          if (!children.empty()) {
-           if (const int count = NumberOf(children, 2); count < 0) {
+           if (children.size() > 2 ||
+               children.find_first_not_of("0123456789") != std::string::npos) {
              local.inputs["kinderen"] = "Vul een aantal in, 0 of meer.";
            } else {
-             reg.set_accompanying_children(count);
+             reg.set_accompanying_children(std::stoi(children));
            }
          }
          if (!local.inputs.empty()) {

@@ -43,7 +43,14 @@ std::optional<LiveSession> RequireSession(const Accounts& accounts, const httpli
   directory::v1::Session session;
   if (!id || !accounts.CheckSession(SessionIdHash(*id), session).ok()) {
     // The start page asks the directory again and says why (ended, or the
-    // directory cannot be reached), and offers the login.
+    // directory cannot be reached), and offers the login. A request of htmx
+    // would follow a redirect and swap the start page into a part of the
+    // page: it is told to go there itself.
+    if (request.has_header("HX-Request")) {
+      response.status = 401;
+      response.set_header("HX-Redirect", "/");
+      return std::nullopt;
+    }
     response.set_redirect("/", 303);
     return std::nullopt;
   }

@@ -49,6 +49,32 @@ void AddDeadline(data& into, workflow::Instant now, const google::protobuf::Time
   into.set("overdue", when < now);
 }
 
+namespace {
+
+// A number of at most `digits` digits, or -1.
+int NumberOf(const std::string& text, std::size_t digits) {
+  if (text.empty() || text.size() > digits ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
+    return -1;
+  }
+  return std::stoi(text);
+}
+
+}  // namespace
+
+DateParts ReadDate(const FormFields& form, const std::string& prefix) {
+  const std::string day = Field(form, prefix + "dag");
+  const std::string month = Field(form, prefix + "maand");
+  const std::string year = Field(form, prefix + "jaar");
+  DateParts parts;
+  parts.given = !day.empty() || !month.empty() || !year.empty();
+  parts.day = NumberOf(day, 2);
+  parts.month = NumberOf(month, 2);
+  parts.year = NumberOf(year, 4);
+  parts.readable = parts.given && parts.day >= 0 && parts.month >= 0 && parts.year >= 0;
+  return parts;
+}
+
 Refusal RefusalOf(const grpc::Status& status, const std::map<std::string, std::string>& inputs) {
   const grpc::Status detailed = common::WithDetails(status);
   Refusal refusal;

@@ -13,6 +13,7 @@
 #include <utility>
 #include <vector>
 
+#include "services/web/texts.h"
 #include "workflow/core.h"
 
 namespace google::protobuf {
@@ -48,6 +49,52 @@ void SetIfAny(kainjow::mustache::data& into, const std::string& key, std::string
 /// Sets "deadline" (its date), "days_left" ("over 3 dagen") and "overdue".
 void AddDeadline(kainjow::mustache::data& into, workflow::Instant now,
                  const google::protobuf::Timestamp& at);
+
+// The options of enum E for a select or radio group: "value" (the enum
+// value's name), "label" (Dutch), "selected" for `chosen`; UNSPECIFIED left
+// out.
+template <typename E>
+kainjow::mustache::list OptionsOf(int chosen) {
+  kainjow::mustache::list options;
+  const auto* type = google::protobuf::GetEnumDescriptor<E>();
+  for (int i = 0; i < type->value_count(); ++i) {
+    const auto* value = type->value(i);
+    if (value->number() == 0) {
+      continue;
+    }
+    kainjow::mustache::data option;
+    option.set("value", value->name());
+    option.set("label", std::string(DutchOfValue(value->name())));
+    option.set("selected", value->number() == chosen);
+    options.push_back(option);
+  }
+  return options;
+}
+
+// The value of enum E named by form field `name`, or UNSPECIFIED (which the
+// service refuses, naming the field) for none or an unknown name.
+template <typename E>
+E EnumField(const FormFields& form, const std::string& name) {
+  const auto* value = google::protobuf::GetEnumDescriptor<E>()->FindValueByName(Field(form, name));
+  return value == nullptr ? static_cast<E>(0) : static_cast<E>(value->number());
+}
+
+/// A date given on a form in three fields, <prefix>dag, <prefix>maand and
+/// <prefix>jaar (as GOV.UK and the NL Design System ask): none given, all
+/// three given as numbers (a real date or not, the service says), or not
+/// readable.
+struct DateParts {
+  bool given = false;
+  bool readable = false;
+  int day = 0;
+  int month = 0;
+  int year = 0;
+};
+DateParts ReadDate(const FormFields& form, const std::string& prefix);
+
+/// The Dutch sentence for a date that is not readable.
+inline constexpr std::string_view kUnreadableDate =
+    "Vul dag, maand en jaar in met cijfers, bijvoorbeeld 15 3 2001, of laat alle drie leeg.";
 
 /// A service's refusal as a page shows it.
 struct Refusal {

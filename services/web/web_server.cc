@@ -232,9 +232,16 @@ int WebServer::Bind() {
   // Errors cpp-httplib answers itself (413, 414, 400, 404) and those of a
   // route that set no body get the Dutch page.
   server_->set_error_handler(httplib::Server::HandlerWithResponse(
-      [this](const httplib::Request&, httplib::Response& response) {
-        if (!response.body.empty()) {
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (!response.body.empty() || response.has_header("HX-Redirect")) {
           return httplib::Server::HandlerResponse::Unhandled;
+        }
+        // htmx would look for its part of the page in the error page and
+        // find none: the error page's content takes the place of the page's.
+        if (request.has_header("HX-Request")) {
+          response.set_header("HX-Retarget", "#inhoud");
+          response.set_header("HX-Reselect", "#inhoud");
+          response.set_header("HX-Reswap", "outerHTML");
         }
         response.set_content(pages_.Error(response.status), std::string(kHtml));
         return httplib::Server::HandlerResponse::Handled;
@@ -357,6 +364,7 @@ void WebServer::Routes() {
   LoginRoutes();
   WorkspaceRoutes();
   IntakeRoutes();
+  TrajectoryRoutes();
   if (accounts_ != nullptr && api_ != nullptr) {
     const auto api = [this](const httplib::Request& request, httplib::Response& response) {
       Api(request, response);

@@ -22,6 +22,7 @@ namespace ketenregie::web {
 
 class Accounts;
 struct LiveSession;
+struct Refusal;
 class JsonApi;
 class OnBehalfCalls;
 class Pages;
@@ -95,7 +96,11 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///
 ///   GET /trajecten              the caseload, with filters and pages
 ///   GET /trajecten/{id}         a trajectory: facts, time bar, tasks,
-///                               timeline
+///                               timeline, and the forms of its steps
+///   POST /trajecten/{id}/{step} a step: leeftijd, route, heractiveren,
+///                               non-punishment, bedenktijd-starten,
+///                               bedenktijd-besluit, verblijfsvergunning,
+///                               afsluiten, heropenen
 ///   GET /taken                  deadlines and open tasks
 ///   POST /taken/afronden        marks a task done (CSRF token)
 ///   GET /signalen/nieuw, POST /signalen   a new signal or consultation
@@ -131,6 +136,12 @@ class WebServer {
   void LoginRoutes();
   void WorkspaceRoutes();
   void IntakeRoutes();
+  void TrajectoryRoutes();
+  /// The trajectory page of `id`; with `refusal`, that of its step `step`
+  /// (shown at the step's form), answered with `status`.
+  void TrajectoryPage(const httplib::Request& request, httplib::Response& response,
+                      const LiveSession& live, const std::string& id, const std::string& step,
+                      const Refusal* refusal, int status);
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session

@@ -137,6 +137,8 @@ test('the caseload lists her trajectories; the trajectory page shows facts, time
     // keeps the filter.
     await page.getByLabel('Fase').selectOption({ label: 'Aangemeld' });
     await page.waitForURL(/fase=TRAJECTORY_STATE_REGISTERED/);
+    // The list is replaced: her row (active) is gone.
+    await row.waitFor({ state: 'detached' });
     await assert.doesNotReject(
       table.getByText('Leeftijd betwijfeld: behandeld als minderjarig').first().waitFor());
     assert.equal(await table.getByText('B — actief traject').count(), 0);
@@ -203,6 +205,17 @@ test('a task is marked done from the list, with JavaScript and without', async (
     const done = await api(page, 'GET', `/v1/tasks?trajectoryId=${first.id}`);
     assert.equal(done.tasks.find((t) => t.id === firstTask.id).state, 'TASK_STATE_DONE');
 
+    // A post without the session's CSRF token does nothing (403).
+    const forged = await page.request.post('/taken/afronden', {
+      form: { taak: secondTask.id, etag: secondTask.etag, verzoek: randomUUID(), wie: 'alle' },
+    });
+    assert.equal(forged.status(), 403);
+    assert.equal((await taskOf(page, second.id)).id, secondTask.id, 'still open');
+    // After "Afronden" the page says so, where the focus now is.
+    assert.equal(await page.locator('[data-announce]').evaluate((el) => el === document.activeElement),
+      true);
+    assert.equal((await page.locator('#aankondiging').textContent()).trim(), 'Taak afgerond.');
+
     // A stale page: the task was done elsewhere since. The refusal stands
     // next to its action, in Dutch, with the rule it comes from.
     const stale = await context.newPage();
@@ -225,7 +238,8 @@ test('a task is marked done from the list, with JavaScript and without', async (
     const noScript = await plain.newPage();
     await noScript.goto('/taken?wie=alle');
     await noScript.locator(`#taak-${thirdTask.id}`).getByRole('button', { name: 'Afronden' }).click();
-    await noScript.waitForURL('**/taken?wie=alle');
+    await noScript.waitForURL('**/taken?wie=alle&afgerond=1');
+    assert.match(await noScript.locator('#taken').textContent(), /Taak afgerond\./);
     await noScript.locator('h1').waitFor();
     assert.equal(await noScript.locator(`#taak-${thirdTask.id}`).count(), 0);
   } finally {

@@ -145,6 +145,12 @@ TEST_F(ShelterServiceTest, CrisisShelter_EligibilityIsCheckedNotTrusted) {
   // Planned at most three months: 30 November + 3 months = 28 February.
   EXPECT_EQ(workflow::ToAmsterdam(workflow::Instant{seconds{out.planned_end_at().seconds()}}).date,
             year{2027} / February / day{28});
+  // The placement says its kind and its limit (R-CRISIS-MAX-3M), never the
+  // address: what a trajectory's time bar draws.
+  EXPECT_EQ(out.shelter_kind(), pb::SHELTER_KIND_CRISIS);
+  ASSERT_TRUE(out.has_limit_at());
+  EXPECT_EQ(workflow::ToAmsterdam(workflow::Instant{seconds{out.limit_at().seconds()}}).date,
+            year{2027} / February / day{28});
   pb::RequestPlacementRequest too_long;
   too_long.set_request_id("r5");
   too_long.set_shelter_id(shelter.id());

@@ -918,6 +918,11 @@ TEST_F(TrajectoryServiceTest, ASummary_SaysAgeFlagAndTheNextDeadline_OfItsOpenTa
   EXPECT_EQ(other.age_status(), pb::AGE_STATUS_CONFIRMED_ADULT);
   EXPECT_FALSE(other.non_punishment_flag());
   EXPECT_FALSE(other.has_next_deadline()) << "no open task, no date of her route to come";
+  // What the list showed of each is on the audit trail, per trajectory:
+  // the non-punishment flag (criminal proceedings) for both.
+  EXPECT_EQ(db_.Count("SELECT count(*) FROM audit.records WHERE method = 'ListTrajectories' "
+                      "AND action = 2 AND trajectory_id IS NOT NULL"),
+            2);
 
   // A running reflection period: its end is the next deadline, not the
   // reminders ahead of it.

@@ -10,16 +10,33 @@ htmx.config.includeIndicatorStyles = false;
 htmx.config.allowEval = false;
 htmx.config.allowScriptTags = false;
 htmx.config.selfRequestsOnly = true;
-// A refusal (400, 403, 409) comes with the part of the page that says why:
-// swap it in like a success.
+// Every answer is a page that says what happened, in Dutch: a refusal
+// (400, 403, 409) comes with the part of the page that says why, and an
+// error page (401, 5xx) says where its content goes (HX-Retarget): swap it
+// in like a success.
 htmx.config.responseHandling = [
   { code: '204', swap: false },
   { code: '[23]..', swap: true },
-  { code: '40[0349]', swap: true, error: false },
-  { code: '[45]..', swap: false, error: true },
+  { code: '4..', swap: true, error: false },
+  { code: '5..', swap: true, error: true },
 ];
 // The history cache would keep pages with personal data in localStorage.
 htmx.config.historyCacheSize = 0;
 htmx.config.refreshOnHistoryMiss = true;
+
+// After a part of the page is replaced: the focus goes where the new part
+// asks (the button it was on is gone), and what it announces is said in
+// the page's live region, which stays (a replaced region is not read out).
+document.addEventListener('htmx:afterSettle', () => {
+  const focus = document.querySelector('[data-focus-after-swap]');
+  if (focus) {
+    focus.focus();
+  }
+  const announce = document.querySelector('[data-announce]');
+  const live = document.getElementById('aankondiging');
+  if (announce && live) {
+    live.textContent = announce.textContent;
+  }
+});
 
 window.htmx = htmx;
