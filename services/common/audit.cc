@@ -78,8 +78,13 @@ void PrepareAudit(pqxx::connection& c) {
 }
 
 void AppendAudit(pqxx::work& tx, AuditRecord& r) {
+  std::vector<AuditRecord*> one = {&r};
+  AppendAudits(tx, one);
+}
+
+void AppendAudits(pqxx::work& tx, const std::vector<AuditRecord*>& records) {
   try {
-    AppendAuditOrThrow(tx, r);
+    AppendAuditsOrThrow(tx, records);
   } catch (const pqxx::broken_connection&) {
     throw;
   } catch (const pqxx::sql_error&) {
@@ -90,16 +95,31 @@ void AppendAudit(pqxx::work& tx, AuditRecord& r) {
 }
 
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& r) {
+  std::vector<AuditRecord*> one = {&r};
+  AppendAuditsOrThrow(tx, one);
+}
+
+void AppendAuditsOrThrow(pqxx::work& tx, const std::vector<AuditRecord*>& records) {
+  if (records.empty()) {
+    return;
+  }
+  // The chain's head is locked once for them all (until the commit), each
+  // record chained to the one before, and the head moved once.
   const pqxx::row head = tx.exec_prepared1("audit_head_lock");
-  r.sequence = head[0].as<long long>() + 1;
-  r.previous_hash = pqxx::binarystring(head[1]).str();
-  r.hash = AuditHash(r, r.previous_hash);
-  tx.exec_prepared("audit_insert", r.sequence, r.occurred_at.time_since_epoch().count(),
-                   r.organisation_id, r.actor, r.trajectory_id, static_cast<int>(r.action),
-                   CategoryList(r.categories), r.basis_id, static_cast<int>(r.decision), r.method,
-                   r.gateway, r.session_hash, r.reason, r.subject,
-                   pqxx::binarystring(r.previous_hash), pqxx::binarystring(r.hash));
-  tx.exec_prepared("audit_head_set", r.sequence, pqxx::binarystring(r.hash));
+  long long sequence = head[0].as<long long>();
+  std::string previous = pqxx::binarystring(head[1]).str();
+  for (AuditRecord* r : records) {
+    r->sequence = ++sequence;
+    r->previous_hash = previous;
+    r->hash = AuditHash(*r, r->previous_hash);
+    tx.exec_prepared("audit_insert", r->sequence, r->occurred_at.time_since_epoch().count(),
+                     r->organisation_id, r->actor, r->trajectory_id, static_cast<int>(r->action),
+                     CategoryList(r->categories), r->basis_id, static_cast<int>(r->decision),
+                     r->method, r->gateway, r->session_hash, r->reason, r->subject,
+                     pqxx::binarystring(r->previous_hash), pqxx::binarystring(r->hash));
+    previous = r->hash;
+  }
+  tx.exec_prepared("audit_head_set", sequence, pqxx::binarystring(previous));
 }
 
 AuditRecord AuditRecordBy(const CallIdentity& identity) {
@@ -123,6 +143,26 @@ void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajecto
   record.method = std::string(method);
   record.basis_id = basis_id;
   AppendAudit(tx, record);
+}
+
+void AuditReads(pqxx::work& tx, const Caller& caller, const std::vector<AuditedRead>& reads,
+                std::string_view method, workflow::Instant now) {
+  std::vector<AuditRecord> records;
+  records.reserve(reads.size());
+  for (const AuditedRead& read : reads) {
+    AuditRecord& record = records.emplace_back(AuditRecordBy(caller.identity));
+    record.occurred_at = now;
+    record.trajectory_id = read.trajectory_id;
+    record.action = AuditAction::kRead;
+    record.categories = read.categories;
+    record.decision = AuditDecision::kPermitted;
+    record.method = std::string(method);
+  }
+  std::vector<AuditRecord*> appended;
+  for (AuditRecord& record : records) {
+    appended.push_back(&record);
+  }
+  AppendAudits(tx, appended);
 }
 
 std::string TrajectoryNamedBy(const google::protobuf::Message& request) {

@@ -77,6 +77,9 @@ void PrepareAudit(pqxx::connection& connection);
 /// action fails with it.
 void AppendAudit(pqxx::work& tx, AuditRecord& record);
 void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
+/// Appends `records` in order, the chain's head locked and moved once.
+void AppendAudits(pqxx::work& tx, const std::vector<AuditRecord*>& records);
+void AppendAuditsOrThrow(pqxx::work& tx, const std::vector<AuditRecord*>& records);
 
 /// Puts a permitted read of personal data of `trajectory_id` on the trail,
 /// in the reader's transaction (AppendAudit: if the trail cannot take it,
@@ -84,6 +87,17 @@ void AppendAuditOrThrow(pqxx::work& tx, AuditRecord& record);
 void AuditRead(pqxx::work& tx, const Caller& caller, const std::string& trajectory_id,
                std::set<workflow::DataCategory> categories, std::string_view method,
                workflow::Instant now, const std::string& basis_id = "");
+
+/// A read of one trajectory's personal data, of `categories`.
+struct AuditedRead {
+  std::string trajectory_id;
+  std::set<workflow::DataCategory> categories;
+};
+
+/// Puts permitted reads of several trajectories on the trail (a list that
+/// shows personal data of each), in one append (AppendAudits).
+void AuditReads(pqxx::work& tx, const Caller& caller, const std::vector<AuditedRead>& reads,
+                std::string_view method, workflow::Instant now);
 
 /// The trajectory a request names, for the audit record of its refusal: a
 /// string field `trajectory_id` (or one marked

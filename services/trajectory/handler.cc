@@ -356,6 +356,7 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
     // The age status that holds now (R-AGE-DATE-OF-BIRTH), not one nobody
     // updated yet.
     const Instant now = clock_.Now();
+    std::vector<common::AuditedRead> reads;
     for (Summary& row : rows) {
       workflow::TrajectorySnapshot snapshot;
       snapshot.age = ToWorkflow(static_cast<v1::AgeStatus>(row.age_status));
@@ -375,7 +376,7 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
           if (row.next_deadline_kind == workflow::kEighteenthBirthdayKind) {
             shown.insert(workflow::DataCategory::kIdentity);  // her date of birth
           }
-          AuditRead(tx, caller, row.id, shown, "ListTrajectories", now);
+          reads.push_back({row.id, std::move(shown)});
           Render(row, response->add_trajectories());
         },
         [&](const Summary& row) {
@@ -384,6 +385,7 @@ grpc::Status TrajectoryHandler::ListTrajectories(grpc::ServerContext* context,
           return std::pair{key.time_since_epoch().count(), row.id};
         },
         response->mutable_next_page_token());
+    common::AuditReads(tx, caller, reads, "ListTrajectories", now);
     return grpc::Status::OK;
   });
 }

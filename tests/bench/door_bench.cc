@@ -13,6 +13,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <functional>
 #include <iomanip>
 #include <iostream>
@@ -231,6 +232,9 @@ int main(int argc, char** argv) {
   app.add_option("--trajectories", trajectories, "trajectories in the caseload for the pages");
   app.add_option("--pages", pages, "pages per session");
   CLI11_PARSE(app, argc, argv);
+  // A connection the server closed is an error to report, not a reason to
+  // die without a word (cpp-httplib's client writes with SIGPIPE raised).
+  std::signal(SIGPIPE, SIG_IGN);
   try {
     const StackEnv env = ketenregie::common::LoadStackEnv(env_path);
     const std::string url = env.At("KETENREGIE_WEB_URL");
@@ -350,7 +354,12 @@ int main(int argc, char** argv) {
       return [&, path](int c) {
         const auto r = doors[static_cast<std::size_t>(c)]->Get(
             path.c_str(), Browser(port, sessions[static_cast<std::size_t>(c)].cookie));
-        return r && r->status == 200 && r->body.find("</html>") != std::string::npos;
+        const bool ok = r && r->status == 200 && r->body.find("</html>") != std::string::npos;
+        if (!ok) {
+          std::cerr << "page " << path.substr(0, 10) << ": "
+                    << (r ? std::to_string(r->status) : httplib::to_string(r.error())) << "\n";
+        }
+        return ok;
       };
     };
     // What the pages ask the services, asked directly.
@@ -383,6 +392,11 @@ int main(int argc, char** argv) {
              stub->ListTasks(context().get(), tasks, &open).ok() &&
              stub->ListTimeline(context().get(), timeline, &entries).ok();
     };
+    // The seeding may have outlasted the door's keep-alive (5 s): fresh
+    // connections, as a browser opens after a pause.
+    for (auto& door : doors) {
+      door = Door(env, port);
+    }
     Run(clients, 5, page_of("/trajecten"));
     Run(clients, 5, grpc_caseload);
     std::cout << "trajectories=" << sequence.load() + 1 << "\n";
