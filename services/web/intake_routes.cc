@@ -62,17 +62,6 @@ void WebServer::IntakeRoutes() {
     return;
   }
 
-  // A POST of a session: its live session, with the CSRF token checked;
-  // nullopt with the response made otherwise (nothing asked of a service).
-  const auto posted = [this](const httplib::Request& request, const Form& form,
-                             httplib::Response& response) -> std::optional<LiveSession> {
-    auto live = RequireSession(*accounts_, request, response);
-    if (live && !IsCsrfTokenOf(live->csrf, Field(form, "csrf"))) {
-      response.status = 403;
-      return std::nullopt;
-    }
-    return live;
-  };
   // A new signal, or an anonymous consultation.
   const auto signal_form = [this](httplib::Response& response, const LiveSession& live,
                                   const FormFields& values, const Refusal* refusal, int status) {
@@ -95,9 +84,9 @@ void WebServer::IntakeRoutes() {
         }
       });
   Post("/signalen", "/signalen",
-       [this, posted, signal_form](const httplib::Request& request, const Form& form,
-                                   httplib::Response& response) {
-         const auto live = posted(request, form, response);
+       [this, signal_form](const httplib::Request& request, const Form& form,
+                           httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
          if (!live) {
            return;
          }
@@ -183,9 +172,9 @@ void WebServer::IntakeRoutes() {
         registration_form(response, *live, {}, signal, nullptr, 200);
       });
   Post("/aanmelden", "/aanmelden",
-       [this, posted, registration_form](const httplib::Request& request, const Form& form,
-                                         httplib::Response& response) {
-         const auto live = posted(request, form, response);
+       [this, registration_form](const httplib::Request& request, const Form& form,
+                                 httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
          if (!live) {
            return;
          }
@@ -370,9 +359,9 @@ void WebServer::IntakeRoutes() {
         screening_form(response, *live, t, nullptr, nullptr, 200);
       });
   Post(R"(/trajecten/([0-9a-f-]{36})/screening)", "/trajecten/{id}/screening",
-       [this, posted, screening_form](const httplib::Request& request, const Form& form,
-                                      httplib::Response& response) {
-         const auto live = posted(request, form, response);
+       [this, screening_form](const httplib::Request& request, const Form& form,
+                              httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
          if (!live) {
            return;
          }

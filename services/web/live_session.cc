@@ -4,6 +4,7 @@
 
 #include "services/common/validation.h"
 #include "services/web/accounts.h"
+#include "services/web/page_support.h"
 #include "services/web/texts.h"
 #include "services/web/web_server.h"
 #include "workflow/session.h"
@@ -24,17 +25,22 @@ PageSession PageSessionOf(const directory::v1::Session& session, std::string csr
           .final = workflow::SessionEndsAbsolutely(times)};
 }
 
-void AnswerPage(const Pages& pages, httplib::Response& response, const LiveSession& live,
-                std::string_view name, std::string_view title, kainjow::mustache::data page,
-                int status) {
-  page.set("csrf", live.page.csrf);
-  response.status = status;
-  response.set_content(pages.Render(name, title, page, &live.page), std::string(kHtmlContentType));
-}
-
 void WebServer::Show(httplib::Response& response, const LiveSession& live, std::string_view name,
                      std::string_view title, kainjow::mustache::data page, int status) const {
-  AnswerPage(pages_, response, live, name, title, std::move(page), status);
+  page.set("csrf", live.page.csrf);
+  response.status = status;
+  response.set_content(pages_.Render(name, title, page, &live.page), std::string(kHtmlContentType));
+}
+
+std::optional<LiveSession> WebServer::PostedSession(const httplib::Request& request,
+                                                    const Form& form,
+                                                    httplib::Response& response) const {
+  auto live = RequireSession(*accounts_, request, response);
+  if (live && !IsCsrfTokenOf(live->csrf, Field(form, "csrf"))) {
+    response.status = 403;
+    return std::nullopt;
+  }
+  return live;
 }
 
 std::optional<LiveSession> RequireSession(const Accounts& accounts, const httplib::Request& request,

@@ -40,13 +40,6 @@ struct LiveSession {
   workflow::Instant now;
 };
 
-/// Answers with page `name` of a live session (its title Dutch and free of
-/// personal data): the layout says who is logged in, and the page's forms
-/// get the session's CSRF token as "csrf".
-void AnswerPage(const Pages& pages, httplib::Response& response, const LiveSession& live,
-                std::string_view name, std::string_view title, kainjow::mustache::data page,
-                int status = 200);
-
 /// The live session of `request`; without one, nullopt, with `response`
 /// sent to the start page (303), which says why when the session ended.
 std::optional<LiveSession> RequireSession(const Accounts& accounts, const httplib::Request& request,

@@ -431,12 +431,8 @@ void WebServer::TrajectoryRoutes() {
            response.status = 404;
            return;
          }
-         const auto live = RequireSession(*accounts_, request, response);
+         const auto live = PostedSession(request, form, response);
          if (!live) {
-           return;
-         }
-         if (!IsCsrfTokenOf(live->csrf, Field(form, "csrf"))) {
-           response.status = 403;
            return;
          }
          const std::string id = request.matches[1].str();

@@ -8,6 +8,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -150,7 +151,14 @@ class WebServer {
   void Home(const httplib::Request& request, httplib::Response& response,
             std::string_view notice = {});
   void Api(const httplib::Request& request, httplib::Response& response);
-  /// Answers with page `name` of a live session (AnswerPage).
+  /// The live session of a POST of a page, its CSRF token checked; nullopt
+  /// with `response` made otherwise (no session: RequireSession's answer;
+  /// no or another token: 403), nothing asked of a service.
+  std::optional<LiveSession> PostedSession(const httplib::Request& request, const Form& form,
+                                           httplib::Response& response) const;
+  /// Answers with page `name` of a live session (its title Dutch and free of
+  /// personal data): the layout says who is logged in, and the page's forms
+  /// get the session's CSRF token as "csrf".
   void Show(httplib::Response& response, const LiveSession& live, std::string_view name,
             std::string_view title, kainjow::mustache::data page, int status = 200) const;
   void Ready(httplib::Response& response);

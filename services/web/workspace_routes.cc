@@ -226,12 +226,8 @@ void WebServer::WorkspaceRoutes() {
   Post("/taken/afronden", "/taken/afronden",
        [this, tasks_page](const httplib::Request& request, const Form& form,
                           httplib::Response& response) {
-         const auto live = RequireSession(*accounts_, request, response);
+         const auto live = PostedSession(request, form, response);
          if (!live) {
-           return;
-         }
-         if (!IsCsrfTokenOf(live->csrf, Field(form, "csrf"))) {
-           response.status = 403;
            return;
          }
          tv1::CompleteTaskRequest complete;
