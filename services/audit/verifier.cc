@@ -12,14 +12,6 @@
 namespace ketenregie::audit {
 namespace {
 
-std::string Hex(const std::string& bytes) {
-  std::string out(bytes.size() * 2 + 1, '\0');
-  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
-                 bytes.size());
-  out.pop_back();
-  return out;
-}
-
 std::string Unhex(const std::string& hex) {
   std::string out(hex.size() / 2, '\0');
   std::size_t length = 0;
@@ -32,7 +24,7 @@ std::string Unhex(const std::string& hex) {
 }
 
 std::string MacInput(long long sequence, const std::string& hash) {
-  return "ketenregie-audit-checkpoint:" + std::to_string(sequence) + ":" + Hex(hash);
+  return "ketenregie-audit-checkpoint:" + std::to_string(sequence) + ":" + common::Hex(hash);
 }
 
 }  // namespace
@@ -43,8 +35,8 @@ Checkpoint WriteCheckpoint(pqxx::work& tx, const common::Keyring& keys, const st
   const std::string temporary = path + ".new";
   {
     std::ofstream out(temporary, std::ios::trunc);
-    out << checkpoint.sequence << ' ' << Hex(checkpoint.hash) << ' '
-        << Hex(keys.BlindIndex(MacInput(checkpoint.sequence, checkpoint.hash))) << '\n';
+    out << checkpoint.sequence << ' ' << common::Hex(checkpoint.hash) << ' '
+        << common::Hex(keys.BlindIndex(MacInput(checkpoint.sequence, checkpoint.hash))) << '\n';
     if (!out) {
       throw std::runtime_error("cannot write " + temporary);
     }

@@ -22,9 +22,15 @@ std::string Sha256Hex(std::string_view bytes) {
   EnsureSodium();
   unsigned char hash[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(hash, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  char hex[2 * crypto_hash_sha256_BYTES + 1];
-  sodium_bin2hex(hex, sizeof hex, hash, sizeof hash);
-  return std::string(hex, 2 * crypto_hash_sha256_BYTES);
+  return Hex(std::string_view(reinterpret_cast<const char*>(hash), sizeof hash));
+}
+
+std::string Hex(std::string_view bytes) {
+  std::string out(bytes.size() * 2 + 1, '\0');
+  sodium_bin2hex(out.data(), out.size(), reinterpret_cast<const unsigned char*>(bytes.data()),
+                 bytes.size());
+  out.pop_back();
+  return out;
 }
 
 namespace {

@@ -18,6 +18,9 @@ void EnsureSodium();
 /// SHA-256 of `bytes`, in lower-case hex (64 characters).
 std::string Sha256Hex(std::string_view bytes);
 
+/// `bytes` in lower-case hex, two digits a byte.
+std::string Hex(std::string_view bytes);
+
 /// Field-level encryption of personal data (DESIGN.md §6) with libsodium's
 /// XChaCha20-Poly1305 AEAD, and a keyed blind index to find a person again
 /// without decrypting anyone.
