@@ -113,12 +113,10 @@ grpc::Status AuditHandler::GetSubjectAccessReport(grpc::ServerContext* context,
                                                   const v1::GetSubjectAccessReportRequest* request,
                                                   v1::SubjectAccessReport* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
-      !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "trajectory_id",
+                                       request->trajectory_id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     response->set_trajectory_id(request->trajectory_id());

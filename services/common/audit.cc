@@ -13,6 +13,7 @@
 #include "services/common/db_pool.h"
 #include "services/common/ids.h"
 #include "services/common/status.h"
+#include "services/common/validation.h"
 #include "workflow/rules.h"
 
 namespace ketenregie::common {
@@ -252,6 +253,16 @@ AccessGate::AccessGate(const Directory& directory, DbPool& db, std::chrono::mill
       db_timeout_(db_timeout),
       clock_(clock),
       access_(MethodAccessOf(service_full_name)) {}
+
+grpc::Status AccessGate::AdmitNaming(const grpc::ServerContext& context,
+                                     const google::protobuf::Message& request, Caller& caller,
+                                     std::string_view method, std::string_view id_field,
+                                     const std::string& id) const {
+  if (auto denied = Admit(context, request, caller, method); !denied.ok()) {
+    return denied;
+  }
+  return CheckIdRequest(request, id_field, id);
+}
 
 grpc::Status AccessGate::Admit(const grpc::ServerContext& context,
                                const google::protobuf::Message& request, Caller& caller,

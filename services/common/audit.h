@@ -134,6 +134,14 @@ class AccessGate final {
   grpc::Status Admit(const grpc::ServerContext& context, const google::protobuf::Message& request,
                      Caller& caller, std::string_view method) const;
 
+  /// Admit, then the one id the request names checked (CheckIdRequest:
+  /// INVALID_ARGUMENT naming `id_field`): how every read of one resource
+  /// begins.
+  grpc::Status AdmitNaming(const grpc::ServerContext& context,
+                           const google::protobuf::Message& request, Caller& caller,
+                           std::string_view method, std::string_view id_field,
+                           const std::string& id) const;
+
   /// Records `refusal` (AUDIT_ACTION_DENIED), decided on the data after
   /// Admit, and returns it.
   grpc::Status Refuse(const Caller& caller, const std::string& trajectory_id,

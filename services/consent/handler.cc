@@ -192,11 +192,9 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
                                          const v1::GetOverrideRequest* request,
                                          v1::Override* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadOverride(tx, request->id(), false);

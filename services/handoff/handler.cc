@@ -224,11 +224,9 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
                                         const v1::GetHandoffRequest* request,
                                         v1::Handoff* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadHandoff(tx, request->id(), false);

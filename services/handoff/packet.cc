@@ -27,12 +27,10 @@ grpc::Status HandoffHandler::ReadPacket(grpc::ServerContext* context,
                                         const v1::ReadPacketRequest* request,
                                         v1::Packet* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, "ReadPacket"); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "handoff_id", request->handoff_id());
-      !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, "ReadPacket", "handoff_id",
+                                       request->handoff_id());
+      !refused.ok()) {
+    return refused;
   }
   // Which handoff, to whom, for what.
   std::optional<HandoffRow> handoff;
@@ -165,12 +163,10 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
                                          const v1::GetCarePlanRequest* request,
                                          v1::CarePlan* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
-      !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "trajectory_id",
+                                       request->trajectory_id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();

@@ -83,11 +83,9 @@ grpc::Status ShelterHandler::GetShelter(grpc::ServerContext* context,
                                         const v1::GetShelterRequest* request,
                                         v1::Shelter* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadShelter(tx, request->id(), false);

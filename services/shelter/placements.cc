@@ -307,11 +307,9 @@ grpc::Status ShelterHandler::GetPlacement(grpc::ServerContext* context,
                                           const v1::GetPlacementRequest* request,
                                           v1::Placement* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   PlacementFilter scope;
   if (!ScopeFor(caller, scope)) {

@@ -29,12 +29,10 @@ grpc::Status TrajectoryHandler::GetEligibilityFacts(grpc::ServerContext* context
                                                     const v1::GetEligibilityFactsRequest* request,
                                                     v1::EligibilityFacts* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "trajectory_id", request->trajectory_id());
-      !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "trajectory_id",
+                                       request->trajectory_id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), false);

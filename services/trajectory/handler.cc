@@ -146,11 +146,9 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
                                           const v1::GetSignalRequest* request,
                                           v1::Signal* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto signal = LoadSignal(tx, request->id());
@@ -297,11 +295,10 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
                                               const v1::GetTrajectoryRequest* request,
                                               v1::Trajectory* response) {
   Caller caller;
-  if (auto denied = gate_.Admit(*context, *request, caller, "GetTrajectory"); !denied.ok()) {
-    return denied;
-  }
-  if (auto invalid = common::CheckIdRequest(*request, "id", request->id()); !invalid.ok()) {
-    return invalid;
+  if (auto refused =
+          gate_.AdmitNaming(*context, *request, caller, "GetTrajectory", "id", request->id());
+      !refused.ok()) {
+    return refused;
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->id(), /*for_update=*/false);
@@ -316,6 +313,33 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
     // The age status that holds now (R-AGE-DATE-OF-BIRTH), as the caseload
     // shows it, not one nobody updated yet.
     response->set_age_status(ToProto(workflow::AgeStatusOn(row->flow, clock_.Now())));
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status TrajectoryHandler::GetPersonIdentity(grpc::ServerContext* context,
+                                                  const v1::GetPersonIdentityRequest* request,
+                                                  v1::PersonIdentity* response) {
+  Caller caller;
+  if (auto refused = gate_.AdmitNaming(*context, *request, caller, __func__, "trajectory_id",
+                                       request->trajectory_id());
+      !refused.ok()) {
+    return refused;
+  }
+  return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
+    const auto row = LoadTrajectory(tx, request->trajectory_id(), /*for_update=*/false);
+    if (!row || row->organisation_id != caller.identity.organisation_id) {
+      return common::NotFound("trajectory");
+    }
+    const auto sealed =
+        row->person_id.empty() ? std::nullopt : LoadIdentitySealed(tx, row->person_id);
+    if (!sealed) {
+      return common::NotFound("identity");
+    }
+    response->ParseFromString(keys_.Get()->Open(*sealed, IdentityContext(row->person_id)));
+    AuditRead(tx, caller, row->id,
+              {workflow::DataCategory::kIdentity, workflow::DataCategory::kContact},
+              "GetPersonIdentity", clock_.Now());
     return grpc::Status::OK;
   });
 }

@@ -51,6 +51,8 @@ class TrajectoryHandler final : public v1::TrajectoryService::Service {
                               v1::RegisterPersonResponse*) override;
   grpc::Status GetTrajectory(grpc::ServerContext*, const v1::GetTrajectoryRequest*,
                              v1::Trajectory*) override;
+  grpc::Status GetPersonIdentity(grpc::ServerContext*, const v1::GetPersonIdentityRequest*,
+                                 v1::PersonIdentity*) override;
   grpc::Status ListTrajectories(grpc::ServerContext*, const v1::ListTrajectoriesRequest*,
                                 v1::ListTrajectoriesResponse*) override;
   grpc::Status SetAgeStatus(grpc::ServerContext*, const v1::SetAgeStatusRequest*,

@@ -247,7 +247,13 @@ std::string_view Find(const auto& table, std::string_view key) {
 }  // namespace
 
 std::string DutchDate(workflow::Instant instant) {
-  const auto date = workflow::ToAmsterdam(instant).date;
+  return DutchDate(workflow::ToAmsterdam(instant).date);
+}
+
+std::string DutchDate(std::chrono::year_month_day date) {
+  if (!date.ok()) {
+    return "";
+  }
   return fmt::format("{} {} {}", static_cast<unsigned>(date.day()),
                      kMonths[static_cast<unsigned>(date.month()) - 1],
                      static_cast<int>(date.year()));

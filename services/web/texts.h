@@ -40,6 +40,10 @@ std::string DutchOfKind(std::string_view kind);
 /// "7 december 2026": the Amsterdam date of `instant`.
 std::string DutchDate(workflow::Instant instant);
 
+/// "12 april 1998": a calendar date (a date of birth); "" for one that is
+/// not a date.
+std::string DutchDate(std::chrono::year_month_day date);
+
 /// "7 dec 2026 14:05": the Amsterdam date and time of `instant`.
 std::string DutchDateTime(workflow::Instant instant);
 

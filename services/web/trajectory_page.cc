@@ -100,6 +100,31 @@ data TimeBarData(const TimeBar& bar, const TimeBarInput& input) {
   return out;
 }
 
+// The person, as her coordinator reads her identity (each read on the
+// audit trail, by GetPersonIdentity).
+data IdentityData(const tv1::PersonIdentity& person) {
+  data out;
+  SetIfAny(out, "given_name", person.given_name());
+  SetIfAny(out, "family_name", person.family_name());
+  if (person.has_date_of_birth()) {
+    const auto& d = person.date_of_birth();
+    SetIfAny(out, "date_of_birth",
+             DutchDate(std::chrono::year_month_day{
+                 std::chrono::year(d.year()), std::chrono::month(static_cast<unsigned>(d.month())),
+                 std::chrono::day(static_cast<unsigned>(d.day()))}));
+  }
+  SetIfAny(out, "nationality", person.nationality());
+  SetIfAny(out, "gender", DutchOf(person.gender_identity()));
+  SetIfAny(out, "contact", person.contact());
+  list documents;
+  for (const std::string& document : person.documents()) {
+    documents.push_back(data("document", document));
+  }
+  out.set("documents", documents);
+  out.set("any_documents", person.documents_size() > 0);
+  return out;
+}
+
 // One step of the trajectory as a form posts it: the request it makes
 // from the form's fields, and the form's inputs by the request's fields.
 using Step = grpc::Status (*)(const OnBehalfCalls& calls, const OnBehalfOf& who,
@@ -296,6 +321,21 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
   }
   if (t.closure_reason() != tv1::CLOSURE_REASON_UNSPECIFIED) {
     page.set("closure", std::string(DutchOf(t.closure_reason())));
+  }
+  // Her identity only when the coordinator asks for it: decrypted for this
+  // page alone and on the audit trail, not on every visit of the page.
+  page.set("registered", !t.person_id().empty());
+  if (!t.person_id().empty() && Query(request, "persoonsgegevens") == "tonen") {
+    tv1::GetPersonIdentityRequest identity_request;
+    identity_request.set_trajectory_id(id);
+    tv1::PersonIdentity person;
+    const grpc::Status identity_read = calls_->Call<tv1::TrajectoryService>(
+        live.who, &tv1::TrajectoryService::Stub::GetPersonIdentity, identity_request, person);
+    if (identity_read.ok()) {
+      page.set("person", IdentityData(person));
+    } else {
+      page.set("person_refusal", RefusalOf(identity_read).view);
+    }
   }
 
   TimeBarInput bar{.today = live.now, .periods = {}, .moments = {}};

@@ -172,6 +172,24 @@ test('the caseload lists her trajectories; the trajectory page shows facts, time
     assert.doesNotMatch(steps, /Gebeurtenis \(/, 'every step has its Dutch words');
     await expectAccessible(page, 'the trajectory page');
     await page.screenshot({ path: `${screenshots}traject.png`, fullPage: true });
+
+    // Her identity is not on the page until her coordinator asks for it;
+    // then it is read for this page (on the audit trail), in place.
+    assert.doesNotMatch(await page.content(), /Grace|Okafor/);
+    const identityRead = page.waitForResponse((r) => r.url().includes('persoonsgegevens=tonen'));
+    await page.getByRole('button', { name: 'Persoonsgegevens tonen' }).click();
+    assert.equal((await identityRead).request().headers()['hx-request'], 'true');
+    await page.locator('#persoon').getByText('Okafor').waitFor();
+    const person = await page.locator('#persoon').textContent();
+    assert.match(person, /VoornaamGrace/);
+    assert.match(person, /Geboortedatum5 november 1999/);
+    assert.match(person, /NationaliteitNG/);
+    assert.match(person, /GenderVrouw/);
+    expectNoPersonInAddressOrTitle(page, await page.title());
+    await expectAccessible(page, 'her identity shown');
+    await page.locator('#persoon').getByRole('link', { name: 'Persoonsgegevens verbergen' }).click();
+    await page.getByRole('button', { name: 'Persoonsgegevens tonen' }).waitFor();
+    assert.doesNotMatch(await page.content(), /Grace|Okafor/);
   }));
 
 test('a task is marked done from the list, with JavaScript and without', async () => {
@@ -242,6 +260,16 @@ test('a task is marked done from the list, with JavaScript and without', async (
     assert.match(await noScript.locator('#taken').textContent(), /Taak afgerond\./);
     await noScript.locator('h1').waitFor();
     assert.equal(await noScript.locator(`#taak-${thirdTask.id}`).count(), 0);
+
+    // Her identity, asked for without JavaScript: the form reloads the page
+    // with it; the address says only that it is shown.
+    await noScript.goto(`/trajecten/${third.id}`);
+    await Promise.all([
+      noScript.waitForURL(/persoonsgegevens=tonen#persoon$/),
+      noScript.getByRole('button', { name: 'Persoonsgegevens tonen' }).click(),
+    ]);
+    assert.match(await noScript.locator('#persoon').textContent(), /VoornaamMila.*AchternaamJansen/s);
+    expectNoPersonInAddressOrTitle(noScript, await noScript.title());
   } finally {
     await plain.close();
     await context.close();

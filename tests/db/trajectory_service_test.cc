@@ -10,6 +10,7 @@
 #include <set>
 
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
+#include "services/common/audit.h"
 #include "services/common/crypto.h"
 #include "services/common/directory.h"
 #include "services/common/mutation.h"
@@ -560,6 +561,65 @@ TEST_F(TrajectoryServiceTest, AnOutsideClientReadsTheErrorDetails) {
   EXPECT_EQ(python_rule.at("reason"), testing::ReasonOf(rule_status));
   EXPECT_EQ(python_rule.at("dutch"), testing::DutchOf(rule_status));
   EXPECT_FALSE(python_rule.at("dutch").get<std::string>().empty());
+}
+
+TEST_F(TrajectoryServiceTest, Identity_IsDecryptedForItsOwnCoordinatorsOnly_EachReadAudited) {
+  const pb::Trajectory t = Register("reg-1", "Anna");
+  auto identity_reads = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx
+        .exec_params1(
+            "SELECT count(*) FROM audit.records WHERE method = 'GetPersonIdentity' AND "
+            "trajectory_id = $1::uuid AND actor = 'coordinator-2' AND categories @> '{1,2}' "
+            "AND decision = $2",
+            t.id(), static_cast<int>(common::AuditDecision::kPermitted))[0]
+        .as<long long>();
+  };
+  pb::GetPersonIdentityRequest request;
+  request.set_trajectory_id(t.id());
+  pb::PersonIdentity identity;
+  // Any coordinator of her organisation, not only the one who registered her.
+  grpc::Status status =
+      essm_->GetPersonIdentity(ContextAs("coordinator-2").get(), request, &identity);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(identity.given_name(), "Anna");
+  EXPECT_EQ(identity.family_name(), "de Vries");
+  EXPECT_EQ(identity.date_of_birth().year(), 1998);
+  EXPECT_EQ(identity.nationality(), "NG");
+  EXPECT_EQ(identity_reads(), 1);
+  ASSERT_TRUE(essm_->GetPersonIdentity(ContextAs("coordinator-2").get(), request, &identity).ok());
+  EXPECT_EQ(identity_reads(), 2);
+
+  // Another coordination organisation's coordinator: not found, as if
+  // there were no such trajectory.
+  auto amsterdam = pb::TrajectoryService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  pb::PersonIdentity none;
+  EXPECT_EQ(amsterdam->GetPersonIdentity(ContextAs("coordinator-ams-1").get(), request, &none)
+                .error_code(),
+            grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(none.given_name(), "");
+  // Of her own organisation, a role without it.
+  EXPECT_TRUE(
+      testing::Refused(essm_->GetPersonIdentity(ContextAs("meldpunt-1").get(), request, &none),
+                       grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+  EXPECT_EQ(identity_reads(), 2);
+
+  // A signal has nobody registered yet.
+  pb::CreateSignalRequest signal_request;
+  signal_request.set_request_id("signal-1");
+  signal_request.set_reporter_kind(pb::REPORTER_KIND_SCHOOL);
+  signal_request.set_observation("Zorg over een leerling");
+  pb::Signal signal;
+  ASSERT_TRUE(essm_->CreateSignal(ContextAs("meldpunt-1").get(), signal_request, &signal).ok());
+  request.set_trajectory_id(signal.trajectory_id());
+  status = essm_->GetPersonIdentity(ContextAs("coordinator-1").get(), request, &none);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::NOT_FOUND);
+  // And a bad id is named.
+  request.set_trajectory_id("geen-id");
+  EXPECT_TRUE(
+      testing::BadFields(essm_->GetPersonIdentity(ContextAs("coordinator-1").get(), request, &none),
+                         {"trajectory_id"}));
 }
 
 TEST_F(TrajectoryServiceTest, OnlyCoordinatorsOfACareCoordinationOrganisation) {
