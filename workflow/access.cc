@@ -66,6 +66,8 @@ constexpr std::array kOperations = {
     OperationEntry{Operation::kSendHandoff, "SEND_HANDOFF", "send a handoff"},
     OperationEntry{Operation::kAnswerHandoff, "ANSWER_HANDOFF", "answer a handoff"},
     OperationEntry{Operation::kReadDirectory, "READ_DIRECTORY", "read the directory"},
+    OperationEntry{Operation::kReadOrganisations, "READ_ORGANISATIONS",
+                   "read the chain's organisations"},
     OperationEntry{Operation::kManageUsers, "MANAGE_USERS", "manage the users of an organisation"},
     OperationEntry{Operation::kAuthenticate, "AUTHENTICATE", "check a person's login"},
 };
@@ -197,6 +199,9 @@ std::optional<RuleViolation> CheckAccess(const Principal& principal, Operation o
       break;
     case Operation::kReadDirectory:
       allowed = Service(principal);
+      break;
+    case Operation::kReadOrganisations:
+      allowed = IsOrganisationOfPeople(principal.organisation_type) && !principal.roles.empty();
       break;
     case Operation::kManageUsers:
       allowed = IsOrganisationOfPeople(principal.organisation_type) &&

@@ -74,6 +74,9 @@ enum class Operation {
   /// The directory (organisations, users, roles) as a whole, for the
   /// services' caches: Ketenregie services.
   kReadDirectory,
+  /// The chain's organisations by id, kind and name (no users, no
+  /// addresses): anyone of an organisation of people, to choose a recipient.
+  kReadOrganisations,
   /// Users of an organisation: list, create, change roles, deactivate —
   /// its organisation administrators.
   kManageUsers,

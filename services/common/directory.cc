@@ -123,6 +123,14 @@ std::optional<Directory::Organisation> Directory::FindOrganisation(std::string_v
   return found->second;
 }
 
+std::vector<Directory::Organisation> Directory::Organisations() const {
+  std::vector<Organisation> out;
+  for (const auto& [id, organisation] : Snapshot()->organisations) {
+    out.push_back(organisation);
+  }
+  return out;
+}
+
 std::optional<workflow::Principal> Directory::FindPrincipal(const std::string& organisation,
                                                             const std::string& user) const {
   const auto entries = Snapshot();

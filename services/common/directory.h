@@ -64,6 +64,8 @@ class Directory final {
   bool Current() const;
 
   std::optional<Organisation> FindOrganisation(std::string_view id) const;
+  /// Every organisation the copy holds, by id.
+  std::vector<Organisation> Organisations() const;
   /// The user's principal (organisation type and roles), or nullopt when
   /// `user` is not an active registered user of `organisation`.
   std::optional<workflow::Principal> FindPrincipal(const std::string& organisation,

@@ -256,6 +256,46 @@ grpc::Status DirectoryHandler::GetDirectory(grpc::ServerContext* context,
   });
 }
 
+grpc::Status DirectoryHandler::ListOrganisations(grpc::ServerContext* context,
+                                                 const v1::ListOrganisationsRequest* request,
+                                                 v1::ListOrganisationsResponse* response) {
+  Caller caller;
+  if (auto denied = gate_.Admit(*context, *request, caller, __func__); !denied.ok()) {
+    return denied;
+  }
+  FieldErrors errors(*request);
+  common::PageQuery page;
+  common::ParsePage(errors, request->page(), page, common::PageIds::kPrincipalIds);
+  if (auto invalid = errors.Status(); !invalid.ok()) {
+    return invalid;
+  }
+  // From the directory's own copy, which follows its tables; the services
+  // and the gateway are no recipients of anything.
+  std::vector<common::Directory::Organisation> listed;
+  for (auto& organisation : copy_.Organisations()) {
+    if (workflow::IsOrganisationOfPeople(organisation.type) &&
+        (!page.after || organisation.id > page.after->second)) {
+      listed.push_back(std::move(organisation));
+    }
+  }
+  if (static_cast<int>(listed.size()) > page.size + 1) {
+    listed.resize(page.size + 1);
+  }
+  common::FillPage(
+      std::move(listed), page.size,
+      [&](const common::Directory::Organisation& organisation) {
+        auto* out = response->add_organisations();
+        out->set_id(organisation.id);
+        out->set_type(std::string(workflow::ToString(organisation.type)));
+        out->set_display_name(organisation.display_name);
+      },
+      [](const common::Directory::Organisation& organisation) {
+        return std::pair{0LL, organisation.id};
+      },
+      response->mutable_next_page_token());
+  return grpc::Status::OK;
+}
+
 grpc::Status DirectoryHandler::ListUsers(grpc::ServerContext* context,
                                          const v1::ListUsersRequest* request,
                                          v1::ListUsersResponse* response) {

@@ -49,6 +49,8 @@ class DirectoryHandler final : public v1::DirectoryService::Service {
                             v1::DirectorySnapshot*) override;
   grpc::Status ListUsers(grpc::ServerContext*, const v1::ListUsersRequest*,
                          v1::ListUsersResponse*) override;
+  grpc::Status ListOrganisations(grpc::ServerContext*, const v1::ListOrganisationsRequest*,
+                                 v1::ListOrganisationsResponse*) override;
   grpc::Status GetUser(grpc::ServerContext*, const v1::GetUserRequest*, v1::User*) override;
   grpc::Status CreateUser(grpc::ServerContext*, const v1::CreateUserRequest*, v1::User*) override;
   grpc::Status ChangeUserRoles(grpc::ServerContext*, const v1::ChangeUserRolesRequest*,

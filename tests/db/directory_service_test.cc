@@ -153,6 +153,47 @@ TEST_F(DirectoryServiceTest, OnlyServicesReadTheWholeDirectory) {
   EXPECT_EQ(admin.error_code(), grpc::StatusCode::PERMISSION_DENIED);
 }
 
+TEST_F(DirectoryServiceTest, ThePeopleOfTheChainListItsOrganisations_NoServicesNoUsers) {
+  std::vector<std::string> ids;
+  pb::ListOrganisationsRequest request;
+  request.mutable_page()->set_page_size(3);
+  for (int pages = 0; pages < 10; ++pages) {
+    pb::ListOrganisationsResponse page;
+    // A partner through the web front door, on behalf of its user.
+    const auto status = web_->ListOrganisations(
+        testing::ContextOnBehalfOf("advocatenkantoor-demo", "advocaat-1", std::string(64, 'a'))
+            .get(),
+        request, &page);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    for (const auto& organisation : page.organisations()) {
+      ids.push_back(organisation.id());
+      EXPECT_FALSE(organisation.display_name().empty());
+      EXPECT_NE(organisation.type(), "SERVICE");
+      EXPECT_NE(organisation.type(), "GATEWAY");
+    }
+    if (page.next_page_token().empty()) {
+      break;
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+  std::vector<std::string> expected;
+  for (const auto& [id, organisation] : LocalSeed().organisations) {
+    if (workflow::IsOrganisationOfPeople(organisation.type)) {
+      expected.push_back(id);
+    }
+  }
+  EXPECT_EQ(ids, expected);  // every one once, by id
+  EXPECT_GE(ids.size(), 7u);
+  // Not a service (it has the whole directory), nor the gateway as itself.
+  pb::ListOrganisationsResponse none;
+  EXPECT_TRUE(testing::Refused(
+      service_->ListOrganisations(ContextAs("consent-service").get(), request, &none),
+      grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-ROLE"));
+  EXPECT_TRUE(
+      testing::Refused(web_->ListOrganisations(ContextAs("web-service").get(), request, &none),
+                       grpc::StatusCode::PERMISSION_DENIED, "R-ACCESS-GATEWAY"));
+}
+
 TEST_F(DirectoryServiceTest, AnAdministratorCreatesAUser_TheCopiesHaveThem_AndTheTrailSaysWho) {
   const long long before = Snapshot().revision();
   pb::User user;

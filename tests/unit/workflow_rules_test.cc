@@ -1197,6 +1197,16 @@ TEST(RuleDirectoryOwnOrganisation, AnAdministratorManagesTheirOwnOrganisationsUs
   EXPECT_TRUE(CheckAccess(admin, Operation::kReadDirectory));
   EXPECT_FALSE(
       CheckAccess({OrganisationType::kService, {Role::kService}}, Operation::kReadDirectory));
+  // The chain's organisations (no users): anyone of an organisation of
+  // people, to choose a recipient; not a service, not the gateway itself.
+  EXPECT_FALSE(
+      CheckAccess({OrganisationType::kLegalAid, {Role::kPartner}}, Operation::kReadOrganisations));
+  EXPECT_FALSE(CheckAccess({OrganisationType::kCareCoordination, {Role::kCoordinator}},
+                           Operation::kReadOrganisations));
+  EXPECT_TRUE(
+      CheckAccess({OrganisationType::kService, {Role::kService}}, Operation::kReadOrganisations));
+  EXPECT_TRUE(CheckAccess({OrganisationType::kGateway, {Role::kLoginGateway}},
+                          Operation::kReadOrganisations));
   // An administrator is nothing more: no trajectory, no audit trail.
   EXPECT_TRUE(CheckAccess({OrganisationType::kCareCoordination, {Role::kOrganisationAdministrator}},
                           Operation::kReadTrajectory));
