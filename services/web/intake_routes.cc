@@ -212,17 +212,7 @@ void WebServer::IntakeRoutes() {
            }
          }
          if (!local.inputs.empty()) {
-           local.view.set("message", std::string("Niet alles is goed ingevuld. Er is niets "
-                                                 "opgeslagen."));
-           list fields;
-           for (const auto& [input, message] : local.inputs) {
-             data field;
-             field.set("anchor", input);
-             field.set("message", message);
-             fields.push_back(field);
-           }
-           local.view.set("fields", fields);
-           local.view.set("any_fields", true);
+           local = UnreadableForm(std::move(local.inputs));
            registration_form(response, *live, form, Field(form, "signaal"), &local, 400);
            return;
          }

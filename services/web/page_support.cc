@@ -8,6 +8,7 @@
 #include "services/common/status.h"
 #include "services/common/validation.h"
 #include "services/web/texts.h"
+#include "workflow/calendar.h"
 
 namespace ketenregie::web {
 
@@ -73,6 +74,29 @@ DateParts ReadDate(const FormFields& form, const std::string& prefix) {
   parts.year = NumberOf(year, 4);
   parts.readable = parts.given && parts.day >= 0 && parts.month >= 0 && parts.year >= 0;
   return parts;
+}
+
+google::protobuf::Timestamp StartOfDay(const DateParts& date) {
+  const std::chrono::year_month_day day{std::chrono::year(date.year),
+                                        std::chrono::month(static_cast<unsigned>(date.month)),
+                                        std::chrono::day(static_cast<unsigned>(date.day))};
+  return common::ToTimestamp(workflow::FromAmsterdam({day, std::chrono::seconds(0)}));
+}
+
+Refusal UnreadableForm(std::map<std::string, std::string> inputs) {
+  Refusal refusal;
+  refusal.view.set("message", std::string("Niet alles is goed ingevuld. Er is niets opgeslagen."));
+  list fields;
+  for (const auto& [input, message] : inputs) {
+    data field;
+    field.set("anchor", input);
+    field.set("message", message);
+    fields.push_back(field);
+  }
+  refusal.view.set("fields", fields);
+  refusal.view.set("any_fields", !inputs.empty());
+  refusal.inputs = std::move(inputs);
+  return refusal;
 }
 
 Refusal RefusalOf(const grpc::Status& status, const std::map<std::string, std::string>& inputs) {

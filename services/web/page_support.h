@@ -4,6 +4,7 @@
 /// trajectory without personal data, links that keep their fields, and a
 /// service's refusal as a person reads it.
 
+#include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/support/status.h>
 
 #include <kainjow/mustache.hpp>
@@ -92,6 +93,9 @@ struct DateParts {
 };
 DateParts ReadDate(const FormFields& form, const std::string& prefix);
 
+/// The start in Amsterdam of a readable `date`, for a date field.
+google::protobuf::Timestamp StartOfDay(const DateParts& date);
+
 /// The Dutch sentence for a date that is not readable.
 inline constexpr std::string_view kUnreadableDate =
     "Vul dag, maand en jaar in met cijfers, bijvoorbeeld 15 3 2001, of laat alle drie leeg.";
@@ -109,6 +113,11 @@ struct Refusal {
 
 /// `status` as a person reads it. `inputs` maps a request's field path
 /// ("identity.given_name") to the id of its input on the form ("voornaam").
+/// A form the page itself could not read (a date that is no date, a choice
+/// not made), with the Dutch sentence for each input by its id: nothing was
+/// sent; the error summary links each sentence to its input.
+Refusal UnreadableForm(std::map<std::string, std::string> inputs);
+
 Refusal RefusalOf(const grpc::Status& status,
                   const std::map<std::string, std::string>& inputs = {});
 

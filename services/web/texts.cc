@@ -57,6 +57,38 @@ constexpr std::array kValues = std::to_array<Entry>({
     {"CLOSURE_REASON_DECEASED", "Overleden"},
     {"CLOSURE_REASON_REFERRED_GENERAL_HELP", "Doorverwezen naar algemene hulp"},
     {"CLOSURE_REASON_CONSULTATION_ONLY", "Alleen consultatie, geen aanmelding"},
+    // DataCategory
+    {"DATA_CATEGORY_IDENTITY", "Identiteit"},
+    {"DATA_CATEGORY_CONTACT", "Contactgegevens"},
+    {"DATA_CATEGORY_LOCATION", "Verblijfplaats"},
+    {"DATA_CATEGORY_EXPLOITATION", "Uitbuiting en screening"},
+    {"DATA_CATEGORY_HEALTH", "Gezondheid"},
+    {"DATA_CATEGORY_RESIDENCE_STATUS", "Verblijfsstatus en bedenktijd"},
+    {"DATA_CATEGORY_CRIMINAL_PROCEEDINGS", "Aangifte en strafzaak"},
+    {"DATA_CATEGORY_CARE_PLAN", "Zorgplan"},
+    {"DATA_CATEGORY_CHILDREN", "Kinderen"},
+    // Purpose
+    {"PURPOSE_CARE_COORDINATION", "Zorgcoördinatie"},
+    {"PURPOSE_SHELTER_PLACEMENT", "Plaatsing in de opvang"},
+    {"PURPOSE_LEGAL_AID", "Rechtshulp"},
+    {"PURPOSE_CARE_REFERRAL", "Doorverwijzing naar zorg"},
+    {"PURPOSE_CRIMINAL_INVESTIGATION", "Opsporing"},
+    {"PURPOSE_MUNICIPAL_SUPPORT", "Ondersteuning door de gemeente"},
+    {"PURPOSE_CHILD_PROTECTION", "Jeugdbescherming"},
+    {"PURPOSE_NATIONAL_REGISTRATION", "Landelijke registratie"},
+    // ConsentState
+    {"CONSENT_STATE_PROPOSED", "Gevraagd, nog geen antwoord"},
+    {"CONSENT_STATE_GRANTED", "Toestemming gegeven"},
+    {"CONSENT_STATE_REFUSED", "Geweigerd"},
+    {"CONSENT_STATE_WITHDRAWN", "Ingetrokken"},
+    {"CONSENT_STATE_EXPIRED", "Verlopen"},
+    {"CONSENT_STATE_SUPERSEDED", "Vervangen door een nieuwere"},
+    // ConsentMethod
+    {"CONSENT_METHOD_VERBAL", "Mondeling"},
+    {"CONSENT_METHOD_WRITTEN", "Schriftelijk"},
+    // Grantor
+    {"GRANTOR_PERSON", "De cliënt zelf"},
+    {"GRANTOR_GUARDIAN", "De voogd (bij een minderjarige)"},
     // TaskState
     {"TASK_STATE_OPEN", "Open"},
     {"TASK_STATE_DONE", "Afgerond"},

@@ -143,14 +143,6 @@ grpc::Status Send(const OnBehalfCalls& calls, const OnBehalfOf& who,
   return calls.Call<tv1::TrajectoryService>(who, method, request, out);
 }
 
-// A date's start in Amsterdam, for a date field of a step.
-google::protobuf::Timestamp StartOfDay(const DateParts& date) {
-  const std::chrono::year_month_day day{std::chrono::year(date.year),
-                                        std::chrono::month(static_cast<unsigned>(date.month)),
-                                        std::chrono::day(static_cast<unsigned>(date.day))};
-  return common::ToTimestamp(workflow::FromAmsterdam({day, std::chrono::seconds(0)}));
-}
-
 struct StepEntry {
   /// In the address (/trajecten/{id}/<slug>) and, with '_' for '-', the
   /// key of its form on the page.
@@ -482,11 +474,8 @@ void WebServer::TrajectoryRoutes() {
            response.set_redirect("/trajecten/" + id + "#stap-" + slug, 303);
            return;
          }
-         Refusal refusal = local.inputs.empty() ? RefusalOf(status, kStepInputs) : local;
-         if (!local.inputs.empty()) {
-           refusal.view.set("message", std::string("Niet alles is goed ingevuld. Er is niets "
-                                                   "opgeslagen."));
-         }
+         const Refusal refusal = local.inputs.empty() ? RefusalOf(status, kStepInputs)
+                                                      : UnreadableForm(std::move(local.inputs));
          TrajectoryPage(request, response, *live, id, slug, &refusal,
                         HttpStatusOfCode(status.error_code()));
        });

@@ -363,7 +363,10 @@ void WebServer::Routes() {
       });
   LoginRoutes();
   WorkspaceRoutes();
+  // Before TrajectoryRoutes: its POST /trajecten/{id}/{step} would take
+  // /trajecten/{id}/screening and /toestemming as steps it does not know.
   IntakeRoutes();
+  ConsentRoutes();
   TrajectoryRoutes();
   if (accounts_ != nullptr && api_ != nullptr) {
     const auto api = [this](const httplib::Request& request, httplib::Response& response) {

@@ -109,6 +109,10 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///   GET, POST /aanmelden        registration (aanmelding), with a warning
 ///                               when she was registered before
 ///   GET, POST /trajecten/{id}/screening   the screening of Bijlage 1
+///   GET, POST /trajecten/{id}/toestemming  consents: the matrix of partners
+///                               × data categories, recording her answer
+///   GET, POST /trajecten/{id}/toestemming/{consent}/intrekken  withdrawal,
+///                               after a page that says what it revokes
 class WebServer {
  public:
   WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
@@ -143,6 +147,12 @@ class WebServer {
   void TrajectoryPage(const httplib::Request& request, httplib::Response& response,
                       const LiveSession& live, const std::string& id, const std::string& step,
                       const Refusal* refusal, int status);
+  void ConsentRoutes();
+  /// The consent page of trajectory `id`; with `refusal`, shown at the
+  /// form that was refused, answered with `status`.
+  void ConsentPage(const httplib::Request& request, httplib::Response& response,
+                   const LiveSession& live, const std::string& id, const Refusal* refusal,
+                   int status);
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session

@@ -2,7 +2,7 @@
 // (no browser download), the throwaway stack that tests/browser/run
 // started, the enrolment codes it issued, an authenticator app's codes
 // (RFC 6238), and axe-core's WCAG 2.1 AA check.
-import { createHmac } from 'node:crypto';
+import { createHmac, randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { after, before } from 'node:test';
 import { fileURLToPath } from 'node:url';
@@ -254,4 +254,21 @@ export async function logIn(page, organisation, user, password, code) {
   const answer = await home;
   await page.waitForLoadState();
   return answer;
+}
+
+// The JSON API of the session (docs/api.md), as a script of the page
+// would call it: the session's CSRF token in X-CSRF-Token.
+export async function api(page, method, path, body) {
+  const session = await page.request.get('/v1/session');
+  assert.equal(session.status(), 200, 'GET /v1/session');
+  const token = session.headers()['x-csrf-token'];
+  const answer = method === 'GET'
+    ? await page.request.get(path)
+    : await page.request.post(path, {
+      headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json' },
+      data: JSON.stringify({ requestId: randomUUID(), ...body }),
+    });
+  const json = await answer.json();
+  assert.equal(answer.status(), 200, `${method} ${path}: ${JSON.stringify(json)}`);
+  return json;
 }

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import {
+  api,
   asPerson,
   expectAccessible,
   expectPrivatePage,
@@ -20,23 +21,6 @@ import {
 const organisation = 'essm-rotterdam';
 const user = 'coordinator-2';
 const file = workspaceFile();
-
-// The JSON API of the session (docs/api.md), as a script of the page
-// would call it: the session's CSRF token in X-CSRF-Token.
-async function api(page, method, path, body) {
-  const session = await page.request.get('/v1/session');
-  assert.equal(session.status(), 200, 'GET /v1/session');
-  const token = session.headers()['x-csrf-token'];
-  const answer = method === 'GET'
-    ? await page.request.get(path)
-    : await page.request.post(path, {
-      headers: { 'X-CSRF-Token': token, 'Content-Type': 'application/json' },
-      data: JSON.stringify({ requestId: randomUUID(), ...body }),
-    });
-  const json = await answer.json();
-  assert.equal(answer.status(), 200, `${method} ${path}: ${JSON.stringify(json)}`);
-  return json;
-}
 
 // A registered adult, screened as a possible victim of `form` with
 // evidence for each of `indicators`, on route B (she consents to referral).

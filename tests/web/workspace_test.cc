@@ -2,8 +2,10 @@
 // Dutch words of the screens and the time bar's drawing.
 #include <gtest/gtest.h>
 
+#include "ketenregie/consent/v1/consent.pb.h"
 #include "ketenregie/shelter/v1/shelter.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
+#include "services/web/page_support.h"
 #include "services/web/texts.h"
 #include "services/web/time_bar.h"
 #include "workflow/calendar.h"
@@ -13,6 +15,7 @@ namespace ketenregie::web {
 namespace {
 
 namespace tv1 = trajectory::v1;
+namespace cv1 = consent::v1;
 
 using workflow::FromAmsterdam;
 using workflow::LocalDateTime;
@@ -53,6 +56,11 @@ TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
   ExpectEveryValueInDutch<tv1::ScreeningOutcome>();
   ExpectEveryValueInDutch<tv1::IndicatorScore>();
   ExpectEveryValueInDutch<tv1::Indicator>();
+  ExpectEveryValueInDutch<common::v1::DataCategory>();
+  ExpectEveryValueInDutch<common::v1::Purpose>();
+  ExpectEveryValueInDutch<cv1::ConsentState>();
+  ExpectEveryValueInDutch<cv1::ConsentMethod>();
+  ExpectEveryValueInDutch<cv1::Grantor>();
   // Every indicator of Bijlage 1 has its signals from the source.
   const auto* indicators = tv1::Indicator_descriptor();
   for (int i = 1; i < indicators->value_count(); ++i) {
@@ -79,6 +87,25 @@ TEST(TextsTest, DatesAndDaysAreSaidInDutch_ByAmsterdamCalendarDays) {
   EXPECT_EQ(DutchDaysFrom(Day(2026, 12, 7), Day(2026, 12, 21)), "over 14 dagen");
   EXPECT_EQ(DutchDaysFrom(Day(2026, 12, 7), Day(2026, 12, 4)), "3 dagen geleden");
   EXPECT_EQ(DutchClockTime(Day(2026, 7, 1, 14)), "14:00");
+}
+
+TEST(TextsTest, ACalendarDateIsSaidInDutch_AndANonDateAsNothing) {
+  using std::chrono::day;
+  using std::chrono::month;
+  using std::chrono::year;
+  EXPECT_EQ(DutchDate(std::chrono::year_month_day{year(1998), month(4), day(12)}), "12 april 1998");
+  EXPECT_EQ(DutchDate(std::chrono::year_month_day{year(2001), month(2), day(30)}), "");
+}
+
+TEST(PageSupportTest, AnUnreadableForm_LinksEachSentenceToItsInput) {
+  const Refusal refusal =
+      UnreadableForm({{"geldig", "Vul een bestaande datum in."}, {"antwoord", "Kies."}});
+  kainjow::mustache::mustache summary(
+      "{{message}}|{{#any_fields}}{{#fields}}#{{anchor}}={{message}};{{/fields}}{{/any_fields}}");
+  EXPECT_EQ(summary.render(refusal.view),
+            "Niet alles is goed ingevuld. Er is niets opgeslagen.|#antwoord=Kies.;"
+            "#geldig=Vul een bestaande datum in.;");
+  EXPECT_EQ(refusal.inputs.at("geldig"), "Vul een bestaande datum in.");
 }
 
 TEST(TimeBarTest, APeriodAndItsLimit_AreDrawnWhereTheirDaysAre) {

@@ -1,0 +1,387 @@
+// A trajectory's consents (issue #14, screen 6): the matrix of partner
+// organisations × data categories, recording a consent the person gave or
+// refused, and withdrawing one after a confirmation that says what it
+// revokes. The consent service decides everything; this page shows its
+// records and sends what the coordinator fills in.
+#include <httplib.h>
+
+#include <algorithm>
+#include <kainjow/mustache.hpp>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "services/common/ids.h"
+#include "services/common/validation.h"
+#include "services/web/json_api.h"
+#include "services/web/live_session.h"
+#include "services/web/on_behalf.h"
+#include "services/web/page_support.h"
+#include "services/web/texts.h"
+#include "services/web/web_server.h"
+#include "workflow/calendar.h"
+
+namespace ketenregie::web {
+namespace {
+
+namespace cv1 = consent::v1;
+namespace dv1 = directory::v1;
+namespace pb = ketenregie::common::v1;
+
+using kainjow::mustache::data;
+using kainjow::mustache::list;
+
+constexpr int kConsentsPageSize = 100;
+constexpr int kMaxConsentPages = 20;
+
+// The inputs of the form by the request's fields they fill.
+const std::map<std::string, std::string> kConsentInputs = {
+    {"consent.recipient_organisation_id", "partner"},
+    {"consent.categories", "categorieen"},
+    {"consent.purpose", "doel"},
+    {"consent.method", "wijze"},
+    {"consent.valid_until", "geldig"},
+    {"consent.grantor", "gever"},
+    {"consent.guardian_organisation_id", "voogd"}};
+
+// The data categories a consent can name, in the order of the API.
+std::vector<pb::DataCategory> Categories() {
+  std::vector<pb::DataCategory> out;
+  const auto* type = google::protobuf::GetEnumDescriptor<pb::DataCategory>();
+  for (int i = 0; i < type->value_count(); ++i) {
+    if (type->value(i)->number() != 0) {
+      out.push_back(static_cast<pb::DataCategory>(type->value(i)->number()));
+    }
+  }
+  return out;
+}
+
+std::string CategoryList(const cv1::Consent& consent) {
+  std::string out;
+  for (const int category : consent.categories()) {
+    out +=
+        (out.empty() ? "" : ", ") + std::string(DutchOf(static_cast<pb::DataCategory>(category)));
+  }
+  return out;
+}
+
+// Whether `consent` names organisation `o` (itself, or every organisation
+// of its kind) and category `category`.
+bool Covers(const cv1::Consent& consent, const dv1::DirectoryOrganisation& o,
+            pb::DataCategory category) {
+  const bool names =
+      consent.recipient_organisation_id() == o.id() ||
+      (consent.recipient_organisation_id().empty() &&
+       pb::OrganisationType_Name(consent.recipient_type()) == "ORGANISATION_TYPE_" + o.type());
+  return names && std::find(consent.categories().begin(), consent.categories().end(), category) !=
+                      consent.categories().end();
+}
+
+std::string RecipientOf(const cv1::Consent& consent,
+                        const std::map<std::string, std::string>& names) {
+  if (const auto found = names.find(consent.recipient_organisation_id()); found != names.end()) {
+    return found->second;
+  }
+  return consent.recipient_organisation_id();
+}
+
+// The chain's organisations' names by id (empty when the directory does
+// not answer: ids are shown then).
+std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
+                                                     const OnBehalfOf& who) {
+  dv1::ListOrganisationsRequest request;
+  request.mutable_page()->set_page_size(100);
+  dv1::ListOrganisationsResponse organisations;
+  std::map<std::string, std::string> names;
+  if (calls
+          .Call<dv1::DirectoryService>(who, &dv1::DirectoryService::Stub::ListOrganisations,
+                                       request, organisations)
+          .ok()) {
+    for (const auto& o : organisations.organisations()) {
+      names[o.id()] = o.display_name();
+    }
+  }
+  return names;
+}
+
+}  // namespace
+
+void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& response,
+                            const LiveSession& live, const std::string& id, const Refusal* refusal,
+                            int status) {
+  data page;
+  page.set("id", id);
+  page.set("short_id", ShortId(id));
+  page.set("request_id", common::NewUuid());
+
+  dv1::ListOrganisationsRequest organisations_request;
+  organisations_request.mutable_page()->set_page_size(100);
+  dv1::ListOrganisationsResponse organisations;
+  const grpc::Status listed =
+      calls_->Call<dv1::DirectoryService>(live.who, &dv1::DirectoryService::Stub::ListOrganisations,
+                                          organisations_request, organisations);
+  // Every record (a cell shows the newest word on it), page by page.
+  cv1::ListConsentsRequest consents_request;
+  consents_request.set_trajectory_id(id);
+  consents_request.mutable_page()->set_page_size(kConsentsPageSize);
+  std::vector<cv1::Consent> all;
+  grpc::Status read;
+  for (int pages = 0; pages < kMaxConsentPages; ++pages) {
+    cv1::ListConsentsResponse consents;
+    read = calls_->Call<cv1::ConsentService>(live.who, &cv1::ConsentService::Stub::ListConsents,
+                                             consents_request, consents);
+    all.insert(all.end(), consents.consents().begin(), consents.consents().end());
+    if (!read.ok() || consents.next_page_token().empty()) {
+      break;
+    }
+    consents_request.mutable_page()->set_page_token(consents.next_page_token());
+  }
+  if (!read.ok() || !listed.ok()) {
+    // Never an empty matrix when the records could not be read.
+    page.set("read_refusal", RefusalOf(read.ok() ? listed : read).view);
+    Show(response, live, "consent", "Toestemming", page,
+         HttpStatusOfCode(read.ok() ? listed.error_code() : read.error_code()));
+    return;
+  }
+  page.set("found", true);
+
+  std::map<std::string, std::string> names;
+  std::vector<dv1::DirectoryOrganisation> partners;
+  for (const auto& o : organisations.organisations()) {
+    names[o.id()] = o.display_name();
+    if (o.id() != live.who.organisation_id) {
+      partners.push_back(o);
+    }
+  }
+  const std::vector<pb::DataCategory> categories = Categories();
+  list headers;
+  for (const pb::DataCategory category : categories) {
+    headers.push_back(data("label", std::string(DutchOf(category))));
+  }
+  page.set("categories", headers);
+
+  // The newest record first: a cell shows the latest word on it.
+  std::vector<cv1::Consent> newest(all.rbegin(), all.rend());
+  list rows;
+  for (const auto& partner : partners) {
+    data row;
+    row.set("name", partner.display_name());
+    list cells;
+    for (const pb::DataCategory category : categories) {
+      data cell;
+      const auto found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
+        return c.state() != cv1::CONSENT_STATE_SUPERSEDED && Covers(c, partner, category);
+      });
+      if (found == newest.end()) {
+        cell.set("state", std::string("Geen"));
+        cell.set("kind", std::string("none"));
+      } else {
+        cell.set("state", std::string(DutchOf(found->state())));
+        cell.set("kind", cv1::ConsentState_Name(found->state()).substr(14));
+        SetIfAny(cell, "purpose", DutchOf(found->purpose()));
+        if (found->has_valid_until()) {
+          cell.set("until", DutchDate(common::ToInstant(found->valid_until())));
+        }
+      }
+      cells.push_back(cell);
+    }
+    row.set("cells", cells);
+    rows.push_back(row);
+  }
+  page.set("rows", rows);
+
+  list records;
+  for (const cv1::Consent& c : newest) {
+    data record;
+    record.set("consent_id", c.id());
+    record.set("recipient", RecipientOf(c, names));
+    record.set("categories", CategoryList(c));
+    record.set("state", std::string(DutchOf(c.state())));
+    SetIfAny(record, "purpose", DutchOf(c.purpose()));
+    SetIfAny(record, "method", DutchOf(c.method()));
+    SetIfAny(record, "grantor", DutchOf(c.grantor()));
+    record.set("interpreter", c.interpreter_used());
+    if (c.has_valid_until()) {
+      record.set("until", DutchDate(common::ToInstant(c.valid_until())));
+    }
+    record.set("withdrawable", c.state() == cv1::CONSENT_STATE_GRANTED);
+    records.push_back(record);
+  }
+  page.set("records", records);
+  page.set("any_records", !newest.empty());
+
+  // The form: the partners to choose from, and what was sent when refused.
+  const std::string chosen = Query(request, "partner");
+  list choices;
+  for (const auto& partner : partners) {
+    data choice;
+    choice.set("value", partner.id());
+    choice.set("label", partner.display_name());
+    choice.set("selected", partner.id() == chosen);
+    choices.push_back(choice);
+  }
+  page.set("partners", choices);
+  list boxes;
+  for (const pb::DataCategory category : categories) {
+    data box;
+    box.set("value", pb::DataCategory_Name(category));
+    box.set("label", std::string(DutchOf(category)));
+    boxes.push_back(box);
+  }
+  page.set("category_boxes", boxes);
+  page.set("purposes", OptionsOf<pb::Purpose>(0));
+  page.set("methods", OptionsOf<cv1::ConsentMethod>(cv1::CONSENT_METHOD_VERBAL));
+  page.set("grantors", OptionsOf<cv1::Grantor>(cv1::GRANTOR_PERSON));
+  page.set("withdrawn", Query(request, "ingetrokken") == "1");
+  page.set("recorded", Query(request, "vastgelegd") == "1");
+  if (refusal != nullptr) {
+    page.set("refusal", refusal->view);
+    data errors;
+    for (const auto& [input, message] : refusal->inputs) {
+      errors.set(input, message);
+    }
+    page.set("errors", errors);
+  }
+  Show(response, live, "consent", "Toestemming", page, status);
+}
+
+void WebServer::ConsentRoutes() {
+  if (accounts_ == nullptr || calls_ == nullptr) {
+    return;
+  }
+  Get(R"(/trajecten/([0-9a-f-]{36})/toestemming)", "/trajecten/{id}/toestemming",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        if (const auto live = RequireSession(*accounts_, request, response)) {
+          ConsentPage(request, response, *live, request.matches[1].str(), nullptr, 200);
+        }
+      });
+  // Recording what she answered: the consent as asked (Propose), then her
+  // answer (Grant or Refuse), each with a request id of its own made from
+  // the form's, so sending the form again applies neither twice.
+  Post(R"(/trajecten/([0-9a-f-]{36})/toestemming)", "/trajecten/{id}/toestemming",
+       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
+         if (!live) {
+           return;
+         }
+         const std::string id = request.matches[1].str();
+         cv1::ProposeConsentRequest propose;
+         propose.set_request_id(Field(form, "verzoek"));
+         cv1::Consent& consent = *propose.mutable_consent();
+         consent.set_trajectory_id(id);
+         consent.set_recipient_organisation_id(Field(form, "partner"));
+         for (auto [at, end] = form.equal_range("categorie"); at != end; ++at) {
+           pb::DataCategory category = pb::DATA_CATEGORY_UNSPECIFIED;
+           pb::DataCategory_Parse(at->second, &category);
+           consent.add_categories(category);
+         }
+         consent.set_purpose(EnumField<pb::Purpose>(form, "doel"));
+         consent.set_method(EnumField<cv1::ConsentMethod>(form, "wijze"));
+         consent.set_grantor(EnumField<cv1::Grantor>(form, "gever"));
+         consent.set_guardian_organisation_id(Field(form, "voogd"));
+         consent.set_interpreter_used(Field(form, "tolk") == "ja");
+         std::map<std::string, std::string> unreadable;
+         if (const DateParts until = ReadDate(form, "geldig"); until.readable) {
+           *consent.mutable_valid_until() = StartOfDay(until);
+         } else if (until.given) {
+           unreadable["geldig"] = std::string(kUnreadableDate);
+         }
+         const bool granted = Field(form, "antwoord") == "gegeven";
+         const bool refused = Field(form, "antwoord") == "geweigerd";
+         if (!granted && !refused) {
+           unreadable["antwoord"] = "Kies wat zij antwoordde.";
+         }
+         if (!unreadable.empty()) {
+           const Refusal local = UnreadableForm(std::move(unreadable));
+           ConsentPage(request, response, *live, id, &local, 400);
+           return;
+         }
+         cv1::Consent proposed;
+         grpc::Status status = calls_->Call<cv1::ConsentService>(
+             live->who, &cv1::ConsentService::Stub::ProposeConsent, propose, proposed);
+         if (status.ok()) {
+           cv1::Consent answered;
+           if (granted) {
+             cv1::GrantConsentRequest grant;
+             grant.set_request_id(propose.request_id() + ":gegeven");
+             grant.set_consent_id(proposed.id());
+             grant.set_etag(proposed.etag());
+             status = calls_->Call<cv1::ConsentService>(
+                 live->who, &cv1::ConsentService::Stub::GrantConsent, grant, answered);
+           } else {
+             cv1::RefuseConsentRequest refuse;
+             refuse.set_request_id(propose.request_id() + ":geweigerd");
+             refuse.set_consent_id(proposed.id());
+             refuse.set_etag(proposed.etag());
+             status = calls_->Call<cv1::ConsentService>(
+                 live->who, &cv1::ConsentService::Stub::RefuseConsent, refuse, answered);
+           }
+         }
+         if (status.ok()) {
+           response.set_redirect("/trajecten/" + id + "/toestemming?vastgelegd=1", 303);
+           return;
+         }
+         const Refusal refusal = RefusalOf(status, kConsentInputs);
+         ConsentPage(request, response, *live, id, &refusal, HttpStatusOfCode(status.error_code()));
+       });
+  // Withdrawing: first a page that says what will be revoked, then the
+  // withdrawal itself.
+  Get(R"(/trajecten/([0-9a-f-]{36})/toestemming/([0-9a-f-]{36})/intrekken)",
+      "/trajecten/{id}/toestemming/{consent}/intrekken",
+      [this](const httplib::Request& request, httplib::Response& response) {
+        const auto live = RequireSession(*accounts_, request, response);
+        if (!live) {
+          return;
+        }
+        cv1::GetConsentRequest get;
+        get.set_id(request.matches[2].str());
+        cv1::Consent consent;
+        const grpc::Status read = calls_->Call<cv1::ConsentService>(
+            live->who, &cv1::ConsentService::Stub::GetConsent, get, consent);
+        data page;
+        page.set("id", request.matches[1].str());
+        if (!read.ok() || consent.trajectory_id() != request.matches[1].str()) {
+          page.set("refusal", RefusalOf(read.ok() ? common::NotFound("consent") : read).view);
+          Show(response, *live, "consent_withdraw", "Toestemming intrekken", page,
+               read.ok() ? 404 : HttpStatusOfCode(read.error_code()));
+          return;
+        }
+        page.set("found", true);
+        page.set("consent_id", consent.id());
+        page.set("etag", consent.etag());
+        page.set("request_id", common::NewUuid());
+        const auto names = OrganisationNames(*calls_, live->who);
+        page.set("recipient", RecipientOf(consent, names));
+        page.set("categories", CategoryList(consent));
+        SetIfAny(page, "purpose", DutchOf(consent.purpose()));
+        page.set("granted", consent.state() == cv1::CONSENT_STATE_GRANTED);
+        page.set("state", std::string(DutchOf(consent.state())));
+        Show(response, *live, "consent_withdraw", "Toestemming intrekken", page);
+      });
+  Post(R"(/trajecten/([0-9a-f-]{36})/toestemming/([0-9a-f-]{36})/intrekken)",
+       "/trajecten/{id}/toestemming/{consent}/intrekken",
+       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
+         if (!live) {
+           return;
+         }
+         const std::string id = request.matches[1].str();
+         cv1::WithdrawConsentRequest withdraw;
+         withdraw.set_request_id(Field(form, "verzoek"));
+         withdraw.set_consent_id(request.matches[2].str());
+         withdraw.set_etag(Field(form, "etag"));
+         cv1::Consent withdrawn;
+         const grpc::Status status = calls_->Call<cv1::ConsentService>(
+             live->who, &cv1::ConsentService::Stub::WithdrawConsent, withdraw, withdrawn);
+         if (status.ok()) {
+           response.set_redirect("/trajecten/" + id + "/toestemming?ingetrokken=1", 303);
+           return;
+         }
+         const Refusal refusal = RefusalOf(status);
+         ConsentPage(request, response, *live, id, &refusal, HttpStatusOfCode(status.error_code()));
+       });
+}
+
+}  // namespace ketenregie::web
