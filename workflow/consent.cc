@@ -326,6 +326,10 @@ Result<OverrideOutcome> RequestOverride(const OverrideRecord& request, AgeStatus
 
 const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine() { return kOverrideMachine; }
 
+bool AwaitsApproval(OverrideState state) {
+  return kOverrideMachine.Next(state, OE::kApprove).has_value();
+}
+
 Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEvent event,
                                       const Person& actor, Instant now) {
   const std::optional<OS> to = kOverrideMachine.Next(current.state, event);

@@ -138,6 +138,10 @@ Result<OverrideOutcome> RequestOverride(const OverrideRecord& request, AgeStatus
 
 const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine();
 
+/// Whether a second coordinator's decision is still due: the machine lets
+/// it be approved (requested, or acted on already for acute danger).
+bool AwaitsApproval(OverrideState state);
+
 /// `actor` approves, rejects or revokes; approving and rejecting need a
 /// second coordinator of the requester's organisation (R-OVERRIDE-FOUR-EYES).
 Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEvent event,

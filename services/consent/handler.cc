@@ -214,7 +214,11 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
     return denied;
   }
   FieldErrors errors(*request);
-  CheckId(errors, "trajectory_id", request->trajectory_id());
+  // "-": every trajectory of her organisation (AIP-159).
+  const bool every_trajectory = request->trajectory_id() == "-";
+  if (!every_trajectory) {
+    CheckId(errors, "trajectory_id", request->trajectory_id());
+  }
   common::PageQuery page;
   common::ParsePage(errors, request->page(), page);
   if (auto invalid = errors.Status(); !invalid.ok()) {
@@ -223,8 +227,9 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     common::FillPage(
-        OverridesOf(tx, request->trajectory_id(), caller.identity.organisation_id, page.after,
-                    page.size + 1),
+        OverridesOf(tx, every_trajectory ? "" : request->trajectory_id(),
+                    caller.identity.organisation_id, page.after, page.size + 1,
+                    request->awaiting_approval()),
         page.size,
         [&](const OverrideRow& row) { Render(row, *keyring, response->add_overrides()); },
         [](const OverrideRow& row) {

@@ -167,8 +167,10 @@ void Prepare(pqxx::connection& c) {
             "WHERE id = $1::uuid");
   c.prepare("overrides_of",
             Sql("SELECT ", kOverrideColumns,
-                " FROM consent.overrides WHERE trajectory_id = $1::uuid AND organisation_id = $2 "
+                " FROM consent.overrides WHERE ($1::uuid IS NULL OR trajectory_id = $1::uuid) "
+                "AND organisation_id = $2 "
                 "AND ($3::bigint IS NULL OR (requested_at, id) > (to_timestamp($3), $4::uuid)) "
+                "AND ($6::smallint[] IS NULL OR state = ANY($6::smallint[])) "
                 "ORDER BY overrides.requested_at, overrides.id LIMIT $5"));
   c.prepare("disclosure_basis", kDisclosureBasisSql);
   c.prepare("consents_of_trajectory_for_update",
@@ -256,13 +258,16 @@ void UpdateOverride(pqxx::work& tx, OverrideRow& row) {
 
 std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id,
                                      const std::string& organisation_id, const PageAfter& after,
-                                     int limit) {
+                                     int limit, bool awaiting_approval) {
   const std::string after_key = after ? std::to_string(after->first) : "";
   const std::string after_id = after ? after->second : "";
+  const std::string states =
+      awaiting_approval ? kOverrideStates.CodesWhere(workflow::AwaitsApproval) : "";
   std::vector<OverrideRow> out;
-  for (const auto& r : tx.exec_prepared("overrides_of", trajectory_id, organisation_id,
-                                        common::NullableText(after_key).get(),
-                                        common::NullableText(after_id).get(), limit)) {
+  for (const auto& r :
+       tx.exec_prepared("overrides_of", common::NullableText(trajectory_id).get(), organisation_id,
+                        common::NullableText(after_key).get(), common::NullableText(after_id).get(),
+                        limit, common::NullableText(states).get())) {
     out.push_back(OverrideOf(r));
   }
   return out;

@@ -76,9 +76,11 @@ std::vector<ConsentRow> ConsentsOfTrajectoryForUpdate(pqxx::work& tx,
 void InsertOverride(pqxx::work& tx, const OverrideRow& row);
 std::optional<OverrideRow> LoadOverride(pqxx::work& tx, const std::string& id, bool for_update);
 void UpdateOverride(pqxx::work& tx, OverrideRow& row);
+/// `trajectory_id` empty: of every trajectory of the organisation.
+/// `awaiting_approval`: only those workflow::AwaitsApproval.
 std::vector<OverrideRow> OverridesOf(pqxx::work& tx, const std::string& trajectory_id,
                                      const std::string& organisation_id, const PageAfter& after,
-                                     int limit);
+                                     int limit, bool awaiting_approval = false);
 
 /// What a disclosure decision rests on: every consent and override of one
 /// trajectory, read in one statement (one snapshot, one round trip), in the

@@ -36,6 +36,15 @@ using kainjow::mustache::list;
 constexpr int kConsentsPageSize = 100;
 constexpr int kMaxConsentPages = 20;
 
+// The inputs of the override form by the request's fields they fill.
+const std::map<std::string, std::string> kOverrideInputs = {
+    {"override.basis", "grondslag"},
+    {"override.justification", "motivering"},
+    {"override.recipient_organisation_id", "override-partner"},
+    {"override.categories", "override-categorieen"},
+    {"override.purpose", "override-doel"},
+    {"override.expires_at", "vervalt"}};
+
 // The inputs of the form by the request's fields they fill.
 const std::map<std::string, std::string> kConsentInputs = {
     {"consent.recipient_organisation_id", "partner"},
@@ -58,15 +67,6 @@ std::vector<pb::DataCategory> Categories() {
   return out;
 }
 
-std::string CategoryList(const cv1::Consent& consent) {
-  std::string out;
-  for (const int category : consent.categories()) {
-    out +=
-        (out.empty() ? "" : ", ") + std::string(DutchOf(static_cast<pb::DataCategory>(category)));
-  }
-  return out;
-}
-
 // Whether `consent` names organisation `o` (itself, or every organisation
 // of its kind) and category `category`.
 bool Covers(const cv1::Consent& consent, const dv1::DirectoryOrganisation& o,
@@ -79,12 +79,63 @@ bool Covers(const cv1::Consent& consent, const dv1::DirectoryOrganisation& o,
                       consent.categories().end();
 }
 
-std::string RecipientOf(const cv1::Consent& consent,
-                        const std::map<std::string, std::string>& names) {
-  if (const auto found = names.find(consent.recipient_organisation_id()); found != names.end()) {
+template <typename Record>
+std::string CategoryListOf(const Record& record) {
+  std::string out;
+  for (const int category : record.categories()) {
+    out +=
+        (out.empty() ? "" : ", ") + std::string(DutchOf(static_cast<pb::DataCategory>(category)));
+  }
+  return out;
+}
+
+std::string NameOf(const std::string& organisation_id,
+                   const std::map<std::string, std::string>& names) {
+  if (const auto found = names.find(organisation_id); found != names.end()) {
     return found->second;
   }
-  return consent.recipient_organisation_id();
+  return organisation_id;
+}
+
+// The categories ticked on a form, by the checkboxes named `name`.
+template <typename Record>
+void ReadCategories(const FormFields& form, const std::string& name, Record& record) {
+  for (auto [at, end] = form.equal_range(name); at != end; ++at) {
+    pb::DataCategory category = pb::DATA_CATEGORY_UNSPECIFIED;
+    pb::DataCategory_Parse(at->second, &category);
+    record.add_categories(category);
+  }
+}
+
+// An override as a page shows it; `decider`: the user looking at it, who
+// may decide it only when someone else asked for it (R-OVERRIDE-FOUR-EYES).
+data OverrideData(const cv1::Override& o, const std::map<std::string, std::string>& names,
+                  workflow::Instant now) {
+  data out;
+  out.set("override_id", o.id());
+  out.set("etag", o.etag());
+  out.set("trajectory_id", o.trajectory_id());
+  out.set("trajectory_short", ShortId(o.trajectory_id()));
+  out.set("recipient", NameOf(o.recipient_organisation_id(), names));
+  out.set("categories", CategoryListOf(o));
+  out.set("state", std::string(DutchOf(o.state())));
+  out.set("basis", std::string(DutchOf(o.basis())));
+  SetIfAny(out, "purpose", DutchOf(o.purpose()));
+  out.set("justification", o.justification());
+  out.set("requested_by", o.requested_by().user_id());
+  SetIfAny(out, "approved_by", o.approved_by().user_id());
+  out.set("acute", o.acute_danger());
+  if (o.has_expires_at()) {
+    out.set("expires", DutchDate(common::ToInstant(o.expires_at())));
+  }
+  if (o.has_approval_due_at() && o.state() == cv1::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL) {
+    data due;
+    AddDeadline(due, now, o.approval_due_at());
+    // 72 hours: the hour counts, not only the day.
+    due.set("deadline", DutchDateTime(common::ToInstant(o.approval_due_at())));
+    out.set("approval_due", due);
+  }
+  return out;
 }
 
 // The chain's organisations' names by id (empty when the directory does
@@ -109,8 +160,8 @@ std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
 }  // namespace
 
 void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& response,
-                            const LiveSession& live, const std::string& id, const Refusal* refusal,
-                            int status) {
+                            const LiveSession& live, const std::string& id,
+                            std::string_view refused_form, const Refusal* refusal, int status) {
   data page;
   page.set("id", id);
   page.set("short_id", ShortId(id));
@@ -196,8 +247,8 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   for (const cv1::Consent& c : newest) {
     data record;
     record.set("consent_id", c.id());
-    record.set("recipient", RecipientOf(c, names));
-    record.set("categories", CategoryList(c));
+    record.set("recipient", NameOf(c.recipient_organisation_id(), names));
+    record.set("categories", CategoryListOf(c));
     record.set("state", std::string(DutchOf(c.state())));
     SetIfAny(record, "purpose", DutchOf(c.purpose()));
     SetIfAny(record, "method", DutchOf(c.method()));
@@ -236,13 +287,36 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   page.set("grantors", OptionsOf<cv1::Grantor>(cv1::GRANTOR_PERSON));
   page.set("withdrawn", Query(request, "ingetrokken") == "1");
   page.set("recorded", Query(request, "vastgelegd") == "1");
+  page.set("override_requested", Query(request, "aangevraagd") == "1");
+
+  // Overrides: sharing on a legal basis without her consent, each decided
+  // by a second coordinator (R-OVERRIDE-FOUR-EYES).
+  cv1::ListOverridesRequest overrides_request;
+  overrides_request.set_trajectory_id(id);
+  overrides_request.mutable_page()->set_page_size(kConsentsPageSize);
+  cv1::ListOverridesResponse overrides;
+  const grpc::Status overrides_read = calls_->Call<cv1::ConsentService>(
+      live.who, &cv1::ConsentService::Stub::ListOverrides, overrides_request, overrides);
+  if (!overrides_read.ok()) {
+    page.set("overrides_refusal", RefusalOf(overrides_read).view);
+  }
+  list override_rows;
+  for (auto o = overrides.overrides().rbegin(); o != overrides.overrides().rend(); ++o) {
+    override_rows.push_back(OverrideData(*o, names, live.now));
+  }
+  page.set("overrides", override_rows);
+  page.set("any_overrides", overrides.overrides_size() > 0);
+  page.set("bases", OptionsOf<cv1::LegalBasis>(0));
+  page.set("override_request_id", common::NewUuid());
+
   if (refusal != nullptr) {
-    page.set("refusal", refusal->view);
+    const std::string prefix = refused_form == "override" ? "override_" : "";
+    page.set(prefix + "refusal", refusal->view);
     data errors;
     for (const auto& [input, message] : refusal->inputs) {
       errors.set(input, message);
     }
-    page.set("errors", errors);
+    page.set(prefix + "errors", errors);
   }
   Show(response, live, "consent", "Toestemming", page, status);
 }
@@ -254,7 +328,7 @@ void WebServer::ConsentRoutes() {
   Get(R"(/trajecten/([0-9a-f-]{36})/toestemming)", "/trajecten/{id}/toestemming",
       [this](const httplib::Request& request, httplib::Response& response) {
         if (const auto live = RequireSession(*accounts_, request, response)) {
-          ConsentPage(request, response, *live, request.matches[1].str(), nullptr, 200);
+          ConsentPage(request, response, *live, request.matches[1].str(), "", nullptr, 200);
         }
       });
   // Recording what she answered: the consent as asked (Propose), then her
@@ -272,11 +346,7 @@ void WebServer::ConsentRoutes() {
          cv1::Consent& consent = *propose.mutable_consent();
          consent.set_trajectory_id(id);
          consent.set_recipient_organisation_id(Field(form, "partner"));
-         for (auto [at, end] = form.equal_range("categorie"); at != end; ++at) {
-           pb::DataCategory category = pb::DATA_CATEGORY_UNSPECIFIED;
-           pb::DataCategory_Parse(at->second, &category);
-           consent.add_categories(category);
-         }
+         ReadCategories(form, "categorie", consent);
          consent.set_purpose(EnumField<pb::Purpose>(form, "doel"));
          consent.set_method(EnumField<cv1::ConsentMethod>(form, "wijze"));
          consent.set_grantor(EnumField<cv1::Grantor>(form, "gever"));
@@ -295,7 +365,7 @@ void WebServer::ConsentRoutes() {
          }
          if (!unreadable.empty()) {
            const Refusal local = UnreadableForm(std::move(unreadable));
-           ConsentPage(request, response, *live, id, &local, 400);
+           ConsentPage(request, response, *live, id, "toestemming", &local, 400);
            return;
          }
          cv1::Consent proposed;
@@ -324,7 +394,8 @@ void WebServer::ConsentRoutes() {
            return;
          }
          const Refusal refusal = RefusalOf(status, kConsentInputs);
-         ConsentPage(request, response, *live, id, &refusal, HttpStatusOfCode(status.error_code()));
+         ConsentPage(request, response, *live, id, "toestemming", &refusal,
+                     HttpStatusOfCode(status.error_code()));
        });
   // Withdrawing: first a page that says what will be revoked, then the
   // withdrawal itself.
@@ -353,8 +424,8 @@ void WebServer::ConsentRoutes() {
         page.set("etag", consent.etag());
         page.set("request_id", common::NewUuid());
         const auto names = OrganisationNames(*calls_, live->who);
-        page.set("recipient", RecipientOf(consent, names));
-        page.set("categories", CategoryList(consent));
+        page.set("recipient", NameOf(consent.recipient_organisation_id(), names));
+        page.set("categories", CategoryListOf(consent));
         SetIfAny(page, "purpose", DutchOf(consent.purpose()));
         page.set("granted", consent.state() == cv1::CONSENT_STATE_GRANTED);
         page.set("state", std::string(DutchOf(consent.state())));
@@ -380,7 +451,140 @@ void WebServer::ConsentRoutes() {
            return;
          }
          const Refusal refusal = RefusalOf(status);
-         ConsentPage(request, response, *live, id, &refusal, HttpStatusOfCode(status.error_code()));
+         ConsentPage(request, response, *live, id, "toestemming", &refusal,
+                     HttpStatusOfCode(status.error_code()));
+       });
+  // Asking to share on a legal basis without her consent.
+  Post(R"(/trajecten/([0-9a-f-]{36})/override)", "/trajecten/{id}/override",
+       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
+         if (!live) {
+           return;
+         }
+         const std::string id = request.matches[1].str();
+         cv1::RequestOverrideRequest ask;
+         ask.set_request_id(Field(form, "verzoek"));
+         cv1::Override& o = *ask.mutable_override();
+         o.set_trajectory_id(id);
+         o.set_basis(EnumField<cv1::LegalBasis>(form, "grondslag"));
+         o.set_justification(Field(form, "motivering"));
+         o.set_recipient_organisation_id(Field(form, "override-partner"));
+         ReadCategories(form, "override-categorie", o);
+         o.set_purpose(EnumField<pb::Purpose>(form, "override-doel"));
+         o.set_acute_danger(Field(form, "acuut") == "ja");
+         if (const DateParts until = ReadDate(form, "vervalt"); until.readable) {
+           *o.mutable_expires_at() = StartOfDay(until);
+         } else if (until.given) {
+           const Refusal local = UnreadableForm({{"vervalt", std::string(kUnreadableDate)}});
+           ConsentPage(request, response, *live, id, "override", &local, 400);
+           return;
+         }
+         cv1::Override asked;
+         const grpc::Status status = calls_->Call<cv1::ConsentService>(
+             live->who, &cv1::ConsentService::Stub::RequestOverride, ask, asked);
+         if (status.ok()) {
+           response.set_redirect("/trajecten/" + id + "/toestemming?aangevraagd=1#overrides", 303);
+           return;
+         }
+         const Refusal refusal = RefusalOf(status, kOverrideInputs);
+         ConsentPage(request, response, *live, id, "override", &refusal,
+                     HttpStatusOfCode(status.error_code()));
+       });
+  ApprovalRoutes();
+}
+
+void WebServer::ApprovalRoutes() {
+  // The approval queue: every override of her organisation's trajectories
+  // that waits for a second coordinator; `failed`: the one whose decision
+  // was refused, shown with `refusal` next to it (or above the list when it
+  // no longer waits).
+  auto queue = [this](const httplib::Request& request, httplib::Response& response,
+                      const LiveSession& live, const std::string& failed, const data* refusal,
+                      int status) {
+    cv1::ListOverridesRequest list_request;
+    list_request.set_trajectory_id("-");
+    list_request.set_awaiting_approval(true);
+    list_request.mutable_page()->set_page_size(kConsentsPageSize);
+    list_request.mutable_page()->set_page_token(Query(request, "pagina"));
+    cv1::ListOverridesResponse waiting;
+    const grpc::Status read = calls_->Call<cv1::ConsentService>(
+        live.who, &cv1::ConsentService::Stub::ListOverrides, list_request, waiting);
+    data page;
+    if (!read.ok()) {
+      page.set("read_refusal", RefusalOf(read).view);
+      Show(response, live, "approvals", "Goedkeuringen", page, HttpStatusOfCode(read.error_code()));
+      return;
+    }
+    const auto names = OrganisationNames(*calls_, live.who);
+    list rows;
+    bool listed = false;
+    for (const cv1::Override& o : waiting.overrides()) {
+      data row = OverrideData(o, names, live.now);
+      // The one who asked does not decide (R-OVERRIDE-FOUR-EYES): the page
+      // says so instead of offering buttons the service would refuse.
+      row.set("own", o.requested_by().user_id() == live.who.user_id);
+      row.set("request_id", common::NewUuid());
+      if (refusal != nullptr && o.id() == failed) {
+        row.set("row_refusal", *refusal);
+        listed = true;
+      }
+      rows.push_back(row);
+    }
+    page.set("found", true);
+    page.set("overrides", rows);
+    page.set("any", waiting.overrides_size() > 0);
+    if (!waiting.next_page_token().empty()) {
+      page.set("next", QueryString({{"pagina", waiting.next_page_token()}}));
+    }
+    if (refusal != nullptr && !listed) {
+      page.set("refusal", *refusal);
+    }
+    const std::string decided = Query(request, "besluit");
+    page.set("approved", decided == "goedgekeurd");
+    page.set("rejected", decided == "afgewezen");
+    Show(response, live, "approvals", "Goedkeuringen", page, status);
+  };
+  Get("/goedkeuringen", "/goedkeuringen",
+      [this, queue](const httplib::Request& request, httplib::Response& response) {
+        if (const auto live = RequireSession(*accounts_, request, response)) {
+          queue(request, response, *live, "", nullptr, 200);
+        }
+      });
+  Post(R"(/goedkeuringen/([0-9a-f-]{36})/(goedkeuren|afwijzen))",
+       "/goedkeuringen/{override}/{decision}",
+       [this, queue](const httplib::Request& request, const Form& form,
+                     httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
+         if (!live) {
+           return;
+         }
+         const std::string id = request.matches[1].str();
+         const bool approve = request.matches[2].str() == "goedkeuren";
+         cv1::Override decided;
+         grpc::Status status;
+         if (approve) {
+           cv1::ApproveOverrideRequest decision;
+           decision.set_request_id(Field(form, "verzoek"));
+           decision.set_override_id(id);
+           decision.set_etag(Field(form, "etag"));
+           status = calls_->Call<cv1::ConsentService>(
+               live->who, &cv1::ConsentService::Stub::ApproveOverride, decision, decided);
+         } else {
+           cv1::RejectOverrideRequest decision;
+           decision.set_request_id(Field(form, "verzoek"));
+           decision.set_override_id(id);
+           decision.set_etag(Field(form, "etag"));
+           status = calls_->Call<cv1::ConsentService>(
+               live->who, &cv1::ConsentService::Stub::RejectOverride, decision, decided);
+         }
+         if (status.ok()) {
+           response.set_redirect(
+               std::string("/goedkeuringen?besluit=") + (approve ? "goedgekeurd" : "afgewezen"),
+               303);
+           return;
+         }
+         const data refusal = RefusalOf(status).view;
+         queue(request, response, *live, id, &refusal, HttpStatusOfCode(status.error_code()));
        });
 }
 

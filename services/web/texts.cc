@@ -89,6 +89,17 @@ constexpr std::array kValues = std::to_array<Entry>({
     // Grantor
     {"GRANTOR_PERSON", "De cliënt zelf"},
     {"GRANTOR_GUARDIAN", "De voogd (bij een minderjarige)"},
+    // LegalBasis
+    {"LEGAL_BASIS_CHILD_PROTECTION", "Bescherming van een kind (Meldcode)"},
+    {"LEGAL_BASIS_VITAL_INTEREST", "Vitaal belang: acuut gevaar"},
+    {"LEGAL_BASIS_LEGAL_OBLIGATION", "Wettelijke plicht"},
+    // OverrideState
+    {"OVERRIDE_STATE_REQUESTED", "Aangevraagd, wacht op een tweede zorgcoördinator"},
+    {"OVERRIDE_STATE_ACTIVE", "Goedgekeurd, geldt"},
+    {"OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL", "Acuut: geldt al, goedkeuring nodig"},
+    {"OVERRIDE_STATE_EXPIRED", "Verlopen"},
+    {"OVERRIDE_STATE_REVOKED", "Ingetrokken"},
+    {"OVERRIDE_STATE_REJECTED", "Afgewezen door de tweede zorgcoördinator"},
     // TaskState
     {"TASK_STATE_OPEN", "Open"},
     {"TASK_STATE_DONE", "Afgerond"},

@@ -113,6 +113,9 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///                               × data categories, recording her answer
 ///   GET, POST /trajecten/{id}/toestemming/{consent}/intrekken  withdrawal,
 ///                               after a page that says what it revokes
+///   POST /trajecten/{id}/override   asks to share on a legal basis
+///   GET /goedkeuringen          overrides awaiting a second coordinator
+///   POST /goedkeuringen/{override}/{goedkeuren|afwijzen}  the decision
 class WebServer {
  public:
   WebServer(WebConfig config, const Pages& pages, ReadinessProbe readiness,
@@ -148,11 +151,13 @@ class WebServer {
                       const LiveSession& live, const std::string& id, const std::string& step,
                       const Refusal* refusal, int status);
   void ConsentRoutes();
+  void ApprovalRoutes();
   /// The consent page of trajectory `id`; with `refusal`, shown at the
-  /// form that was refused, answered with `status`.
+  /// form `refused_form` ("toestemming", "override"), answered with
+  /// `status`.
   void ConsentPage(const httplib::Request& request, httplib::Response& response,
-                   const LiveSession& live, const std::string& id, const Refusal* refusal,
-                   int status);
+                   const LiveSession& live, const std::string& id, std::string_view refused_form,
+                   const Refusal* refusal, int status);
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session

@@ -6,9 +6,12 @@
 #include <httplib.h>
 
 #include <algorithm>
+#include <optional>
+#include <set>
 #include <string>
 #include <utility>
 
+#include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/ids.h"
 #include "services/common/status.h"
@@ -25,6 +28,38 @@ namespace ketenregie::web {
 namespace {
 
 namespace tv1 = trajectory::v1;
+namespace cv1 = consent::v1;
+
+// The trajectories of her organisation on which data is shared for acute
+// danger while a second coordinator's approval is still due (the consent
+// service's approval queue, page by page); nullopt when it cannot be read.
+std::optional<std::set<std::string>> AcuteOverridesPending(const OnBehalfCalls& calls,
+                                                           const OnBehalfOf& who) {
+  cv1::ListOverridesRequest request;
+  request.set_trajectory_id("-");
+  request.set_awaiting_approval(true);
+  request.mutable_page()->set_page_size(100);
+  std::set<std::string> pending;
+  for (int pages = 0; pages < 20; ++pages) {
+    cv1::ListOverridesResponse answer;
+    if (!calls
+             .Call<cv1::ConsentService>(who, &cv1::ConsentService::Stub::ListOverrides, request,
+                                        answer)
+             .ok()) {
+      return std::nullopt;
+    }
+    for (const cv1::Override& o : answer.overrides()) {
+      if (o.acute_danger()) {
+        pending.insert(o.trajectory_id());
+      }
+    }
+    if (answer.next_page_token().empty()) {
+      return pending;
+    }
+    request.mutable_page()->set_page_token(answer.next_page_token());
+  }
+  return std::nullopt;  // more than the page can say: not "none"
+}
 using kainjow::mustache::data;
 using kainjow::mustache::list;
 
@@ -119,9 +154,12 @@ void WebServer::WorkspaceRoutes() {
                HttpStatusOfCode(status.error_code()));
           return;
         }
+        const auto acute = AcuteOverridesPending(*calls_, live->who);
+        page.set("acute_unknown", !acute.has_value());
         list rows;
         for (const tv1::TrajectorySummary& t : answer.trajectories()) {
           data row;
+          row.set("acute_pending", acute.has_value() && acute->contains(t.id()));
           row.set("id", t.id());
           row.set("short_id", ShortId(t.id()));
           row.set("opened", DutchDate(common::ToInstant(t.created_at())));

@@ -66,9 +66,9 @@ test('a consent is recorded in the matrix, and withdrawn after saying what that 
     // Her answer: the lawyer may see her identity and the criminal case,
     // for legal aid, with an interpreter.
     await page.getByLabel('Partner', { exact: true }).selectOption({ label: lawyer });
-    await page.getByLabel('Identiteit').check();
-    await page.getByLabel('Aangifte en strafzaak').check();
-    await page.getByLabel('Waarvoor').selectOption({ label: 'Rechtshulp' });
+    await page.locator('#categorieen').getByLabel('Identiteit').check();
+    await page.locator('#categorieen').getByLabel('Aangifte en strafzaak').check();
+    await page.locator('#doel').selectOption({ label: 'Rechtshulp' });
     await page.getByLabel('Met een tolk, niet uit haar eigen kring').check();
     const until = page.getByRole('group', { name: 'Geldig tot' });
     await until.getByLabel('Dag').fill('1');

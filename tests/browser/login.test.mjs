@@ -5,25 +5,26 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   asPerson,
+  coordinatorOne,
   moveServerClock,
-  enrol,
+  nextRecoveryCode,
   expectAccessible,
   expectPrivatePage,
   launch,
   logIn,
 } from './support.mjs';
 
-const organisation = 'essm-rotterdam';
-const user = 'coordinator-1';
-const password = 'een zin die ik kan onthouden';
 let browser;
 let account;
+let organisation;
+let user;
+let password;
 
 before(async () => {
   browser = await launch();
-  await asPerson(browser, async (page) => {
-    account = await enrol(page, organisation, user, password);
-  });
+  // Enrolled here, or by another test file first (the shared logins).
+  account = await coordinatorOne(browser);
+  ({ organisation, user, password } = account);
   assert.equal(account.recovery.length, 10);
 });
 
@@ -35,7 +36,7 @@ test('a login says who is logged in and until when; logout ends it, and back sho
   asPerson(browser, async (page) => {
     await page.goto('/inloggen');
     await expectAccessible(page, 'the login page');
-    const home = await logIn(page, organisation, user, password, account.recovery[0]);
+    const home = await logIn(page, organisation, user, password, nextRecoveryCode(account));
     expectPrivatePage(home, 'the start page');
     assert.equal(new URL(page.url()).pathname, '/');
     const header = page.locator('.page-header__session');
@@ -58,7 +59,7 @@ test('a login says who is logged in and until when; logout ends it, and back sho
 test('two minutes before the idle end the page warns; "Ingelogd blijven" keeps the session', () =>
   asPerson(browser, async (page) => {
     // The browser's clock is the test's: the page counts by it.
-    await logIn(page, organisation, user, password, account.recovery[1]);
+    await logIn(page, organisation, user, password, nextRecoveryCode(account));
     const warning = page.getByRole('alertdialog', { name: 'Uw sessie verloopt bijna' });
     assert.equal(await warning.isVisible(), false);
     await page.clock.fastForward('12:50');
@@ -92,7 +93,7 @@ test('two minutes before the idle end the page warns; "Ingelogd blijven" keeps t
 
 test('at the idle end the page goes to the start page, which says the session has ended', () =>
   asPerson(browser, async (page) => {
-    await logIn(page, organisation, user, password, account.recovery[2]);
+    await logIn(page, organisation, user, password, nextRecoveryCode(account));
     // Fifteen minutes pass for the services as for the page.
     await moveServerClock(15 * 60 + 1);
     const start = page.waitForResponse(
@@ -108,7 +109,7 @@ test('at the idle end the page goes to the start page, which says the session ha
 
 test('a logout in one tab ends the other tabs of the session too', () =>
   asPerson(browser, async (page) => {
-    await logIn(page, organisation, user, password, account.recovery[4]);
+    await logIn(page, organisation, user, password, nextRecoveryCode(account));
     const other = await page.context().newPage();
     await other.goto('/');
     await other.getByText(`Ingelogd als ${user}`).waitFor();
@@ -126,7 +127,7 @@ test('login with the keyboard only', () =>
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate(() => document.activeElement.textContent), 'Naar de inhoud');
     await page.keyboard.press('Enter');
-    const fields = [organisation, user, password, account.recovery[3]];
+    const fields = [organisation, user, password, nextRecoveryCode(account)];
     await page.keyboard.press('Tab');
     for (const [i, value] of fields.entries()) {
       if (i > 0) {

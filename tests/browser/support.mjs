@@ -200,10 +200,12 @@ export async function account(browser, organisation, user, password) {
   return kept;
 }
 
-// coordinator-2 of ESSM Rotterdam, whom the workspace's tests share
-// (coordinator-1 is the login tests').
+// coordinator-2 of ESSM Rotterdam, whom the workspace's tests share, and
+// coordinator-1, whom the login tests use and the second pair of eyes.
 export const coordinatorTwo = (browser) =>
   account(browser, 'essm-rotterdam', 'coordinator-2', 'nog een zin die ik onthoud');
+export const coordinatorOne = (browser) =>
+  account(browser, 'essm-rotterdam', 'coordinator-1', 'een zin die ik kan onthouden');
 
 // Where the tests put their screenshots of the screens (linked from the
 // README).
@@ -227,6 +229,12 @@ export function workspaceFile() {
 // Logs `page` in as the person of `account()`, with a recovery code not
 // used before.
 export async function logInAs(page, person) {
+  return logIn(page, person.organisation, person.user, person.password, nextRecoveryCode(person));
+}
+
+// A recovery code of `person` (of `account()`) not used before in this run,
+// from now on counted as used.
+export function nextRecoveryCode(person) {
   const key = `${person.organisation}/${person.user}`;
   const accounts = readAccounts();
   const kept = accounts[key];
@@ -234,7 +242,7 @@ export async function logInAs(page, person) {
   const code = kept.recovery[kept.used];
   kept.used += 1;
   writeFileSync(accountsFile(), JSON.stringify(accounts));
-  return logIn(page, person.organisation, person.user, person.password, code);
+  return code;
 }
 
 export async function logIn(page, organisation, user, password, code) {

@@ -339,6 +339,52 @@ TEST_F(ConsentServiceTest, Override_FourEyesAcuteDangerAndRevocation) {
   EXPECT_TRUE(essm_->RequestOverride(ContextAs("coordinator-1").get(), request, &out).ok());
 }
 
+// The approval queue: every override of the organisation's trajectories
+// that waits for a second coordinator, oldest first; another
+// organisation's never.
+TEST_F(ConsentServiceTest, ApprovalQueue_TheOrganisationsOverridesAwaitingADecision) {
+  const auto requested = RequestOverride(TrajectoryId(1), "politie-avim-rotterdam",
+                                         pb::LEGAL_BASIS_VITAL_INTEREST, false, "q1");
+  clock_.Advance(std::chrono::minutes(1));
+  const auto acute = RequestOverride(TrajectoryId(2), "politie-avim-rotterdam",
+                                     pb::LEGAL_BASIS_VITAL_INTEREST, true, "q2");
+  clock_.Advance(std::chrono::minutes(1));
+  auto decided = RequestOverride(TrajectoryId(3), "politie-avim-rotterdam",
+                                 pb::LEGAL_BASIS_VITAL_INTEREST, false, "q3");
+  ASSERT_TRUE(Decide(decided, "coordinator-2", true, "q4").ok());
+
+  auto queue = [&](bool awaiting, const std::string& trajectory = "-") {
+    pb::ListOverridesRequest request;
+    request.set_trajectory_id(trajectory);
+    request.set_awaiting_approval(awaiting);
+    pb::ListOverridesResponse out;
+    const grpc::Status status =
+        essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    std::vector<std::string> ids;
+    for (const auto& o : out.overrides()) {
+      ids.push_back(o.id());
+    }
+    return ids;
+  };
+  EXPECT_EQ(queue(true), (std::vector<std::string>{requested.id(), acute.id()}));
+  EXPECT_EQ(queue(false), (std::vector<std::string>{requested.id(), acute.id(), decided.id()}));
+  EXPECT_EQ(queue(true, TrajectoryId(3)), std::vector<std::string>{});
+  EXPECT_EQ(queue(false, TrajectoryId(3)), std::vector<std::string>{decided.id()});
+
+  // Another organisation's coordinator sees none of them.
+  auto amsterdam = pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  pb::ListOverridesRequest request;
+  request.set_trajectory_id("-");
+  pb::ListOverridesResponse out;
+  ASSERT_TRUE(amsterdam->ListOverrides(ContextAs("coordinator-ams-1").get(), request, &out).ok());
+  EXPECT_EQ(out.overrides_size(), 0);
+  // Anything else than an id or "-" is named.
+  request.set_trajectory_id("alle");
+  EXPECT_TRUE(testing::BadFields(
+      essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out), {"trajectory_id"}));
+}
+
 // The override machine's actions are carried out (one executor): an acute
 // override asks a second coordinator for approval (a task, through the
 // feed), its 72-hour deadline is a timer, and when it lapses the handoffs to

@@ -1014,6 +1014,15 @@ TEST(RuleOverrideFourEyes, TheRequesterCannotApprove) {
   EXPECT_EQ(approved.value().next.state, OverrideState::kActive);
 }
 
+TEST(RuleOverrideFourEyes, AwaitingApproval_IsWhatASecondCoordinatorMayStillApprove) {
+  EXPECT_TRUE(AwaitsApproval(OverrideState::kRequested));
+  EXPECT_TRUE(AwaitsApproval(OverrideState::kActivePendingApproval));
+  for (const auto state : {OverrideState::kActive, OverrideState::kRejected,
+                           OverrideState::kExpired, OverrideState::kRevoked}) {
+    EXPECT_FALSE(AwaitsApproval(state)) << ToString(state);
+  }
+}
+
 TEST(RuleOverrideFourEyes, APendingOverridePermitsNothing) {
   const std::vector overrides = {PoliceOverride(OverrideState::kRequested, false)};
   const auto d = DecideDisclosure({}, overrides, PoliceAsks(DataCategory::kIdentity));

@@ -61,6 +61,8 @@ TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
   ExpectEveryValueInDutch<cv1::ConsentState>();
   ExpectEveryValueInDutch<cv1::ConsentMethod>();
   ExpectEveryValueInDutch<cv1::Grantor>();
+  ExpectEveryValueInDutch<cv1::LegalBasis>();
+  ExpectEveryValueInDutch<cv1::OverrideState>();
   // Every indicator of Bijlage 1 has its signals from the source.
   const auto* indicators = tv1::Indicator_descriptor();
   for (int i = 1; i < indicators->value_count(); ++i) {
