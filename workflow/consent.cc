@@ -326,6 +326,19 @@ Result<OverrideOutcome> RequestOverride(const OverrideRecord& request, AgeStatus
 
 const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine() { return kOverrideMachine; }
 
+std::optional<RuleViolation> CheckSecondPairOfEyes(const Person& requested_by,
+                                                   const Person& actor) {
+  if (actor.organisation != requested_by.organisation) {
+    return RuleViolation{rules::kOverrideFourEyes,
+                         "a coordinator of the requesting organisation decides"};
+  }
+  if (actor.user == requested_by.user) {
+    return RuleViolation{rules::kOverrideFourEyes,
+                         "a second coordinator decides, not the one who requested it"};
+  }
+  return std::nullopt;
+}
+
 bool AwaitsApproval(OverrideState state) {
   return kOverrideMachine.Next(state, OE::kApprove).has_value();
 }
@@ -342,13 +355,8 @@ Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEve
   switch (event) {
     case OE::kApprove:
     case OE::kReject:
-      if (actor.organisation != current.requested_by.organisation) {
-        return RuleViolation{rules::kOverrideFourEyes,
-                             "a coordinator of the requesting organisation decides"};
-      }
-      if (actor.user == current.requested_by.user) {
-        return RuleViolation{rules::kOverrideFourEyes,
-                             "a second coordinator decides, not the one who requested it"};
+      if (auto refused = CheckSecondPairOfEyes(current.requested_by, actor)) {
+        return *refused;
       }
       if (event == OE::kApprove && now >= current.expires_at) {
         return RuleViolation{rules::kOverrideComplete, "the override has already expired"};

@@ -142,6 +142,11 @@ const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine();
 /// it be approved (requested, or acted on already for acute danger).
 bool AwaitsApproval(OverrideState state);
 
+/// R-OVERRIDE-FOUR-EYES: whether `actor` may approve or reject an override
+/// `requested_by` asked for — a second coordinator of the same
+/// organisation, never the requester.
+std::optional<RuleViolation> CheckSecondPairOfEyes(const Person& requested_by, const Person& actor);
+
 /// `actor` approves, rejects or revokes; approving and rejecting need a
 /// second coordinator of the requester's organisation (R-OVERRIDE-FOUR-EYES).
 Result<OverrideOutcome> ApplyOverride(const OverrideRecord& current, OverrideEvent event,

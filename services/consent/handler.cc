@@ -201,6 +201,8 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
     if (!row || row->organisation_id != caller.identity.organisation_id) {
       return common::NotFound("override");
     }
+    // Its justification is written about her: the read is on her trail.
+    common::AuditRead(tx, caller, row->trajectory_id, {}, "GetOverride", clock_.Now());
     Render(*row, *keys_.Get(), response);
     return grpc::Status::OK;
   });
@@ -226,16 +228,28 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
+    // Each override's justification is written about her: one record on
+    // the trail per trajectory the page shows (the approval queue shows
+    // several).
+    std::vector<common::AuditedRead> reads;
     common::FillPage(
         OverridesOf(tx, every_trajectory ? "" : request->trajectory_id(),
                     caller.identity.organisation_id, page.after, page.size + 1,
                     request->awaiting_approval()),
         page.size,
-        [&](const OverrideRow& row) { Render(row, *keyring, response->add_overrides()); },
+        [&](const OverrideRow& row) {
+          if (std::none_of(reads.begin(), reads.end(), [&](const common::AuditedRead& read) {
+                return read.trajectory_id == row.trajectory_id;
+              })) {
+            reads.push_back({row.trajectory_id, {}});
+          }
+          Render(row, *keyring, response->add_overrides());
+        },
         [](const OverrideRow& row) {
           return std::pair{row.record.requested_at.time_since_epoch().count(), row.record.id};
         },
         response->mutable_next_page_token());
+    common::AuditReads(tx, caller, reads, "ListOverrides", clock_.Now());
     return grpc::Status::OK;
   });
 }

@@ -22,6 +22,7 @@
 #include "services/web/texts.h"
 #include "services/web/web_server.h"
 #include "workflow/calendar.h"
+#include "workflow/consent.h"
 
 namespace ketenregie::web {
 namespace {
@@ -157,6 +158,27 @@ std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
   return names;
 }
 
+// Her answer to consent `asked` (its id and etag): given or refused, with a
+// request id made from `request_id` (the form's), one per answer.
+grpc::Status Answer(const OnBehalfCalls& calls, const OnBehalfOf& who, const cv1::Consent& asked,
+                    bool granted, const std::string& request_id) {
+  cv1::Consent answered;
+  if (granted) {
+    cv1::GrantConsentRequest grant;
+    grant.set_request_id(request_id + ":gegeven");
+    grant.set_consent_id(asked.id());
+    grant.set_etag(asked.etag());
+    return calls.Call<cv1::ConsentService>(who, &cv1::ConsentService::Stub::GrantConsent, grant,
+                                           answered);
+  }
+  cv1::RefuseConsentRequest refuse;
+  refuse.set_request_id(request_id + ":geweigerd");
+  refuse.set_consent_id(asked.id());
+  refuse.set_etag(asked.etag());
+  return calls.Call<cv1::ConsentService>(who, &cv1::ConsentService::Stub::RefuseConsent, refuse,
+                                         answered);
+}
+
 }  // namespace
 
 void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& response,
@@ -179,15 +201,25 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   consents_request.mutable_page()->set_page_size(kConsentsPageSize);
   std::vector<cv1::Consent> all;
   grpc::Status read;
+  bool complete = false;
   for (int pages = 0; pages < kMaxConsentPages; ++pages) {
     cv1::ListConsentsResponse consents;
     read = calls_->Call<cv1::ConsentService>(live.who, &cv1::ConsentService::Stub::ListConsents,
                                              consents_request, consents);
     all.insert(all.end(), consents.consents().begin(), consents.consents().end());
     if (!read.ok() || consents.next_page_token().empty()) {
+      complete = read.ok();
       break;
     }
     consents_request.mutable_page()->set_page_token(consents.next_page_token());
+  }
+  if (read.ok() && !complete) {
+    // Never a matrix of only some of her records.
+    page.set("read_refusal",
+             data("message", std::string("Er zijn meer vastgelegde toestemmingen dan deze pagina "
+                                         "kan tonen. Vraag de beheerder om hulp.")));
+    Show(response, live, "consent", "Toestemming", page, 500);
+    return;
   }
   if (!read.ok() || !listed.ok()) {
     // Never an empty matrix when the records could not be read.
@@ -222,9 +254,16 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
     list cells;
     for (const pb::DataCategory category : categories) {
       data cell;
-      const auto found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
-        return c.state() != cv1::CONSENT_STATE_SUPERSEDED && Covers(c, partner, category);
+      // A consent she gave stands beside later records for other purposes:
+      // the cell shows the newest she gave, else the newest word at all.
+      auto found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
+        return c.state() == cv1::CONSENT_STATE_GRANTED && Covers(c, partner, category);
       });
+      if (found == newest.end()) {
+        found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
+          return c.state() != cv1::CONSENT_STATE_SUPERSEDED && Covers(c, partner, category);
+        });
+      }
       if (found == newest.end()) {
         cell.set("state", std::string("Geen"));
         cell.set("kind", std::string("none"));
@@ -258,6 +297,11 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
       record.set("until", DutchDate(common::ToInstant(c.valid_until())));
     }
     record.set("withdrawable", c.state() == cv1::CONSENT_STATE_GRANTED);
+    if (c.state() == cv1::CONSENT_STATE_PROPOSED) {
+      record.set("awaiting_answer", true);
+      record.set("etag", c.etag());
+      record.set("answer_request_id", common::NewUuid());
+    }
     records.push_back(record);
   }
   page.set("records", records);
@@ -371,69 +415,94 @@ void WebServer::ConsentRoutes() {
          cv1::Consent proposed;
          grpc::Status status = calls_->Call<cv1::ConsentService>(
              live->who, &cv1::ConsentService::Stub::ProposeConsent, propose, proposed);
-         if (status.ok()) {
-           cv1::Consent answered;
-           if (granted) {
-             cv1::GrantConsentRequest grant;
-             grant.set_request_id(propose.request_id() + ":gegeven");
-             grant.set_consent_id(proposed.id());
-             grant.set_etag(proposed.etag());
-             status = calls_->Call<cv1::ConsentService>(
-                 live->who, &cv1::ConsentService::Stub::GrantConsent, grant, answered);
-           } else {
-             cv1::RefuseConsentRequest refuse;
-             refuse.set_request_id(propose.request_id() + ":geweigerd");
-             refuse.set_consent_id(proposed.id());
-             refuse.set_etag(proposed.etag());
-             status = calls_->Call<cv1::ConsentService>(
-                 live->who, &cv1::ConsentService::Stub::RefuseConsent, refuse, answered);
-           }
+         if (!status.ok()) {
+           const Refusal refusal = RefusalOf(status, kConsentInputs);
+           ConsentPage(request, response, *live, id, "toestemming", &refusal,
+                       HttpStatusOfCode(status.error_code()));
+           return;
          }
+         status = Answer(*calls_, live->who, proposed, granted, propose.request_id());
          if (status.ok()) {
            response.set_redirect("/trajecten/" + id + "/toestemming?vastgelegd=1", 303);
            return;
          }
-         const Refusal refusal = RefusalOf(status, kConsentInputs);
+         // Asked, but her answer not recorded: the consent stands as asked,
+         // with its answer to give at its record (never asked twice).
+         Refusal refusal = RefusalOf(status);
+         refusal.view.set("message",
+                          "De vraag is vastgelegd, haar antwoord nog niet: " +
+                              common::DutchMessageOf(common::WithDetails(status)) +
+                              " Leg haar antwoord vast bij de vastgelegde toestemmingen.");
+         ConsentPage(request, response, *live, id, "toestemming", &refusal,
+                     HttpStatusOfCode(status.error_code()));
+       });
+  // Her answer to a consent asked before (its record's two buttons).
+  Post(R"(/trajecten/([0-9a-f-]{36})/toestemming/([0-9a-f-]{36})/(gegeven|geweigerd))",
+       "/trajecten/{id}/toestemming/{consent}/{answer}",
+       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+         const auto live = PostedSession(request, form, response);
+         if (!live) {
+           return;
+         }
+         const std::string id = request.matches[1].str();
+         cv1::Consent asked;
+         asked.set_id(request.matches[2].str());
+         asked.set_etag(Field(form, "etag"));
+         const grpc::Status status =
+             Answer(*calls_, live->who, asked, request.matches[3].str() == "gegeven",
+                    Field(form, "verzoek"));
+         if (status.ok()) {
+           response.set_redirect("/trajecten/" + id + "/toestemming?vastgelegd=1", 303);
+           return;
+         }
+         const Refusal refusal = RefusalOf(status);
          ConsentPage(request, response, *live, id, "toestemming", &refusal,
                      HttpStatusOfCode(status.error_code()));
        });
   // Withdrawing: first a page that says what will be revoked, then the
-  // withdrawal itself.
+  // withdrawal itself; a refused withdrawal comes back on that page, read
+  // again (its etag as it is now).
+  auto withdraw_page = [this](const httplib::Request& request, httplib::Response& response,
+                              const LiveSession& live, const data* refusal, int status) {
+    cv1::GetConsentRequest get;
+    get.set_id(request.matches[2].str());
+    cv1::Consent consent;
+    const grpc::Status read = calls_->Call<cv1::ConsentService>(
+        live.who, &cv1::ConsentService::Stub::GetConsent, get, consent);
+    data page;
+    page.set("id", request.matches[1].str());
+    if (!read.ok() || consent.trajectory_id() != request.matches[1].str()) {
+      page.set("refusal", RefusalOf(read.ok() ? common::NotFound("consent") : read).view);
+      Show(response, live, "consent_withdraw", "Toestemming intrekken", page,
+           read.ok() ? 404 : HttpStatusOfCode(read.error_code()));
+      return;
+    }
+    if (refusal != nullptr) {
+      page.set("refusal", *refusal);
+    }
+    page.set("found", true);
+    page.set("consent_id", consent.id());
+    page.set("etag", consent.etag());
+    page.set("request_id", common::NewUuid());
+    const auto names = OrganisationNames(*calls_, live.who);
+    page.set("recipient", NameOf(consent.recipient_organisation_id(), names));
+    page.set("categories", CategoryListOf(consent));
+    SetIfAny(page, "purpose", DutchOf(consent.purpose()));
+    page.set("granted", consent.state() == cv1::CONSENT_STATE_GRANTED);
+    page.set("state", std::string(DutchOf(consent.state())));
+    Show(response, live, "consent_withdraw", "Toestemming intrekken", page, status);
+  };
   Get(R"(/trajecten/([0-9a-f-]{36})/toestemming/([0-9a-f-]{36})/intrekken)",
       "/trajecten/{id}/toestemming/{consent}/intrekken",
-      [this](const httplib::Request& request, httplib::Response& response) {
-        const auto live = RequireSession(*accounts_, request, response);
-        if (!live) {
-          return;
+      [this, withdraw_page](const httplib::Request& request, httplib::Response& response) {
+        if (const auto live = RequireSession(*accounts_, request, response)) {
+          withdraw_page(request, response, *live, nullptr, 200);
         }
-        cv1::GetConsentRequest get;
-        get.set_id(request.matches[2].str());
-        cv1::Consent consent;
-        const grpc::Status read = calls_->Call<cv1::ConsentService>(
-            live->who, &cv1::ConsentService::Stub::GetConsent, get, consent);
-        data page;
-        page.set("id", request.matches[1].str());
-        if (!read.ok() || consent.trajectory_id() != request.matches[1].str()) {
-          page.set("refusal", RefusalOf(read.ok() ? common::NotFound("consent") : read).view);
-          Show(response, *live, "consent_withdraw", "Toestemming intrekken", page,
-               read.ok() ? 404 : HttpStatusOfCode(read.error_code()));
-          return;
-        }
-        page.set("found", true);
-        page.set("consent_id", consent.id());
-        page.set("etag", consent.etag());
-        page.set("request_id", common::NewUuid());
-        const auto names = OrganisationNames(*calls_, live->who);
-        page.set("recipient", NameOf(consent.recipient_organisation_id(), names));
-        page.set("categories", CategoryListOf(consent));
-        SetIfAny(page, "purpose", DutchOf(consent.purpose()));
-        page.set("granted", consent.state() == cv1::CONSENT_STATE_GRANTED);
-        page.set("state", std::string(DutchOf(consent.state())));
-        Show(response, *live, "consent_withdraw", "Toestemming intrekken", page);
       });
   Post(R"(/trajecten/([0-9a-f-]{36})/toestemming/([0-9a-f-]{36})/intrekken)",
        "/trajecten/{id}/toestemming/{consent}/intrekken",
-       [this](const httplib::Request& request, const Form& form, httplib::Response& response) {
+       [this, withdraw_page](const httplib::Request& request, const Form& form,
+                             httplib::Response& response) {
          const auto live = PostedSession(request, form, response);
          if (!live) {
            return;
@@ -450,9 +519,8 @@ void WebServer::ConsentRoutes() {
            response.set_redirect("/trajecten/" + id + "/toestemming?ingetrokken=1", 303);
            return;
          }
-         const Refusal refusal = RefusalOf(status);
-         ConsentPage(request, response, *live, id, "toestemming", &refusal,
-                     HttpStatusOfCode(status.error_code()));
+         const data refusal = RefusalOf(status).view;
+         withdraw_page(request, response, *live, &refusal, HttpStatusOfCode(status.error_code()));
        });
   // Asking to share on a legal basis without her consent.
   Post(R"(/trajecten/([0-9a-f-]{36})/override)", "/trajecten/{id}/override",
@@ -522,8 +590,12 @@ void WebServer::ApprovalRoutes() {
       data row = OverrideData(o, names, live.now);
       // The one who asked does not decide (R-OVERRIDE-FOUR-EYES): the page
       // says so instead of offering buttons the service would refuse.
-      row.set("own", o.requested_by().user_id() == live.who.user_id);
-      row.set("request_id", common::NewUuid());
+      row.set("own", workflow::CheckSecondPairOfEyes(
+                         {o.requested_by().organisation_id(), o.requested_by().user_id()},
+                         {live.who.organisation_id, live.who.user_id})
+                         .has_value());
+      row.set("approve_request_id", common::NewUuid());
+      row.set("reject_request_id", common::NewUuid());
       if (refusal != nullptr && o.id() == failed) {
         row.set("row_refusal", *refusal);
         listed = true;

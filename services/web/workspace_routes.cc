@@ -49,7 +49,7 @@ std::optional<std::set<std::string>> AcuteOverridesPending(const OnBehalfCalls& 
       return std::nullopt;
     }
     for (const cv1::Override& o : answer.overrides()) {
-      if (o.acute_danger()) {
+      if (o.state() == cv1::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL) {
         pending.insert(o.trajectory_id());
       }
     }

@@ -100,4 +100,24 @@ test('a consent is recorded in the matrix, and withdrawn after saying what that 
     assert.match(page.url(), /\/toestemming\?ingetrokken=1$/);
     assert.match(await cell(page, lawyer, 'Identiteit'), /^Ingetrokken/);
     assert.equal(await page.getByRole('link', { name: 'Intrekken' }).count(), 0);
+
+    // A consent asked for elsewhere (here: the API), not yet answered: its
+    // record takes her answer.
+    await api(page, 'POST', '/v1/consents', {
+      consent: {
+        trajectoryId: id, recipientOrganisationId: 'nidos', categories: ['DATA_CATEGORY_CONTACT'],
+        purpose: 'PURPOSE_CARE_COORDINATION', method: 'CONSENT_METHOD_VERBAL',
+        grantor: 'GRANTOR_PERSON',
+        validUntil: new Date(Date.now() + 200 * 24 * 3600 * 1000).toISOString(),
+      },
+    });
+    await page.reload();
+    assert.match(await cell(page, 'Nidos', 'Contactgegevens'), /^Gevraagd, nog geen antwoord/);
+    const asked = page.locator('li.consent-record').filter({ hasText: 'Nidos' });
+    await Promise.all([
+      page.waitForURL(/vastgelegd=1$/),
+      asked.getByRole('button', { name: 'Zij weigert' }).click(),
+    ]);
+    assert.match(await cell(page, 'Nidos', 'Contactgegevens'), /^Geweigerd/);
+    await expectAccessible(page, 'the consent page after her answer');
   }));

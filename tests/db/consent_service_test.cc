@@ -371,6 +371,22 @@ TEST_F(ConsentServiceTest, ApprovalQueue_TheOrganisationsOverridesAwaitingADecis
   EXPECT_EQ(queue(false), (std::vector<std::string>{requested.id(), acute.id(), decided.id()}));
   EXPECT_EQ(queue(true, TrajectoryId(3)), std::vector<std::string>{});
   EXPECT_EQ(queue(false, TrajectoryId(3)), std::vector<std::string>{decided.id()});
+  // Their justifications are written about each person: every list put
+  // one read on each shown trajectory's trail (two queues show 1 and 2,
+  // the unfiltered list all three; the one of trajectory 3 only it).
+  auto reads = [&](int trajectory) {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx
+        .exec_params1(
+            "SELECT count(*) FROM audit.records WHERE method = 'ListOverrides' AND actor = "
+            "'coordinator-2' AND trajectory_id = $1::uuid",
+            TrajectoryId(trajectory))[0]
+        .as<long long>();
+  };
+  EXPECT_EQ(reads(1), 2);
+  EXPECT_EQ(reads(2), 2);
+  EXPECT_EQ(reads(3), 2);
 
   // Another organisation's coordinator sees none of them.
   auto amsterdam = pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
