@@ -328,7 +328,8 @@ grpc::Status TrajectoryHandler::GetPersonIdentity(grpc::ServerContext* context,
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), /*for_update=*/false);
-    if (!row || row->organisation_id != caller.identity.organisation_id) {
+    if (!row ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
       return common::NotFound("trajectory");
     }
     const auto sealed =

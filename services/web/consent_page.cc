@@ -139,19 +139,35 @@ data OverrideData(const cv1::Override& o, const std::map<std::string, std::strin
   return out;
 }
 
-// The chain's organisations' names by id (empty when the directory does
-// not answer: ids are shown then).
+// The chain's organisations of people (DirectoryService.ListOrganisations),
+// every page of them: a national directory has more than one.
+grpc::Status ReadOrganisations(const OnBehalfCalls& calls, const OnBehalfOf& who,
+                               std::vector<dv1::DirectoryOrganisation>& out) {
+  dv1::ListOrganisationsRequest request;
+  request.mutable_page()->set_page_size(500);
+  while (true) {
+    dv1::ListOrganisationsResponse page;
+    const grpc::Status status = calls.Call<dv1::DirectoryService>(
+        who, &dv1::DirectoryService::Stub::ListOrganisations, request, page);
+    if (!status.ok()) {
+      return status;
+    }
+    out.insert(out.end(), page.organisations().begin(), page.organisations().end());
+    if (page.next_page_token().empty()) {
+      return grpc::Status::OK;
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+}
+
+// Their names by id (empty when the directory does not answer: ids are
+// shown then).
 std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
                                                      const OnBehalfOf& who) {
-  dv1::ListOrganisationsRequest request;
-  request.mutable_page()->set_page_size(100);
-  dv1::ListOrganisationsResponse organisations;
+  std::vector<dv1::DirectoryOrganisation> organisations;
   std::map<std::string, std::string> names;
-  if (calls
-          .Call<dv1::DirectoryService>(who, &dv1::DirectoryService::Stub::ListOrganisations,
-                                       request, organisations)
-          .ok()) {
-    for (const auto& o : organisations.organisations()) {
+  if (ReadOrganisations(calls, who, organisations).ok()) {
+    for (const auto& o : organisations) {
       names[o.id()] = o.display_name();
     }
   }
@@ -189,12 +205,8 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   page.set("short_id", ShortId(id));
   page.set("request_id", common::NewUuid());
 
-  dv1::ListOrganisationsRequest organisations_request;
-  organisations_request.mutable_page()->set_page_size(100);
-  dv1::ListOrganisationsResponse organisations;
-  const grpc::Status listed =
-      calls_->Call<dv1::DirectoryService>(live.who, &dv1::DirectoryService::Stub::ListOrganisations,
-                                          organisations_request, organisations);
+  std::vector<dv1::DirectoryOrganisation> organisations;
+  const grpc::Status listed = ReadOrganisations(*calls_, live.who, organisations);
   // Every record (a cell shows the newest word on it), page by page.
   cv1::ListConsentsRequest consents_request;
   consents_request.set_trajectory_id(id);
@@ -232,7 +244,7 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
 
   std::map<std::string, std::string> names;
   std::vector<dv1::DirectoryOrganisation> partners;
-  for (const auto& o : organisations.organisations()) {
+  for (const auto& o : organisations) {
     names[o.id()] = o.display_name();
     if (o.id() != live.who.organisation_id) {
       partners.push_back(o);
