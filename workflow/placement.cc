@@ -80,14 +80,17 @@ std::string_view ToString(PlacementEvent event) {
 
 std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person) {
   if (TreatedAsMinor(person.age)) {
-    return RuleViolation{rules::kCrisisEligibility, "crisis shelter is for adults; age is " +
-                                                        std::string(ToString(person.age)) +
-                                                        ": child protection (route A) applies"};
+    return RuleViolation{rules::kCrisisEligibility,
+                         "crisis shelter is for adults; age is " +
+                             std::string(ToString(person.age)) +
+                             ": child protection (route A) applies",
+                         {{std::string(kInsteadFact), std::string(kInsteadChildProtection)}}};
   }
   if (person.gender != GenderIdentity::kWoman) {
     return RuleViolation{rules::kCrisisEligibility,
                          "this crisis shelter is for people who identify as a woman; look for "
-                         "another kind of shelter"};
+                         "another kind of shelter",
+                         {{std::string(kInsteadFact), std::string(kInsteadOtherShelterKind)}}};
   }
   if (person.accompanying_children < 0) {
     return RuleViolation{rules::kCrisisEligibility, "accompanying children cannot be negative"};

@@ -57,7 +57,13 @@ struct PersonFacts {
 };
 
 /// R-CRISIS-ELIGIBILITY: people who identify as a woman, confirmed 18+.
+/// A refusal says what to do instead, as its fact kInsteadFact: for a
+/// minor, or someone whose age is in doubt, child protection (route A);
+/// for anyone else, another kind of shelter (categorical, follow-up).
 std::optional<RuleViolation> CheckCrisisEligibility(const PersonFacts& person);
+inline constexpr std::string_view kInsteadFact = "instead";
+inline constexpr std::string_view kInsteadChildProtection = "child_protection";
+inline constexpr std::string_view kInsteadOtherShelterKind = "another_shelter_kind";
 
 /// R-ACCESS-ROLE: a coordinator asks for a bed only for a trajectory their
 /// own organisation keeps; the police may ask for anyone they bring in.

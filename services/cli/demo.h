@@ -16,4 +16,9 @@ int RunTrajectoryDemo(const common::StackEnv& env);
 /// exit code.
 int RunDemoAccounts(const common::StackEnv& env, bool tsv);
 
+/// Registers the demo shelters (a crisis shelter, a categorical place), as
+/// their organisations' staff; again on the same stack, nothing twice.
+/// Returns the process exit code.
+int RunDemoShelters(const common::StackEnv& env);
+
 }  // namespace ketenregie::cli

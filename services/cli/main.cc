@@ -100,6 +100,10 @@ int main(int argc, char** argv) {
                           "print organisation, user and enrolment code per line, tab-separated "
                           "(for scripts)");
 
+  auto* demo_shelters = app.add_subcommand(
+      "demo-shelters", "register the demo shelters of a running stack, as their staff");
+  demo_shelters->add_option("--env", env_path, "stack.env of the running stack");
+
   std::string key_file;
   std::string key_id;
   bool blind = false;
@@ -152,6 +156,9 @@ int main(int argc, char** argv) {
     }
     if (*demo_accounts) {
       return ketenregie::cli::RunDemoAccounts(env, accounts_tsv);
+    }
+    if (*demo_shelters) {
+      return ketenregie::cli::RunDemoShelters(env);
     }
     return RunDemo(env);
   } catch (const std::exception& e) {

@@ -139,41 +139,6 @@ data OverrideData(const cv1::Override& o, const std::map<std::string, std::strin
   return out;
 }
 
-// The chain's organisations of people (DirectoryService.ListOrganisations),
-// every page of them: a national directory has more than one.
-grpc::Status ReadOrganisations(const OnBehalfCalls& calls, const OnBehalfOf& who,
-                               std::vector<dv1::DirectoryOrganisation>& out) {
-  dv1::ListOrganisationsRequest request;
-  request.mutable_page()->set_page_size(500);
-  while (true) {
-    dv1::ListOrganisationsResponse page;
-    const grpc::Status status = calls.Call<dv1::DirectoryService>(
-        who, &dv1::DirectoryService::Stub::ListOrganisations, request, page);
-    if (!status.ok()) {
-      return status;
-    }
-    out.insert(out.end(), page.organisations().begin(), page.organisations().end());
-    if (page.next_page_token().empty()) {
-      return grpc::Status::OK;
-    }
-    request.mutable_page()->set_page_token(page.next_page_token());
-  }
-}
-
-// Their names by id (empty when the directory does not answer: ids are
-// shown then).
-std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
-                                                     const OnBehalfOf& who) {
-  std::vector<dv1::DirectoryOrganisation> organisations;
-  std::map<std::string, std::string> names;
-  if (ReadOrganisations(calls, who, organisations).ok()) {
-    for (const auto& o : organisations) {
-      names[o.id()] = o.display_name();
-    }
-  }
-  return names;
-}
-
 // Her answer to consent `asked` (its id and etag): given or refused, with a
 // request id made from `request_id` (the form's), one per answer.
 grpc::Status Answer(const OnBehalfCalls& calls, const OnBehalfOf& who, const cv1::Consent& asked,
@@ -368,11 +333,7 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   if (refusal != nullptr) {
     const std::string prefix = refused_form == "override" ? "override_" : "";
     page.set(prefix + "refusal", refusal->view);
-    data errors;
-    for (const auto& [input, message] : refusal->inputs) {
-      errors.set(input, message);
-    }
-    page.set(prefix + "errors", errors);
+    page.set(prefix + "errors", ErrorsOf(*refusal));
   }
   Show(response, live, "consent", "Toestemming", page, status);
 }

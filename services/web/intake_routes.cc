@@ -46,15 +46,6 @@ const std::map<std::string, std::string> kScreeningInputs = {
     {"screening.forms", "vormen"},
 };
 
-// Every input's error, as the form template reads it: errors.<input id>.
-data ErrorsOf(const Refusal& refusal) {
-  data errors;
-  for (const auto& [input, message] : refusal.inputs) {
-    errors.set(input, message);
-  }
-  return errors;
-}
-
 }  // namespace
 
 void WebServer::IntakeRoutes() {

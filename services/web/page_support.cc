@@ -4,9 +4,11 @@
 
 #include "google/rpc/error_details.pb.h"
 #include "google/rpc/status.pb.h"
+#include "ketenregie/directory/v1/directory.grpc.pb.h"
 #include "services/common/catalogue.h"
 #include "services/common/status.h"
 #include "services/common/validation.h"
+#include "services/web/on_behalf.h"
 #include "services/web/texts.h"
 #include "workflow/calendar.h"
 
@@ -145,6 +147,46 @@ Refusal RefusalOf(const grpc::Status& status, const std::map<std::string, std::s
     refusal.view.set("any_fields", true);
   }
   return refusal;
+}
+
+data ErrorsOf(const Refusal& refusal) {
+  data errors;
+  for (const auto& [input, message] : refusal.inputs) {
+    errors.set(input, message);
+  }
+  return errors;
+}
+
+grpc::Status ReadOrganisations(const OnBehalfCalls& calls, const OnBehalfOf& who,
+                               std::vector<directory::v1::DirectoryOrganisation>& out) {
+  namespace dv1 = directory::v1;
+  dv1::ListOrganisationsRequest request;
+  request.mutable_page()->set_page_size(500);
+  while (true) {
+    dv1::ListOrganisationsResponse page;
+    const grpc::Status status = calls.Call<dv1::DirectoryService>(
+        who, &dv1::DirectoryService::Stub::ListOrganisations, request, page);
+    if (!status.ok()) {
+      return status;
+    }
+    out.insert(out.end(), page.organisations().begin(), page.organisations().end());
+    if (page.next_page_token().empty()) {
+      return grpc::Status::OK;
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+  }
+}
+
+std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
+                                                     const OnBehalfOf& who) {
+  std::vector<directory::v1::DirectoryOrganisation> organisations;
+  std::map<std::string, std::string> names;
+  if (ReadOrganisations(calls, who, organisations).ok()) {
+    for (const auto& o : organisations) {
+      names[o.id()] = o.display_name();
+    }
+  }
+  return names;
 }
 
 }  // namespace ketenregie::web

@@ -4,9 +4,11 @@
 /// trajectory without personal data, links that keep their fields, and a
 /// service's refusal as a person reads it.
 
+#include <google/protobuf/generated_enum_reflection.h>
 #include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/support/status.h>
 
+#include <cctype>
 #include <kainjow/mustache.hpp>
 #include <map>
 #include <string>
@@ -14,6 +16,7 @@
 #include <utility>
 #include <vector>
 
+#include "ketenregie/directory/v1/directory.pb.h"
 #include "services/web/texts.h"
 #include "workflow/core.h"
 
@@ -26,6 +29,9 @@ struct Request;
 }  // namespace httplib
 
 namespace ketenregie::web {
+
+class OnBehalfCalls;
+struct OnBehalfOf;
 
 using FormFields = std::multimap<std::string, std::string>;
 
@@ -80,6 +86,30 @@ E EnumField(const FormFields& form, const std::string& name) {
   return value == nullptr ? static_cast<E>(0) : static_cast<E>(value->number());
 }
 
+/// Whether the machine of workflow/ lets `event` happen to a record the
+/// service answered in state `value` of enum E (HANDOFF_STATE_SENT is the
+/// machine's state "sent": the value's name without `prefix`, in lower
+/// case). A page offers only the steps the rules allow; the service decides
+/// them all the same.
+template <typename E, typename State, typename Event>
+bool MachineAllows(const workflow::MachineSpec<State, Event>& machine, E value,
+                   std::string_view prefix, Event event) {
+  const auto* found = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
+  if (found == nullptr || !found->name().starts_with(prefix)) {
+    return false;
+  }
+  std::string name = found->name().substr(prefix.size());
+  for (char& c : name) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  for (const State state : machine.states) {
+    if (machine.state_name(state) == name) {
+      return machine.Next(state, event).has_value();
+    }
+  }
+  return false;
+}
+
 /// A date given on a form in three fields, <prefix>dag, <prefix>maand and
 /// <prefix>jaar (as GOV.UK and the NL Design System ask): none given, all
 /// three given as numbers (a real date or not, the service says), or not
@@ -120,5 +150,18 @@ Refusal UnreadableForm(std::map<std::string, std::string> inputs);
 
 Refusal RefusalOf(const grpc::Status& status,
                   const std::map<std::string, std::string>& inputs = {});
+
+/// Every input's error, as a form's template reads it: errors.<input id>.
+kainjow::mustache::data ErrorsOf(const Refusal& refusal);
+
+/// The chain's organisations of people (DirectoryService.ListOrganisations),
+/// every page of them: a national directory has more than one.
+grpc::Status ReadOrganisations(const OnBehalfCalls& calls, const OnBehalfOf& who,
+                               std::vector<directory::v1::DirectoryOrganisation>& out);
+
+/// Their names by id (empty when the directory does not answer: ids are
+/// shown then).
+std::map<std::string, std::string> OrganisationNames(const OnBehalfCalls& calls,
+                                                     const OnBehalfOf& who);
 
 }  // namespace ketenregie::web

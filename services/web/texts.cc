@@ -100,6 +100,37 @@ constexpr std::array kValues = std::to_array<Entry>({
     {"OVERRIDE_STATE_EXPIRED", "Verlopen"},
     {"OVERRIDE_STATE_REVOKED", "Ingetrokken"},
     {"OVERRIDE_STATE_REJECTED", "Afgewezen door de tweede zorgcoördinator"},
+    // HandoffPurpose
+    {"HANDOFF_PURPOSE_CARE_REFERRAL", "Doorverwijzing naar zorg"},
+    {"HANDOFF_PURPOSE_LEGAL_AID", "Rechtshulp"},
+    {"HANDOFF_PURPOSE_SHELTER_REQUEST", "Aanvraag opvang"},
+    {"HANDOFF_PURPOSE_POLICE", "Politie (aangifte of onderzoek)"},
+    {"HANDOFF_PURPOSE_MUNICIPALITY", "Gemeente (ondersteuning)"},
+    {"HANDOFF_PURPOSE_CHILD_PROTECTION", "Jeugdbescherming"},
+    // HandoffState
+    {"HANDOFF_STATE_DRAFT", "Concept, nog niet verstuurd"},
+    {"HANDOFF_STATE_SENT", "Verstuurd, wacht op antwoord"},
+    {"HANDOFF_STATE_ACCEPTED", "Aangenomen"},
+    {"HANDOFF_STATE_DECLINED", "Afgewezen door de partner"},
+    {"HANDOFF_STATE_REVOKED", "Ingetrokken"},
+    {"HANDOFF_STATE_EXPIRED", "Verlopen: geen antwoord op tijd"},
+    {"HANDOFF_STATE_COMPLETED", "Afgerond"},
+    // ShelterKind
+    {"SHELTER_KIND_CRISIS", "Crisisopvang"},
+    {"SHELTER_KIND_CATEGORICAL", "Categorale opvang (COSM)"},
+    {"SHELTER_KIND_FOLLOW_UP", "Vervolgopvang"},
+    // PlacementState
+    {"PLACEMENT_STATE_REQUESTED", "Aangevraagd, wacht op de opvang"},
+    {"PLACEMENT_STATE_PLACED", "Geplaatst"},
+    {"PLACEMENT_STATE_ENDED", "Beëindigd"},
+    {"PLACEMENT_STATE_CANCELLED", "Geannuleerd"},
+    // MoveOnDestination
+    {"MOVE_ON_DESTINATION_CATEGORICAL_SHELTER", "Naar categorale opvang"},
+    {"MOVE_ON_DESTINATION_FOLLOW_UP_PLACE", "Naar een vervolgplek"},
+    {"MOVE_ON_DESTINATION_INDEPENDENT_HOUSING", "Zelfstandig wonen"},
+    {"MOVE_ON_DESTINATION_REPATRIATION", "Terug naar land van herkomst"},
+    {"MOVE_ON_DESTINATION_LEFT_UNKNOWN", "Vertrokken, bestemming onbekend"},
+    {"MOVE_ON_DESTINATION_OTHER", "Anders"},
     // TaskState
     {"TASK_STATE_OPEN", "Open"},
     {"TASK_STATE_DONE", "Afgerond"},

@@ -12,6 +12,7 @@
 #include <string>
 #include <utility>
 
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/ids.h"
@@ -30,6 +31,7 @@ namespace {
 
 namespace tv1 = trajectory::v1;
 namespace sv1 = shelter::v1;
+namespace hv1 = handoff::v1;
 using kainjow::mustache::data;
 using kainjow::mustache::list;
 
@@ -254,11 +256,7 @@ void AddActions(data& page, const tv1::Trajectory& t, const std::string& refused
     if (refusal != nullptr && entry.slug == refused_step) {
       step.set("open", true);
       step.set("refusal", refusal->view);
-      data errors;
-      for (const auto& [input, message] : refusal->inputs) {
-        errors.set(input, message);
-      }
-      step.set("errors", errors);
+      step.set("errors", ErrorsOf(*refusal));
     }
     steps.set(KeyOf(entry.slug), step);
   }
@@ -389,6 +387,27 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
          .running = running,
          .limit = p.has_limit_at() ? std::optional(common::ToInstant(p.limit_at())) : std::nullopt,
          .kind = "placement"});
+  }
+
+  // Handoffs waiting for the partner's answer, up to its deadline.
+  hv1::ListHandoffsRequest handoffs_request;
+  handoffs_request.set_trajectory_id(id);
+  handoffs_request.mutable_page()->set_page_size(50);
+  hv1::ListHandoffsResponse handoffs;
+  if (calls_
+          ->Call<hv1::HandoffService>(live.who, &hv1::HandoffService::Stub::ListHandoffs,
+                                      handoffs_request, handoffs)
+          .ok()) {
+    for (const hv1::Handoff& h : handoffs.handoffs()) {
+      if (h.state() == hv1::HANDOFF_STATE_SENT && h.has_sent_at() && h.has_answer_due_at()) {
+        bar.periods.push_back({.label = "Overdracht: " + std::string(DutchOf(h.purpose())),
+                               .from = common::ToInstant(h.sent_at()),
+                               .to = common::ToInstant(h.answer_due_at()),
+                               .running = true,
+                               .limit = std::nullopt,
+                               .kind = "handoff"});
+      }
+    }
   }
 
   tv1::ListTasksRequest tasks_request;

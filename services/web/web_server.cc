@@ -367,6 +367,7 @@ void WebServer::Routes() {
   // /trajecten/{id}/screening and /toestemming as steps it does not know.
   IntakeRoutes();
   ConsentRoutes();
+  CareRoutes();
   TrajectoryRoutes();
   if (accounts_ != nullptr && api_ != nullptr) {
     const auto api = [this](const httplib::Request& request, httplib::Response& response) {

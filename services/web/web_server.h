@@ -114,6 +114,13 @@ using ReadinessProbe = std::function<std::vector<std::string>()>;
 ///   GET, POST /trajecten/{id}/toestemming/{consent}/intrekken  withdrawal,
 ///                               after a page that says what it revokes
 ///   POST /trajecten/{id}/override   asks to share on a legal basis
+///   GET, POST /trajecten/{id}/overdrachten  handoffs: the list with each
+///                               one's answer and deadline, a new one (sent
+///                               at once, or kept as a draft); the shelters'
+///                               free beds, her places, asking for one
+///   POST /trajecten/{id}/overdrachten/{handoff}/{versturen|intrekken}
+///   POST /trajecten/{id}/opvang     asks a shelter for a place
+///   POST /trajecten/{id}/opvang/{placement}/annuleren  cancels a request
 ///   GET /goedkeuringen          overrides awaiting a second coordinator
 ///   POST /goedkeuringen/{override}/{goedkeuren|afwijzen}  the decision
 class WebServer {
@@ -150,6 +157,15 @@ class WebServer {
   void TrajectoryPage(const httplib::Request& request, httplib::Response& response,
                       const LiveSession& live, const std::string& id, const std::string& step,
                       const Refusal* refusal, int status);
+  void CareRoutes();
+  /// The handoffs and shelter places of trajectory `id`. With `refusal`:
+  /// shown at the form `refused_form` ("overdracht", "opvang"), which
+  /// comes back as `typed`; or at the handoff or placement `failed`
+  /// ("overdracht-rij", "opvang-rij"). Answered with `status`.
+  void CarePage(const httplib::Request& request, httplib::Response& response,
+                const LiveSession& live, const std::string& id, const Form* typed,
+                std::string_view refused_form, const Refusal* refusal, const std::string& failed,
+                int status);
   void ConsentRoutes();
   void ApprovalRoutes();
   /// The consent page of trajectory `id`; with `refusal`, shown at the

@@ -105,11 +105,16 @@ function base32Decode(text) {
   return Buffer.from(bytes);
 }
 
+// The 30-second step of now by the stack's clock (RFC 6238).
+function totpStep() {
+  return Math.floor((Date.now() / 1000 + serverClockOffset()) / 30);
+}
+
 // The six-digit code an authenticator app shows for `secret` (base32) in
 // the 30-second step `offset` steps from now — now by the stack's clock,
 // which an earlier test may have moved on: the app agrees with the server.
 export function totp(secret, offset = 0) {
-  const step = Math.floor((Date.now() / 1000 + serverClockOffset()) / 30) + offset;
+  const step = totpStep() + offset;
   const counter = Buffer.alloc(8);
   counter.writeBigUInt64BE(BigInt(step));
   const mac = createHmac('sha1', base32Decode(secret)).update(counter).digest();
@@ -195,7 +200,8 @@ export async function account(browser, organisation, user, password) {
   await asPerson(browser, async (page) => {
     enrolled = await enrol(page, organisation, user, password);
   });
-  const kept = { organisation, user, password, ...enrolled, used: 0 };
+  // Linking the app used the code of this 30-second step.
+  const kept = { organisation, user, password, ...enrolled, used: 0, lastStep: totpStep() };
   writeFileSync(accountsFile(), JSON.stringify({ ...readAccounts(), [key]: kept }));
   return kept;
 }
@@ -226,10 +232,31 @@ export function workspaceFile() {
   return file;
 }
 
-// Logs `page` in as the person of `account()`, with a recovery code not
-// used before.
+// Logs `page` in as the person of `account()`, with the authenticator
+// app's code as a person does: a code works once, so in a 30-second step
+// already used for this account a recovery code is taken while any is left
+// (ten per account), else the next step is waited for.
 export async function logInAs(page, person) {
-  return logIn(page, person.organisation, person.user, person.password, nextRecoveryCode(person));
+  return logIn(page, person.organisation, person.user, person.password,
+    await nextSecondFactor(person));
+}
+
+async function nextSecondFactor(person) {
+  const key = `${person.organisation}/${person.user}`;
+  const accounts = readAccounts();
+  const kept = accounts[key];
+  let step = totpStep();
+  if (step <= (kept.lastStep ?? -1)) {
+    if (kept.used < kept.recovery.length) {
+      return nextRecoveryCode(person);
+    }
+    const seconds = Date.now() / 1000 + serverClockOffset();
+    await new Promise((resolve) => setTimeout(resolve, (30 - (seconds % 30)) * 1000 + 200));
+    step = totpStep();
+  }
+  kept.lastStep = step;
+  writeFileSync(accountsFile(), JSON.stringify(accounts));
+  return totp(kept.secret);
 }
 
 // A recovery code of `person` (of `account()`) not used before in this run,

@@ -2,6 +2,7 @@
 // a check that no rule in the catalogue lacks its suite.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cctype>
 #include <set>
 
@@ -387,6 +388,22 @@ TEST(RuleCrisisEligibility, MinorDoubtedAgeAndNotAWomanAreRefused) {
   ExpectRefused(
       RequestPlacement(CrisisRequest({AgeStatus::kConfirmedAdult, GenderIdentity::kNotStated, 0})),
       rules::kCrisisEligibility);
+}
+
+TEST(RuleCrisisEligibility, TheRefusalSaysWhatToDoInstead) {
+  const auto instead = [](AgeStatus age, GenderIdentity gender) {
+    const auto refused = CheckCrisisEligibility({age, gender, 0});
+    EXPECT_TRUE(refused.has_value());
+    const auto& facts = refused.value_or(RuleViolation{}).facts;
+    const auto found = std::find_if(facts.begin(), facts.end(),
+                                    [](const auto& fact) { return fact.first == kInsteadFact; });
+    return found == facts.end() ? std::string() : found->second;
+  };
+  EXPECT_EQ(instead(AgeStatus::kMinor, GenderIdentity::kWoman), kInsteadChildProtection);
+  EXPECT_EQ(instead(AgeStatus::kDoubted, GenderIdentity::kMan), kInsteadChildProtection);
+  EXPECT_EQ(instead(AgeStatus::kConfirmedAdult, GenderIdentity::kMan), kInsteadOtherShelterKind);
+  EXPECT_EQ(instead(AgeStatus::kConfirmedAdult, GenderIdentity::kNotStated),
+            kInsteadOtherShelterKind);
 }
 
 TEST(RuleCrisisEligibility, OtherSheltersDoNotApplyTheCrisisCriteria) {

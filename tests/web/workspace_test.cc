@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include "ketenregie/consent/v1/consent.pb.h"
+#include "ketenregie/handoff/v1/handoff.pb.h"
 #include "ketenregie/shelter/v1/shelter.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
 #include "services/web/page_support.h"
 #include "services/web/texts.h"
 #include "services/web/time_bar.h"
 #include "workflow/calendar.h"
+#include "workflow/handoff.h"
 #include "workflow/placement.h"
 
 namespace ketenregie::web {
@@ -16,6 +18,8 @@ namespace {
 
 namespace tv1 = trajectory::v1;
 namespace cv1 = consent::v1;
+namespace hv1 = handoff::v1;
+namespace sv1 = shelter::v1;
 
 using workflow::FromAmsterdam;
 using workflow::LocalDateTime;
@@ -41,6 +45,31 @@ void ExpectEveryValueInDutch() {
   }
 }
 
+// A page offers the steps the machines of workflow/ allow in the state the
+// service answered, matched by name.
+TEST(MachineAllowsTest, OffersOnlyTheStepsTheMachineAllows) {
+  const auto& handoffs = workflow::HandoffMachine();
+  using workflow::HandoffEvent;
+  EXPECT_TRUE(
+      MachineAllows(handoffs, hv1::HANDOFF_STATE_DRAFT, "HANDOFF_STATE_", HandoffEvent::kSend));
+  EXPECT_FALSE(
+      MachineAllows(handoffs, hv1::HANDOFF_STATE_SENT, "HANDOFF_STATE_", HandoffEvent::kSend));
+  EXPECT_TRUE(
+      MachineAllows(handoffs, hv1::HANDOFF_STATE_SENT, "HANDOFF_STATE_", HandoffEvent::kRevoke));
+  EXPECT_TRUE(MachineAllows(handoffs, hv1::HANDOFF_STATE_ACCEPTED, "HANDOFF_STATE_",
+                            HandoffEvent::kRevoke));
+  EXPECT_FALSE(MachineAllows(handoffs, hv1::HANDOFF_STATE_COMPLETED, "HANDOFF_STATE_",
+                             HandoffEvent::kRevoke));
+  EXPECT_FALSE(MachineAllows(handoffs, hv1::HANDOFF_STATE_UNSPECIFIED, "HANDOFF_STATE_",
+                             HandoffEvent::kRevoke));
+  const auto& placements = workflow::PlacementMachine();
+  using workflow::PlacementEvent;
+  EXPECT_TRUE(MachineAllows(placements, sv1::PLACEMENT_STATE_REQUESTED, "PLACEMENT_STATE_",
+                            PlacementEvent::kCancel));
+  EXPECT_FALSE(MachineAllows(placements, sv1::PLACEMENT_STATE_PLACED, "PLACEMENT_STATE_",
+                             PlacementEvent::kCancel));
+}
+
 TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
   ExpectEveryValueInDutch<tv1::TrajectoryState>();
   ExpectEveryValueInDutch<tv1::Route>();
@@ -63,6 +92,11 @@ TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
   ExpectEveryValueInDutch<cv1::Grantor>();
   ExpectEveryValueInDutch<cv1::LegalBasis>();
   ExpectEveryValueInDutch<cv1::OverrideState>();
+  ExpectEveryValueInDutch<hv1::HandoffPurpose>();
+  ExpectEveryValueInDutch<hv1::HandoffState>();
+  ExpectEveryValueInDutch<sv1::ShelterKind>();
+  ExpectEveryValueInDutch<sv1::PlacementState>();
+  ExpectEveryValueInDutch<sv1::MoveOnDestination>();
   // Every indicator of Bijlage 1 has its signals from the source.
   const auto* indicators = tv1::Indicator_descriptor();
   for (int i = 1; i < indicators->value_count(); ++i) {
