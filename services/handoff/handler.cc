@@ -228,7 +228,7 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
       !refused.ok()) {
     return refused;
   }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto row = LoadHandoff(tx, request->id(), false);
     const bool sender = row && OfSender(*row, caller) &&
                         !workflow::CheckAccess(caller.principal, Operation::kSendHandoff);
@@ -238,6 +238,9 @@ grpc::Status HandoffHandler::GetHandoff(grpc::ServerContext* context,
       return common::NotFound("handoff");
     }
     Render(*row, *keys_.Get(), response);
+    // Its message is of her care plan: the read is on her trail.
+    common::AuditRead(tx, caller, row->trajectory_id, {workflow::DataCategory::kCarePlan},
+                      "GetHandoff", clock_.Now());
     return grpc::Status::OK;
   });
 }
@@ -259,12 +262,24 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
   // Let in as a service (every handoff) or as a coordinator (her own
   // organisation's).
   const bool service = !workflow::CheckAccess(caller.principal, Operation::kReadEvents);
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
-    for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
-      if (service || row.organisation_id == caller.identity.organisation_id) {
-        Render(row, *keyring, response->add_handoffs());
-      }
+    common::FillPage(
+        HandoffsPage(tx, request->trajectory_id(), page.after, page.size + 1), page.size,
+        [&](const HandoffRow& row) {
+          if (service || row.organisation_id == caller.identity.organisation_id) {
+            Render(row, *keyring, response->add_handoffs());
+          }
+        },
+        [](const HandoffRow& row) {
+          return std::pair{row.created_at.time_since_epoch().count(), row.flow.id};
+        },
+        response->mutable_next_page_token());
+    // Her handoffs and their messages are her care plan: the read is on
+    // her trail.
+    if (response->handoffs_size() > 0) {
+      common::AuditRead(tx, caller, request->trajectory_id(), {workflow::DataCategory::kCarePlan},
+                        "ListHandoffs", clock_.Now());
     }
     return grpc::Status::OK;
   });

@@ -68,6 +68,12 @@ void Prepare(pqxx::connection& c) {
       Sql("SELECT ", kColumns,
           " FROM handoff.handoffs WHERE trajectory_id = $1::uuid ORDER BY handoffs.created_at, "
           "handoffs.id FOR UPDATE"));
+  // A trajectory's handoffs, newest first, a page at a time.
+  c.prepare("handoffs_page",
+            Sql("SELECT ", kColumns,
+                " FROM handoff.handoffs WHERE trajectory_id = $1::uuid AND "
+                "($2::bigint IS NULL OR (created_at, id) < (to_timestamp($2), $3::uuid)) "
+                "ORDER BY handoffs.created_at DESC, handoffs.id DESC LIMIT $4"));
   // A partner's inbox: what reached it (drafts never do,
   // workflow::ReachedRecipient), newest first.
   c.prepare("inbox",
@@ -108,6 +114,24 @@ std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& 
   std::vector<HandoffRow> out;
   for (const auto& r :
        tx.exec_prepared(for_update ? "handoffs_of_for_update" : "handoffs_of", trajectory_id)) {
+    out.push_back(RowOf(r));
+  }
+  return out;
+}
+
+std::vector<HandoffRow> HandoffsPage(pqxx::work& tx, const std::string& trajectory_id,
+                                     const std::optional<std::pair<long long, std::string>>& after,
+                                     int limit) {
+  std::string key;
+  const char* key_ptr = nullptr;
+  const char* id_ptr = nullptr;
+  if (after) {
+    key = std::to_string(after->first);
+    key_ptr = key.c_str();
+    id_ptr = after->second.c_str();
+  }
+  std::vector<HandoffRow> out;
+  for (const auto& r : tx.exec_prepared("handoffs_page", trajectory_id, key_ptr, id_ptr, limit)) {
     out.push_back(RowOf(r));
   }
   return out;

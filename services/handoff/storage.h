@@ -48,6 +48,11 @@ void UpdateHandoff(pqxx::work& tx, HandoffRow& row);
 /// Every handoff of a trajectory, oldest first; locked when `for_update`.
 std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& trajectory_id,
                                              bool for_update = false);
+/// A trajectory's handoffs, newest first: `limit` after the key `after`
+/// (created_at, id) of the page before.
+std::vector<HandoffRow> HandoffsPage(pqxx::work& tx, const std::string& trajectory_id,
+                                     const std::optional<std::pair<long long, std::string>>& after,
+                                     int limit);
 std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
                               std::optional<workflow::HandoffState> state,
                               const std::optional<std::pair<long long, std::string>>& after,

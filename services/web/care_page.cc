@@ -67,16 +67,6 @@ std::string CarePath(const std::string& id, std::string_view notice = {},
   return path;
 }
 
-// The three fields of a date input as they were typed, for a form that
-// comes back.
-data DateTyped(const FormFields& form, const std::string& prefix) {
-  data typed;
-  typed.set("dag", Field(form, prefix + "dag"));
-  typed.set("maand", Field(form, prefix + "maand"));
-  typed.set("jaar", Field(form, prefix + "jaar"));
-  return typed;
-}
-
 // The partner's answer to `h` and what it means for her: its due date
 // while unanswered, where she is expected when accepted, why when declined
 // or revoked.
@@ -89,8 +79,8 @@ data HandoffData(const hv1::Handoff& h, const std::map<std::string, std::string>
   row.set("recipient", name == names.end() ? h.recipient_organisation_id() : name->second);
   row.set("purpose", std::string(DutchOf(h.purpose())));
   row.set("state", std::string(DutchOf(h.state())));
-  row.set("state_kind", hv1::HandoffState_Name(h.state()).substr(14));
-  row.set("message", h.message());
+  row.set("state_kind", EnumSuffix(hv1::HandoffState_Name(h.state()), "HANDOFF_STATE_"));
+  SetIfAny(row, "message", h.message());
   SetIfAny(row, "reason", h.reason());
   SetIfAny(row, "office", h.assigned_office());
   if (h.has_sent_at()) {
@@ -123,7 +113,6 @@ data PlacementData(const sv1::Placement& p,
                                                : shelter->second.display_name());
   row.set("kind", std::string(DutchOf(p.shelter_kind())));
   row.set("state", std::string(DutchOf(p.state())));
-  row.set("beds", std::to_string(1 + p.accompanying_children()));
   if (p.accompanying_children() > 0) {
     row.set("children", std::to_string(p.accompanying_children()));
   }
@@ -155,12 +144,10 @@ data PlacementData(const sv1::Placement& p,
 
 // A refused placement's advice: what her coordinator can do instead, as
 // the rule's refusal says it (workflow::CheckCrisisEligibility).
-void AddInstead(data& refusal, const grpc::Status& status, const std::string& id) {
+void AddInstead(data& refusal, const grpc::Status& status) {
   const std::string instead = common::ErrorFactOf(status, workflow::kInsteadFact);
   if (instead == workflow::kInsteadChildProtection) {
-    refusal.set("instead_child_protection",
-                CarePath(id) + "?" + QueryString({{"doel", "HANDOFF_PURPOSE_CHILD_PROTECTION"}}) +
-                    "#overdragen");
+    refusal.set("instead_child_protection", true);
   } else if (instead == workflow::kInsteadOtherShelterKind) {
     refusal.set("instead_other_shelter", true);
   }
@@ -253,11 +240,14 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
     partners.push_back(choice);
   }
   page.set("partners", partners);
-  const std::string purpose_name =
-      typed == nullptr ? Query(request, "doel") : Field(form, "overdracht-doel");
-  hv1::HandoffPurpose purpose = hv1::HANDOFF_PURPOSE_UNSPECIFIED;
-  hv1::HandoffPurpose_Parse(purpose_name, &purpose);
-  page.set("purposes", OptionsOf<hv1::HandoffPurpose>(purpose));
+  // After a place refused for a minor: the handoff to child protection,
+  // its purpose chosen (never in the address: it would say she is a minor).
+  const bool to_child_protection = refusal != nullptr && refused_form == "opvang" &&
+                                   refusal->view.get("instead_child_protection") != nullptr;
+  page.set("purposes",
+           OptionsOf<hv1::HandoffPurpose>(
+               to_child_protection ? hv1::HANDOFF_PURPOSE_CHILD_PROTECTION
+                                   : EnumField<hv1::HandoffPurpose>(form, "overdracht-doel")));
   page.set("message_typed", Field(form, "bericht"));
   page.set("handoff_request_id", common::NewUuid());
 
@@ -306,9 +296,10 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
     page.set("placements_refusal", RefusalOf(placements_read).view);
   }
   list placement_rows;
-  for (auto p = placements.placements().rbegin(); p != placements.placements().rend(); ++p) {
-    data row = PlacementData(*p, shelters, live.now);
-    if (refusal != nullptr && refused_form == "opvang-rij" && p->id() == failed) {
+  // Newest first, as the shelter service answers them.
+  for (const sv1::Placement& p : placements.placements()) {
+    data row = PlacementData(p, shelters, live.now);
+    if (refusal != nullptr && refused_form == "opvang-rij" && p.id() == failed) {
       row.set("row_refusal", refusal->view);
       failed_listed = true;
     }
@@ -484,7 +475,7 @@ void WebServer::CareRoutes() {
            return;
          }
          Refusal refusal = RefusalOf(status, kPlacementInputs);
-         AddInstead(refusal.view, status, id);
+         AddInstead(refusal.view, status);
          CarePage(request, response, *live, id, &form, "opvang", &refusal, "",
                   HttpStatusOfCode(status.error_code()));
        });

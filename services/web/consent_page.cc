@@ -13,6 +13,7 @@
 
 #include "ketenregie/consent/v1/consent.grpc.pb.h"
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/ids.h"
 #include "services/common/validation.h"
 #include "services/web/json_api.h"
@@ -29,6 +30,7 @@ namespace {
 
 namespace cv1 = consent::v1;
 namespace dv1 = directory::v1;
+namespace tv1 = trajectory::v1;
 namespace pb = ketenregie::common::v1;
 
 using kainjow::mustache::data;
@@ -163,12 +165,26 @@ grpc::Status Answer(const OnBehalfCalls& calls, const OnBehalfOf& who, const cv1
 }  // namespace
 
 void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& response,
-                            const LiveSession& live, const std::string& id,
+                            const LiveSession& live, const std::string& id, const Form* typed,
                             std::string_view refused_form, const Refusal* refusal, int status) {
   data page;
   page.set("id", id);
   page.set("short_id", ShortId(id));
   page.set("request_id", common::NewUuid());
+
+  // Her trajectory first: another organisation's, or one that is not
+  // there, shows nothing (its consents alone would be an empty list, not a
+  // refusal).
+  tv1::GetTrajectoryRequest get;
+  get.set_id(id);
+  tv1::Trajectory trajectory;
+  if (const grpc::Status got = calls_->Call<tv1::TrajectoryService>(
+          live.who, &tv1::TrajectoryService::Stub::GetTrajectory, get, trajectory);
+      !got.ok()) {
+    page.set("read_refusal", RefusalOf(got).view);
+    Show(response, live, "consent", "Toestemming", page, HttpStatusOfCode(got.error_code()));
+    return;
+  }
 
   std::vector<dv1::DirectoryOrganisation> organisations;
   const grpc::Status listed = ReadOrganisations(*calls_, live.who, organisations);
@@ -246,7 +262,7 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
         cell.set("kind", std::string("none"));
       } else {
         cell.set("state", std::string(DutchOf(found->state())));
-        cell.set("kind", cv1::ConsentState_Name(found->state()).substr(14));
+        cell.set("kind", EnumSuffix(cv1::ConsentState_Name(found->state()), "CONSENT_STATE_"));
         SetIfAny(cell, "purpose", DutchOf(found->purpose()));
         if (found->has_valid_until()) {
           cell.set("until", DutchDate(common::ToInstant(found->valid_until())));
@@ -284,28 +300,46 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   page.set("records", records);
   page.set("any_records", !newest.empty());
 
-  // The form: the partners to choose from, and what was sent when refused.
-  const std::string chosen = Query(request, "partner");
-  list choices;
-  for (const auto& partner : partners) {
-    data choice;
-    choice.set("value", partner.id());
-    choice.set("label", partner.display_name());
-    choice.set("selected", partner.id() == chosen);
-    choices.push_back(choice);
-  }
-  page.set("partners", choices);
-  list boxes;
-  for (const pb::DataCategory category : categories) {
-    data box;
-    box.set("value", pb::DataCategory_Name(category));
-    box.set("label", std::string(DutchOf(category)));
-    boxes.push_back(box);
-  }
-  page.set("category_boxes", boxes);
-  page.set("purposes", OptionsOf<pb::Purpose>(0));
-  page.set("methods", OptionsOf<cv1::ConsentMethod>(cv1::CONSENT_METHOD_VERBAL));
-  page.set("grantors", OptionsOf<cv1::Grantor>(cv1::GRANTOR_PERSON));
+  // The forms: the partners and categories to choose from, and a refused
+  // form as it was filled in.
+  const FormFields none;
+  const FormFields& form = typed == nullptr ? none : *typed;
+  const auto partner_choices = [&](const std::string& chosen) {
+    list choices;
+    for (const auto& partner : partners) {
+      data choice;
+      choice.set("value", partner.id());
+      choice.set("label", partner.display_name());
+      choice.set("selected", partner.id() == chosen);
+      choices.push_back(choice);
+    }
+    return choices;
+  };
+  const auto category_boxes = [&](const std::string& name) {
+    list boxes;
+    for (const pb::DataCategory category : categories) {
+      data box;
+      box.set("value", pb::DataCategory_Name(category));
+      box.set("label", std::string(DutchOf(category)));
+      box.set("checked", HasValue(form, name, pb::DataCategory_Name(category)));
+      boxes.push_back(box);
+    }
+    return boxes;
+  };
+  page.set("partners",
+           partner_choices(typed == nullptr ? Query(request, "partner") : Field(form, "partner")));
+  page.set("guardians", partner_choices(Field(form, "voogd")));
+  page.set("category_boxes", category_boxes("categorie"));
+  page.set("purposes", OptionsOf<pb::Purpose>(EnumField<pb::Purpose>(form, "doel")));
+  const auto method = EnumField<cv1::ConsentMethod>(form, "wijze");
+  page.set("methods",
+           OptionsOf<cv1::ConsentMethod>(typed == nullptr ? cv1::CONSENT_METHOD_VERBAL : method));
+  const auto grantor = EnumField<cv1::Grantor>(form, "gever");
+  page.set("grantors", OptionsOf<cv1::Grantor>(typed == nullptr ? cv1::GRANTOR_PERSON : grantor));
+  page.set("interpreter_typed", Field(form, "tolk") == "ja");
+  page.set("valid_typed", DateTyped(form, "geldig"));
+  page.set("answer_granted", Field(form, "antwoord") == "gegeven");
+  page.set("answer_refused", Field(form, "antwoord") == "geweigerd");
   page.set("withdrawn", Query(request, "ingetrokken") == "1");
   page.set("recorded", Query(request, "vastgelegd") == "1");
   page.set("override_requested", Query(request, "aangevraagd") == "1");
@@ -327,7 +361,14 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   }
   page.set("overrides", override_rows);
   page.set("any_overrides", overrides.overrides_size() > 0);
-  page.set("bases", OptionsOf<cv1::LegalBasis>(0));
+  page.set("bases", OptionsOf<cv1::LegalBasis>(EnumField<cv1::LegalBasis>(form, "grondslag")));
+  page.set("justification_typed", Field(form, "motivering"));
+  page.set("override_partners", partner_choices(Field(form, "override-partner")));
+  page.set("override_category_boxes", category_boxes("override-categorie"));
+  page.set("override_purposes",
+           OptionsOf<pb::Purpose>(EnumField<pb::Purpose>(form, "override-doel")));
+  page.set("expiry_typed", DateTyped(form, "vervalt"));
+  page.set("acute_typed", Field(form, "acuut") == "ja");
   page.set("override_request_id", common::NewUuid());
 
   if (refusal != nullptr) {
@@ -345,7 +386,8 @@ void WebServer::ConsentRoutes() {
   Get(R"(/trajecten/([0-9a-f-]{36})/toestemming)", "/trajecten/{id}/toestemming",
       [this](const httplib::Request& request, httplib::Response& response) {
         if (const auto live = RequireSession(*accounts_, request, response)) {
-          ConsentPage(request, response, *live, request.matches[1].str(), "", nullptr, 200);
+          ConsentPage(request, response, *live, request.matches[1].str(), nullptr, "", nullptr,
+                      200);
         }
       });
   // Recording what she answered: the consent as asked (Propose), then her
@@ -382,7 +424,7 @@ void WebServer::ConsentRoutes() {
          }
          if (!unreadable.empty()) {
            const Refusal local = UnreadableForm(std::move(unreadable));
-           ConsentPage(request, response, *live, id, "toestemming", &local, 400);
+           ConsentPage(request, response, *live, id, &form, "toestemming", &local, 400);
            return;
          }
          cv1::Consent proposed;
@@ -390,7 +432,7 @@ void WebServer::ConsentRoutes() {
              live->who, &cv1::ConsentService::Stub::ProposeConsent, propose, proposed);
          if (!status.ok()) {
            const Refusal refusal = RefusalOf(status, kConsentInputs);
-           ConsentPage(request, response, *live, id, "toestemming", &refusal,
+           ConsentPage(request, response, *live, id, &form, "toestemming", &refusal,
                        HttpStatusOfCode(status.error_code()));
            return;
          }
@@ -406,7 +448,7 @@ void WebServer::ConsentRoutes() {
                           "De vraag is vastgelegd, haar antwoord nog niet: " +
                               common::DutchMessageOf(common::WithDetails(status)) +
                               " Leg haar antwoord vast bij de vastgelegde toestemmingen.");
-         ConsentPage(request, response, *live, id, "toestemming", &refusal,
+         ConsentPage(request, response, *live, id, nullptr, "toestemming", &refusal,
                      HttpStatusOfCode(status.error_code()));
        });
   // Her answer to a consent asked before (its record's two buttons).
@@ -429,7 +471,7 @@ void WebServer::ConsentRoutes() {
            return;
          }
          const Refusal refusal = RefusalOf(status);
-         ConsentPage(request, response, *live, id, "toestemming", &refusal,
+         ConsentPage(request, response, *live, id, nullptr, "toestemming", &refusal,
                      HttpStatusOfCode(status.error_code()));
        });
   // Withdrawing: first a page that says what will be revoked, then the
@@ -517,7 +559,7 @@ void WebServer::ConsentRoutes() {
            *o.mutable_expires_at() = StartOfDay(until);
          } else if (until.given) {
            const Refusal local = UnreadableForm({{"vervalt", std::string(kUnreadableDate)}});
-           ConsentPage(request, response, *live, id, "override", &local, 400);
+           ConsentPage(request, response, *live, id, &form, "override", &local, 400);
            return;
          }
          cv1::Override asked;
@@ -528,7 +570,7 @@ void WebServer::ConsentRoutes() {
            return;
          }
          const Refusal refusal = RefusalOf(status, kOverrideInputs);
-         ConsentPage(request, response, *live, id, "override", &refusal,
+         ConsentPage(request, response, *live, id, &form, "override", &refusal,
                      HttpStatusOfCode(status.error_code()));
        });
   ApprovalRoutes();

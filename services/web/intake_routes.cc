@@ -185,7 +185,7 @@ void WebServer::IntakeRoutes() {
          // here, at its field, before anything is asked.
          Refusal local;
          // The date of birth in three parts (day, month, year), all or
-         // none; whether it is a real date is the service's to say.
+         // none, a date that exists.
          if (const DateParts born = ReadDate(form, "geboorte"); born.readable) {
            identity.mutable_date_of_birth()->set_day(born.day);
            identity.mutable_date_of_birth()->set_month(born.month);

@@ -74,8 +74,34 @@ DateParts ReadDate(const FormFields& form, const std::string& prefix) {
   parts.day = NumberOf(day, 2);
   parts.month = NumberOf(month, 2);
   parts.year = NumberOf(year, 4);
-  parts.readable = parts.given && parts.day >= 0 && parts.month >= 0 && parts.year >= 0;
+  parts.readable =
+      parts.given && parts.day >= 0 && parts.month >= 0 && parts.year > 0 &&
+      std::chrono::year_month_day{std::chrono::year(parts.year),
+                                  std::chrono::month(static_cast<unsigned>(parts.month)),
+                                  std::chrono::day(static_cast<unsigned>(parts.day))}
+          .ok();
   return parts;
+}
+
+std::string EnumSuffix(const std::string& name, std::string_view prefix) {
+  return name.starts_with(prefix) ? name.substr(prefix.size()) : std::string();
+}
+
+data DateTyped(const FormFields& form, const std::string& prefix) {
+  data typed;
+  typed.set("dag", Field(form, prefix + "dag"));
+  typed.set("maand", Field(form, prefix + "maand"));
+  typed.set("jaar", Field(form, prefix + "jaar"));
+  return typed;
+}
+
+bool HasValue(const FormFields& form, const std::string& name, const std::string& value) {
+  for (auto [at, end] = form.equal_range(name); at != end; ++at) {
+    if (at->second == value) {
+      return true;
+    }
+  }
+  return false;
 }
 
 google::protobuf::Timestamp StartOfDay(const DateParts& date) {

@@ -11,6 +11,7 @@
 #include <cctype>
 #include <kainjow/mustache.hpp>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -86,17 +87,20 @@ E EnumField(const FormFields& form, const std::string& name) {
   return value == nullptr ? static_cast<E>(0) : static_cast<E>(value->number());
 }
 
-/// Whether the machine of workflow/ lets `event` happen to a record the
-/// service answered in state `value` of enum E (HANDOFF_STATE_SENT is the
-/// machine's state "sent": the value's name without `prefix`, in lower
-/// case). A page offers only the steps the rules allow; the service decides
-/// them all the same.
+/// `name` without `prefix` ("HANDOFF_STATE_SENT" → "SENT"); "" when it does
+/// not start with it (a value this build does not know).
+std::string EnumSuffix(const std::string& name, std::string_view prefix);
+
+/// The state of a machine of workflow/ that a service's enum value E names
+/// (HANDOFF_STATE_SENT is the handoff machine's "sent": the value's name
+/// without `prefix`, in lower case); nullopt for none (a unit test keeps
+/// every value of the enums the pages use matched).
 template <typename E, typename State, typename Event>
-bool MachineAllows(const workflow::MachineSpec<State, Event>& machine, E value,
-                   std::string_view prefix, Event event) {
+std::optional<State> MachineStateOf(const workflow::MachineSpec<State, Event>& machine, E value,
+                                    std::string_view prefix) {
   const auto* found = google::protobuf::GetEnumDescriptor<E>()->FindValueByNumber(value);
   if (found == nullptr || !found->name().starts_with(prefix)) {
-    return false;
+    return std::nullopt;
   }
   std::string name = found->name().substr(prefix.size());
   for (char& c : name) {
@@ -104,16 +108,25 @@ bool MachineAllows(const workflow::MachineSpec<State, Event>& machine, E value,
   }
   for (const State state : machine.states) {
     if (machine.state_name(state) == name) {
-      return machine.Next(state, event).has_value();
+      return state;
     }
   }
-  return false;
+  return std::nullopt;
+}
+
+/// Whether that machine lets `event` happen in the state the service
+/// answered: a page offers only the steps the rules allow (the service
+/// decides them all the same).
+template <typename E, typename State, typename Event>
+bool MachineAllows(const workflow::MachineSpec<State, Event>& machine, E value,
+                   std::string_view prefix, Event event) {
+  const auto state = MachineStateOf(machine, value, prefix);
+  return state.has_value() && machine.Next(*state, event).has_value();
 }
 
 /// A date given on a form in three fields, <prefix>dag, <prefix>maand and
-/// <prefix>jaar (as GOV.UK and the NL Design System ask): none given, all
-/// three given as numbers (a real date or not, the service says), or not
-/// readable.
+/// <prefix>jaar (as GOV.UK and the NL Design System ask): none given, a
+/// date that exists (readable), or not readable (not numbers, or 31 2).
 struct DateParts {
   bool given = false;
   bool readable = false;
@@ -123,12 +136,21 @@ struct DateParts {
 };
 DateParts ReadDate(const FormFields& form, const std::string& prefix);
 
+/// The three fields of date input `prefix` as they were typed ("dag",
+/// "maand", "jaar"), for a form that comes back.
+kainjow::mustache::data DateTyped(const FormFields& form, const std::string& prefix);
+
+/// Whether form field `name` (a group of checkboxes) has `value` among its
+/// values.
+bool HasValue(const FormFields& form, const std::string& name, const std::string& value);
+
 /// The start in Amsterdam of a readable `date`, for a date field.
 google::protobuf::Timestamp StartOfDay(const DateParts& date);
 
 /// The Dutch sentence for a date that is not readable.
 inline constexpr std::string_view kUnreadableDate =
-    "Vul dag, maand en jaar in met cijfers, bijvoorbeeld 15 3 2001, of laat alle drie leeg.";
+    "Vul een bestaande datum in met cijfers voor dag, maand en jaar, bijvoorbeeld 15 3 2001, of "
+    "laat alle drie leeg.";
 
 /// A service's refusal as a page shows it.
 struct Refusal {

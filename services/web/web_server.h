@@ -169,11 +169,11 @@ class WebServer {
   void ConsentRoutes();
   void ApprovalRoutes();
   /// The consent page of trajectory `id`; with `refusal`, shown at the
-  /// form `refused_form` ("toestemming", "override"), answered with
-  /// `status`.
+  /// form `refused_form` ("toestemming", "override"), which comes back as
+  /// `typed` (nullptr: empty), answered with `status`.
   void ConsentPage(const httplib::Request& request, httplib::Response& response,
-                   const LiveSession& live, const std::string& id, std::string_view refused_form,
-                   const Refusal* refusal, int status);
+                   const LiveSession& live, const std::string& id, const Form* typed,
+                   std::string_view refused_form, const Refusal* refusal, int status);
   void Get(const std::string& pattern, std::string_view route, Handler handler);
   void Post(const std::string& pattern, std::string_view route, FormHandler handler);
   /// The start page; `notice` is shown to a browser without a live session

@@ -53,8 +53,16 @@ test('a consent is recorded in the matrix, and withdrawn after saying what that 
     assert.equal(await cell(page, lawyer, 'Identiteit'), 'Geen');
     await expectAccessible(page, 'the consent page');
 
-    // An incomplete form: marked at its fields, nothing saved.
+    // An incomplete form (her answer missing): marked at its fields,
+    // nothing saved, and what was filled in comes back as it was.
     await page.getByLabel('Partner', { exact: true }).selectOption({ label: lawyer });
+    await page.locator('#categorieen').getByLabel('Identiteit').check();
+    await page.locator('#doel').selectOption({ label: 'Rechtshulp' });
+    await page.getByLabel('Met een tolk, niet uit haar eigen kring').check();
+    const until = page.getByRole('group', { name: 'Geldig tot' });
+    await until.getByLabel('Dag').fill('1');
+    await until.getByLabel('Maand').fill('6');
+    await until.getByLabel('Jaar').fill(String(new Date().getFullYear() + 1));
     let answer = await submit(page, 'Antwoord vastleggen');
     assert.equal(answer.status(), 400);
     const summary = page.locator('#foutmelding');
@@ -62,18 +70,16 @@ test('a consent is recorded in the matrix, and withdrawn after saying what that 
     assert.equal(await summary.getByRole('link', { name: 'Kies wat zij antwoordde.' }).count(), 1);
     await expectAccessible(page, 'the consent form, refused');
     assert.equal((await api(page, 'GET', `/v1/trajectories/${id}/consents`)).consents, undefined);
+    assert.equal(await page.getByLabel('Partner', { exact: true }).inputValue(), 'advocatenkantoor-demo');
+    assert.ok(await page.locator('#categorieen').getByLabel('Identiteit').isChecked());
+    assert.ok(!await page.locator('#categorieen').getByLabel('Gezondheid').isChecked());
+    assert.equal(await page.locator('#doel').inputValue(), 'PURPOSE_LEGAL_AID');
+    assert.ok(await page.getByLabel('Met een tolk, niet uit haar eigen kring').isChecked());
+    assert.equal(await until.getByLabel('Maand').inputValue(), '6');
 
     // Her answer: the lawyer may see her identity and the criminal case,
     // for legal aid, with an interpreter.
-    await page.getByLabel('Partner', { exact: true }).selectOption({ label: lawyer });
-    await page.locator('#categorieen').getByLabel('Identiteit').check();
     await page.locator('#categorieen').getByLabel('Aangifte en strafzaak').check();
-    await page.locator('#doel').selectOption({ label: 'Rechtshulp' });
-    await page.getByLabel('Met een tolk, niet uit haar eigen kring').check();
-    const until = page.getByRole('group', { name: 'Geldig tot' });
-    await until.getByLabel('Dag').fill('1');
-    await until.getByLabel('Maand').fill('6');
-    await until.getByLabel('Jaar').fill(String(new Date().getFullYear() + 1));
     await page.getByLabel('Zij geeft toestemming').check();
     answer = await submit(page, 'Antwoord vastleggen');
     expectPrivatePage(answer, 'the consent page');
@@ -120,4 +126,11 @@ test('a consent is recorded in the matrix, and withdrawn after saying what that 
     ]);
     assert.match(await cell(page, 'Nidos', 'Contactgegevens'), /^Geweigerd/);
     await expectAccessible(page, 'the consent page after her answer');
+
+    // A trajectory not there (or another organisation's): nothing of it,
+    // not an empty matrix.
+    const unknown = await page.goto('/trajecten/00000000-0000-4000-8000-000000000000/toestemming');
+    assert.equal(unknown.status(), 404);
+    assert.equal(await page.getByRole('table').count(), 0);
+    assert.equal(await page.locator('form[action$="/toestemming"]').count(), 0);
   }));

@@ -42,7 +42,6 @@ test('an acute override acts at once, and only a second coordinator approves it'
     // Asked for on her consent page: the police may know where she is,
     // for the investigation, now (acute danger).
     await requester.goto(`/trajecten/${id}/toestemming`);
-    await requester.getByLabel('Grondslag').selectOption({ label: 'Vitaal belang: acuut gevaar' });
     await requester.getByLabel('Waarom is delen zonder haar toestemming nodig')
       .fill('De uitbuiter zoekt haar; de politie moet weten waar zij verblijft.');
     await requester.getByLabel('Aan welke partner').selectOption({ label: police });
@@ -54,6 +53,19 @@ test('an acute override acts at once, and only a second coordinator approves it'
     await expiry.getByLabel('Maand').fill(String(until.getMonth() + 1));
     await expiry.getByLabel('Jaar').fill(String(until.getFullYear()));
     await requester.getByLabel(/Acuut gevaar/).check();
+    // Without its basis it is refused at the field, and comes back as filled in.
+    const refused = await submit(requester, 'Grondslag aanvragen');
+    assert.equal(refused.status(), 400);
+    assert.equal(await requester.getByLabel('Grondslag').getAttribute('aria-invalid'), 'true');
+    assert.match(await requester.getByLabel('Waarom is delen zonder haar toestemming nodig')
+      .inputValue(), /De uitbuiter zoekt haar/);
+    assert.equal(await requester.getByLabel('Aan welke partner').inputValue(), 'politie-avim-rotterdam');
+    assert.ok(await requester.locator('#override-categorieen').getByLabel('Verblijfplaats').isChecked());
+    assert.equal(await requester.locator('#override-doel').inputValue(), 'PURPOSE_CRIMINAL_INVESTIGATION');
+    assert.equal(await expiry.getByLabel('Jaar').inputValue(), String(until.getFullYear()));
+    assert.ok(await requester.getByLabel(/Acuut gevaar/).isChecked());
+    await expectAccessible(requester, 'the override form, refused');
+    await requester.getByLabel('Grondslag').selectOption({ label: 'Vitaal belang: acuut gevaar' });
     const asked = await submit(requester, 'Grondslag aanvragen');
     expectPrivatePage(asked, 'the consent page');
     assert.match(requester.url(), /\/toestemming\?aangevraagd=1#overrides$/,

@@ -1023,6 +1023,66 @@ TEST_F(HandoffServiceTest, AnotherOrganisationsTrajectory_IsNotFound) {
   EXPECT_EQ(tx.exec1("SELECT count(*) FROM handoff.handoffs")[0].as<int>(), 1) << "only SetUp's";
 }
 
+TEST_F(HandoffServiceTest, ListHandoffs_PagesNewestFirst_EachReadOnHerTrail) {
+  // SetUp's handoff and four more, a second apart.
+  std::vector<std::string> made = {handoff_.id()};
+  for (int i = 0; i < 4; ++i) {
+    clock_.Advance(std::chrono::seconds(1));
+    hpb::CreateHandoffRequest create;
+    create.set_request_id("more-" + std::to_string(i));
+    create.set_trajectory_id(trajectory_id_);
+    create.set_recipient_organisation_id("gemeente-rotterdam");
+    create.set_purpose(hpb::HANDOFF_PURPOSE_MUNICIPALITY);
+    hpb::Handoff h;
+    ASSERT_TRUE(essm_->CreateHandoff(ContextAs("coordinator-1").get(), create, &h).ok());
+    made.push_back(h.id());
+  }
+  const auto reads = [&] {
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    return tx.exec1("SELECT count(*) FROM audit.records WHERE method = 'ListHandoffs'")[0]
+        .as<int>();
+  };
+  hpb::ListHandoffsRequest request;
+  request.set_trajectory_id(trajectory_id_);
+  request.mutable_page()->set_page_size(2);
+  std::vector<std::string> listed;
+  int pages = 0;
+  do {
+    hpb::ListHandoffsResponse page;
+    ASSERT_TRUE(essm_->ListHandoffs(ContextAs("coordinator-1").get(), request, &page).ok());
+    EXPECT_LE(page.handoffs_size(), 2);
+    for (const auto& h : page.handoffs()) {
+      listed.push_back(h.id());
+    }
+    request.mutable_page()->set_page_token(page.next_page_token());
+    ++pages;
+  } while (!request.page().page_token().empty() && pages < 10);
+  EXPECT_EQ(pages, 3);
+  EXPECT_EQ(listed, std::vector<std::string>(made.rbegin(), made.rend()))
+      << "newest first, once each";
+  EXPECT_EQ(reads(), 3) << "one record per page read";
+
+  // Another organisation sees none of them, and nothing is put on her trail.
+  auto amsterdam =
+      hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, "essm-amsterdam"));
+  request.clear_page();
+  hpb::ListHandoffsResponse none;
+  ASSERT_TRUE(amsterdam->ListHandoffs(ContextAs("coordinator-ams-1").get(), request, &none).ok());
+  EXPECT_EQ(none.handoffs_size(), 0);
+  EXPECT_EQ(reads(), 3);
+
+  // One handoff read by itself: on her trail too.
+  hpb::GetHandoffRequest get;
+  get.set_id(handoff_.id());
+  hpb::Handoff one;
+  ASSERT_TRUE(essm_->GetHandoff(ContextAs("coordinator-1").get(), get, &one).ok());
+  pqxx::connection c(db_.Dsn());
+  pqxx::read_transaction tx(c);
+  EXPECT_EQ(tx.exec1("SELECT count(*) FROM audit.records WHERE method = 'GetHandoff'")[0].as<int>(),
+            1);
+}
+
 TEST_F(HandoffServiceTest, AuditStoreDown_NoPacketDataLeaves) {
   Send();
   {

@@ -6,6 +6,7 @@
 #include "ketenregie/handoff/v1/handoff.pb.h"
 #include "ketenregie/shelter/v1/shelter.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.pb.h"
+#include "services/common/validation.h"
 #include "services/web/page_support.h"
 #include "services/web/texts.h"
 #include "services/web/time_bar.h"
@@ -45,6 +46,26 @@ void ExpectEveryValueInDutch() {
   }
 }
 
+// A date of three fields is readable only when it exists: 31 February is
+// not quietly 3 March.
+TEST(ReadDateTest, OnlyADateThatExistsIsReadable) {
+  const auto read = [](std::string day, std::string month, std::string year) {
+    FormFields form{{"geldigdag", day}, {"geldigmaand", month}, {"geldigjaar", year}};
+    return ReadDate(form, "geldig");
+  };
+  EXPECT_TRUE(read("29", "2", "2028").readable);
+  EXPECT_FALSE(read("29", "2", "2027").readable);
+  EXPECT_FALSE(read("31", "2", "2027").readable);
+  EXPECT_TRUE(read("31", "2", "2027").given);
+  EXPECT_FALSE(read("1", "13", "2027").readable);
+  EXPECT_FALSE(read("0", "1", "2027").readable);
+  EXPECT_FALSE(read("1", "1", "").readable);
+  EXPECT_FALSE(read("", "", "").given);
+  const DateParts june = read("1", "6", "2027");
+  ASSERT_TRUE(june.readable);
+  EXPECT_EQ(DutchDate(common::ToInstant(StartOfDay(june))), "1 juni 2027");
+}
+
 // A page offers the steps the machines of workflow/ allow in the state the
 // service answered, matched by name.
 TEST(MachineAllowsTest, OffersOnlyTheStepsTheMachineAllows) {
@@ -68,6 +89,20 @@ TEST(MachineAllowsTest, OffersOnlyTheStepsTheMachineAllows) {
                             PlacementEvent::kCancel));
   EXPECT_FALSE(MachineAllows(placements, sv1::PLACEMENT_STATE_PLACED, "PLACEMENT_STATE_",
                              PlacementEvent::kCancel));
+  // Every state a service answers is one of its machine's: a state renamed
+  // on one side fails here, not as a button quietly gone.
+  for (int i = 1; i < hv1::HandoffState_descriptor()->value_count(); ++i) {
+    const auto value =
+        static_cast<hv1::HandoffState>(hv1::HandoffState_descriptor()->value(i)->number());
+    EXPECT_TRUE(MachineStateOf(handoffs, value, "HANDOFF_STATE_").has_value())
+        << hv1::HandoffState_Name(value);
+  }
+  for (int i = 1; i < sv1::PlacementState_descriptor()->value_count(); ++i) {
+    const auto value =
+        static_cast<sv1::PlacementState>(sv1::PlacementState_descriptor()->value(i)->number());
+    EXPECT_TRUE(MachineStateOf(placements, value, "PLACEMENT_STATE_").has_value())
+        << sv1::PlacementState_Name(value);
+  }
 }
 
 TEST(TextsTest, EveryValueTheScreensShow_HasItsDutchWord) {
