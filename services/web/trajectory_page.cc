@@ -243,11 +243,18 @@ std::string KeyOf(std::string_view slug) {
   return key;
 }
 
+// The value of select `field` to show: as typed in a refused form, else as
+// the trajectory holds it.
+template <typename E>
+int Chosen(const FormFields* typed, const std::string& field, int current) {
+  return typed != nullptr && typed->contains(field) ? EnumField<E>(*typed, field) : current;
+}
+
 // The forms of the steps: each with the trajectory's etag, a request id of
 // its own, its options, and, for the step that was refused, the refusal,
-// unfolded.
+// unfolded, with the form as it was `typed`.
 void AddActions(data& page, const tv1::Trajectory& t, const std::string& refused_step,
-                const Refusal* refusal) {
+                const Refusal* refusal, const FormFields* typed) {
   page.set("etag", t.etag());
   data steps;
   for (const StepEntry& entry : kSteps) {
@@ -257,22 +264,36 @@ void AddActions(data& page, const tv1::Trajectory& t, const std::string& refused
       step.set("open", true);
       step.set("refusal", refusal->view);
       step.set("errors", ErrorsOf(*refusal));
+      if (typed != nullptr) {
+        data values;
+        for (const char* box : {"doorverwijzing", "vlag", "dublin"}) {
+          values.set(box, Field(*typed, box) == "ja");
+        }
+        values.set("start", DateTyped(*typed, "start"));
+        values.set("geldig", DateTyped(*typed, "geldig"));
+        step.set("typed", values);
+      }
     }
     steps.set(KeyOf(entry.slug), step);
   }
   page.set("steps", steps);
-  page.set("ages", OptionsOf<tv1::AgeStatus>(t.age_status()));
-  page.set("routes", OptionsOf<tv1::Route>(t.route()));
-  page.set("decisions", OptionsOf<tv1::ReflectionDecision>(t.reflection_period().decision()));
-  page.set("permits", OptionsOf<tv1::PermitState>(t.reflection_period().permit_state()));
-  page.set("reasons", OptionsOf<tv1::ClosureReason>(t.closure_reason()));
+  page.set("ages",
+           OptionsOf<tv1::AgeStatus>(Chosen<tv1::AgeStatus>(typed, "leeftijd", t.age_status())));
+  page.set("routes", OptionsOf<tv1::Route>(Chosen<tv1::Route>(typed, "route", t.route())));
+  page.set("decisions", OptionsOf<tv1::ReflectionDecision>(Chosen<tv1::ReflectionDecision>(
+                            typed, "besluit", t.reflection_period().decision())));
+  page.set("permits", OptionsOf<tv1::PermitState>(Chosen<tv1::PermitState>(
+                          typed, "vergunning", t.reflection_period().permit_state())));
+  page.set("reasons", OptionsOf<tv1::ClosureReason>(
+                          Chosen<tv1::ClosureReason>(typed, "reden", t.closure_reason())));
 }
 
 }  // namespace
 
 void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Response& response,
                                const LiveSession& live, const std::string& id,
-                               const std::string& action, const Refusal* refusal, int status) {
+                               const std::string& action, const Refusal* refusal, const Form* typed,
+                               int status) {
   tv1::GetTrajectoryRequest get;
   get.set_id(id);
   tv1::Trajectory t;
@@ -459,7 +480,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
     page.set("timeline_next", QueryString({{"tijdlijn", timeline.next_page_token()}}));
   }
   page.set("timeline_later", request.has_param("tijdlijn"));
-  AddActions(page, t, action, refusal);
+  AddActions(page, t, action, refusal, typed);
   Show(response, live, "trajectory", "Traject", page, status);
 }
 
@@ -470,7 +491,8 @@ void WebServer::TrajectoryRoutes() {
   Get(R"(/trajecten/([0-9a-f-]{36}))", "/trajecten/{id}",
       [this](const httplib::Request& request, httplib::Response& response) {
         if (const auto live = RequireSession(*accounts_, request, response)) {
-          TrajectoryPage(request, response, *live, request.matches[1].str(), "", nullptr, 200);
+          TrajectoryPage(request, response, *live, request.matches[1].str(), "", nullptr, nullptr,
+                         200);
         }
       });
   Post(R"(/trajecten/([0-9a-f-]{36})/([a-z-]+))", "/trajecten/{id}/{step}",
@@ -495,7 +517,7 @@ void WebServer::TrajectoryRoutes() {
          }
          const Refusal refusal = local.inputs.empty() ? RefusalOf(status, kStepInputs)
                                                       : UnreadableForm(std::move(local.inputs));
-         TrajectoryPage(request, response, *live, id, slug, &refusal,
+         TrajectoryPage(request, response, *live, id, slug, &refusal, &form,
                         HttpStatusOfCode(status.error_code()));
        });
 }

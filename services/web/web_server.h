@@ -153,10 +153,11 @@ class WebServer {
   void IntakeRoutes();
   void TrajectoryRoutes();
   /// The trajectory page of `id`; with `refusal`, that of its step `step`
-  /// (shown at the step's form), answered with `status`.
+  /// (shown at the step's form, which comes back as `typed`), answered
+  /// with `status`.
   void TrajectoryPage(const httplib::Request& request, httplib::Response& response,
                       const LiveSession& live, const std::string& id, const std::string& step,
-                      const Refusal* refusal, int status);
+                      const Refusal* refusal, const Form* typed, int status);
   void CareRoutes();
   /// The handoffs and shelter places of trajectory `id`. With `refusal`:
   /// shown at the form `refused_form` ("overdracht", "opvang"), which

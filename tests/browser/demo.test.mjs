@@ -110,6 +110,9 @@ test('case 1: a girl of 17 reported by her school takes route A, not B', () =>
     await alert.waitFor();
     assert.match(await alert.textContent(), /Regel R-ROUTE-A-CHILD — bron: /);
     assert.equal(await refused.evaluate((d) => d.open), true, 'the refused step stays open');
+    // ...as it was filled in.
+    assert.equal(await refused.getByLabel('Route', { exact: true }).inputValue(), 'ROUTE_B_ACTIVE');
+    assert.ok(await refused.getByLabel(/stemt in met doorverwijzing/).isChecked());
     await expectAccessible(page, 'a refused step');
     await page.screenshot({ path: `${screenshots}stap-geweigerd.png`, fullPage: true });
 
