@@ -84,13 +84,16 @@ void Render(const ConsentRow& row, v1::Consent* out) {
   out->set_etag(Etag(row.version));
 }
 
-void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out) {
+void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out,
+            bool with_justification) {
   const auto& o = row.record;
   out->set_id(o.id);
   out->set_trajectory_id(row.trajectory_id);
   out->set_state(ProtoState(o.state));
   out->set_basis(static_cast<v1::LegalBasis>(o.basis));
-  out->set_justification(keyring.Open(row.justification_sealed, JustificationContext(o.id)));
+  if (with_justification) {
+    out->set_justification(keyring.Open(row.justification_sealed, JustificationContext(o.id)));
+  }
   out->set_recipient_organisation_id(o.recipient_organisation);
   for (const auto category : o.categories) {
     out->add_categories(static_cast<common::v1::DataCategory>(category));

@@ -51,7 +51,10 @@ bool ReadCategories(FieldErrors& errors, std::string_view field,
 
 void Render(const ConsentRow& row, v1::Consent* out);
 
-void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out);
+/// The override as the API answers it; its justification (written about
+/// her, sealed) only `with_justification`.
+void Render(const OverrideRow& row, const common::Keyring& keyring, v1::Override* out,
+            bool with_justification = true);
 
 std::map<std::string, std::string> EventAttributes(const std::string& recipient,
                                                    std::string_view state);

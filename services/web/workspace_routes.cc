@@ -38,6 +38,10 @@ std::optional<std::set<std::string>> AcuteOverridesPending(const OnBehalfCalls& 
   cv1::ListOverridesRequest request;
   request.set_trajectory_id("-");
   request.set_awaiting_approval(true);
+  // Which trajectories, and in what state: not why (no justification
+  // decrypted, nothing on her trail for a flag).
+  request.mutable_read_mask()->add_paths("trajectory_id");
+  request.mutable_read_mask()->add_paths("state");
   request.mutable_page()->set_page_size(100);
   std::set<std::string> pending;
   for (int pages = 0; pages < 20; ++pages) {

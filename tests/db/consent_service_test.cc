@@ -399,6 +399,30 @@ TEST_F(ConsentServiceTest, ApprovalQueue_TheOrganisationsOverridesAwaitingADecis
   request.set_trajectory_id("alle");
   EXPECT_TRUE(testing::BadFields(
       essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out), {"trajectory_id"}));
+
+  // Only which trajectories, and in what state (AIP-157): no justification
+  // is read, and nothing is put on anyone's trail.
+  request.set_trajectory_id("-");
+  request.set_awaiting_approval(true);
+  request.mutable_read_mask()->add_paths("trajectory_id");
+  request.mutable_read_mask()->add_paths("state");
+  ASSERT_TRUE(essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out).ok());
+  ASSERT_EQ(out.overrides_size(), 2);
+  EXPECT_EQ(out.overrides(1).trajectory_id(), TrajectoryId(2));
+  EXPECT_EQ(out.overrides(1).state(), pb::OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL);
+  EXPECT_EQ(out.overrides(1).justification(), "");
+  EXPECT_EQ(out.overrides(1).id(), "") << "only the fields asked for";
+  EXPECT_EQ(reads(1), 2);
+  EXPECT_EQ(reads(2), 2);
+  // With the justification asked for, it is a read on her trail again.
+  request.mutable_read_mask()->add_paths("justification");
+  ASSERT_TRUE(essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out).ok());
+  EXPECT_FALSE(out.overrides(1).justification().empty());
+  EXPECT_EQ(reads(2), 3);
+  // A field Override does not have is named.
+  request.mutable_read_mask()->add_paths("adres");
+  EXPECT_TRUE(testing::BadFields(
+      essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out), {"read_mask"}));
 }
 
 // The override machine's actions are carried out (one executor): an acute
