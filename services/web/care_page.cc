@@ -187,8 +187,20 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
   handoffs_request.mutable_page()->set_page_size(kRecordsPageSize);
   handoffs_request.mutable_page()->set_page_token(Query(request, "overdrachten"));
   hv1::ListHandoffsResponse handoffs;
-  const grpc::Status read = calls_->Call<hv1::HandoffService>(
+  // Her handoffs, the shelters' beds and her places, asked at once.
+  auto handoffs_call = calls_->Start<hv1::HandoffService>(
       live.who, &hv1::HandoffService::Stub::ListHandoffs, handoffs_request, handoffs);
+  const sv1::GetOccupancyBoardRequest board_request;
+  sv1::OccupancyBoard board;
+  auto board_call = calls_->Start<sv1::ShelterService>(
+      live.who, &sv1::ShelterService::Stub::GetOccupancyBoard, board_request, board);
+  sv1::ListPlacementsRequest placements_request;
+  placements_request.set_trajectory_id(id);
+  placements_request.mutable_page()->set_page_size(kRecordsPageSize);
+  sv1::ListPlacementsResponse placements;
+  auto placements_call = calls_->Start<sv1::ShelterService>(
+      live.who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
+  const grpc::Status read = handoffs_call.get();
   if (!read.ok()) {
     // Another organisation's trajectory, or one that is not there: nothing
     // of it is shown, not even an empty list.
@@ -209,12 +221,12 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
     names[o.id()] = o.display_name();
   }
 
-  // Her handoffs, the newest first.
+  // Her handoffs, the newest first, as the handoff service answers them.
   list handoff_rows;
   bool failed_listed = false;
-  for (auto h = handoffs.handoffs().rbegin(); h != handoffs.handoffs().rend(); ++h) {
-    data row = HandoffData(*h, names, live.now);
-    if (refusal != nullptr && refused_form == "overdracht-rij" && h->id() == failed) {
+  for (const hv1::Handoff& h : handoffs.handoffs()) {
+    data row = HandoffData(h, names, live.now);
+    if (refusal != nullptr && refused_form == "overdracht-rij" && h.id() == failed) {
       row.set("row_refusal", refusal->view);
       failed_listed = true;
     }
@@ -252,10 +264,7 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
   page.set("handoff_request_id", common::NewUuid());
 
   // Shelters and their free beds (GetOccupancyBoard: never an address).
-  sv1::OccupancyBoard board;
-  const grpc::Status board_read =
-      calls_->Call<sv1::ShelterService>(live.who, &sv1::ShelterService::Stub::GetOccupancyBoard,
-                                        sv1::GetOccupancyBoardRequest{}, board);
+  const grpc::Status board_read = board_call.get();
   if (!board_read.ok()) {
     page.set("board_refusal", RefusalOf(board_read).view);
   }
@@ -285,12 +294,7 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
   page.set("any_shelters", board.rows_size() > 0);
   page.set("shelters", shelter_choices);
 
-  sv1::ListPlacementsRequest placements_request;
-  placements_request.set_trajectory_id(id);
-  placements_request.mutable_page()->set_page_size(kRecordsPageSize);
-  sv1::ListPlacementsResponse placements;
-  const grpc::Status placements_read = calls_->Call<sv1::ShelterService>(
-      live.who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
+  const grpc::Status placements_read = placements_call.get();
   if (!placements_read.ok()) {
     // Never "no places" when they could not be read.
     page.set("placements_refusal", RefusalOf(placements_read).view);

@@ -305,6 +305,35 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
     Show(response, live, "trajectory", "Traject", page, HttpStatusOfCode(got.error_code()));
     return;
   }
+  // The rest of the page, asked at once: her placements, handoffs, open
+  // tasks and timeline wait on each other for nothing.
+  sv1::ListPlacementsRequest placements_request;
+  placements_request.set_trajectory_id(id);
+  placements_request.mutable_page()->set_page_size(20);
+  sv1::ListPlacementsResponse placements;
+  auto placements_call = calls_->Start<sv1::ShelterService>(
+      live.who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
+  hv1::ListHandoffsRequest handoffs_request;
+  handoffs_request.set_trajectory_id(id);
+  handoffs_request.mutable_page()->set_page_size(50);
+  hv1::ListHandoffsResponse handoffs;
+  auto handoffs_call = calls_->Start<hv1::HandoffService>(
+      live.who, &hv1::HandoffService::Stub::ListHandoffs, handoffs_request, handoffs);
+  tv1::ListTasksRequest tasks_request;
+  tasks_request.set_trajectory_id(id);
+  tasks_request.set_state(tv1::TASK_STATE_OPEN);
+  tasks_request.mutable_page()->set_page_size(kTasksPageSize);
+  tv1::ListTasksResponse tasks;
+  auto tasks_call = calls_->Start<tv1::TrajectoryService>(
+      live.who, &tv1::TrajectoryService::Stub::ListTasks, tasks_request, tasks);
+  tv1::ListTimelineRequest timeline_request;
+  timeline_request.set_trajectory_id(id);
+  timeline_request.mutable_page()->set_page_size(kTimelinePageSize);
+  timeline_request.mutable_page()->set_page_token(Query(request, "tijdlijn"));
+  tv1::ListTimelineResponse timeline;
+  auto timeline_call = calls_->Start<tv1::TrajectoryService>(
+      live.who, &tv1::TrajectoryService::Stub::ListTimeline, timeline_request, timeline);
+
   page.set("found", true);
   page.set("id", t.id());
   page.set("short_id", ShortId(t.id()));
@@ -380,12 +409,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
 
   // Placements: her shelter stays, the crisis shelter's three months
   // marked (R-CRISIS-MAX-3M, workflow::CrisisLimit).
-  sv1::ListPlacementsRequest placements_request;
-  placements_request.set_trajectory_id(id);
-  placements_request.mutable_page()->set_page_size(20);
-  sv1::ListPlacementsResponse placements;
-  const grpc::Status listed = calls_->Call<sv1::ShelterService>(
-      live.who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
+  const grpc::Status listed = placements_call.get();
   if (!listed.ok()) {
     page.set("placements_refusal", RefusalOf(listed).view);
   }
@@ -411,14 +435,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
   }
 
   // Handoffs waiting for the partner's answer, up to its deadline.
-  hv1::ListHandoffsRequest handoffs_request;
-  handoffs_request.set_trajectory_id(id);
-  handoffs_request.mutable_page()->set_page_size(50);
-  hv1::ListHandoffsResponse handoffs;
-  if (calls_
-          ->Call<hv1::HandoffService>(live.who, &hv1::HandoffService::Stub::ListHandoffs,
-                                      handoffs_request, handoffs)
-          .ok()) {
+  if (handoffs_call.get().ok()) {
     for (const hv1::Handoff& h : handoffs.handoffs()) {
       if (h.state() == hv1::HANDOFF_STATE_SENT && h.has_sent_at() && h.has_answer_due_at()) {
         bar.periods.push_back({.label = "Overdracht: " + std::string(DutchOf(h.purpose())),
@@ -431,13 +448,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
     }
   }
 
-  tv1::ListTasksRequest tasks_request;
-  tasks_request.set_trajectory_id(id);
-  tasks_request.set_state(tv1::TASK_STATE_OPEN);
-  tasks_request.mutable_page()->set_page_size(kTasksPageSize);
-  tv1::ListTasksResponse tasks;
-  const grpc::Status tasks_read = calls_->Call<tv1::TrajectoryService>(
-      live.who, &tv1::TrajectoryService::Stub::ListTasks, tasks_request, tasks);
+  const grpc::Status tasks_read = tasks_call.get();
   if (!tasks_read.ok()) {
     // Never "no open tasks" when they could not be read.
     page.set("tasks_refusal", RefusalOf(tasks_read).view);
@@ -455,13 +466,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
   }
   page.set("time_bar", TimeBarData(LayOut(bar), bar));
 
-  tv1::ListTimelineRequest timeline_request;
-  timeline_request.set_trajectory_id(id);
-  timeline_request.mutable_page()->set_page_size(kTimelinePageSize);
-  timeline_request.mutable_page()->set_page_token(Query(request, "tijdlijn"));
-  tv1::ListTimelineResponse timeline;
-  const grpc::Status read = calls_->Call<tv1::TrajectoryService>(
-      live.who, &tv1::TrajectoryService::Stub::ListTimeline, timeline_request, timeline);
+  const grpc::Status read = timeline_call.get();
   if (!read.ok()) {
     page.set("timeline_refusal", RefusalOf(read).view);
   }

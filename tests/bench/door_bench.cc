@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "ketenregie/directory/v1/directory.grpc.pb.h"
+#include "ketenregie/handoff/v1/handoff.grpc.pb.h"
 #include "ketenregie/shelter/v1/shelter.grpc.pb.h"
 #include "ketenregie/trajectory/v1/trajectory.grpc.pb.h"
 #include "services/common/client.h"
@@ -350,6 +351,10 @@ int main(int argc, char** argv) {
         ketenregie::shelter::v1::ShelterService::NewStub(ketenregie::common::OrganisationChannel(
             env.At("KETENREGIE_SHELTER_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
             env.At("KETENREGIE_CA")));
+    auto handoffs =
+        ketenregie::handoff::v1::HandoffService::NewStub(ketenregie::common::OrganisationChannel(
+            env.At("KETENREGIE_HANDOFF_ADDR"), env.At("KETENREGIE_CERTS_DIR"), "essm-rotterdam",
+            env.At("KETENREGIE_CA")));
     const auto page_of = [&](const std::string& path) {
       return [&, path](int c) {
         const auto r = doors[static_cast<std::size_t>(c)]->Get(
@@ -387,8 +392,13 @@ int main(int argc, char** argv) {
       timeline.set_trajectory_id(t.id());
       timeline.mutable_page()->set_page_size(20);
       pb::ListTimelineResponse entries;
+      ketenregie::handoff::v1::ListHandoffsRequest sent;
+      sent.set_trajectory_id(t.id());
+      sent.mutable_page()->set_page_size(50);
+      ketenregie::handoff::v1::ListHandoffsResponse answered;
       return stub->GetTrajectory(context().get(), get, &got).ok() &&
              shelter->ListPlacements(context().get(), placements, &placed).ok() &&
+             handoffs->ListHandoffs(context().get(), sent, &answered).ok() &&
              stub->ListTasks(context().get(), tasks, &open).ok() &&
              stub->ListTimeline(context().get(), timeline, &entries).ok();
     };

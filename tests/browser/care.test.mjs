@@ -113,6 +113,9 @@ test('a handoff is sent, followed and revoked; a draft is sent later; a bed is a
     ]);
     assert.match(await handoffs(page).locator('li').filter({ hasText: municipality }).textContent(),
       /Verstuurd, wacht op antwoord/);
+    // The newest first.
+    assert.ok((await handoffs(page).locator('li').first().textContent()).includes(municipality));
+    assert.ok((await handoffs(page).locator('li').last().textContent()).includes(lawyer));
 
     // A bed in the crisis shelter: its free beds on the board, no address.
     const board = page.getByRole('table', { name: /Vrije bedden/ });
