@@ -35,6 +35,35 @@ DisclosureDecision Deny(std::string_view rule, std::string reason) {
 
 }  // namespace
 
+std::optional<std::size_t> MatrixCell(std::span<const ConsentRecord> newest_first,
+                                      const std::string& recipient, OrganisationType type,
+                                      DataCategory category) {
+  DisclosureQuery cell;
+  cell.recipient_organisation = recipient;
+  cell.recipient_type = type;
+  cell.category = category;
+  const auto names = [&](const ConsentRecord& consent) {
+    return SameRecipient(consent, cell) && consent.categories.contains(category) &&
+           !(category == DataCategory::kLocation && consent.recipient_organisation.empty());
+  };
+  const auto first = [&](auto&& wanted) -> std::optional<std::size_t> {
+    for (std::size_t i = 0; i < newest_first.size(); ++i) {
+      if (wanted(newest_first[i])) {
+        return i;
+      }
+    }
+    return std::nullopt;
+  };
+  if (auto given = first([&](const ConsentRecord& c) {
+        return c.state == ConsentState::kGranted && names(c);
+      })) {
+    return given;
+  }
+  return first([&](const ConsentRecord& c) {
+    return c.state != ConsentState::kSuperseded && names(c);
+  });
+}
+
 bool Covers(const ConsentRecord& consent, const DisclosureQuery& query) {
   if (consent.state != ConsentState::kGranted || !About(consent, query)) {
     return false;

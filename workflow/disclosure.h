@@ -5,6 +5,7 @@
 /// covers (O, C, P, t), or an active legal-basis override covers it.
 /// Otherwise denied; an unknown category is denied.
 
+#include <optional>
 #include <span>
 #include <string>
 
@@ -37,6 +38,18 @@ struct DisclosureDecision {
 /// True when `consent` covers the query (state, validity, recipient,
 /// category, purpose). A type-wide consent never covers LOCATION.
 bool Covers(const ConsentRecord& consent, const DisclosureQuery& query);
+/// The record a consent matrix (partners × data categories) shows in the
+/// cell of organisation `recipient` (its id and type) and `category`, from
+/// `newest_first`: the newest consent she gave that names that cell — a
+/// word she gave stands beside later ones for other purposes — else the
+/// newest word on it at all (asked, refused, withdrawn, expired), never one
+/// superseded; nullopt for none. A consent names a cell when it names the
+/// organisation, or its type and the category is not LOCATION (a
+/// type-wide consent never reveals where she stays, R-LOCATION-SECRET).
+std::optional<std::size_t> MatrixCell(std::span<const ConsentRecord> newest_first,
+                                      const std::string& recipient, OrganisationType type,
+                                      DataCategory category);
+
 /// True when `override` covers it; sets `flagged` for acute danger pending
 /// approval.
 bool Covers(const OverrideRecord& record, const DisclosureQuery& query, bool& flagged);

@@ -24,6 +24,7 @@
 #include "services/web/web_server.h"
 #include "workflow/calendar.h"
 #include "workflow/consent.h"
+#include "workflow/disclosure.h"
 
 namespace ketenregie::web {
 namespace {
@@ -70,16 +71,22 @@ std::vector<pb::DataCategory> Categories() {
   return out;
 }
 
-// Whether `consent` names organisation `o` (itself, or every organisation
-// of its kind) and category `category`.
-bool Covers(const cv1::Consent& consent, const dv1::DirectoryOrganisation& o,
-            pb::DataCategory category) {
-  const bool names =
-      consent.recipient_organisation_id() == o.id() ||
-      (consent.recipient_organisation_id().empty() &&
-       pb::OrganisationType_Name(consent.recipient_type()) == "ORGANISATION_TYPE_" + o.type());
-  return names && std::find(consent.categories().begin(), consent.categories().end(), category) !=
-                      consent.categories().end();
+// A consent as the rules of workflow/ read it, for the matrix: its state,
+// to whom, which categories.
+workflow::ConsentRecord RecordOf(const cv1::Consent& consent) {
+  workflow::ConsentRecord record;
+  record.id = consent.id();
+  record.state = MachineStateOf(workflow::ConsentMachine(), consent.state(), "CONSENT_STATE_")
+                     .value_or(workflow::ConsentState::kSuperseded);
+  record.recipient_organisation = consent.recipient_organisation_id();
+  record.recipient_type =
+      workflow::OrganisationTypeFromString(
+          EnumSuffix(pb::OrganisationType_Name(consent.recipient_type()), "ORGANISATION_TYPE_"))
+          .value_or(workflow::OrganisationType::kUnknown);
+  for (const int category : consent.categories()) {
+    record.categories.insert(static_cast<workflow::DataCategory>(category));
+  }
+  return record;
 }
 
 template <typename Record>
@@ -238,29 +245,29 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   }
   page.set("categories", headers);
 
-  // The newest record first: a cell shows the latest word on it.
+  // The newest record first: a cell shows the latest word on it, as the
+  // rules read it (workflow::MatrixCell).
   std::vector<cv1::Consent> newest(all.rbegin(), all.rend());
+  std::vector<workflow::ConsentRecord> records_newest_first;
+  for (const cv1::Consent& c : newest) {
+    records_newest_first.push_back(RecordOf(c));
+  }
   list rows;
   for (const auto& partner : partners) {
     data row;
     row.set("name", partner.display_name());
+    const auto type = workflow::OrganisationTypeFromString(partner.type())
+                          .value_or(workflow::OrganisationType::kUnknown);
     list cells;
     for (const pb::DataCategory category : categories) {
       data cell;
-      // A consent she gave stands beside later records for other purposes:
-      // the cell shows the newest she gave, else the newest word at all.
-      auto found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
-        return c.state() == cv1::CONSENT_STATE_GRANTED && Covers(c, partner, category);
-      });
-      if (found == newest.end()) {
-        found = std::find_if(newest.begin(), newest.end(), [&](const cv1::Consent& c) {
-          return c.state() != cv1::CONSENT_STATE_SUPERSEDED && Covers(c, partner, category);
-        });
-      }
-      if (found == newest.end()) {
+      const auto shown = workflow::MatrixCell(records_newest_first, partner.id(), type,
+                                              static_cast<workflow::DataCategory>(category));
+      if (!shown) {
         cell.set("state", std::string("Geen"));
         cell.set("kind", std::string("none"));
       } else {
+        const cv1::Consent* found = &newest[*shown];
         cell.set("state", std::string(DutchOf(found->state())));
         cell.set("kind", EnumSuffix(cv1::ConsentState_Name(found->state()), "CONSENT_STATE_"));
         SetIfAny(cell, "purpose", DutchOf(found->purpose()));
@@ -289,8 +296,12 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
     if (c.has_valid_until()) {
       record.set("until", DutchDate(common::ToInstant(c.valid_until())));
     }
-    record.set("withdrawable", c.state() == cv1::CONSENT_STATE_GRANTED);
-    if (c.state() == cv1::CONSENT_STATE_PROPOSED) {
+    // The steps the consent machine allows: withdrawing one she gave,
+    // answering one asked.
+    record.set("withdrawable", MachineAllows(workflow::ConsentMachine(), c.state(),
+                                             "CONSENT_STATE_", workflow::ConsentEvent::kWithdraw));
+    if (MachineAllows(workflow::ConsentMachine(), c.state(), "CONSENT_STATE_",
+                      workflow::ConsentEvent::kGrant)) {
       record.set("awaiting_answer", true);
       record.set("etag", c.etag());
       record.set("answer_request_id", common::NewUuid());
@@ -503,7 +514,8 @@ void WebServer::ConsentRoutes() {
     page.set("recipient", NameOf(consent.recipient_organisation_id(), names));
     page.set("categories", CategoryListOf(consent));
     SetIfAny(page, "purpose", DutchOf(consent.purpose()));
-    page.set("granted", consent.state() == cv1::CONSENT_STATE_GRANTED);
+    page.set("granted", MachineAllows(workflow::ConsentMachine(), consent.state(), "CONSENT_STATE_",
+                                      workflow::ConsentEvent::kWithdraw));
     page.set("state", std::string(DutchOf(consent.state())));
     Show(response, live, "consent_withdraw", "Toestemming intrekken", page, status);
   };

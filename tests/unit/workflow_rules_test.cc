@@ -1123,6 +1123,41 @@ TEST(RuleLocationSecret, ANamedRecipientMayReceiveTheLocation) {
   EXPECT_TRUE(DecideDisclosure(consents, {}, LawyerAsks(DataCategory::kLocation)).permitted);
 }
 
+// The consent matrix shows in each cell what the disclosure rules would go
+// by: the newest consent she gave that names the cell, else her newest
+// word on it; a type-wide consent never names the location.
+TEST(RuleLocationSecret, TheConsentMatrixShowsWhatTheRulesGoBy) {
+  ConsentRecord given = LegalAidConsent(ConsentState::kGranted);
+  ConsentRecord refused_later = LegalAidConsent(ConsentState::kRefused);
+  refused_later.purpose = Purpose::kCriminalInvestigation;
+  ConsentRecord superseded = LegalAidConsent(ConsentState::kSuperseded);
+  superseded.categories = {DataCategory::kHealth};
+  ConsentRecord type_wide = LegalAidConsent(ConsentState::kGranted);
+  type_wide.recipient_organisation.clear();
+  type_wide.recipient_type = OrganisationType::kLegalAid;
+  type_wide.categories = {DataCategory::kLocation, DataCategory::kChildren};
+  const std::vector newest_first = {refused_later, superseded, type_wide, given};
+  const auto cell = [&](const std::string& org, OrganisationType type, DataCategory category) {
+    return MatrixCell(newest_first, org, type, category);
+  };
+  // The consent she gave stands beside a later refusal for another purpose.
+  EXPECT_EQ(cell("advocatenkantoor-demo", OrganisationType::kLegalAid, DataCategory::kIdentity), 3u);
+  // A superseded record is no word on the cell.
+  EXPECT_EQ(cell("advocatenkantoor-demo", OrganisationType::kLegalAid, DataCategory::kHealth),
+            std::nullopt);
+  // Type-wide: every lawyer's office, for the children, never the location.
+  EXPECT_EQ(cell("ander-kantoor", OrganisationType::kLegalAid, DataCategory::kChildren), 2u);
+  EXPECT_EQ(cell("ander-kantoor", OrganisationType::kLegalAid, DataCategory::kLocation),
+            std::nullopt);
+  EXPECT_EQ(cell("nidos", OrganisationType::kChildProtection, DataCategory::kChildren),
+            std::nullopt);
+  // Only refused: the refusal is the word on it.
+  const std::vector only_refused = {refused_later};
+  EXPECT_EQ(MatrixCell(only_refused, "advocatenkantoor-demo", OrganisationType::kLegalAid,
+                       DataCategory::kIdentity),
+            0u);
+}
+
 TEST(RuleHandoffAnswer, ADeclineHasAReason) {
   HandoffSnapshot h;
   h.state = HandoffState::kSent;

@@ -11,6 +11,7 @@
 #include "services/web/texts.h"
 #include "services/web/time_bar.h"
 #include "workflow/calendar.h"
+#include "workflow/consent.h"
 #include "workflow/handoff.h"
 #include "workflow/placement.h"
 
@@ -96,6 +97,12 @@ TEST(MachineAllowsTest, OffersOnlyTheStepsTheMachineAllows) {
         static_cast<hv1::HandoffState>(hv1::HandoffState_descriptor()->value(i)->number());
     EXPECT_TRUE(MachineStateOf(handoffs, value, "HANDOFF_STATE_").has_value())
         << hv1::HandoffState_Name(value);
+  }
+  for (int i = 1; i < cv1::ConsentState_descriptor()->value_count(); ++i) {
+    const auto value =
+        static_cast<cv1::ConsentState>(cv1::ConsentState_descriptor()->value(i)->number());
+    EXPECT_TRUE(MachineStateOf(workflow::ConsentMachine(), value, "CONSENT_STATE_").has_value())
+        << cv1::ConsentState_Name(value);
   }
   for (int i = 1; i < sv1::PlacementState_descriptor()->value_count(); ++i) {
     const auto value =
