@@ -54,14 +54,12 @@ std::optional<std::size_t> MatrixCell(std::span<const ConsentRecord> newest_firs
     }
     return std::nullopt;
   };
-  if (auto given = first([&](const ConsentRecord& c) {
-        return c.state == ConsentState::kGranted && names(c);
-      })) {
+  if (auto given = first(
+          [&](const ConsentRecord& c) { return c.state == ConsentState::kGranted && names(c); })) {
     return given;
   }
-  return first([&](const ConsentRecord& c) {
-    return c.state != ConsentState::kSuperseded && names(c);
-  });
+  return first(
+      [&](const ConsentRecord& c) { return c.state != ConsentState::kSuperseded && names(c); });
 }
 
 bool Covers(const ConsentRecord& consent, const DisclosureQuery& query) {

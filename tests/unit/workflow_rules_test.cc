@@ -1141,7 +1141,8 @@ TEST(RuleLocationSecret, TheConsentMatrixShowsWhatTheRulesGoBy) {
     return MatrixCell(newest_first, org, type, category);
   };
   // The consent she gave stands beside a later refusal for another purpose.
-  EXPECT_EQ(cell("advocatenkantoor-demo", OrganisationType::kLegalAid, DataCategory::kIdentity), 3u);
+  EXPECT_EQ(cell("advocatenkantoor-demo", OrganisationType::kLegalAid, DataCategory::kIdentity),
+            3u);
   // A superseded record is no word on the cell.
   EXPECT_EQ(cell("advocatenkantoor-demo", OrganisationType::kLegalAid, DataCategory::kHealth),
             std::nullopt);
