@@ -146,8 +146,6 @@ workflow::Screening ToWorkflow(const pb::Screening& screening) {
   return out;
 }
 
-int StoredReflectionState(workflow::ReflectionState state) { return static_cast<int>(state) + 1; }
-
 workflow::ReflectionState ReflectionStateFromStored(int stored) {
   return static_cast<workflow::ReflectionState>(stored - 1);
 }
