@@ -4,6 +4,7 @@
 // audit trail. Logins and sessions: logins.cc.
 #include "services/directory/handler.h"
 
+#include "services/common/credentials.h"
 #include "services/common/directory_follower.h"
 #include "services/common/identity.h"
 #include "services/common/mutation.h"
