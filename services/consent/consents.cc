@@ -12,6 +12,7 @@
 #include "services/consent/handler.h"
 #include "services/consent/storage.h"
 #include "services/consent/support.h"
+#include "workflow/access.h"
 #include "workflow/disclosure.h"
 #include "workflow/rules.h"
 
@@ -239,7 +240,8 @@ grpc::Status ConsentHandler::GetConsent(grpc::ServerContext* context,
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadConsent(tx, request->id(), false);
-    if (!row || row->organisation_id != caller.identity.organisation_id) {
+    if (!row ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
       return common::NotFound("consent");
     }
     Render(*row, response);

@@ -19,6 +19,7 @@
 #include "services/common/validation.h"
 #include "services/consent/storage.h"
 #include "services/consent/support.h"
+#include "workflow/access.h"
 #include "workflow/disclosure.h"
 #include "workflow/rules.h"
 
@@ -202,7 +203,8 @@ grpc::Status ConsentHandler::GetOverride(grpc::ServerContext* context,
   }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     const auto row = LoadOverride(tx, request->id(), false);
-    if (!row || row->organisation_id != caller.identity.organisation_id) {
+    if (!row ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
       return common::NotFound("override");
     }
     // Its justification is written about her: the read is on her trail.

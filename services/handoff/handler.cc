@@ -267,7 +267,8 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
     common::FillPage(
         HandoffsPage(tx, request->trajectory_id(), page.after, page.size + 1), page.size,
         [&](const HandoffRow& row) {
-          if (service || row.organisation_id == caller.identity.organisation_id) {
+          if (service ||
+              !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row.organisation_id)) {
             Render(row, *keyring, response->add_handoffs());
           }
         },

@@ -19,6 +19,7 @@
 #include "services/handoff/handler.h"
 #include "services/handoff/storage.h"
 #include "services/handoff/support.h"
+#include "workflow/access.h"
 #include "workflow/rules.h"
 
 namespace ketenregie::handoff {
@@ -172,7 +173,7 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
     const auto keyring = keys_.Get();
     response->set_trajectory_id(request->trajectory_id());
     for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
-      if (row.organisation_id == caller.identity.organisation_id &&
+      if (!workflow::CheckOwnTrajectory(caller.identity.organisation_id, row.organisation_id) &&
           workflow::IsInCarePlan(row.flow.state)) {
         Render(row, *keyring, response->add_items());
       }

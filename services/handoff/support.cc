@@ -19,6 +19,7 @@
 #include "services/common/validation.h"
 #include "services/handoff/handler.h"
 #include "services/handoff/storage.h"
+#include "workflow/access.h"
 #include "workflow/rules.h"
 
 namespace ketenregie::handoff {
@@ -85,7 +86,7 @@ std::unique_ptr<grpc::ClientContext> ServiceContext() {
 // The coordinator's organisation made it; the partner's organisation is
 // its recipient and it reached them (workflow::ReachedRecipient).
 bool OfSender(const HandoffRow& row, const Caller& caller) {
-  return row.organisation_id == caller.identity.organisation_id;
+  return !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row.organisation_id);
 }
 bool ForRecipient(const HandoffRow& row, const Caller& caller) {
   return row.flow.recipient_organisation == caller.identity.organisation_id &&

@@ -152,7 +152,8 @@ grpc::Status TrajectoryHandler::GetSignal(grpc::ServerContext* context,
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto signal = LoadSignal(tx, request->id());
-    if (!signal || signal->organisation_id != caller.identity.organisation_id) {
+    if (!signal ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, signal->organisation_id)) {
       return common::NotFound("signal");
     }
     AuditRead(tx, caller, signal->trajectory_id, {workflow::DataCategory::kExploitation},
@@ -223,7 +224,8 @@ grpc::Status TrajectoryHandler::RegisterPerson(grpc::ServerContext* context,
         std::optional<workflow::TrajectoryState> before;  // new: the feed hears it opened
         if (!request->signal_id().empty()) {
           const auto signal = LoadSignal(tx, request->signal_id());
-          if (!signal || signal->organisation_id != caller.identity.organisation_id) {
+          if (!signal || workflow::CheckOwnTrajectory(caller.identity.organisation_id,
+                                                      signal->organisation_id)) {
             return common::NotFound("signal");
           }
           auto existing = LoadTrajectory(tx, signal->trajectory_id, /*for_update=*/true);
@@ -302,7 +304,8 @@ grpc::Status TrajectoryHandler::GetTrajectory(grpc::ServerContext* context,
   }
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->id(), /*for_update=*/false);
-    if (!row || row->organisation_id != caller.identity.organisation_id) {
+    if (!row ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
       return common::NotFound("trajectory");
     }
     AuditRead(tx, caller, row->id,

@@ -19,6 +19,7 @@
 #include "services/trajectory/mapping.h"
 #include "services/trajectory/storage.h"
 #include "services/trajectory/support.h"
+#include "workflow/access.h"
 #include "workflow/calendar.h"
 #include "workflow/rules.h"
 
@@ -46,7 +47,8 @@ grpc::Status TrajectoryHandler::ListTimeline(grpc::ServerContext* context,
   const long long after = page.after ? page.after->first : 0;
   return common::Read(db_, settings_.db_timeout, [&](pqxx::work& tx) {
     const auto row = LoadTrajectory(tx, request->trajectory_id(), false);
-    if (!row || row->organisation_id != caller.identity.organisation_id) {
+    if (!row ||
+        workflow::CheckOwnTrajectory(caller.identity.organisation_id, row->organisation_id)) {
       return common::NotFound("trajectory");
     }
     common::FillPage(
@@ -115,30 +117,31 @@ grpc::Status TrajectoryHandler::CompleteTask(grpc::ServerContext* context,
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
-  return common::Mutate(db_, settings_.db_timeout, caller, "CompleteTask", *request, errors,
-                        request->request_id(), response, keys_,
-                        [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
-                          auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
-                          if (!task || task->organisation_id != caller.identity.organisation_id) {
-                            return common::NotFound("task");
-                          }
-                          if (Etag(task->version) != request->etag()) {
-                            return common::StaleEtag("task");
-                          }
-                          if (auto done = workflow::CheckTaskOpen(task->state)) {
-                            return common::RuleRefusal(*done);
-                          }
-                          trajectory::CompleteTask(tx, *task, caller.identity.actor);
-                          AppendTimeline(tx, {0,
-                                              task->trajectory_id,
-                                              caller.identity.organisation_id,
-                                              caller.identity.actor,
-                                              clock_.Now(),
-                                              "task.done",
-                                              {{"task", task->kind}, {"task_id", task->id}}});
-                          Render(*task, out);
-                          return grpc::Status::OK;
-                        });
+  return common::Mutate(
+      db_, settings_.db_timeout, caller, "CompleteTask", *request, errors, request->request_id(),
+      response, keys_, [&](pqxx::work& tx, v1::Task* out) -> grpc::Status {
+        auto task = LoadTask(tx, request->task_id(), /*for_update=*/true);
+        if (!task ||
+            workflow::CheckOwnTrajectory(caller.identity.organisation_id, task->organisation_id)) {
+          return common::NotFound("task");
+        }
+        if (Etag(task->version) != request->etag()) {
+          return common::StaleEtag("task");
+        }
+        if (auto done = workflow::CheckTaskOpen(task->state)) {
+          return common::RuleRefusal(*done);
+        }
+        trajectory::CompleteTask(tx, *task, caller.identity.actor);
+        AppendTimeline(tx, {0,
+                            task->trajectory_id,
+                            caller.identity.organisation_id,
+                            caller.identity.actor,
+                            clock_.Now(),
+                            "task.done",
+                            {{"task", task->kind}, {"task_id", task->id}}});
+        Render(*task, out);
+        return grpc::Status::OK;
+      });
 }
 
 }  // namespace ketenregie::trajectory
