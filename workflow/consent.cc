@@ -339,6 +339,10 @@ std::optional<RuleViolation> CheckSecondPairOfEyes(const Person& requested_by,
   return std::nullopt;
 }
 
+bool IsPersonalOverrideField(std::string_view field) {
+  return field != "id" && field != "trajectory_id" && field != "state" && field != "etag";
+}
+
 bool AwaitsApproval(OverrideState state) {
   return kOverrideMachine.Next(state, OE::kApprove).has_value();
 }

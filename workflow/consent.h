@@ -5,6 +5,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflow/core.h"
@@ -141,6 +142,12 @@ const MachineSpec<OverrideState, OverrideEvent>& OverrideMachine();
 /// Whether a second coordinator's decision is still due: the machine lets
 /// it be approved (requested, or acted on already for acute danger).
 bool AwaitsApproval(OverrideState state);
+
+/// Whether a field of an override (its name in the API) says something
+/// about her: every field but its id, trajectory, state and etag — the
+/// basis alone can say she is a child. A read of only those four is no read
+/// of her data (DESIGN.md §5: every read of personal data is audited).
+bool IsPersonalOverrideField(std::string_view field);
 
 /// R-OVERRIDE-FOUR-EYES: whether `actor` may approve or reject an override
 /// `requested_by` asked for — a second coordinator of the same

@@ -72,6 +72,11 @@ std::string_view ToString(HandoffEvent event) {
   return "?";
 }
 
+bool IsPersonalHandoffField(std::string_view field) {
+  return field != "id" && field != "trajectory_id" && field != "state" && field != "sent_at" &&
+         field != "answer_due_at" && field != "etag";
+}
+
 bool IsUnanswered(HandoffState state) { return state == S::kSent; }
 
 std::optional<RuleViolation> CheckTrajectoryOpenForHandoff(bool trajectory_open) {

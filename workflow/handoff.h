@@ -5,6 +5,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "workflow/core.h"
@@ -45,6 +46,14 @@ bool IsPacketReadable(HandoffState state);
 /// The care plan a partner sees: every handoff that reached it and was not
 /// taken back (revoked or expired ones drop out).
 bool IsInCarePlan(HandoffState state);
+
+/// Whether a field of a handoff (its name in the API) says something about
+/// her: the message and the reasons written about her, where she is
+/// expected, to whom and what for (a handoff to child protection says she
+/// is a child). Its id, trajectory, state, times and etag say only that
+/// something waits and until when. A read of only those is no read of her
+/// data.
+bool IsPersonalHandoffField(std::string_view field);
 
 /// R-CLOSE-REQUIRES from the other side: no handoff is created or sent for a
 /// trajectory that is not open (closed, or a signal never registered).

@@ -263,6 +263,14 @@ grpc::Status ConsentHandler::ListConsents(grpc::ServerContext* context,
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
+  // Another organisation's trajectory, or none: NOT_FOUND, as if it did not
+  // exist — never an empty list that a page would show as "no consents".
+  workflow::PersonFacts kept;
+  if (auto unknown = common::GetOwnTrajectoryFacts(facts_, request->trajectory_id(),
+                                                   caller.identity.organisation_id, kept);
+      !unknown.ok()) {
+    return unknown;
+  }
   return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
     common::FillPage(
         ConsentsOf(tx, request->trajectory_id(), caller.identity.organisation_id, page.after,

@@ -238,6 +238,11 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
   const bool justification =
       mask.paths().empty() ||
       std::find(mask.paths().begin(), mask.paths().end(), "justification") != mask.paths().end();
+  // On her trail unless only fields that say nothing about her are asked.
+  const bool personal =
+      mask.paths().empty() ||
+      std::any_of(mask.paths().begin(), mask.paths().end(),
+                  [](const std::string& path) { return workflow::IsPersonalOverrideField(path); });
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
@@ -253,7 +258,7 @@ grpc::Status ConsentHandler::ListOverrides(grpc::ServerContext* context,
                     request->awaiting_approval()),
         page.size,
         [&](const OverrideRow& row) {
-          if (justification &&
+          if (personal &&
               std::none_of(reads.begin(), reads.end(), [&](const common::AuditedRead& read) {
                 return read.trajectory_id == row.trajectory_id;
               })) {

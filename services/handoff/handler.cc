@@ -3,6 +3,7 @@
 
 #include "services/handoff/handler.h"
 
+#include <google/protobuf/util/field_mask_util.h>
 #include <grpcpp/client_context.h>
 
 #include <algorithm>
@@ -256,12 +257,34 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
   CheckId(errors, "trajectory_id", request->trajectory_id());
   common::PageQuery page;
   common::ParsePage(errors, request->page(), page);
+  // AIP-157: only the fields asked for; those that say nothing about her
+  // (workflow::IsPersonalHandoffField) are no read of her data.
+  const google::protobuf::FieldMask& mask = request->read_mask();
+  errors.Require(mask.paths().empty() ||
+                     google::protobuf::util::FieldMaskUtil::IsValidFieldMask<v1::Handoff>(mask),
+                 "read_mask", FieldReason::kUnknownValue, "fields of Handoff");
+  const bool message = mask.paths().empty() || std::find(mask.paths().begin(), mask.paths().end(),
+                                                         "message") != mask.paths().end();
+  const bool personal =
+      mask.paths().empty() ||
+      std::any_of(mask.paths().begin(), mask.paths().end(),
+                  [](const std::string& path) { return workflow::IsPersonalHandoffField(path); });
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
-  // Let in as a service (every handoff) or as a coordinator (her own
-  // organisation's).
+  // Let in as a service (every handoff) or as a coordinator of the
+  // organisation that keeps the trajectory; another's, or none: NOT_FOUND,
+  // as if it did not exist (never an empty list, nor a page token).
   const bool service = !workflow::CheckAccess(caller.principal, Operation::kReadEvents);
+  if (!service) {
+    workflow::PersonFacts kept;
+    if (auto unknown =
+            common::GetOwnTrajectoryFacts(peers_.trajectory_facts, request->trajectory_id(),
+                                          caller.identity.organisation_id, kept);
+        !unknown.ok()) {
+      return unknown;
+    }
+  }
   return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     common::FillPage(
@@ -269,7 +292,11 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
         [&](const HandoffRow& row) {
           if (service ||
               !workflow::CheckOwnTrajectory(caller.identity.organisation_id, row.organisation_id)) {
-            Render(row, *keyring, response->add_handoffs());
+            v1::Handoff* out = response->add_handoffs();
+            Render(row, *keyring, out, message);
+            if (!mask.paths().empty()) {
+              google::protobuf::util::FieldMaskUtil::TrimMessage(mask, out);
+            }
           }
         },
         [](const HandoffRow& row) {
@@ -277,8 +304,8 @@ grpc::Status HandoffHandler::ListHandoffs(grpc::ServerContext* context,
         },
         response->mutable_next_page_token());
     // Her handoffs and their messages are her care plan: the read is on
-    // her trail.
-    if (response->handoffs_size() > 0) {
+    // her trail, unless only fields that say nothing about her were asked.
+    if (personal && response->handoffs_size() > 0) {
       common::AuditRead(tx, caller, request->trajectory_id(), {workflow::DataCategory::kCarePlan},
                         "ListHandoffs", clock_.Now());
     }
@@ -300,19 +327,33 @@ grpc::Status HandoffHandler::ListInbox(grpc::ServerContext* context,
   if (auto invalid = errors.Status(); !invalid.ok()) {
     return invalid;
   }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
+    // Each handoff's message is written about her: a read on the trail of
+    // each trajectory the page shows.
+    std::vector<common::AuditedRead> reads;
     common::FillPage(
         Inbox(tx, caller.identity.organisation_id,
               request->state() == v1::HANDOFF_STATE_UNSPECIFIED
                   ? std::nullopt
                   : std::optional(static_cast<workflow::HandoffState>(request->state() - 1)),
               page.after, page.size + 1),
-        page.size, [&](const HandoffRow& row) { Render(row, *keyring, response->add_handoffs()); },
+        page.size,
+        [&](const HandoffRow& row) {
+          if (std::none_of(reads.begin(), reads.end(), [&](const common::AuditedRead& read) {
+                return read.trajectory_id == row.trajectory_id;
+              })) {
+            reads.push_back({row.trajectory_id, {workflow::DataCategory::kCarePlan}});
+          }
+          Render(row, *keyring, response->add_handoffs());
+        },
         [](const HandoffRow& row) {
           return std::pair{row.created_at.time_since_epoch().count(), row.flow.id};
         },
         response->mutable_next_page_token());
+    if (!reads.empty()) {
+      common::AuditReads(tx, caller, reads, "ListInbox", clock_.Now());
+    }
     return grpc::Status::OK;
   });
 }

@@ -169,7 +169,7 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
       !refused.ok()) {
     return refused;
   }
-  return common::Read(db_, db_timeout_, [&](pqxx::work& tx) {
+  return common::ReadInto(db_, db_timeout_, *response, [&](pqxx::work& tx) {
     const auto keyring = keys_.Get();
     response->set_trajectory_id(request->trajectory_id());
     for (const auto& row : HandoffsOfTrajectory(tx, request->trajectory_id())) {
@@ -177,6 +177,11 @@ grpc::Status HandoffHandler::GetCarePlan(grpc::ServerContext* context,
           workflow::IsInCarePlan(row.flow.state)) {
         Render(row, *keyring, response->add_items());
       }
+    }
+    // Her care plan, with its messages: a read on her trail.
+    if (response->items_size() > 0) {
+      common::AuditRead(tx, caller, request->trajectory_id(), {workflow::DataCategory::kCarePlan},
+                        "GetCarePlan", clock_.Now());
     }
     return grpc::Status::OK;
   });

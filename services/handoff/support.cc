@@ -33,14 +33,17 @@ common::v1::Purpose DisclosurePurpose(int proto_purpose) {
       workflow::PurposeOf(static_cast<workflow::HandoffPurpose>(proto_purpose - 1))));
 }
 
-void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* out) {
+void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* out,
+            bool with_message) {
   out->set_id(row.flow.id);
   out->set_trajectory_id(row.trajectory_id);
   out->set_recipient_organisation_id(row.flow.recipient_organisation);
   out->set_purpose(static_cast<v1::HandoffPurpose>(row.purpose));
   out->set_consent_purpose(DisclosurePurpose(row.purpose));
   out->set_state(ProtoState(row.flow.state));
-  out->set_message(keyring.Open(row.message_sealed, MessageContext(row.flow.id)));
+  if (with_message) {
+    out->set_message(keyring.Open(row.message_sealed, MessageContext(row.flow.id)));
+  }
   out->set_reason(row.flow.reason);
   out->set_assigned_office(row.assigned_office);
   if (row.sent_at != Instant{}) {

@@ -48,7 +48,10 @@ v1::HandoffState ProtoState(HandoffState s);
 
 common::v1::Purpose DisclosurePurpose(int proto_purpose);
 
-void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* out);
+/// The handoff as the API answers it; its message (sealed) only
+/// `with_message`.
+void Render(const HandoffRow& row, const common::Keyring& keyring, v1::Handoff* out,
+            bool with_message = true);
 
 // Carries out the handoff machine's actions in the caller's transaction.
 void ApplyActions(pqxx::work& tx, const HandoffRow& row,

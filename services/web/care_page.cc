@@ -200,16 +200,11 @@ void WebServer::CarePage(const httplib::Request& request, httplib::Response& res
   sv1::ListPlacementsResponse placements;
   auto placements_call = calls_->Start<sv1::ShelterService>(
       live.who, &sv1::ShelterService::Stub::ListPlacements, placements_request, placements);
-  const grpc::Status read = handoffs_call.get();
-  if (!read.ok()) {
-    // Another organisation's trajectory, or one that is not there: nothing
-    // of it is shown, not even an empty list.
-    page.set("read_refusal", RefusalOf(read).view);
-    Show(response, live, "care", "Overdrachten en opvang", page,
-         HttpStatusOfCode(read.error_code()));
-    return;
-  }
   page.set("found", true);
+  // Never "no handoffs" when they could not be read.
+  if (const grpc::Status read = handoffs_call.get(); !read.ok()) {
+    page.set("handoffs_refusal", RefusalOf(read).view);
+  }
 
   std::vector<dv1::DirectoryOrganisation> organisations;
   if (const grpc::Status listed = ReadOrganisations(*calls_, live.who, organisations);

@@ -179,20 +179,6 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   page.set("short_id", ShortId(id));
   page.set("request_id", common::NewUuid());
 
-  // Her trajectory first: another organisation's, or one that is not
-  // there, shows nothing (its consents alone would be an empty list, not a
-  // refusal).
-  tv1::GetTrajectoryRequest get;
-  get.set_id(id);
-  tv1::Trajectory trajectory;
-  if (const grpc::Status got = calls_->Call<tv1::TrajectoryService>(
-          live.who, &tv1::TrajectoryService::Stub::GetTrajectory, get, trajectory);
-      !got.ok()) {
-    page.set("read_refusal", RefusalOf(got).view);
-    Show(response, live, "consent", "Toestemming", page, HttpStatusOfCode(got.error_code()));
-    return;
-  }
-
   std::vector<dv1::DirectoryOrganisation> organisations;
   const grpc::Status listed = ReadOrganisations(*calls_, live.who, organisations);
   // Every record (a cell shows the newest word on it), page by page.
@@ -313,8 +299,11 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
 
   // The forms: the partners and categories to choose from, and a refused
   // form as it was filled in.
+  // Only the refused form comes back as typed; the other shows its
+  // defaults.
   const FormFields none;
-  const FormFields& form = typed == nullptr ? none : *typed;
+  const FormFields& form = typed != nullptr && refused_form == "toestemming" ? *typed : none;
+  const FormFields& override_form = typed != nullptr && refused_form == "override" ? *typed : none;
   const auto partner_choices = [&](const std::string& chosen) {
     list choices;
     for (const auto& partner : partners) {
@@ -326,7 +315,7 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
     }
     return choices;
   };
-  const auto category_boxes = [&](const std::string& name) {
+  const auto category_boxes = [&](const FormFields& form, const std::string& name) {
     list boxes;
     for (const pb::DataCategory category : categories) {
       data box;
@@ -337,16 +326,18 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
     }
     return boxes;
   };
+  const bool consent_typed = &form != &none;
   page.set("partners",
-           partner_choices(typed == nullptr ? Query(request, "partner") : Field(form, "partner")));
+           partner_choices(consent_typed ? Field(form, "partner") : Query(request, "partner")));
   page.set("guardians", partner_choices(Field(form, "voogd")));
-  page.set("category_boxes", category_boxes("categorie"));
+  page.set("category_boxes", category_boxes(form, "categorie"));
   page.set("purposes", OptionsOf<pb::Purpose>(EnumField<pb::Purpose>(form, "doel")));
-  const auto method = EnumField<cv1::ConsentMethod>(form, "wijze");
-  page.set("methods",
-           OptionsOf<cv1::ConsentMethod>(typed == nullptr ? cv1::CONSENT_METHOD_VERBAL : method));
-  const auto grantor = EnumField<cv1::Grantor>(form, "gever");
-  page.set("grantors", OptionsOf<cv1::Grantor>(typed == nullptr ? cv1::GRANTOR_PERSON : grantor));
+  page.set("methods", OptionsOf<cv1::ConsentMethod>(
+                          consent_typed ? EnumField<cv1::ConsentMethod>(form, "wijze")
+                                        : cv1::CONSENT_METHOD_VERBAL));
+  page.set("grantors",
+           OptionsOf<cv1::Grantor>(consent_typed ? EnumField<cv1::Grantor>(form, "gever")
+                                                 : cv1::GRANTOR_PERSON));
   page.set("interpreter_typed", Field(form, "tolk") == "ja");
   page.set("valid_typed", DateTyped(form, "geldig"));
   page.set("answer_granted", Field(form, "antwoord") == "gegeven");
@@ -372,14 +363,15 @@ void WebServer::ConsentPage(const httplib::Request& request, httplib::Response& 
   }
   page.set("overrides", override_rows);
   page.set("any_overrides", overrides.overrides_size() > 0);
-  page.set("bases", OptionsOf<cv1::LegalBasis>(EnumField<cv1::LegalBasis>(form, "grondslag")));
-  page.set("justification_typed", Field(form, "motivering"));
-  page.set("override_partners", partner_choices(Field(form, "override-partner")));
-  page.set("override_category_boxes", category_boxes("override-categorie"));
+  page.set("bases",
+           OptionsOf<cv1::LegalBasis>(EnumField<cv1::LegalBasis>(override_form, "grondslag")));
+  page.set("justification_typed", Field(override_form, "motivering"));
+  page.set("override_partners", partner_choices(Field(override_form, "override-partner")));
+  page.set("override_category_boxes", category_boxes(override_form, "override-categorie"));
   page.set("override_purposes",
-           OptionsOf<pb::Purpose>(EnumField<pb::Purpose>(form, "override-doel")));
-  page.set("expiry_typed", DateTyped(form, "vervalt"));
-  page.set("acute_typed", Field(form, "acuut") == "ja");
+           OptionsOf<pb::Purpose>(EnumField<pb::Purpose>(override_form, "override-doel")));
+  page.set("expiry_typed", DateTyped(override_form, "vervalt"));
+  page.set("acute_typed", Field(override_form, "acuut") == "ja");
   page.set("override_request_id", common::NewUuid());
 
   if (refusal != nullptr) {

@@ -101,7 +101,13 @@ void AddQueryField(nlohmann::json& object, const google::protobuf::Descriptor& t
       throw std::invalid_argument(name);
     }
     if (dot == std::string::npos) {
-      if (field->is_map() || field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE) {
+      // A message whose JSON form is a string (a field mask, a time) is
+      // given as that string: readMask=trajectoryId,state.
+      const bool string_form = field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE &&
+                               (field->message_type()->full_name() == "google.protobuf.FieldMask" ||
+                                field->message_type()->full_name() == "google.protobuf.Timestamp");
+      if (field->is_map() ||
+          (field->cpp_type() == FieldDescriptor::CPPTYPE_MESSAGE && !string_form)) {
         throw std::invalid_argument(name);
       }
       // Booleans as JSON booleans; everything else as a string, which the

@@ -74,7 +74,7 @@ class OnBehalfCalls {
                                   grpc::Status (Service::Stub::*method)(grpc::ClientContext*,
                                                                         const Request&, Response*),
                                   const Request& request, Response& response) const {
-    return std::async(std::launch::async, [this, &who, method, &request, &response] {
+    return std::async(std::launch::async, [this, who, method, &request, &response] {
       return Call<Service>(who, method, request, response);
     });
   }

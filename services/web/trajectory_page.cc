@@ -316,6 +316,11 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
   hv1::ListHandoffsRequest handoffs_request;
   handoffs_request.set_trajectory_id(id);
   handoffs_request.mutable_page()->set_page_size(50);
+  // Only when something waits, and until when: for the time bar, nothing
+  // written about her (no message read, nothing on her trail).
+  for (const char* field : {"state", "sent_at", "answer_due_at"}) {
+    handoffs_request.mutable_read_mask()->add_paths(field);
+  }
   hv1::ListHandoffsResponse handoffs;
   auto handoffs_call = calls_->Start<hv1::HandoffService>(
       live.who, &hv1::HandoffService::Stub::ListHandoffs, handoffs_request, handoffs);
@@ -438,7 +443,7 @@ void WebServer::TrajectoryPage(const httplib::Request& request, httplib::Respons
   if (handoffs_call.get().ok()) {
     for (const hv1::Handoff& h : handoffs.handoffs()) {
       if (h.state() == hv1::HANDOFF_STATE_SENT && h.has_sent_at() && h.has_answer_due_at()) {
-        bar.periods.push_back({.label = "Overdracht: " + std::string(DutchOf(h.purpose())),
+        bar.periods.push_back({.label = "Overdracht, wacht op antwoord",
                                .from = common::ToInstant(h.sent_at()),
                                .to = common::ToInstant(h.answer_due_at()),
                                .running = true,

@@ -84,7 +84,7 @@ test('a handoff is sent, followed and revoked; a draft is sent later; a bed is a
     assert.match(await sent.textContent(), /Antwoord verwacht uiterlijk .* \(over 5 dagen\)/);
     assert.match(await sent.textContent(), /Bericht: Zij heeft een advocaat nodig/);
     await page.goto(`/trajecten/${id}`);
-    assert.match(await page.locator('.time-bar').first().textContent(), /Overdracht: Rechtshulp/);
+    assert.match(await page.locator('.time-bar').first().textContent(), /Overdracht, wacht op antwoord/);
 
     // Revoked, with a reason the partner reads.
     await page.goto(`/trajecten/${id}/overdrachten`);

@@ -64,6 +64,9 @@ test('an acute override acts at once, and only a second coordinator approves it'
     assert.equal(await requester.locator('#override-doel').inputValue(), 'PURPOSE_CRIMINAL_INVESTIGATION');
     assert.equal(await expiry.getByLabel('Jaar').inputValue(), String(until.getFullYear()));
     assert.ok(await requester.getByLabel(/Acuut gevaar/).isChecked());
+    // The consent form above it keeps its own defaults.
+    assert.ok(await requester.getByLabel('Mondeling', { exact: true }).isChecked());
+    assert.ok(await requester.getByLabel('De cliënt zelf', { exact: true }).isChecked());
     await expectAccessible(requester, 'the override form, refused');
     await requester.getByLabel('Grondslag').selectOption({ label: 'Vitaal belang: acuut gevaar' });
     const asked = await submit(requester, 'Grondslag aanvragen');
@@ -89,6 +92,10 @@ test('an acute override acts at once, and only a second coordinator approves it'
     assert.equal(await own.getByRole('button', { name: 'Goedkeuren' }).count(), 0);
     // A decision forged with her session's token: the service refuses it.
     const { overrides: [o] } = await api(requester, 'GET', `/v1/trajectories/${id}/overrides`);
+    // Through /v1 too, a list may ask only for what it shows (AIP-157).
+    const { overrides: [masked] } = await api(requester, 'GET',
+      `/v1/trajectories/${id}/overrides?readMask=trajectoryId,state`);
+    assert.deepEqual(masked, { trajectoryId: id, state: 'OVERRIDE_STATE_ACTIVE_PENDING_APPROVAL' });
     const csrf = await requester.locator('input[name=csrf]').first().inputValue();
     const forged = await requester.request.post(`/goedkeuringen/${o.id}/goedkeuren`, {
       headers: { Origin: new URL(webUrl).origin, 'Sec-Fetch-Site': 'same-origin' },

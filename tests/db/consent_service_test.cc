@@ -414,11 +414,18 @@ TEST_F(ConsentServiceTest, ApprovalQueue_TheOrganisationsOverridesAwaitingADecis
   EXPECT_EQ(out.overrides(1).id(), "") << "only the fields asked for";
   EXPECT_EQ(reads(1), 2);
   EXPECT_EQ(reads(2), 2);
-  // With the justification asked for, it is a read on her trail again.
+  // The basis alone says something about her (child protection: she is a
+  // child): a read on her trail, though nothing sealed is opened.
+  request.mutable_read_mask()->add_paths("basis");
+  ASSERT_TRUE(essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out).ok());
+  EXPECT_EQ(out.overrides(1).basis(), pb::LEGAL_BASIS_VITAL_INTEREST);
+  EXPECT_EQ(out.overrides(1).justification(), "");
+  EXPECT_EQ(reads(2), 3);
+  // With the justification asked for, it is read and on her trail.
   request.mutable_read_mask()->add_paths("justification");
   ASSERT_TRUE(essm_->ListOverrides(ContextAs("coordinator-2").get(), request, &out).ok());
   EXPECT_FALSE(out.overrides(1).justification().empty());
-  EXPECT_EQ(reads(2), 3);
+  EXPECT_EQ(reads(2), 4);
   // A field Override does not have is named.
   request.mutable_read_mask()->add_paths("adres");
   EXPECT_TRUE(testing::BadFields(
@@ -880,6 +887,15 @@ TEST_F(ConsentServiceTest, Lists_PageAndRefuseBadSizesAndTokens) {
   }
   EXPECT_EQ(seen.size(), 5u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 5u) << "each once";
+  // Another organisation's trajectory is not there for it: NOT_FOUND, not
+  // an empty list.
+  auto amsterdam = pb::ConsentService::NewStub(testing::ChannelAs(server_, "essm-amsterdam"));
+  list.clear_page();
+  pb::ListConsentsResponse theirs;
+  EXPECT_EQ(
+      amsterdam->ListConsents(ContextAs("coordinator-ams-1").get(), list, &theirs).error_code(),
+      grpc::StatusCode::NOT_FOUND);
+  EXPECT_EQ(theirs.consents_size(), 0);
 
   auto refused = [&](int size, const std::string& token, const std::string& field) {
     pb::ListConsentsRequest bad;

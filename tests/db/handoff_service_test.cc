@@ -293,6 +293,17 @@ TEST_F(HandoffServiceTest, PacketHoldsExactlyThePermittedCategories_OthersVisibl
   Send();
   ASSERT_TRUE(lawyer_->ListInbox(ContextAs("advocaat-1").get(), {}, &inbox).ok());
   ASSERT_EQ(inbox.handoffs_size(), 1);
+  {
+    // The message in the inbox is written about her: a read on her trail,
+    // by the partner that read it.
+    pqxx::connection c(db_.Dsn());
+    pqxx::read_transaction tx(c);
+    EXPECT_EQ(tx.exec_params1("SELECT count(*) FROM audit.records WHERE method = 'ListInbox' "
+                              "AND actor = 'advocaat-1' AND trajectory_id = $1::uuid",
+                              trajectory_id_)[0]
+                  .as<int>(),
+              1);
+  }
 
   hpb::Packet packet;
   ASSERT_TRUE(Read(&packet).ok());
@@ -1063,14 +1074,40 @@ TEST_F(HandoffServiceTest, ListHandoffs_PagesNewestFirst_EachReadOnHerTrail) {
       << "newest first, once each";
   EXPECT_EQ(reads(), 3) << "one record per page read";
 
-  // Another organisation sees none of them, and nothing is put on her trail.
+  // Another organisation: not there for it (no list, no page token that
+  // would tell ids and times), and nothing is put on her trail.
   auto amsterdam =
       hpb::HandoffService::NewStub(testing::ChannelAs(handoff_server_, "essm-amsterdam"));
   request.clear_page();
+  request.mutable_page()->set_page_size(2);
   hpb::ListHandoffsResponse none;
-  ASSERT_TRUE(amsterdam->ListHandoffs(ContextAs("coordinator-ams-1").get(), request, &none).ok());
+  EXPECT_EQ(
+      amsterdam->ListHandoffs(ContextAs("coordinator-ams-1").get(), request, &none).error_code(),
+      grpc::StatusCode::NOT_FOUND);
   EXPECT_EQ(none.handoffs_size(), 0);
+  EXPECT_TRUE(none.next_page_token().empty());
   EXPECT_EQ(reads(), 3);
+
+  // Only whether something waits and until when (a time bar): no message,
+  // nothing on her trail. Asking for the purpose too is a read of her data.
+  request.clear_page();
+  for (const char* field : {"state", "sent_at", "answer_due_at"}) {
+    request.mutable_read_mask()->add_paths(field);
+  }
+  hpb::ListHandoffsResponse masked;
+  ASSERT_TRUE(essm_->ListHandoffs(ContextAs("coordinator-1").get(), request, &masked).ok());
+  ASSERT_EQ(masked.handoffs_size(), 5);
+  EXPECT_EQ(masked.handoffs(4).message(), "");
+  EXPECT_EQ(masked.handoffs(4).recipient_organisation_id(), "");
+  EXPECT_EQ(masked.handoffs(4).state(), handoff_.state());
+  EXPECT_EQ(reads(), 3);
+  request.mutable_read_mask()->add_paths("purpose");
+  ASSERT_TRUE(essm_->ListHandoffs(ContextAs("coordinator-1").get(), request, &masked).ok());
+  EXPECT_EQ(masked.handoffs(4).purpose(), handoff_.purpose());
+  EXPECT_EQ(reads(), 4);
+  request.mutable_read_mask()->add_paths("adres");
+  EXPECT_TRUE(testing::BadFields(
+      essm_->ListHandoffs(ContextAs("coordinator-1").get(), request, &masked), {"read_mask"}));
 
   // One handoff read by itself: on her trail too.
   hpb::GetHandoffRequest get;
