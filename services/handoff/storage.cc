@@ -122,16 +122,12 @@ std::vector<HandoffRow> HandoffsOfTrajectory(pqxx::work& tx, const std::string& 
 std::vector<HandoffRow> HandoffsPage(pqxx::work& tx, const std::string& trajectory_id,
                                      const std::optional<std::pair<long long, std::string>>& after,
                                      int limit) {
-  std::string key;
-  const char* key_ptr = nullptr;
-  const char* id_ptr = nullptr;
-  if (after) {
-    key = std::to_string(after->first);
-    key_ptr = key.c_str();
-    id_ptr = after->second.c_str();
-  }
+  const common::Nullable key =
+      after ? common::Nullable{std::to_string(after->first)} : common::Nullable{};
+  const common::Nullable id = after ? common::Nullable{after->second} : common::Nullable{};
   std::vector<HandoffRow> out;
-  for (const auto& r : tx.exec_prepared("handoffs_page", trajectory_id, key_ptr, id_ptr, limit)) {
+  for (const auto& r :
+       tx.exec_prepared("handoffs_page", trajectory_id, key.get(), id.get(), limit)) {
     out.push_back(RowOf(r));
   }
   return out;
@@ -141,21 +137,16 @@ std::vector<HandoffRow> Inbox(pqxx::work& tx, const std::string& recipient,
                               std::optional<workflow::HandoffState> state,
                               const std::optional<std::pair<long long, std::string>>& after,
                               int limit) {
-  std::string key;
-  const char* key_ptr = nullptr;
-  const char* id_ptr = nullptr;
-  if (after) {
-    key = std::to_string(after->first);
-    key_ptr = key.c_str();
-    id_ptr = after->second.c_str();
-  }
+  const common::Nullable key =
+      after ? common::Nullable{std::to_string(after->first)} : common::Nullable{};
+  const common::Nullable id = after ? common::Nullable{after->second} : common::Nullable{};
   std::vector<HandoffRow> out;
   const common::Nullable code =
       state ? common::Nullable{std::to_string(kHandoffStates.Of(*state))} : common::Nullable{};
   // What reached the recipient (drafts never do): workflow's rule.
   static const std::string reached = kHandoffStates.CodesWhere(workflow::ReachedRecipient);
   for (const auto& r :
-       tx.exec_prepared("inbox", recipient, code.get(), key_ptr, id_ptr, limit, reached)) {
+       tx.exec_prepared("inbox", recipient, code.get(), key.get(), id.get(), limit, reached)) {
     out.push_back(RowOf(r));
   }
   return out;
